@@ -1,0 +1,359 @@
+"""Command line: ``healthscore score | validate-model | init-model | demo``.
+
+Exit status: 0 on success, 2 on bad input or a bad model file (the message
+names the file, line, column and value), 1 on anything unexpected.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import math
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn, TextIO
+
+import numpy as np
+
+from healthscore import __version__, presets
+from healthscore._io import write_atomic
+from healthscore.config import AnyModel, dump_model, load_model, model_fingerprint
+from healthscore.datasets import load_sample_portfolio
+from healthscore.exceptions import HealthScoreError, InputError
+from healthscore.model import BatchScores, HealthModel, SegmentedModel
+from healthscore.scorers import Boolean, Categories, input_kind
+
+__all__ = ["main", "read_portfolio_csv"]
+
+ID_COLUMN = "account_id"
+PRESETS: dict[str, Callable[[], AnyModel]] = {"three_dimension": presets.three_dimension, "dear": presets.dear, "segmented": presets.segmented}
+TOP_DRIVERS = 3
+
+
+_Command = Callable[[argparse.Namespace, TextIO, TextIO], int]
+
+
+class _UsageError(HealthScoreError):
+    """Bad input the user can fix; reported with exit status 2."""
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _metric_scorers(model: AnyModel) -> dict[str, Any]:
+    models = (
+        [m for _, m in model.segments] + ([model.default] if model.default else [])
+        if isinstance(model, SegmentedModel)
+        else [model]
+    )
+    out: dict[str, Any] = {}
+    for m in models:
+        for name, metric in m.metrics.items():
+            out.setdefault(name, metric.scorer)
+    return out
+
+
+def read_portfolio_csv(path: str | Path, model: AnyModel) -> tuple[list[str], dict[str, Any], list[str]]:
+    """Read an account table for ``model`` from a CSV file.
+
+    Returns:
+        The account ids, the metric columns as arrays (numeric metrics float64
+        with NaN for empty cells, label metrics object arrays with ``None``), and
+        notes for the user (metrics absent from the file, ignored columns).
+
+    Raises:
+        InputError: A missing ``account_id`` column, an empty or duplicate id, a
+            cell that is not a number in a numeric metric, or an unknown category;
+            the message names the file, the line, the column and the value.
+    """
+    name = str(path)
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.reader(handle))
+    except OSError as exc:
+        raise _UsageError(f"{name}: cannot read the file: {exc.strerror or exc}") from exc
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise _UsageError(f"{name}: not a readable UTF-8 CSV file ({exc})") from exc
+    if not rows:
+        raise _UsageError(f"{name}: the file is empty; expected a header with {ID_COLUMN!r} and metric columns")
+    header = [h.strip() for h in rows[0]]
+    body = rows[1:]
+    if ID_COLUMN not in header:
+        raise _UsageError(f"{name}: missing column {ID_COLUMN!r} (header: {', '.join(header)})")
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if dupes:
+        raise _UsageError(f"{name}: the header repeats column(s) {', '.join(map(repr, dupes))}")
+    for i, row in enumerate(body):
+        if len(row) != len(header):
+            raise _UsageError(f"{name} line {i + 2}: expected {len(header)} cells like the header, got {len(row)}")
+    col = {h: [r[j] for r in body] for j, h in enumerate(header)}
+
+    ids = [c.strip() for c in col[ID_COLUMN]]
+    seen: dict[str, int] = {}
+    for i, account in enumerate(ids):
+        if not account:
+            raise _UsageError(f"{name} line {i + 2}, column {ID_COLUMN!r}: empty account id")
+        if account in seen:
+            raise _UsageError(
+                f"{name} line {i + 2}, column {ID_COLUMN!r}: duplicate account id {account!r} "
+                f"(first on line {seen[account] + 2})"
+            )
+        seen[account] = i
+
+    scorers = _metric_scorers(model)
+    segment_column = model.segment_column if isinstance(model, SegmentedModel) else None
+    columns: dict[str, Any] = {}
+    if segment_column is not None:
+        if segment_column not in col:
+            raise _UsageError(
+                f"{name}: missing column {segment_column!r}: a segmented model needs each account's segment"
+            )
+        columns[segment_column] = np.array([c.strip() or None for c in col[segment_column]], dtype=object)
+    for metric, scorer in scorers.items():
+        if metric in col:
+            columns[metric] = _parse_column(name, metric, col[metric], scorer)
+    present = [m for m in scorers if m in col]
+    if not present:
+        raise _UsageError(f"{name}: none of the model's metrics is a column; the model reads {', '.join(scorers)}")
+    notes = []
+    absent = [m for m in scorers if m not in col]
+    if absent:
+        notes.append(f"metrics not in the file, scored as missing: {', '.join(absent)}")
+    ignored = [h for h in header if h not in scorers and h not in (ID_COLUMN, segment_column)]
+    if ignored:
+        notes.append(f"columns the model does not read: {', '.join(ignored)}")
+    return ids, columns, notes
+
+
+def _parse_column(name: str, metric: str, cells: list[str], scorer: Any) -> Any:
+    kind = input_kind(scorer)
+    values = [c.strip() for c in cells]
+    if kind == "numeric":
+        out = np.empty(len(values))
+        for i, cell in enumerate(values):
+            if not cell:
+                out[i] = math.nan
+                continue
+            try:
+                out[i] = float(cell)
+            except ValueError:
+                raise _UsageError(f"{name} line {i + 2}, column {metric!r}: {cell!r} is not a number") from None
+            if math.isnan(out[i]):
+                raise _UsageError(
+                    f"{name} line {i + 2}, column {metric!r}: {cell!r} is not a number "
+                    "(leave the cell empty for a missing value)"
+                )
+        return out
+    labels = [v or None for v in values]
+    checker = scorer if isinstance(scorer, (Categories, Boolean)) else None
+    if checker is not None:
+        for i, label in enumerate(labels):
+            if label is None:
+                continue
+            try:
+                checker(label)
+            except InputError as exc:
+                raise _UsageError(f"{name} line {i + 2}, column {metric!r}: {exc}") from None
+    return np.array(labels, dtype=object)
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _fmt(value: float, digits: int = 3) -> str:
+    return "" if math.isnan(value) else f"{value:.{digits}f}"
+
+
+def _output_rows(ids: list[str], out: BatchScores) -> tuple[list[str], list[list[str]]]:
+    header = [ID_COLUMN]
+    if out.segment is not None:
+        header += ["segment", "model"]
+    header += ["score", "band", "alert", *out.dimensions, "coverage"]
+    header += [f"driver_{i + 1}" for i in range(len(out.drivers))]
+    rows = []
+    for i, account in enumerate(ids):
+        row = [account]
+        if out.segment is not None and out.model is not None:
+            row += [str(out.segment[i]), str(out.model[i])]
+        row += [_fmt(out.score[i]), str(out.band[i]), str(out.alert[i])]
+        row += [_fmt(values[i]) for values in out.dimensions.values()]
+        row.append(_fmt(out.coverage[i], 4))
+        row += [str(names[i]) for names in out.drivers]
+        rows.append(row)
+    return header, rows
+
+
+def _csv_text(header: list[str], rows: list[list[str]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def _load(path: str | None) -> AnyModel:
+    return presets.three_dimension() if path is None else load_model(path)
+
+
+def _cmd_score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    model = _load(args.model)
+    ids, columns, notes = read_portfolio_csv(args.input, model)
+    for note in notes:
+        print(f"note: {note}", file=err)
+    scored = model.score_batch(columns, drivers=TOP_DRIVERS, missing_columns="missing")
+    header, rows = _output_rows(ids, scored)
+    text = _csv_text(header, rows)
+    if args.output == "-":
+        out.write(text)
+    else:
+        write_atomic(args.output, text)
+        n_scored = int(np.sum(~np.isnan(scored.score)))
+        print(f"scored {n_scored} of {len(ids)} accounts -> {args.output}", file=err)
+    return 0
+
+
+def _describe_model(model: HealthModel, indent: str = "") -> list[str]:
+    lines = [f"{indent}model {model.name}: {len(model.dimensions)} dimensions, {len(model.metric_names)} metrics"]
+    shares = model.metric_weights
+    for dim in model.dimensions:
+        lines.append(f"{indent}  {dim.name:<14} {model.dimension_weights[dim.name]:6.1%}")
+        for metric in dim.metrics:
+            lines.append(f"{indent}    {metric.name:<28} {shares[metric.name]:6.1%}  {input_kind(metric.scorer)}")
+    lines.append(f"{indent}  bands: " + ", ".join(f"{b.name} >= {b.min_score:g}" for b in model.bands.bands))
+    lines.append(f"{indent}  missing data: {model.missing.strategy}, min coverage {model.missing.min_coverage:.0%}")
+    return lines
+
+
+def _cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    model = load_model(args.file)
+    lines = [f"{args.file}: valid (fingerprint {model_fingerprint(model)})"]
+    if isinstance(model, SegmentedModel):
+        lines.append(f"segmented model {model.name}, segment column {model.segment_column!r}")
+        for seg, sub in model.segments:
+            lines.append(f"segment {seg!r}:")
+            lines.extend(_describe_model(sub, "  "))
+        if model.default is not None:
+            lines.append("default (unknown segments):")
+            lines.extend(_describe_model(model.default, "  "))
+    else:
+        lines.extend(_describe_model(model))
+    print("\n".join(lines), file=out)
+    return 0
+
+
+def _cmd_init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    model = PRESETS[args.preset]()
+    if args.output is None or args.output == "-":
+        out.write(dump_model(model, format=args.format or "toml"))
+    else:
+        dump_model(model, args.output, format=args.format)
+        print(f"wrote {args.preset} -> {args.output}", file=err)
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    model = _load(args.model)
+    columns = load_sample_portfolio()
+    ids = [str(a) for a in columns.pop("account_id")]
+    scored = model.score_batch(columns, drivers=TOP_DRIVERS, missing_columns="missing")
+    order = np.argsort(np.where(np.isnan(scored.score), np.inf, scored.score), kind="stable")
+    arr = columns.get("arr")
+    lines = [
+        f"healthscore {__version__} demo: {len(ids)} sample accounts scored with model {model.name!r}",
+        "",
+        f"Accounts ranked by risk (lowest score first), top {args.top}:",
+        f"  {'account':<9} {'segment':<12} {'ARR':>9} {'score':>6}  {'band':<7} {'alert':<9} top drivers",
+    ]
+    for i in order[: args.top]:
+        drivers = ", ".join(
+            f"{names[i]} -{lost[i]:.1f}"
+            for names, lost in zip(scored.drivers, scored.points_lost, strict=True)
+            if names[i]
+        )
+        segment = str(columns["segment"][i]) if "segment" in columns else "-"
+        arr_text = f"{arr[i]:>9,.0f}" if arr is not None else f"{'-':>9}"
+        lines.append(
+            f"  {ids[i]:<9} {segment:<12} {arr_text} {_fmt(scored.score[i], 1):>6}  "
+            f"{scored.band[i]:<7} {scored.alert[i]:<9} {drivers}"
+        )
+    bands = model.bands if isinstance(model, HealthModel) else presets.three_dimension().bands
+    summary = bands.summary(scored.score)
+    lines += ["", "Band distribution:"]
+    lines += [f"  {line}" for line in str(summary).splitlines()]
+    alerts = {name: int(np.sum(scored.alert == name)) for name in model_alert_names(model)}
+    lines += ["", "Alerts: " + ", ".join(f"{k} {v}" for k, v in alerts.items())]
+    worst = bands.bands[-1]
+    lines += ["", f"Playbook for {worst.name}: " + "; ".join(worst.playbook)]
+    print("\n".join(lines), file=out)
+    return 0
+
+
+def model_alert_names(model: AnyModel) -> tuple[str, ...]:
+    """Alert level names of a model (the default model's for segmented ones)."""
+    if isinstance(model, SegmentedModel):
+        first = model.default or model.segments[0][1]
+        return first.alerts.names
+    return model.alerts.names
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="healthscore", description="Customer health scoring.")
+    parser.add_argument("--version", action="version", version=f"healthscore {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    score = sub.add_parser(
+        "score",
+        help="score the accounts of a CSV file",
+        description=(
+            "Score every account of INPUT.csv (an account_id column plus one column per metric; an empty "
+            "cell is a missing value) and write account_id, score, band, alert, one column per dimension, "
+            "coverage and the top drivers to OUT.csv."
+        ),
+    )
+    score.add_argument("input", metavar="INPUT.csv")
+    score.add_argument("-o", "--output", required=True, metavar="OUT.csv", help="output file ('-' for stdout)")
+    score.add_argument("--model", metavar="FILE", help="model file (.toml/.json/.yaml); default three_dimension")
+    score.set_defaults(func=_cmd_score)
+
+    validate = sub.add_parser("validate-model", help="check a model file and describe it")
+    validate.add_argument("file", metavar="FILE")
+    validate.set_defaults(func=_cmd_validate)
+
+    init = sub.add_parser("init-model", help="write a preset model to a file to edit")
+    init.add_argument("preset", choices=sorted(PRESETS))
+    init.add_argument("-o", "--output", metavar="FILE", help="output file (default stdout)")
+    init.add_argument("--format", choices=["toml", "json", "yaml"], help="default: from the suffix, else toml")
+    init.set_defaults(func=_cmd_init)
+
+    demo = sub.add_parser("demo", help="score the built-in sample portfolio and show the riskiest accounts")
+    demo.add_argument("--model", metavar="FILE", help="model file; default three_dimension")
+    demo.add_argument("--top", type=int, default=15, help="how many accounts to list (default 15)")
+    demo.set_defaults(func=_cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    out = sys.stdout if stdout is None else stdout
+    err = sys.stderr if stderr is None else stderr
+    args = _parser().parse_args(argv)
+    try:
+        command: _Command = args.func
+        status = command(args, out, err)
+    except HealthScoreError as exc:
+        print(f"healthscore: error: {exc}", file=err)
+        return 2
+    return status
+
+
+def run() -> NoReturn:
+    """Console entry point: exit with :func:`main`'s status."""
+    sys.exit(main())

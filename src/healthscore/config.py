@@ -1,0 +1,446 @@
+"""Models as files: TOML, JSON and (with the ``yaml`` extra) YAML.
+
+:func:`load_model` reads a model -- scorers, weights, policies, segments -- and
+:func:`dump_model` writes one, through the project's own
+:class:`cattrs.Converter` (never the global one, never pickle). A typo in a key
+is an error, not a silent default, and every error carries the path into the
+file::
+
+    weight must be >= 0, got -1.0 @ $.dimensions[0].metrics[2].weight
+
+``load_model(dump_model(m)) == m`` for every model made of built-in scorers.
+
+Examples:
+    >>> from healthscore import presets, dump_model, load_model
+    >>> text = dump_model(presets.dear())
+    >>> text.splitlines()[0]
+    'kind = "model"'
+    >>> load_model(text, format="toml") == presets.dear()
+    True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal, TypeAlias
+
+import attrs
+import cattrs
+from cattrs.errors import (
+    AttributeValidationNote,
+    ClassValidationError,
+    ForbiddenExtraKeysError,
+    IterableValidationError,
+    IterableValidationNote,
+)
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
+
+from healthscore._io import write_atomic
+from healthscore.bands import AlertLevel, AlertPolicy, Band, BandPolicy
+from healthscore.exceptions import ConfigError, HealthScoreError, ValidationError
+from healthscore.model import HealthModel, SegmentedModel
+from healthscore.scorers import Boolean, Categories, Piecewise, Steps
+from healthscore.typing import Scorer
+
+__all__ = ["AnyModel", "Format", "dump_model", "load_model", "model_fingerprint", "model_from_dict", "model_to_dict"]
+
+AnyModel: TypeAlias = HealthModel | SegmentedModel
+"""What a configuration file holds."""
+
+Format: TypeAlias = Literal["toml", "json", "yaml"]
+"""File formats; chosen from the file suffix when not given."""
+
+_SCORER_KINDS: dict[str, type[Any]] = {
+    "piecewise": Piecewise,
+    "steps": Steps,
+    "categories": Categories,
+    "boolean": Boolean,
+}
+_KIND_OF = {cls: kind for kind, cls in _SCORER_KINDS.items()}
+_DOC_KINDS = {"model": HealthModel, "segmented": SegmentedModel}
+
+
+# --------------------------------------------------------------------------- converter
+
+
+def _make_converter() -> cattrs.Converter:
+    conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
+
+    def structure_scorer(obj: Any, _type: Any) -> Any:
+        if not isinstance(obj, Mapping):
+            raise ValidationError("scorer", "must be a table with a 'kind' key", obj)
+        kind = obj.get("kind")
+        if kind not in _SCORER_KINDS:
+            raise ValidationError("kind", f"must be one of {sorted(_SCORER_KINDS)}", kind)
+        rest = {k: v for k, v in obj.items() if k != "kind"}
+        return structurers[kind](rest, _SCORER_KINDS[kind])
+
+    def unstructure_scorer(obj: Any) -> Any:
+        kind = _KIND_OF.get(type(obj))
+        if kind is None:
+            raise ValidationError(
+                "scorer", "must be a built-in scorer (piecewise, steps, categories, boolean) to be saved", obj
+            )
+        return {"kind": kind, **unstructurers[kind](obj)}
+
+    def structure_table(obj: Any, _type: Any) -> tuple[tuple[str, float], ...]:
+        if not isinstance(obj, Mapping):
+            raise ValidationError("table", "must be a table of label = score", obj)
+        out = []
+        for label, score in obj.items():
+            if isinstance(score, bool) or not isinstance(score, (int, float)):
+                raise ValidationError(f"table.{label}", "must be a number (a score in [0, 100])", score)
+            out.append((str(label), float(score)))
+        return tuple(out)
+
+    def structure_segments(obj: Any, _type: Any) -> tuple[tuple[str, HealthModel], ...]:
+        if not isinstance(obj, Mapping):
+            raise ValidationError("segments", "must be a table of segment name -> model", obj)
+        out = []
+        errors = []
+        for key, value in obj.items():
+            try:
+                out.append((str(key), conv.structure(value, HealthModel)))
+            except Exception as exc:  # noqa: BLE001 -- collected and re-raised with its path
+                exc.__notes__ = [
+                    *getattr(exc, "__notes__", []),
+                    AttributeValidationNote(f"note {key}", key, HealthModel),
+                ]
+                errors.append(exc)
+        if errors:
+            raise ClassValidationError("While structuring segments", errors, SegmentedModel)
+        return tuple(out)
+
+    # By exact type: Scorer is a runtime-checkable Protocol, so dispatching on it
+    # as a class would also catch the scorer classes themselves.
+    conv.register_structure_hook_func(lambda t: t is Scorer, structure_scorer)
+    conv.register_unstructure_hook_func(lambda t: t is Scorer, unstructure_scorer)
+    label_table = tuple[tuple[str, float], ...]
+    segment_table = tuple[tuple[str, HealthModel], ...]
+    conv.register_structure_hook_func(lambda t: t == label_table, structure_table)
+    conv.register_unstructure_hook_func(lambda t: t == label_table, lambda t: dict(t))
+    # Built after the label-table hooks so that the generated functions use them.
+    structurers = {k: make_dict_structure_fn(cls, conv) for k, cls in _SCORER_KINDS.items()}
+    unstructurers = {k: make_dict_unstructure_fn(cls, conv) for k, cls in _SCORER_KINDS.items()}
+    conv.register_structure_hook_func(lambda t: t == segment_table, structure_segments)
+    conv.register_unstructure_hook_func(
+        lambda t: t == segment_table, lambda t: {k: conv.unstructure(m, HealthModel) for k, m in t}
+    )
+    conv.register_structure_hook(
+        BandPolicy, lambda obj, _t: BandPolicy(bands=conv.structure(_as_list(obj, "bands"), list[Band]))
+    )
+    conv.register_unstructure_hook(BandPolicy, lambda p: conv.unstructure(list(p.bands), list[Band]))
+    conv.register_structure_hook(
+        AlertPolicy,
+        lambda obj, _t: AlertPolicy(levels=conv.structure(_as_list(obj, "alerts"), list[AlertLevel])),
+    )
+    conv.register_unstructure_hook(AlertPolicy, lambda p: conv.unstructure(list(p.levels), list[AlertLevel]))
+    return conv
+
+
+def _as_list(obj: Any, field: str) -> list[Any]:
+    if not isinstance(obj, list):
+        raise ValidationError(field, "must be a list of tables (an array of tables in TOML)", obj)
+    return obj
+
+
+_CONVERTER = _make_converter()
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def _field_path(path: str, field: str) -> str:
+    """Append a validator's field (``points[1].x``) to a config path, without
+    repeating the attribute the path already ends in (``$.bands`` + ``bands[1]``)."""
+    last = path.rsplit(".", 1)[-1]
+    head = re.match(r"^[^.\[]+", field)
+    if head and head.group(0) == last:
+        field = field[len(last) :]
+    parts = [p for p in re.split(r"\.(?![^\[]*\])", field) if p]
+    return path + "".join(p if p.startswith("[") else f".{p}" for p in parts)
+
+
+def _describe(exc: BaseException, path: str, expected: Any = None) -> list[str]:
+    """Flatten a cattrs error tree into ``message @ $.path`` lines."""
+    if isinstance(exc, (ClassValidationError, IterableValidationError)):
+        problems: list[str] = []
+        for sub in exc.exceptions:
+            sub_path, sub_type = path, None
+            for note in getattr(sub, "__notes__", []):
+                if isinstance(note, AttributeValidationNote):
+                    sub_path, sub_type = f"{path}.{note.name}", note.type
+                elif isinstance(note, IterableValidationNote):
+                    sub_path, sub_type = f"{path}[{note.index!r}]", note.type
+            problems.extend(_describe(sub, sub_path, sub_type))
+        return problems
+    if isinstance(exc, ForbiddenExtraKeysError):
+        allowed = sorted(a.alias or a.name for a in attrs.fields(exc.cl) if a.init)
+        extra = ", ".join(repr(k) for k in sorted(exc.extra_fields))
+        return [f"unknown key {extra} (allowed: {', '.join(allowed)}) @ {path}"]
+    if isinstance(exc, ValidationError):
+        return [f"{exc.bare_message} @ {_field_path(path, exc.field)}"]
+    if isinstance(exc, KeyError):
+        return [f"required key is missing @ {path}"]
+    if isinstance(exc, HealthScoreError):
+        return [f"{exc} @ {path}"]
+    name = path.rsplit(".", 1)[-1]
+    kind = getattr(expected, "__name__", None) or str(expected or "valid")
+    return [f"{name} must be {_ARTICLE.get(kind, 'a ' + kind)} ({exc}) @ {path}"]
+
+
+_ARTICLE = {"float": "a number", "int": "a whole number", "str": "a string", "bool": "true or false"}
+
+
+# --------------------------------------------------------------------------- dict level
+
+
+def model_to_dict(model: AnyModel) -> dict[str, Any]:
+    """The model as plain data (what the files hold), ``None`` values left out.
+
+    Raises:
+        ConfigError: A metric uses a scorer that cannot be saved (a plain
+            function); the message gives its path.
+    """
+    if isinstance(model, SegmentedModel):
+        models = [(f"$.segments.{k}", m) for k, m in model.segments]
+        if model.default is not None:
+            models.append(("$.default", model.default))
+    elif isinstance(model, HealthModel):
+        models = [("$", model)]
+    else:
+        raise ConfigError([f"expected a HealthModel or SegmentedModel, got {type(model).__name__} @ $"])
+    problems = [
+        f"metric {m.name!r} uses a scorer that cannot be saved ({type(m.scorer).__name__}); use a built-in "
+        f"scorer (Piecewise, Steps, Categories, Boolean) @ {prefix}.dimensions[{i}].metrics[{j}].scorer"
+        for prefix, mod in models
+        for i, d in enumerate(mod.dimensions)
+        for j, m in enumerate(d.metrics)
+        if type(m.scorer) not in _KIND_OF
+    ]
+    if problems:
+        raise ConfigError(problems)
+    kind = "segmented" if isinstance(model, SegmentedModel) else "model"
+    data = _drop_none(_CONVERTER.unstructure(model, type(model)))
+    first = [k for k in _KEY_ORDER if k in data]
+    return {"kind": kind, **{k: data[k] for k in first}, **{k: v for k, v in data.items() if k not in first}}
+
+
+# Readable order in files: what the model is, its policies, then its contents.
+_KEY_ORDER = ("name", "description", "segment_column", "missing", "bands", "alerts")
+
+
+def _drop_none(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _drop_none(v) for k, v in obj.items() if v is not None}
+    if isinstance(obj, list):
+        return [_drop_none(v) for v in obj]
+    return obj
+
+
+def model_from_dict(data: Mapping[str, Any], *, source: str | None = None) -> AnyModel:
+    """Build a model from plain data (a parsed file).
+
+    Raises:
+        ConfigError: With one ``message @ $.path`` line per problem.
+    """
+    if not isinstance(data, Mapping):
+        raise ConfigError([f"the document must be a table, got {type(data).__name__} @ $"], source)
+    body = dict(data)
+    kind = body.pop("kind", "segmented" if "segments" in body else "model")
+    cls = _DOC_KINDS.get(kind)
+    if cls is None:
+        raise ConfigError([f"kind must be one of {sorted(_DOC_KINDS)}, got {kind!r} @ $.kind"], source)
+    try:
+        return _CONVERTER.structure(body, cls)
+    except Exception as exc:
+        raise ConfigError(_describe(exc, "$"), source) from exc
+
+
+# --------------------------------------------------------------------------- files
+
+
+def _format_of(path: Path, fmt: str | None) -> Format:
+    if fmt is None:
+        suffix = path.suffix.lower()
+        fmt = {".toml": "toml", ".json": "json", ".yaml": "yaml", ".yml": "yaml"}.get(suffix)
+        if fmt is None:
+            raise ConfigError(
+                [f"cannot tell the format of {path.name!r} from its suffix; use .toml, .json, .yaml or pass format="]
+            )
+    if fmt not in ("toml", "json", "yaml"):
+        raise ConfigError([f"format must be 'toml', 'json' or 'yaml', got {fmt!r}"])
+    return fmt  # type: ignore[return-value]
+
+
+def _yaml() -> Any:
+    try:
+        import yaml  # noqa: PLC0415 -- optional extra, imported only when used
+    except ImportError:
+        raise ConfigError(["YAML support needs PyYAML: pip install 'healthscore[yaml]'"]) from None
+    return yaml
+
+
+def _parse(text: str, fmt: Format, source: str | None) -> Any:
+    try:
+        if fmt == "toml":
+            return tomllib.loads(text)
+        if fmt == "json":
+            return json.loads(text)
+        return _yaml().safe_load(text)
+    except ConfigError:
+        raise
+    except Exception as exc:
+        raise ConfigError([f"not valid {fmt.upper()}: {exc}"], source) from exc
+
+
+def load_model(
+    source: str | os.PathLike[str] | Mapping[str, Any],
+    *,
+    format: Format | None = None,  # noqa: A002 -- the natural name for callers
+) -> AnyModel:
+    """Load a model from a file, from text, or from plain data.
+
+    Args:
+        source: A path to a ``.toml``, ``.json``, ``.yaml``/``.yml`` file; or the
+            text itself when ``format`` is given and ``source`` is a string that
+            is not an existing file; or a mapping (already parsed).
+        format: Force a format instead of guessing it from the suffix.
+
+    Returns:
+        A :class:`~healthscore.model.HealthModel` or, for a file with
+        ``kind = "segmented"``, a :class:`~healthscore.model.SegmentedModel`.
+
+    Raises:
+        ConfigError: The file cannot be read or parsed, or breaks a rule; one
+            ``message @ $.path`` line per problem.
+    """
+    if isinstance(source, Mapping):
+        return model_from_dict(source)
+    path = Path(source)
+    is_text = isinstance(source, str) and format is not None and ("\n" in source or not path.exists())
+    if is_text:
+        assert format is not None
+        return model_from_dict(_parse(str(source), format, None))
+    fmt = _format_of(path, format)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError([f"cannot read the model file: {exc.strerror or exc}"], str(path)) from exc
+    return model_from_dict(_parse(text, fmt, str(path)), source=str(path))
+
+
+def dump_model(
+    model: AnyModel,
+    path: str | os.PathLike[str] | None = None,
+    *,
+    format: Format | None = None,  # noqa: A002 -- the natural name for callers
+) -> str:
+    """Serialise a model; with ``path``, also write it there atomically.
+
+    Args:
+        model: The model to save.
+        path: Where to write it (format from the suffix unless given).
+        format: ``"toml"`` (default without a path), ``"json"`` or ``"yaml"``.
+
+    Returns:
+        The text that was (or would be) written.
+    """
+    fmt: Format = format or "toml" if path is None else _format_of(Path(path), format)
+    data = model_to_dict(model)
+    if fmt == "toml":
+        text = _toml_dumps(data)
+    elif fmt == "json":
+        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = _yaml().safe_dump(data, sort_keys=False, allow_unicode=True)
+    if path is not None:
+        write_atomic(path, text)
+    return text
+
+
+def model_fingerprint(model: AnyModel) -> str:
+    """A stable hash of the model's configuration (16 hex digits).
+
+    Equal configurations give equal fingerprints, so a score change can be told
+    apart from a configuration change.
+
+    Examples:
+        >>> from healthscore import presets
+        >>> model_fingerprint(presets.dear()) == model_fingerprint(presets.dear())
+        True
+    """
+    canonical = json.dumps(model_to_dict(model), sort_keys=True, separators=(",", ":"), allow_nan=True)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+
+
+# --------------------------------------------------------------------------- TOML writer
+
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _toml_key(key: str) -> str:
+    return key if _BARE_KEY.match(key) else json.dumps(key, ensure_ascii=False)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        inner = ", ".join(f"{_toml_key(str(k))} = {_toml_value(v)}" for k, v in value.items())
+        return "{ " + inner + " }" if inner else "{}"
+    raise ConfigError([f"cannot write {type(value).__name__} to TOML: {value!r}"])
+
+
+def _is_table_array(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
+
+
+def _is_leaf_table(value: dict[str, Any]) -> bool:
+    return not any(isinstance(v, dict) or _is_table_array(v) for v in value.values())
+
+
+def _emit(lines: list[str], path: list[str], table: dict[str, Any]) -> None:
+    nested = []
+    for key, value in table.items():
+        inline = (isinstance(value, dict) and (_is_leaf_table(value) or key == "scorer")) and len(
+            _toml_value(value)
+        ) <= 200
+        if (isinstance(value, dict) and not inline) or _is_table_array(value):
+            nested.append((key, value))
+        else:
+            lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
+    for key, value in nested:
+        dotted = ".".join(_toml_key(p) for p in [*path, key])
+        if isinstance(value, dict):
+            lines.extend(["", f"[{dotted}]"])
+            _emit(lines, [*path, key], value)
+        else:
+            for item in value:
+                lines.extend(["", f"[[{dotted}]]"])
+                _emit(lines, [*path, key], item)
+
+
+def _toml_dumps(data: dict[str, Any]) -> str:
+    lines: list[str] = []
+    _emit(lines, [], data)
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,1009 @@
+"""Metrics -> dimensions -> one explainable health score.
+
+A :class:`HealthModel` holds weighted :class:`Dimension` objects, each holding
+weighted :class:`Metric` objects (a name, a scorer, a weight), plus the band,
+alert and missing-data policies. Weights are raw numbers (any scale); the model
+normalises them once, when it is built, into a *plan* that both scoring paths
+read:
+
+* :meth:`HealthModel.score` -- one account, a mapping of metric name -> raw value,
+  returns a :class:`ScoreResult` that explains itself.
+* :meth:`HealthModel.score_batch` -- many accounts, a mapping of column name ->
+  array, returns a :class:`BatchScores` of arrays.
+
+Both accumulate in the same order with the same arithmetic, so they agree on
+every account to the last bit (a property test checks it).
+
+Missing data is explicit (:class:`MissingPolicy`): re-normalise over the
+observed weight (the default), score missing metrics at a neutral value, or
+fail. A missing metric is never read as 0. Every score reports its
+``coverage``, the share of the model's weight that was observed, and below
+``min_coverage`` an account gets no number but an ``insufficient_data`` status
+with the reason.
+
+Examples:
+    >>> from healthscore import HealthModel, Dimension, Metric, scorers
+    >>> model = HealthModel(dimensions=[
+    ...     Dimension(name="product", weight=60, metrics=[
+    ...         Metric(name="penetration", scorer=scorers.penetration(), weight=2),
+    ...         Metric(name="active_days", scorer=scorers.login_frequency()),
+    ...     ]),
+    ...     Dimension(name="business", weight=40, metrics=[
+    ...         Metric(name="roi_multiple", scorer=scorers.roi_multiple()),
+    ...     ]),
+    ... ])
+    >>> result = model.score({"penetration": 0.7, "active_days": 20, "roi_multiple": 0.8})
+    >>> round(result.score, 2), result.band, result.alert
+    (63.2, 'yellow', 'warning')
+    >>> result.drivers[0].name
+    'roi_multiple'
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Literal, TypeAlias
+
+import attrs
+import numpy as np
+
+from healthscore import scorers as _scorers
+from healthscore.bands import AlertPolicy, BandPolicy, default_alerts, default_bands
+from healthscore.exceptions import InputError, MissingMetricError, ValidationError
+from healthscore.typing import Columns, FloatArray, InputKind, Record, Scorer, StrArray
+
+__all__ = [
+    "BatchScores",
+    "Dimension",
+    "HealthModel",
+    "Metric",
+    "MetricScore",
+    "MissingPolicy",
+    "MissingStrategy",
+    "ScoreResult",
+    "SegmentedModel",
+    "Status",
+]
+
+MissingStrategy: TypeAlias = Literal["renormalize", "neutral", "fail"]
+"""How a missing metric is treated: dropped with its weight spread over the
+observed ones, scored at a neutral value, or an error."""
+
+Status: TypeAlias = Literal["scored", "insufficient_data"]
+"""Whether an account got a score."""
+
+RESERVED_COLUMNS = frozenset(
+    {"account_id", "score", "band", "alert", "coverage", "segment", "model", "status", "reason", "drivers"}
+)
+"""Output column names that dimensions may not take."""
+
+_COVERAGE_TOLERANCE = 1e-9
+
+
+# --------------------------------------------------------------------------- validators
+
+
+def _check_name(_inst: object, attribute: attrs.Attribute[Any], value: str) -> None:
+    if not isinstance(value, str) or not value.strip() or value != value.strip():
+        raise ValidationError(attribute.name, "must be a non-blank string without surrounding spaces", value)
+
+
+def _check_weight(_inst: object, attribute: attrs.Attribute[Any], value: float) -> None:
+    if not math.isfinite(value):
+        raise ValidationError(attribute.name, "must be finite", value)
+    if value < 0:
+        raise ValidationError(attribute.name, "must be >= 0", value)
+
+
+def _check_scorer(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not callable(value):
+        raise ValidationError(attribute.name, "must be callable (a scorer or a function)", value)
+
+
+def _as_float(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError("weight", "must be a number", value) from exc
+
+
+# --------------------------------------------------------------------------- definitions
+
+
+@attrs.frozen(kw_only=True)
+class MissingPolicy:
+    """What a missing metric means.
+
+    Args:
+        strategy: ``"renormalize"`` (default) spreads a missing metric's weight
+            over the observed metrics of its dimension, and a dimension with no
+            data over the other dimensions; ``"neutral"`` scores it at
+            ``neutral_score``; ``"fail"`` raises :class:`MissingMetricError`.
+        neutral_score: Score given to a missing metric under ``"neutral"``.
+        min_coverage: Share of the model's weight (0..1) that must be observed
+            for an account to get a score. An account with no observed metric
+            never gets one.
+
+    Examples:
+        >>> MissingPolicy(strategy="neutral", neutral_score=50).strategy
+        'neutral'
+    """
+
+    strategy: MissingStrategy = attrs.field(default="renormalize")
+    neutral_score: float = attrs.field(default=50.0, converter=float)
+    min_coverage: float = attrs.field(default=0.0, converter=float)
+
+    @strategy.validator
+    def _check_strategy(self, attribute: attrs.Attribute[Any], value: str) -> None:
+        if value not in ("renormalize", "neutral", "fail"):
+            raise ValidationError(attribute.name, "must be one of 'renormalize', 'neutral', 'fail'", value)
+
+    @neutral_score.validator
+    def _check_neutral(self, attribute: attrs.Attribute[Any], value: float) -> None:
+        if not 0.0 <= value <= 100.0:
+            raise ValidationError(attribute.name, "must be a score in [0, 100]", value)
+
+    @min_coverage.validator
+    def _check_coverage(self, attribute: attrs.Attribute[Any], value: float) -> None:
+        if not 0.0 <= value <= 1.0:
+            raise ValidationError(attribute.name, "must be a share in [0, 1]", value)
+
+
+@attrs.frozen(kw_only=True)
+class Metric:
+    """One input of a model: its name (the record key or column), its scorer and
+    its weight inside its dimension.
+
+    Examples:
+        >>> from healthscore import scorers
+        >>> Metric(name="nps", scorer=scorers.nps(), weight=1).weight
+        1.0
+    """
+
+    name: str = attrs.field(validator=_check_name)
+    scorer: Scorer = attrs.field(validator=_check_scorer)
+    weight: float = attrs.field(default=1.0, converter=_as_float, validator=_check_weight)
+    description: str = ""
+
+    @property
+    def input_kind(self) -> InputKind:
+        """What the metric reads: ``"numeric"``, ``"category"`` or ``"boolean"``."""
+        return _scorers.input_kind(self.scorer)
+
+
+def _metrics(value: Iterable[Metric]) -> tuple[Metric, ...]:
+    return tuple(value)
+
+
+@attrs.frozen(kw_only=True)
+class Dimension:
+    """A weighted group of metrics (Product, Relationship, Business, ...).
+
+    Examples:
+        >>> from healthscore import scorers
+        >>> d = Dimension(name="roi", metrics=[Metric(name="roi_multiple", scorer=scorers.roi_multiple())])
+        >>> d.metric_names
+        ('roi_multiple',)
+    """
+
+    name: str = attrs.field(validator=_check_name)
+    metrics: tuple[Metric, ...] = attrs.field(converter=_metrics)
+    weight: float = attrs.field(default=1.0, converter=_as_float, validator=_check_weight)
+    description: str = ""
+
+    @name.validator
+    def _check_reserved(self, attribute: attrs.Attribute[Any], value: str) -> None:
+        if value in RESERVED_COLUMNS:
+            raise ValidationError(
+                attribute.name, f"must not be one of the output columns {sorted(RESERVED_COLUMNS)}", value
+            )
+
+    @metrics.validator
+    def _check_metrics(self, _attribute: attrs.Attribute[Any], value: tuple[Metric, ...]) -> None:
+        if not value:
+            raise ValidationError("metrics", "must hold at least one metric", value)
+        seen: set[str] = set()
+        for i, m in enumerate(value):
+            if not isinstance(m, Metric):
+                raise ValidationError(f"metrics[{i}]", "must be a Metric", m)
+            if m.name in seen:
+                raise ValidationError(f"metrics[{i}].name", "must be unique in the dimension", m.name)
+            seen.add(m.name)
+        if sum(m.weight for m in value) <= 0:
+            raise ValidationError(
+                "metrics", "must have a positive total weight", [m.weight for m in value], "give a metric a weight > 0"
+            )
+
+    @property
+    def metric_names(self) -> tuple[str, ...]:
+        """Names of the dimension's metrics, in order."""
+        return tuple(m.name for m in self.metrics)
+
+
+@attrs.frozen
+class _Plan:
+    """Normalised weights and scorers, flattened in model order."""
+
+    names: tuple[str, ...]
+    scorers: tuple[Scorer, ...]
+    dim_names: tuple[str, ...]
+    dim_of: tuple[int, ...]
+    dim_ranges: tuple[tuple[int, int], ...]
+    metric_w: tuple[float, ...]
+    dim_w: tuple[float, ...]
+    cover_w: tuple[float, ...]
+
+    @classmethod
+    def build(cls, dimensions: Sequence[Dimension]) -> _Plan:
+        names: list[str] = []
+        scorers: list[Scorer] = []
+        dim_of: list[int] = []
+        ranges: list[tuple[int, int]] = []
+        metric_w: list[float] = []
+        total_dim = sum(d.weight for d in dimensions)
+        dim_w = tuple(d.weight / total_dim for d in dimensions)
+        cover_w: list[float] = []
+        for d_idx, dim in enumerate(dimensions):
+            start = len(names)
+            total = sum(m.weight for m in dim.metrics)
+            for m in dim.metrics:
+                names.append(m.name)
+                scorers.append(m.scorer)
+                dim_of.append(d_idx)
+                metric_w.append(m.weight / total)
+                cover_w.append(dim_w[d_idx] * (m.weight / total))
+            ranges.append((start, len(names)))
+        return cls(
+            tuple(names),
+            tuple(scorers),
+            tuple(d.name for d in dimensions),
+            tuple(dim_of),
+            tuple(ranges),
+            tuple(metric_w),
+            dim_w,
+            tuple(cover_w),
+        )
+
+
+def _dimensions(value: Iterable[Dimension]) -> tuple[Dimension, ...]:
+    return tuple(value)
+
+
+# --------------------------------------------------------------------------- results
+
+
+@attrs.frozen(kw_only=True)
+class MetricScore:
+    """One metric's part in one account's score.
+
+    Attributes:
+        name: Metric name.
+        dimension: Name of its dimension.
+        value: The raw value that was read (``None`` when missing).
+        score: Its 0..100 score (``None`` when missing and not imputed).
+        weight: Its effective share of the total score after missing data was
+            handled (0 when it did not count).
+        contribution: ``weight * score``: points it adds to the total.
+        points_lost: ``weight * (100 - score)``: points it costs the total.
+        observed: Whether a value was present.
+        imputed: Whether the missing-data policy gave it a neutral score.
+    """
+
+    name: str
+    dimension: str
+    value: Any
+    score: float | None
+    weight: float
+    observed: bool
+    imputed: bool = False
+
+    @property
+    def contribution(self) -> float:
+        """Points this metric adds to the total score."""
+        return 0.0 if self.score is None else self.weight * self.score
+
+    @property
+    def points_lost(self) -> float:
+        """Points this metric costs the total score (against a perfect 100)."""
+        return 0.0 if self.score is None else self.weight * (100.0 - self.score)
+
+
+@attrs.frozen(kw_only=True)
+class ScoreResult:
+    """One account's score, with everything needed to explain it.
+
+    Attributes:
+        score: 0..100, or ``None`` when the data was insufficient.
+        band: Band name (``"green"``, ...), or ``None`` without a score.
+        alert: Alert level (``"healthy"``, ...), or ``None`` without a score.
+        coverage: Share of the model's weight that was observed (0..1).
+        dimensions: Dimension name -> 0..100, ``None`` where nothing was observed.
+        status: ``"scored"`` or ``"insufficient_data"``.
+        reason: Why there is no score, when there is none.
+        model: Name of the model that scored the account.
+    """
+
+    score: float | None
+    band: str | None
+    alert: str | None
+    coverage: float
+    dimensions: dict[str, float | None]
+    status: Status = "scored"
+    reason: str | None = None
+    model: str = ""
+    _metrics: tuple[MetricScore, ...] = attrs.field(alias="metric_scores", default=(), repr=False)
+
+    @property
+    def metrics(self) -> dict[str, MetricScore]:
+        """Metric name -> its score, weight and contribution, in model order."""
+        return {m.name: m for m in self._metrics}
+
+    @property
+    def drivers(self) -> tuple[MetricScore, ...]:
+        """Observed metrics that pull the score down, the costliest first."""
+        lost = [m for m in self._metrics if m.observed and m.points_lost > 0]
+        return tuple(sorted(lost, key=lambda m: -m.points_lost))
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """Names of the metrics that had no value."""
+        return tuple(m.name for m in self._metrics if not m.observed)
+
+    def explain(self, top: int = 3) -> str:
+        """A few lines a person can read: score, band, dimensions, drivers.
+
+        Examples:
+            >>> from healthscore import presets
+            >>> print(presets.three_dimension().score({"penetration": 0.3}).explain())
+            score 37.5 (red, critical), coverage 8%, model three_dimension
+              product       37.5
+              relationship     -
+              business         -
+            drivers: penetration -62.5
+            missing: active_days, days_since_last_login, ...
+        """
+        if self.score is None:
+            head = f"no score ({self.reason})"
+        else:
+            head = f"score {self.score:.1f} ({self.band}, {self.alert})"
+        lines = [f"{head}, coverage {self.coverage:.0%}, model {self.model}"]
+        width = max((len(n) for n in self.dimensions), default=0)
+        for name, value in self.dimensions.items():
+            shown = "-" if value is None else f"{value:.1f}"
+            lines.append(f"  {name:<{width}}  {shown:>6}")
+        drivers = self.drivers[:top]
+        if drivers:
+            lines.append("drivers: " + ", ".join(f"{m.name} -{m.points_lost:.1f}" for m in drivers))
+        missing = self.missing
+        if missing:
+            shown_missing = ", ".join(missing[:2]) + (", ..." if len(missing) > 2 else "")
+            lines.append(f"missing: {shown_missing}")
+        return "\n".join(lines)
+
+
+@attrs.frozen(kw_only=True)
+class BatchScores:
+    """Scores of many accounts, as NumPy arrays of one length.
+
+    Attributes:
+        score: float64, NaN where the data was insufficient.
+        band: Band names, ``""`` where there is no score.
+        alert: Alert level names, ``""`` where there is no score.
+        coverage: Share of the model's weight observed, per account.
+        dimensions: Dimension name -> float64 scores (NaN where nothing observed).
+        metric_scores: Metric name -> float64 scores (NaN where missing); empty
+            unless asked for.
+        drivers: Names of the metrics costing each account most points, costliest
+            first (``drivers[0]`` is the top driver of every account); ``""``
+            where fewer metrics cost points. Empty unless asked for.
+        points_lost: Points each driver in ``drivers`` costs, same layout.
+        model: Name of the model per account (segmented models differ per row).
+        segment: Segment per account, for segmented models; else empty.
+    """
+
+    score: FloatArray
+    band: StrArray
+    alert: StrArray
+    coverage: FloatArray
+    dimensions: dict[str, FloatArray]
+    metric_scores: dict[str, FloatArray] = attrs.field(factory=dict)
+    drivers: tuple[StrArray, ...] = ()
+    points_lost: tuple[FloatArray, ...] = ()
+    model: StrArray | None = None
+    segment: StrArray | None = None
+
+    def __len__(self) -> int:
+        """Number of accounts."""
+        return int(self.score.shape[0])
+
+    @property
+    def status(self) -> StrArray:
+        """``"scored"`` or ``"insufficient_data"`` per account."""
+        return np.where(np.isnan(self.score), "insufficient_data", "scored")
+
+    def to_columns(self) -> dict[str, Any]:
+        """All results as one ordered mapping of column name -> array.
+
+        Columns: ``segment`` (segmented models), ``score``, ``band``, ``alert``,
+        one per dimension, ``coverage``, ``<metric>_score`` for each metric when
+        metric scores were asked for, ``driver_1`` ... when drivers were asked for.
+        """
+        out: dict[str, Any] = {}
+        if self.segment is not None:
+            out["segment"] = self.segment
+        out["score"] = self.score
+        out["band"] = self.band
+        out["alert"] = self.alert
+        out.update(self.dimensions)
+        out["coverage"] = self.coverage
+        for name, values in self.metric_scores.items():
+            out[f"{name}_score"] = values
+        for i, names in enumerate(self.drivers, start=1):
+            out[f"driver_{i}"] = names
+        return out
+
+
+# --------------------------------------------------------------------------- the model
+
+
+def _column_length(columns: Columns) -> int:
+    lengths = {}
+    for name, values in columns.items():
+        lengths[name] = len(values) if not isinstance(values, np.ndarray) else values.shape[0]
+    if not lengths:
+        return 0
+    distinct = set(lengths.values())
+    if len(distinct) > 1:
+        detail = ", ".join(f"{k}={v}" for k, v in lengths.items())
+        raise InputError(f"all columns must have the same length, got {detail}")
+    return distinct.pop()
+
+
+@attrs.frozen(kw_only=True)
+class HealthModel:
+    """A complete health score definition.
+
+    Args:
+        dimensions: Weighted dimensions, each with weighted metrics. Metric names
+            are unique across the model.
+        bands: Colour band policy (default: :func:`~healthscore.bands.default_bands`).
+        alerts: Alert level policy (default: :func:`~healthscore.bands.default_alerts`).
+        missing: Missing-data policy (default: re-normalise, no minimum coverage).
+        name: A label shown in results and reports.
+        description: Free text.
+
+    Examples:
+        >>> from healthscore import presets
+        >>> model = presets.three_dimension()
+        >>> model.dimension_weights
+        {'product': 0.4, 'relationship': 0.3, 'business': 0.3}
+    """
+
+    dimensions: tuple[Dimension, ...] = attrs.field(converter=_dimensions)
+    bands: BandPolicy = attrs.field(factory=default_bands)
+    alerts: AlertPolicy = attrs.field(factory=default_alerts)
+    missing: MissingPolicy = attrs.field(factory=MissingPolicy)
+    name: str = attrs.field(default="custom", validator=_check_name)
+    description: str = ""
+    _plan: _Plan = attrs.field(init=False, repr=False, eq=False)
+
+    @dimensions.validator
+    def _check_dimensions(self, _attribute: attrs.Attribute[Any], value: tuple[Dimension, ...]) -> None:
+        if not value:
+            raise ValidationError("dimensions", "must hold at least one dimension", value)
+        dims: set[str] = set()
+        metrics: dict[str, str] = {}
+        for i, dim in enumerate(value):
+            if not isinstance(dim, Dimension):
+                raise ValidationError(f"dimensions[{i}]", "must be a Dimension", dim)
+            if dim.name in dims:
+                raise ValidationError(f"dimensions[{i}].name", "must be unique in the model", dim.name)
+            dims.add(dim.name)
+            for j, m in enumerate(dim.metrics):
+                if m.name in metrics:
+                    raise ValidationError(
+                        f"dimensions[{i}].metrics[{j}].name",
+                        f"must be unique in the model (already in dimension {metrics[m.name]!r})",
+                        m.name,
+                    )
+                metrics[m.name] = dim.name
+        if sum(d.weight for d in value) <= 0:
+            raise ValidationError(
+                "dimensions",
+                "must have a positive total weight",
+                [d.weight for d in value],
+                "give a dimension a weight > 0",
+            )
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_plan", _Plan.build(self.dimensions))
+
+    # -- introspection -------------------------------------------------------
+
+    @property
+    def metric_names(self) -> tuple[str, ...]:
+        """Names of the inputs the model reads, in model order."""
+        return self._plan.names
+
+    @property
+    def dimension_names(self) -> tuple[str, ...]:
+        """Names of the dimensions, in model order."""
+        return self._plan.dim_names
+
+    @property
+    def metrics(self) -> dict[str, Metric]:
+        """Metric name -> :class:`Metric`."""
+        return {m.name: m for d in self.dimensions for m in d.metrics}
+
+    @property
+    def dimension_weights(self) -> dict[str, float]:
+        """Dimension name -> normalised weight (they sum to 1)."""
+        return dict(zip(self._plan.dim_names, self._plan.dim_w, strict=True))
+
+    @property
+    def metric_weights(self) -> dict[str, float]:
+        """Metric name -> its share of the whole score when every metric is
+        observed (they sum to 1)."""
+        return dict(zip(self._plan.names, self._plan.cover_w, strict=True))
+
+    # -- one account -----------------------------------------------------------
+
+    def score(self, record: Record) -> ScoreResult:
+        """Score one account.
+
+        Args:
+            record: Metric name -> raw value. A key that is absent, ``None``, NaN
+                or ``""`` is a missing metric; keys the model does not read are
+                ignored.
+
+        Raises:
+            MissingMetricError: A metric is missing and the policy is ``"fail"``.
+            InputError: A value cannot be scored (text in a numeric metric, an
+                unknown category); the message names the metric.
+        """
+        if not isinstance(record, Mapping):
+            raise InputError(f"record must be a mapping of metric name -> value, got {type(record).__name__}")
+        plan = self._plan
+        policy = self.missing
+        neutral = policy.strategy == "neutral"
+        values: list[Any] = []
+        scores: list[float] = []
+        dim_scores: list[float] = []
+        dim_dens: list[float] = []
+        num_total = 0.0
+        den_total = 0.0
+        coverage = 0.0
+        for d_idx, (lo, hi) in enumerate(plan.dim_ranges):
+            num = 0.0
+            den = 0.0
+            for i in range(lo, hi):
+                raw = record.get(plan.names[i])
+                values.append(raw)
+                s = _score_value(plan.names[i], plan.scorers[i], raw)
+                scores.append(s)
+                if s != s:
+                    if neutral:
+                        s = policy.neutral_score
+                    elif policy.strategy == "fail":
+                        raise MissingMetricError(
+                            f"metric {plan.names[i]!r} is missing and the model's missing policy is 'fail'",
+                            column=plan.names[i],
+                            value=raw,
+                        )
+                    else:
+                        continue
+                else:
+                    coverage += plan.cover_w[i]
+                num += plan.metric_w[i] * s
+                den += plan.metric_w[i]
+            dim_dens.append(den)
+            if den > 0.0:
+                dim = num / den
+                dim_scores.append(dim)
+                num_total += plan.dim_w[d_idx] * dim
+                den_total += plan.dim_w[d_idx]
+            else:
+                dim_scores.append(math.nan)
+        reason = _insufficient_reason(coverage, den_total, policy.min_coverage)
+        total = math.nan if reason else num_total / den_total
+        metric_scores = self._explain(values, scores, dim_dens, den_total, reason is None)
+        if reason:
+            return ScoreResult(
+                score=None,
+                band=None,
+                alert=None,
+                coverage=coverage,
+                dimensions=dict.fromkeys(plan.dim_names),
+                status="insufficient_data",
+                reason=reason,
+                model=self.name,
+                metric_scores=metric_scores,
+            )
+        return ScoreResult(
+            score=total,
+            band=self.bands.bands[self.bands.code_one(total)].name,
+            alert=self.alerts.levels[self.alerts.code_one(total)].name,
+            coverage=coverage,
+            dimensions={n: (None if v != v else v) for n, v in zip(plan.dim_names, dim_scores, strict=True)},
+            model=self.name,
+            metric_scores=metric_scores,
+        )
+
+    def _explain(
+        self, values: list[Any], scores: list[float], dim_dens: list[float], den_total: float, scored: bool
+    ) -> tuple[MetricScore, ...]:
+        plan = self._plan
+        neutral = self.missing.strategy == "neutral"
+        out = []
+        for i, name in enumerate(plan.names):
+            d_idx = plan.dim_of[i]
+            s = scores[i]
+            observed = s == s
+            imputed = not observed and neutral
+            counted = scored and (observed or imputed) and dim_dens[d_idx] > 0
+            weight = _effective_weight(plan, i, dim_dens[d_idx], den_total) if counted else 0.0
+            shown = s if observed else (self.missing.neutral_score if imputed else None)
+            out.append(
+                MetricScore(
+                    name=name,
+                    dimension=plan.dim_names[d_idx],
+                    value=values[i] if observed else None,
+                    score=shown,
+                    weight=weight,
+                    observed=observed,
+                    imputed=imputed,
+                )
+            )
+        return tuple(out)
+
+    # -- many accounts ---------------------------------------------------------
+
+    def score_batch(
+        self,
+        columns: Columns,
+        *,
+        metric_scores: bool = False,
+        drivers: int = 0,
+        missing_columns: Literal["error", "missing"] = "error",
+    ) -> BatchScores:
+        """Score many accounts at once.
+
+        Args:
+            columns: Column name -> array-like of raw values, one entry per
+                account. Columns the model does not read are ignored.
+            metric_scores: Also return each metric's 0..100 score.
+            drivers: Also return, per account, the names of this many metrics
+                that cost it most points.
+            missing_columns: ``"error"`` (default) raises when a metric has no
+                column; ``"missing"`` treats such a metric as missing for every
+                account (useful when starting small).
+
+        Returns:
+            A :class:`BatchScores` whose numbers equal :meth:`score` on each
+            account.
+
+        Examples:
+            >>> from healthscore import presets
+            >>> out = presets.dear().score_batch(
+            ...     {"deployment": [0.9, 0.2], "outcome_achievement": [1.0, None]},
+            ...     missing_columns="missing")
+            >>> out.band.tolist()
+            ['green', 'red']
+        """
+        plan = self._plan
+        absent = [n for n in plan.names if n not in columns]
+        if absent and missing_columns == "error":
+            raise InputError(
+                f"missing column(s) {', '.join(repr(a) for a in absent)}: the model reads "
+                f"{', '.join(plan.names)}; pass missing_columns='missing' to treat absent metrics as missing",
+                column=absent[0],
+            )
+        if missing_columns not in ("error", "missing"):
+            raise ValidationError("missing_columns", "must be 'error' or 'missing'", missing_columns)
+        if len(absent) == len(plan.names):
+            raise InputError(f"none of the model's metrics has a column; the model reads {', '.join(plan.names)}")
+        n = _column_length({k: columns[k] for k in plan.names if k in columns})
+        policy = self.missing
+        neutral = policy.strategy == "neutral"
+        all_scores: list[FloatArray] = []
+        dim_scores: list[FloatArray] = []
+        dim_dens: list[FloatArray] = []
+        num_total = np.zeros(n)
+        den_total = np.zeros(n)
+        coverage = np.zeros(n)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            for d_idx, (lo, hi) in enumerate(plan.dim_ranges):
+                num = np.zeros(n)
+                den = np.zeros(n)
+                for i in range(lo, hi):
+                    name = plan.names[i]
+                    s = (
+                        np.full(n, math.nan)
+                        if name not in columns
+                        else _score_column(name, plan.scorers[i], columns[name], n)
+                    )
+                    all_scores.append(s)
+                    observed = ~np.isnan(s)
+                    if neutral:
+                        s = np.where(observed, s, policy.neutral_score)
+                        num += plan.metric_w[i] * s
+                        den += plan.metric_w[i]
+                    else:
+                        if policy.strategy == "fail" and not observed.all():
+                            row = int(np.argmin(observed))
+                            raise MissingMetricError(
+                                f"metric {name!r} is missing in row {row} ({int((~observed).sum())} rows in all) "
+                                "and the model's missing policy is 'fail'",
+                                column=name,
+                                row=row,
+                            )
+                        num += np.where(observed, plan.metric_w[i] * s, 0.0)
+                        den += np.where(observed, plan.metric_w[i], 0.0)
+                    coverage += np.where(observed, plan.cover_w[i], 0.0)
+                has = den > 0.0
+                dim = np.where(has, num / den, math.nan)
+                dim_scores.append(dim)
+                dim_dens.append(den)
+                num_total += np.where(has, plan.dim_w[d_idx] * dim, 0.0)
+                den_total += np.where(has, plan.dim_w[d_idx], 0.0)
+            insufficient = _insufficient_mask(coverage, den_total, policy.min_coverage)
+            total = np.where(insufficient, math.nan, num_total / den_total)
+        for dim in dim_scores:
+            dim[insufficient] = math.nan
+        band = self.bands.labels(self.bands.codes(total))
+        alert = self.alerts.labels(self.alerts.codes(total))
+        top: tuple[StrArray, ...] = ()
+        lost: tuple[FloatArray, ...] = ()
+        if drivers > 0:
+            top, lost = self._batch_drivers(all_scores, dim_dens, den_total, insufficient, drivers)
+        return BatchScores(
+            score=total,
+            band=band,
+            alert=alert,
+            coverage=coverage,
+            dimensions=dict(zip(plan.dim_names, dim_scores, strict=True)),
+            metric_scores=dict(zip(plan.names, all_scores, strict=True)) if metric_scores else {},
+            drivers=top,
+            points_lost=lost,
+        )
+
+    def _batch_drivers(
+        self,
+        scores: list[FloatArray],
+        dim_dens: list[FloatArray],
+        den_total: FloatArray,
+        insufficient: Any,
+        k: int,
+    ) -> tuple[tuple[StrArray, ...], tuple[FloatArray, ...]]:
+        plan = self._plan
+        n = den_total.shape[0]
+        lost = np.zeros((n, len(plan.names)))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            for i, s in enumerate(scores):
+                den = dim_dens[plan.dim_of[i]]
+                weight = _effective_weight(plan, i, den, den_total)
+                lost[:, i] = np.where(np.isnan(s) | insufficient, 0.0, weight * (100.0 - s))
+        k = min(k, len(plan.names))
+        order = np.argsort(-lost, axis=1, kind="stable")[:, :k]
+        picked = np.take_along_axis(lost, order, axis=1)
+        names = np.array([*plan.names], dtype=np.str_)[order]
+        names[~(picked > 0)] = ""
+        picked[~(picked > 0)] = 0.0
+        return tuple(names[:, j] for j in range(k)), tuple(picked[:, j] for j in range(k))
+
+
+def _effective_weight(plan: _Plan, i: int, dim_den: Any, den_total: Any) -> Any:
+    """Share of the total score metric ``i`` carries after missing data."""
+    return (plan.dim_w[plan.dim_of[i]] / den_total) * (plan.metric_w[i] / dim_den)
+
+
+def _insufficient_reason(coverage: float, den_total: float, min_coverage: float) -> str | None:
+    if coverage <= 0.0 or den_total <= 0.0:
+        return "no metric observed"
+    if coverage < min_coverage - _COVERAGE_TOLERANCE:
+        return f"coverage {coverage:.0%} is below the model's minimum of {min_coverage:.0%}"
+    return None
+
+
+def _insufficient_mask(coverage: FloatArray, den_total: FloatArray, min_coverage: float) -> Any:
+    return (coverage <= 0.0) | (den_total <= 0.0) | (coverage < min_coverage - _COVERAGE_TOLERANCE)
+
+
+def _score_value(name: str, scorer: Scorer, raw: Any) -> float:
+    try:
+        return float(_scorers.evaluate(scorer, raw))
+    except InputError as exc:
+        raise type(exc)(f"metric {name!r}: {exc}", column=name, value=raw) from None
+
+
+def _score_column(name: str, scorer: Scorer, values: Any, n: int) -> FloatArray:
+    try:
+        out = np.asarray(_scorers.evaluate(scorer, values), dtype=np.float64)
+    except InputError as exc:
+        raise type(exc)(f"column {name!r}: {exc}", column=name, value=exc.value) from None
+    if out.shape != (n,):
+        raise InputError(f"column {name!r}: scorer returned shape {out.shape}, expected ({n},)", column=name)
+    return out
+
+
+# --------------------------------------------------------------------------- segments
+
+
+def _segments(
+    value: Mapping[str, HealthModel] | Iterable[tuple[str, HealthModel]],
+) -> tuple[tuple[str, HealthModel], ...]:
+    items = value.items() if isinstance(value, Mapping) else value
+    return tuple((str(k), v) for k, v in items)
+
+
+@attrs.frozen(kw_only=True)
+class SegmentedModel:
+    """One model per customer segment, with a default for unknown segments.
+
+    Each account is scored by the model of its segment, read from
+    ``segment_column`` (matched case-insensitively). An unknown segment goes to
+    ``default``; without a default it is an error naming the known segments.
+
+    Examples:
+        >>> from healthscore import presets
+        >>> seg = presets.segmented()
+        >>> seg.score({"segment": "enterprise", "executive_engagement": "quarterly"}).model
+        'enterprise'
+    """
+
+    segments: tuple[tuple[str, HealthModel], ...] = attrs.field(converter=_segments)
+    default: HealthModel | None = None
+    segment_column: str = attrs.field(default="segment", validator=_check_name)
+    name: str = attrs.field(default="segmented", validator=_check_name)
+    description: str = ""
+    _lookup: dict[str, HealthModel] = attrs.field(init=False, repr=False, eq=False)
+
+    @segments.validator
+    def _check_segments(self, _attribute: attrs.Attribute[Any], value: tuple[tuple[str, HealthModel], ...]) -> None:
+        if not value:
+            raise ValidationError("segments", "must hold at least one segment", value)
+        seen: set[str] = set()
+        for key, model in value:
+            norm = key.strip().casefold()
+            if not norm:
+                raise ValidationError("segments", "must not hold a blank segment name", key)
+            if norm in seen:
+                raise ValidationError(f"segments[{key!r}]", "must be unique (case-insensitively)", key)
+            seen.add(norm)
+            if not isinstance(model, HealthModel):
+                raise ValidationError(f"segments[{key!r}]", "must be a HealthModel", model)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_lookup", {k.strip().casefold(): m for k, m in self.segments})
+
+    @property
+    def models(self) -> dict[str, HealthModel]:
+        """Segment name -> model."""
+        return dict(self.segments)
+
+    @property
+    def metric_names(self) -> tuple[str, ...]:
+        """Every metric any segment's model reads, first-seen order."""
+        names: dict[str, None] = {}
+        for model in self._all_models():
+            names.update(dict.fromkeys(model.metric_names))
+        return tuple(names)
+
+    @property
+    def dimension_names(self) -> tuple[str, ...]:
+        """Every dimension any segment's model has, first-seen order."""
+        names: dict[str, None] = {}
+        for model in self._all_models():
+            names.update(dict.fromkeys(model.dimension_names))
+        return tuple(names)
+
+    def _all_models(self) -> list[HealthModel]:
+        models = [m for _, m in self.segments]
+        return [*models, self.default] if self.default is not None else models
+
+    def model_for(self, segment: object) -> HealthModel:
+        """The model that scores accounts of ``segment``."""
+        key = "" if segment is None else str(segment).strip().casefold()
+        model = self._lookup.get(key)
+        if model is not None:
+            return model
+        if self.default is not None:
+            return self.default
+        known = ", ".join(repr(k) for k, _ in self.segments)
+        raise InputError(
+            f"unknown segment {segment!r} in column {self.segment_column!r}; known segments: {known} "
+            "(give the model a default to score unknown segments)",
+            column=self.segment_column,
+            value=segment,
+        )
+
+    def score(self, record: Record, *, segment: str | None = None) -> ScoreResult:
+        """Score one account with its segment's model (``segment`` overrides the
+        record's segment column)."""
+        seg = record.get(self.segment_column) if segment is None else segment
+        return self.model_for(seg).score(record)
+
+    def score_batch(
+        self,
+        columns: Columns,
+        *,
+        metric_scores: bool = False,
+        drivers: int = 0,
+        missing_columns: Literal["error", "missing"] = "error",
+    ) -> BatchScores:
+        """Score every account with its segment's model, in one call.
+
+        Dimensions that a segment's model lacks are NaN for its accounts; the
+        ``model`` and ``segment`` arrays say which model scored each account.
+        """
+        if self.segment_column not in columns:
+            raise InputError(
+                f"missing column {self.segment_column!r}: a segmented model needs each account's segment",
+                column=self.segment_column,
+            )
+        seg_values = np.asarray(columns[self.segment_column], dtype=object)
+        n = seg_values.shape[0]
+        keys = np.array(["" if _scorers.is_missing(v) else str(v) for v in seg_values.tolist()], dtype=np.str_)
+        uniques, inverse = np.unique(keys, return_inverse=True)
+        groups: dict[int, list[int]] = {}
+        models: list[HealthModel] = []
+        for u_idx, key in enumerate(uniques.tolist()):
+            try:
+                model = self.model_for(key if key else None)
+            except InputError as exc:
+                row = int(np.flatnonzero(inverse == u_idx)[0])
+                raise InputError(f"row {row}: {exc}", column=self.segment_column, row=row, value=key) from None
+            m_idx = next((i for i, m in enumerate(models) if m is model), None)
+            if m_idx is None:
+                models.append(model)
+                m_idx = len(models) - 1
+            groups.setdefault(m_idx, []).append(u_idx)
+        score = np.full(n, math.nan)
+        coverage = np.zeros(n)
+        band = np.full(n, "", dtype=object)
+        alert = np.full(n, "", dtype=object)
+        model_names = np.full(n, "", dtype=object)
+        dims = {d: np.full(n, math.nan) for d in self.dimension_names}
+        metric_out = {m: np.full(n, math.nan) for m in self.metric_names} if metric_scores else {}
+        top = [np.full(n, "", dtype=object) for _ in range(drivers)]
+        lost = [np.zeros(n) for _ in range(drivers)]
+        for m_idx, u_list in groups.items():
+            model = models[m_idx]
+            rows = np.flatnonzero(np.isin(inverse, u_list))
+            sub = {k: _take(v, rows) for k, v in columns.items() if k in model.metric_names}
+            try:
+                out = model.score_batch(
+                    sub, metric_scores=metric_scores, drivers=drivers, missing_columns=missing_columns
+                )
+            except InputError as exc:
+                raise type(exc)(f"segment model {model.name!r}: {exc}", column=exc.column, value=exc.value) from None
+            score[rows] = out.score
+            coverage[rows] = out.coverage
+            band[rows] = out.band
+            alert[rows] = out.alert
+            model_names[rows] = model.name
+            for d, values in out.dimensions.items():
+                dims[d][rows] = values
+            for m, values in out.metric_scores.items():
+                metric_out[m][rows] = values
+            for j in range(len(out.drivers)):
+                top[j][rows] = out.drivers[j]
+                lost[j][rows] = out.points_lost[j]
+        return BatchScores(
+            score=score,
+            band=band.astype(np.str_),
+            alert=alert.astype(np.str_),
+            coverage=coverage,
+            dimensions=dims,
+            metric_scores=metric_out,
+            drivers=tuple(t.astype(np.str_) for t in top),
+            points_lost=tuple(lost),
+            model=model_names.astype(np.str_),
+            segment=keys,
+        )
+
+
+def _take(values: Any, rows: Any) -> Any:
+    arr = values if isinstance(values, np.ndarray) else np.asarray(values, dtype=object)
+    return arr[rows]

@@ -1,0 +1,1155 @@
+"""Metric scorers: a raw signal value -> a 0..100 score.
+
+A scorer is a small frozen object. Call it with a scalar and it returns a
+``float``; call it with an array (NumPy or anything array-like) and it returns a
+NumPy array; both paths give the same number. NaN, ``None`` (and ``""`` for
+labels) mean *missing*: a scorer returns NaN for them unless its ``missing``
+field names a score to use instead, and the model's missing-data policy decides
+what a missing metric means for the account.
+
+Kinds:
+
+* :class:`Piecewise` -- linear between breakpoints, clamped outside them; monotone
+  or not (ticket volume is bad both when very low and when very high).
+* :class:`Steps` -- constant score between thresholds.
+* :class:`Categories` -- a table from label to score.
+* :class:`Boolean` -- one score for yes, one for no.
+
+Below them, one ready factory per signal of the specification, with the
+source's numbers as defaults; every number can be overridden.
+
+Examples:
+    >>> from healthscore import scorers
+    >>> curve = scorers.penetration()
+    >>> curve(0.7)
+    80.0
+    >>> curve([0.3, 0.9, float("nan")]).tolist()
+    [37.5, 95.0, nan]
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, ClassVar, Literal, TypeAlias, overload
+
+import attrs
+import numpy as np
+
+from healthscore.exceptions import InputError, UnknownCategoryError, ValidationError
+from healthscore.typing import BoolArray, FloatArray, InputKind, Scorer
+
+__all__ = [
+    "Boolean",
+    "BuiltinScorer",
+    "Categories",
+    "Piecewise",
+    "Points",
+    "Steps",
+    "active_license_share",
+    "budget_trend",
+    "business_review_recency",
+    "champion_advocacy",
+    "contract_length",
+    "csat",
+    "deployment",
+    "evaluate",
+    "executive_engagement",
+    "executive_meetings",
+    "expansion_conversations",
+    "feature_breadth",
+    "feature_depth",
+    "input_kind",
+    "integrations",
+    "is_missing",
+    "key_features_used",
+    "key_user_events",
+    "latest_version",
+    "login_frequency",
+    "login_recency",
+    "nps",
+    "nps_response",
+    "onboarding_completed",
+    "operational_meetings",
+    "outcome_achievement",
+    "outcome_agreed",
+    "payment_delay",
+    "penetration",
+    "power_users",
+    "qbr_attendance",
+    "response_time",
+    "roi_multiple",
+    "ticket_sentiment",
+    "ticket_volume",
+    "training_completion",
+    "workflow_completion",
+]
+
+Points: TypeAlias = tuple[tuple[float, float], ...]
+"""Breakpoints of a :class:`Piecewise` curve: ``((x0, score0), (x1, score1), ...)``."""
+
+_TRUE_LABELS = ("true", "yes", "y", "t", "1", "1.0")
+_FALSE_LABELS = ("false", "no", "n", "f", "0", "0.0")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _is_scalar(x: object) -> bool:
+    return x is None or isinstance(x, (int, float, str, np.generic)) or (isinstance(x, np.ndarray) and x.ndim == 0)
+
+
+def is_missing(x: object) -> bool:
+    """Whether one raw value means *missing*: ``None``, NaN, or a blank string.
+
+    Examples:
+        >>> is_missing(None), is_missing(float("nan")), is_missing(" "), is_missing(0)
+        (True, True, True, False)
+    """
+    if x is None:
+        return True
+    if isinstance(x, str):
+        return x.strip() == ""
+    if isinstance(x, (float, np.floating)):
+        return bool(math.isnan(x))
+    return False
+
+
+def _check_score(field: str, value: float) -> float:
+    value = float(value)
+    if not (0.0 <= value <= 100.0):
+        raise ValidationError(field, "must be a score in [0, 100]", value)
+    return value
+
+
+def _check_missing(_inst: object, attribute: attrs.Attribute[Any], value: float | None) -> None:
+    if value is not None:
+        _check_score(attribute.name, value)
+
+
+def _as_float_array(x: Any) -> FloatArray:
+    try:
+        return np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"expected numbers, got values that are not numeric ({exc})") from exc
+
+
+def _as_float(x: Any) -> float:
+    if x is None:
+        return math.nan
+    try:
+        return float(x)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"expected a number, got {x!r}", value=x) from exc
+
+
+def _fill_missing(scores: FloatArray, missing: BoolArray, fill: float | None) -> FloatArray:
+    scores[missing] = math.nan if fill is None else fill
+    return scores
+
+
+def _points(value: Iterable[Iterable[float]]) -> Points:
+    try:
+        pts = tuple((float(x), float(y)) for x, y in value)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError("points", "must be a sequence of (x, score) pairs", value) from exc
+    return pts
+
+
+def _validate_points(_inst: object, _attribute: attrs.Attribute[Any], pts: Points) -> None:
+    if len(pts) < 2:
+        raise ValidationError("points", "must hold at least 2 breakpoints", pts)
+    for i, (x, y) in enumerate(pts):
+        if not math.isfinite(x):
+            raise ValidationError(f"points[{i}].x", "must be finite", x)
+        _check_score(f"points[{i}].score", y)
+        if i and x <= pts[i - 1][0]:
+            raise ValidationError(
+                f"points[{i}].x",
+                f"must be greater than the previous x ({pts[i - 1][0]!r})",
+                x,
+                "breakpoints are listed in increasing x; use Steps for a jump",
+            )
+
+
+# --------------------------------------------------------------------------- kinds
+
+
+@attrs.frozen(kw_only=True)
+class Piecewise:
+    """Linear interpolation through breakpoints, clamped outside them.
+
+    Args:
+        points: ``(x, score)`` pairs with strictly increasing ``x`` and scores in
+            [0, 100]. Below the first ``x`` the first score holds, above the last
+            ``x`` the last one.
+        missing: Score for a missing value; ``None`` (the default) returns NaN so
+            the model's missing-data policy decides.
+
+    Examples:
+        >>> ticket_volume = Piecewise(points=[(0, 40), (2, 90), (6, 90), (25, 25)])
+        >>> ticket_volume(1), ticket_volume(4), ticket_volume(100)
+        (65.0, 90.0, 25.0)
+        >>> ticket_volume.direction
+        'peaked'
+    """
+
+    input_kind: ClassVar[InputKind] = "numeric"
+
+    points: Points = attrs.field(converter=_points, validator=_validate_points)
+    missing: float | None = attrs.field(default=None, validator=_check_missing)
+    _xs: tuple[float, ...] = attrs.field(init=False, repr=False, eq=False)
+    _ys: tuple[float, ...] = attrs.field(init=False, repr=False, eq=False)
+    _slopes: tuple[float, ...] = attrs.field(init=False, repr=False, eq=False)
+    _xa: FloatArray = attrs.field(init=False, repr=False, eq=False)
+    _ya: FloatArray = attrs.field(init=False, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        xs = tuple(p[0] for p in self.points)
+        ys = tuple(p[1] for p in self.points)
+        slopes = tuple((ys[i + 1] - ys[i]) / (xs[i + 1] - xs[i]) for i in range(len(xs) - 1))
+        object.__setattr__(self, "_xs", xs)
+        object.__setattr__(self, "_ys", ys)
+        object.__setattr__(self, "_slopes", slopes)
+        object.__setattr__(self, "_xa", np.array(xs, dtype=np.float64))
+        object.__setattr__(self, "_ya", np.array(ys, dtype=np.float64))
+
+    @property
+    def direction(self) -> Literal["increasing", "decreasing", "flat", "peaked", "mixed"]:
+        """Shape of the curve: monotone up or down, flat, one peak, or other."""
+        diffs = [b - a for a, b in itertools.pairwise(self._ys)]
+        ups = any(d > 0 for d in diffs)
+        downs = any(d < 0 for d in diffs)
+        if not ups and not downs:
+            return "flat"
+        if not downs:
+            return "increasing"
+        if not ups:
+            return "decreasing"
+        signs = [d > 0 for d in diffs if d != 0]
+        changes = sum(1 for a, b in itertools.pairwise(signs) if a != b)
+        return "peaked" if changes == 1 and signs[0] else "mixed"
+
+    @property
+    def domain(self) -> tuple[float, float]:
+        """The x range the breakpoints span."""
+        return self._xs[0], self._xs[-1]
+
+    @overload
+    def __call__(self, x: float | None) -> float: ...
+    @overload
+    def __call__(self, x: Any) -> Any: ...
+    def __call__(self, x: Any) -> Any:
+        """Score ``x`` (scalar -> float, array-like -> float64 array)."""
+        if _is_scalar(x):
+            return self.score_one(_as_float(x))
+        return self.score_many(_as_float_array(x))
+
+    def score_one(self, x: float) -> float:
+        """Score one float. Same arithmetic as :func:`numpy.interp`, bit for bit."""
+        if x != x:  # NaN
+            return math.nan if self.missing is None else self.missing
+        xs = self._xs
+        if x <= xs[0]:
+            return self._ys[0]
+        if x >= xs[-1]:
+            return self._ys[-1]
+        j = bisect.bisect_right(xs, x) - 1
+        if xs[j] == x:
+            return self._ys[j]
+        return self._slopes[j] * (x - xs[j]) + self._ys[j]
+
+    def score_many(self, x: FloatArray) -> FloatArray:
+        """Score a float64 array."""
+        out: FloatArray = np.interp(x, self._xa, self._ya)
+        if self.missing is not None:
+            out = _fill_missing(out, np.isnan(x), self.missing)
+        return out
+
+    def with_missing(self, score: float | None) -> Piecewise:
+        """A copy that gives ``score`` to missing values."""
+        return attrs.evolve(self, missing=score)
+
+
+def _floats(value: Iterable[float]) -> tuple[float, ...]:
+    return tuple(float(v) for v in value)
+
+
+@attrs.frozen(kw_only=True)
+class Steps:
+    """Constant scores between thresholds.
+
+    ``scores[0]`` applies below ``edges[0]``, ``scores[i]`` from ``edges[i - 1]``
+    (inclusive) up to ``edges[i]`` (exclusive), and ``scores[-1]`` from the last
+    edge up.
+
+    Examples:
+        >>> contract = Steps(edges=[3, 12, 24], scores=[20, 50, 80, 100])
+        >>> contract(1), contract(12), contract(36)
+        (20.0, 80.0, 100.0)
+    """
+
+    input_kind: ClassVar[InputKind] = "numeric"
+
+    edges: tuple[float, ...] = attrs.field(converter=_floats)
+    scores: tuple[float, ...] = attrs.field(converter=_floats)
+    missing: float | None = attrs.field(default=None, validator=_check_missing)
+    _edge_array: FloatArray = attrs.field(init=False, repr=False, eq=False)
+    _score_array: FloatArray = attrs.field(init=False, repr=False, eq=False)
+
+    @edges.validator
+    def _check_edges(self, _attribute: attrs.Attribute[Any], edges: tuple[float, ...]) -> None:
+        if not edges:
+            raise ValidationError("edges", "must hold at least one threshold", edges)
+        for i, e in enumerate(edges):
+            if not math.isfinite(e):
+                raise ValidationError(f"edges[{i}]", "must be finite", e)
+            if i and e <= edges[i - 1]:
+                raise ValidationError(f"edges[{i}]", f"must be greater than {edges[i - 1]!r}", e)
+
+    @scores.validator
+    def _check_scores(self, _attribute: attrs.Attribute[Any], scores: tuple[float, ...]) -> None:
+        if len(scores) != len(self.edges) + 1:
+            raise ValidationError(
+                "scores",
+                f"must hold one more value than edges ({len(self.edges) + 1})",
+                scores,
+            )
+        for i, s in enumerate(scores):
+            _check_score(f"scores[{i}]", s)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_edge_array", np.array(self.edges, dtype=np.float64))
+        object.__setattr__(self, "_score_array", np.array(self.scores, dtype=np.float64))
+
+    @classmethod
+    def from_bands(cls, bands: Sequence[tuple[float, float]], *, missing: float | None = None) -> Steps:
+        """Build from ``(lower_bound, score)`` pairs, the lowest bound first.
+
+        Values below the first bound get the first score.
+
+        Examples:
+            >>> Steps.from_bands([(0, 10), (1, 60), (3, 100)])(2)
+            60.0
+        """
+        if len(bands) < 2:
+            raise ValidationError("bands", "must hold at least two (lower_bound, score) pairs", bands)
+        return cls(edges=[b[0] for b in bands[1:]], scores=[b[1] for b in bands], missing=missing)
+
+    @overload
+    def __call__(self, x: float | None) -> float: ...
+    @overload
+    def __call__(self, x: Any) -> Any: ...
+    def __call__(self, x: Any) -> Any:
+        """Score ``x`` (scalar -> float, array-like -> float64 array)."""
+        if _is_scalar(x):
+            v = _as_float(x)
+            if v != v:
+                return math.nan if self.missing is None else self.missing
+            return self.scores[bisect.bisect_right(self.edges, v)]
+        arr = _as_float_array(x)
+        out: FloatArray = self._score_array[np.searchsorted(self._edge_array, arr, side="right")]
+        return _fill_missing(out, np.isnan(arr), self.missing)
+
+
+def _normalise_label(label: object) -> str:
+    return str(label).strip().casefold()
+
+
+def _table(value: Mapping[str, float] | Iterable[tuple[str, float]]) -> tuple[tuple[str, float], ...]:
+    items = value.items() if isinstance(value, Mapping) else value
+    try:
+        return tuple((str(k), float(v)) for k, v in items)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError("table", "must map category labels to scores", value) from exc
+
+
+def _label_array(x: Any) -> tuple[Any, BoolArray]:
+    """Labels as an array plus the mask of missing ones (None, NaN, blank)."""
+    arr = np.asarray(x)
+    if arr.dtype.kind in "US":
+        stripped = np.char.strip(arr.astype(np.str_))
+        return stripped, stripped == ""
+    if arr.dtype.kind in "fc":
+        return arr, np.isnan(arr)
+    if arr.dtype.kind in "biu":
+        return arr, np.zeros(arr.shape, dtype=np.bool_)
+    obj = arr.astype(object)
+    missing = np.fromiter((is_missing(v) for v in obj.ravel()), dtype=np.bool_, count=obj.size)
+    return obj, missing.reshape(obj.shape)
+
+
+@attrs.frozen(kw_only=True)
+class Categories:
+    """A table from category label to score.
+
+    Labels match case-insensitively, ignoring surrounding blanks. A label not in
+    the table is an error that lists the allowed ones (or, with ``unknown`` set,
+    gets that score).
+
+    Examples:
+        >>> budget = Categories(table={"growing": 95, "stable": 70, "shrinking": 20})
+        >>> budget("Growing")
+        95.0
+        >>> budget(["stable", None]).tolist()
+        [70.0, nan]
+    """
+
+    input_kind: ClassVar[InputKind] = "category"
+
+    table: tuple[tuple[str, float], ...] = attrs.field(converter=_table)
+    missing: float | None = attrs.field(default=None, validator=_check_missing)
+    unknown: float | None = attrs.field(default=None, validator=_check_missing)
+    _lookup: dict[str, float] = attrs.field(init=False, repr=False, eq=False)
+
+    @table.validator
+    def _check_table(self, _attribute: attrs.Attribute[Any], table: tuple[tuple[str, float], ...]) -> None:
+        if not table:
+            raise ValidationError("table", "must hold at least one category", table)
+        seen: set[str] = set()
+        for label, score in table:
+            key = _normalise_label(label)
+            if not key:
+                raise ValidationError("table", "must not hold a blank label", label)
+            if key in seen:
+                raise ValidationError("table", "must not repeat a label (case-insensitively)", label)
+            seen.add(key)
+            _check_score(f"table[{label!r}]", score)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_lookup", {_normalise_label(k): v for k, v in self.table})
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The allowed labels, in table order."""
+        return tuple(k for k, _ in self.table)
+
+    def _score_label(self, label: object) -> float:
+        score = self._lookup.get(_normalise_label(label))
+        if score is not None:
+            return score
+        if self.unknown is not None:
+            return self.unknown
+        allowed = ", ".join(repr(k) for k in self.labels)
+        raise UnknownCategoryError(f"unknown category {label!r}; allowed: {allowed}", value=label)
+
+    @overload
+    def __call__(self, x: str | float | None) -> float: ...
+    @overload
+    def __call__(self, x: Any) -> Any: ...
+    def __call__(self, x: Any) -> Any:
+        """Score one label (-> float) or many (-> float64 array)."""
+        if _is_scalar(x):
+            if is_missing(x):
+                return math.nan if self.missing is None else self.missing
+            return self._score_label(x)
+        labels, missing = _label_array(x)
+        out = np.empty(labels.shape, dtype=np.float64)
+        present = ~missing
+        if present.any():
+            uniques, inverse = np.unique(labels[present], return_inverse=True)
+            scores = np.array([self._score_label(u) for u in uniques.tolist()], dtype=np.float64)
+            out[present] = scores[inverse.reshape(-1)]
+        return _fill_missing(out, missing, self.missing)
+
+
+@attrs.frozen(kw_only=True)
+class Boolean:
+    """One score for yes, another for no.
+
+    Accepts ``True``/``False``, 1/0, and the labels true/false, yes/no, y/n, t/f
+    (any case).
+
+    Examples:
+        >>> onboarded = Boolean(true_score=100, false_score=20)
+        >>> onboarded(True), onboarded("no"), onboarded(0)
+        (100.0, 20.0, 20.0)
+    """
+
+    input_kind: ClassVar[InputKind] = "boolean"
+
+    true_score: float = attrs.field(default=100.0, converter=float)
+    false_score: float = attrs.field(default=0.0, converter=float)
+    missing: float | None = attrs.field(default=None, validator=_check_missing)
+    _categories: Categories = attrs.field(init=False, repr=False, eq=False)
+
+    @true_score.validator
+    @false_score.validator
+    def _check(self, attribute: attrs.Attribute[Any], value: float) -> None:
+        _check_score(attribute.name, value)
+
+    def __attrs_post_init__(self) -> None:
+        table = [(t, self.true_score) for t in _TRUE_LABELS]
+        table += [(f, self.false_score) for f in _FALSE_LABELS]
+        object.__setattr__(self, "_categories", Categories(table=table, missing=self.missing))
+
+    @overload
+    def __call__(self, x: bool | str | float | None) -> float: ...
+    @overload
+    def __call__(self, x: Any) -> Any: ...
+    def __call__(self, x: Any) -> Any:
+        """Score one yes/no value (-> float) or many (-> float64 array)."""
+        if isinstance(x, (bool, np.bool_)):
+            return self.true_score if x else self.false_score
+        arr = x if _is_scalar(x) else np.asarray(x)
+        if isinstance(arr, np.ndarray) and arr.dtype.kind == "b":
+            return np.where(arr, self.true_score, self.false_score)
+        try:
+            return self._categories(arr)
+        except UnknownCategoryError as exc:
+            raise UnknownCategoryError(
+                f"expected a yes/no value (true/false, yes/no, 1/0), got {exc.value!r}", value=exc.value
+            ) from None
+
+
+BuiltinScorer: TypeAlias = Piecewise | Steps | Categories | Boolean
+"""The scorer kinds healthscore can save to and load from configuration files."""
+
+_BUILTIN = (Piecewise, Steps, Categories, Boolean)
+
+
+def input_kind(scorer: Scorer) -> InputKind:
+    """What ``scorer`` reads: ``"numeric"`` (the default for plain functions),
+    ``"category"`` or ``"boolean"``.
+
+    Examples:
+        >>> input_kind(executive_engagement())
+        'category'
+    """
+    kind = getattr(scorer, "input_kind", "numeric")
+    if kind == "category":
+        return "category"
+    return "boolean" if kind == "boolean" else "numeric"
+
+
+def evaluate(scorer: Scorer, x: Any) -> Any:
+    """Run ``scorer`` on ``x`` and keep the result in [0, 100].
+
+    Built-in scorers are in range by construction; anything else (a plain
+    function) is clipped here, the one place where clipping happens. NaN stays
+    NaN: it means missing.
+
+    Examples:
+        >>> evaluate(lambda x: x * 2, 80.0)
+        100.0
+    """
+    out = scorer(x)
+    if isinstance(scorer, _BUILTIN):
+        return out
+    if isinstance(out, np.ndarray) or not _is_scalar(out):
+        return np.clip(np.asarray(out, dtype=np.float64), 0.0, 100.0)
+    value = float(out)
+    return value if value != value else min(100.0, max(0.0, value))
+
+
+# --------------------------------------------------------------------------- factories
+# Product
+
+
+def login_frequency(
+    points: Iterable[tuple[float, float]] = ((0, 0), (1, 35), (2, 55), (4, 75), (12, 85), (20, 92), (30, 100)),
+    *,
+    missing: float | None = None,
+) -> Piecewise:
+    """Login frequency. Input: active days in a 30-day window (0..30).
+
+    Seed rule: daily use 90-100, weekly 70-89, every two weeks 50-69, monthly
+    30-49, inactive 0-29. So 20+ days -> 92..100, 4 -> 75, 2 -> 55, 1 -> 35,
+    0 -> 0.
+
+    Examples:
+        >>> [login_frequency()(d) for d in (0, 1, 2, 4, 20)]
+        [0.0, 35.0, 55.0, 75.0, 92.0]
+    """
+    return Piecewise(points=points, missing=missing)
+
+
+def login_recency(
+    points: Iterable[tuple[float, float]] = (
+        (0, 100),
+        (2, 95),
+        (7, 80),
+        (14, 60),
+        (21, 40),
+        (30, 25),
+        (60, 5),
+        (90, 0),
+    ),
+    *,
+    missing: float | None = None,
+) -> Piecewise:
+    """Login recency. Input: days since the last login by anyone in the account.
+
+    Seed rule: weeks without a login pull the score down regardless of history
+    (daily last month but three weeks absent = falling): 7 days -> 80, 14 -> 60,
+    21 -> 40, 30 -> 25, 90+ -> 0.
+
+    Examples:
+        >>> login_recency()(21)
+        40.0
+    """
+    return Piecewise(points=points, missing=missing)
+
+
+def feature_breadth(
+    points: Iterable[tuple[float, float]] = ((0, 0), (0.15, 30), (0.5, 70), (0.75, 90), (1, 100)),
+    *,
+    missing: float | None = None,
+) -> Piecewise:
+    """Feature adoption breadth. Input: features used / features available (0..1).
+
+    Seed rule: 3 of 20 (0.15) is poor -> 30; 15 of 20 (0.75) is strong -> 90.
+
+    Examples:
+        >>> feature_breadth()(3 / 20), feature_breadth()(15 / 20)
+        (30.0, 90.0)
+    """
+    return Piecewise(points=points, missing=missing)
+
+
+def feature_depth(
+    points: Iterable[tuple[float, float]] = ((0, 0), (0.05, 30), (0.15, 65), (0.3, 85), (0.5, 100)),
+    *,
+    missing: float | None = None,
+) -> Piecewise:
+    """Feature adoption depth. Input: share of the account's activity on advanced
+    features (custom reports, complex filters, automation), 0..1.
+
+    Seed rule: basic use is shallow, advanced use is deep, and a balanced mix
+    (10+ features at medium depth) beats narrow-deep use. The curve saturates at
+    medium depth (0.3 -> 85) so depth alone cannot outweigh breadth.
+
+    Examples:
+        >>> feature_depth()(0.0), feature_depth()(0.3)
+        (0.0, 85.0)
+    """
+    return Piecewise(points=points, missing=missing)
+
+
+def penetration(
+    points: Iterable[tuple[float, float]] = ((0, 0), (0.4, 50), (0.6, 70), (0.8, 90), (1, 100)),
+    *,
+    missing: float | None = None,
+) -> Piecewise:
+    """Active-user penetration. Input: active users / purchased seats (0..1; above
+    1 is clamped).
+
+    Seed rule: >= 80% -> 90-100, 60-80% -> 70-89, 40-60% -> 50-69, < 40% -> 0-49
+    (18 of 20 seats = 90% excellent, 8 of 20 = 40% low).
+
+    Examples:
+        >>> [penetration()(p) for p in (0.9, 0.8, 0.7, 0.5, 0.3)]
+        [95.0, 90.0, 80.0, 60.0, 37.5]
+    """
+    return Piecewise(points=points, missing=missing)
+
+
+def workflow_completion(
+    points: Iterable[tuple[float, float]] = ((0, 0), (0.5, 50), (0.9, 90), (1, 100)),
+    *,
+    missing: float | None = None,
+) -> Piecewise:
+    """Workflow completion rate. Input: key workflows completed / started (0..1).
+
+    Seed rule: the share of key workflows completed; the score is that share in
+    points.
+
+    Examples:
+        >>> workflow_completion()(0.75)
+        75.0
+    """
+    return Piecewise(points=points, missing=missing)
+
+
+def integrations(
+    points: Iterable[tuple[float, float]] = ((0, 20), (1, 60), (2, 80), (3, 95), (5, 100)),
+    *,
+    missing: float | None = None,
+) -> Piecewise:
+    """Integration usage. Input: number of integrations in use (CRM, warehouse,
+    chat, ...).
+
+    Seed rule: more integrations = stickier; none -> 20, three -> 95.
+
+    Examples:
+        >>> integrations()(0), integrations()(3)
+        (20.0, 95.0)
+    """
+    return Piecewise(points=points, missing=missing)
+
+
+def power_users(
+    points: Iterable[tuple[float, float]] = ((0, 10), (1, 55), (2, 75), (3, 90), (5, 100)),
+    *,
+    missing: float | None = None,
+) -> Piecewise:
+    """Power users. Input: number of power users in the account.
+
+    Seed rule: accounts with 3+ power users rarely churn (3 -> 90); none means
+    the account is struggling (0 -> 10).
+
+    Examples:
+        >>> power_users()(0), power_users()(3)
+        (10.0, 90.0)
+    """
+    return Piecewise(points=points, missing=missing)
+
+
+# Relationship
+
+
+def executive_engagement(
+    table: Mapping[str, float] | None = None,
+    *,
+    missing: float | None = None,
+) -> Categories:
+    """Executive sponsor engagement. Input: one of ``"quarterly"``, ``"annual"``,
+    ``"aware"``, ``"none"``.
+
+    Seed rule: active sponsor joining quarterly 90-100, yearly 70-89, aware but
+    minimal involvement 50-69, no sponsor 0-49.
+
+    Examples:
+        >>> [executive_engagement()(c) for c in ("quarterly", "annual", "aware", "none")]
+        [95.0, 80.0, 60.0, 20.0]
+    """
+    default = {"quarterly": 95.0, "annual": 80.0, "aware": 60.0, "none": 20.0}
+    return Categories(table=default if table is None else table, missing=missing)
+
+
+def qbr_attendance(
+    points: Iterable[tuple[float, float]] = ((0, 0), (0.5, 60), (1, 100)),
+    *,
+    missing: float | None = None,
+) -> Piecewise:
+    """Business review (QBR) participation. Input: share of scheduled QBRs the
+    customer attended, 0..1 (a cancelled QBR counts as not attended).
+
+    Seed rule: attending consistently = invested; cancelling or ignoring =
+    disengaging.
+
+    Examples:
+        >>> qbr_attendance()(1.0), qbr_attendance()(0.5)
+        (100.0, 60.0)
+    """
+    return Piecewise(points=points, missing=missing)
+
+
+def ticket_volume(
+    points: Iterable[tuple[float, float]] = ((0, 40), (1, 70), (2, 90), (6, 90), (12, 60), (25, 25), (50, 0)),
+    *,
+    missing: float | None = None,
+) -> Piecewise:
+    """Support ticket volume. Input: tickets opened per 30 days (averaged over the
+    recent window). Not monotone.
+
+    Seed rule: moderate volume is healthy; very low volume may mean under-use
+    (0 -> 40); high volume signals frustration (25 -> 25). Scale the x values to
+    your account sizes.
+
+    Examples:
+        >>> ticket_volume()(0), ticket_volume()(4), ticket_volume()(25)
+        (40.0, 90.0, 25.0)
+    """
+    return Piecewise(points=points, missing=missing)
+
+
+def ticket_sentiment(
+    points: Iterable[tuple[float, float]] = ((-1, 0), (-0.3, 30), (0, 60), (0.3, 85), (1, 100)),
+    *,
+    missing: float | None = None,
+) -> Piecewise:
+    """Support ticket sentiment. Input: mean sentiment of recent ticket text,
+    -1 (negative) .. 1 (positive).
+
+    Seed rule: positive sentiment with moderate volume is healthy; negative
+    sentiment signals frustration.
+
+    Examples:
+        >>> ticket_sentiment()(0.0)
+        60.0
+    """
+    return Piecewise(points=points, missing=missing)
+
+
+def nps(
+    points: Iterable[tuple[float, float]] = ((-100, 0), (-30, 25), (0, 50), (30, 75), (70, 95), (100, 100)),
+    *,
+    missing: float | None = None,
+) -> Piecewise:
+    """Net Promoter Score of the account. Input: % promoters (9-10) minus %
+    detractors (0-6) among recent answers, -100..100.
+
+    Seed rule: promoters (9-10) are strong, detractors (0-6) unhappy.
+
+    Examples:
+        >>> nps()(-100), nps()(0), nps()(100)
+        (0.0, 50.0, 100.0)
+    """
+    return Piecewise(points=points, missing=missing)
+
+
+def nps_response(
+    points: Iterable[tuple[float, float]] = ((0, 0), (6, 40), (8, 75), (10, 100)),
+    *,
+    missing: float | None = None,
+) -> Piecewise:
+    """One NPS answer. Input: the 0..10 likelihood-to-recommend answer.
+
+    Seed rule: 9-10 promoter (strong), 0-6 detractor (unhappy, <= 40).
+
+    Examples:
+        >>> nps_response()(6), nps_response()(9)
+        (40.0, 87.5)
+    """
+    return Piecewise(points=points, missing=missing)
+
+
+def csat(
+    points: Iterable[tuple[float, float]] = ((1, 0), (2, 30), (3, 60), (4, 80), (5, 100)),
+    *,
+    missing: float | None = None,
+) -> Piecewise:
+    """Customer satisfaction. Input: mean CSAT on the 1..5 scale.
+
+    Seed rule: below 3/5 signals a relationship problem (< 60).
+
+    Examples:
+        >>> csat()(2.9) < 60 <= csat()(3)
+        True
+    """
+    return Piecewise(points=points, missing=missing)
+
+
+def response_time(
+    points: Iterable[tuple[float, float]] = (
+        (0, 100),
+        (24, 85),
+        (72, 65),
+        (168, 45),
+        (336, 25),
+        (720, 0),
+    ),
+    *,
+    missing: float | None = None,
+) -> Piecewise:
+    """Outreach response time. Input: median hours between our email and the
+    customer's reply.
+
+    Seed rule: replies within 24 h = engaged (>= 85); weeks or never =
+    disengaged (two weeks -> 25, a month -> 0).
+
+    Examples:
+        >>> response_time()(24), response_time()(336)
+        (85.0, 25.0)
+    """
+    return Piecewise(points=points, missing=missing)
+
+
+def champion_advocacy(
+    points: Iterable[tuple[float, float]] = ((0, 20), (1, 60), (2, 80), (4, 100)),
+    *,
+    missing: float | None = None,
+) -> Piecewise:
+    """Champion advocacy. Input: advocacy acts in the last 12 months
+    (references, case studies, talks, peer referrals).
+
+    Seed rule: champions who advocate are a strong sign of health.
+
+    Examples:
+        >>> champion_advocacy()(0), champion_advocacy()(2)
+        (20.0, 80.0)
+    """
+    return Piecewise(points=points, missing=missing)
+
+
+# Business
+
+
+def outcome_achievement(
+    points: Iterable[tuple[float, float]] = ((0, 0), (0.5, 45), (0.8, 75), (1, 100)),
+    *,
+    missing: float | None = None,
+) -> Piecewise:
+    """Outcome achievement. Input: progress on the customer's stated goals,
+    actual / target averaged over goals, 0..1 (above 1 is clamped).
+
+    Seed rule: the strongest single predictor; achievers renew at 95%+, those
+    falling short churn at 40%+.
+
+    Examples:
+        >>> outcome_achievement()(1.0), outcome_achievement()(0.5)
+        (100.0, 45.0)
+    """
+    return Piecewise(points=points, missing=missing)
+
+
+def roi_multiple(
+    points: Iterable[tuple[float, float]] = ((0, 0), (1, 40), (2, 65), (3, 85), (5, 100)),
+    *,
+    missing: float | None = None,
+) -> Piecewise:
+    """Return on investment. Input: value delivered / cost (a multiple).
+
+    Seed rule: >= 3x rarely faces budget trouble (>= 85); < 1x struggles at
+    renewal (< 40).
+
+    Examples:
+        >>> roi_multiple()(3.0), roi_multiple()(0.99) < 40
+        (85.0, True)
+    """
+    return Piecewise(points=points, missing=missing)
+
+
+def budget_trend(
+    table: Mapping[str, float] | None = None,
+    *,
+    missing: float | None = None,
+) -> Categories:
+    """Budget ownership and trend. Input: one of ``"growing"``, ``"stable"``,
+    ``"shrinking"``, ``"none"`` (no dedicated budget).
+
+    Seed rule: a dedicated budget = committed; growing = expansion-ready;
+    shrinking = downgrade or churn risk.
+
+    Examples:
+        >>> budget_trend()("growing"), budget_trend()("shrinking")
+        (95.0, 15.0)
+    """
+    default = {"growing": 95.0, "stable": 70.0, "none": 35.0, "shrinking": 15.0}
+    return Categories(table=default if table is None else table, missing=missing)
+
+
+def expansion_conversations(
+    points: Iterable[tuple[float, float]] = ((0, 40), (1, 70), (2, 85), (4, 100)),
+    *,
+    missing: float | None = None,
+) -> Piecewise:
+    """Expansion conversations. Input: talks about more users, higher tiers or new
+    products in the last 90 days.
+
+    Seed rule: frequent expansion talk signals a healthy, growing account.
+
+    Examples:
+        >>> expansion_conversations()(0), expansion_conversations()(2)
+        (40.0, 85.0)
+    """
+    return Piecewise(points=points, missing=missing)
+
+
+def contract_length(
+    points: Iterable[tuple[float, float]] = ((1, 30), (12, 75), (24, 90), (36, 100)),
+    *,
+    missing: float | None = None,
+) -> Piecewise:
+    """Contract length. Input: contract term in months.
+
+    Seed rule: multi-year = committed; annual cuts churn risk versus monthly;
+    month-to-month keeps an exit open.
+
+    Examples:
+        >>> contract_length()(1), contract_length()(12), contract_length()(36)
+        (30.0, 75.0, 100.0)
+    """
+    return Piecewise(points=points, missing=missing)
+
+
+def payment_delay(
+    points: Iterable[tuple[float, float]] = ((0, 100), (15, 80), (30, 55), (60, 25), (90, 0)),
+    *,
+    missing: float | None = None,
+) -> Piecewise:
+    """Payment behaviour. Input: days invoices are paid late (decay-weighted).
+
+    Seed rule: pays on time = stable; delays = budget pressure or low priority.
+
+    Examples:
+        >>> payment_delay()(0), payment_delay()(60)
+        (100.0, 25.0)
+    """
+    return Piecewise(points=points, missing=missing)
+
+
+# DEAR (Gainsight): Deployment, Engagement, Adoption, ROI
+
+
+def deployment(
+    green_at: float = 0.75,
+    *,
+    points: Iterable[tuple[float, float]] | None = None,
+    missing: float | None = None,
+) -> Piecewise:
+    """Deployment. Input: deployed licences / purchased licences (0..1).
+
+    Seed rule: the team picks the share that counts as Green ("deployment >= 50%
+    or >= 75% is Green"); ``green_at`` scores 80, half of it scores 50, full
+    deployment 100. ``points`` overrides the whole curve.
+
+    Examples:
+        >>> deployment()(0.75), deployment(green_at=0.5)(0.5)
+        (80.0, 80.0)
+    """
+    if points is None:
+        if not 0.0 < green_at < 1.0:
+            raise ValidationError("green_at", "must be a share in (0, 1)", green_at)
+        points = ((0, 0), (green_at / 2, 50), (green_at, 80), (1, 100))
+    return Piecewise(points=points, missing=missing)
+
+
+def onboarding_completed(
+    true_score: float = 100.0, false_score: float = 20.0, *, missing: float | None = None
+) -> Boolean:
+    """Onboarding completed. Input: yes/no.
+
+    Seed rule (DEAR Deployment): whether the customer finished onboarding.
+
+    Examples:
+        >>> onboarding_completed()(False)
+        20.0
+    """
+    return Boolean(true_score=true_score, false_score=false_score, missing=missing)
+
+
+def operational_meetings(
+    points: Iterable[tuple[float, float]] = ((0, 0), (1, 50), (2, 85), (4, 100)),
+    *,
+    missing: float | None = None,
+) -> Piecewise:
+    """Operational contact. Input: meetings with operational contacts per month.
+
+    Seed rule (DEAR Engagement): at least twice a month (2 -> 85).
+
+    Examples:
+        >>> operational_meetings()(2)
+        85.0
+    """
+    return Piecewise(points=points, missing=missing)
+
+
+def executive_meetings(
+    points: Iterable[tuple[float, float]] = ((0, 20), (1, 80), (2, 90), (4, 100)),
+    *,
+    missing: float | None = None,
+) -> Piecewise:
+    """Executive contact. Input: meetings with executive-level contacts in the
+    last 12 months.
+
+    Seed rule (DEAR Engagement): at least once a year (1 -> 80); quarterly is
+    best (4 -> 100).
+
+    Examples:
+        >>> executive_meetings()(1)
+        80.0
+    """
+    return Piecewise(points=points, missing=missing)
+
+
+def business_review_recency(
+    points: Iterable[tuple[float, float]] = ((0, 100), (3, 80), (6, 40), (12, 0)),
+    *,
+    missing: float | None = None,
+) -> Piecewise:
+    """Business review recency. Input: months since the last business review with
+    a senior customer contact.
+
+    Seed rule (DEAR Engagement): a review within the last 3 months (<= 3 -> >= 80).
+
+    Examples:
+        >>> business_review_recency()(3)
+        80.0
+    """
+    return Piecewise(points=points, missing=missing)
+
+
+def key_user_events(
+    points: Iterable[tuple[float, float]] = ((0, 30), (1, 70), (3, 100)),
+    *,
+    missing: float | None = None,
+) -> Piecewise:
+    """Key users at events. Input: events (webinars, user groups, conferences)
+    attended by the account's key users in the last 12 months.
+
+    Seed rule (DEAR Engagement): key users taking part in events.
+
+    Examples:
+        >>> key_user_events()(1)
+        70.0
+    """
+    return Piecewise(points=points, missing=missing)
+
+
+def active_license_share(
+    points: Iterable[tuple[float, float]] = ((0, 0), (0.4, 50), (0.6, 70), (0.8, 90), (1, 100)),
+    *,
+    missing: float | None = None,
+) -> Piecewise:
+    """Adoption depth (DEAR). Input: active licences / deployed licences (0..1).
+
+    Seed rule (DEAR Adoption): deployed licences must actually be used; scored
+    like penetration.
+
+    Examples:
+        >>> active_license_share()(0.8)
+        90.0
+    """
+    return Piecewise(points=points, missing=missing)
+
+
+def key_features_used(
+    points: Iterable[tuple[float, float]] = ((0, 0), (0.5, 60), (0.8, 85), (1, 100)),
+    *,
+    missing: float | None = None,
+) -> Piecewise:
+    """Key feature usage. Input: key features used / key features (0..1).
+
+    Seed rule (DEAR Adoption breadth): the customer uses the key features.
+
+    Examples:
+        >>> key_features_used()(0.5)
+        60.0
+    """
+    return Piecewise(points=points, missing=missing)
+
+
+def latest_version(true_score: float = 100.0, false_score: float = 40.0, *, missing: float | None = None) -> Boolean:
+    """Latest version in use. Input: yes/no.
+
+    Seed rule (DEAR Adoption proxy when usage data is missing).
+
+    Examples:
+        >>> latest_version()(True)
+        100.0
+    """
+    return Boolean(true_score=true_score, false_score=false_score, missing=missing)
+
+
+def training_completion(
+    points: Iterable[tuple[float, float]] = ((0, 0), (0.5, 60), (1, 100)),
+    *,
+    missing: float | None = None,
+) -> Piecewise:
+    """Training completed. Input: share of users who completed training (0..1).
+
+    Seed rule (DEAR Adoption proxy when usage data is missing).
+
+    Examples:
+        >>> training_completion()(0.5)
+        60.0
+    """
+    return Piecewise(points=points, missing=missing)
+
+
+def outcome_agreed(true_score: float = 100.0, false_score: float = 25.0, *, missing: float | None = None) -> Boolean:
+    """Outcome agreed. Input: yes/no -- the customer's executives agreed, at a
+    business review or in a survey, that the agreed goals were met.
+
+    Seed rule (DEAR ROI): when value cannot be measured from data, agreement on
+    the outcome at a business review stands in for it.
+
+    Examples:
+        >>> outcome_agreed()("yes")
+        100.0
+    """
+    return Boolean(true_score=true_score, false_score=false_score, missing=missing)

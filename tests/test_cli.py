@@ -1,0 +1,180 @@
+"""The command line: scoring CSV files, validating models, the demo."""
+
+from __future__ import annotations
+
+import csv
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from healthscore import dump_model, presets
+from healthscore.cli import main
+
+HEADER = "account_id,penetration,executive_engagement,nps,outcome_achievement\n"
+GOOD = HEADER + "A1,0.9,quarterly,40,1.0\nA2,0.3,none,-50,0.2\nA3,,annual,,\n"
+
+
+def _run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    status = main(list(argv), stdout=out, stderr=err)
+    return status, out.getvalue(), err.getvalue()
+
+
+def _write(tmp_path: Path, text: str, name: str = "in.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_score_writes_every_account_with_its_columns(tmp_path: Path) -> None:
+    src = _write(tmp_path, GOOD)
+    dest = tmp_path / "out.csv"
+    status, _, err = _run("score", str(src), "-o", str(dest))
+    assert status == 0, err
+    rows = _rows(dest)
+    assert [r["account_id"] for r in rows] == ["A1", "A2", "A3"]
+    assert list(rows[0]) == [
+        "account_id", "score", "band", "alert", "product", "relationship", "business", "coverage",
+        "driver_1", "driver_2", "driver_3",
+    ]  # fmt: skip
+    model = presets.three_dimension()
+    expected = model.score(
+        {"penetration": 0.9, "executive_engagement": "quarterly", "nps": 40, "outcome_achievement": 1.0}
+    )
+    assert expected.score is not None
+    assert float(rows[0]["score"]) == pytest.approx(expected.score, abs=1e-3)
+    assert rows[0]["band"] == expected.band
+    assert rows[1]["band"] == "red"
+    assert rows[1]["driver_1"] in {"penetration", "outcome_achievement", "executive_engagement", "nps"}
+    assert rows[2]["relationship"] != ""  # observed: executive_engagement
+    assert "scored as missing" in err  # the preset's other metrics are not in the file
+
+
+def test_score_with_a_model_file_and_stdout(tmp_path: Path) -> None:
+    model_file = tmp_path / "dear.toml"
+    dump_model(presets.dear(), model_file)
+    src = _write(tmp_path, "account_id,deployment,onboarding_completed\nX,0.8,yes\nY,0.1,no\n")
+    status, out, _ = _run("score", "--model", str(model_file), str(src), "-o", "-")
+    assert status == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [r["band"] for r in rows] == ["green", "red"]
+    assert "deployment" in rows[0]
+    assert "roi" in rows[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "needles"),
+    [
+        ("id,penetration\nA,0.5\n", ["missing column 'account_id'"]),
+        (HEADER + "A1,0.9,quarterly,40,1.0\nA2,abc,none,1,1\n", ["line 3", "'penetration'", "'abc'", "not a number"]),
+        (HEADER + "A1,0.9,weekly,40,1.0\n", ["line 2", "'executive_engagement'", "'weekly'", "allowed"]),
+        (HEADER + "A1,0.9,quarterly,40,1.0\nA1,0.5,none,1,1\n", ["line 3", "duplicate account id 'A1'", "line 2"]),
+        (HEADER + ",0.9,quarterly,40,1.0\n", ["line 2", "empty account id"]),
+        (HEADER + "A1,0.9,quarterly\n", ["line 2", "expected 5 cells"]),
+        ("account_id,colour\nA,red\n", ["none of the model's metrics"]),
+        (HEADER + "A1,nan,quarterly,40,1.0\n", ["line 2", "'nan'", "not a number"]),
+    ],
+)
+def test_bad_input_exits_2_names_the_problem_and_writes_nothing(tmp_path: Path, text: str, needles: list[str]) -> None:
+    src = _write(tmp_path, text)
+    dest = tmp_path / "out.csv"
+    status, _, err = _run("score", str(src), "-o", str(dest))
+    assert status == 2
+    for needle in needles:
+        assert needle in err
+    assert not dest.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]  # no temporary file left either
+
+
+def test_bad_input_keeps_an_existing_output_untouched(tmp_path: Path) -> None:
+    dest = _write(tmp_path, "previous run\n", "out.csv")
+    src = _write(tmp_path, HEADER + "A1,oops,quarterly,40,1.0\n")
+    status, _, _ = _run("score", str(src), "-o", str(dest))
+    assert status == 2
+    assert dest.read_text() == "previous run\n"
+
+
+def test_missing_input_file_is_a_clear_error(tmp_path: Path) -> None:
+    status, _, err = _run("score", str(tmp_path / "nope.csv"), "-o", str(tmp_path / "o.csv"))
+    assert status == 2
+    assert "nope.csv" in err
+    assert "cannot read" in err
+
+
+def test_validate_model_reports_valid_and_invalid_files(tmp_path: Path) -> None:
+    good = tmp_path / "m.toml"
+    dump_model(presets.three_dimension(), good)
+    status, out, _ = _run("validate-model", str(good))
+    assert status == 0
+    assert "valid" in out
+    assert "penetration" in out
+    bad = tmp_path / "bad.toml"
+    bad.write_text(good.read_text().replace("weight = 3.0", "weight = -1.0", 1))
+    status, _, err = _run("validate-model", str(bad))
+    assert status == 2
+    assert "weight must be >= 0, got -1.0 @ $.dimensions[0].metrics[4].weight" in err
+
+
+def test_validate_segmented_model(tmp_path: Path) -> None:
+    path = tmp_path / "seg.json"
+    dump_model(presets.segmented(), path)
+    status, out, _ = _run("validate-model", str(path))
+    assert status == 0
+    assert "segment 'enterprise'" in out
+    assert "default" in out
+
+
+def test_init_model_round_trips(tmp_path: Path) -> None:
+    path = tmp_path / "dear.yaml"
+    status, _, _ = _run("init-model", "dear", "-o", str(path))
+    assert status == 0
+    status, out, _ = _run("validate-model", str(path))
+    assert status == 0
+    assert "model dear" in out
+
+
+def test_segmented_model_scores_each_segment(tmp_path: Path) -> None:
+    model_file = tmp_path / "seg.toml"
+    dump_model(presets.segmented(), model_file)
+    src = _write(tmp_path, "account_id,segment,penetration,nps\nA,enterprise,0.5,10\nB,smb,0.5,10\nC,,0.5,10\n")
+    status, out, err = _run("score", "--model", str(model_file), str(src), "-o", "-")
+    assert status == 0, err
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [r["model"] for r in rows] == ["enterprise", "smb", "three_dimension"]
+
+
+def test_demo_ranks_accounts_and_shows_bands() -> None:
+    status, out, _ = _run("demo", "--top", "5")
+    assert status == 0
+    lines = out.splitlines()
+    ranked = [line for line in lines if line.strip().startswith("ACC-")]
+    assert len(ranked) == 5
+    scores = [float(line.split()[3]) for line in ranked]
+    assert scores == sorted(scores)
+    assert "Band distribution:" in out
+    assert "green" in out
+    assert "red" in out
+
+
+def test_python_dash_m_works_the_same() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "healthscore", "demo", "--top", "3"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Band distribution:" in done.stdout
+    bad = subprocess.run(
+        [sys.executable, "-m", "healthscore", "validate-model", "missing.toml"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert bad.returncode == 2
+    assert "missing.toml" in bad.stderr
