@@ -43,6 +43,8 @@ __all__ = [
     "default_bands",
 ]
 
+_TIE_STEP = 1e-6
+
 NO_LABEL = ""
 """Label given to an account with no score (insufficient data) in array results."""
 
@@ -245,9 +247,15 @@ class BandPolicy(_Ladder[Band]):
         cumulative = np.cumsum(shares[::-1])[:-1]  # share at or below each cut, worst first
         cuts = np.quantile(arr, np.clip(cumulative, 0.0, 1.0))[::-1]
         mins = [*(float(round(c, 6)) for c in cuts), 0.0]
-        for i in range(1, len(mins) - 1):  # keep strictly decreasing on ties
-            mins[i] = min(mins[i], mins[i - 1] - 1e-6)
-        bands = [attrs.evolve(b, min_score=max(0.0, m)) for b, m in zip(base.bands, mins, strict=True)]
+        # Tied scores (many accounts at 0, say) give tied cuts; lift each cut just
+        # above the one below it so that the ladder stays strictly ordered.
+        # Scores piled at 100 push the top cut past 100: cap it and keep the order.
+        for i in range(len(mins) - 2, -1, -1):
+            mins[i] = max(mins[i], mins[i + 1] + _TIE_STEP)
+        mins[0] = min(mins[0], 100.0)
+        for i in range(1, len(mins) - 1):
+            mins[i] = min(mins[i], mins[i - 1] - _TIE_STEP)
+        bands = [attrs.evolve(b, min_score=m) for b, m in zip(base.bands, mins, strict=True)]
         return cls(bands=bands)
 
     def summary(self, scores: Any) -> BandSummary:
@@ -327,10 +335,10 @@ class BandSummary:
 
     def __str__(self) -> str:
         """A small text table, one band a line."""
-        width = max(len(n) for n in self.counts)
+        width = max(len(n) for n in [*self.counts, "no score"])
         lines = [f"{name:<{width}}  {count:>7}  {self.shares[name]:6.1%}" for name, count in self.counts.items()]
         if self.unscored:
-            lines.append(f"{'no score':<{width}}  {self.unscored:>7}  (insufficient data)")
+            lines.append(f"{'no score':<{width}}  {self.unscored:>7}  {'':>6}  (insufficient data)")
         lines.extend(f"warning: {w}" for w in self.warnings)
         return "\n".join(lines)
 

@@ -28,7 +28,11 @@ from healthscore.scorers import Boolean, Categories, input_kind
 __all__ = ["main", "read_portfolio_csv"]
 
 ID_COLUMN = "account_id"
-PRESETS: dict[str, Callable[[], AnyModel]] = {"three_dimension": presets.three_dimension, "dear": presets.dear, "segmented": presets.segmented}
+PRESETS: dict[str, Callable[[], AnyModel]] = {
+    "three_dimension": presets.three_dimension,
+    "dear": presets.dear,
+    "segmented": presets.segmented,
+}
 TOP_DRIVERS = 3
 
 

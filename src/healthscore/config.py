@@ -45,7 +45,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 from healthscore._io import write_atomic
 from healthscore.bands import AlertLevel, AlertPolicy, Band, BandPolicy
 from healthscore.exceptions import ConfigError, HealthScoreError, ValidationError
-from healthscore.model import HealthModel, SegmentedModel
+from healthscore.model import HealthModel, MissingStrategy, SegmentedModel
 from healthscore.scorers import Boolean, Categories, Piecewise, Steps
 from healthscore.typing import Scorer
 
@@ -118,6 +118,8 @@ def _make_converter() -> cattrs.Converter:
             raise ClassValidationError("While structuring segments", errors, SegmentedModel)
         return tuple(out)
 
+    # Literal options are checked by the classes' validators, which name the choices.
+    conv.register_structure_hook_func(lambda t: t == MissingStrategy, lambda obj, _t: obj)
     # By exact type: Scorer is a runtime-checkable Protocol, so dispatching on it
     # as a class would also catch the scorer classes themselves.
     conv.register_structure_hook_func(lambda t: t is Scorer, structure_scorer)
@@ -137,10 +139,15 @@ def _make_converter() -> cattrs.Converter:
         BandPolicy, lambda obj, _t: BandPolicy(bands=conv.structure(_as_list(obj, "bands"), list[Band]))
     )
     conv.register_unstructure_hook(BandPolicy, lambda p: conv.unstructure(list(p.bands), list[Band]))
-    conv.register_structure_hook(
-        AlertPolicy,
-        lambda obj, _t: AlertPolicy(levels=conv.structure(_as_list(obj, "alerts"), list[AlertLevel])),
-    )
+
+    def structure_alerts(obj: Any, _type: Any) -> AlertPolicy:
+        levels = conv.structure(_as_list(obj, "alerts"), list[AlertLevel])
+        try:
+            return AlertPolicy(levels=levels)
+        except ValidationError as exc:  # the file calls the levels "alerts"
+            raise ValidationError(exc.field.replace("levels", "alerts", 1), exc.rule, exc.value, exc.hint) from None
+
+    conv.register_structure_hook(AlertPolicy, structure_alerts)
     conv.register_unstructure_hook(AlertPolicy, lambda p: conv.unstructure(list(p.levels), list[AlertLevel]))
     return conv
 
@@ -228,9 +235,17 @@ def model_to_dict(model: AnyModel) -> dict[str, Any]:
     if problems:
         raise ConfigError(problems)
     kind = "segmented" if isinstance(model, SegmentedModel) else "model"
-    data = _drop_none(_CONVERTER.unstructure(model, type(model)))
+    data = _ordered(_drop_none(_CONVERTER.unstructure(model, type(model))))
+    if isinstance(model, SegmentedModel):
+        data["segments"] = {k: _ordered(v) for k, v in data["segments"].items()}
+        if "default" in data:
+            data["default"] = _ordered(data.pop("default"))
+    return {"kind": kind, **data}
+
+
+def _ordered(data: dict[str, Any]) -> dict[str, Any]:
     first = [k for k in _KEY_ORDER if k in data]
-    return {"kind": kind, **{k: data[k] for k in first}, **{k: v for k, v in data.items() if k not in first}}
+    return {**{k: data[k] for k in first}, **{k: v for k, v in data.items() if k not in first}}
 
 
 # Readable order in files: what the model is, its policies, then its contents.
@@ -324,6 +339,8 @@ def load_model(
     """
     if isinstance(source, Mapping):
         return model_from_dict(source)
+    if not isinstance(source, (str, os.PathLike)):
+        raise ConfigError([f"expected a file path, model text or a mapping, got {type(source).__name__} @ $"])
     path = Path(source)
     is_text = isinstance(source, str) and format is not None and ("\n" in source or not path.exists())
     if is_text:
@@ -360,25 +377,49 @@ def dump_model(
     elif fmt == "json":
         text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     else:
-        text = _yaml().safe_dump(data, sort_keys=False, allow_unicode=True)
+        # Line-break characters YAML reads as line breaks (NEL, LS, PS) only
+        # survive escaped, so fall back to escaped output when a string has one.
+        plain = not _has_yaml_breaks(data)
+        text = _yaml().safe_dump(data, sort_keys=False, allow_unicode=plain)
     if path is not None:
         write_atomic(path, text)
     return text
+
+
+def _has_yaml_breaks(obj: Any) -> bool:
+    if isinstance(obj, str):
+        return any(ch in obj for ch in "\x85\u2028\u2029")
+    if isinstance(obj, dict):
+        return any(_has_yaml_breaks(k) or _has_yaml_breaks(v) for k, v in obj.items())
+    if isinstance(obj, list):
+        return any(_has_yaml_breaks(v) for v in obj)
+    return False
 
 
 def model_fingerprint(model: AnyModel) -> str:
     """A stable hash of the model's configuration (16 hex digits).
 
     Equal configurations give equal fingerprints, so a score change can be told
-    apart from a configuration change.
+    apart from a configuration change. Descriptions are left out: rewording one
+    does not change how accounts score.
 
     Examples:
         >>> from healthscore import presets
         >>> model_fingerprint(presets.dear()) == model_fingerprint(presets.dear())
         True
     """
-    canonical = json.dumps(model_to_dict(model), sort_keys=True, separators=(",", ":"), allow_nan=True)
+    canonical = json.dumps(
+        _without_descriptions(model_to_dict(model)), sort_keys=True, separators=(",", ":"), allow_nan=True
+    )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+
+
+def _without_descriptions(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _without_descriptions(v) for k, v in obj.items() if k != "description"}
+    if isinstance(obj, list):
+        return [_without_descriptions(v) for v in obj]
+    return obj
 
 
 # --------------------------------------------------------------------------- TOML writer
@@ -386,8 +427,25 @@ def model_fingerprint(model: AnyModel) -> str:
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
+_TOML_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+
+
+def _toml_string(text: str) -> str:
+    """A TOML basic string: quotes, backslashes and control characters
+    (U+0000-U+001F and U+007F, which TOML forbids raw) escaped."""
+    out = []
+    for ch in text:
+        if ch in _TOML_ESCAPES:
+            out.append(_TOML_ESCAPES[ch])
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04X}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
 def _toml_key(key: str) -> str:
-    return key if _BARE_KEY.match(key) else json.dumps(key, ensure_ascii=False)
+    return key if _BARE_KEY.match(key) else _toml_string(key)
 
 
 def _toml_value(value: Any) -> str:
@@ -402,7 +460,7 @@ def _toml_value(value: Any) -> str:
             return "inf" if value > 0 else "-inf"
         return repr(value)
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        return _toml_string(value)
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, dict):
@@ -432,7 +490,8 @@ def _emit(lines: list[str], path: list[str], table: dict[str, Any]) -> None:
     for key, value in nested:
         dotted = ".".join(_toml_key(p) for p in [*path, key])
         if isinstance(value, dict):
-            lines.extend(["", f"[{dotted}]"])
+            if any(not (isinstance(v, dict) or _is_table_array(v)) for v in value.values()) or not value:
+                lines.extend(["", f"[{dotted}]"])
             _emit(lines, [*path, key], value)
         else:
             for item in value:

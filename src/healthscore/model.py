@@ -42,12 +42,13 @@ Examples:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 import attrs
 import numpy as np
 
+from healthscore import _engine
 from healthscore import scorers as _scorers
 from healthscore.bands import AlertPolicy, BandPolicy, default_alerts, default_bands
 from healthscore.exceptions import InputError, MissingMetricError, ValidationError
@@ -223,7 +224,8 @@ class Dimension:
 
 @attrs.frozen
 class _Plan:
-    """Normalised weights and scorers, flattened in model order."""
+    """Normalised weights and scorers, flattened in model order: the one
+    definition both scoring paths read."""
 
     names: tuple[str, ...]
     scorers: tuple[Scorer, ...]
@@ -233,6 +235,17 @@ class _Plan:
     metric_w: tuple[float, ...]
     dim_w: tuple[float, ...]
     cover_w: tuple[float, ...]
+    scalar: tuple[Callable[[Any], float], ...] = attrs.field(init=False, eq=False)
+    layout: _engine.Layout = attrs.field(init=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        scalar = tuple(_scalar_scorer(n, s) for n, s in zip(self.names, self.scorers, strict=True))
+        kernels = tuple(
+            _engine.compile_kernel(self.names[i], self.dim_of[i], self.metric_w[i], self.cover_w[i], self.scorers[i])
+            for i in range(len(self.names))
+        )
+        object.__setattr__(self, "scalar", scalar)
+        object.__setattr__(self, "layout", _engine.Layout(kernels, self.dim_w, self.dim_ranges))
 
     @classmethod
     def build(cls, dimensions: Sequence[Dimension]) -> _Plan:
@@ -264,6 +277,25 @@ class _Plan:
             dim_w,
             tuple(cover_w),
         )
+
+
+def _scalar_scorer(name: str, scorer: Scorer) -> Callable[[Any], float]:
+    """One metric's scalar path: a plain float goes straight to the curve."""
+
+    def generic(raw: Any) -> float:
+        return _score_value(name, scorer, raw)
+
+    if isinstance(scorer, _scorers.Piecewise):
+        one = scorer.score_one
+
+        def piecewise(raw: Any) -> float:
+            kind = type(raw)
+            if kind is float or kind is int:
+                return one(float(raw))
+            return generic(raw)
+
+        return piecewise
+    return generic
 
 
 def _dimensions(value: Iterable[Dimension]) -> tuple[Dimension, ...]:
@@ -309,6 +341,44 @@ class MetricScore:
         return 0.0 if self.score is None else self.weight * (100.0 - self.score)
 
 
+@attrs.frozen
+class _Detail:
+    """What one scoring run saw, kept so that explanations are built only when
+    someone asks for them (the scoring itself stays fast)."""
+
+    plan: _Plan
+    values: list[Any]
+    scores: list[float]
+    dim_dens: list[float]
+    den_total: float
+    scored: bool
+    neutral: float | None
+
+    def metric_scores(self) -> tuple[MetricScore, ...]:
+        plan = self.plan
+        out = []
+        for i, name in enumerate(plan.names):
+            d_idx = plan.dim_of[i]
+            s = self.scores[i]
+            observed = s == s
+            imputed = not observed and self.neutral is not None
+            counted = self.scored and (observed or imputed) and self.dim_dens[d_idx] > 0
+            weight = _effective_weight(plan, i, self.dim_dens[d_idx], self.den_total) if counted else 0.0
+            shown = s if observed else (self.neutral if imputed else None)
+            out.append(
+                MetricScore(
+                    name=name,
+                    dimension=plan.dim_names[d_idx],
+                    value=self.values[i] if observed else None,
+                    score=shown,
+                    weight=weight,
+                    observed=observed,
+                    imputed=imputed,
+                )
+            )
+        return tuple(out)
+
+
 @attrs.frozen(kw_only=True)
 class ScoreResult:
     """One account's score, with everything needed to explain it.
@@ -332,23 +402,26 @@ class ScoreResult:
     status: Status = "scored"
     reason: str | None = None
     model: str = ""
-    _metrics: tuple[MetricScore, ...] = attrs.field(alias="metric_scores", default=(), repr=False)
+    _detail: _Detail | None = attrs.field(default=None, alias="detail", repr=False, eq=False)
 
     @property
     def metrics(self) -> dict[str, MetricScore]:
         """Metric name -> its score, weight and contribution, in model order."""
-        return {m.name: m for m in self._metrics}
+        return {m.name: m for m in self._metric_scores()}
+
+    def _metric_scores(self) -> tuple[MetricScore, ...]:
+        return () if self._detail is None else self._detail.metric_scores()
 
     @property
     def drivers(self) -> tuple[MetricScore, ...]:
         """Observed metrics that pull the score down, the costliest first."""
-        lost = [m for m in self._metrics if m.observed and m.points_lost > 0]
+        lost = [m for m in self._metric_scores() if m.observed and m.points_lost > 0]
         return tuple(sorted(lost, key=lambda m: -m.points_lost))
 
     @property
     def missing(self) -> tuple[str, ...]:
         """Names of the metrics that had no value."""
-        return tuple(m.name for m in self._metrics if not m.observed)
+        return tuple(m.name for m in self._metric_scores() if not m.observed)
 
     def explain(self, top: int = 3) -> str:
         """A few lines a person can read: score, band, dimensions, drivers.
@@ -384,30 +457,38 @@ class ScoreResult:
 
 @attrs.frozen(kw_only=True)
 class BatchScores:
-    """Scores of many accounts, as NumPy arrays of one length.
+    """Scores of many accounts, as arrays of one length.
+
+    Arrays are NumPy arrays, or arrays of the caller's array library (CuPy,
+    PyTorch, ...) when the input came as such.
 
     Attributes:
-        score: float64, NaN where the data was insufficient.
-        band: Band names, ``""`` where there is no score.
-        alert: Alert level names, ``""`` where there is no score.
+        score: Scores, NaN where the data was insufficient.
         coverage: Share of the model's weight observed, per account.
-        dimensions: Dimension name -> float64 scores (NaN where nothing observed).
-        metric_scores: Metric name -> float64 scores (NaN where missing); empty
+        dimensions: Dimension name -> scores (NaN where nothing observed).
+        band_codes: Band index per account (0 = best band), -1 without a score.
+        alert_codes: Alert level index per account (0 = healthiest), -1 without
+            a score.
+        band_names: Band names in code order.
+        alert_names: Alert level names in code order.
+        metric_scores: Metric name -> 0..100 scores (NaN where missing); empty
             unless asked for.
-        drivers: Names of the metrics costing each account most points, costliest
-            first (``drivers[0]`` is the top driver of every account); ``""``
-            where fewer metrics cost points. Empty unless asked for.
+        drivers: Names of the metrics costing each account most points,
+            costliest first (``drivers[0]`` is every account's top driver);
+            ``""`` where fewer metrics cost points. Empty unless asked for.
         points_lost: Points each driver in ``drivers`` costs, same layout.
-        model: Name of the model per account (segmented models differ per row).
-        segment: Segment per account, for segmented models; else empty.
+        model: Name of the model per account (segmented models); else ``None``.
+        segment: Segment per account (segmented models); else ``None``.
     """
 
-    score: FloatArray
-    band: StrArray
-    alert: StrArray
-    coverage: FloatArray
-    dimensions: dict[str, FloatArray]
-    metric_scores: dict[str, FloatArray] = attrs.field(factory=dict)
+    score: Any
+    coverage: Any
+    dimensions: dict[str, Any]
+    band_codes: Any
+    alert_codes: Any
+    band_names: tuple[str, ...]
+    alert_names: tuple[str, ...]
+    metric_scores: dict[str, Any] = attrs.field(factory=dict)
     drivers: tuple[StrArray, ...] = ()
     points_lost: tuple[FloatArray, ...] = ()
     model: StrArray | None = None
@@ -418,30 +499,78 @@ class BatchScores:
         return int(self.score.shape[0])
 
     @property
+    def band(self) -> StrArray:
+        """Band name per account, ``""`` without a score (a NumPy array)."""
+        return _labels(self.band_names, self.band_codes)
+
+    @property
+    def alert(self) -> StrArray:
+        """Alert level per account, ``""`` without a score (a NumPy array)."""
+        return _labels(self.alert_names, self.alert_codes)
+
+    @property
     def status(self) -> StrArray:
-        """``"scored"`` or ``"insufficient_data"`` per account."""
-        return np.where(np.isnan(self.score), "insufficient_data", "scored")
+        """``"scored"`` or ``"insufficient_data"`` per account (a NumPy array)."""
+        return np.where(to_numpy(self.band_codes) < 0, "insufficient_data", "scored")
 
     def to_columns(self) -> dict[str, Any]:
         """All results as one ordered mapping of column name -> array.
 
-        Columns: ``segment`` (segmented models), ``score``, ``band``, ``alert``,
-        one per dimension, ``coverage``, ``<metric>_score`` for each metric when
-        metric scores were asked for, ``driver_1`` ... when drivers were asked for.
+        Columns: ``segment`` and ``model`` (segmented models), ``score``,
+        ``band``, ``alert``, one per dimension, ``coverage``, ``status``,
+        ``<metric>_score`` for each metric when metric scores were asked for, and
+        ``driver_1``, ``driver_1_points``, ... when drivers were asked for.
         """
         out: dict[str, Any] = {}
         if self.segment is not None:
             out["segment"] = self.segment
+        if self.model is not None:
+            out["model"] = self.model
         out["score"] = self.score
         out["band"] = self.band
         out["alert"] = self.alert
         out.update(self.dimensions)
         out["coverage"] = self.coverage
+        out["status"] = self.status
         for name, values in self.metric_scores.items():
             out[f"{name}_score"] = values
-        for i, names in enumerate(self.drivers, start=1):
+        for i, (names, lost) in enumerate(zip(self.drivers, self.points_lost, strict=True), start=1):
             out[f"driver_{i}"] = names
+            out[f"driver_{i}_points"] = lost
         return out
+
+
+def to_numpy(values: Any) -> Any:
+    """A NumPy view or host copy of an array from any array library."""
+    if isinstance(values, np.ndarray):
+        return values
+    for attempt in (
+        lambda v: v.get(),  # CuPy
+        lambda v: v.cpu().numpy(),  # PyTorch
+        lambda v: np.from_dlpack(v),
+        lambda v: np.asarray(v),
+    ):
+        try:
+            return np.asarray(attempt(values))
+        except Exception:  # noqa: BLE001 -- try the next way of getting the data out
+            continue
+    raise InputError(f"cannot read {type(values).__name__} values back into NumPy")
+
+
+def _labels(names: tuple[str, ...], codes: Any) -> StrArray:
+    table = np.array([*names, ""], dtype=np.str_)  # code -1 picks the trailing ""
+    labels: StrArray = table[to_numpy(codes)]
+    return labels
+
+
+def ladder_codes(xp: Any, score: Any, thresholds: Sequence[float]) -> Any:
+    """Tier index per score (0 = best tier, -1 for NaN) for descending
+    ``thresholds``; the same rule as the policies' ``code_one``."""
+    top = len(thresholds) - 1
+    code = xp.full(score.shape, top, dtype=xp.int8, device=getattr(score, "device", None))
+    for minimum in thresholds[:-1]:
+        code = code - xp.astype(score >= minimum, xp.int8)
+    return xp.where(xp.isnan(score), xp.full_like(code, -1), code)
 
 
 # --------------------------------------------------------------------------- the model
@@ -450,7 +579,11 @@ class BatchScores:
 def _column_length(columns: Columns) -> int:
     lengths = {}
     for name, values in columns.items():
-        lengths[name] = len(values) if not isinstance(values, np.ndarray) else values.shape[0]
+        shape = getattr(values, "shape", None)
+        try:
+            lengths[name] = int(shape[0]) if shape else len(values)
+        except TypeError:
+            raise InputError(f"column {name!r} must be an array or a list, got {type(values).__name__}") from None
     if not lengths:
         return 0
     distinct = set(lengths.values())
@@ -566,7 +699,11 @@ class HealthModel:
             raise InputError(f"record must be a mapping of metric name -> value, got {type(record).__name__}")
         plan = self._plan
         policy = self.missing
-        neutral = policy.strategy == "neutral"
+        strategy = policy.strategy
+        scalar = plan.scalar
+        names = plan.names
+        metric_w = plan.metric_w
+        get = record.get
         values: list[Any] = []
         scores: list[float] = []
         dim_scores: list[float] = []
@@ -577,27 +714,28 @@ class HealthModel:
         for d_idx, (lo, hi) in enumerate(plan.dim_ranges):
             num = 0.0
             den = 0.0
+            observed = 0.0
             for i in range(lo, hi):
-                raw = record.get(plan.names[i])
+                raw = get(names[i])
                 values.append(raw)
-                s = _score_value(plan.names[i], plan.scorers[i], raw)
+                s = scalar[i](raw)
                 scores.append(s)
                 if s != s:
-                    if neutral:
-                        s = policy.neutral_score
-                    elif policy.strategy == "fail":
+                    if strategy == "renormalize":
+                        continue
+                    if strategy == "fail":
                         raise MissingMetricError(
-                            f"metric {plan.names[i]!r} is missing and the model's missing policy is 'fail'",
-                            column=plan.names[i],
+                            f"metric {names[i]!r} is missing and the model's missing policy is 'fail'",
+                            column=names[i],
                             value=raw,
                         )
-                    else:
-                        continue
+                    s = policy.neutral_score
                 else:
-                    coverage += plan.cover_w[i]
-                num += plan.metric_w[i] * s
-                den += plan.metric_w[i]
+                    observed += metric_w[i]
+                num += metric_w[i] * s
+                den += metric_w[i]
             dim_dens.append(den)
+            coverage += plan.dim_w[d_idx] * observed
             if den > 0.0:
                 dim = num / den
                 dim_scores.append(dim)
@@ -606,8 +744,15 @@ class HealthModel:
             else:
                 dim_scores.append(math.nan)
         reason = _insufficient_reason(coverage, den_total, policy.min_coverage)
-        total = math.nan if reason else num_total / den_total
-        metric_scores = self._explain(values, scores, dim_dens, den_total, reason is None)
+        detail = _Detail(
+            plan,
+            values,
+            scores,
+            dim_dens,
+            den_total,
+            reason is None,
+            policy.neutral_score if strategy == "neutral" else None,
+        )
         if reason:
             return ScoreResult(
                 score=None,
@@ -618,8 +763,9 @@ class HealthModel:
                 status="insufficient_data",
                 reason=reason,
                 model=self.name,
-                metric_scores=metric_scores,
+                detail=detail,
             )
+        total = num_total / den_total
         return ScoreResult(
             score=total,
             band=self.bands.bands[self.bands.code_one(total)].name,
@@ -627,35 +773,8 @@ class HealthModel:
             coverage=coverage,
             dimensions={n: (None if v != v else v) for n, v in zip(plan.dim_names, dim_scores, strict=True)},
             model=self.name,
-            metric_scores=metric_scores,
+            detail=detail,
         )
-
-    def _explain(
-        self, values: list[Any], scores: list[float], dim_dens: list[float], den_total: float, scored: bool
-    ) -> tuple[MetricScore, ...]:
-        plan = self._plan
-        neutral = self.missing.strategy == "neutral"
-        out = []
-        for i, name in enumerate(plan.names):
-            d_idx = plan.dim_of[i]
-            s = scores[i]
-            observed = s == s
-            imputed = not observed and neutral
-            counted = scored and (observed or imputed) and dim_dens[d_idx] > 0
-            weight = _effective_weight(plan, i, dim_dens[d_idx], den_total) if counted else 0.0
-            shown = s if observed else (self.missing.neutral_score if imputed else None)
-            out.append(
-                MetricScore(
-                    name=name,
-                    dimension=plan.dim_names[d_idx],
-                    value=values[i] if observed else None,
-                    score=shown,
-                    weight=weight,
-                    observed=observed,
-                    imputed=imputed,
-                )
-            )
-        return tuple(out)
 
     # -- many accounts ---------------------------------------------------------
 
@@ -666,22 +785,36 @@ class HealthModel:
         metric_scores: bool = False,
         drivers: int = 0,
         missing_columns: Literal["error", "missing"] = "error",
+        dimensions: bool = True,
+        threads: int | None = None,
+        precision: _engine.Precision | None = None,
+        chunk_size: int = _engine.DEFAULT_CHUNK,
     ) -> BatchScores:
         """Score many accounts at once.
 
         Args:
             columns: Column name -> array-like of raw values, one entry per
-                account. Columns the model does not read are ignored.
+                account. Columns the model does not read are ignored. NumPy
+                arrays and lists are scored on the CPU; arrays of another array
+                API library (CuPy, PyTorch, ...) are scored on their device and
+                the results come back in that library.
             metric_scores: Also return each metric's 0..100 score.
             drivers: Also return, per account, the names of this many metrics
                 that cost it most points.
             missing_columns: ``"error"`` (default) raises when a metric has no
                 column; ``"missing"`` treats such a metric as missing for every
                 account (useful when starting small).
+            dimensions: Return the dimension scores (default); ``False`` saves
+                their memory when only the total is needed.
+            threads: CPU threads (default: one per core for large inputs).
+            precision: ``"float64"`` (default) or ``"float32"``, which halves
+                the engine's working memory at an error of at most a few
+                thousandths of a point (see ``docs/portfolio.md``).
+            chunk_size: Rows per chunk on the CPU.
 
         Returns:
-            A :class:`BatchScores` whose numbers equal :meth:`score` on each
-            account.
+            A :class:`BatchScores`; in float64 its numbers equal :meth:`score`
+            on each account, bit for bit.
 
         Examples:
             >>> from healthscore import presets
@@ -691,7 +824,20 @@ class HealthModel:
             >>> out.band.tolist()
             ['green', 'red']
         """
+        if missing_columns not in ("error", "missing"):
+            raise ValidationError("missing_columns", "must be 'error' or 'missing'", missing_columns)
+        if precision not in (None, "float64", "float32"):
+            raise ValidationError("precision", "must be 'float64' or 'float32'", precision)
+        if not (isinstance(drivers, int) and drivers >= 0):
+            raise ValidationError("drivers", "must be a whole number >= 0", drivers)
+        if not (isinstance(chunk_size, int) and chunk_size > 0):
+            raise ValidationError("chunk_size", "must be a whole number > 0", chunk_size)
         plan = self._plan
+        if not isinstance(columns, Mapping):
+            raise InputError(
+                f"columns must be a mapping of column name -> values, got {type(columns).__name__}; "
+                "for a data frame use healthscore.score_portfolio"
+            )
         absent = [n for n in plan.names if n not in columns]
         if absent and missing_columns == "error":
             raise InputError(
@@ -699,98 +845,69 @@ class HealthModel:
                 f"{', '.join(plan.names)}; pass missing_columns='missing' to treat absent metrics as missing",
                 column=absent[0],
             )
-        if missing_columns not in ("error", "missing"):
-            raise ValidationError("missing_columns", "must be 'error' or 'missing'", missing_columns)
         if len(absent) == len(plan.names):
             raise InputError(f"none of the model's metrics has a column; the model reads {', '.join(plan.names)}")
-        n = _column_length({k: columns[k] for k in plan.names if k in columns})
-        policy = self.missing
-        neutral = policy.strategy == "neutral"
-        all_scores: list[FloatArray] = []
-        dim_scores: list[FloatArray] = []
-        dim_dens: list[FloatArray] = []
-        num_total = np.zeros(n)
-        den_total = np.zeros(n)
-        coverage = np.zeros(n)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            for d_idx, (lo, hi) in enumerate(plan.dim_ranges):
-                num = np.zeros(n)
-                den = np.zeros(n)
-                for i in range(lo, hi):
-                    name = plan.names[i]
-                    s = (
-                        np.full(n, math.nan)
-                        if name not in columns
-                        else _score_column(name, plan.scorers[i], columns[name], n)
-                    )
-                    all_scores.append(s)
-                    observed = ~np.isnan(s)
-                    if neutral:
-                        s = np.where(observed, s, policy.neutral_score)
-                        num += plan.metric_w[i] * s
-                        den += plan.metric_w[i]
-                    else:
-                        if policy.strategy == "fail" and not observed.all():
-                            row = int(np.argmin(observed))
-                            raise MissingMetricError(
-                                f"metric {name!r} is missing in row {row} ({int((~observed).sum())} rows in all) "
-                                "and the model's missing policy is 'fail'",
-                                column=name,
-                                row=row,
-                            )
-                        num += np.where(observed, plan.metric_w[i] * s, 0.0)
-                        den += np.where(observed, plan.metric_w[i], 0.0)
-                    coverage += np.where(observed, plan.cover_w[i], 0.0)
-                has = den > 0.0
-                dim = np.where(has, num / den, math.nan)
-                dim_scores.append(dim)
-                dim_dens.append(den)
-                num_total += np.where(has, plan.dim_w[d_idx] * dim, 0.0)
-                den_total += np.where(has, plan.dim_w[d_idx], 0.0)
-            insufficient = _insufficient_mask(coverage, den_total, policy.min_coverage)
-            total = np.where(insufficient, math.nan, num_total / den_total)
-        for dim in dim_scores:
-            dim[insufficient] = math.nan
-        band = self.bands.labels(self.bands.codes(total))
-        alert = self.alerts.labels(self.alerts.codes(total))
+        present = {k: columns[k] for k in plan.names if k in columns}
+        n = _column_length(present)
+        drivers = min(drivers, len(plan.names))
+        policy = _engine.Policy(self.missing.strategy, self.missing.neutral_score, self.missing.min_coverage)
+        xp = _array_namespace(present)
+        if xp is None:
+            raw = _engine.run_numpy(
+                plan.layout,
+                policy,
+                present,
+                n,
+                keep_metrics=metric_scores,
+                n_drivers=drivers,
+                threads=threads,
+                chunk=chunk_size,
+                precision=precision or "float64",
+                keep_dimensions=dimensions,
+            )
+            ns: Any = np
+        else:
+            if drivers:
+                raise InputError("drivers are computed on the CPU; pass NumPy arrays to ask for drivers")
+            raw = _engine.run_xp(xp, plan.layout, policy, present, n, keep_metrics=metric_scores, precision=precision)
+            ns = xp
         top: tuple[StrArray, ...] = ()
         lost: tuple[FloatArray, ...] = ()
-        if drivers > 0:
-            top, lost = self._batch_drivers(all_scores, dim_dens, den_total, insufficient, drivers)
+        if drivers and raw.driver_index is not None and raw.driver_points is not None:
+            table = np.array([*plan.names, ""], dtype=np.str_)
+            top = tuple(table[raw.driver_index[:, j]] for j in range(drivers))
+            lost = tuple(np.ascontiguousarray(raw.driver_points[:, j]) for j in range(drivers))
         return BatchScores(
-            score=total,
-            band=band,
-            alert=alert,
-            coverage=coverage,
-            dimensions=dict(zip(plan.dim_names, dim_scores, strict=True)),
-            metric_scores=dict(zip(plan.names, all_scores, strict=True)) if metric_scores else {},
+            score=raw.score,
+            coverage=raw.coverage,
+            dimensions=dict(zip(plan.dim_names, raw.dimensions, strict=True)) if dimensions else {},
+            band_codes=ladder_codes(ns, raw.score, self.bands.thresholds),
+            alert_codes=ladder_codes(ns, raw.score, self.alerts.thresholds),
+            band_names=self.bands.names,
+            alert_names=self.alerts.names,
+            metric_scores=dict(zip(plan.names, raw.metric_scores, strict=True)) if raw.metric_scores else {},
             drivers=top,
             points_lost=lost,
         )
 
-    def _batch_drivers(
-        self,
-        scores: list[FloatArray],
-        dim_dens: list[FloatArray],
-        den_total: FloatArray,
-        insufficient: Any,
-        k: int,
-    ) -> tuple[tuple[StrArray, ...], tuple[FloatArray, ...]]:
-        plan = self._plan
-        n = den_total.shape[0]
-        lost = np.zeros((n, len(plan.names)))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            for i, s in enumerate(scores):
-                den = dim_dens[plan.dim_of[i]]
-                weight = _effective_weight(plan, i, den, den_total)
-                lost[:, i] = np.where(np.isnan(s) | insufficient, 0.0, weight * (100.0 - s))
-        k = min(k, len(plan.names))
-        order = np.argsort(-lost, axis=1, kind="stable")[:, :k]
-        picked = np.take_along_axis(lost, order, axis=1)
-        names = np.array([*plan.names], dtype=np.str_)[order]
-        names[~(picked > 0)] = ""
-        picked[~(picked > 0)] = 0.0
-        return tuple(names[:, j] for j in range(k)), tuple(picked[:, j] for j in range(k))
+
+def _array_namespace(columns: Mapping[str, Any]) -> Any:
+    """The array API namespace of the columns when they are not NumPy arrays or
+    plain Python data; ``None`` for the NumPy engine."""
+    foreign = [v for v in columns.values() if hasattr(v, "__array_namespace__") and not isinstance(v, np.ndarray)]
+    if not foreign:
+        return None
+    try:
+        import array_api_compat  # noqa: PLC0415 -- optional extra, imported only for device arrays
+    except ImportError:
+        raise InputError(
+            f"scoring {type(foreign[0]).__name__} arrays needs the array API compatibility layer: "
+            "pip install 'healthscore[array-api]'"
+        ) from None
+    try:
+        return array_api_compat.array_namespace(*foreign)
+    except TypeError as exc:
+        raise InputError(f"columns mix array libraries or devices: {exc}") from None
 
 
 def _effective_weight(plan: _Plan, i: int, dim_den: Any, den_total: Any) -> Any:
@@ -815,16 +932,6 @@ def _score_value(name: str, scorer: Scorer, raw: Any) -> float:
         return float(_scorers.evaluate(scorer, raw))
     except InputError as exc:
         raise type(exc)(f"metric {name!r}: {exc}", column=name, value=raw) from None
-
-
-def _score_column(name: str, scorer: Scorer, values: Any, n: int) -> FloatArray:
-    try:
-        out = np.asarray(_scorers.evaluate(scorer, values), dtype=np.float64)
-    except InputError as exc:
-        raise type(exc)(f"column {name!r}: {exc}", column=name, value=exc.value) from None
-    if out.shape != (n,):
-        raise InputError(f"column {name!r}: scorer returned shape {out.shape}, expected ({n},)", column=name)
-    return out
 
 
 # --------------------------------------------------------------------------- segments
@@ -961,8 +1068,10 @@ class SegmentedModel:
             groups.setdefault(m_idx, []).append(u_idx)
         score = np.full(n, math.nan)
         coverage = np.zeros(n)
-        band = np.full(n, "", dtype=object)
-        alert = np.full(n, "", dtype=object)
+        band_names = _union(m.bands.names for m in models)
+        alert_names = _union(m.alerts.names for m in models)
+        band_codes = np.full(n, -1, dtype=np.int8)
+        alert_codes = np.full(n, -1, dtype=np.int8)
         model_names = np.full(n, "", dtype=object)
         dims = {d: np.full(n, math.nan) for d in self.dimension_names}
         metric_out = {m: np.full(n, math.nan) for m in self.metric_names} if metric_scores else {}
@@ -980,8 +1089,8 @@ class SegmentedModel:
                 raise type(exc)(f"segment model {model.name!r}: {exc}", column=exc.column, value=exc.value) from None
             score[rows] = out.score
             coverage[rows] = out.coverage
-            band[rows] = out.band
-            alert[rows] = out.alert
+            band_codes[rows] = _recode(out.band_codes, model.bands.names, band_names)
+            alert_codes[rows] = _recode(out.alert_codes, model.alerts.names, alert_names)
             model_names[rows] = model.name
             for d, values in out.dimensions.items():
                 dims[d][rows] = values
@@ -992,16 +1101,30 @@ class SegmentedModel:
                 lost[j][rows] = out.points_lost[j]
         return BatchScores(
             score=score,
-            band=band.astype(np.str_),
-            alert=alert.astype(np.str_),
             coverage=coverage,
             dimensions=dims,
+            band_codes=band_codes,
+            alert_codes=alert_codes,
+            band_names=band_names,
+            alert_names=alert_names,
             metric_scores=metric_out,
             drivers=tuple(t.astype(np.str_) for t in top),
             points_lost=tuple(lost),
             model=model_names.astype(np.str_),
             segment=keys,
         )
+
+
+def _union(groups: Iterable[tuple[str, ...]]) -> tuple[str, ...]:
+    names: dict[str, None] = {}
+    for group in groups:
+        names.update(dict.fromkeys(group))
+    return tuple(names)
+
+
+def _recode(codes: Any, names: tuple[str, ...], union: tuple[str, ...]) -> Any:
+    mapping = np.array([*(union.index(n) for n in names), -1], dtype=np.int8)
+    return mapping[np.asarray(codes)]
 
 
 def _take(values: Any, rows: Any) -> Any:

@@ -124,20 +124,42 @@ def _check_score(field: str, value: float) -> float:
     return value
 
 
+def _optional_float(value: Any) -> float | None:
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError("missing", "must be a score in [0, 100] or None", value) from exc
+
+
 def _check_missing(_inst: object, attribute: attrs.Attribute[Any], value: float | None) -> None:
     if value is not None:
         _check_score(attribute.name, value)
 
 
-def _as_float_array(x: Any) -> FloatArray:
+def as_float_array(x: Any) -> FloatArray:
+    """``x`` as float64; blanks and ``None`` become NaN, other text is an error
+    naming its row."""
     try:
         return np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"expected numbers, got values that are not numeric ({exc})") from exc
+    except (TypeError, ValueError):
+        pass
+    # Mixed content (blank strings, None, numbers as text): convert value by value
+    # so that blanks become missing and the first bad value is named with its row.
+    obj = np.asarray(x, dtype=object)
+    out = np.empty(obj.shape, dtype=np.float64)
+    flat = out.reshape(-1)
+    for i, value in enumerate(obj.reshape(-1).tolist()):
+        try:
+            flat[i] = _as_float(value)
+        except InputError as exc:
+            raise InputError(f"row {i}: {exc}", row=i, value=value) from None
+    return out
 
 
 def _as_float(x: Any) -> float:
-    if x is None:
+    if x is None or (isinstance(x, str) and not x.strip()):
         return math.nan
     try:
         return float(x)
@@ -172,9 +194,125 @@ def _validate_points(_inst: object, _attribute: attrs.Attribute[Any], pts: Point
                 x,
                 "breakpoints are listed in increasing x; use Steps for a jump",
             )
+        if i and not math.isfinite((y - pts[i - 1][1]) / (x - pts[i - 1][0])):
+            raise ValidationError(
+                f"points[{i}].x",
+                f"is too close to the previous x ({pts[i - 1][0]!r}): the slope overflows",
+                x,
+                "use Steps for a jump",
+            )
 
 
 # --------------------------------------------------------------------------- kinds
+
+
+class CurveScratch:
+    """Reusable scratch arrays for :meth:`Curve.into` (one set per thread)."""
+
+    __slots__ = ("g", "hit", "idx", "index", "x")
+
+    def __init__(self, size: int, dtype: Any = np.float64) -> None:
+        self.x = np.empty(size, dtype)
+        self.g = np.empty(size, dtype)
+        self.hit = np.empty(size, np.bool_)
+        self.idx = np.empty(size, np.uint8)
+        self.index = np.empty(size, np.intp)
+
+
+def _fitted_slope(x0: float, x1: float, y0: float, y1: float) -> float:
+    """The slope of a segment, moved toward zero by as many units in the last
+    place as it takes for ``slope * (x1 - x0) + y0`` not to step past ``y1``.
+
+    With it the value on a segment stays between the segment's two scores for
+    every ``x``, so a curve never leaves [0, 100] and a monotone curve stays
+    monotone, without a cap on the hot path.
+    """
+    slope = (y1 - y0) / (x1 - x0)
+    while (slope > 0.0 and slope * (x1 - x0) + y0 > y1) or (slope < 0.0 and slope * (x1 - x0) + y0 < y1):
+        slope = math.nextafter(slope, 0.0)
+    return slope
+
+
+@attrs.frozen
+class Curve:
+    """A piecewise-linear curve's segments, and its two evaluation paths.
+
+    On segment ``j`` (``x_j <= x < x_j+1``) the value is
+    ``slope_j * (x - x_j) + y_j`` -- the arithmetic of :func:`numpy.interp`,
+    exactly ``y_j`` at a breakpoint -- with ``slope_j`` fitted (see
+    :func:`_fitted_slope`) so that rounding never steps past ``y_j+1``. Below the
+    first breakpoint the value is the first score, from the last breakpoint on
+    the last score. :meth:`one` (a float) and :meth:`into` (an array) compute the
+    same numbers, bit for bit.
+
+    The array path looks each element's segment up in three tables indexed by
+    ``observed + number of inner breakpoints reached``; entry 0 is the value of
+    a missing element (``fill``), so missing values need no masked arithmetic.
+    """
+
+    xs: tuple[float, ...]
+    ys: tuple[float, ...]
+    slopes: tuple[float, ...]
+
+    @classmethod
+    def build(cls, points: Points) -> Curve:
+        """Segments of validated breakpoints."""
+        xs = tuple(p[0] for p in points)
+        ys = tuple(p[1] for p in points)
+        slopes = tuple(_fitted_slope(xs[i], xs[i + 1], ys[i], ys[i + 1]) for i in range(len(xs) - 1))
+        return cls(xs, ys, slopes)
+
+    def tables(self, fill: float, dtype: Any = np.float64) -> tuple[Any, Any, Any]:
+        """``(start x, slope, start score)`` per index; index 0 scores ``fill``."""
+        tx = np.array((0.0, *self.xs), dtype=dtype)
+        ts = np.array((0.0, *self.slopes, 0.0), dtype=dtype)
+        ty = np.array((fill, *self.ys), dtype=dtype)
+        return tx, ts, ty
+
+    def one(self, x: float) -> float:
+        """Value at one non-NaN float."""
+        xs = self.xs
+        if x <= xs[0]:
+            return self.ys[0]
+        if x >= xs[-1]:
+            return self.ys[-1]
+        j = bisect.bisect_right(xs, x) - 1
+        return self.slopes[j] * (x - xs[j]) + self.ys[j]
+
+    def into(
+        self,
+        x: Any,
+        out: Any,
+        scratch: CurveScratch,
+        tables: tuple[Any, Any, Any],
+        observed: Any,
+    ) -> None:
+        """Values at every element of ``x``, written to ``out``.
+
+        ``observed`` marks the elements that have a value (``x == x``); the
+        others get ``tables``' fill. ``scratch`` holds at least ``len(x)``
+        elements.
+        """
+        m = x.shape[0]
+        xc, g, hit, idx, index = scratch.x[:m], scratch.g[:m], scratch.hit[:m], scratch.idx[:m], scratch.index[:m]
+        xs = self.xs
+        np.fmax(x, xs[0], out=xc, casting="same_kind")  # NaN -> x_0, and below x_0 -> x_0
+        np.minimum(xc, xs[-1], out=xc)
+        # Count in bytes (cheap) while the count fits in one, else in full integers.
+        count = idx if len(xs) < 256 else index
+        np.copyto(count, observed.view(np.uint8))
+        for knot in xs[1:]:
+            np.greater_equal(xc, knot, out=hit)
+            np.add(count, hit.view(np.uint8), out=count)
+        if count is idx:
+            np.copyto(index, idx)
+        tx, ts, ty = tables
+        np.take(tx, index, out=g)
+        np.subtract(xc, g, out=out)
+        np.take(ts, index, out=g)
+        np.multiply(out, g, out=out)
+        np.take(ty, index, out=g)
+        np.add(out, g, out=out)
 
 
 @attrs.frozen(kw_only=True)
@@ -199,27 +337,21 @@ class Piecewise:
     input_kind: ClassVar[InputKind] = "numeric"
 
     points: Points = attrs.field(converter=_points, validator=_validate_points)
-    missing: float | None = attrs.field(default=None, validator=_check_missing)
-    _xs: tuple[float, ...] = attrs.field(init=False, repr=False, eq=False)
-    _ys: tuple[float, ...] = attrs.field(init=False, repr=False, eq=False)
-    _slopes: tuple[float, ...] = attrs.field(init=False, repr=False, eq=False)
-    _xa: FloatArray = attrs.field(init=False, repr=False, eq=False)
-    _ya: FloatArray = attrs.field(init=False, repr=False, eq=False)
+    missing: float | None = attrs.field(default=None, converter=_optional_float, validator=_check_missing)
+    _curve: Curve = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
-        xs = tuple(p[0] for p in self.points)
-        ys = tuple(p[1] for p in self.points)
-        slopes = tuple((ys[i + 1] - ys[i]) / (xs[i + 1] - xs[i]) for i in range(len(xs) - 1))
-        object.__setattr__(self, "_xs", xs)
-        object.__setattr__(self, "_ys", ys)
-        object.__setattr__(self, "_slopes", slopes)
-        object.__setattr__(self, "_xa", np.array(xs, dtype=np.float64))
-        object.__setattr__(self, "_ya", np.array(ys, dtype=np.float64))
+        object.__setattr__(self, "_curve", Curve.build(self.points))
+
+    @property
+    def curve(self) -> Curve:
+        """The lookup tables both evaluation paths use."""
+        return self._curve
 
     @property
     def direction(self) -> Literal["increasing", "decreasing", "flat", "peaked", "mixed"]:
         """Shape of the curve: monotone up or down, flat, one peak, or other."""
-        diffs = [b - a for a, b in itertools.pairwise(self._ys)]
+        diffs = [b - a for a, b in itertools.pairwise(self._curve.ys)]
         ups = any(d > 0 for d in diffs)
         downs = any(d < 0 for d in diffs)
         if not ups and not downs:
@@ -235,7 +367,7 @@ class Piecewise:
     @property
     def domain(self) -> tuple[float, float]:
         """The x range the breakpoints span."""
-        return self._xs[0], self._xs[-1]
+        return self._curve.xs[0], self._curve.xs[-1]
 
     @overload
     def __call__(self, x: float | None) -> float: ...
@@ -245,28 +377,21 @@ class Piecewise:
         """Score ``x`` (scalar -> float, array-like -> float64 array)."""
         if _is_scalar(x):
             return self.score_one(_as_float(x))
-        return self.score_many(_as_float_array(x))
+        return self.score_many(as_float_array(x))
 
     def score_one(self, x: float) -> float:
-        """Score one float. Same arithmetic as :func:`numpy.interp`, bit for bit."""
+        """Score one float (the scalar path)."""
         if x != x:  # NaN
             return math.nan if self.missing is None else self.missing
-        xs = self._xs
-        if x <= xs[0]:
-            return self._ys[0]
-        if x >= xs[-1]:
-            return self._ys[-1]
-        j = bisect.bisect_right(xs, x) - 1
-        if xs[j] == x:
-            return self._ys[j]
-        return self._slopes[j] * (x - xs[j]) + self._ys[j]
+        return self._curve.one(x)
 
     def score_many(self, x: FloatArray) -> FloatArray:
-        """Score a float64 array."""
-        out: FloatArray = np.interp(x, self._xa, self._ya)
-        if self.missing is not None:
-            out = _fill_missing(out, np.isnan(x), self.missing)
-        return out
+        """Score a float64 array (the array path; same numbers as :meth:`score_one`)."""
+        flat = x.reshape(-1)
+        out = np.empty(flat.shape, dtype=np.float64)
+        fill = math.nan if self.missing is None else self.missing
+        self._curve.into(flat, out, CurveScratch(flat.shape[0]), self._curve.tables(fill), flat == flat)
+        return out.reshape(x.shape)
 
     def with_missing(self, score: float | None) -> Piecewise:
         """A copy that gives ``score`` to missing values."""
@@ -295,7 +420,7 @@ class Steps:
 
     edges: tuple[float, ...] = attrs.field(converter=_floats)
     scores: tuple[float, ...] = attrs.field(converter=_floats)
-    missing: float | None = attrs.field(default=None, validator=_check_missing)
+    missing: float | None = attrs.field(default=None, converter=_optional_float, validator=_check_missing)
     _edge_array: FloatArray = attrs.field(init=False, repr=False, eq=False)
     _score_array: FloatArray = attrs.field(init=False, repr=False, eq=False)
 
@@ -349,7 +474,7 @@ class Steps:
             if v != v:
                 return math.nan if self.missing is None else self.missing
             return self.scores[bisect.bisect_right(self.edges, v)]
-        arr = _as_float_array(x)
+        arr = as_float_array(x)
         out: FloatArray = self._score_array[np.searchsorted(self._edge_array, arr, side="right")]
         return _fill_missing(out, np.isnan(arr), self.missing)
 
@@ -368,7 +493,8 @@ def _table(value: Mapping[str, float] | Iterable[tuple[str, float]]) -> tuple[tu
 
 def _label_array(x: Any) -> tuple[Any, BoolArray]:
     """Labels as an array plus the mask of missing ones (None, NaN, blank)."""
-    arr = np.asarray(x)
+    # A list like ["annual", nan] would become the text "nan" as a str array.
+    arr = x if isinstance(x, np.ndarray) else np.asarray(x, dtype=object)
     if arr.dtype.kind in "US":
         stripped = np.char.strip(arr.astype(np.str_))
         return stripped, stripped == ""
@@ -376,9 +502,11 @@ def _label_array(x: Any) -> tuple[Any, BoolArray]:
         return arr, np.isnan(arr)
     if arr.dtype.kind in "biu":
         return arr, np.zeros(arr.shape, dtype=np.bool_)
-    obj = arr.astype(object)
-    missing = np.fromiter((is_missing(v) for v in obj.ravel()), dtype=np.bool_, count=obj.size)
-    return obj, missing.reshape(obj.shape)
+    values = arr.astype(object).reshape(-1).tolist()
+    missing = np.fromiter((is_missing(v) for v in values), dtype=np.bool_, count=len(values))
+    # Labels as text, so that mixed content (True, "no", 1) compares and sorts.
+    labels = np.array(["" if m else str(v) for v, m in zip(values, missing, strict=True)], dtype=np.str_)
+    return labels.reshape(arr.shape), missing.reshape(arr.shape)
 
 
 @attrs.frozen(kw_only=True)
@@ -400,8 +528,8 @@ class Categories:
     input_kind: ClassVar[InputKind] = "category"
 
     table: tuple[tuple[str, float], ...] = attrs.field(converter=_table)
-    missing: float | None = attrs.field(default=None, validator=_check_missing)
-    unknown: float | None = attrs.field(default=None, validator=_check_missing)
+    missing: float | None = attrs.field(default=None, converter=_optional_float, validator=_check_missing)
+    unknown: float | None = attrs.field(default=None, converter=_optional_float, validator=_check_missing)
     _lookup: dict[str, float] = attrs.field(init=False, repr=False, eq=False)
 
     @table.validator
@@ -472,7 +600,7 @@ class Boolean:
 
     true_score: float = attrs.field(default=100.0, converter=float)
     false_score: float = attrs.field(default=0.0, converter=float)
-    missing: float | None = attrs.field(default=None, validator=_check_missing)
+    missing: float | None = attrs.field(default=None, converter=_optional_float, validator=_check_missing)
     _categories: Categories = attrs.field(init=False, repr=False, eq=False)
 
     @true_score.validator
@@ -493,7 +621,14 @@ class Boolean:
         """Score one yes/no value (-> float) or many (-> float64 array)."""
         if isinstance(x, (bool, np.bool_)):
             return self.true_score if x else self.false_score
-        arr = x if _is_scalar(x) else np.asarray(x)
+        # A list like ["yes", nan] would become the text "nan" as a str array.
+        arr = x if _is_scalar(x) or isinstance(x, np.ndarray) else np.asarray(x, dtype=object)
+        if (
+            isinstance(arr, np.ndarray)
+            and arr.dtype == object
+            and all(isinstance(v, (bool, np.bool_)) for v in arr.flat)
+        ):
+            arr = arr.astype(np.bool_)
         if isinstance(arr, np.ndarray) and arr.dtype.kind == "b":
             return np.where(arr, self.true_score, self.false_score)
         try:

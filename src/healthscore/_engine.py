@@ -1,0 +1,493 @@
+"""The batch scoring engine behind :meth:`HealthModel.score_batch`.
+
+One compiled kernel per metric, built once per model from the same plan the
+scalar path reads, and two drivers:
+
+* NumPy: the portfolio is cut into chunks that fit in the CPU cache; every
+  intermediate lives in per-thread buffers (``out=`` and ``where=`` everywhere),
+  so memory traffic is reading each input once and writing each output once.
+  Chunks run on a few threads: NumPy releases the GIL inside its loops.
+* Array API: any other array library (CuPy, PyTorch, ...) through the array
+  API standard, whole columns at once, on the arrays' own device.
+
+Both evaluate a piecewise curve the way :func:`numpy.interp` does
+(``slope_j * (x - x_j) + y_j``, exactly ``y_j`` at a breakpoint, clamped
+outside) and accumulate in the scalar path's order, so every account's numbers
+equal :meth:`HealthModel.score` bit for bit (in float64 on the CPU).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Literal
+
+import attrs
+import numpy as np
+
+from healthscore import scorers as _scorers
+from healthscore.exceptions import InputError, MissingMetricError
+from healthscore.typing import FloatArray, Scorer
+
+__all__: list[str] = []
+
+DEFAULT_CHUNK = 16_384
+"""Rows per chunk: small enough that a chunk's buffers stay in the CPU cache."""
+
+COVERAGE_TOLERANCE = 1e-9
+
+Precision = Literal["float64", "float32"]
+
+
+@attrs.frozen
+class Kernel:
+    """How one metric is scored in bulk.
+
+    ``kind`` is ``"piecewise"`` (the scorer's :class:`~healthscore.scorers.Curve`),
+    ``"steps"`` (``table`` indexed by how many edges ``x`` reaches) or
+    ``"scores"`` (the scorer's own array path, run on the whole column before
+    the chunks: labels, yes/no values, custom functions).
+    """
+
+    name: str
+    dim: int
+    weight: float
+    cover: float
+    kind: Literal["piecewise", "steps", "scores"]
+    scorer: Scorer
+    curve: _scorers.Curve | None = None
+    knots: tuple[float, ...] = ()
+    table: FloatArray = attrs.field(factory=lambda: np.empty(0))
+    missing: float | None = None
+
+
+def compile_kernel(name: str, dim: int, weight: float, cover: float, scorer: Scorer) -> Kernel:
+    """The kernel for one metric of a model's plan."""
+    if isinstance(scorer, _scorers.Piecewise):
+        return Kernel(name, dim, weight, cover, "piecewise", scorer, curve=scorer.curve, missing=scorer.missing)
+    if isinstance(scorer, _scorers.Steps):
+        return Kernel(
+            name,
+            dim,
+            weight,
+            cover,
+            "steps",
+            scorer,
+            knots=scorer.edges,
+            table=np.array(scorer.scores, dtype=np.float64),
+            missing=scorer.missing,
+        )
+    return Kernel(name, dim, weight, cover, "scores", scorer)
+
+
+@attrs.frozen
+class Layout:
+    """A compiled model: kernels in plan order and the dimension weights."""
+
+    kernels: tuple[Kernel, ...]
+    dim_weights: tuple[float, ...]
+    dim_ranges: tuple[tuple[int, int], ...]
+
+
+@attrs.frozen
+class Policy:
+    """The missing-data rule as the engine needs it."""
+
+    strategy: Literal["renormalize", "neutral", "fail"]
+    neutral: float
+    min_coverage: float
+
+
+@attrs.frozen
+class Raw:
+    """What the engine computes: per-account arrays of one length."""
+
+    score: Any
+    coverage: Any
+    dimensions: list[Any]
+    metric_scores: list[Any] | None
+    driver_index: Any | None
+    driver_points: Any | None
+
+
+# --------------------------------------------------------------------------- input
+
+
+def prepare_columns(layout: Layout, columns: dict[str, Any], n: int) -> dict[str, Any]:
+    """Validate and convert the columns the kernels read (no copy for numeric
+    NumPy arrays; label and custom metrics are scored here, once)."""
+    prepared: dict[str, Any] = {}
+    for k in layout.kernels:
+        if k.name not in columns:
+            continue
+        values = columns[k.name]
+        try:
+            if k.kind == "scores":
+                out = np.asarray(_scorers.evaluate(k.scorer, values), dtype=np.float64)
+            else:
+                arr = values if isinstance(values, np.ndarray) else np.asarray(values)
+                out = arr if arr.dtype.kind in "fiub" else _scorers.as_float_array(arr)
+        except InputError as exc:
+            raise type(exc)(f"column {k.name!r}: {exc}", column=k.name, row=exc.row, value=exc.value) from None
+        if out.shape != (n,):
+            raise InputError(
+                f"column {k.name!r}: expected a one-dimensional column of {n} values, got shape {out.shape}",
+                column=k.name,
+            )
+        prepared[k.name] = out
+    return prepared
+
+
+# --------------------------------------------------------------------------- NumPy driver
+
+
+class _Buffers:
+    """Scratch arrays for one thread, reused across its chunks."""
+
+    def __init__(self, size: int, n_dims: int, n_metrics: int, keep_metrics: bool, dtype: Any) -> None:
+        self.scratch = _scorers.CurveScratch(size, dtype)
+        self.s = np.empty(size, dtype)
+        self.t = np.empty(size, dtype)
+        self.ok = np.empty(size, np.bool_)
+        self.hit = np.empty(size, np.bool_)
+        self.num = np.empty(size, dtype)
+        self.observed_weight = np.empty(size, dtype)
+        self.total_num = np.empty(size, dtype)
+        self.total_den = np.empty(size, dtype)
+        self.cov = np.empty(size, np.float64)
+        self.dens = [np.empty(size, dtype) for _ in range(n_dims)]
+        self.dims = [np.empty(size, dtype) for _ in range(n_dims)]
+        self.metric = [np.empty(size, dtype) for _ in range(n_metrics)] if keep_metrics else []
+
+
+def _fill(k: Kernel, policy: Policy) -> float:
+    """What a missing value of ``k`` scores inside the engine: the scorer's own
+    missing score, else the neutral score, else 0 (it then carries no weight)."""
+    if k.missing is not None:
+        return k.missing
+    return policy.neutral if policy.strategy == "neutral" else 0.0
+
+
+def _score_chunk(k: Kernel, x: Any, b: _Buffers, m: int, tables: Any, fill: float) -> Any:
+    """Scores of one metric's chunk ``x`` in ``b.s[:m]``; missing values score
+    ``fill``; ``b.ok[:m]`` marks the observed ones."""
+    s = b.s[:m]
+    ok = b.ok[:m]
+    np.equal(x, x, out=ok)
+    if k.kind == "piecewise":
+        assert k.curve is not None
+        k.curve.into(x, s, b.scratch, tables, ok)
+    elif k.kind == "steps":
+        sc = b.scratch
+        idx, index, hit = sc.idx[:m], sc.index[:m], sc.hit[:m]
+        count = idx if len(k.knots) < 255 else index
+        np.copyto(count, ok.view(np.uint8))
+        for edge in k.knots:
+            np.greater_equal(x, edge, out=hit)
+            np.add(count, hit.view(np.uint8), out=count)
+        if count is idx:
+            np.copyto(index, idx)
+        np.take(tables, index, out=s)
+    else:
+        np.copyto(s, x, casting="same_kind")
+        np.logical_not(ok, out=b.hit[:m])
+        np.copyto(s, fill, where=b.hit[:m])
+    return s
+
+
+def _chunk(
+    layout: Layout,
+    policy: Policy,
+    cols: dict[str, Any],
+    lo: int,
+    hi: int,
+    b: _Buffers,
+    out: Raw,
+    tables: dict[str, Any],
+    n_drivers: int,
+) -> None:
+    """Score rows ``lo:hi``. Missing values score their fill (0 under
+    re-normalisation) and add 0 to the weight, so the sums need no masks; the
+    order of every addition is the scalar path's."""
+    m = hi - lo
+    ok, hit, t = b.ok[:m], b.hit[:m], b.t[:m]
+    num, observed_weight = b.num[:m], b.observed_weight[:m]
+    total_num, total_den, cov = b.total_num[:m], b.total_den[:m], b.cov[:m]
+    neutral = policy.strategy == "neutral"
+    total_num.fill(0.0)
+    total_den.fill(0.0)
+    cov.fill(0.0)
+    for d_idx, (first, last) in enumerate(layout.dim_ranges):
+        den = b.dens[d_idx][:m]
+        num.fill(0.0)
+        den.fill(0.0)
+        if neutral:
+            observed_weight.fill(0.0)
+        for i in range(first, last):
+            k = layout.kernels[i]
+            col = cols.get(k.name)
+            fill = _fill(k, policy)
+            if col is None:
+                s = b.s[:m]
+                s.fill(fill)
+                ok.fill(False)
+            else:
+                s = _score_chunk(k, col[lo:hi], b, m, tables.get(k.name), fill)
+            if k.missing is not None:
+                ok.fill(True)  # the scorer scores missing values itself: they count as observed
+            elif policy.strategy == "fail" and not ok.all():
+                row = lo + int(np.argmin(ok))
+                raise MissingMetricError(
+                    f"metric {k.name!r} is missing in row {row} and the model's missing policy is 'fail'",
+                    column=k.name,
+                    row=row,
+                )
+            if b.metric:
+                metric = b.metric[i][:m]
+                np.copyto(metric, s)
+                if k.missing is None:
+                    np.logical_not(ok, out=hit)
+                    np.copyto(metric, math.nan, where=hit)
+            np.multiply(s, k.weight, out=t)
+            np.add(num, t, out=num)
+            if neutral:
+                np.add(den, k.weight, out=den)
+                np.multiply(ok, k.weight, out=t)
+                np.add(observed_weight, t, out=observed_weight)
+            else:
+                np.multiply(ok, k.weight, out=t)
+                np.add(den, t, out=den)
+        # dimension = num / den where den > 0; 0 / 1 (adding nothing) elsewhere
+        has = ok
+        np.greater(den, 0.0, out=has)
+        np.logical_not(has, out=hit)
+        np.add(den, hit, out=t)
+        np.divide(num, t, out=num)
+        np.multiply(num, layout.dim_weights[d_idx], out=t)
+        np.add(total_num, t, out=total_num)
+        np.multiply(has, layout.dim_weights[d_idx], out=t)
+        np.add(total_den, t, out=total_den)
+        np.multiply(observed_weight if neutral else den, layout.dim_weights[d_idx], out=t)
+        np.add(cov, t, out=cov, casting="same_kind")
+        if out.dimensions or n_drivers:
+            np.divide(num, has, out=b.dims[d_idx][:m])  # 0 / 0 = NaN where nothing was observed
+    # Insufficient data: nothing observed, or coverage below the minimum.
+    bad = ok
+    np.less_equal(cov, 0.0, out=bad)
+    np.less(cov, policy.min_coverage - COVERAGE_TOLERANCE, out=hit)
+    np.logical_or(bad, hit, out=bad)
+    np.less_equal(total_den, 0.0, out=hit)
+    np.logical_or(bad, hit, out=bad)
+    score = out.score[lo:hi]
+    np.divide(total_num, total_den, out=score, casting="same_kind")
+    np.copyto(score, math.nan, where=bad)
+    out.coverage[lo:hi] = cov
+    for d_idx, dim_values in enumerate(out.dimensions):
+        dim_out = dim_values[lo:hi]
+        np.copyto(dim_out, b.dims[d_idx][:m], casting="same_kind")
+        np.copyto(dim_out, math.nan, where=bad)
+    if out.metric_scores is not None:
+        for i, values in enumerate(b.metric):
+            out.metric_scores[i][lo:hi] = values[:m]
+    if n_drivers:
+        _chunk_drivers(layout, b, m, bad, total_den, out, lo, hi, n_drivers)
+
+
+def _chunk_drivers(
+    layout: Layout,
+    b: _Buffers,
+    m: int,
+    insufficient: Any,
+    total_den: Any,
+    out: Raw,
+    lo: int,
+    hi: int,
+    n_drivers: int,
+) -> None:
+    """The metrics costing each account most points (same rule as the scalar
+    path's ``ScoreResult.drivers``)."""
+    lost = np.zeros((m, len(layout.kernels)))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for i, k in enumerate(layout.kernels):
+            s = b.metric[i][:m]
+            weight = (layout.dim_weights[k.dim] / total_den) * (k.weight / b.dens[k.dim][:m])
+            lost[:, i] = np.where(np.isnan(s) | insufficient, 0.0, weight * (100.0 - s))
+    order = np.argsort(-lost, axis=1, kind="stable")[:, :n_drivers]
+    picked = np.take_along_axis(lost, order, axis=1)
+    gone = ~(picked > 0)
+    order[gone] = -1
+    picked[gone] = 0.0
+    assert out.driver_index is not None
+    assert out.driver_points is not None
+    out.driver_index[lo:hi] = order
+    out.driver_points[lo:hi] = picked
+
+
+def auto_threads(n: int, chunk: int) -> int:
+    """Threads worth using for ``n`` rows: one per core, at most 8, and only
+    when there are several chunks per thread."""
+    cores = os.cpu_count() or 1
+    return max(1, min(cores, 8, n // (4 * chunk)))
+
+
+def run_numpy(
+    layout: Layout,
+    policy: Policy,
+    columns: dict[str, Any],
+    n: int,
+    *,
+    keep_metrics: bool,
+    n_drivers: int,
+    threads: int | None,
+    chunk: int,
+    precision: Precision,
+    keep_dimensions: bool = True,
+) -> Raw:
+    """Score ``n`` rows of NumPy columns in chunks, on ``threads`` threads."""
+    dtype = np.float32 if precision == "float32" else np.float64
+    cols = prepare_columns(layout, columns, n)
+    tables: dict[str, Any] = {}
+    for k in layout.kernels:
+        fill = _fill(k, policy)
+        if k.curve is not None:
+            tables[k.name] = k.curve.tables(fill, dtype)
+        elif k.kind == "steps":
+            tables[k.name] = np.array((fill, *k.table.tolist()), dtype=dtype)
+    keep = keep_metrics or n_drivers > 0
+    out = Raw(
+        score=np.empty(n, dtype),
+        coverage=np.empty(n, np.float64),
+        dimensions=[np.empty(n, dtype) for _ in layout.dim_ranges] if keep_dimensions else [],
+        metric_scores=[np.empty(n, dtype) for _ in layout.kernels] if keep else None,
+        driver_index=np.empty((n, n_drivers), np.intp) if n_drivers else None,
+        driver_points=np.empty((n, n_drivers)) if n_drivers else None,
+    )
+    size = max(1, min(chunk, n))
+    starts = list(range(0, n, size))
+    n_threads = auto_threads(n, size) if threads is None else max(1, int(threads))
+    n_threads = min(n_threads, max(1, len(starts)))
+
+    def work(my_starts: Sequence[int]) -> None:
+        buffers = _Buffers(size, len(layout.dim_ranges), len(layout.kernels), keep, dtype)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            for lo in my_starts:
+                _chunk(layout, policy, cols, lo, min(n, lo + size), buffers, out, tables, n_drivers)
+
+    if n_threads == 1:
+        work(starts)
+    else:
+        shares = [starts[t::n_threads] for t in range(n_threads)]
+        with ThreadPoolExecutor(max_workers=n_threads, thread_name_prefix="healthscore") as pool:
+            for future in [pool.submit(work, share) for share in shares]:
+                future.result()
+    if not keep_metrics and out.metric_scores is not None:
+        out = attrs.evolve(out, metric_scores=None)
+    return out
+
+
+# --------------------------------------------------------------------------- Array API driver
+
+
+def run_xp(
+    xp: Any,
+    layout: Layout,
+    policy: Policy,
+    columns: dict[str, Any],
+    n: int,
+    *,
+    keep_metrics: bool,
+    precision: Precision | None,
+) -> Raw:
+    """Score whole columns with the array API namespace ``xp`` (CuPy, PyTorch,
+    array-api-strict, ...), on the columns' device. Only standard functions."""
+    first = next(columns[k.name] for k in layout.kernels if k.name in columns)
+    device = getattr(first, "device", None)
+    dtype = xp.float32 if precision == "float32" else xp.float64
+
+    def const(values: Any) -> Any:
+        return xp.asarray(np.asarray(values).tolist(), dtype=dtype, device=device)
+
+    def column(k: Kernel) -> Any:
+        values = columns[k.name]
+        if k.kind == "scores":
+            raise InputError(
+                f"column {k.name!r}: {type(k.scorer).__name__} metrics read labels or run Python code, which "
+                "array-API (device) inputs cannot carry; pass this column as a NumPy array or list",
+                column=k.name,
+            )
+        if getattr(values, "shape", None) != (n,):
+            raise InputError(f"column {k.name!r}: expected {n} values, got shape {getattr(values, 'shape', None)}")
+        return xp.astype(values, dtype)
+
+    zeros = xp.zeros((n,), dtype=dtype, device=device)
+    nan = xp.full((n,), math.nan, dtype=dtype, device=device)
+    total_num, total_den = zeros, zeros
+    cov = xp.zeros((n,), dtype=xp.float64, device=device)
+    dims: list[Any] = []
+    metric_scores: list[Any] = []
+    for d_idx, (first_i, last_i) in enumerate(layout.dim_ranges):
+        num, den = zeros, zeros
+        for i in range(first_i, last_i):
+            k = layout.kernels[i]
+            if k.name not in columns:
+                s = nan
+            else:
+                x = column(k)
+                s = _xp_piecewise(xp, k, x, const) if k.kind == "piecewise" else _xp_steps(xp, k, x, const, nan)
+            metric_scores.append(s)
+            ok = xp.logical_not(xp.isnan(s))
+            if policy.strategy == "neutral":
+                s = xp.where(ok, s, xp.full_like(s, policy.neutral))
+                num = num + s * k.weight
+                den = den + k.weight
+            else:
+                if policy.strategy == "fail" and not bool(xp.all(ok)):
+                    raise MissingMetricError(
+                        f"metric {k.name!r} is missing and the model's missing policy is 'fail'", column=k.name
+                    )
+                num = xp.where(ok, num + s * k.weight, num)
+                den = xp.where(ok, den + k.weight, den)
+            cov = xp.where(ok, cov + k.cover, cov)
+        has = den > 0.0
+        dim = xp.where(has, num / xp.where(has, den, xp.ones_like(den)), nan)
+        dims.append(dim)
+        total_num = xp.where(has, total_num + dim * layout.dim_weights[d_idx], total_num)
+        total_den = xp.where(has, total_den + layout.dim_weights[d_idx], total_den)
+    bad = (cov <= 0.0) | (cov < policy.min_coverage - COVERAGE_TOLERANCE) | (total_den <= 0.0)
+    score = xp.where(bad, nan, total_num / xp.where(bad, xp.ones_like(total_den), total_den))
+    dims = [xp.where(bad, nan, d) for d in dims]
+    return Raw(score, cov, dims, metric_scores if keep_metrics else None, None, None)
+
+
+def _xp_index(xp: Any, x: Any, knots: Sequence[float]) -> Any:
+    idx = xp.zeros(x.shape, dtype=xp.int64, device=getattr(x, "device", None))
+    for knot in knots:
+        idx = idx + xp.astype(x >= knot, xp.int64)
+    return idx
+
+
+def _xp_piecewise(xp: Any, k: Kernel, x: Any, const: Callable[[Any], Any]) -> Any:
+    """The same segment-by-segment evaluation as :meth:`Curve.into`."""
+    assert k.curve is not None
+    xs, ys, slopes = k.curve.xs, k.curve.ys, k.curve.slopes
+    xc = xp.maximum(x, xs[0])
+    out = None
+    for j, slope in enumerate(slopes):
+        seg = (xc - xs[j]) * slope + ys[j]
+        if slope > 0.0:
+            seg = xp.minimum(seg, ys[j + 1])
+        elif slope < 0.0:
+            seg = xp.maximum(seg, ys[j + 1])
+        out = seg if out is None else xp.where(xc >= xs[j], seg, out)
+    out = xp.where(xc >= xs[-1], xp.full_like(out, ys[-1]), out)
+    if k.missing is not None:
+        out = xp.where(xp.isnan(x), xp.full_like(out, k.missing), out)
+    return out
+
+
+def _xp_steps(xp: Any, k: Kernel, x: Any, const: Callable[[Any], Any], nan: Any) -> Any:
+    s = xp.take(const(k.table), _xp_index(xp, x, k.knots))
+    fill = nan if k.missing is None else xp.full_like(s, k.missing)
+    return xp.where(xp.isnan(x), fill, s)

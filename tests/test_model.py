@@ -1,0 +1,756 @@
+"""The model: weights, missing data, coverage, explanations, one account versus
+a batch, and segment-specific models."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from healthscore import (
+    BatchScores,
+    Dimension,
+    HealthModel,
+    InputError,
+    Metric,
+    MissingMetricError,
+    MissingPolicy,
+    ScoreResult,
+    SegmentedModel,
+    UnknownCategoryError,
+    ValidationError,
+    presets,
+    scorers,
+)
+from healthscore.model import MissingStrategy
+from healthscore.scorers import Piecewise, is_missing
+from strategies import (
+    MISSING_STRATEGIES,
+    builtin_scorers,
+    column_batches,
+    columns_from_records,
+    finite_floats,
+    health_models,
+    models_and_records,
+    policies_with,
+    records,
+    scaled,
+)
+
+TOL = 1e-9
+SCORING_POLICIES = st.one_of(policies_with("renormalize"), policies_with("neutral"))
+"""Missing-data policies under which every account with data gets a result."""
+IDENTITY = Piecewise(points=[(0, 0), (100, 100)])
+"""Scores a raw value of 0..100 as itself."""
+
+
+def _same(a: float, b: float) -> bool:
+    """Equal to the last bit, NaN equal to NaN."""
+    return (math.isnan(a) and math.isnan(b)) or a == b
+
+
+def _nan(x: float | None) -> float:
+    return math.nan if x is None else x
+
+
+def _two_metric_model(
+    strategy: MissingStrategy = "renormalize", neutral: float = 50.0, min_coverage: float = 0.0
+) -> HealthModel:
+    return HealthModel(
+        dimensions=[
+            Dimension(
+                name="d",
+                metrics=[Metric(name="a", scorer=IDENTITY), Metric(name="b", scorer=IDENTITY)],
+            )
+        ],
+        missing=MissingPolicy(strategy=strategy, neutral_score=neutral, min_coverage=min_coverage),
+    )
+
+
+def _small_model(**kwargs: Any) -> HealthModel:
+    return HealthModel(
+        dimensions=[
+            Dimension(
+                name="product",
+                weight=60,
+                metrics=[
+                    Metric(name="penetration", scorer=scorers.penetration(), weight=2),
+                    Metric(name="active_days", scorer=scorers.login_frequency()),
+                ],
+            ),
+            Dimension(
+                name="relationship",
+                weight=40,
+                metrics=[
+                    Metric(name="executive_engagement", scorer=scorers.executive_engagement()),
+                    Metric(name="onboarded", scorer=scorers.onboarding_completed()),
+                ],
+            ),
+        ],
+        **kwargs,
+    )
+
+
+def _scalar_results(model: HealthModel | SegmentedModel, rows: Sequence[Mapping[str, Any]]) -> list[ScoreResult] | None:
+    """Per-account results, or None when some account raises MissingMetricError."""
+    try:
+        return [model.score(row) for row in rows]
+    except MissingMetricError:
+        return None
+
+
+def _assert_batch_matches(
+    results: Sequence[ScoreResult], batch: BatchScores, k: int = 0, rows: Sequence[int] | None = None
+) -> None:
+    """Every number of the batch equals the one-account result, bit for bit.
+
+    ``rows`` gives the batch row of each result (default: the same position).
+    """
+    if rows is None:
+        assert len(batch) == len(results)
+        rows = range(len(results))
+    band, alert, status = batch.band, batch.alert, batch.status
+    for i, res in zip(rows, results, strict=True):
+        assert _same(batch.score[i], _nan(res.score)), (i, res.score, batch.score[i])
+        assert batch.coverage[i] == res.coverage, i
+        assert band[i] == (res.band or "")
+        assert alert[i] == (res.alert or "")
+        assert status[i] == res.status
+        for name, value in res.dimensions.items():
+            assert _same(batch.dimensions[name][i], _nan(value)), (i, name)
+        for name, metric in res.metrics.items():
+            if batch.metric_scores:
+                want = metric.score if metric.observed else None
+                assert _same(batch.metric_scores[name][i], _nan(want)), (i, name)
+        if k:
+            drivers = res.drivers[:k]
+            for j in range(k):
+                if j < len(drivers):
+                    assert batch.drivers[j][i] == drivers[j].name, (i, j)
+                    assert batch.points_lost[j][i] == drivers[j].points_lost, (i, j)
+                else:
+                    assert batch.drivers[j][i] == ""
+                    assert batch.points_lost[j][i] == 0.0
+
+
+# --------------------------------------------------------------------------- validation
+
+
+@pytest.mark.parametrize("weight", [-1, -0.001, -math.inf])
+def test_negative_metric_weight_is_rejected(weight: float) -> None:
+    with pytest.raises(ValidationError) as info:
+        Metric(name="nps", scorer=scorers.nps(), weight=weight)
+    assert info.value.field == "weight"
+    assert "weight" in str(info.value)
+
+
+def test_negative_dimension_weight_is_rejected() -> None:
+    with pytest.raises(ValidationError, match=r"^weight must be >= 0, got -2\.0") as info:
+        Dimension(name="d", weight=-2, metrics=[Metric(name="a", scorer=IDENTITY)])
+    assert info.value.field == "weight"
+
+
+@pytest.mark.parametrize("weight", [math.nan, math.inf, "heavy"])
+def test_weight_must_be_a_finite_number(weight: Any) -> None:
+    with pytest.raises(ValidationError, match="weight"):
+        Metric(name="a", scorer=IDENTITY, weight=weight)
+
+
+def test_dimension_with_zero_total_weight_is_rejected() -> None:
+    with pytest.raises(ValidationError, match="positive total weight") as info:
+        Dimension(
+            name="d", metrics=[Metric(name="a", scorer=IDENTITY, weight=0), Metric(name="b", scorer=IDENTITY, weight=0)]
+        )
+    assert info.value.field == "metrics"
+
+
+def test_model_with_zero_total_dimension_weight_is_rejected() -> None:
+    dim = Dimension(name="d", weight=0, metrics=[Metric(name="a", scorer=IDENTITY)])
+    with pytest.raises(ValidationError, match="positive total weight") as info:
+        HealthModel(dimensions=[dim])
+    assert info.value.field == "dimensions"
+
+
+def test_model_structure_is_validated() -> None:
+    a = Metric(name="a", scorer=IDENTITY)
+    with pytest.raises(ValidationError, match="at least one metric"):
+        Dimension(name="d", metrics=[])
+    with pytest.raises(ValidationError, match="at least one dimension"):
+        HealthModel(dimensions=[])
+    with pytest.raises(ValidationError, match=r"metrics\[1\]\.name"):
+        Dimension(name="d", metrics=[a, a])
+    with pytest.raises(ValidationError, match=r"dimensions\[1\]\.metrics\[0\]\.name") as info:
+        HealthModel(dimensions=[Dimension(name="x", metrics=[a]), Dimension(name="y", metrics=[a])])
+    assert "'x'" in str(info.value)
+    with pytest.raises(ValidationError, match=r"dimensions\[1\]\.name"):
+        HealthModel(dimensions=[Dimension(name="x", metrics=[a]), Dimension(name="x", metrics=[a])])
+    with pytest.raises(ValidationError, match="output columns"):
+        Dimension(name="score", metrics=[a])
+    with pytest.raises(ValidationError, match="name"):
+        Metric(name=" a", scorer=IDENTITY)
+    with pytest.raises(ValidationError, match="scorer"):
+        Metric(name="a", scorer=42)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"strategy": "zero"}, "strategy"),
+        ({"neutral_score": 120}, "neutral_score"),
+        ({"min_coverage": 1.5}, "min_coverage"),
+        ({"min_coverage": -0.1}, "min_coverage"),
+    ],
+)
+def test_missing_policy_is_validated(kwargs: dict[str, Any], field: str) -> None:
+    with pytest.raises(ValidationError) as info:
+        MissingPolicy(**kwargs)
+    assert info.value.field == field
+
+
+def test_weights_are_normalised() -> None:
+    model = _small_model()
+    assert model.dimension_weights == {"product": 0.6, "relationship": 0.4}
+    assert model.metric_weights == pytest.approx(
+        {"penetration": 0.4, "active_days": 0.2, "executive_engagement": 0.2, "onboarded": 0.2}
+    )
+    assert math.isclose(sum(model.metric_weights.values()), 1.0)
+    assert model.metric_names == ("penetration", "active_days", "executive_engagement", "onboarded")
+    assert model.dimension_names == ("product", "relationship")
+    assert list(model.metrics) == list(model.metric_names)
+    assert model.metrics["active_days"].input_kind == "numeric"
+    assert model.metrics["executive_engagement"].input_kind == "category"
+    assert model.metrics["onboarded"].input_kind == "boolean"
+
+
+@given(model=health_models())
+def test_metric_names_are_in_model_order(model: HealthModel) -> None:
+    expected = tuple(m.name for d in model.dimensions for m in d.metrics)
+    assert model.metric_names == expected
+    assert model.dimension_names == tuple(d.name for d in model.dimensions)
+    assert math.isclose(sum(model.metric_weights.values()), 1.0)
+    assert math.isclose(sum(model.dimension_weights.values()), 1.0)
+
+
+# --------------------------------------------------------------------------- one account
+
+
+def test_missing_metric_is_never_read_as_zero() -> None:
+    renorm = _two_metric_model("renormalize")
+    result = renorm.score({"a": 100})
+    assert result.score == 100.0
+    assert result.coverage == 0.5
+    assert result.missing == ("b",)
+    for gap in (None, math.nan, ""):
+        assert renorm.score({"a": 100, "b": gap}).score == 100.0
+    neutral = _two_metric_model("neutral", neutral=50.0)
+    result = neutral.score({"a": 100})
+    assert result.score == 75.0
+    assert result.coverage == 0.5
+    assert result.metrics["b"].imputed
+    assert result.metrics["b"].score == 50.0
+    assert not result.metrics["b"].observed
+
+
+def test_fail_policy_raises_naming_the_metric() -> None:
+    model = _two_metric_model("fail")
+    assert model.score({"a": 10, "b": 20}).score == 15.0
+    with pytest.raises(MissingMetricError, match="'b'") as info:
+        model.score({"a": 10})
+    assert info.value.column == "b"
+    with pytest.raises(MissingMetricError) as batch_info:
+        model.score_batch({"a": [10, 20], "b": [20, None]})
+    assert batch_info.value.column == "b"
+    assert batch_info.value.row == 1
+
+
+def test_min_coverage_gives_insufficient_data() -> None:
+    model = _two_metric_model(min_coverage=0.75)
+    result = model.score({"a": 80})
+    assert result.status == "insufficient_data"
+    assert result.score is None
+    assert result.band is None
+    assert result.alert is None
+    assert result.reason
+    assert "coverage" in result.reason
+    assert result.coverage == 0.5
+    assert result.dimensions == {"d": None}
+    assert result.drivers == ()
+    full = model.score({"a": 80, "b": 60})
+    assert full.status == "scored"
+    assert full.reason is None
+    batch = model.score_batch({"a": [80, 80], "b": [None, 60]})
+    assert math.isnan(batch.score[0])
+    assert batch.band.tolist() == ["", "yellow"]
+    assert batch.alert.tolist() == ["", "warning"]
+    assert batch.status.tolist() == ["insufficient_data", "scored"]
+    assert math.isnan(batch.dimensions["d"][0])
+    assert batch.coverage.tolist() == [0.5, 1.0]
+
+
+def test_no_observed_metric_gives_no_score() -> None:
+    for strategy in ("renormalize", "neutral"):
+        result = _two_metric_model(strategy).score({})
+        assert result.score is None
+        assert result.status == "insufficient_data"
+        assert result.reason == "no metric observed"
+        assert result.coverage == 0.0
+
+
+def test_score_explains_itself() -> None:
+    model = _small_model()
+    result = model.score(
+        {"penetration": 0.7, "active_days": 20, "executive_engagement": "none", "onboarded": True, "extra": 1}
+    )
+    pen = result.metrics["penetration"]
+    assert pen.score == 80.0
+    assert pen.value == 0.7
+    assert pen.dimension == "product"
+    assert pen.weight == pytest.approx(0.4)
+    assert pen.contribution == pytest.approx(32.0)
+    assert pen.points_lost == pytest.approx(8.0)
+    assert result.dimensions["product"] == pytest.approx((2 * 80 + 92) / 3)
+    assert result.dimensions["relationship"] == pytest.approx((20 + 100) / 2)
+    assert result.drivers[0].name == "executive_engagement"
+    assert "onboarded" not in [d.name for d in result.drivers]  # scored 100: costs nothing
+    text = result.explain()
+    assert f"{result.score:.1f}" in text
+    assert "executive_engagement" in text
+    assert result.model == "custom"
+
+
+def test_a_scorers_own_missing_score_is_used_before_the_policy() -> None:
+    model = HealthModel(
+        dimensions=[
+            Dimension(
+                name="d",
+                metrics=[
+                    Metric(name="a", scorer=IDENTITY),
+                    Metric(name="b", scorer=IDENTITY.with_missing(40.0)),
+                ],
+            )
+        ],
+    )
+    result = model.score({"a": 100})
+    assert result.metrics["b"].score == 40.0
+    assert result.score == 70.0
+    batch = model.score_batch({"a": [100.0], "b": [None]})
+    assert batch.score.tolist() == [70.0]
+
+
+def test_record_must_be_a_mapping() -> None:
+    with pytest.raises(InputError, match="mapping"):
+        _small_model().score([0.5, 10])  # type: ignore[arg-type]
+
+
+def test_bad_values_name_the_metric() -> None:
+    model = _small_model()
+    with pytest.raises(InputError, match="'penetration'") as info:
+        model.score({"penetration": "lots"})
+    assert info.value.column == "penetration"
+    with pytest.raises(UnknownCategoryError, match="'executive_engagement'") as cat:
+        model.score({"executive_engagement": "weekly"})
+    assert cat.value.column == "executive_engagement"
+    assert "quarterly" in str(cat.value)
+
+
+def test_blank_string_in_a_numeric_metric_is_missing() -> None:
+    model = _two_metric_model()
+    result = model.score({"a": 100, "b": ""})
+    assert result.score == 100.0
+    assert result.missing == ("b",)
+    batch = model.score_batch({"a": [100, 100], "b": ["", " "]})
+    assert batch.score.tolist() == [100.0, 100.0]
+
+
+# --------------------------------------------------------------------------- properties, one account
+
+
+@given(data=models_and_records(health_models(missing=SCORING_POLICIES)))
+def test_total_is_a_weighted_mean_of_the_dimensions(data: tuple[HealthModel, list[dict[str, Any]]]) -> None:
+    model, rows = data
+    for row in rows:
+        result = model.score(row)
+        if result.score is None:
+            continue
+        weights = model.dimension_weights
+        seen = {n: v for n, v in result.dimensions.items() if v is not None}
+        total_w = sum(weights[n] for n in seen)
+        expected = sum(weights[n] * v for n, v in seen.items()) / total_w
+        assert result.score == pytest.approx(expected, rel=TOL, abs=TOL)
+        assert min(seen.values()) - TOL <= result.score <= max(seen.values()) + TOL
+        assert 0.0 <= result.score <= 100.0
+
+
+@given(data=models_and_records(), factor=finite_floats(1e-3, 1e3))
+def test_scaling_every_weight_changes_nothing(data: tuple[HealthModel, list[dict[str, Any]]], factor: float) -> None:
+    model, rows = data
+    other = scaled(model, factor)
+    for name, w in model.metric_weights.items():
+        assert other.metric_weights[name] == pytest.approx(w, rel=TOL, abs=TOL)
+    for row in rows:
+        try:
+            a = model.score(row)
+        except MissingMetricError:
+            with pytest.raises(MissingMetricError):
+                other.score(row)
+            continue
+        b = other.score(row)
+        assert b.coverage == pytest.approx(a.coverage, abs=TOL)
+        if abs(a.coverage - model.missing.min_coverage) < 1e-6:
+            continue  # on the minimum: rounding may tip the status either way
+        assert a.status == b.status
+        if a.score is None or b.score is None:
+            assert a.score is None
+            assert b.score is None
+            continue
+        assert b.score == pytest.approx(a.score, abs=TOL)
+        for name, value in a.dimensions.items():
+            other_value = b.dimensions[name]
+            if value is None or other_value is None:
+                assert value is None
+                assert other_value is None
+            else:
+                assert other_value == pytest.approx(value, abs=TOL)
+        if all(abs(a.score - t) > 1e-6 for t in (*model.bands.thresholds, *model.alerts.thresholds)):
+            assert a.band == b.band
+            assert a.alert == b.alert
+
+
+@given(data=models_and_records(health_models(missing=policies_with("renormalize"))), pick=st.integers(0, 100))
+def test_renormalize_keeps_the_score_within_the_observed_scores(
+    data: tuple[HealthModel, list[dict[str, Any]]], pick: int
+) -> None:
+    model, rows = data
+    record = rows[0]
+    observed = [n for n in model.metric_names if not is_missing(record.get(n))]
+    assume(observed)
+    dropped = observed[pick % len(observed)]
+    reduced = {k: v for k, v in record.items() if k != dropped}
+    result = model.score(reduced)
+    assert result.metrics[dropped].score is None
+    assert not result.metrics[dropped].observed
+    remaining = [m.score for m in result.metrics.values() if m.observed and m.score is not None]
+    if result.score is None:
+        assert result.status == "insufficient_data"
+        return
+    assert remaining
+    assert min(remaining) - TOL <= result.score <= max(remaining) + TOL
+
+
+@given(data=models_and_records(health_models(missing=policies_with("neutral"))))
+def test_neutral_keeps_the_score_between_observed_and_neutral(data: tuple[HealthModel, list[dict[str, Any]]]) -> None:
+    model, rows = data
+    for row in rows:
+        result = model.score(row)
+        if result.score is None:
+            continue
+        pool = [m.score for m in result.metrics.values() if m.score is not None]
+        assert model.missing.neutral_score in pool or not result.missing
+        assert min(pool) - TOL <= result.score <= max(pool) + TOL
+
+
+@given(data=models_and_records(health_models(missing=SCORING_POLICIES)))
+def test_coverage_contributions_and_drivers(data: tuple[HealthModel, list[dict[str, Any]]]) -> None:
+    model, rows = data
+    for row in rows:
+        result = model.score(row)
+        observed = {m.name for m in result.metrics.values() if m.observed}
+        assert observed == {n for n in model.metric_names if not is_missing(row.get(n))}
+        assert set(result.missing) == set(model.metric_names) - observed
+        expected_cov = sum(model.metric_weights[n] for n in observed)
+        assert result.coverage == pytest.approx(expected_cov, abs=TOL)
+        assert 0.0 <= result.coverage <= 1.0 + TOL
+        drivers = result.drivers
+        lost = [d.points_lost for d in drivers]
+        assert lost == sorted(lost, reverse=True)
+        assert all(d.observed for d in drivers)
+        assert all(p > 0 for p in lost)
+        if result.score is None:
+            assert drivers == ()
+            continue
+        total = sum(m.contribution for m in result.metrics.values())
+        assert total == pytest.approx(result.score, abs=TOL)
+        assert sum(m.weight for m in result.metrics.values()) == pytest.approx(1.0, abs=TOL)
+        for m in result.metrics.values():
+            if m.score is not None and m.weight:
+                assert m.contribution + m.points_lost == pytest.approx(100.0 * m.weight, abs=TOL)
+
+
+# --------------------------------------------------------------------------- batch == one account
+
+
+@given(
+    data=column_batches(health_models(scorers=builtin_scorers())),
+    k=st.integers(0, 4),
+    with_metric_scores=st.booleans(),
+)
+def test_score_batch_equals_score_for_every_account(
+    data: tuple[HealthModel, list[dict[str, Any]], dict[str, Any]], k: int, with_metric_scores: bool
+) -> None:
+    model, rows, columns = data
+    results = _scalar_results(model, rows)
+    if results is None:
+        assert model.missing.strategy == "fail"
+        with pytest.raises(MissingMetricError):
+            model.score_batch(columns, drivers=k, metric_scores=with_metric_scores)
+        return
+    batch = model.score_batch(columns, drivers=k, metric_scores=with_metric_scores)
+    assert len(batch.drivers) == min(k, len(model.metric_names))
+    assert set(batch.dimensions) == set(model.dimension_names)
+    if with_metric_scores:
+        assert set(batch.metric_scores) == set(model.metric_names)
+    else:
+        assert batch.metric_scores == {}
+    _assert_batch_matches(results, batch, min(k, len(model.metric_names)))
+
+
+@pytest.mark.parametrize("strategy", MISSING_STRATEGIES)
+@given(data=st.data())
+def test_score_batch_equals_score_under_each_strategy(strategy: MissingStrategy, data: st.DataObject) -> None:
+    model = data.draw(health_models(missing=policies_with(strategy)))
+    rows = data.draw(st.lists(records(model), min_size=1, max_size=6))
+    columns = columns_from_records(model, rows, data.draw(st.sampled_from(["list", "array"])))
+    results = _scalar_results(model, rows)
+    if results is None:
+        with pytest.raises(MissingMetricError):
+            model.score_batch(columns)
+        return
+    k = min(2, len(model.metric_names))
+    _assert_batch_matches(results, model.score_batch(columns, metric_scores=True, drivers=2), k)
+
+
+@given(data=st.data())
+def test_fail_policy_without_gaps_scores_in_both_paths(data: st.DataObject) -> None:
+    model = data.draw(health_models(missing=policies_with("fail")))
+    rows = data.draw(st.lists(records(model, allow_missing=False), min_size=1, max_size=5))
+    results = [model.score(row) for row in rows]
+    assert all(r.coverage == pytest.approx(1.0) for r in results)
+    _assert_batch_matches(results, model.score_batch(columns_from_records(model, rows, "array")))
+
+
+@given(
+    data=column_batches(health_models(scorers=builtin_scorers()), max_size=20),
+    chunk_size=st.integers(1, 6),
+    threads=st.integers(1, 3),
+    k=st.integers(0, 3),
+)
+def test_score_batch_in_chunks_and_threads_equals_score(
+    data: tuple[HealthModel, list[dict[str, Any]], dict[str, Any]], chunk_size: int, threads: int, k: int
+) -> None:
+    model, rows, columns = data
+    results = _scalar_results(model, rows)
+    if results is None:
+        with pytest.raises(MissingMetricError):
+            model.score_batch(columns, chunk_size=chunk_size, threads=threads)
+        return
+    batch = model.score_batch(columns, chunk_size=chunk_size, threads=threads, drivers=k, metric_scores=True)
+    _assert_batch_matches(results, batch, min(k, len(model.metric_names)))
+
+
+def _portfolio(n: int, seed: int) -> dict[str, Any]:
+    """``n`` accounts for the three-dimension preset, a tenth of each metric missing."""
+    rng = np.random.default_rng(seed)
+    model = presets.three_dimension()
+    columns: dict[str, Any] = {}
+    for name, metric in model.metrics.items():
+        scorer = metric.scorer
+        if isinstance(scorer, scorers.Categories):
+            values = rng.choice(np.array(scorer.labels, dtype=object), size=n)
+            values[rng.random(n) < 0.1] = None
+        else:
+            assert isinstance(scorer, Piecewise)
+            lo, hi = scorer.domain
+            span = hi - lo
+            values = rng.uniform(lo - 0.1 * span, hi + 0.1 * span, size=n)
+            values[rng.random(n) < 0.1] = math.nan
+        columns[name] = values
+    return columns
+
+
+def _row(columns: Mapping[str, Any], i: int) -> dict[str, Any]:
+    return {name: values[i] for name, values in columns.items()}
+
+
+def test_large_batch_across_chunks_and_threads_equals_score() -> None:
+    model = presets.three_dimension()
+    n = 5_003
+    columns = _portfolio(n, seed=7)
+    batch = model.score_batch(columns, chunk_size=1_000, threads=4, drivers=3, metric_scores=True)
+    rows = sorted({0, 1, 998, 999, 1_000, 1_001, 2_999, 3_000, 4_999, 5_000, n - 1, *range(0, n, 97)})
+    _assert_batch_matches([model.score(_row(columns, i)) for i in rows], batch, 3, rows=rows)
+    default = model.score_batch(columns)
+    assert np.array_equal(default.score, batch.score, equal_nan=True)
+    assert np.array_equal(default.coverage, batch.coverage)
+
+
+def test_float32_precision_stays_close() -> None:
+    model = presets.three_dimension()
+    columns = _portfolio(2_000, seed=11)
+    exact = model.score_batch(columns)
+    small = model.score_batch(columns, precision="float32")
+    assert np.array_equal(np.isnan(exact.score), np.isnan(np.asarray(small.score, dtype=np.float64)))
+    diff = np.abs(np.asarray(small.score, dtype=np.float64) - exact.score)
+    assert np.nanmax(diff) < 0.01
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"precision": "float16"}, "precision"),
+        ({"drivers": -1}, "drivers"),
+        ({"chunk_size": 0}, "chunk_size"),
+        ({"missing_columns": "skip"}, "missing_columns"),
+    ],
+)
+def test_score_batch_options_are_validated(kwargs: dict[str, Any], field: str) -> None:
+    with pytest.raises(ValidationError) as info:
+        _two_metric_model().score_batch({"a": [1.0], "b": [2.0]}, **kwargs)
+    assert info.value.field == field
+
+
+def test_score_batch_small_example() -> None:
+    model = _small_model()
+    rows: list[dict[str, Any]] = [
+        {"penetration": 0.7, "active_days": 20, "executive_engagement": "none", "onboarded": True},
+        {"penetration": None, "active_days": 4, "executive_engagement": None, "onboarded": False},
+        {"penetration": 0.9, "active_days": math.nan, "executive_engagement": "Annual", "onboarded": None},
+    ]
+    columns = {
+        "penetration": [0.7, None, 0.9],
+        "active_days": np.array([20, 4, math.nan]),
+        "executive_engagement": ["none", None, "Annual"],
+        "onboarded": [True, False, None],
+    }
+    batch = model.score_batch(columns, drivers=3, metric_scores=True)
+    _assert_batch_matches([model.score(r) for r in rows], batch, 3)
+    table = batch.to_columns()
+    assert list(table)[:4] == ["score", "band", "alert", "product"]
+    assert "penetration_score" in table
+    assert "driver_1" in table
+
+
+def test_unknown_category_in_a_batch_names_the_column() -> None:
+    model = _small_model()
+    columns = {
+        "penetration": [0.5, 0.5],
+        "active_days": [3, 3],
+        "executive_engagement": ["annual", "weekly"],
+        "onboarded": [True, True],
+    }
+    with pytest.raises(UnknownCategoryError, match="'executive_engagement'") as info:
+        model.score_batch(columns)
+    assert info.value.column == "executive_engagement"
+    assert "weekly" in str(info.value)
+
+
+def test_text_in_a_numeric_column_names_the_column() -> None:
+    model = _small_model()
+    columns = {
+        "penetration": ["0.5", "lots"],
+        "active_days": [3, 3],
+        "executive_engagement": ["annual", "none"],
+        "onboarded": [True, True],
+    }
+    with pytest.raises(InputError, match="'penetration'") as info:
+        model.score_batch(columns)
+    assert info.value.column == "penetration"
+
+
+def test_missing_column_is_an_error_unless_asked_otherwise() -> None:
+    model = _small_model()
+    columns: dict[str, list[Any]] = {"penetration": [0.5, 0.9], "active_days": [3, 20], "onboarded": [True, False]}
+    with pytest.raises(InputError, match="executive_engagement") as info:
+        model.score_batch(columns)
+    assert info.value.column == "executive_engagement"
+    batch = model.score_batch(columns, missing_columns="missing")
+    with_nones = model.score_batch({**columns, "executive_engagement": [None, None]})
+    assert batch.score.tolist() == with_nones.score.tolist()
+    assert batch.coverage.tolist() == with_nones.coverage.tolist()
+    rows = [{k: v[i] for k, v in columns.items()} for i in range(2)]
+    _assert_batch_matches([model.score(r) for r in rows], batch)
+
+
+def test_columns_of_different_lengths_are_rejected() -> None:
+    model = _two_metric_model()
+    with pytest.raises(InputError, match="same length"):
+        model.score_batch({"a": [1, 2, 3], "b": [1, 2]})
+
+
+# --------------------------------------------------------------------------- segments
+
+
+SEGMENT_NAMES = ["enterprise", "smb", "mid_market", "product_led", "Enterprise ", "SMB", "startup", None]
+
+
+def test_segments_are_scored_with_their_model() -> None:
+    seg = presets.segmented()
+    record = {"executive_engagement": "quarterly", "penetration": 0.3, "outcome_achievement": 0.5}
+    enterprise = seg.score({**record, "segment": "enterprise"})
+    smb = seg.score({**record, "segment": "smb"})
+    assert enterprise.model == "enterprise"
+    assert smb.model == "smb"
+    assert enterprise.score == seg.models["enterprise"].score(record).score
+    assert smb.score == seg.models["smb"].score(record).score
+    # Strong relationship, weak product: enterprise (relationship-heavy) scores it higher.
+    assert enterprise.score is not None
+    assert smb.score is not None
+    assert enterprise.score > smb.score
+    assert seg.score({**record, "segment": " Enterprise"}).model == "enterprise"
+    assert seg.score(record, segment="smb").model == "smb"
+
+
+def test_unknown_segment_uses_the_default() -> None:
+    seg = presets.segmented()
+    assert seg.default is not None
+    for segment in ("startup", None, ""):
+        result = seg.score({"segment": segment, "penetration": 0.5})
+        assert result.model == seg.default.name
+        assert result.score == seg.default.score({"penetration": 0.5}).score
+
+
+def test_unknown_segment_without_default_names_the_known_segments() -> None:
+    seg = SegmentedModel(segments={"enterprise": presets.three_dimension(name="ent"), "smb": presets.three_dimension()})
+    with pytest.raises(InputError, match="startup") as info:
+        seg.score({"segment": "startup"})
+    message = str(info.value)
+    assert "'enterprise'" in message
+    assert "'smb'" in message
+    assert info.value.column == "segment"
+    with pytest.raises(InputError, match="'enterprise'") as batch_info:
+        seg.score_batch({"segment": ["smb", "startup"], "penetration": [0.5, 0.5]}, missing_columns="missing")
+    assert batch_info.value.column == "segment"
+
+
+def test_segmented_model_is_validated() -> None:
+    model = presets.three_dimension()
+    with pytest.raises(ValidationError, match="segments"):
+        SegmentedModel(segments={})
+    with pytest.raises(ValidationError, match="unique"):
+        SegmentedModel(segments=[("smb", model), ("SMB", model)])
+    with pytest.raises(ValidationError, match="HealthModel"):
+        SegmentedModel(segments={"smb": "three_dimension"})  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="'segment'"):
+        presets.segmented().score_batch({"penetration": [0.5]})
+
+
+@given(data=st.data())
+def test_segmented_batch_equals_per_account_scores(data: st.DataObject) -> None:
+    seg = presets.segmented()
+    base = presets.three_dimension()
+    n = data.draw(st.integers(1, 10))
+    rows = [{**data.draw(records(base)), "segment": data.draw(st.sampled_from(SEGMENT_NAMES))} for _ in range(n)]
+    columns = columns_from_records(base, rows, data.draw(st.sampled_from(["list", "array"])))
+    columns["segment"] = [row["segment"] for row in rows]
+    k = data.draw(st.integers(0, 3))
+    batch = seg.score_batch(columns, drivers=k, metric_scores=True)
+    results = [seg.score(row) for row in rows]
+    _assert_batch_matches(results, batch, k)
+    assert batch.model is not None
+    assert batch.model.tolist() == [r.model for r in results]
+    assert batch.segment is not None
+    assert batch.segment.tolist() == ["" if row["segment"] is None else row["segment"] for row in rows]

@@ -1,0 +1,226 @@
+"""The public surface: pinned names, docstrings everywhere, and a light import."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+import itertools
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+import healthscore
+
+SRC = Path(__file__).resolve().parent.parent / "src"
+
+EXPECTED_ALL = [
+    "AlertLevel",
+    "AlertPolicy",
+    "Band",
+    "BandPolicy",
+    "BatchScores",
+    "ConfigError",
+    "Dimension",
+    "HealthModel",
+    "HealthScoreError",
+    "InputError",
+    "Metric",
+    "MetricScore",
+    "MissingMetricError",
+    "MissingPolicy",
+    "ScoreResult",
+    "SegmentedModel",
+    "UnknownCategoryError",
+    "ValidationError",
+    "__version__",
+    "bands",
+    "decay",
+    "default_alerts",
+    "default_bands",
+    "dump_model",
+    "load_model",
+    "model_fingerprint",
+    "presets",
+    "scorers",
+]
+
+PUBLIC_MODULES = ["scorers", "decay", "bands", "model", "presets", "config", "exceptions", "typing"]
+HEAVY = ("pandas", "scipy", "polars", "pyarrow", "yaml")
+
+
+def _module(name: str) -> ModuleType:
+    return importlib.import_module(f"healthscore.{name}")
+
+
+def _attribute_docstrings(module: ModuleType) -> dict[str, str]:
+    """Docstrings written under module-level assignments (type aliases, constants)."""
+    tree = ast.parse(inspect.getsource(module))
+    docs: dict[str, str] = {}
+    for stmt, following in itertools.pairwise(tree.body):
+        if isinstance(stmt, ast.Assign):
+            names = [t.id for t in stmt.targets if isinstance(t, ast.Name)]
+        elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+            names = [stmt.target.id]
+        else:
+            continue
+        if (
+            isinstance(following, ast.Expr)
+            and isinstance(following.value, ast.Constant)
+            and isinstance(following.value.value, str)
+        ):
+            docs.update(dict.fromkeys(names, following.value.value))
+    return docs
+
+
+def _docstring(module: ModuleType, name: str) -> str | None:
+    obj = getattr(module, name)
+    if inspect.isclass(obj):
+        doc = obj.__dict__.get("__doc__")
+        return doc if isinstance(doc, str) else None
+    if inspect.ismodule(obj) or inspect.isroutine(obj):
+        return obj.__doc__
+    return _attribute_docstrings(module).get(name)
+
+
+def _public_members(cls: type) -> list[tuple[str, str, str | None]]:
+    """(class, member, docstring) for public methods and properties defined in
+    ``cls`` or in a healthscore base class."""
+    members = []
+    for klass in cls.__mro__:
+        if not klass.__module__.startswith("healthscore"):
+            continue
+        for member, attr in vars(klass).items():
+            if member.startswith("_") and member != "__call__":
+                continue
+            if isinstance(attr, property):
+                target = attr.fget
+            elif isinstance(attr, (classmethod, staticmethod)):
+                target = attr.__func__
+            elif inspect.isfunction(attr):
+                target = attr
+            else:
+                continue
+            members.append((klass.__name__, member, getattr(target, "__doc__", None)))
+    return members
+
+
+def _public_names() -> list[tuple[str, str]]:
+    names = [("", n) for n in healthscore.__all__ if not (n.startswith("__") and n.endswith("__"))]
+    names += [(m, n) for m in PUBLIC_MODULES for n in _module(m).__all__]
+    return names
+
+
+# --------------------------------------------------------------------------- names
+
+
+def test_all_is_sorted_and_pinned() -> None:
+    assert healthscore.__all__ == sorted(healthscore.__all__)
+    assert healthscore.__all__ == EXPECTED_ALL
+
+
+def test_every_exported_name_exists() -> None:
+    for name in healthscore.__all__:
+        assert hasattr(healthscore, name), name
+    for module_name in PUBLIC_MODULES:
+        module = _module(module_name)
+        assert module.__all__ == sorted(module.__all__), module_name
+        assert len(set(module.__all__)) == len(module.__all__)
+        for name in module.__all__:
+            assert hasattr(module, name), f"{module_name}.{name}"
+
+
+def test_version_is_a_string() -> None:
+    assert isinstance(healthscore.__version__, str)
+    assert healthscore.__version__.count(".") >= 1
+
+
+def test_one_base_error() -> None:
+    from healthscore import exceptions
+
+    for name in exceptions.__all__:
+        error = getattr(exceptions, name)
+        assert issubclass(error, exceptions.HealthScoreError)
+        assert issubclass(error, ValueError)
+
+
+# --------------------------------------------------------------------------- docstrings
+
+
+@pytest.mark.parametrize(("module_name", "name"), _public_names(), ids=lambda v: v or "healthscore")
+def test_public_name_has_a_docstring(module_name: str, name: str) -> None:
+    module = _module(module_name) if module_name else healthscore
+    doc = _docstring(module, name)
+    assert doc, f"{module.__name__}.{name} has no docstring"
+    assert doc.strip()
+
+
+@pytest.mark.parametrize("module_name", PUBLIC_MODULES)
+def test_public_module_has_a_docstring(module_name: str) -> None:
+    doc = _module(module_name).__doc__
+    assert doc
+    assert doc.strip()
+
+
+def _public_classes() -> list[tuple[str, type]]:
+    seen: dict[type, str] = {}
+    for module_name in PUBLIC_MODULES:
+        module = _module(module_name)
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if inspect.isclass(obj) and obj not in seen:
+                seen[obj] = f"{module_name}.{name}"
+    return sorted(((label, cls) for cls, label in seen.items()), key=lambda item: item[0])
+
+
+@pytest.mark.parametrize(("label", "cls"), _public_classes(), ids=lambda v: v if isinstance(v, str) else "")
+def test_public_methods_and_properties_have_docstrings(label: str, cls: type) -> None:
+    members = _public_members(cls)
+    missing = [f"{owner}.{member}" for owner, member, doc in members if not (doc and doc.strip())]
+    assert not missing, f"{label}: no docstring on {', '.join(missing)}"
+
+
+def test_docstring_helpers_see_aliases_and_classes() -> None:
+    typing_docs = _attribute_docstrings(_module("typing"))
+    assert "FloatArray" in typing_docs
+    members = {m for _, m, _ in _public_members(healthscore.BandPolicy)}
+    assert {"classify", "summary", "from_quantiles", "names"} <= members
+
+
+# --------------------------------------------------------------------------- light import
+
+
+def test_import_does_not_pull_heavy_dependencies() -> None:
+    code = textwrap.dedent(
+        f"""
+        import sys
+        import importlib.abc
+
+        HEAVY = {HEAVY!r}
+
+        class Block(importlib.abc.MetaPathFinder):
+            def find_spec(self, name, path=None, target=None):
+                if name.split(".")[0] in HEAVY:
+                    raise ImportError(f"blocked: {{name}}")
+                return None
+
+        before = {{m for m in sys.modules if m.split(".")[0] in HEAVY}}
+        sys.meta_path.insert(0, Block())
+        import healthscore
+        for sub in {PUBLIC_MODULES!r}:
+            __import__("healthscore." + sub)
+        healthscore.presets.three_dimension().score({{"penetration": 0.5}})
+        after = {{m for m in sys.modules if m.split(".")[0] in HEAVY}}
+        print(",".join(sorted(after - before)))
+        """
+    )
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(SRC), env.get("PYTHONPATH", "")) if p)
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == ""
