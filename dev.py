@@ -59,7 +59,7 @@ def test(args: list[str]) -> int:
     steps: list[list[str | Path]] = [
         [BIN / "ruff", "check", "src", "tests", "benchmarks", "dev.py"],
         [BIN / "ruff", "format", "--check", "src", "tests", "benchmarks", "dev.py"],
-        [BIN / "mypy", "src", "tests"],
+        [BIN / "mypy"],
         [PYTHON, "-m", "pytest", *args],
     ]
     smoke = sorted((ROOT / "benchmarks").glob("bench_*.py"))

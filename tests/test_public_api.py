@@ -47,10 +47,11 @@ EXPECTED_ALL = [
     "load_model",
     "model_fingerprint",
     "presets",
+    "score_portfolio",
     "scorers",
 ]
 
-PUBLIC_MODULES = ["scorers", "decay", "bands", "model", "presets", "config", "exceptions", "typing"]
+PUBLIC_MODULES = ["scorers", "decay", "bands", "model", "presets", "config", "portfolio", "exceptions", "typing"]
 HEAVY = ("pandas", "scipy", "polars", "pyarrow", "yaml")
 
 

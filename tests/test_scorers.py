@@ -370,13 +370,30 @@ def test_piecewise_direction_matches_its_scores(points: list[tuple[float, float]
 
 @given(points=piecewise_points())
 def test_piecewise_passes_through_its_breakpoints_and_clamps(points: list[tuple[float, float]]) -> None:
+    """Through every breakpoint within floating-point reach of its score, never
+    past it, and flat outside the breakpoints."""
     curve = Piecewise(points=points)
     for x, y in points:
-        assert curve(x) == y
+        assert curve(x) == pytest.approx(y, rel=1e-13, abs=1e-12)
     assert curve(points[0][0] - 1.0) == points[0][1]
     assert curve(-math.inf) == points[0][1]
-    assert curve(points[-1][0] + 1.0) == points[-1][1]
-    assert curve(math.inf) == points[-1][1]
+    assert curve(points[-1][0] + 1.0) == curve(points[-1][0])
+    assert curve(math.inf) == curve(points[-1][0])
+
+
+@given(
+    xs=st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=2, max_size=8, unique=True),
+    data=st.data(),
+)
+def test_piecewise_hits_integer_and_half_scores_exactly(xs: list[float], data: st.DataObject) -> None:
+    """Scores such as the presets' (integers, halves) are hit exactly at their breakpoints."""
+    xs = sorted(xs)
+    assume(all(b - a > 1e-3 for a, b in itertools.pairwise(xs)))
+    ys = data.draw(st.lists(st.integers(0, 200).map(lambda v: v / 2), min_size=len(xs), max_size=len(xs)))
+    curve = Piecewise(points=list(zip(xs, ys, strict=True)))
+    assert [curve(x) for x in xs] == ys
+    assert curve(np.array(xs)).tolist() == ys
+    assert curve(math.inf) == ys[-1]
 
 
 # --------------------------------------------------------------------------- properties: scalar == array

@@ -38,6 +38,7 @@ from healthscore.model import (
     ScoreResult,
     SegmentedModel,
 )
+from healthscore.portfolio import score_portfolio
 
 __all__ = [
     "AlertLevel",
@@ -67,6 +68,7 @@ __all__ = [
     "load_model",
     "model_fingerprint",
     "presets",
+    "score_portfolio",
     "scorers",
 ]
 

@@ -33,8 +33,9 @@ from healthscore.typing import FloatArray, Scorer
 
 __all__: list[str] = []
 
-DEFAULT_CHUNK = 16_384
-"""Rows per chunk: small enough that a chunk's buffers stay in the CPU cache."""
+DEFAULT_CHUNK = 65_536
+"""Rows per chunk: large enough that two threads rarely wait for each other on
+the GIL, small enough that a thread's buffers (about 20 of them) stay in cache."""
 
 COVERAGE_TOLERANCE = 1e-9
 
@@ -152,6 +153,8 @@ class _Buffers:
         self.t = np.empty(size, dtype)
         self.ok = np.empty(size, np.bool_)
         self.hit = np.empty(size, np.bool_)
+        self.idx = np.empty(size, np.uint8)
+        self.index = np.empty(size, np.intp)
         self.num = np.empty(size, dtype)
         self.observed_weight = np.empty(size, dtype)
         self.total_num = np.empty(size, dtype)
@@ -170,18 +173,20 @@ def _fill(k: Kernel, policy: Policy) -> float:
     return policy.neutral if policy.strategy == "neutral" else 0.0
 
 
-def _score_chunk(k: Kernel, x: Any, b: _Buffers, m: int, tables: Any, fill: float) -> Any:
-    """Scores of one metric's chunk ``x`` in ``b.s[:m]``; missing values score
-    ``fill``; ``b.ok[:m]`` marks the observed ones."""
-    s = b.s[:m]
-    ok = b.ok[:m]
+def _score_chunk(k: Kernel, x: Any, b: _Buffers, m: int, table: Any, fill: float | None) -> Any:
+    """Scores of one metric's chunk ``x`` in ``b.s[:m]``, every one finite;
+    ``b.ok[:m]`` marks the observed ones. Missing values score ``fill``, or,
+    when it is ``None`` (they will weigh 0), whatever is cheapest."""
+    s, ok, hit = b.s[:m], b.ok[:m], b.hit[:m]
     np.equal(x, x, out=ok)
     if k.kind == "piecewise":
         assert k.curve is not None
-        k.curve.into(x, s, b.scratch, tables, ok)
+        k.curve.into(x, s, b.scratch)
+        if fill is not None and fill != k.curve.ys[0]:
+            np.logical_not(ok, out=hit)
+            np.copyto(s, fill, where=hit)
     elif k.kind == "steps":
-        sc = b.scratch
-        idx, index, hit = sc.idx[:m], sc.index[:m], sc.hit[:m]
+        idx, index = b.idx[:m], b.index[:m]
         count = idx if len(k.knots) < 255 else index
         np.copyto(count, ok.view(np.uint8))
         for edge in k.knots:
@@ -189,11 +194,11 @@ def _score_chunk(k: Kernel, x: Any, b: _Buffers, m: int, tables: Any, fill: floa
             np.add(count, hit.view(np.uint8), out=count)
         if count is idx:
             np.copyto(index, idx)
-        np.take(tables, index, out=s)
+        np.take(table, index, out=s)
     else:
         np.copyto(s, x, casting="same_kind")
-        np.logical_not(ok, out=b.hit[:m])
-        np.copyto(s, fill, where=b.hit[:m])
+        np.logical_not(ok, out=hit)
+        np.copyto(s, 0.0 if fill is None else fill, where=hit)
     return s
 
 
@@ -208,9 +213,11 @@ def _chunk(
     tables: dict[str, Any],
     n_drivers: int,
 ) -> None:
-    """Score rows ``lo:hi``. Missing values score their fill (0 under
-    re-normalisation) and add 0 to the weight, so the sums need no masks; the
-    order of every addition is the scalar path's."""
+    """Score rows ``lo:hi``.
+
+    A missing value scores its fill and weighs ``observed * weight`` = 0 (under
+    re-normalisation), so the sums need no masks; every addition happens in the
+    scalar path's order with the same operands."""
     m = hi - lo
     ok, hit, t = b.ok[:m], b.hit[:m], b.t[:m]
     num, observed_weight = b.num[:m], b.observed_weight[:m]
@@ -234,7 +241,9 @@ def _chunk(
                 s.fill(fill)
                 ok.fill(False)
             else:
-                s = _score_chunk(k, col[lo:hi], b, m, tables.get(k.name), fill)
+                # Under re-normalisation a missing value weighs exactly 0, so its score does not matter.
+                used_fill = fill if (neutral or k.missing is not None) else None
+                s = _score_chunk(k, col[lo:hi], b, m, tables.get(k.name), used_fill)
             if k.missing is not None:
                 ok.fill(True)  # the scorer scores missing values itself: they count as observed
             elif policy.strategy == "fail" and not ok.all():
@@ -247,18 +256,19 @@ def _chunk(
             if b.metric:
                 metric = b.metric[i][:m]
                 np.copyto(metric, s)
-                if k.missing is None:
-                    np.logical_not(ok, out=hit)
-                    np.copyto(metric, math.nan, where=hit)
-            np.multiply(s, k.weight, out=t)
-            np.add(num, t, out=num)
+                np.logical_not(ok, out=hit)
+                np.copyto(metric, math.nan, where=hit)
             if neutral:
+                np.multiply(s, k.weight, out=t)
+                np.add(num, t, out=num)
                 np.add(den, k.weight, out=den)
                 np.multiply(ok, k.weight, out=t)
                 np.add(observed_weight, t, out=observed_weight)
             else:
-                np.multiply(ok, k.weight, out=t)
+                np.multiply(ok, k.weight, out=t)  # the weight where observed, else 0
                 np.add(den, t, out=den)
+                np.multiply(s, t, out=t)
+                np.add(num, t, out=num)
         # dimension = num / den where den > 0; 0 / 1 (adding nothing) elsewhere
         has = ok
         np.greater(den, 0.0, out=has)
@@ -348,13 +358,11 @@ def run_numpy(
     """Score ``n`` rows of NumPy columns in chunks, on ``threads`` threads."""
     dtype = np.float32 if precision == "float32" else np.float64
     cols = prepare_columns(layout, columns, n)
-    tables: dict[str, Any] = {}
-    for k in layout.kernels:
-        fill = _fill(k, policy)
-        if k.curve is not None:
-            tables[k.name] = k.curve.tables(fill, dtype)
-        elif k.kind == "steps":
-            tables[k.name] = np.array((fill, *k.table.tolist()), dtype=dtype)
+    tables = {
+        k.name: np.array((_fill(k, policy), *k.table.tolist()), dtype=dtype)
+        for k in layout.kernels
+        if k.kind == "steps"
+    }
     keep = keep_metrics or n_drivers > 0
     out = Raw(
         score=np.empty(n, dtype),
@@ -371,7 +379,7 @@ def run_numpy(
 
     def work(my_starts: Sequence[int]) -> None:
         buffers = _Buffers(size, len(layout.dim_ranges), len(layout.kernels), keep, dtype)
-        with np.errstate(invalid="ignore", divide="ignore"):
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             for lo in my_starts:
                 _chunk(layout, policy, cols, lo, min(n, lo + size), buffers, out, tables, n_drivers)
 
@@ -423,40 +431,47 @@ def run_xp(
 
     zeros = xp.zeros((n,), dtype=dtype, device=device)
     nan = xp.full((n,), math.nan, dtype=dtype, device=device)
+    neutral = policy.strategy == "neutral"
     total_num, total_den = zeros, zeros
     cov = xp.zeros((n,), dtype=xp.float64, device=device)
     dims: list[Any] = []
     metric_scores: list[Any] = []
     for d_idx, (first_i, last_i) in enumerate(layout.dim_ranges):
-        num, den = zeros, zeros
+        num, den, observed_weight = zeros, zeros, zeros
         for i in range(first_i, last_i):
             k = layout.kernels[i]
+            fill = _fill(k, policy)
             if k.name not in columns:
-                s = nan
+                s = xp.full((n,), fill, dtype=dtype, device=device)
+                ok = xp.zeros((n,), dtype=xp.bool, device=device)
             else:
                 x = column(k)
-                s = _xp_piecewise(xp, k, x, const) if k.kind == "piecewise" else _xp_steps(xp, k, x, const, nan)
-            metric_scores.append(s)
-            ok = xp.logical_not(xp.isnan(s))
-            if policy.strategy == "neutral":
-                s = xp.where(ok, s, xp.full_like(s, policy.neutral))
-                num = num + s * k.weight
+                ok = xp.logical_not(xp.isnan(x))
+                raw = _xp_piecewise(xp, k, x, const) if k.kind == "piecewise" else _xp_steps(xp, k, x, const, nan)
+                s = xp.where(ok, raw, xp.full_like(raw, fill))
+            if k.missing is not None:
+                ok = xp.ones((n,), dtype=xp.bool, device=device)
+            elif policy.strategy == "fail" and not bool(xp.all(ok)):
+                raise MissingMetricError(
+                    f"metric {k.name!r} is missing and the model's missing policy is 'fail'", column=k.name
+                )
+            metric_scores.append(xp.where(ok, s, nan))
+            weight_if_seen = xp.astype(ok, dtype) * k.weight
+            num = num + s * k.weight
+            if neutral:
                 den = den + k.weight
+                observed_weight = observed_weight + weight_if_seen
             else:
-                if policy.strategy == "fail" and not bool(xp.all(ok)):
-                    raise MissingMetricError(
-                        f"metric {k.name!r} is missing and the model's missing policy is 'fail'", column=k.name
-                    )
-                num = xp.where(ok, num + s * k.weight, num)
-                den = xp.where(ok, den + k.weight, den)
-            cov = xp.where(ok, cov + k.cover, cov)
+                den = den + weight_if_seen
         has = den > 0.0
-        dim = xp.where(has, num / xp.where(has, den, xp.ones_like(den)), nan)
-        dims.append(dim)
-        total_num = xp.where(has, total_num + dim * layout.dim_weights[d_idx], total_num)
-        total_den = xp.where(has, total_den + layout.dim_weights[d_idx], total_den)
+        has_f = xp.astype(has, dtype)
+        q = num / (den + xp.astype(xp.logical_not(has), dtype))
+        total_num = total_num + q * layout.dim_weights[d_idx]
+        total_den = total_den + has_f * layout.dim_weights[d_idx]
+        cov = cov + xp.astype((observed_weight if neutral else den) * layout.dim_weights[d_idx], xp.float64)
+        dims.append(q / has_f)
     bad = (cov <= 0.0) | (cov < policy.min_coverage - COVERAGE_TOLERANCE) | (total_den <= 0.0)
-    score = xp.where(bad, nan, total_num / xp.where(bad, xp.ones_like(total_den), total_den))
+    score = xp.where(bad, nan, total_num / total_den)
     dims = [xp.where(bad, nan, d) for d in dims]
     return Raw(score, cov, dims, metric_scores if keep_metrics else None, None, None)
 
@@ -469,21 +484,15 @@ def _xp_index(xp: Any, x: Any, knots: Sequence[float]) -> Any:
 
 
 def _xp_piecewise(xp: Any, k: Kernel, x: Any, const: Callable[[Any], Any]) -> Any:
-    """The same segment-by-segment evaluation as :meth:`Curve.into`."""
+    """The same ramps, in the same order, as :meth:`Curve.into`."""
     assert k.curve is not None
-    xs, ys, slopes = k.curve.xs, k.curve.ys, k.curve.slopes
-    xc = xp.maximum(x, xs[0])
-    out = None
-    for j, slope in enumerate(slopes):
-        seg = (xc - xs[j]) * slope + ys[j]
-        if slope > 0.0:
-            seg = xp.minimum(seg, ys[j + 1])
-        elif slope < 0.0:
-            seg = xp.maximum(seg, ys[j + 1])
-        out = seg if out is None else xp.where(xc >= xs[j], seg, out)
-    out = xp.where(xc >= xs[-1], xp.full_like(out, ys[-1]), out)
-    if k.missing is not None:
-        out = xp.where(xp.isnan(x), xp.full_like(out, k.missing), out)
+    curve = k.curve
+    xc = xp.where(xp.isnan(x), xp.full_like(x, curve.xs[0]), xp.maximum(x, curve.xs[0]))
+    out = xp.full_like(xc, curve.ys[0])
+    for j in curve.active:
+        ramp = xp.maximum(xc - curve.xs[j], 0.0) * curve.slopes[j]
+        ramp = xp.minimum(ramp, curve.deltas[j]) if curve.deltas[j] > 0.0 else xp.maximum(ramp, curve.deltas[j])
+        out = out + ramp
     return out
 
 

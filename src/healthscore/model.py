@@ -869,7 +869,10 @@ class HealthModel:
         else:
             if drivers:
                 raise InputError("drivers are computed on the CPU; pass NumPy arrays to ask for drivers")
-            raw = _engine.run_xp(xp, plan.layout, policy, present, n, keep_metrics=metric_scores, precision=precision)
+            with np.errstate(invalid="ignore", divide="ignore"):  # NumPy-backed namespaces: 0 / 0 is NaN on purpose
+                raw = _engine.run_xp(
+                    xp, plan.layout, policy, present, n, keep_metrics=metric_scores, precision=precision
+                )
             ns = xp
         top: tuple[StrArray, ...] = ()
         lost: tuple[FloatArray, ...] = ()

@@ -209,110 +209,124 @@ def _validate_points(_inst: object, _attribute: attrs.Attribute[Any], pts: Point
 class CurveScratch:
     """Reusable scratch arrays for :meth:`Curve.into` (one set per thread)."""
 
-    __slots__ = ("g", "hit", "idx", "index", "x")
+    __slots__ = ("t", "x")
 
     def __init__(self, size: int, dtype: Any = np.float64) -> None:
         self.x = np.empty(size, dtype)
-        self.g = np.empty(size, dtype)
-        self.hit = np.empty(size, np.bool_)
-        self.idx = np.empty(size, np.uint8)
-        self.index = np.empty(size, np.intp)
+        self.t = np.empty(size, dtype)
 
 
-def _fitted_slope(x0: float, x1: float, y0: float, y1: float) -> float:
-    """The slope of a segment, moved toward zero by as many units in the last
-    place as it takes for ``slope * (x1 - x0) + y0`` not to step past ``y1``.
+def _exact_steps(ys: tuple[float, ...]) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Increments ``d_j`` and running sums ``P_j`` (``P_0 = y_0``,
+    ``P_j+1 = P_j + d_j`` in floating point) chosen so that every running sum
+    lands on the next score, ``P_j == y_j``, whenever floating point allows it
+    (it does for integer, half, quarter ... scores); otherwise on the closest
+    sum that does not overshoot the score."""
+    deltas: list[float] = []
+    prefix = [ys[0]]
+    for target in ys[1:]:
+        start = prefix[-1]
+        rising = target >= start
+        delta = target - start
+        best: float | None = None
+        for _ in range(64):  # a few units in the last place at most
+            reached = start + delta
+            if reached == target:
+                best = delta
+                break
+            if (reached < target) == rising and (best is None or abs(target - reached) < abs(target - start - best)):
+                best = delta
+            delta = math.nextafter(delta, math.inf if reached < target else -math.inf)
+        chosen = 0.0 if best is None else best
+        deltas.append(chosen)
+        prefix.append(start + chosen)
+    return tuple(deltas), tuple(prefix)
 
-    With it the value on a segment stays between the segment's two scores for
-    every ``x``, so a curve never leaves [0, 100] and a monotone curve stays
-    monotone, without a cap on the hot path.
-    """
-    slope = (y1 - y0) / (x1 - x0)
-    while (slope > 0.0 and slope * (x1 - x0) + y0 > y1) or (slope < 0.0 and slope * (x1 - x0) + y0 < y1):
-        slope = math.nextafter(slope, 0.0)
+
+def _ramp_slope(width: float, delta: float) -> float:
+    """A slope whose ramp reaches ``delta`` over ``width`` in floating point
+    (moved away from zero by units in the last place if rounding falls short)."""
+    slope = delta / width
+    while abs(slope * width) < abs(delta):
+        slope = math.nextafter(slope, math.copysign(math.inf, slope))
     return slope
 
 
 @attrs.frozen
 class Curve:
-    """A piecewise-linear curve's segments, and its two evaluation paths.
+    """A piecewise-linear curve as its first score plus one clamped ramp per
+    segment, and its two evaluation paths.
 
-    On segment ``j`` (``x_j <= x < x_j+1``) the value is
-    ``slope_j * (x - x_j) + y_j`` -- the arithmetic of :func:`numpy.interp`,
-    exactly ``y_j`` at a breakpoint -- with ``slope_j`` fitted (see
-    :func:`_fitted_slope`) so that rounding never steps past ``y_j+1``. Below the
-    first breakpoint the value is the first score, from the last breakpoint on
-    the last score. :meth:`one` (a float) and :meth:`into` (an array) compute the
-    same numbers, bit for bit.
+    ``f(x) = y_0 + sum_j clamp(slope_j * max(x - x_j, 0), d_j)``, where the
+    ramp of segment ``j`` rises (or falls) by ``d_j`` between ``x_j`` and
+    ``x_j+1`` and stays there. The increments are fitted so that the running
+    sums are exactly the breakpoints' scores and the slopes so that each ramp
+    reaches its increment exactly at the next breakpoint; hence ``f`` is
+    ``y_j`` at breakpoint ``j`` (exactly, for scores such as integers or halves;
+    within a unit in the last place otherwise), never leaves the range of the
+    scores it lies between, and is as monotone as the breakpoints. Below the
+    first breakpoint it is ``y_0``, from the last on (about) ``y_last``.
 
-    The array path looks each element's segment up in three tables indexed by
-    ``observed + number of inner breakpoints reached``; entry 0 is the value of
-    a missing element (``fill``), so missing values need no masked arithmetic.
+    :meth:`into` evaluates an array with a handful of arithmetic passes per
+    segment and no lookups or masks; :meth:`one` evaluates a float with the same
+    operations in the same order, so both give the same number, bit for bit.
     """
 
     xs: tuple[float, ...]
     ys: tuple[float, ...]
+    deltas: tuple[float, ...]
+    prefix: tuple[float, ...]
     slopes: tuple[float, ...]
+    active: tuple[int, ...]
 
     @classmethod
     def build(cls, points: Points) -> Curve:
-        """Segments of validated breakpoints."""
+        """The ramps of validated breakpoints."""
         xs = tuple(p[0] for p in points)
         ys = tuple(p[1] for p in points)
-        slopes = tuple(_fitted_slope(xs[i], xs[i + 1], ys[i], ys[i + 1]) for i in range(len(xs) - 1))
-        return cls(xs, ys, slopes)
-
-    def tables(self, fill: float, dtype: Any = np.float64) -> tuple[Any, Any, Any]:
-        """``(start x, slope, start score)`` per index; index 0 scores ``fill``."""
-        tx = np.array((0.0, *self.xs), dtype=dtype)
-        ts = np.array((0.0, *self.slopes, 0.0), dtype=dtype)
-        ty = np.array((fill, *self.ys), dtype=dtype)
-        return tx, ts, ty
+        deltas, prefix = _exact_steps(ys)
+        slopes = tuple(_ramp_slope(xs[j + 1] - xs[j], deltas[j]) for j in range(len(deltas)))
+        active = tuple(j for j, d in enumerate(deltas) if d != 0.0)
+        return cls(xs, ys, deltas, prefix, slopes, active)
 
     def one(self, x: float) -> float:
         """Value at one non-NaN float."""
         xs = self.xs
         if x <= xs[0]:
-            return self.ys[0]
+            return self.prefix[0]
         if x >= xs[-1]:
-            return self.ys[-1]
+            return self.prefix[-1]
         j = bisect.bisect_right(xs, x) - 1
-        return self.slopes[j] * (x - xs[j]) + self.ys[j]
+        if self.deltas[j] == 0.0:
+            return self.prefix[j]
+        ramp = self.slopes[j] * (x - xs[j])
+        delta = self.deltas[j]
+        if delta > 0.0:
+            ramp = delta if ramp > delta else ramp
+        else:
+            ramp = delta if ramp < delta else ramp
+        return self.prefix[j] + ramp
 
-    def into(
-        self,
-        x: Any,
-        out: Any,
-        scratch: CurveScratch,
-        tables: tuple[Any, Any, Any],
-        observed: Any,
-    ) -> None:
-        """Values at every element of ``x``, written to ``out``.
-
-        ``observed`` marks the elements that have a value (``x == x``); the
-        others get ``tables``' fill. ``scratch`` holds at least ``len(x)``
-        elements.
-        """
+    def into(self, x: Any, out: Any, scratch: CurveScratch) -> None:
+        """Values at every element of ``x``, written to ``out``. A NaN element
+        scores ``y_0`` here: the caller masks missing values. A huge ``x`` can
+        overflow a ramp to infinity before its clamp: run under
+        ``np.errstate(over="ignore")``."""
         m = x.shape[0]
-        xc, g, hit, idx, index = scratch.x[:m], scratch.g[:m], scratch.hit[:m], scratch.idx[:m], scratch.index[:m]
-        xs = self.xs
-        np.fmax(x, xs[0], out=xc, casting="same_kind")  # NaN -> x_0, and below x_0 -> x_0
-        np.minimum(xc, xs[-1], out=xc)
-        # Count in bytes (cheap) while the count fits in one, else in full integers.
-        count = idx if len(xs) < 256 else index
-        np.copyto(count, observed.view(np.uint8))
-        for knot in xs[1:]:
-            np.greater_equal(xc, knot, out=hit)
-            np.add(count, hit.view(np.uint8), out=count)
-        if count is idx:
-            np.copyto(index, idx)
-        tx, ts, ty = tables
-        np.take(tx, index, out=g)
-        np.subtract(xc, g, out=out)
-        np.take(ts, index, out=g)
-        np.multiply(out, g, out=out)
-        np.take(ty, index, out=g)
-        np.add(out, g, out=out)
+        xc, t = scratch.x[:m], scratch.t[:m]
+        np.fmax(x, self.xs[0], out=xc, casting="same_kind")  # NaN and values below x_0 -> x_0
+        if not self.active:
+            out.fill(self.ys[0])
+            return
+        for n, j in enumerate(self.active):
+            np.subtract(xc, self.xs[j], out=t)
+            np.maximum(t, 0.0, out=t)
+            np.multiply(t, self.slopes[j], out=t)
+            if self.deltas[j] > 0.0:
+                np.minimum(t, self.deltas[j], out=t)
+            else:
+                np.maximum(t, self.deltas[j], out=t)
+            np.add(out if n else self.ys[0], t, out=out)
 
 
 @attrs.frozen(kw_only=True)
@@ -389,8 +403,9 @@ class Piecewise:
         """Score a float64 array (the array path; same numbers as :meth:`score_one`)."""
         flat = x.reshape(-1)
         out = np.empty(flat.shape, dtype=np.float64)
-        fill = math.nan if self.missing is None else self.missing
-        self._curve.into(flat, out, CurveScratch(flat.shape[0]), self._curve.tables(fill), flat == flat)
+        with np.errstate(over="ignore"):  # a huge x overflows a ramp, which is clamped right after
+            self._curve.into(flat, out, CurveScratch(flat.shape[0]))
+        out[np.isnan(flat)] = math.nan if self.missing is None else self.missing
         return out.reshape(x.shape)
 
     def with_missing(self, score: float | None) -> Piecewise:
