@@ -320,7 +320,8 @@ class Curve:
             return
         for n, j in enumerate(self.active):
             np.subtract(xc, self.xs[j], out=t)
-            np.maximum(t, 0.0, out=t)
+            if j:  # xc >= x_0 already: the first ramp needs no floor
+                np.maximum(t, 0.0, out=t)
             np.multiply(t, self.slopes[j], out=t)
             if self.deltas[j] > 0.0:
                 np.minimum(t, self.deltas[j], out=t)
