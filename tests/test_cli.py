@@ -155,7 +155,7 @@ def test_demo_ranks_accounts_and_shows_bands() -> None:
     status, out, _ = _run("demo", "--top", "5")
     assert status == 0
     lines = out.splitlines()
-    ranked = [line for line in lines if line.strip().startswith("ACC-")]
+    ranked = [line for line in lines if line.strip().startswith("A0")]
     assert len(ranked) == 5
     scores = [float(line.split()[3]) for line in ranked]
     assert scores == sorted(scores)
@@ -178,3 +178,65 @@ def test_python_dash_m_works_the_same() -> None:
     )
     assert bad.returncode == 2
     assert "missing.toml" in bad.stderr
+
+
+def _exports_folder(tmp_path: Path) -> Path:
+    from healthscore.datasets import generate_exports, write_exports
+
+    folder = tmp_path / "exports"
+    write_exports(generate_exports(15, 120, seed=4)["tables"], folder)
+    return folder
+
+
+def test_signals_from_a_folder_of_exports(tmp_path: Path) -> None:
+    folder = _exports_folder(tmp_path)
+    dest = tmp_path / "signals.csv"
+    status, _, err = _run("signals", str(folder), "--as-of", "2025-04-15", "-o", str(dest))
+    assert status == 0, err
+    rows = _rows(dest)
+    assert len(rows) == 15
+    assert list(rows[0])[:3] == ["account_id", "active_days", "days_since_last_login"]
+    assert rows[0]["executive_engagement"] in {"quarterly", "annual", "aware", "none"}
+
+
+def test_score_straight_from_exports_matches_scoring_the_signals(tmp_path: Path) -> None:
+    folder = _exports_folder(tmp_path)
+    signals_csv, direct, via = tmp_path / "s.csv", tmp_path / "direct.csv", tmp_path / "via.csv"
+    assert _run("signals", str(folder), "--as-of", "2025-04-15", "-o", str(signals_csv))[0] == 0
+    assert _run("score", str(folder), "--as-of", "2025-04-15", "-o", str(direct))[0] == 0
+    assert _run("score", str(signals_csv), "-o", str(via))[0] == 0
+    a, b = _rows(direct), _rows(via)
+    assert [r["account_id"] for r in a] == [r["account_id"] for r in b]
+    for x, y in zip(a, b, strict=True):
+        assert x["band"] == y["band"]
+        assert float(x["score"]) == pytest.approx(float(y["score"]), abs=2e-3)  # signals CSV keeps 6 digits
+
+
+def test_exports_need_an_as_of_date(tmp_path: Path) -> None:
+    folder = _exports_folder(tmp_path)
+    status, _, err = _run("score", str(folder), "-o", str(tmp_path / "o.csv"))
+    assert status == 2
+    assert "--as-of" in err
+
+
+def test_bad_export_rows_stop_or_go_to_a_side_file(tmp_path: Path) -> None:
+    folder = _exports_folder(tmp_path)
+    events = folder / "events.csv"
+    lines = events.read_text().splitlines()
+    cells = lines[3].split(",")
+    cells[2] = "not-a-date"
+    lines[3] = ",".join(cells)
+    events.write_text("\n".join(lines) + "\n")
+    dest = tmp_path / "signals.csv"
+    status, _, err = _run("signals", str(folder), "--as-of", "2025-04-15", "-o", str(dest))
+    assert status == 2
+    assert "events.csv line 4, column 'timestamp'" in err
+    assert "not-a-date" in err
+    assert not dest.exists()
+    status, _, err = _run("signals", str(folder), "--as-of", "2025-04-15", "-o", str(dest), "--on-bad-rows", "report")
+    assert status == 0, err
+    rejected = _rows(Path(f"{dest}.rejected.csv"))
+    assert len(rejected) == 1
+    assert rejected[0]["line"] == "4"
+    assert rejected[0]["value"] == "not-a-date"
+    assert rejected[0]["reason"] == "not an ISO 8601 date or date-time"

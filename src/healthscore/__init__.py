@@ -4,8 +4,11 @@ Raw signals become 0..100 metric scores (:mod:`healthscore.scorers`), metrics
 roll up into weighted dimensions and one explainable score
 (:mod:`healthscore.model`, ready models in :mod:`healthscore.presets`), scores
 land in bands with playbooks and alert levels (:mod:`healthscore.bands`),
-recent behaviour outweighs history (:mod:`healthscore.decay`), and models live
-in TOML/JSON/YAML files (:func:`load_model`, :func:`dump_model`).
+recent behaviour outweighs history (:mod:`healthscore.decay`), raw exports
+become metric values as of any date (:func:`read_exports`,
+:func:`compute_signals`), whole portfolios score from any data frame
+(:func:`score_portfolio`), and models live in TOML/JSON/YAML files
+(:func:`load_model`, :func:`dump_model`).
 
 Examples:
     >>> import healthscore
@@ -28,6 +31,7 @@ from healthscore.exceptions import (
     UnknownCategoryError,
     ValidationError,
 )
+from healthscore.exports import Exports, read_exports
 from healthscore.model import (
     BatchScores,
     Dimension,
@@ -39,6 +43,7 @@ from healthscore.model import (
     SegmentedModel,
 )
 from healthscore.portfolio import score_portfolio
+from healthscore.signals import SignalSettings, compute_signals, signals_for_account
 
 __all__ = [
     "AlertLevel",
@@ -48,6 +53,7 @@ __all__ = [
     "BatchScores",
     "ConfigError",
     "Dimension",
+    "Exports",
     "HealthModel",
     "HealthScoreError",
     "InputError",
@@ -57,10 +63,12 @@ __all__ = [
     "MissingPolicy",
     "ScoreResult",
     "SegmentedModel",
+    "SignalSettings",
     "UnknownCategoryError",
     "ValidationError",
     "__version__",
     "bands",
+    "compute_signals",
     "decay",
     "default_alerts",
     "default_bands",
@@ -68,8 +76,10 @@ __all__ = [
     "load_model",
     "model_fingerprint",
     "presets",
+    "read_exports",
     "score_portfolio",
     "scorers",
+    "signals_for_account",
 ]
 
 __version__ = "0.1.0"

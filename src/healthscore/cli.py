@@ -20,10 +20,12 @@ import numpy as np
 from healthscore import __version__, presets
 from healthscore._io import write_atomic
 from healthscore.config import AnyModel, dump_model, load_model, model_fingerprint
-from healthscore.datasets import load_sample_portfolio
+from healthscore.datasets import ADVANCED_FEATURES, generate_exports
 from healthscore.exceptions import HealthScoreError, InputError
+from healthscore.exports import Exports, read_exports
 from healthscore.model import BatchScores, HealthModel, SegmentedModel
 from healthscore.scorers import Boolean, Categories, input_kind
+from healthscore.signals import SIGNAL_NAMES, SignalSettings, compute_signals
 
 __all__ = ["main", "read_portfolio_csv"]
 
@@ -204,11 +206,59 @@ def _load(path: str | None) -> AnyModel:
     return presets.three_dimension() if path is None else load_model(path)
 
 
+def _read_exports_dir(args: argparse.Namespace, err: TextIO) -> Exports:
+    if args.as_of is None:
+        raise _UsageError(f"{args.input} is a folder of exports: --as-of DATE is required (nothing after it is read)")
+    exports = read_exports(args.input, on_bad_rows=args.on_bad_rows)
+    if exports.rejected:
+        side = f"{args.output}.rejected.csv" if args.output != "-" else "rejected.csv"
+        header = ["table", "source", "line", "column", "value", "reason"]
+        rows = [[r.table, r.source, str(r.line), r.column, r.value, r.reason] for r in exports.rejected]
+        write_atomic(side, _csv_text(header, rows))
+        print(f"note: {len(rows)} bad row(s) set aside with their reasons -> {side}", file=err)
+    return exports
+
+
+def _signals_table(args: argparse.Namespace, err: TextIO) -> tuple[list[str], dict[str, Any]]:
+    exports = _read_exports_dir(args, err)
+    table = compute_signals(exports, args.as_of, SignalSettings())
+    ids = [str(a) for a in table.pop("account_id").tolist()]
+    return ids, table
+
+
+def _cmd_signals(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    ids, table = _signals_table(args, err)
+    header = [ID_COLUMN, *SIGNAL_NAMES]
+    rows = []
+    for i, account in enumerate(ids):
+        row = [account]
+        for name in SIGNAL_NAMES:
+            value = table[name][i]
+            if value is None or (isinstance(value, float) and math.isnan(value)):
+                row.append("")
+            else:
+                row.append(value if isinstance(value, str) else f"{float(value):.6g}")
+        rows.append(row)
+    text = _csv_text(header, rows)
+    if args.output == "-":
+        out.write(text)
+    else:
+        write_atomic(args.output, text)
+        print(f"signals of {len(ids)} accounts as of {args.as_of} -> {args.output}", file=err)
+    return 0
+
+
 def _cmd_score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     model = _load(args.model)
-    ids, columns, notes = read_portfolio_csv(args.input, model)
-    for note in notes:
-        print(f"note: {note}", file=err)
+    if Path(args.input).is_dir():
+        ids, columns = _signals_table(args, err)
+        if isinstance(model, SegmentedModel):
+            segments = _read_exports_dir(args, io.StringIO()).tables["accounts"]["segment"]
+            columns[model.segment_column] = segments
+    else:
+        ids, columns, notes = read_portfolio_csv(args.input, model)
+        for note in notes:
+            print(f"note: {note}", file=err)
     scored = model.score_batch(columns, drivers=TOP_DRIVERS, missing_columns="missing")
     header, rows = _output_rows(ids, scored)
     text = _csv_text(header, rows)
@@ -262,16 +312,24 @@ def _cmd_init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     model = _load(args.model)
-    columns = load_sample_portfolio()
-    ids = [str(a) for a in columns.pop("account_id")]
+    gen = generate_exports(args.accounts, 365, seed=7)
+    exports = read_exports(gen["tables"])
+    signals = compute_signals(exports, gen["end"], SignalSettings(advanced_features=ADVANCED_FEATURES))
+    ids = [str(a) for a in signals.pop("account_id").tolist()]
+    columns = dict(signals)
+    if isinstance(model, SegmentedModel):
+        columns[model.segment_column] = exports.tables["accounts"]["segment"]
     scored = model.score_batch(columns, drivers=TOP_DRIVERS, missing_columns="missing")
     order = np.argsort(np.where(np.isnan(scored.score), np.inf, scored.score), kind="stable")
-    arr = columns.get("arr")
+    accounts = exports.tables["accounts"]
+    churned = set(gen["churn"]["account_id"].tolist())
+    n_events = exports.rows("events")
     lines = [
-        f"healthscore {__version__} demo: {len(ids)} sample accounts scored with model {model.name!r}",
+        f"healthscore {__version__} demo: {len(ids)} synthetic accounts, {n_events:,} product events and the CRM, "
+        f"billing, support and survey exports of a year, scored as of {gen['end']} with model {model.name!r}",
         "",
         f"Accounts ranked by risk (lowest score first), top {args.top}:",
-        f"  {'account':<9} {'segment':<12} {'ARR':>9} {'score':>6}  {'band':<7} {'alert':<9} top drivers",
+        f"  {'account':<8} {'segment':<12} {'ARR':>9} {'score':>6}  {'band':<7} {'alert':<9} top drivers",
     ]
     for i in order[: args.top]:
         drivers = ", ".join(
@@ -279,10 +337,8 @@ def _cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             for names, lost in zip(scored.drivers, scored.points_lost, strict=True)
             if names[i]
         )
-        segment = str(columns["segment"][i]) if "segment" in columns else "-"
-        arr_text = f"{arr[i]:>9,.0f}" if arr is not None else f"{'-':>9}"
         lines.append(
-            f"  {ids[i]:<9} {segment:<12} {arr_text} {_fmt(scored.score[i], 1):>6}  "
+            f"  {ids[i]:<8} {accounts['segment'][i]!s:<12} {accounts['arr'][i]:>9,.0f} {_fmt(scored.score[i], 1):>6}  "
             f"{scored.band[i]:<7} {scored.alert[i]:<9} {drivers}"
         )
     bands = model.bands if isinstance(model, HealthModel) else presets.three_dimension().bands
@@ -291,6 +347,14 @@ def _cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     lines += [f"  {line}" for line in str(summary).splitlines()]
     alerts = {name: int(np.sum(scored.alert == name)) for name in model_alert_names(model)}
     lines += ["", "Alerts: " + ", ".join(f"{k} {v}" for k, v in alerts.items())]
+    is_churned = np.array([a in churned for a in ids])
+    if is_churned.any():
+        lines += [
+            "",
+            f"Ground truth of the synthetic data: {int(is_churned.sum())} accounts churned during the year; "
+            f"their mean score {np.nanmean(scored.score[is_churned]):.1f}, the others' "
+            f"{np.nanmean(scored.score[~is_churned]):.1f}.",
+        ]
     worst = bands.bands[-1]
     lines += ["", f"Playbook for {worst.name}: " + "; ".join(worst.playbook)]
     print("\n".join(lines), file=out)
@@ -308,6 +372,18 @@ def model_alert_names(model: AnyModel) -> tuple[str, ...]:
 # --------------------------------------------------------------------------- entry point
 
 
+def _exports_options(command: argparse.ArgumentParser, *, as_of_required: bool) -> None:
+    command.add_argument(
+        "--as-of", metavar="DATE", required=as_of_required, help="scoring date of exports: nothing after it is read"
+    )
+    command.add_argument(
+        "--on-bad-rows",
+        choices=["error", "report"],
+        default="error",
+        help="exports: stop at the first bad row (default), or set bad rows aside in OUT.rejected.csv and go on",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="healthscore", description="Customer health scoring.")
     parser.add_argument("--version", action="version", version=f"healthscore {__version__}")
@@ -315,17 +391,31 @@ def _parser() -> argparse.ArgumentParser:
 
     score = sub.add_parser(
         "score",
-        help="score the accounts of a CSV file",
+        help="score the accounts of a CSV file or of a folder of raw exports",
         description=(
             "Score every account of INPUT.csv (an account_id column plus one column per metric; an empty "
-            "cell is a missing value) and write account_id, score, band, alert, one column per dimension, "
-            "coverage and the top drivers to OUT.csv."
+            "cell is a missing value), or of a folder of raw exports as of --as-of, and write account_id, "
+            "score, band, alert, one column per dimension, coverage and the top drivers to OUT.csv."
         ),
     )
-    score.add_argument("input", metavar="INPUT.csv")
+    score.add_argument("input", metavar="INPUT.csv|EXPORTS_DIR")
     score.add_argument("-o", "--output", required=True, metavar="OUT.csv", help="output file ('-' for stdout)")
     score.add_argument("--model", metavar="FILE", help="model file (.toml/.json/.yaml); default three_dimension")
+    _exports_options(score, as_of_required=False)
     score.set_defaults(func=_cmd_score)
+
+    signals = sub.add_parser(
+        "signals",
+        help="turn a folder of raw exports into signals as of a date",
+        description=(
+            "Read EXPORTS_DIR (accounts.csv plus any of events, crm_activities, invoices, tickets, surveys, "
+            "goals, value as .csv or .parquet) and write one row of signals per account as of --as-of."
+        ),
+    )
+    signals.add_argument("input", metavar="EXPORTS_DIR")
+    signals.add_argument("-o", "--output", required=True, metavar="SIGNALS.csv", help="output file ('-' for stdout)")
+    _exports_options(signals, as_of_required=True)
+    signals.set_defaults(func=_cmd_signals)
 
     validate = sub.add_parser("validate-model", help="check a model file and describe it")
     validate.add_argument("file", metavar="FILE")
@@ -337,9 +427,12 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("--format", choices=["toml", "json", "yaml"], help="default: from the suffix, else toml")
     init.set_defaults(func=_cmd_init)
 
-    demo = sub.add_parser("demo", help="score the built-in sample portfolio and show the riskiest accounts")
+    demo = sub.add_parser(
+        "demo", help="synthetic exports -> signals -> scores: the riskiest accounts and the band distribution"
+    )
     demo.add_argument("--model", metavar="FILE", help="model file; default three_dimension")
     demo.add_argument("--top", type=int, default=15, help="how many accounts to list (default 15)")
+    demo.add_argument("--accounts", type=int, default=300, help="synthetic accounts (default 300)")
     demo.set_defaults(func=_cmd_demo)
     return parser
 

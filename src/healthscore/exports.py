@@ -1,0 +1,560 @@
+"""Raw exports in: accounts, product events, CRM activities, invoices, tickets,
+surveys, goals and delivered value, validated and held as NumPy columns.
+
+:func:`read_exports` reads a folder of ``<table>.csv`` / ``<table>.parquet``
+files, or a mapping of table name -> data frame (pandas, polars, arrow) or
+mapping of columns. Every table but ``accounts`` is optional; a signal whose
+table is absent is *missing*, never zero.
+
+Timestamps are ISO 8601 (a date, or a date and time with an optional ``Z`` or
+``+HH:MM`` offset) and are normalised to UTC seconds. Bad rows -- an
+unparseable timestamp or number, an unknown ``account_id``, a negative seat
+count, a duplicate ``invoice_id``, a value outside a column's choices -- are an
+error naming the file, the line, the column and the value; with
+``on_bad_rows="report"`` every bad row is set aside in :attr:`Exports.rejected`
+with its reason instead, and the rest is read. Nothing is dropped silently.
+
+Examples:
+    >>> from healthscore.exports import read_exports
+    >>> ex = read_exports({
+    ...     "accounts": {"account_id": ["a"], "segment": ["smb"], "seats_purchased": [10],
+    ...                  "arr": [12000], "contract_term_months": [12]},
+    ...     "events": {"account_id": ["a", "a"], "user_id": ["u1", "u2"],
+    ...                "timestamp": ["2026-01-05", "2026-01-06T10:00:00+02:00"], "feature": ["reports", "alerts"]},
+    ... })
+    >>> ex.tables["events"]["timestamp"].tolist()
+    [1767571200, 1767686400]
+    >>> sorted(ex.tables)
+    ['accounts', 'events']
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+import sys
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import attrs
+import numpy as np
+
+from healthscore.exceptions import InputError
+
+__all__ = [
+    "TABLES",
+    "BadRows",
+    "ColumnSpec",
+    "Exports",
+    "RejectedRow",
+    "TableSpec",
+    "parse_timestamps",
+    "read_exports",
+]
+
+BadRows = Literal["error", "report"]
+"""What to do with a bad row: stop with an error, or set it aside and go on."""
+
+ColumnKind = Literal["id", "text", "number", "timestamp"]
+
+SECONDS_PER_DAY = 86_400
+
+
+@attrs.frozen(kw_only=True)
+class ColumnSpec:
+    """One column of an export table.
+
+    Attributes:
+        name: Column name.
+        kind: ``"id"`` / ``"text"`` (kept as text), ``"number"`` (float64),
+            ``"timestamp"`` (UTC seconds, int64).
+        required: Whether the table must have this column.
+        missing_ok: Whether a cell may be empty (an empty required id, number
+            or timestamp is a bad row otherwise).
+        choices: Allowed values (case-insensitive), for text columns.
+        minimum: Smallest allowed value, for numbers.
+    """
+
+    name: str
+    kind: ColumnKind
+    required: bool = True
+    missing_ok: bool = False
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+
+
+@attrs.frozen(kw_only=True)
+class TableSpec:
+    """One export table: its columns, and the column whose values must be unique."""
+
+    name: str
+    columns: tuple[ColumnSpec, ...]
+    unique: str | None = None
+
+    def column(self, name: str) -> ColumnSpec:
+        """The spec of column ``name``."""
+        return next(c for c in self.columns if c.name == name)
+
+
+def _id(name: str = "account_id") -> ColumnSpec:
+    return ColumnSpec(name=name, kind="id")
+
+
+TABLES: dict[str, TableSpec] = {
+    spec.name: spec
+    for spec in (
+        TableSpec(
+            name="accounts",
+            unique="account_id",
+            columns=(
+                _id(),
+                ColumnSpec(name="segment", kind="text", missing_ok=True),
+                ColumnSpec(name="seats_purchased", kind="number", minimum=0.0, missing_ok=True),
+                ColumnSpec(name="arr", kind="number", minimum=0.0, missing_ok=True),
+                ColumnSpec(name="contract_term_months", kind="number", minimum=0.0, missing_ok=True),
+                ColumnSpec(name="parent_id", kind="id", required=False, missing_ok=True),
+            ),
+        ),
+        TableSpec(
+            name="events",
+            columns=(
+                _id(),
+                _id("user_id"),
+                ColumnSpec(name="timestamp", kind="timestamp"),
+                ColumnSpec(name="feature", kind="text"),
+                ColumnSpec(name="event", kind="text", required=False, missing_ok=True),
+            ),
+        ),
+        TableSpec(
+            name="crm_activities",
+            columns=(
+                _id(),
+                ColumnSpec(name="timestamp", kind="timestamp"),
+                ColumnSpec(
+                    name="kind",
+                    kind="text",
+                    choices=(
+                        "meeting",
+                        "qbr",
+                        "email_out",
+                        "email_reply",
+                        "reference",
+                        "case_study",
+                        "expansion_talk",
+                        "qbr_cancelled",
+                    ),
+                ),
+                ColumnSpec(
+                    name="persona", kind="text", choices=("operational", "manager", "executive"), missing_ok=True
+                ),
+            ),
+        ),
+        TableSpec(
+            name="invoices",
+            unique="invoice_id",
+            columns=(
+                _id(),
+                _id("invoice_id"),
+                ColumnSpec(name="due_date", kind="timestamp"),
+                ColumnSpec(name="paid_date", kind="timestamp", missing_ok=True),
+                ColumnSpec(name="amount", kind="number", missing_ok=True),
+            ),
+        ),
+        TableSpec(
+            name="tickets",
+            unique="ticket_id",
+            columns=(
+                _id(),
+                _id("ticket_id"),
+                ColumnSpec(name="opened_at", kind="timestamp"),
+                ColumnSpec(name="closed_at", kind="timestamp", required=False, missing_ok=True),
+                ColumnSpec(name="text", kind="text", required=False, missing_ok=True),
+                ColumnSpec(name="sentiment", kind="number", required=False, missing_ok=True, minimum=-1.0),
+            ),
+        ),
+        TableSpec(
+            name="surveys",
+            columns=(
+                _id(),
+                ColumnSpec(name="respondent", kind="id", missing_ok=True),
+                ColumnSpec(name="timestamp", kind="timestamp"),
+                ColumnSpec(name="kind", kind="text", choices=("nps", "csat")),
+                ColumnSpec(name="value", kind="number"),
+            ),
+        ),
+        TableSpec(
+            name="goals",
+            columns=(
+                _id(),
+                ColumnSpec(name="goal", kind="text"),
+                ColumnSpec(name="target", kind="number"),
+                ColumnSpec(name="actual", kind="number", missing_ok=True),
+                ColumnSpec(name="timestamp", kind="timestamp", required=False, missing_ok=True),
+            ),
+        ),
+        TableSpec(
+            name="value",
+            columns=(
+                _id(),
+                ColumnSpec(name="timestamp", kind="timestamp"),
+                ColumnSpec(name="value_delivered", kind="number"),
+            ),
+        ),
+    )
+}
+"""Every export table healthscore reads, with its columns."""
+
+
+@attrs.frozen(kw_only=True)
+class RejectedRow:
+    """A row set aside by ``on_bad_rows="report"``.
+
+    Attributes:
+        table: Export table name.
+        source: File (or ``<table>`` for in-memory data).
+        line: Line in the file (the header is line 1), or row number + 1.
+        column: The offending column.
+        value: The offending value, as text.
+        reason: The rule it broke.
+    """
+
+    table: str
+    source: str
+    line: int
+    column: str
+    value: str
+    reason: str
+
+    def message(self) -> str:
+        """One line naming file, line, column, value and rule."""
+        return f"{self.source} line {self.line}, column {self.column!r}: {self.reason} (value {self.value!r})"
+
+
+@attrs.frozen(kw_only=True)
+class Exports:
+    """Validated export tables: table name -> column name -> NumPy array.
+
+    Ids and text are object arrays (``None`` for empty cells), numbers float64
+    (NaN for empty), timestamps int64 UTC seconds (``MISSING_TIME`` for empty).
+    ``lines`` gives each kept row's line in its source, for later messages.
+    """
+
+    tables: dict[str, dict[str, Any]]
+    sources: dict[str, str]
+    lines: dict[str, Any]
+    rejected: tuple[RejectedRow, ...] = ()
+
+    def has(self, table: str) -> bool:
+        """Whether the table was provided."""
+        return table in self.tables
+
+    def rows(self, table: str) -> int:
+        """Number of rows of ``table`` (0 when absent)."""
+        cols = self.tables.get(table)
+        return 0 if not cols else len(next(iter(cols.values())))
+
+
+MISSING_TIME = np.iinfo(np.int64).min
+"""Timestamp value of an empty cell."""
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def parse_timestamps(values: Any) -> tuple[Any, Any]:
+    """ISO 8601 texts -> (int64 UTC seconds, mask of the values that failed).
+
+    Dates, date-times (``T`` or a space), fractions of a second, ``Z`` and
+    ``+HH:MM`` offsets are accepted. Empty cells give ``MISSING_TIME`` and are
+    not failures.
+
+    Examples:
+        >>> secs, bad = parse_timestamps(["2026-01-01", "2026-01-01T02:00:00+02:00", "", "soon"])
+        >>> secs[:2].tolist(), bad.tolist()
+        ([1767225600, 1767225600], [False, False, False, True])
+    """
+    raw = np.asarray(values)
+    if raw.dtype.kind == "M":  # already datetime64: no text to parse
+        secs = raw.astype("datetime64[s]").astype(np.int64)
+        missing = np.isnat(raw)
+        return np.where(missing, MISSING_TIME, secs), np.zeros(raw.shape, dtype=np.bool_)
+    arr = raw.astype(object)
+    text = np.array(["" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip() for v in arr])
+    out = np.full(text.shape, MISSING_TIME, dtype=np.int64)
+    bad = np.zeros(text.shape, dtype=np.bool_)
+    present = text != ""
+    if not present.any():
+        return out, bad
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "no explicit representation of timezones": offsets are applied
+        try:
+            parsed = text[present].astype("datetime64[s]")
+            out[present] = parsed.astype(np.int64)
+            return out, bad
+        except ValueError:
+            pass
+        idx = np.flatnonzero(present)
+        for i in idx.tolist():
+            try:
+                out[i] = np.datetime64(text[i], "s").astype(np.int64)
+            except ValueError:
+                bad[i] = True
+    return out, bad
+
+
+def _numbers(values: Any) -> tuple[Any, Any]:
+    arr = np.asarray(values)
+    if arr.dtype.kind in "fiub":
+        return arr.astype(np.float64), np.zeros(arr.shape, dtype=np.bool_)
+    obj = arr.astype(object)
+    out = np.empty(obj.shape, dtype=np.float64)
+    bad = np.zeros(obj.shape, dtype=np.bool_)
+    for i, v in enumerate(obj.tolist()):
+        if v is None or (isinstance(v, str) and not v.strip()):
+            out[i] = math.nan
+            continue
+        try:
+            out[i] = float(v)
+        except (TypeError, ValueError):
+            out[i] = math.nan
+            bad[i] = True
+        else:
+            if isinstance(v, str) and v.strip().lower() == "nan":
+                bad[i] = True
+    return out, bad
+
+
+def _texts(values: Any) -> Any:
+    arr = np.asarray(values, dtype=object)
+    return np.array(
+        [None if v is None or (isinstance(v, float) and math.isnan(v)) or str(v).strip() == "" else str(v).strip()
+         for v in arr.tolist()],
+        dtype=object,
+    )  # fmt: skip
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _read_csv(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle)
+            header = next(reader, None)
+            if header is None:
+                raise InputError(f"{path}: the file is empty; expected a header line")
+            header = [h.strip() for h in header]
+            rows = list(reader)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the file: {exc.strerror or exc}") from exc
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise InputError(f"{path}: not a readable UTF-8 CSV file ({exc})") from exc
+    for i, row in enumerate(rows):
+        if len(row) != len(header):
+            raise InputError(
+                f"{path} line {i + 2}: expected {len(header)} cells like the header, got {len(row)}",
+                row=i + 2,
+            )
+    if not rows:
+        return {h: np.empty(0, dtype=object) for h in header}
+    columns = list(zip(*rows, strict=True))
+    return {h: np.array(c, dtype=object) for h, c in zip(header, columns, strict=True)}
+
+
+def _read_parquet(path: Path) -> dict[str, Any]:
+    if "pyarrow" in sys.modules or _importable("pyarrow"):
+        import pyarrow.parquet as pq  # noqa: PLC0415 -- optional extra, imported only for Parquet files
+
+        table = pq.read_table(path)
+        return {name: table.column(name).to_numpy(zero_copy_only=False) for name in table.schema.names}
+    if "polars" in sys.modules or _importable("polars"):
+        import polars as pl  # noqa: PLC0415 -- optional extra, imported only for Parquet files
+
+        frame = pl.read_parquet(path)
+        return {name: frame.get_column(name).to_numpy() for name in frame.columns}
+    raise InputError(f"{path}: reading Parquet needs pyarrow or polars: pip install 'healthscore[arrow]'")
+
+
+def _importable(name: str) -> bool:
+    from importlib.util import find_spec  # noqa: PLC0415 -- only when a Parquet file is met
+
+    return find_spec(name) is not None
+
+
+def _frame_columns(data: Any, table: str) -> dict[str, Any]:
+    """Columns of an in-memory table as NumPy arrays, without importing any
+    data frame library."""
+    from healthscore.portfolio import family_of  # noqa: PLC0415 -- avoids an import cycle at load time
+
+    family = family_of(data)
+    if family == "mapping":
+        return {str(k): np.asarray(v, dtype=object) if not isinstance(v, np.ndarray) else v for k, v in data.items()}
+    if family == "pandas":
+        return {str(k): data[k].astype(object).where(data[k].notna(), None).to_numpy() for k in data.columns}
+    if family in ("polars", "polars-lazy"):
+        frame = data.collect() if family == "polars-lazy" else data
+        return {name: frame.get_column(name).to_numpy() for name in frame.columns}
+    return {name: data.column(name).to_numpy(zero_copy_only=False) for name in data.schema.names}
+
+
+def _raw_tables(source: str | os.PathLike[str] | Mapping[str, Any]) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+    raw: dict[str, dict[str, Any]] = {}
+    names: dict[str, str] = {}
+    if isinstance(source, Mapping):
+        unknown = sorted(set(source) - set(TABLES))
+        if unknown:
+            raise InputError(f"unknown export table(s) {', '.join(map(repr, unknown))}; known: {', '.join(TABLES)}")
+        for table, data in source.items():
+            raw[table] = _frame_columns(data, table)
+            names[table] = f"<{table}>"
+        return raw, names
+    folder = Path(source)
+    if not folder.is_dir():
+        raise InputError(f"{folder}: not a folder of exports (expected accounts.csv, events.csv, ...)")
+    for table in TABLES:
+        csv_path, parquet_path = folder / f"{table}.csv", folder / f"{table}.parquet"
+        if csv_path.exists() and parquet_path.exists():
+            raise InputError(f"{folder}: both {csv_path.name} and {parquet_path.name} exist; keep one")
+        if csv_path.exists():
+            raw[table], names[table] = _read_csv(csv_path), str(csv_path)
+        elif parquet_path.exists():
+            raw[table], names[table] = _read_parquet(parquet_path), str(parquet_path)
+    return raw, names
+
+
+# --------------------------------------------------------------------------- validation
+
+
+class _Rejects:
+    def __init__(self, table: str, source: str, n: int, line_offset: int) -> None:
+        self.table = table
+        self.source = source
+        self.bad = np.zeros(n, dtype=np.bool_)
+        self.rows: list[RejectedRow] = []
+        self.line_offset = line_offset
+
+    def add(self, mask: Any, column: str, values: Any, reason: str) -> None:
+        fresh = np.asarray(mask, dtype=np.bool_) & ~self.bad
+        for i in np.flatnonzero(fresh).tolist():
+            value = values[i]
+            self.rows.append(
+                RejectedRow(
+                    table=self.table,
+                    source=self.source,
+                    line=i + self.line_offset,
+                    column=column,
+                    value="" if value is None else str(value),
+                    reason=reason,
+                )
+            )
+        self.bad |= fresh
+
+
+def _validate(
+    spec: TableSpec, raw: dict[str, Any], source: str, known_accounts: Any | None, line_offset: int
+) -> tuple[dict[str, Any], Any, list[RejectedRow]]:
+    missing = [c.name for c in spec.columns if c.required and c.name not in raw]
+    if missing:
+        raise InputError(
+            f"{source}: missing column(s) {', '.join(map(repr, missing))} in table {spec.name!r} "
+            f"(columns: {', '.join(raw) or 'none'})",
+            column=missing[0],
+        )
+    n = len(next(iter(raw.values()))) if raw else 0
+    rejects = _Rejects(spec.name, source, n, line_offset)
+    out: dict[str, Any] = {}
+    for col in spec.columns:
+        if col.name not in raw:
+            continue
+        values = raw[col.name]
+        if col.kind == "timestamp":
+            parsed, bad = parse_timestamps(values)
+            rejects.add(bad, col.name, values, "not an ISO 8601 date or date-time")
+            if not col.missing_ok:
+                rejects.add(parsed == MISSING_TIME, col.name, values, "empty; a timestamp is required")
+            out[col.name] = parsed
+        elif col.kind == "number":
+            numbers, bad = _numbers(values)
+            rejects.add(bad, col.name, values, "not a number")
+            if not col.missing_ok:
+                rejects.add(np.isnan(numbers), col.name, values, "empty; a number is required")
+            if col.minimum is not None:
+                with np.errstate(invalid="ignore"):
+                    rejects.add(numbers < col.minimum, col.name, values, f"must be >= {col.minimum:g}")
+            out[col.name] = numbers
+        else:
+            texts = _texts(values)
+            empty = np.array([t is None for t in texts.tolist()], dtype=np.bool_)
+            if not col.missing_ok:
+                rejects.add(empty, col.name, values, "empty; a value is required")
+            if col.choices:
+                lowered = np.array([None if t is None else t.casefold() for t in texts.tolist()], dtype=object)
+                allowed = set(col.choices)
+                off = np.array([t is not None and t not in allowed for t in lowered.tolist()], dtype=np.bool_)
+                rejects.add(off, col.name, values, f"must be one of {', '.join(col.choices)}")
+                texts = lowered
+            out[col.name] = texts
+    if known_accounts is not None and "account_id" in out:
+        unknown = ~np.isin(out["account_id"].astype(str), known_accounts)
+        rejects.add(unknown, "account_id", out["account_id"], "unknown account_id (not in accounts)")
+    if spec.unique is not None and spec.unique in out:
+        keys = out[spec.unique].astype(str)
+        order = np.argsort(keys, kind="stable")
+        dup_sorted = np.zeros(n, dtype=np.bool_)
+        if n:
+            dup_sorted[1:] = keys[order][1:] == keys[order][:-1]
+        dup = np.zeros(n, dtype=np.bool_)
+        dup[order] = dup_sorted
+        rejects.add(dup, spec.unique, out[spec.unique], f"duplicate {spec.unique}")
+    keep = ~rejects.bad
+    lines = np.arange(n) + line_offset
+    return {k: v[keep] for k, v in out.items()}, lines[keep], rejects.rows
+
+
+def read_exports(
+    source: str | os.PathLike[str] | Mapping[str, Any],
+    *,
+    on_bad_rows: BadRows = "error",
+) -> Exports:
+    """Read and validate export tables.
+
+    Args:
+        source: A folder holding ``<table>.csv`` or ``<table>.parquet`` files
+            (``accounts`` is required, the rest optional), or a mapping of table
+            name -> data frame or mapping of columns.
+        on_bad_rows: ``"error"`` (default) stops at the first bad row with a
+            message naming file, line, column and value; ``"report"`` sets every
+            bad row aside in :attr:`Exports.rejected` and keeps the rest.
+
+    Raises:
+        InputError: A missing ``accounts`` table or required column, an
+            unreadable file, or (with ``on_bad_rows="error"``) a bad row.
+    """
+    if on_bad_rows not in ("error", "report"):
+        raise InputError(f"on_bad_rows must be 'error' or 'report', got {on_bad_rows!r}")
+    raw, names = _raw_tables(source)
+    if "accounts" not in raw:
+        raise InputError(f"{source}: the accounts table is required (accounts.csv or accounts.parquet)")
+    in_files = not isinstance(source, Mapping)
+    offset = 2 if in_files else 1  # file lines count the header; in-memory rows count from 1
+    tables: dict[str, dict[str, Any]] = {}
+    lines: dict[str, Any] = {}
+    rejected: list[RejectedRow] = []
+    accounts, account_lines, bad = _validate(TABLES["accounts"], raw["accounts"], names["accounts"], None, offset)
+    rejected += bad
+    tables["accounts"], lines["accounts"] = accounts, account_lines
+    known = accounts["account_id"].astype(str)
+    for table, spec in TABLES.items():
+        if table == "accounts" or table not in raw:
+            continue
+        cols, kept_lines, bad = _validate(spec, raw[table], names[table], known, offset)
+        rejected += bad
+        tables[table], lines[table] = cols, kept_lines
+    if rejected and on_bad_rows == "error":
+        first = rejected[0]
+        more = f" ({len(rejected) - 1} more bad rows; on_bad_rows='report' lists them all)" if len(rejected) > 1 else ""
+        raise InputError(first.message() + more, column=first.column, row=first.line, value=first.value)
+    return Exports(tables=tables, sources=names, lines=lines, rejected=tuple(rejected))

@@ -1,0 +1,580 @@
+"""Exports -> health signals, as of any date, with no look-ahead.
+
+:func:`compute_signals` turns validated :class:`~healthscore.exports.Exports`
+into one row per account holding the metric values of
+:func:`healthscore.presets.three_dimension` (and those of
+:func:`healthscore.presets.dear` that the exports can support). Every window,
+threshold and decay is a field of :class:`SignalSettings`.
+
+Point in time: ``as_of`` is required, and no row dated after it is read, in any
+table (an invoice paid after ``as_of`` is unpaid as of ``as_of``; a goal
+updated later keeps its earlier value). A date as ``as_of`` includes that whole
+day. A signal whose table is absent is missing (NaN), never zero; a table that
+is present but has no rows for an account gives that account a real zero where
+zero means something (no tickets, no expansion talks) and missing where
+nothing can be said (no survey answers, no invoices).
+
+Everything is vectorised: group-bys are ``bincount``/``unique``/``lexsort`` over
+whole columns, never a Python loop over rows or accounts.
+
+Examples:
+    >>> from healthscore.exports import read_exports
+    >>> ex = read_exports({
+    ...     "accounts": {"account_id": ["a"], "segment": ["smb"], "seats_purchased": [4],
+    ...                  "arr": [1000], "contract_term_months": [12]},
+    ...     "events": {"account_id": ["a"] * 3, "user_id": ["u1", "u2", "u1"],
+    ...                "timestamp": ["2026-02-27", "2026-02-28", "2026-02-28"], "feature": ["reports"] * 3},
+    ... })
+    >>> sig = compute_signals(ex, as_of="2026-02-28")
+    >>> sig["penetration"].tolist(), sig["days_since_last_login"].tolist()
+    ([0.5], [0.0])
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, runtime_checkable
+
+import attrs
+import numpy as np
+
+from healthscore import decay as _decay
+from healthscore.exceptions import InputError, ValidationError
+from healthscore.exports import MISSING_TIME, SECONDS_PER_DAY, Exports, parse_timestamps
+
+__all__ = [
+    "SIGNAL_NAMES",
+    "SentimentAnalyzer",
+    "SignalSettings",
+    "as_of_seconds",
+    "compute_signals",
+    "signals_for_account",
+    "vader",
+]
+
+SIGNAL_NAMES: tuple[str, ...] = (
+    "active_days",
+    "days_since_last_login",
+    "feature_breadth",
+    "feature_depth",
+    "penetration",
+    "workflow_completion",
+    "integrations",
+    "power_users",
+    "executive_engagement",
+    "qbr_attendance",
+    "ticket_volume",
+    "ticket_sentiment",
+    "nps",
+    "csat",
+    "response_hours",
+    "champion",
+    "outcome_achievement",
+    "roi_multiple",
+    "budget_trend",
+    "expansion_talks",
+    "contract_months",
+    "payment_delay_days",
+    # DEAR signals the exports can support
+    "active_license_share",
+    "key_features_used",
+    "operational_meetings_month",
+    "executive_meetings_year",
+    "months_since_business_review",
+)
+"""The columns :func:`compute_signals` returns after ``account_id``."""
+
+_CATEGORY_SIGNALS = frozenset({"executive_engagement", "budget_trend"})
+_DAYS_PER_MONTH = 365.25 / 12
+
+
+@runtime_checkable
+class SentimentAnalyzer(Protocol):
+    """Anything that scores texts from -1 (negative) to 1 (positive).
+
+    Return NaN for a text it cannot judge (another language, say).
+    """
+
+    def __call__(self, texts: Sequence[str], /) -> Sequence[float]:
+        """Sentiment of each text, -1..1 (NaN when unknown)."""
+        ...
+
+
+def _check_positive(_inst: object, attribute: attrs.Attribute[Any], value: float) -> None:
+    if not (value > 0 and math.isfinite(value)):
+        raise ValidationError(attribute.name, "must be a positive number of days", value)
+
+
+def _strings(value: Sequence[str]) -> tuple[str, ...]:
+    return tuple(str(v) for v in value)
+
+
+@attrs.frozen(kw_only=True)
+class SignalSettings:
+    """Every rule, window and decay of :func:`compute_signals`.
+
+    Attributes:
+        window_days: The activity window (30): ``active_days`` counts active
+            days per window, ``penetration`` and ``power_users`` look at the
+            latest window.
+        activity_windows: How many windows ``active_days`` looks back (6).
+        activity_decay: Weight of each window by age; the default is the
+            source's step rule (last 30 days 1, the 30 before 0.5, ...).
+        breadth_days: Window for feature breadth, depth, integrations, key
+            features and workflows (90).
+        features_available: Features a customer could use; ``None`` counts the
+            distinct features (not ``integration:``) seen across all accounts.
+        advanced_features: Features that count as advanced (depth, power users).
+        key_features: Features that count as key (DEAR ``key_features_used``).
+        workflow_start, workflow_complete: Features that start and complete the
+            key workflow; without both, ``workflow_completion`` is missing.
+        power_user_min_days: Active days in the latest window that make a power
+            user (15: on at least half of the days); with advanced features set,
+            a power user must also use one of them in that window.
+        integration_prefix: Feature prefix of integrations (``integration:``).
+        executive_quarter_days, relationship_days: An executive meeting or QBR
+            within 120 days means "quarterly", within 365 "annual"; any other
+            executive contact within 365 "aware"; else "none". QBR attendance,
+            champion acts and executive meetings look back 365 days.
+        expansion_days, ticket_days: Windows for expansion talks and tickets (90).
+        survey_days: Window for NPS and CSAT answers (180).
+        response_days: Window of outreach emails for response time (90); an email
+            still unanswered after ``unanswered_after_days`` (14) counts with the
+            time it has waited so far.
+        value_days: Window of delivered value for the ROI multiple (365).
+        payment_days, payment_decay: Invoices due within 365 days, weighted by
+            age with a 90-day half-life.
+        sentiment: Analyser for ticket text without a precomputed sentiment.
+    """
+
+    window_days: float = attrs.field(default=30.0, converter=float, validator=_check_positive)
+    activity_windows: int = attrs.field(default=6)
+    activity_decay: _decay.Decay = attrs.field(factory=_decay.step)
+    breadth_days: float = attrs.field(default=90.0, converter=float, validator=_check_positive)
+    features_available: int | None = None
+    advanced_features: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    key_features: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    workflow_start: str | None = None
+    workflow_complete: str | None = None
+    power_user_min_days: int = 15
+    integration_prefix: str = "integration:"
+    executive_quarter_days: float = 120.0
+    relationship_days: float = 365.0
+    expansion_days: float = 90.0
+    ticket_days: float = 90.0
+    survey_days: float = 180.0
+    response_days: float = 90.0
+    unanswered_after_days: float = 14.0
+    value_days: float = 365.0
+    payment_days: float = 365.0
+    payment_decay: _decay.Decay = attrs.field(factory=lambda: _decay.exponential(90.0))
+    sentiment: SentimentAnalyzer | None = None
+
+    @activity_windows.validator
+    def _check_windows(self, attribute: attrs.Attribute[Any], value: int) -> None:
+        if not (isinstance(value, int) and value >= 1):
+            raise ValidationError(attribute.name, "must be a whole number >= 1", value)
+
+
+def vader() -> SentimentAnalyzer:
+    """An English sentiment analyser backed by VADER (``pip install
+    'healthscore[sentiment]'``). Texts that are mostly not Latin letters get NaN:
+    VADER's lexicon is English."""
+    try:
+        from vaderSentiment.vaderSentiment import (  # type: ignore[import-not-found,unused-ignore]  # noqa: PLC0415
+            SentimentIntensityAnalyzer,
+        )
+    except ImportError:
+        raise InputError("the VADER analyser needs vaderSentiment: pip install 'healthscore[sentiment]'") from None
+    analyzer = SentimentIntensityAnalyzer()
+
+    def score(texts: Sequence[str]) -> list[float]:
+        return [float(analyzer.polarity_scores(t)["compound"]) if _looks_english(t) else math.nan for t in texts]
+
+    return score
+
+
+def _looks_english(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return bool(letters) and sum(c.isascii() for c in letters) / len(letters) >= 0.8
+
+
+def as_of_seconds(as_of: Any) -> int:
+    """``as_of`` (ISO text, ``date``, ``datetime``, ``datetime64``) -> the last
+    UTC second it covers: a date covers its whole day.
+
+    Examples:
+        >>> as_of_seconds("2026-01-01") - as_of_seconds("2026-01-01T23:59:59")
+        0
+    """
+    text = as_of.isoformat() if hasattr(as_of, "isoformat") else str(as_of)
+    secs, bad = parse_timestamps([text])
+    if bad[0] or secs[0] == MISSING_TIME:
+        raise InputError(f"as_of must be an ISO 8601 date or date-time, got {as_of!r}", column="as_of", value=as_of)
+    is_date = len(text.strip()) == 10
+    return int(secs[0]) + (SECONDS_PER_DAY - 1 if is_date else 0)
+
+
+# --------------------------------------------------------------------------- group-by helpers
+
+
+class _Context:
+    """Per-call state: account codes, the as-of instant, the settings."""
+
+    def __init__(self, ex: Exports, as_of: int, settings: SignalSettings) -> None:
+        self.ex = ex
+        self.as_of = as_of
+        self.as_of_day = as_of // SECONDS_PER_DAY
+        self.settings = settings
+        ids = ex.tables["accounts"]["account_id"].astype(str)
+        self.ids = ids
+        self.n = ids.shape[0]
+        self._order = np.argsort(ids, kind="stable")
+        self._sorted = ids[self._order]
+
+    def codes(self, values: Any) -> Any:
+        """Account index of each account id (the ids were validated)."""
+        return self._order[np.searchsorted(self._sorted, values.astype(str))]
+
+    def table(self, name: str, time_column: str) -> dict[str, Any] | None:
+        """Rows of ``name`` dated at or before ``as_of``, with ``_acc`` codes and
+        ``_age`` in whole days; ``None`` when the table is absent."""
+        if not self.ex.has(name):
+            return None
+        cols = self.ex.tables[name]
+        t = cols[time_column]
+        keep = (t != MISSING_TIME) & (t <= self.as_of)
+        out = {k: v[keep] for k, v in cols.items()}
+        out["_acc"] = self.codes(out["account_id"])
+        out["_age"] = self.as_of_day - out[time_column] // SECONDS_PER_DAY
+        return out
+
+    def count(self, acc: Any, weights: Any = None) -> Any:
+        return np.bincount(acc, weights=weights, minlength=self.n).astype(np.float64)
+
+
+def _distinct_count(acc: Any, values: Any, n: int) -> Any:
+    """Distinct ``values`` per account (values: any sortable array)."""
+    if acc.size == 0:
+        return np.zeros(n)
+    _, codes = np.unique(values, return_inverse=True)
+    pairs = np.unique(acc.astype(np.int64) * (int(codes.max()) + 1) + codes.reshape(-1))
+    return np.bincount(pairs // (int(codes.max()) + 1), minlength=n).astype(np.float64)
+
+
+def _ratio(num: Any, den: Any) -> Any:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), math.nan)
+
+
+def _group_median(acc: Any, values: Any, n: int) -> Any:
+    """Median of ``values`` per account (NaN where an account has none)."""
+    out = np.full(n, math.nan)
+    if acc.size == 0:
+        return out
+    order = np.lexsort((values, acc))
+    acc_s, val_s = acc[order], values[order]
+    starts = np.searchsorted(acc_s, np.arange(n), side="left")
+    ends = np.searchsorted(acc_s, np.arange(n), side="right")
+    has = ends > starts
+    lo = (starts + (ends - starts - 1) // 2)[has]
+    hi = (starts + (ends - starts) // 2)[has]
+    out[has] = (val_s[lo] + val_s[hi]) / 2.0
+    return out
+
+
+# --------------------------------------------------------------------------- product
+
+
+def _product(ctx: _Context, out: dict[str, Any]) -> None:
+    s = ctx.settings
+    ev = ctx.table("events", "timestamp")
+    if ev is None:
+        return
+    n = ctx.n
+    acc, age = ev["_acc"], ev["_age"]
+    day = ctx.as_of_day - age
+    # active days per window, decay-weighted over the windows since the first activity
+    w = s.window_days
+    n_win = s.activity_windows
+    active = np.unique(acc.astype(np.int64) * (1 << 32) + day)
+    a_acc = (active >> 32).astype(np.intp)
+    a_age = ctx.as_of_day - (active & ((1 << 32) - 1))
+    window = np.floor(a_age / w).astype(np.intp)
+    recent = window < n_win
+    per_window = np.bincount(a_acc[recent] * n_win + window[recent], minlength=n * n_win).reshape(n, n_win)
+    oldest = np.full(n, -1.0)
+    np.maximum.at(oldest, a_acc, a_age.astype(np.float64))
+    span = np.where(oldest >= 0, np.minimum(np.floor(oldest / w) + 1, n_win), n_win)
+    weights = np.asarray(s.activity_decay(np.arange(n_win) * w), dtype=np.float64)
+    used = np.arange(n_win)[None, :] < span[:, None]
+    out["active_days"] = (per_window * weights * used).sum(axis=1) / (weights * used).sum(axis=1)
+    last = np.full(n, np.inf)
+    np.minimum.at(last, acc, age.astype(np.float64))
+    out["days_since_last_login"] = np.where(np.isinf(last), math.nan, last)
+
+    features = ev["feature"].astype(str)
+    is_integration = np.char.startswith(features, s.integration_prefix)
+    in_breadth = age < s.breadth_days
+    product_features = features[~is_integration]
+    available = s.features_available or int(np.unique(product_features).size) or 1
+    used_breadth = in_breadth & ~is_integration
+    breadth = _distinct_count(acc[used_breadth], features[used_breadth], n)
+    out["feature_breadth"] = np.minimum(breadth / available, 1.0)
+    out["integrations"] = _distinct_count(acc[in_breadth & is_integration], features[in_breadth & is_integration], n)
+    events_in = ctx.count(acc[in_breadth])
+    if s.advanced_features:
+        advanced = np.isin(features, np.array(s.advanced_features))
+        out["feature_depth"] = _ratio(ctx.count(acc[in_breadth & advanced]), events_in)
+    if s.key_features:
+        is_key = np.isin(features, np.array(s.key_features)) & in_breadth
+        out["key_features_used"] = _distinct_count(acc[is_key], features[is_key], n) / len(set(s.key_features))
+    if s.workflow_start and s.workflow_complete:
+        starts = ctx.count(acc[in_breadth & (features == s.workflow_start)])
+        done = ctx.count(acc[in_breadth & (features == s.workflow_complete)])
+        out["workflow_completion"] = np.minimum(_ratio(done, starts), 1.0)
+
+    # users of the latest window: penetration and power users
+    latest = age < w
+    users = ev["user_id"].astype(str)[latest]
+    l_acc = acc[latest]
+    seats = ctx.ex.tables["accounts"]["seats_purchased"]
+    active_users = _distinct_count(l_acc, users, n)
+    out["penetration"] = np.minimum(_ratio(active_users, seats), 1.0)
+    out["active_license_share"] = out["penetration"]
+    if users.size:
+        _, user_codes = np.unique(users, return_inverse=True)
+        user_codes = user_codes.reshape(-1).astype(np.int64)
+        u_count = int(user_codes.max()) + 1
+        key = l_acc.astype(np.int64) * u_count + user_codes
+        user_days = np.unique(key * (1 << 16) + age[latest].astype(np.int64))
+        per_user = np.unique(user_days >> 16, return_counts=True)
+        keys, days = per_user
+        power = days >= s.power_user_min_days
+        if s.advanced_features:
+            adv_keys = np.unique(key[np.isin(features[latest], np.array(s.advanced_features))])
+            power &= np.isin(keys, adv_keys)
+        out["power_users"] = np.bincount((keys[power] // u_count).astype(np.intp), minlength=n).astype(np.float64)
+    else:
+        out["power_users"] = np.zeros(n)
+
+
+# --------------------------------------------------------------------------- relationship
+
+
+def _relationship(ctx: _Context, out: dict[str, Any]) -> None:
+    s = ctx.settings
+    n = ctx.n
+    crm = ctx.table("crm_activities", "timestamp")
+    if crm is not None:
+        acc, age, kind = crm["_acc"], crm["_age"], crm["kind"].astype(str)
+        persona = np.array(["" if p is None else p for p in crm["persona"].tolist()], dtype=str)
+        year = age < s.relationship_days
+        exec_meet = (persona == "executive") & np.isin(kind, ["meeting", "qbr"])
+        recent_exec = np.full(n, np.inf)
+        np.minimum.at(recent_exec, acc[exec_meet], age[exec_meet].astype(np.float64))
+        any_exec = ctx.count(acc[(persona == "executive") & year]) > 0
+        level = np.full(n, "none", dtype=object)
+        level[any_exec] = "aware"
+        level[recent_exec < s.relationship_days] = "annual"
+        level[recent_exec < s.executive_quarter_days] = "quarterly"
+        out["executive_engagement"] = level
+        out["executive_meetings_year"] = ctx.count(acc[exec_meet & year])
+        held = ctx.count(acc[(kind == "qbr") & year])
+        cancelled = ctx.count(acc[(kind == "qbr_cancelled") & year])
+        out["qbr_attendance"] = _ratio(held, held + cancelled)
+        out["champion"] = ctx.count(acc[np.isin(kind, ["reference", "case_study"]) & year])
+        out["expansion_talks"] = ctx.count(acc[(kind == "expansion_talk") & (age < s.expansion_days)])
+        op = (persona == "operational") & (kind == "meeting") & (age < s.breadth_days)
+        out["operational_meetings_month"] = ctx.count(acc[op]) / (s.breadth_days / _DAYS_PER_MONTH)
+        review = (kind == "qbr") & np.isin(persona, ["executive", "manager"])
+        last_review = np.full(n, np.inf)
+        np.minimum.at(last_review, acc[review], age[review].astype(np.float64))
+        out["months_since_business_review"] = np.where(np.isinf(last_review), math.nan, last_review / _DAYS_PER_MONTH)
+        out["response_hours"] = _response_hours(ctx, crm, kind)
+    tickets = ctx.table("tickets", "opened_at")
+    if tickets is not None:
+        recent = tickets["_age"] < s.ticket_days
+        acc = tickets["_acc"][recent]
+        out["ticket_volume"] = ctx.count(acc) / (s.ticket_days / s.window_days)
+        sentiment = _ticket_sentiment(ctx, {k: v[recent] for k, v in tickets.items()})
+        seen = ~np.isnan(sentiment)
+        total = ctx.count(acc[seen], sentiment[seen])
+        out["ticket_sentiment"] = _ratio(total, ctx.count(acc[seen]))
+    surveys = ctx.table("surveys", "timestamp")
+    if surveys is not None:
+        recent = surveys["_age"] < s.survey_days
+        kind = surveys["kind"].astype(str)
+        value = surveys["value"]
+        nps = recent & (kind == "nps")
+        answers = ctx.count(surveys["_acc"][nps])
+        promoters = ctx.count(surveys["_acc"][nps & (value >= 9)])
+        detractors = ctx.count(surveys["_acc"][nps & (value <= 6)])
+        out["nps"] = _ratio(100.0 * (promoters - detractors), answers)
+        csat = recent & (kind == "csat")
+        out["csat"] = _ratio(ctx.count(surveys["_acc"][csat], value[csat]), ctx.count(surveys["_acc"][csat]))
+
+
+def _response_hours(ctx: _Context, crm: dict[str, Any], kind: Any) -> Any:
+    """Median hours from each outreach email to the customer's next reply."""
+    s = ctx.settings
+    t = crm["timestamp"]
+    acc = crm["_acc"].astype(np.int64)
+    outs = (kind == "email_out") & (crm["_age"] < s.response_days)
+    replies = kind == "email_reply"
+    span = np.int64(1) << 40
+    reply_keys = np.sort(acc[replies] * span + t[replies])
+    out_keys = acc[outs] * span + t[outs]
+    pos = np.searchsorted(reply_keys, out_keys, side="left")
+    found = pos < reply_keys.size
+    next_key = np.where(found, reply_keys[np.minimum(pos, max(reply_keys.size - 1, 0))] if reply_keys.size else 0, 0)
+    same = found & (next_key // span == out_keys // span)
+    waited = np.where(same, (next_key % span) - (out_keys % span), ctx.as_of - (out_keys % span)) / 3600.0
+    counts = same | (waited >= s.unanswered_after_days * 24)
+    return _group_median(acc[outs][counts].astype(np.intp), waited[counts], ctx.n)
+
+
+def _ticket_sentiment(ctx: _Context, tickets: dict[str, Any]) -> Any:
+    n_rows = tickets["_acc"].shape[0]
+    given = tickets.get("sentiment")
+    sentiment = np.full(n_rows, math.nan) if given is None else np.clip(given.astype(np.float64), -1.0, 1.0)
+    texts = tickets.get("text")
+    if texts is None:
+        return sentiment
+    need = np.isnan(sentiment) & np.array([t is not None for t in texts.tolist()], dtype=np.bool_)
+    if not need.any():
+        return sentiment
+    analyzer = ctx.settings.sentiment
+    if analyzer is None:
+        warnings.warn(
+            f"{int(need.sum())} ticket(s) have text but no sentiment and no analyser is set: their sentiment is "
+            "missing; set SignalSettings(sentiment=healthscore.signals.vader()) for English text",
+            stacklevel=3,
+        )
+        return sentiment
+    scored = np.asarray(analyzer([str(t) for t in texts[need].tolist()]), dtype=np.float64)
+    if np.isnan(scored).any():
+        warnings.warn(
+            f"{int(np.isnan(scored).sum())} ticket text(s) could not be scored by the analyser (another language?): "
+            "their sentiment is missing",
+            stacklevel=3,
+        )
+    sentiment[need] = np.clip(scored, -1.0, 1.0)
+    return sentiment
+
+
+# --------------------------------------------------------------------------- business
+
+
+def _business(ctx: _Context, out: dict[str, Any]) -> None:
+    s = ctx.settings
+    accounts = ctx.ex.tables["accounts"]
+    out["contract_months"] = accounts["contract_term_months"].astype(np.float64)
+    if ctx.ex.has("goals"):
+        goals = ctx.ex.tables["goals"]
+        t = goals.get("timestamp", np.full(goals["account_id"].shape[0], MISSING_TIME))
+        keep = (t == MISSING_TIME) | (t <= ctx.as_of)
+        acc = ctx.codes(goals["account_id"][keep]).astype(np.int64)
+        name = goals["goal"][keep].astype(str)
+        t = t[keep]
+        target, actual = goals["target"][keep], goals["actual"][keep]
+        # the latest known row per (account, goal)
+        _, goal_codes = np.unique(name, return_inverse=True) if name.size else (None, np.zeros(0, np.intp))
+        key = acc * (int(goal_codes.max()) + 1 if goal_codes.size else 1) + goal_codes.reshape(-1)
+        order = np.lexsort((t, key))
+        last = np.ones(order.size, dtype=np.bool_)
+        if order.size:
+            last[:-1] = key[order][1:] != key[order][:-1]
+        rows = order[last]
+        progress = _ratio(np.nan_to_num(actual[rows], nan=0.0), target[rows])
+        valid = ~np.isnan(progress)
+        total = ctx.count(acc[rows][valid].astype(np.intp), np.clip(progress[valid], 0.0, 1.0))
+        out["outcome_achievement"] = _ratio(total, ctx.count(acc[rows][valid].astype(np.intp)))
+    value = ctx.table("value", "timestamp")
+    if value is not None:
+        recent = value["_age"] < s.value_days
+        delivered = ctx.count(value["_acc"][recent], value["value_delivered"][recent])
+        out["roi_multiple"] = _ratio(delivered, accounts["arr"])
+    if ctx.ex.has("invoices"):
+        inv = ctx.ex.tables["invoices"]
+        due, paid = inv["due_date"], inv["paid_date"]
+        keep = (due <= ctx.as_of) & ((ctx.as_of - due) < s.payment_days * SECONDS_PER_DAY)
+        due, paid = due[keep], paid[keep]
+        acc = ctx.codes(inv["account_id"][keep])
+        settled = (paid != MISSING_TIME) & (paid <= ctx.as_of)
+        late = np.where(settled, paid - due, ctx.as_of - due) / SECONDS_PER_DAY
+        late = np.maximum(late, 0.0)
+        age = (ctx.as_of - due) / SECONDS_PER_DAY
+        weights = np.asarray(s.payment_decay(age), dtype=np.float64) if age.size else np.zeros(0)
+        out["payment_delay_days"] = _ratio(ctx.count(acc, weights * late), ctx.count(acc, weights))
+
+
+# --------------------------------------------------------------------------- entry points
+
+_GROUPS: tuple[Callable[[_Context, dict[str, Any]], None], ...] = (_product, _relationship, _business)
+
+
+def compute_signals(
+    exports: Exports,
+    as_of: Any,
+    settings: SignalSettings | None = None,
+) -> dict[str, Any]:
+    """Every signal for every account, as of ``as_of``.
+
+    Args:
+        exports: Validated exports (:func:`healthscore.exports.read_exports`).
+        as_of: The scoring instant: an ISO 8601 date (covering the whole day) or
+            date-time, a ``date``/``datetime`` or a ``datetime64``. Required: no
+            row dated after it is read.
+        settings: Windows, thresholds and decays (default :class:`SignalSettings`).
+
+    Returns:
+        ``account_id`` (accounts table order) and one array per name of
+        :data:`SIGNAL_NAMES`: float64 with NaN for missing, or object arrays for
+        ``executive_engagement`` / ``budget_trend`` with ``None`` for missing.
+        Feed it to ``model.score_batch`` or :func:`healthscore.score_portfolio`.
+    """
+    ctx = _Context(exports, as_of_seconds(as_of), settings or SignalSettings())
+    out: dict[str, Any] = {}
+    for group in _GROUPS:
+        group(ctx, out)
+    table: dict[str, Any] = {"account_id": exports.tables["accounts"]["account_id"].copy()}
+    for name in SIGNAL_NAMES:
+        if name in out:
+            table[name] = out[name]
+        elif name in _CATEGORY_SIGNALS:
+            table[name] = np.full(ctx.n, None, dtype=object)
+        else:
+            table[name] = np.full(ctx.n, math.nan)
+    return table
+
+
+def signals_for_account(
+    exports: Exports,
+    account_id: str,
+    as_of: Any,
+    settings: SignalSettings | None = None,
+) -> dict[str, Any]:
+    """The signals of one account (the real-time path): the same rules as
+    :func:`compute_signals` on that account's rows only.
+
+    Returns:
+        Signal name -> value (``float``, NaN for missing, or a label / ``None``).
+    """
+    ids = exports.tables["accounts"]["account_id"].astype(str)
+    if str(account_id) not in set(ids.tolist()):
+        raise InputError(f"unknown account_id {account_id!r}", column="account_id", value=account_id)
+    only: dict[str, dict[str, Any]] = {}
+    for name, cols in exports.tables.items():
+        keep = cols["account_id"].astype(str) == str(account_id)
+        only[name] = {k: v[keep] for k, v in cols.items()}
+    one = attrs.evolve(exports, tables=only)
+    settings = settings or SignalSettings()
+    if settings.features_available is None and exports.has("events"):
+        features = exports.tables["events"]["feature"].astype(str)
+        product = features[~np.char.startswith(features, settings.integration_prefix)]
+        settings = attrs.evolve(settings, features_available=int(np.unique(product).size) or 1)
+    table = compute_signals(one, as_of, settings)
+    return {k: (v[0].item() if isinstance(v[0], np.generic) else v[0]) for k, v in table.items() if k != "account_id"}
