@@ -237,8 +237,9 @@ class RejectedRow:
 class Exports:
     """Validated export tables: table name -> column name -> NumPy array.
 
-    Ids and text are object arrays (``None`` for empty cells), numbers float64
+    Ids and text are str arrays (``""`` for empty cells), numbers float64
     (NaN for empty), timestamps int64 UTC seconds (``MISSING_TIME`` for empty).
+    Every table also has ``_account``: each row's position in ``accounts``.
     ``lines`` gives each kept row's line in its source, for later messages.
     """
 
@@ -259,6 +260,9 @@ class Exports:
 
 MISSING_TIME = np.iinfo(np.int64).min
 """Timestamp value of an empty cell."""
+
+ACCOUNT_INDEX = "_account"
+"""Column added to every table: each row's position in the accounts table."""
 
 
 # --------------------------------------------------------------------------- parsing
@@ -281,8 +285,7 @@ def parse_timestamps(values: Any) -> tuple[Any, Any]:
         secs = raw.astype("datetime64[s]").astype(np.int64)
         missing = np.isnat(raw)
         return np.where(missing, MISSING_TIME, secs), np.zeros(raw.shape, dtype=np.bool_)
-    arr = raw.astype(object)
-    text = np.array(["" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip() for v in arr])
+    text = _texts(raw)
     out = np.full(text.shape, MISSING_TIME, dtype=np.int64)
     bad = np.zeros(text.shape, dtype=np.bool_)
     present = text != ""
@@ -306,34 +309,35 @@ def parse_timestamps(values: Any) -> tuple[Any, Any]:
 
 
 def _numbers(values: Any) -> tuple[Any, Any]:
+    """Numbers (NaN for empty cells) and the mask of cells that are not numbers."""
     arr = np.asarray(values)
     if arr.dtype.kind in "fiub":
         return arr.astype(np.float64), np.zeros(arr.shape, dtype=np.bool_)
-    obj = arr.astype(object)
-    out = np.empty(obj.shape, dtype=np.float64)
-    bad = np.zeros(obj.shape, dtype=np.bool_)
-    for i, v in enumerate(obj.tolist()):
-        if v is None or (isinstance(v, str) and not v.strip()):
-            out[i] = math.nan
-            continue
-        try:
-            out[i] = float(v)
-        except (TypeError, ValueError):
-            out[i] = math.nan
-            bad[i] = True
-        else:
-            if isinstance(v, str) and v.strip().lower() == "nan":
+    text = _texts(arr)
+    out = np.full(text.shape, math.nan)
+    bad = np.zeros(text.shape, dtype=np.bool_)
+    present = text != ""
+    try:
+        out[present] = text[present].astype(np.float64)
+    except ValueError:  # find the cells that are not numbers, one by one
+        for i in np.flatnonzero(present).tolist():
+            try:
+                out[i] = float(text[i])
+            except ValueError:
                 bad[i] = True
+    bad |= present & np.isnan(out)  # the text "nan" is not a number of ours
     return out, bad
 
 
 def _texts(values: Any) -> Any:
-    arr = np.asarray(values, dtype=object)
-    return np.array(
-        [None if v is None or (isinstance(v, float) and math.isnan(v)) or str(v).strip() == "" else str(v).strip()
-         for v in arr.tolist()],
-        dtype=object,
-    )  # fmt: skip
+    """Text cells as a str array, stripped, ``""`` for empty or missing ones."""
+    arr = np.asarray(values)
+    if arr.dtype.kind == "U":
+        return np.char.strip(arr)
+    obj = arr.astype(object)
+    missing = (obj == None) | (obj != obj)  # noqa: E711 -- elementwise: None, or NaN (unequal to itself)
+    obj[missing] = ""
+    return np.char.strip(obj.astype(str))
 
 
 # --------------------------------------------------------------------------- reading
@@ -359,9 +363,9 @@ def _read_csv(path: Path) -> dict[str, Any]:
                 row=i + 2,
             )
     if not rows:
-        return {h: np.empty(0, dtype=object) for h in header}
+        return {h: np.empty(0, dtype=str) for h in header}
     columns = list(zip(*rows, strict=True))
-    return {h: np.array(c, dtype=object) for h, c in zip(header, columns, strict=True)}
+    return {h: np.array(c, dtype=str) for h, c in zip(header, columns, strict=True)}
 
 
 def _read_parquet(path: Path) -> dict[str, Any]:
@@ -454,7 +458,11 @@ class _Rejects:
 
 
 def _validate(
-    spec: TableSpec, raw: dict[str, Any], source: str, known_accounts: Any | None, line_offset: int
+    spec: TableSpec,
+    raw: dict[str, Any],
+    source: str,
+    known_accounts: tuple[Any, Any] | None,
+    line_offset: int,
 ) -> tuple[dict[str, Any], Any, list[RejectedRow]]:
     missing = [c.name for c in spec.columns if c.required and c.name not in raw]
     if missing:
@@ -487,21 +495,27 @@ def _validate(
             out[col.name] = numbers
         else:
             texts = _texts(values)
-            empty = np.array([t is None for t in texts.tolist()], dtype=np.bool_)
+            empty = texts == ""
             if not col.missing_ok:
                 rejects.add(empty, col.name, values, "empty; a value is required")
             if col.choices:
-                lowered = np.array([None if t is None else t.casefold() for t in texts.tolist()], dtype=object)
-                allowed = set(col.choices)
-                off = np.array([t is not None and t not in allowed for t in lowered.tolist()], dtype=np.bool_)
+                choices = np.array(col.choices)
+                off = ~empty & ~np.isin(texts, choices)
+                if off.any():  # lower only what does not match as it is
+                    texts = texts.copy()
+                    texts[off] = np.char.lower(texts[off])
+                    off = ~empty & ~np.isin(texts, choices)
                 rejects.add(off, col.name, values, f"must be one of {', '.join(col.choices)}")
-                texts = lowered
             out[col.name] = texts
     if known_accounts is not None and "account_id" in out:
-        unknown = ~np.isin(out["account_id"].astype(str), known_accounts)
-        rejects.add(unknown, "account_id", out["account_id"], "unknown account_id (not in accounts)")
+        order, sorted_ids = known_accounts
+        ids = out["account_id"]
+        pos = np.minimum(np.searchsorted(sorted_ids, ids), max(sorted_ids.size - 1, 0))
+        unknown = sorted_ids[pos] != ids if sorted_ids.size else np.ones(n, dtype=np.bool_)
+        rejects.add(unknown, "account_id", ids, "unknown account_id (not in accounts)")
+        out[ACCOUNT_INDEX] = order[pos] if sorted_ids.size else np.zeros(n, dtype=np.intp)
     if spec.unique is not None and spec.unique in out:
-        keys = out[spec.unique].astype(str)
+        keys = out[spec.unique]
         order = np.argsort(keys, kind="stable")
         dup_sorted = np.zeros(n, dtype=np.bool_)
         if n:
@@ -546,7 +560,10 @@ def read_exports(
     accounts, account_lines, bad = _validate(TABLES["accounts"], raw["accounts"], names["accounts"], None, offset)
     rejected += bad
     tables["accounts"], lines["accounts"] = accounts, account_lines
-    known = accounts["account_id"].astype(str)
+    ids = accounts["account_id"]
+    order = np.argsort(ids, kind="stable")
+    known = (order, ids[order])
+    tables["accounts"][ACCOUNT_INDEX] = np.arange(ids.shape[0])
     for table, spec in TABLES.items():
         if table == "accounts" or table not in raw:
             continue

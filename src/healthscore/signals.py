@@ -42,7 +42,7 @@ import numpy as np
 
 from healthscore import decay as _decay
 from healthscore.exceptions import InputError, ValidationError
-from healthscore.exports import MISSING_TIME, SECONDS_PER_DAY, Exports, parse_timestamps
+from healthscore.exports import ACCOUNT_INDEX, MISSING_TIME, SECONDS_PER_DAY, Exports, parse_timestamps
 
 __all__ = [
     "SIGNAL_NAMES",
@@ -228,15 +228,7 @@ class _Context:
         self.as_of = as_of
         self.as_of_day = as_of // SECONDS_PER_DAY
         self.settings = settings
-        ids = ex.tables["accounts"]["account_id"].astype(str)
-        self.ids = ids
-        self.n = ids.shape[0]
-        self._order = np.argsort(ids, kind="stable")
-        self._sorted = ids[self._order]
-
-    def codes(self, values: Any) -> Any:
-        """Account index of each account id (the ids were validated)."""
-        return self._order[np.searchsorted(self._sorted, values.astype(str))]
+        self.n = ex.tables["accounts"]["account_id"].shape[0]
 
     def table(self, name: str, time_column: str) -> dict[str, Any] | None:
         """Rows of ``name`` dated at or before ``as_of``, with ``_acc`` codes and
@@ -247,7 +239,7 @@ class _Context:
         t = cols[time_column]
         keep = (t != MISSING_TIME) & (t <= self.as_of)
         out = {k: v[keep] for k, v in cols.items()}
-        out["_acc"] = self.codes(out["account_id"])
+        out["_acc"] = out[ACCOUNT_INDEX]
         out["_age"] = self.as_of_day - out[time_column] // SECONDS_PER_DAY
         return out
 
@@ -256,12 +248,14 @@ class _Context:
 
 
 def _distinct_count(acc: Any, values: Any, n: int) -> Any:
-    """Distinct ``values`` per account (values: any sortable array)."""
+    """Distinct ``values`` per account (values: whole-number codes, or any
+    sortable array)."""
     if acc.size == 0:
         return np.zeros(n)
-    _, codes = np.unique(values, return_inverse=True)
-    pairs = np.unique(acc.astype(np.int64) * (int(codes.max()) + 1) + codes.reshape(-1))
-    return np.bincount(pairs // (int(codes.max()) + 1), minlength=n).astype(np.float64)
+    codes = values if values.dtype.kind in "iu" else np.unique(values, return_inverse=True)[1].reshape(-1)
+    span = int(codes.max()) + 1
+    pairs = np.unique(acc.astype(np.int64) * span + codes.astype(np.int64))
+    return np.bincount(pairs // span, minlength=n).astype(np.float64)
 
 
 def _ratio(num: Any, den: Any) -> Any:
@@ -315,25 +309,33 @@ def _product(ctx: _Context, out: dict[str, Any]) -> None:
     np.minimum.at(last, acc, age.astype(np.float64))
     out["days_since_last_login"] = np.where(np.isinf(last), math.nan, last)
 
-    features = ev["feature"].astype(str)
-    is_integration = np.char.startswith(features, s.integration_prefix)
+    # each distinct feature name once, then integer codes everywhere
+    names, feature_codes = np.unique(ev["feature"], return_inverse=True)
+    feature_codes = feature_codes.reshape(-1)
+    names = names.astype(str)
+    integration_name = np.char.startswith(names, s.integration_prefix)
+    is_integration = integration_name[feature_codes]
+    features = feature_codes
     in_breadth = age < s.breadth_days
-    product_features = features[~is_integration]
-    available = s.features_available or int(np.unique(product_features).size) or 1
+    available = s.features_available or int(np.unique(feature_codes[~is_integration]).size) or 1
     used_breadth = in_breadth & ~is_integration
     breadth = _distinct_count(acc[used_breadth], features[used_breadth], n)
     out["feature_breadth"] = np.minimum(breadth / available, 1.0)
     out["integrations"] = _distinct_count(acc[in_breadth & is_integration], features[in_breadth & is_integration], n)
+
+    def named(wanted: Sequence[str]) -> Any:
+        return np.isin(names, np.array(list(wanted), dtype=str))[feature_codes]
+
     events_in = ctx.count(acc[in_breadth])
     if s.advanced_features:
-        advanced = np.isin(features, np.array(s.advanced_features))
+        advanced = named(s.advanced_features)
         out["feature_depth"] = _ratio(ctx.count(acc[in_breadth & advanced]), events_in)
     if s.key_features:
-        is_key = np.isin(features, np.array(s.key_features)) & in_breadth
+        is_key = named(s.key_features) & in_breadth
         out["key_features_used"] = _distinct_count(acc[is_key], features[is_key], n) / len(set(s.key_features))
     if s.workflow_start and s.workflow_complete:
-        starts = ctx.count(acc[in_breadth & (features == s.workflow_start)])
-        done = ctx.count(acc[in_breadth & (features == s.workflow_complete)])
+        starts = ctx.count(acc[in_breadth & named([s.workflow_start])])
+        done = ctx.count(acc[in_breadth & named([s.workflow_complete])])
         out["workflow_completion"] = np.minimum(_ratio(done, starts), 1.0)
 
     # users of the latest window: penetration and power users
@@ -354,7 +356,7 @@ def _product(ctx: _Context, out: dict[str, Any]) -> None:
         keys, days = per_user
         power = days >= s.power_user_min_days
         if s.advanced_features:
-            adv_keys = np.unique(key[np.isin(features[latest], np.array(s.advanced_features))])
+            adv_keys = np.unique(key[named(s.advanced_features)[latest]])
             power &= np.isin(keys, adv_keys)
         out["power_users"] = np.bincount((keys[power] // u_count).astype(np.intp), minlength=n).astype(np.float64)
     else:
@@ -370,7 +372,7 @@ def _relationship(ctx: _Context, out: dict[str, Any]) -> None:
     crm = ctx.table("crm_activities", "timestamp")
     if crm is not None:
         acc, age, kind = crm["_acc"], crm["_age"], crm["kind"].astype(str)
-        persona = np.array(["" if p is None else p for p in crm["persona"].tolist()], dtype=str)
+        persona = crm["persona"].astype(str)
         year = age < s.relationship_days
         exec_meet = (persona == "executive") & np.isin(kind, ["meeting", "qbr"])
         recent_exec = np.full(n, np.inf)
@@ -443,7 +445,7 @@ def _ticket_sentiment(ctx: _Context, tickets: dict[str, Any]) -> Any:
     texts = tickets.get("text")
     if texts is None:
         return sentiment
-    need = np.isnan(sentiment) & np.array([t is not None for t in texts.tolist()], dtype=np.bool_)
+    need = np.isnan(sentiment) & (texts.astype(str) != "")
     if not need.any():
         return sentiment
     analyzer = ctx.settings.sentiment
@@ -476,7 +478,7 @@ def _business(ctx: _Context, out: dict[str, Any]) -> None:
         goals = ctx.ex.tables["goals"]
         t = goals.get("timestamp", np.full(goals["account_id"].shape[0], MISSING_TIME))
         keep = (t == MISSING_TIME) | (t <= ctx.as_of)
-        acc = ctx.codes(goals["account_id"][keep]).astype(np.int64)
+        acc = goals[ACCOUNT_INDEX][keep].astype(np.int64)
         name = goals["goal"][keep].astype(str)
         t = t[keep]
         target, actual = goals["target"][keep], goals["actual"][keep]
@@ -502,7 +504,7 @@ def _business(ctx: _Context, out: dict[str, Any]) -> None:
         due, paid = inv["due_date"], inv["paid_date"]
         keep = (due <= ctx.as_of) & ((ctx.as_of - due) < s.payment_days * SECONDS_PER_DAY)
         due, paid = due[keep], paid[keep]
-        acc = ctx.codes(inv["account_id"][keep])
+        acc = inv[ACCOUNT_INDEX][keep]
         settled = (paid != MISSING_TIME) & (paid <= ctx.as_of)
         late = np.where(settled, paid - due, ctx.as_of - due) / SECONDS_PER_DAY
         late = np.maximum(late, 0.0)
@@ -534,6 +536,7 @@ def compute_signals(
         ``account_id`` (accounts table order) and one array per name of
         :data:`SIGNAL_NAMES`: float64 with NaN for missing, or object arrays for
         ``executive_engagement`` / ``budget_trend`` with ``None`` for missing.
+        ``account_id`` is a str array.
         Feed it to ``model.score_batch`` or :func:`healthscore.score_portfolio`.
     """
     ctx = _Context(exports, as_of_seconds(as_of), settings or SignalSettings())
@@ -568,13 +571,14 @@ def signals_for_account(
         raise InputError(f"unknown account_id {account_id!r}", column="account_id", value=account_id)
     only: dict[str, dict[str, Any]] = {}
     for name, cols in exports.tables.items():
-        keep = cols["account_id"].astype(str) == str(account_id)
+        keep = cols["account_id"] == str(account_id)
         only[name] = {k: v[keep] for k, v in cols.items()}
+        only[name][ACCOUNT_INDEX] = np.zeros(int(keep.sum()), dtype=np.intp)
     one = attrs.evolve(exports, tables=only)
     settings = settings or SignalSettings()
     if settings.features_available is None and exports.has("events"):
-        features = exports.tables["events"]["feature"].astype(str)
-        product = features[~np.char.startswith(features, settings.integration_prefix)]
-        settings = attrs.evolve(settings, features_available=int(np.unique(product).size) or 1)
+        names = np.unique(exports.tables["events"]["feature"]).astype(str)
+        product = names[~np.char.startswith(names, settings.integration_prefix)]
+        settings = attrs.evolve(settings, features_available=int(product.size) or 1)
     table = compute_signals(one, as_of, settings)
     return {k: (v[0].item() if isinstance(v[0], np.generic) else v[0]) for k, v in table.items() if k != "account_id"}
