@@ -333,11 +333,32 @@ def _texts(values: Any) -> Any:
     """Text cells as a str array, stripped, ``""`` for empty or missing ones."""
     arr = np.asarray(values)
     if arr.dtype.kind == "U":
-        return np.char.strip(arr)
+        return _strip(arr)
     obj = arr.astype(object)
     missing = (obj == None) | (obj != obj)  # noqa: E711 -- elementwise: None, or NaN (unequal to itself)
     obj[missing] = ""
-    return np.char.strip(obj.astype(str))
+    return _strip(obj.astype(str))
+
+
+_BLANKS = np.array([ord(c) for c in " \t\r\n\v\f"], dtype=np.uint32)
+
+
+def _strip(text: Any) -> Any:
+    """``np.char.strip``, but only on the cells that start or end with a blank
+    (large id columns rarely have any, and stripping copies the column)."""
+    if text.size == 0 or text.dtype.itemsize == 0:
+        return text
+    width = text.dtype.itemsize // 4
+    chars = text.view(np.uint32).reshape(-1, width)
+    length = np.char.str_len(text).reshape(-1)
+    last = chars[np.arange(chars.shape[0]), np.maximum(length - 1, 0)]
+    padded = np.isin(chars[:, 0], _BLANKS) | np.isin(last, _BLANKS)
+    if not padded.any():
+        return text
+    out = text.copy()
+    flat = out.reshape(-1)
+    flat[padded] = np.char.strip(flat[padded])
+    return out
 
 
 # --------------------------------------------------------------------------- reading
@@ -523,8 +544,10 @@ def _validate(
         dup = np.zeros(n, dtype=np.bool_)
         dup[order] = dup_sorted
         rejects.add(dup, spec.unique, out[spec.unique], f"duplicate {spec.unique}")
-    keep = ~rejects.bad
     lines = np.arange(n) + line_offset
+    if not rejects.bad.any():  # nothing set aside: no copies
+        return out, lines, rejects.rows
+    keep = ~rejects.bad
     return {k: v[keep] for k, v in out.items()}, lines[keep], rejects.rows
 
 

@@ -238,7 +238,7 @@ class _Context:
         cols = self.ex.tables[name]
         t = cols[time_column]
         keep = (t != MISSING_TIME) & (t <= self.as_of)
-        out = {k: v[keep] for k, v in cols.items()}
+        out = dict(cols) if keep.all() else {k: v[keep] for k, v in cols.items()}  # views when nothing is later
         out["_acc"] = out[ACCOUNT_INDEX]
         out["_age"] = self.as_of_day - out[time_column] // SECONDS_PER_DAY
         return out
@@ -247,14 +247,87 @@ class _Context:
         return np.bincount(acc, weights=weights, minlength=self.n).astype(np.float64)
 
 
+def _unique(values: Any) -> Any:
+    """Sorted distinct values of a numeric array (sort and compare neighbours:
+    many times faster than ``np.unique``'s hashing on millions of integers)."""
+    if values.size == 0:
+        return values
+    ordered = np.sort(values)
+    keep = np.empty(ordered.size, dtype=np.bool_)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
+
+
+def _unique_counts(values: Any) -> tuple[Any, Any]:
+    """Sorted distinct values of a numeric array and how often each occurs."""
+    if values.size == 0:
+        return values, np.zeros(0, dtype=np.intp)
+    ordered = np.sort(values)
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    return ordered[starts], np.diff(np.append(starts, ordered.size))
+
+
+def _codes(values: Any) -> tuple[Any, Any]:
+    """Distinct values (sorted) and each value's position among them.
+
+    The distinct values come from a sample, checked against every value with
+    one binary search; a full pass happens only for values the sample missed.
+    For columns with few distinct values (features) this avoids sorting or
+    hashing millions of strings."""
+    if values.size == 0:
+        return values, np.zeros(0, dtype=np.intp)
+    distinct = np.unique(values[:: max(1, values.size // 50_000)])
+    pos = np.minimum(np.searchsorted(distinct, values), distinct.size - 1)
+    missed = distinct[pos] != values
+    if missed.any():
+        distinct = np.union1d(distinct, np.unique(values[missed]))
+        pos = np.searchsorted(distinct, values)
+    return distinct, pos
+
+
+_HASH_PRIME = np.uint64(1099511628211)
+
+
+def _string_codes(values: Any) -> Any:
+    """Whole-number codes of text values, equal exactly when the texts are equal.
+
+    The fixed-width text is read 8 bytes at a time into a 64-bit hash (a handful
+    of array passes), codes are ranks among the distinct hashes, and a check of
+    neighbouring equal hashes proves there is no collision (there virtually
+    never is; if there were, the exact, slower ``np.unique`` is used)."""
+    text = np.ascontiguousarray(values if values.dtype.kind == "U" else values.astype(str))
+    n = text.shape[0]
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    size = text.dtype.itemsize
+    padded = -size % 8
+    if padded:
+        text = text.astype(f"<U{(size + padded) // 4}")
+        size = text.dtype.itemsize
+    words = text.view(np.uint64).reshape(n, size // 8)
+    digest = np.zeros(n, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for column in range(words.shape[1]):
+            np.multiply(digest, _HASH_PRIME, out=digest)
+            np.bitwise_xor(digest, words[:, column], out=digest)
+    order = np.argsort(digest, kind="stable")
+    ranked = digest[order]
+    same = ranked[1:] == ranked[:-1]
+    if same.any() and (text[order][1:][same] != text[order][:-1][same]).any():
+        return np.unique(text, return_inverse=True)[1].reshape(-1).astype(np.int64)
+    distinct = _unique(ranked)
+    return np.searchsorted(distinct, digest).astype(np.int64)
+
+
 def _distinct_count(acc: Any, values: Any, n: int) -> Any:
     """Distinct ``values`` per account (values: whole-number codes, or any
     sortable array)."""
     if acc.size == 0:
         return np.zeros(n)
-    codes = values if values.dtype.kind in "iu" else np.unique(values, return_inverse=True)[1].reshape(-1)
+    codes = values if values.dtype.kind in "iu" else _codes(values)[1]
     span = int(codes.max()) + 1
-    pairs = np.unique(acc.astype(np.int64) * span + codes.astype(np.int64))
+    pairs = _unique(acc.astype(np.int64) * span + codes.astype(np.int64))
     return np.bincount(pairs // span, minlength=n).astype(np.float64)
 
 
@@ -293,7 +366,7 @@ def _product(ctx: _Context, out: dict[str, Any]) -> None:
     # active days per window, decay-weighted over the windows since the first activity
     w = s.window_days
     n_win = s.activity_windows
-    active = np.unique(acc.astype(np.int64) * (1 << 32) + day)
+    active = _unique(acc.astype(np.int64) * (1 << 32) + day)
     a_acc = (active >> 32).astype(np.intp)
     a_age = ctx.as_of_day - (active & ((1 << 32) - 1))
     window = np.floor(a_age / w).astype(np.intp)
@@ -310,14 +383,13 @@ def _product(ctx: _Context, out: dict[str, Any]) -> None:
     out["days_since_last_login"] = np.where(np.isinf(last), math.nan, last)
 
     # each distinct feature name once, then integer codes everywhere
-    names, feature_codes = np.unique(ev["feature"], return_inverse=True)
-    feature_codes = feature_codes.reshape(-1)
+    names, feature_codes = _codes(ev["feature"])
     names = names.astype(str)
     integration_name = np.char.startswith(names, s.integration_prefix)
     is_integration = integration_name[feature_codes]
     features = feature_codes
     in_breadth = age < s.breadth_days
-    available = s.features_available or int(np.unique(feature_codes[~is_integration]).size) or 1
+    available = s.features_available or int((~integration_name).sum()) or 1
     used_breadth = in_breadth & ~is_integration
     breadth = _distinct_count(acc[used_breadth], features[used_breadth], n)
     out["feature_breadth"] = np.minimum(breadth / available, 1.0)
@@ -340,23 +412,22 @@ def _product(ctx: _Context, out: dict[str, Any]) -> None:
 
     # users of the latest window: penetration and power users
     latest = age < w
-    users = ev["user_id"].astype(str)[latest]
+    users = ev["user_id"][latest]
     l_acc = acc[latest]
     seats = ctx.ex.tables["accounts"]["seats_purchased"]
-    active_users = _distinct_count(l_acc, users, n)
+    user_codes = _string_codes(users)
+    active_users = _distinct_count(l_acc, user_codes, n)
     out["penetration"] = np.minimum(_ratio(active_users, seats), 1.0)
     out["active_license_share"] = out["penetration"]
     if users.size:
-        _, user_codes = np.unique(users, return_inverse=True)
-        user_codes = user_codes.reshape(-1).astype(np.int64)
         u_count = int(user_codes.max()) + 1
         key = l_acc.astype(np.int64) * u_count + user_codes
-        user_days = np.unique(key * (1 << 16) + age[latest].astype(np.int64))
-        per_user = np.unique(user_days >> 16, return_counts=True)
+        user_days = _unique(key * (1 << 16) + age[latest].astype(np.int64))
+        per_user = _unique_counts(user_days >> 16)
         keys, days = per_user
         power = days >= s.power_user_min_days
         if s.advanced_features:
-            adv_keys = np.unique(key[named(s.advanced_features)[latest]])
+            adv_keys = _unique(key[named(s.advanced_features)[latest]])
             power &= np.isin(keys, adv_keys)
         out["power_users"] = np.bincount((keys[power] // u_count).astype(np.intp), minlength=n).astype(np.float64)
     else:
@@ -371,8 +442,8 @@ def _relationship(ctx: _Context, out: dict[str, Any]) -> None:
     n = ctx.n
     crm = ctx.table("crm_activities", "timestamp")
     if crm is not None:
-        acc, age, kind = crm["_acc"], crm["_age"], crm["kind"].astype(str)
-        persona = crm["persona"].astype(str)
+        acc, age, kind = crm["_acc"], crm["_age"], crm["kind"]
+        persona = crm["persona"]
         year = age < s.relationship_days
         exec_meet = (persona == "executive") & np.isin(kind, ["meeting", "qbr"])
         recent_exec = np.full(n, np.inf)
@@ -408,7 +479,7 @@ def _relationship(ctx: _Context, out: dict[str, Any]) -> None:
     surveys = ctx.table("surveys", "timestamp")
     if surveys is not None:
         recent = surveys["_age"] < s.survey_days
-        kind = surveys["kind"].astype(str)
+        kind = surveys["kind"]
         value = surveys["value"]
         nps = recent & (kind == "nps")
         answers = ctx.count(surveys["_acc"][nps])
