@@ -348,3 +348,32 @@ def test_synthetic_exports_round_trip_through_files(tmp_path: Path) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert len(gen["churn"]["account_id"]) <= 12
+
+
+def test_signals_come_back_in_the_family_of_the_exports() -> None:
+    pd = pytest.importorskip("pandas")
+    pl = pytest.importorskip("polars")
+    pa = pytest.importorskip("pyarrow")
+    data = _exports()
+    reference = compute_signals(read_exports(data), AS_OF)
+    frames = {name: pd.DataFrame(cols) for name, cols in data.items()}
+    out = compute_signals(read_exports(frames), AS_OF, output="auto")
+    assert isinstance(out, pd.DataFrame)
+    assert out["account_id"].tolist() == ["steady", "busy", "quiet"]
+    assert out["nps"].tolist()[1] == reference["nps"][1]
+    assert isinstance(compute_signals(read_exports(data), AS_OF, output="polars"), pl.DataFrame)
+    arrow = compute_signals(read_exports(data), AS_OF, output="arrow")
+    assert isinstance(arrow, pa.Table)
+    assert arrow.column("executive_engagement").to_pylist() == ["annual", "quarterly", "none"]
+    polars_in = {name: pl.DataFrame(cols) for name, cols in data.items()}
+    assert isinstance(compute_signals(read_exports(polars_in), AS_OF, output="auto"), pl.DataFrame)
+
+
+def test_vader_scores_english_and_leaves_other_languages_missing() -> None:
+    pytest.importorskip("vaderSentiment")
+    from healthscore.signals import vader
+
+    scores = vader()(["I love this product, great support!", "This is terrible and broken.", "これはひどいです"])
+    assert scores[0] > 0.3
+    assert scores[1] < -0.3
+    assert math.isnan(scores[2])

@@ -247,6 +247,8 @@ class Exports:
     sources: dict[str, str]
     lines: dict[str, Any]
     rejected: tuple[RejectedRow, ...] = ()
+    family: str = "mapping"
+    """The data frame family the tables came in (``"mapping"`` for files)."""
 
     def has(self, table: str) -> bool:
         """Whether the table was provided."""
@@ -425,6 +427,15 @@ def _frame_columns(data: Any, table: str) -> dict[str, Any]:
     return {name: data.column(name).to_numpy(zero_copy_only=False) for name in data.schema.names}
 
 
+def _family(source: str | os.PathLike[str] | Mapping[str, Any]) -> str:
+    from healthscore.portfolio import family_of  # noqa: PLC0415 -- avoids an import cycle at load time
+
+    if not isinstance(source, Mapping) or "accounts" not in source:
+        return "mapping"
+    family = family_of(source["accounts"])
+    return "polars" if family == "polars-lazy" else family
+
+
 def _raw_tables(source: str | os.PathLike[str] | Mapping[str, Any]) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
     raw: dict[str, dict[str, Any]] = {}
     names: dict[str, str] = {}
@@ -597,4 +608,4 @@ def read_exports(
         first = rejected[0]
         more = f" ({len(rejected) - 1} more bad rows; on_bad_rows='report' lists them all)" if len(rejected) > 1 else ""
         raise InputError(first.message() + more, column=first.column, row=first.line, value=first.value)
-    return Exports(tables=tables, sources=names, lines=lines, rejected=tuple(rejected))
+    return Exports(tables=tables, sources=names, lines=lines, rejected=tuple(rejected), family=_family(source))

@@ -34,7 +34,7 @@ from healthscore.exceptions import InputError
 from healthscore.model import BatchScores, HealthModel, SegmentedModel
 from healthscore.scorers import input_kind
 
-__all__ = ["Family", "family_of", "score_portfolio"]
+__all__ = ["Family", "family_of", "score_portfolio", "to_family"]
 
 Family = Literal["mapping", "pandas", "polars", "polars-lazy", "arrow"]
 """The kinds of input :func:`score_portfolio` accepts (and returns)."""
@@ -189,6 +189,35 @@ def score_portfolio(
         kwargs.update(dimensions=dimensions, threads=threads, precision=precision)
     scored = model.score_batch(columns, **kwargs)
     return _output(scored, family, data, id_column, ids)
+
+
+def to_family(table: dict[str, Any], family: str) -> Any:
+    """A mapping of column -> NumPy array as a table of ``family``
+    (``"mapping"``, ``"pandas"``, ``"polars"``, ``"arrow"``); the library is
+    imported only then.
+
+    Examples:
+        >>> to_family({"a": np.array([1.0])}, "mapping")["a"].tolist()
+        [1.0]
+    """
+    if family == "mapping":
+        return table
+    plain = {
+        k: (v.tolist() if getattr(v, "dtype", None) is not None and v.dtype == object else v) for k, v in table.items()
+    }
+    if family == "pandas":
+        import pandas as pd  # noqa: PLC0415 -- optional extra, imported only when asked for
+
+        return pd.DataFrame(table)
+    if family in ("polars", "polars-lazy"):
+        import polars as pl  # noqa: PLC0415 -- optional extra, imported only when asked for
+
+        return pl.DataFrame(plain)
+    if family == "arrow":
+        import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]  # noqa: PLC0415 -- optional extra
+
+        return pa.table(plain)
+    raise InputError(f"family must be one of mapping, pandas, polars, arrow; got {family!r}")
 
 
 def _output(scored: BatchScores, family: Family, data: Any, id_column: str | None, ids: Any) -> Any:

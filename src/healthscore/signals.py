@@ -593,7 +593,9 @@ def compute_signals(
     exports: Exports,
     as_of: Any,
     settings: SignalSettings | None = None,
-) -> dict[str, Any]:
+    *,
+    output: str = "mapping",
+) -> Any:
     """Every signal for every account, as of ``as_of``.
 
     Args:
@@ -602,12 +604,14 @@ def compute_signals(
             date-time, a ``date``/``datetime`` or a ``datetime64``. Required: no
             row dated after it is read.
         settings: Windows, thresholds and decays (default :class:`SignalSettings`).
+        output: ``"mapping"`` (default: column -> NumPy array), ``"auto"``
+            (the family the exports came in: pandas frames in, a pandas frame
+            out), or ``"pandas"``, ``"polars"``, ``"arrow"``.
 
     Returns:
-        ``account_id`` (accounts table order) and one array per name of
+        ``account_id`` (accounts table order) and one column per name of
         :data:`SIGNAL_NAMES`: float64 with NaN for missing, or object arrays for
         ``executive_engagement`` / ``budget_trend`` with ``None`` for missing.
-        ``account_id`` is a str array.
         Feed it to ``model.score_batch`` or :func:`healthscore.score_portfolio`.
     """
     ctx = _Context(exports, as_of_seconds(as_of), settings or SignalSettings())
@@ -622,7 +626,11 @@ def compute_signals(
             table[name] = np.full(ctx.n, None, dtype=object)
         else:
             table[name] = np.full(ctx.n, math.nan)
-    return table
+    if output == "mapping":
+        return table
+    from healthscore.portfolio import to_family  # noqa: PLC0415 -- only for data frame output
+
+    return to_family(table, exports.family if output == "auto" else output)
 
 
 def signals_for_account(
