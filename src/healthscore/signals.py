@@ -41,10 +41,12 @@ import attrs
 import numpy as np
 
 from healthscore import decay as _decay
+from healthscore import presets as _presets
 from healthscore.exceptions import InputError, ValidationError
 from healthscore.exports import ACCOUNT_INDEX, MISSING_TIME, SECONDS_PER_DAY, Exports, parse_timestamps
 
 __all__ = [
+    "DEAR_SIGNALS",
     "SIGNAL_NAMES",
     "SentimentAnalyzer",
     "SignalSettings",
@@ -54,36 +56,16 @@ __all__ = [
     "vader",
 ]
 
-SIGNAL_NAMES: tuple[str, ...] = (
-    "active_days",
-    "days_since_last_login",
-    "feature_breadth",
-    "feature_depth",
-    "penetration",
-    "workflow_completion",
-    "integrations",
-    "power_users",
-    "executive_engagement",
-    "qbr_attendance",
-    "ticket_volume",
-    "ticket_sentiment",
-    "nps",
-    "csat",
-    "response_hours",
-    "champion",
-    "outcome_achievement",
-    "roi_multiple",
-    "budget_trend",
-    "expansion_talks",
-    "contract_months",
-    "payment_delay_days",
-    # DEAR signals the exports can support
+DEAR_SIGNALS: tuple[str, ...] = (
     "active_license_share",
     "key_features_used",
     "operational_meetings_month",
     "executive_meetings_year",
     "months_since_business_review",
 )
+"""The :func:`healthscore.presets.dear` signals the exports can support."""
+
+SIGNAL_NAMES: tuple[str, ...] = (*_presets.three_dimension().metric_names, *DEAR_SIGNALS)
 """The columns :func:`compute_signals` returns after ``account_id``."""
 
 _CATEGORY_SIGNALS = frozenset({"executive_engagement", "budget_trend"})
