@@ -67,6 +67,7 @@ PUBLIC_MODULES = [
     "config",
     "portfolio",
     "datasets",
+    "history",
     "exceptions",
     "typing",
 ]
