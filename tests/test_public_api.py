@@ -68,6 +68,7 @@ PUBLIC_MODULES = [
     "portfolio",
     "datasets",
     "history",
+    "trends",
     "exceptions",
     "typing",
 ]
