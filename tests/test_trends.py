@@ -6,11 +6,13 @@ import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from healthscore import ValidationError, presets
+from healthscore.bands import default_bands
 from healthscore.history import HistoryPoint, SQLiteHistory
-from healthscore.trends import DropRule, trends
+from healthscore.trends import DropRule, Panel, panel, smooth, steady_bands, trends
 
 
 def point(account: str, day: str, score: float | None) -> HistoryPoint:
@@ -88,3 +90,44 @@ def test_trends_read_straight_from_the_history_store(tmp_path: Path) -> None:
     assert rows["x"]["drop_alert"]
     assert not rows["y"]["drop_alert"]
     assert rows["y"]["change_30"] == 0.0
+
+
+def test_hysteresis_stops_flapping_but_follows_real_moves() -> None:
+    policy = default_bands()  # codes: 0 green, 1 yellow, 2 orange, 3 red
+    scores = np.array(
+        [
+            [60.1, 59.9, 60.1, 59.9, 60.1, 59.9],  # hovering: stays yellow
+            [70.0, 58.5, 58.7, 58.9, 59.0, 59.2],  # just under 60 for good: orange after two snapshots
+            [85.0, 30.0, 31.0, 32.0, 33.0, 34.0],  # a clear fall: red at once
+            [math.nan, 65.0, math.nan, 64.0, 63.0, 62.0],  # gaps: no band without a score
+        ]
+    )
+    codes = steady_bands(scores, policy, margin=2.0, confirmations=2)
+    assert codes[0].tolist() == [1, 1, 1, 1, 1, 1]
+    assert codes[1].tolist() == [1, 1, 2, 2, 2, 2]
+    assert codes[2].tolist() == [0, 3, 3, 3, 3, 3]
+    assert codes[3].tolist() == [-1, 1, -1, 1, 1, 1]
+    raw = np.stack([policy.codes(scores[:, t]) for t in range(scores.shape[1])], axis=1)
+    assert np.array_equal(steady_bands(scores, policy, margin=0.0, confirmations=1), raw)
+    with pytest.raises(ValidationError, match="confirmations"):
+        steady_bands(scores, policy, confirmations=0)
+
+
+def test_smoothing_weights_new_scores_by_the_time_since_the_last() -> None:
+    data = Panel(
+        account_ids=np.array(["a", "b"]),
+        dates=np.array(["2026-06-01", "2026-06-08", "2026-06-29"]),
+        scores=np.array([[80.0, 60.0, math.nan], [math.nan, 50.0, 90.0]]),
+    )
+    out = smooth(data, half_life_days=7)
+    assert out[0].tolist() == [80.0, 70.0, 70.0]  # a week later: halfway; then no new score
+    assert math.isnan(out[1, 0])
+    assert out[1, 1] == 50.0
+    assert out[1, 2] == pytest.approx(50.0 + (1 - 0.5**3) * 40.0)  # three half-lives later
+    with pytest.raises(ValidationError, match="half_life_days"):
+        smooth(data, half_life_days=0)
+    built = panel([point("b", "2026-06-08", 50.0), point("a", "2026-06-01", 80.0)])
+    assert built.account_ids.tolist() == ["a", "b"]
+    assert built.dates.tolist() == ["2026-06-01", "2026-06-08"]
+    assert np.isnan(built.scores[0, 1])
+    assert np.isnan(built.scores[1, 0])

@@ -30,10 +30,11 @@ from typing import Any
 import attrs
 import numpy as np
 
+from healthscore.bands import BandPolicy
 from healthscore.exceptions import InputError, ValidationError
 from healthscore.history import HistoryPoint
 
-__all__ = ["DropRule", "trends"]
+__all__ = ["DropRule", "Panel", "panel", "smooth", "steady_bands", "trends"]
 
 
 def _positive(_inst: object, attribute: attrs.Attribute[Any], value: float) -> None:
@@ -130,3 +131,119 @@ def trends(points: Sequence[HistoryPoint], as_of: Any, *, drop: DropRule | None 
         "drop": fall,
         "drop_alert": fall >= rule.points,
     }
+
+
+# --------------------------------------------------------------------------- noise control
+
+
+@attrs.frozen(kw_only=True)
+class Panel:
+    """Scores as an accounts x snapshots matrix (NaN where an account has no
+    score on a date), with the account ids and the snapshot dates."""
+
+    account_ids: Any
+    dates: Any
+    scores: Any
+
+
+def panel(points: Sequence[HistoryPoint]) -> Panel:
+    """Arrange history points as a :class:`Panel` (accounts and dates sorted).
+
+    Examples:
+        >>> from healthscore.history import HistoryPoint
+        >>> pts = [HistoryPoint(account_id="a", as_of=d, model_version="v", score=s, band=None, alert=None,
+        ...                     coverage=1.0, dimensions={}) for d, s in [("2026-06-01", 70.0), ("2026-06-08", 60.0)]]
+        >>> panel(pts).scores.tolist()
+        [[70.0, 60.0]]
+    """
+    accounts = np.array([p.account_id for p in points], dtype=str)
+    dates = np.array([p.as_of[:10] for p in points], dtype=str)
+    scores = np.array([math.nan if p.score is None else p.score for p in points], dtype=np.float64)
+    names, row = np.unique(accounts, return_inverse=True)
+    days, col = np.unique(dates, return_inverse=True)
+    matrix = np.full((names.size, days.size), math.nan)
+    matrix[row.reshape(-1), col.reshape(-1)] = scores
+    return Panel(account_ids=names, dates=days, scores=matrix)
+
+
+def smooth(data: Panel, half_life_days: float = 14.0) -> Any:
+    """Exponentially weighted moving average of each account's scores over time.
+
+    The weight of the new score grows with the time since the last one:
+    ``alpha = 1 - 0.5 ** (days / half_life_days)``, so irregular snapshots are
+    handled. Missing snapshots keep the last smoothed value (NaN before the
+    first score).
+
+    Examples:
+        >>> p = Panel(account_ids=np.array(["a"]), dates=np.array(["2026-06-01", "2026-06-15"]),
+        ...           scores=np.array([[80.0, 60.0]]))
+        >>> smooth(p, half_life_days=14).tolist()
+        [[80.0, 70.0]]
+    """
+    if not (math.isfinite(half_life_days) and half_life_days > 0):
+        raise ValidationError("half_life_days", "must be a positive number of days", half_life_days)
+    days = _day_numbers(list(data.dates))
+    out = np.full(data.scores.shape, math.nan)
+    level = np.full(data.scores.shape[0], math.nan)
+    last_day = np.full(data.scores.shape[0], math.nan)
+    for t in range(data.scores.shape[1]):  # over snapshots, vectorised over accounts
+        x = data.scores[:, t]
+        seen = ~np.isnan(x)
+        first = seen & np.isnan(level)
+        alpha = 1.0 - 0.5 ** ((days[t] - last_day) / half_life_days)
+        update = seen & ~first
+        level = np.where(first, x, np.where(update, level + alpha * (x - level), level))
+        last_day = np.where(seen, float(days[t]), last_day)
+        out[:, t] = level
+    return out
+
+
+def steady_bands(
+    data: Panel | Any,
+    policy: BandPolicy,
+    *,
+    margin: float = 2.0,
+    confirmations: int = 2,
+) -> Any:
+    """Band codes over time with hysteresis, so a score hovering at a threshold
+    does not flap between bands.
+
+    An account changes band when its score is past the new band's boundary by
+    more than ``margin`` points, or when it has been in the new band for
+    ``confirmations`` snapshots in a row. Codes are the policy's (0 = best band,
+    -1 = no score).
+
+    Examples:
+        >>> from healthscore.bands import default_bands
+        >>> flapping = np.array([[60.1, 59.9, 60.1, 59.9, 55.0]])
+        >>> steady_bands(flapping, default_bands()).tolist()  # 1 = yellow, 2 = orange
+        [[1, 1, 1, 1, 2]]
+    """
+    scores = data.scores if isinstance(data, Panel) else np.asarray(data, dtype=np.float64)
+    if not (math.isfinite(margin) and margin >= 0):
+        raise ValidationError("margin", "must be a number of points >= 0", margin)
+    if not (isinstance(confirmations, int) and confirmations >= 1):
+        raise ValidationError("confirmations", "must be a whole number >= 1", confirmations)
+    raw = np.stack([policy.codes(scores[:, t]) for t in range(scores.shape[1])], axis=1)
+    mins = np.array([*policy.thresholds, 0.0])
+    tops = np.array([math.inf, *policy.thresholds])  # tops[c] = the lower edge of the band above band c
+    out = np.full(scores.shape, -1, dtype=np.intp)
+    current = np.full(scores.shape[0], -1, dtype=np.intp)
+    streak = np.zeros(scores.shape[0], dtype=np.intp)
+    candidate = np.full(scores.shape[0], -1, dtype=np.intp)
+    for t in range(scores.shape[1]):
+        code = raw[:, t]
+        x = scores[:, t]
+        seen = code >= 0
+        start = seen & (current < 0)
+        moving = seen & (current >= 0) & (code != current)
+        streak = np.where(moving & (code == candidate), streak + 1, np.where(moving, 1, 0))
+        candidate = np.where(moving, code, -1)
+        safe = np.maximum(current, 0)
+        clear_down = x < mins[safe] - margin  # well below the current band's floor
+        clear_up = x >= tops[safe] + margin  # well above its ceiling
+        switch = moving & ((code > current) & clear_down | (code < current) & clear_up | (streak >= confirmations))
+        current = np.where(start | switch, code, current)
+        streak = np.where(switch, 0, streak)
+        out[:, t] = np.where(seen, current, -1)
+    return out
