@@ -69,6 +69,7 @@ PUBLIC_MODULES = [
     "datasets",
     "history",
     "trends",
+    "actions",
     "exceptions",
     "typing",
 ]

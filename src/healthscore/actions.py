@@ -1,0 +1,163 @@
+"""The action queue: whom customer success should call first, and what to do.
+
+:func:`action_queue` takes the latest scores (a :class:`~healthscore.model.BatchScores`
+with drivers) and, optionally, the trends from the score history
+(:func:`healthscore.trends.trends`) and each account's ARR. Accounts that need
+action -- an alert level with a deadline (critical, at_risk, warning) or a drop
+alert -- come back most urgent first:
+
+1. alert level, one step more urgent for a drop alert (a fall of 20+ points in
+   30 days ranks an account at 65 above one stable at 60);
+2. then a bigger fall from the 30-day peak first;
+3. then more ARR at stake first;
+4. then the lower score first.
+
+Each action carries its due date (the alert level's response time: critical
+now, at_risk 48 hours, warning a week; a drop alert is due within 48 hours at
+the latest), the band's playbook steps and the drivers that pulled the score
+down.
+
+Examples:
+    >>> import numpy as np
+    >>> from healthscore import presets
+    >>> model = presets.dear()
+    >>> scored = model.score_batch({"deployment": [0.9, 0.1, 0.45]}, missing_columns="missing", drivers=1)
+    >>> [a.account_id for a in action_queue(model, ["a", "b", "c"], scored, "2026-06-30")]
+    ['b', 'c']
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import attrs
+import numpy as np
+
+from healthscore.exceptions import InputError
+from healthscore.model import BatchScores, HealthModel
+
+__all__ = ["DROP_DUE_HOURS", "Action", "action_queue"]
+
+DROP_DUE_HOURS = 48.0
+"""Latest response time for an account with a drop alert."""
+
+
+@attrs.frozen(kw_only=True)
+class Action:
+    """One account that needs action.
+
+    Attributes:
+        account_id: The account.
+        score, band, alert: Its latest score, band and alert level.
+        drop_alert: Whether its score fell 20+ points within 30 days.
+        change_30: Its change over 30 days (NaN when unknown).
+        arr: Its ARR (NaN when unknown).
+        due: When someone must act (ISO 8601, UTC).
+        response: The alert level's response, in words.
+        playbook: The band's playbook steps.
+        drivers: The metrics that cost it most points.
+        reason: Why it is in the queue, in one line.
+    """
+
+    account_id: str
+    score: float
+    band: str
+    alert: str
+    drop_alert: bool
+    change_30: float
+    arr: float
+    due: str
+    response: str
+    playbook: tuple[str, ...]
+    drivers: tuple[str, ...]
+    reason: str
+
+
+def _as_of(value: Any) -> datetime:
+    text = str(value).strip()
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(f"as_of must be an ISO 8601 date or date-time, got {value!r}", column="as_of") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def action_queue(
+    model: HealthModel,
+    account_ids: Sequence[Any] | Any,
+    scores: BatchScores,
+    as_of: Any,
+    *,
+    trend: Mapping[str, Any] | None = None,
+    arr: Sequence[float] | Any | None = None,
+) -> list[Action]:
+    """The accounts that need action, most urgent first.
+
+    Args:
+        model: The model that scored them (its band and alert policies).
+        account_ids: One id per account, in ``scores`` order.
+        scores: Latest scores (``score_batch(..., drivers=k)`` for drivers).
+        as_of: The scoring date: due dates count from it.
+        trend: Output of :func:`healthscore.trends.trends` for these accounts
+            (matched by ``account_id``); gives drop alerts and 30-day changes.
+        arr: ARR per account, in ``scores`` order.
+    """
+    ids = [str(a) for a in np.asarray(account_ids, dtype=object).tolist()]
+    n = len(scores)
+    if len(ids) != n:
+        raise InputError(f"account_ids has {len(ids)} entries but the scores hold {n} accounts")
+    start = _as_of(as_of)
+    drop = np.zeros(n, dtype=np.bool_)
+    fallen = np.zeros(n)
+    change = np.full(n, math.nan)
+    if trend is not None:
+        position = {a: i for i, a in enumerate(np.asarray(trend["account_id"]).astype(str).tolist())}
+        for i, account in enumerate(ids):
+            j = position.get(account)
+            if j is not None:
+                drop[i] = bool(trend["drop_alert"][j])
+                fallen[i] = float(trend["drop"][j])
+                change[i] = float(trend["change_30"][j])
+    money = np.full(n, math.nan) if arr is None else np.asarray(arr, dtype=np.float64)
+    if money.shape != (n,):
+        raise InputError(f"arr must hold one value per account ({n}), got shape {money.shape}")
+    levels = model.alerts.levels
+    codes = np.asarray(scores.alert_codes)
+    bands = scores.band
+    alerts = scores.alert
+    actions: list[tuple[tuple[float, ...], Action]] = []
+    for i in range(n):
+        code = int(codes[i])
+        if code < 0:
+            continue  # no score: nothing to rank (the data gap is its own task)
+        level = levels[code]
+        if level.response_hours is None and not drop[i]:
+            continue
+        hours = [h for h in (level.response_hours, DROP_DUE_HOURS if drop[i] else None) if h is not None]
+        due_hours = min(hours)
+        severity = code + (1 if drop[i] else 0)  # higher code = worse level; a drop counts one level worse
+        reasons = [f"{level.name} (score {scores.score[i]:.1f})"]
+        if drop[i]:
+            reasons.append(f"dropped {fallen[i]:.0f} points from its 30-day peak")
+        drivers = tuple(str(d[i]) for d in scores.drivers if str(d[i]))
+        action = Action(
+            account_id=ids[i],
+            score=float(scores.score[i]),
+            band=str(bands[i]),
+            alert=str(alerts[i]),
+            drop_alert=bool(drop[i]),
+            change_30=float(change[i]),
+            arr=float(money[i]),
+            due=(start + timedelta(hours=due_hours)).isoformat(),
+            response=level.response,
+            playbook=model.bands.get(str(bands[i])).playbook,
+            drivers=drivers,
+            reason="; ".join(reasons),
+        )
+        stake = 0.0 if money[i] != money[i] else money[i]
+        actions.append(((-severity, -fallen[i], -stake, float(scores.score[i])), action))
+    actions.sort(key=lambda item: item[0])
+    return [a for _, a in actions]

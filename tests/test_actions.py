@@ -1,0 +1,83 @@
+"""The action queue: who needs action, in what order, by when, and what to do."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from healthscore import InputError, presets
+from healthscore.actions import Action, action_queue
+from healthscore.history import HistoryPoint
+from healthscore.model import HealthModel
+from healthscore.trends import trends
+
+
+def _model() -> HealthModel:
+    return presets.dear()
+
+
+def _point(account: str, day: str, score: float) -> HistoryPoint:
+    return HistoryPoint(
+        account_id=account, as_of=day, model_version="v", score=score, band=None, alert=None,
+        coverage=1.0, dimensions={},
+    )  # fmt: skip
+
+
+def _queue(deployment: list[float], **options: object) -> list[Action]:
+    model = _model()
+    scored = model.score_batch({"deployment": deployment}, missing_columns="missing", drivers=2)
+    ids = [f"acc{i}" for i in range(len(deployment))]
+    return action_queue(model, ids, scored, "2026-06-30", **options)  # type: ignore[arg-type]
+
+
+def test_a_fall_from_85_to_65_ranks_above_a_stable_60() -> None:
+    model = presets.three_dimension()
+    scored = model.score_batch({"penetration": [0.55, 0.5]}, missing_columns="missing")
+    assert scored.score.tolist() == [65.0, 60.0]  # both "warning"
+    history = [
+        _point("falling", "2026-06-01", 85.0),
+        _point("falling", "2026-06-30", 65.0),
+        _point("stable", "2026-06-01", 60.0),
+        _point("stable", "2026-06-30", 60.0),
+    ]
+    plain = action_queue(model, ["falling", "stable"], scored, "2026-06-30")
+    assert [a.account_id for a in plain] == ["stable", "falling"]  # without history: lower score first
+    with_trend = action_queue(model, ["falling", "stable"], scored, "2026-06-30", trend=trends(history, "2026-06-30"))
+    assert [a.account_id for a in with_trend] == ["falling", "stable"]
+    falling = with_trend[0]
+    assert falling.drop_alert
+    assert "dropped" in falling.reason
+    assert falling.due.startswith("2026-07-02")  # a drop alert is due within 48 hours
+    assert with_trend[1].due.startswith("2026-07-07")  # a warning within a week
+
+
+def test_levels_come_first_then_arr_and_due_dates_follow_the_alert_policy() -> None:
+    queue = _queue([0.1, 0.45, 0.9, 0.05, 0.44], arr=[1000.0, 5000.0, 9000.0, 200.0, 100.0])
+    ids = [a.account_id for a in queue]
+    assert "acc2" not in ids  # healthy and not falling: no action
+    assert ids[:2] == ["acc0", "acc3"]  # critical first, more ARR first
+    assert ids[2:] == ["acc1", "acc4"]  # then at risk, more ARR first
+    critical, at_risk = queue[0], queue[2]
+    assert critical.alert == "critical"
+    assert critical.due == "2026-06-30T00:00:00+00:00"  # now
+    assert at_risk.due == "2026-07-02T00:00:00+00:00"  # 48 hours
+    assert critical.playbook[0] == "Immediate management escalation"
+    assert critical.drivers[0] == "deployment"
+
+
+def test_accounts_without_a_score_are_not_ranked() -> None:
+    queue = _queue([math.nan, 0.1])
+    assert [a.account_id for a in queue] == ["acc1"]
+
+
+def test_bad_input_is_named() -> None:
+    model = _model()
+    scored = model.score_batch({"deployment": [0.1]}, missing_columns="missing")
+    with pytest.raises(InputError, match="2 entries"):
+        action_queue(model, ["a", "b"], scored, "2026-06-30")
+    with pytest.raises(InputError, match="as_of"):
+        action_queue(model, ["a"], scored, "soon")
+    with pytest.raises(InputError, match="arr must hold one value per account"):
+        action_queue(model, ["a"], scored, "2026-06-30", arr=np.array([1.0, 2.0]))
