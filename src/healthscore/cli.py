@@ -219,15 +219,15 @@ def _read_exports_dir(args: argparse.Namespace, err: TextIO) -> Exports:
     return exports
 
 
-def _signals_table(args: argparse.Namespace, err: TextIO) -> tuple[list[str], dict[str, Any]]:
+def _signals_table(args: argparse.Namespace, err: TextIO) -> tuple[list[str], dict[str, Any], Exports]:
     exports = _read_exports_dir(args, err)
     table = compute_signals(exports, args.as_of, SignalSettings())
     ids = [str(a) for a in table.pop("account_id").tolist()]
-    return ids, table
+    return ids, table, exports
 
 
 def _cmd_signals(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    ids, table = _signals_table(args, err)
+    ids, table, _ = _signals_table(args, err)
     header = [ID_COLUMN, *SIGNAL_NAMES]
     rows = []
     for i, account in enumerate(ids):
@@ -251,10 +251,9 @@ def _cmd_signals(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _cmd_score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     model = _load(args.model)
     if Path(args.input).is_dir():
-        ids, columns = _signals_table(args, err)
+        ids, columns, exports = _signals_table(args, err)
         if isinstance(model, SegmentedModel):
-            segments = _read_exports_dir(args, io.StringIO()).tables["accounts"]["segment"]
-            columns[model.segment_column] = segments
+            columns[model.segment_column] = exports.tables["accounts"]["segment"]
     else:
         ids, columns, notes = read_portfolio_csv(args.input, model)
         for note in notes:

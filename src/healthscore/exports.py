@@ -411,20 +411,14 @@ def _importable(name: str) -> bool:
     return find_spec(name) is not None
 
 
-def _frame_columns(data: Any, table: str) -> dict[str, Any]:
-    """Columns of an in-memory table as NumPy arrays, without importing any
-    data frame library."""
-    from healthscore.portfolio import family_of  # noqa: PLC0415 -- avoids an import cycle at load time
+def _frame_columns(data: Any) -> dict[str, Any]:
+    """Every column of an in-memory table as arrays, values untouched (numbers
+    are not coerced: validation reads each column by its spec)."""
+    from healthscore.portfolio import _columns, column_names, family_of  # noqa: PLC0415 -- import cycle
 
     family = family_of(data)
-    if family == "mapping":
-        return {str(k): np.asarray(v, dtype=object) if not isinstance(v, np.ndarray) else v for k, v in data.items()}
-    if family == "pandas":
-        return {str(k): data[k].astype(object).where(data[k].notna(), None).to_numpy() for k in data.columns}
-    if family in ("polars", "polars-lazy"):
-        frame = data.collect() if family == "polars-lazy" else data
-        return {name: frame.get_column(name).to_numpy() for name in frame.columns}
-    return {name: data.column(name).to_numpy(zero_copy_only=False) for name in data.schema.names}
+    names = column_names(data, family)
+    return _columns(data, family, names, labels=set(names))
 
 
 def _family(source: str | os.PathLike[str] | Mapping[str, Any]) -> str:
@@ -444,7 +438,7 @@ def _raw_tables(source: str | os.PathLike[str] | Mapping[str, Any]) -> tuple[dic
         if unknown:
             raise InputError(f"unknown export table(s) {', '.join(map(repr, unknown))}; known: {', '.join(TABLES)}")
         for table, data in source.items():
-            raw[table] = _frame_columns(data, table)
+            raw[table] = _frame_columns(data)
             names[table] = f"<{table}>"
         return raw, names
     folder = Path(source)

@@ -926,10 +926,6 @@ def _insufficient_reason(coverage: float, den_total: float, min_coverage: float)
     return None
 
 
-def _insufficient_mask(coverage: FloatArray, den_total: FloatArray, min_coverage: float) -> Any:
-    return (coverage <= 0.0) | (den_total <= 0.0) | (coverage < min_coverage - _COVERAGE_TOLERANCE)
-
-
 def _score_value(name: str, scorer: Scorer, raw: Any) -> float:
     try:
         return float(_scorers.evaluate(scorer, raw))

@@ -34,7 +34,7 @@ from healthscore.exceptions import InputError
 from healthscore.model import BatchScores, HealthModel, SegmentedModel
 from healthscore.scorers import input_kind
 
-__all__ = ["Family", "family_of", "score_portfolio", "to_family"]
+__all__ = ["Family", "column_names", "family_of", "score_portfolio", "to_family"]
 
 Family = Literal["mapping", "pandas", "polars", "polars-lazy", "arrow"]
 """The kinds of input :func:`score_portfolio` accepts (and returns)."""
@@ -86,6 +86,19 @@ def _label_metrics(model: HealthModel | SegmentedModel) -> set[str]:
     if isinstance(model, SegmentedModel) and model.default is not None:
         models.append(model.default)
     return {name for m in models for name, metric in m.metrics.items() if input_kind(metric.scorer) != "numeric"}
+
+
+def column_names(data: Any, family: Family) -> list[str]:
+    """The column names of a table of ``family`` (a lazy frame is not collected)."""
+    if family == "mapping":
+        return [str(k) for k in data]
+    if family == "pandas":
+        return [str(k) for k in data.columns]
+    if family == "polars-lazy":
+        return list(data.collect_schema().names())
+    if family == "polars":
+        return list(data.columns)
+    return list(data.schema.names)
 
 
 def _columns(data: Any, family: Family, wanted: list[str], labels: set[str]) -> dict[str, Any]:
