@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from healthscore import InputError, presets
-from healthscore.actions import Action, action_queue
-from healthscore.history import HistoryPoint
+from healthscore.actions import Action, action_queue, queue_from_history
+from healthscore.history import HistoryPoint, open_history
 from healthscore.model import HealthModel
 from healthscore.trends import trends
 
@@ -81,3 +81,49 @@ def test_bad_input_is_named() -> None:
         action_queue(model, ["a"], scored, "soon")
     with pytest.raises(InputError, match="arr must hold one value per account"):
         action_queue(model, ["a"], scored, "2026-06-30", arr=np.array([1.0, 2.0]))
+
+
+# --------------------------------------------------------------------------- from a history store
+
+
+def test_the_queue_from_history_ranks_a_fall_above_a_stable_60(history_target: str) -> None:
+    model = presets.three_dimension()
+    ids = ["falling", "stable", "fine"]
+    june = model.score_batch({"penetration": [0.9, 0.5, 0.9]}, missing_columns="missing", drivers=2)
+    july = model.score_batch({"penetration": [0.55, 0.5, 0.9]}, missing_columns="missing", drivers=2)
+    with open_history(history_target) as store:
+        assert queue_from_history(store) == []
+        store.write_snapshot(model, "2026-05-31", ids, june)
+        store.write_snapshot(model, "2026-06-29", ids, july, arr=[1e5, 2e5, 3e5])
+        queue = queue_from_history(store, "2026-06-30")
+        assert [a.account_id for a in queue] == ["falling", "stable"]
+        falling = queue[0]
+        assert falling.drop_alert
+        assert falling.change_30 == pytest.approx(float(july.score[0] - june.score[0]))
+        assert falling.arr == 1e5
+        assert falling.drivers == tuple(str(d[0]) for d in july.drivers if str(d[0]))
+        assert falling.playbook == model.bands.get(falling.band).playbook
+        assert falling.due.startswith("2026-07-02")  # drop alert: 48 hours from as_of
+        # a person overrides the stable account to critical: it jumps the queue
+        store.set_override("stable", score=10, reason="champion left", author="cs-lead", starts="2026-05-01",
+                           expires="2026-08-01")  # fmt: skip
+        queue = queue_from_history(store, "2026-06-30")
+        assert [a.account_id for a in queue] == ["stable", "falling"]
+        assert queue[0].alert == "critical"
+        assert queue_from_history(store, "2026-06-15")[0].account_id == "stable"  # the May snapshot, overridden
+        assert queue_from_history(store, "2026-05-01") == []
+
+
+def test_a_segmented_history_uses_each_segment_models_playbook(history_target: str) -> None:
+    model = presets.segmented()
+    scored = model.score_batch(
+        {"segment": ["enterprise", "smb"], "penetration": [0.1, 0.1], "nps": [-80, -80]},
+        missing_columns="missing",
+        drivers=1,
+    )
+    with open_history(history_target) as store:
+        store.write_snapshot(model, "2026-06-30", ["e", "s"], scored)
+        queue = {a.account_id: a for a in queue_from_history(store)}
+        for account, segment in (("e", "enterprise"), ("s", "smb")):
+            policies = model.model_for(segment)
+            assert queue[account].playbook == policies.bands.get(queue[account].band).playbook

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -240,3 +241,72 @@ def test_bad_export_rows_stop_or_go_to_a_side_file(tmp_path: Path) -> None:
     assert rejected[0]["line"] == "4"
     assert rejected[0]["value"] == "not-a-date"
     assert rejected[0]["reason"] == "not an ISO 8601 date or date-time"
+
+
+# --------------------------------------------------------------------------- history, actions, overrides
+
+
+def test_score_history_actions_override_export_round_trip(tmp_path: Path, history_target: str) -> None:
+    may = _write(tmp_path, "account_id,penetration,nps,arr\nA1,0.9,60,1000\nA2,0.9,60,5000\nA3,0.9,60,\n", "may.csv")
+    june = _write(tmp_path, "account_id,penetration,nps,arr\nA1,0.2,60,1000\nA2,0.3,-80,5000\nA3,0.9,60,\n", "j.csv")
+    for src, day in ((may, "2026-05-31"), (june, "2026-06-29")):
+        status, _, err = _run("score", str(src), "-o", str(tmp_path / "out.csv"), "--history", history_target,
+                              "--as-of", day)  # fmt: skip
+        assert status == 0, err
+        assert f"snapshot as of {day} (3 accounts" in err
+
+    status, out, _ = _run("actions", "--history", history_target, "--as-of", "2026-06-30", "--format", "json")
+    assert status == 0
+    queue = json.loads(out)
+    assert [a["account_id"] for a in queue] == ["A2", "A1"]  # both critical with a drop: the bigger fall first
+    assert queue[0]["drop_alert"] is True
+    assert queue[0]["arr"] == 5000.0
+    assert queue[0]["playbook"][0] == "Immediate management escalation"
+    status, out, _ = _run("actions", "--history", history_target, "--limit", "1")
+    assert status == 0
+    assert out.splitlines()[0].split()[:3] == ["rank", "account_id", "score"]
+    assert len(out.splitlines()) == 2
+
+    status, out, err = _run("override", "A3", "--history", history_target, "--score", "12", "--reason", "exec left",
+                            "--author", "dana", "--starts", "2026-06-01", "--expires", "2099-01-01")  # fmt: skip
+    assert status == 0, err
+    status, out, _ = _run("history", "A3", "--history", history_target, "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [(r["as_of"], r["score"]) for r in rows] == [
+        ("2026-05-31", rows[0]["computed_score"]),
+        ("2026-06-29", "12.0"),
+    ]
+    assert rows[1]["computed_score"] == rows[0]["computed_score"]  # the computed value is kept beside the override
+    assert "exec left (dana" in rows[1]["override"]
+    status, out, _ = _run("override", "--history", history_target, "--format", "csv")
+    assert [r["account_id"] for r in csv.DictReader(io.StringIO(out))] == ["A3"]
+    # the next scoring run does not overwrite it, and says so
+    status, _, err = _run("score", str(june), "-o", str(tmp_path / "out.csv"), "--history", history_target,
+                          "--as-of", "2026-07-06")  # fmt: skip
+    assert "1 account(s) keep a manual override" in err
+    status, out, _ = _run("actions", "--history", history_target, "--format", "csv")
+    assert "A3" in [r["account_id"] for r in csv.DictReader(io.StringIO(out))]
+
+    status, _, err = _run("export-history", "--history", history_target, "-o", str(tmp_path / "h.csv"))
+    assert status == 0, err
+    assert len(_rows(tmp_path / "h.csv")) == 9
+
+
+def test_history_commands_name_what_is_wrong(tmp_path: Path) -> None:
+    store = str(tmp_path / "h.db")
+    status, _, err = _run("history", "nobody", "--history", store)
+    assert status == 2
+    assert "no snapshots of account 'nobody'" in err
+    status, _, err = _run(
+        "override", "A1", "--history", store, "--score", "10", "--author", "a", "--expires", "2099-1-1"
+    )
+    assert status == 2
+    assert "setting an override needs --reason" in err
+    status, _, err = _run("override", "--history", store, "--revoke", "abc", "--author", "a")
+    assert status == 2
+    assert "no override with id 'abc'" in err
+    bad = _write(tmp_path, "account_id,penetration,arr\nA1,0.5,lots\n")
+    status, _, err = _run("score", str(bad), "-o", str(tmp_path / "o.csv"), "--history", store)
+    assert status == 2
+    assert "line 2, column 'arr': not a number: 'lots'" in err
+    assert not (tmp_path / "o.csv").exists()  # nothing written when the input is bad

@@ -1,27 +1,29 @@
-"""Score history in SQLite: round trip, idempotent re-runs, model versions,
-past portfolios, all-or-nothing writes (a killed writer included), readers
-during a write."""
+"""Score history on both backends (SQLite and PostgreSQL, one suite): round
+trip, idempotent re-runs, model versions, past portfolios, all-or-nothing
+writes (a killed writer included), readers during a write, overrides and their
+expiry, export."""
 
 from __future__ import annotations
 
+import csv
 import math
 import signal
-import sqlite3
 import subprocess
 import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
-import attrs
 import numpy as np
 import pytest
 
-from healthscore import InputError, presets
+from healthscore import HealthScoreError, InputError, ValidationError, presets
 from healthscore.config import model_fingerprint
 from healthscore.datasets import load_sample_portfolio
-from healthscore.history import SQLiteHistory
+from healthscore.history import HistoryStore, SQLiteHistory, open_history
 from healthscore.model import BatchScores, HealthModel
+from healthscore.trends import trends
 
 
 @pytest.fixture
@@ -36,9 +38,9 @@ def _scored(model: HealthModel, shift: float = 0.0) -> tuple[list[str], BatchSco
     return ids, model.score_batch(columns, missing_columns="missing")
 
 
-def test_a_snapshot_reads_back_account_by_account(tmp_path: Path, model: HealthModel) -> None:
+def test_a_snapshot_reads_back_account_by_account(history_target: str, model: HealthModel) -> None:
     ids, scored = _scored(model)
-    with SQLiteHistory(tmp_path / "h.db") as store:
+    with open_history(history_target) as store:
         assert store.write_snapshot(model, "2026-06-30", ids, scored) == 300
         (info,) = store.snapshots()
         assert (info.as_of, info.accounts, info.model_name) == ("2026-06-30", 300, "three_dimension")
@@ -53,10 +55,10 @@ def test_a_snapshot_reads_back_account_by_account(tmp_path: Path, model: HealthM
                 assert point.dimensions[name] == pytest.approx(float(values[i]))
 
 
-def test_no_score_is_stored_as_none(tmp_path: Path) -> None:
+def test_no_score_is_stored_as_none(history_target: str) -> None:
     model = presets.dear()
     scored = model.score_batch({"deployment": [0.5, math.nan]}, missing_columns="missing")
-    with SQLiteHistory(tmp_path / "h.db") as store:
+    with open_history(history_target) as store:
         store.write_snapshot(model, "2026-01-31", ["x", "y"], scored)
         (point,) = store.series("y")
         assert point.score is None
@@ -64,12 +66,12 @@ def test_no_score_is_stored_as_none(tmp_path: Path) -> None:
         assert point.dimensions["deployment"] is None
 
 
-def test_rerunning_a_date_replaces_it_and_other_models_stay_apart(tmp_path: Path, model: HealthModel) -> None:
+def test_rerunning_a_date_replaces_it_and_other_models_stay_apart(history_target: str, model: HealthModel) -> None:
     ids, first = _scored(model)
     _, second = _scored(model, shift=0.3)
     other = presets.three_dimension({"product": 60, "relationship": 20, "business": 20})
     _, third = _scored(other)
-    with SQLiteHistory(tmp_path / "h.db") as store:
+    with open_history(history_target) as store:
         store.write_snapshot(model, "2026-06-30", ids, first)
         store.write_snapshot(model, "2026-06-30", ids, second)
         store.write_snapshot(other, "2026-06-30", ids, third)
@@ -81,10 +83,10 @@ def test_rerunning_a_date_replaces_it_and_other_models_stay_apart(tmp_path: Path
         assert theirs.score == pytest.approx(float(third.score[0]))
 
 
-def test_a_past_portfolio_is_the_latest_snapshot_at_that_date(tmp_path: Path, model: HealthModel) -> None:
+def test_a_past_portfolio_is_the_latest_snapshot_at_that_date(history_target: str, model: HealthModel) -> None:
     ids, early = _scored(model)
     _, late = _scored(model, shift=0.2)
-    with SQLiteHistory(tmp_path / "h.db") as store:
+    with open_history(history_target) as store:
         store.write_snapshot(model, "2026-05-31", ids, early)
         store.write_snapshot(model, "2026-06-30", ids, late)
         assert store.portfolio("2026-05-01") == []
@@ -97,9 +99,9 @@ def test_a_past_portfolio_is_the_latest_snapshot_at_that_date(tmp_path: Path, mo
         assert [p.as_of for p in series] == ["2026-05-31", "2026-06-30"]
 
 
-def test_bad_input_is_an_error_and_writes_nothing(tmp_path: Path, model: HealthModel) -> None:
+def test_bad_input_is_an_error_and_writes_nothing(history_target: str, model: HealthModel) -> None:
     ids, scored = _scored(model)
-    with SQLiteHistory(tmp_path / "h.db") as store:
+    with open_history(history_target) as store:
         with pytest.raises(InputError, match="duplicate account_id 'ACC-0001'"):
             store.write_snapshot(model, "2026-06-30", [ids[0], *ids[:-1]], scored)
         with pytest.raises(InputError, match="299 entries"):
@@ -109,31 +111,47 @@ def test_bad_input_is_an_error_and_writes_nothing(tmp_path: Path, model: HealthM
         assert store.snapshots() == []
 
 
-def test_a_failure_inside_the_write_rolls_everything_back(tmp_path: Path, model: HealthModel) -> None:
+def test_a_failure_inside_the_write_rolls_everything_back(
+    history_target: str, model: HealthModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
     ids, scored = _scored(model)
-    with SQLiteHistory(tmp_path / "h.db") as store:
+    with open_history(history_target) as store:
         store.write_snapshot(model, "2026-05-31", ids, scored)
-        # coverage that cannot be stored: the insert fails after the old rows of the date were deleted
-        broken = attrs.evolve(scored, coverage=np.array([object()] * len(ids), dtype=object))
-        with pytest.raises((TypeError, ValueError, sqlite3.Error)):
-            store.write_snapshot(model, "2026-05-31", ids, broken)
-        assert [s.as_of for s in store.snapshots()] == ["2026-05-31"]
-        assert len(store.portfolio("2026-12-31")) == 300
-        with pytest.raises((TypeError, ValueError, sqlite3.Error)):
-            store.write_snapshot(model, "2026-06-30", ids, broken)
-        assert [s.as_of for s in store.snapshots()] == ["2026-05-31"]
-        assert len(store.portfolio("2026-12-31")) == 300
+        insert = store._insert_scores
+
+        def insert_then_fail(columns: Any, rows: Any) -> None:
+            insert(columns, rows)  # every row is in, the old rows of the date are gone ...
+            raise RuntimeError("disk full")  # ... and then the write fails
+
+        monkeypatch.setattr(store, "_insert_scores", insert_then_fail)
+        for day in ("2026-05-31", "2026-06-30"):  # replacing a date, and adding one
+            with pytest.raises(RuntimeError, match="disk full"):
+                store.write_snapshot(model, day, ids, scored)
+            assert [s.as_of for s in store.snapshots()] == ["2026-05-31"]
+            assert _consistent(store) == {"2026-05-31": 300}
 
 
-def test_readers_see_the_old_state_while_a_writer_writes(tmp_path: Path, model: HealthModel) -> None:
+class _Rollback(Exception):
+    pass
+
+
+def test_readers_see_the_old_state_while_a_writer_writes(history_target: str, model: HealthModel) -> None:
     ids, scored = _scored(model)
-    path = tmp_path / "h.db"
-    with SQLiteHistory(path) as writer, SQLiteHistory(path) as reader:
+    with open_history(history_target) as writer, open_history(history_target) as reader:
         writer.write_snapshot(model, "2026-05-31", ids, scored)
-        writer._db.execute("BEGIN IMMEDIATE")
-        writer._db.execute("DELETE FROM scores")
-        assert len(reader.portfolio("2026-12-31")) == 300  # not blocked, not half
-        writer._db.execute("ROLLBACK")
+        seen_during: list[int] = []
+
+        def write_and_abort() -> None:
+            with writer._transaction():
+                writer._query("DELETE FROM hs_scores")
+                assert len(writer._query("SELECT account_id FROM hs_scores")) == 0
+                seen_during.append(len(reader.portfolio("2026-12-31")))  # not blocked, not half
+                raise _Rollback
+
+        with pytest.raises(_Rollback):
+            write_and_abort()
+        assert seen_during == [300]
+        assert len(reader.portfolio("2026-12-31")) == 300
 
 
 WRITER = textwrap.dedent(
@@ -141,13 +159,13 @@ WRITER = textwrap.dedent(
     import sys
     import numpy as np
     from healthscore import presets
-    from healthscore.history import SQLiteHistory
+    from healthscore.history import open_history
 
     model = presets.dear()
     n = 400_000
     scored = model.score_batch({"deployment": np.linspace(0, 1, n)}, missing_columns="missing")
     ids = [f"acc{i}" for i in range(n)]
-    with SQLiteHistory(sys.argv[1]) as store:
+    with open_history(sys.argv[1]) as store:
         store.write_snapshot(model, "2026-05-31", ids[:1000], model.score_batch(
             {"deployment": np.linspace(0, 1, 1000)}, missing_columns="missing"))
         print("ready", flush=True)
@@ -157,12 +175,19 @@ WRITER = textwrap.dedent(
 )
 
 
+def _consistent(store: HistoryStore) -> dict[str, int]:
+    """Each run's account count matches its rows, and no row lacks its run."""
+    counted = dict(store._query("SELECT run_id, COUNT(*) FROM hs_scores GROUP BY run_id"))
+    runs = dict(store._query("SELECT run_id, accounts FROM hs_runs"))
+    assert counted == runs
+    return {s.as_of: s.accounts for s in store.snapshots()}
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="needs SIGKILL")
-def test_a_writer_killed_mid_write_leaves_old_or_new_never_half(tmp_path: Path) -> None:
-    path = tmp_path / "h.db"
+def test_a_writer_killed_mid_write_leaves_old_or_new_never_half(history_target: str, tmp_path: Path) -> None:
     script = tmp_path / "writer.py"
     script.write_text(WRITER)
-    child = subprocess.Popen([sys.executable, str(script), str(path)], stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen([sys.executable, str(script), history_target], stdout=subprocess.PIPE, text=True)
     try:
         assert child.stdout is not None
         assert child.stdout.readline().strip() == "ready"
@@ -172,16 +197,187 @@ def test_a_writer_killed_mid_write_leaves_old_or_new_never_half(tmp_path: Path) 
         child.wait(timeout=30)
         if child.stdout is not None:
             child.stdout.close()
-    with SQLiteHistory(path) as store:
-        runs = {(s.model_version, s.as_of): s.accounts for s in store.snapshots()}
-        assert "2026-05-31" in {day for _, day in runs}
-        for (version, day), accounts in runs.items():
-            (stored,) = store._db.execute(
-                "SELECT COUNT(*) FROM scores WHERE model_version = ? AND as_of = ?", (version, day)
-            ).fetchone()
-            assert stored == accounts
-        (orphans,) = store._db.execute(
-            "SELECT COUNT(*) FROM scores s LEFT JOIN runs r ON r.model_version = s.model_version "
-            "AND r.as_of = s.as_of WHERE r.as_of IS NULL"
-        ).fetchone()
-        assert orphans == 0
+    with open_history(history_target) as store:
+        runs = _consistent(store)
+        assert runs["2026-05-31"] == 1000
+        assert runs.get("2026-06-30", 400_000) == 400_000
+
+
+# --------------------------------------------------------------------------- the columnar read and export
+
+
+def test_read_gives_columns_and_the_latest_snapshot(history_target: str, model: HealthModel) -> None:
+    ids, early = _scored(model)
+    _, late = _scored(model, shift=0.2)
+    arr = np.linspace(1000, 300_000, len(ids))
+    arr[5] = math.nan
+    with open_history(history_target) as store:
+        store.write_snapshot(model, "2026-05-31", ids, early)
+        store.write_snapshot(model, "2026-06-30", ids, late, arr=arr)
+        everything = store.read()
+        assert len(everything["score"]) == 600
+        assert everything["as_of"][:300].tolist() == ["2026-05-31"] * 300
+        assert everything["account_id"][:3].tolist() == sorted(ids)[:3]
+        latest = store.snapshot_columns()
+        assert latest["as_of"].tolist() == ["2026-06-30"] * 300
+        order = np.argsort(np.array(ids))
+        np.testing.assert_array_equal(latest["score"], np.asarray(late.score)[order])
+        np.testing.assert_array_equal(latest["product"], late.dimensions["product"][order])
+        np.testing.assert_array_equal(latest["arr"], arr[order])
+        assert np.isnan(store.read(since="2026-05-01", until="2026-05-31")["arr"]).all()
+        assert store.latest_version() == model_fingerprint(model)
+        assert store.model(model_fingerprint(model)) == model
+
+
+def test_drivers_and_segments_round_trip(history_target: str) -> None:
+    model = presets.segmented()
+    columns = load_sample_portfolio()
+    ids = [str(a) for a in columns.pop("account_id").tolist()]
+    scored = model.score_batch(columns, missing_columns="missing", drivers=3)
+    with open_history(history_target) as store:
+        store.write_snapshot(model, "2026-06-30", ids, scored)
+        points = {p.account_id: p for p in store.portfolio()}
+        for i in (0, 17, 250):
+            point = points[ids[i]]
+            assert point.drivers == tuple(str(d[i]) for d in scored.drivers if str(d[i]))
+            assert point.segment == str(scored.segment[i])  # type: ignore[index]
+        assert store.model(model_fingerprint(model)) == model
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_export_writes_every_row(history_target: str, model: HealthModel, tmp_path: Path, suffix: str) -> None:
+    ids, scored = _scored(model)
+    with open_history(history_target) as store:
+        store.write_snapshot(model, "2026-05-31", ids, scored)
+        store.write_snapshot(model, "2026-06-30", ids, scored)
+        target = tmp_path / f"history{suffix}"
+        assert store.export(target) == 600
+    if suffix == ".csv":
+        with target.open(newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        first = rows[0]
+        assert float(first["score"]) == pytest.approx(float(np.asarray(scored.score)[np.argsort(ids)][0]))
+    else:
+        import pyarrow.parquet as pq
+
+        rows = pq.read_table(target).to_pylist()
+        first = rows[0]
+        assert first["product"] == pytest.approx(float(scored.dimensions["product"][np.argsort(ids)][0]))
+    assert len(rows) == 600
+    assert list(first)[:7] == ["account_id", "as_of", "model_version", "score", "band", "alert", "coverage"]
+    assert [f for f in list(first) if f.startswith("computed")] == ["computed_score", "computed_band", "computed_alert"]
+    assert not list(tmp_path.glob(".history*"))  # no temporary file left behind
+
+
+# --------------------------------------------------------------------------- manual overrides
+
+
+def test_an_override_wins_until_it_expires_and_keeps_the_computed_value(
+    history_target: str, model: HealthModel
+) -> None:
+    ids, scored = _scored(model)
+    target = ids[4]
+    with open_history(history_target) as store:
+        store.write_snapshot(model, "2026-06-01", ids, scored)
+        made = store.set_override(
+            target, score=25, reason="exec sponsor left", author="dana", starts="2026-06-05", expires="2026-07-01"
+        )
+        for day in ("2026-06-08", "2026-06-15", "2026-07-06"):
+            store.write_snapshot(model, day, ids, scored)  # later runs: the override is not overwritten
+        series = {p.as_of: p for p in store.series(target)}
+        computed = float(scored.score[4])
+        assert series["2026-06-01"].score == pytest.approx(computed)
+        assert series["2026-06-01"].override is None
+        for day in ("2026-06-08", "2026-06-15"):
+            point = series[day]
+            assert point.score == 25.0
+            assert point.band == model.bands.classify(25.0)
+            assert point.alert == model.alerts.classify(25.0)
+            assert point.computed_score == pytest.approx(computed)
+            assert point.computed_band == scored.band[4]
+            assert point.override == made
+        assert series["2026-07-06"].score == pytest.approx(computed)  # expired: lapsed
+        assert series["2026-07-06"].override is None
+        others = store.read(account_id=ids[5])
+        assert (others["override_id"] == "").all()
+
+
+def test_a_band_override_keeps_the_score_and_a_later_override_wins(history_target: str, model: HealthModel) -> None:
+    ids, scored = _scored(model)
+    with open_history(history_target) as store:
+        store.write_snapshot(model, "2026-06-10", ids, scored)
+        store.set_override(ids[0], band="red", reason="legal dispute", author="ops", starts="2026-06-01",
+                           expires="2026-12-31")  # fmt: skip
+        latest = store.set_override(ids[0], score=90, band="yellow", reason="dispute settled", author="ops",
+                                    starts="2026-06-02", expires="2026-12-31")  # fmt: skip
+        store.set_override(ids[1], band="red", reason="legal dispute", author="ops", starts="2026-06-01",
+                           expires="2026-12-31")  # fmt: skip
+        (first,) = store.series(ids[0])
+        assert (first.score, first.band, first.override) == (90.0, "yellow", latest)
+        (second,) = store.series(ids[1])
+        assert second.band == "red"
+        assert second.score == pytest.approx(float(scored.score[1]))
+
+
+def test_a_revoked_override_stops_applying_but_stays_on_record(history_target: str, model: HealthModel) -> None:
+    ids, scored = _scored(model)
+    with open_history(history_target) as store:
+        made = store.set_override(ids[2], score=10, reason="r", author="a", starts="2026-01-01", expires="2027-01-01")
+        store.write_snapshot(model, "2026-03-01", ids, scored)
+        store.write_snapshot(model, "2026-05-01", ids, scored)
+        revoked = store.revoke_override(made.override_id, author="b", when="2026-04-01")
+        assert revoked.revoked_by == "b"
+        series = store.series(ids[2])
+        assert [p.score == 10.0 for p in series] == [True, False]
+        assert store.overrides(include_inactive=True) == [revoked]
+        with pytest.raises(InputError, match="no override with id 'nope'"):
+            store.revoke_override("nope", author="b")
+
+
+def test_bad_overrides_are_errors_naming_the_field(history_target: str, model: HealthModel) -> None:
+    ids, scored = _scored(model)
+    with open_history(history_target) as store:
+        store.write_snapshot(model, "2026-06-10", ids, scored)
+        good: dict[str, Any] = {"reason": "r", "author": "a", "expires": "2027-01-01"}
+        with pytest.raises(ValidationError, match="override must set a score, a band or both"):
+            store.set_override(ids[0], **good)
+        with pytest.raises(ValidationError, match="score must be a number from 0 to 100"):
+            store.set_override(ids[0], score=140, **good)
+        with pytest.raises(ValidationError, match=r"band must be one of the stored models' bands .*'purple'"):
+            store.set_override(ids[0], band="purple", **good)
+        with pytest.raises(ValidationError, match="reason must be a non-blank string"):
+            store.set_override(ids[0], score=10, reason=" ", author="a", expires="2027-01-01")
+        with pytest.raises(ValidationError, match=r"expires must be after starts \(2026-06-01\)"):
+            store.set_override(ids[0], score=10, reason="r", author="a", starts="2026-06-01", expires="2026-05-01")
+        with pytest.raises(InputError, match="expires must be an ISO 8601 date"):
+            store.set_override(ids[0], score=10, reason="r", author="a", expires="soon")
+        assert store.overrides(include_inactive=True) == []
+
+
+def test_open_history_picks_the_backend_and_names_a_bad_server() -> None:
+    with open_history(":memory:") as store:
+        assert isinstance(store, SQLiteHistory)
+    with pytest.raises(HealthScoreError, match=r"cannot connect to the history database postgresql://u:\*\*\*@"):
+        open_history("postgresql://u:secret@127.0.0.1:1/none?connect_timeout=2")
+
+
+def test_trend_columns_give_the_same_trends_as_all_of_history(history_target: str) -> None:
+    model = presets.dear()
+    rng = np.random.default_rng(5)
+    ids = np.array([f"a{i:03d}" for i in range(60)])
+    days = np.datetime64("2025-11-02") + 7 * np.arange(40)
+    with open_history(history_target) as store:
+        for day in days:
+            present = rng.random(len(ids)) > 0.3  # accounts skip snapshots, some for months
+            present[:5] = day < days[10]  # five accounts stop being scored early on
+            scored = model.score_batch({"deployment": rng.random(int(present.sum()))}, missing_columns="missing")
+            store.write_snapshot(model, str(day), ids[present], scored)
+        for as_of in ("2026-03-01", "2026-06-30", "2026-08-02"):
+            fast = trends(store.trend_columns(as_of), as_of)
+            full = trends(store.read(until=as_of, fields="scores"), as_of)
+            # accounts not scored within the window (the five that stopped) are left out; the rest agree
+            gone = set(full["account_id"].tolist()) - set(fast["account_id"].tolist())
+            assert gone == ({f"a{i:03d}" for i in range(5)} if as_of > "2026-04-15" else set())
+            keep = np.isin(full["account_id"], fast["account_id"])
+            for key in ("score", "change_7", "change_30", "change_90", "slope_30", "momentum", "drop"):
+                np.testing.assert_array_equal(fast[key], full[key][keep], err_msg=f"{key} as of {as_of}")

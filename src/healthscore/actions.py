@@ -29,17 +29,20 @@ Examples:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import attrs
 import numpy as np
 
+from healthscore.config import AnyModel
 from healthscore.exceptions import InputError
+from healthscore.history import HistoryStore, _policies_for
 from healthscore.model import BatchScores, HealthModel
+from healthscore.trends import DropRule, trends
 
-__all__ = ["DROP_DUE_HOURS", "Action", "action_queue"]
+__all__ = ["DROP_DUE_HOURS", "Action", "action_queue", "queue_from_history"]
 
 DROP_DUE_HOURS = 48.0
 """Latest response time for an account with a drop alert."""
@@ -109,6 +112,74 @@ def action_queue(
     n = len(scores)
     if len(ids) != n:
         raise InputError(f"account_ids has {len(ids)} entries but the scores hold {n} accounts")
+    money = np.full(n, math.nan) if arr is None else np.asarray(arr, dtype=np.float64)
+    if money.shape != (n,):
+        raise InputError(f"arr must hold one value per account ({n}), got shape {money.shape}")
+    drivers = [tuple(str(d[i]) for d in scores.drivers if str(d[i])) for i in range(n)]
+    return _rank(
+        ids=ids,
+        score=np.asarray(scores.score, dtype=np.float64),
+        band=scores.band,
+        alert=scores.alert,
+        drivers=drivers,
+        arr=money,
+        trend=trend,
+        as_of=as_of,
+        policies=lambda _i: model,
+    )
+
+
+def queue_from_history(
+    store: HistoryStore,
+    as_of: Any = None,
+    *,
+    model: AnyModel | str | None = None,
+    drop: DropRule | None = None,
+) -> list[Action]:
+    """The action queue from a history store: the latest snapshot at or before
+    ``as_of`` (default: the latest), with trends and drop alerts from that
+    model version's history, manual overrides applied, and the ARR and drivers
+    stored with the snapshot. Playbooks and response times come from the
+    stored model (each account's segment model for segmented ones).
+
+    Returns:
+        The accounts that need action, most urgent first (empty without history).
+    """
+    latest = store.snapshot_columns(as_of, model=model)
+    if len(latest["score"]) == 0:
+        return []
+    version = str(latest["model_version"][0])
+    day = str(latest["as_of"][0]) if as_of is None else str(as_of)
+    rule = drop or DropRule()
+    history = store.trend_columns(day, model=version, lookback_days=max(90.0, rule.days))
+    stored = store.model(version)
+    segment = latest["segment"]
+    return _rank(
+        ids=[str(a) for a in latest["account_id"].tolist()],
+        score=latest["score"],
+        band=latest["band"],
+        alert=latest["alert"],
+        drivers=latest["drivers"].tolist(),
+        arr=latest["arr"],
+        trend=trends(history, day, drop=rule),
+        as_of=day,
+        policies=lambda i: _policies_for(stored, str(segment[i]) or None),
+    )
+
+
+def _rank(
+    *,
+    ids: list[str],
+    score: Any,
+    band: Any,
+    alert: Any,
+    drivers: Sequence[tuple[str, ...]],
+    arr: Any,
+    trend: Mapping[str, Any] | None,
+    as_of: Any,
+    policies: Callable[[int], HealthModel],
+) -> list[Action]:
+    n = len(ids)
     start = _as_of(as_of)
     drop = np.zeros(n, dtype=np.bool_)
     fallen = np.zeros(n)
@@ -121,43 +192,36 @@ def action_queue(
                 drop[i] = bool(trend["drop_alert"][j])
                 fallen[i] = float(trend["drop"][j])
                 change[i] = float(trend["change_30"][j])
-    money = np.full(n, math.nan) if arr is None else np.asarray(arr, dtype=np.float64)
-    if money.shape != (n,):
-        raise InputError(f"arr must hold one value per account ({n}), got shape {money.shape}")
-    levels = model.alerts.levels
-    codes = np.asarray(scores.alert_codes)
-    bands = scores.band
-    alerts = scores.alert
     actions: list[tuple[tuple[float, ...], Action]] = []
     for i in range(n):
-        code = int(codes[i])
-        if code < 0:
+        name = str(alert[i])
+        if not name or score[i] != score[i]:
             continue  # no score: nothing to rank (the data gap is its own task)
-        level = levels[code]
+        model = policies(i)
+        code = model.alerts.names.index(name)
+        level = model.alerts.levels[code]
         if level.response_hours is None and not drop[i]:
             continue
         hours = [h for h in (level.response_hours, DROP_DUE_HOURS if drop[i] else None) if h is not None]
-        due_hours = min(hours)
         severity = code + (1 if drop[i] else 0)  # higher code = worse level; a drop counts one level worse
-        reasons = [f"{level.name} (score {scores.score[i]:.1f})"]
+        reasons = [f"{level.name} (score {score[i]:.1f})"]
         if drop[i]:
             reasons.append(f"dropped {fallen[i]:.0f} points from its 30-day peak")
-        drivers = tuple(str(d[i]) for d in scores.drivers if str(d[i]))
         action = Action(
             account_id=ids[i],
-            score=float(scores.score[i]),
-            band=str(bands[i]),
-            alert=str(alerts[i]),
+            score=float(score[i]),
+            band=str(band[i]),
+            alert=name,
             drop_alert=bool(drop[i]),
             change_30=float(change[i]),
-            arr=float(money[i]),
-            due=(start + timedelta(hours=due_hours)).isoformat(),
+            arr=float(arr[i]),
+            due=(start + timedelta(hours=min(hours))).isoformat(),
             response=level.response,
-            playbook=model.bands.get(str(bands[i])).playbook,
-            drivers=drivers,
+            playbook=model.bands.get(str(band[i])).playbook if str(band[i]) in model.bands.names else (),
+            drivers=tuple(drivers[i]),
             reason="; ".join(reasons),
         )
-        stake = 0.0 if money[i] != money[i] else money[i]
-        actions.append(((-severity, -fallen[i], -stake, float(scores.score[i])), action))
+        stake = 0.0 if arr[i] != arr[i] else float(arr[i])
+        actions.append(((-severity, -fallen[i], -stake, float(score[i])), action))
     actions.sort(key=lambda item: item[0])
     return [a for _, a in actions]

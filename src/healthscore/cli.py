@@ -1,4 +1,5 @@
-"""Command line: ``healthscore score | validate-model | init-model | demo``.
+"""Command line: ``healthscore score | signals | actions | history | override |
+export-history | validate-model | init-model | demo``.
 
 Exit status: 0 on success, 2 on bad input or a bad model file (the message
 names the file, line, column and value), 1 on anything unexpected.
@@ -9,20 +10,25 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import json
 import math
 import sys
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
+import attrs
 import numpy as np
 
 from healthscore import __version__, presets
 from healthscore._io import write_atomic
+from healthscore.actions import queue_from_history
 from healthscore.config import AnyModel, dump_model, load_model, model_fingerprint
 from healthscore.datasets import ADVANCED_FEATURES, generate_exports
 from healthscore.exceptions import HealthScoreError, InputError
 from healthscore.exports import Exports, read_exports
+from healthscore.history import open_history
 from healthscore.model import BatchScores, HealthModel, SegmentedModel
 from healthscore.scorers import Boolean, Categories, input_kind
 from healthscore.signals import SIGNAL_NAMES, SignalSettings, compute_signals
@@ -250,6 +256,7 @@ def _cmd_signals(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _cmd_score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     model = _load(args.model)
+    exports: Exports | None = None
     if Path(args.input).is_dir():
         ids, columns, exports = _signals_table(args, err)
         if isinstance(model, SegmentedModel):
@@ -258,6 +265,13 @@ def _cmd_score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         ids, columns, notes = read_portfolio_csv(args.input, model)
         for note in notes:
             print(f"note: {note}", file=err)
+    arr = None
+    if args.history is not None:  # read before anything is written
+        if exports is not None:
+            accounts = exports.tables["accounts"]
+            arr = np.asarray(accounts["arr"], dtype=np.float64) if "arr" in accounts else None
+        else:
+            arr = _csv_arr(args.input, ids)
     scored = model.score_batch(columns, drivers=TOP_DRIVERS, missing_columns="missing")
     header, rows = _output_rows(ids, scored)
     text = _csv_text(header, rows)
@@ -267,6 +281,194 @@ def _cmd_score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         write_atomic(args.output, text)
         n_scored = int(np.sum(~np.isnan(scored.score)))
         print(f"scored {n_scored} of {len(ids)} accounts -> {args.output}", file=err)
+    if args.history is not None:
+        day = args.as_of or datetime.now(UTC).date().isoformat()
+        with open_history(args.history) as store:
+            store.write_snapshot(model, day, ids, scored, arr=arr)
+            every = store.overrides(include_inactive=True)
+            held = {o.account_id for o in every if o.active_on(day)} & set(ids)
+        print(
+            f"snapshot as of {day} ({len(ids)} accounts, model {model_fingerprint(model)}) -> {args.history}", file=err
+        )
+        if held:
+            print(
+                f"note: {len(held)} account(s) keep a manual override over this run's score until it expires: "
+                + ", ".join(sorted(held)[:10])
+                + (" ..." if len(held) > 10 else ""),
+                file=err,
+            )
+    return 0
+
+
+def _csv_arr(path: str, ids: list[str]) -> Any:
+    """The optional ``arr`` column of a portfolio CSV (NaN where blank), else None."""
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        if reader.fieldnames is None or "arr" not in [f.strip() for f in reader.fieldnames]:
+            return None
+        key = next(f for f in reader.fieldnames if f.strip() == "arr")
+        cells = [row[key].strip() for row in reader]
+    values = np.full(len(ids), math.nan)
+    for i, cell in enumerate(cells):
+        if cell:
+            try:
+                values[i] = float(cell)
+            except ValueError:
+                raise _UsageError(f"{path} line {i + 2}, column 'arr': not a number: {cell!r}") from None
+    return values
+
+
+def _table_text(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max([len(h), *(len(r[j]) for r in rows)]) for j, h in enumerate(header)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip()]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def _emit(header: list[str], rows: list[list[str]], records: list[dict[str, Any]], fmt: str, out: TextIO) -> None:
+    if fmt == "json":
+        out.write(json.dumps(records, indent=2) + "\n")
+    elif fmt == "csv":
+        out.write(_csv_text(header, rows))
+    else:
+        out.write(_table_text(header, rows))
+
+
+def _number(value: float) -> float | None:
+    return None if value != value else value
+
+
+def _cmd_actions(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    with open_history(args.history) as store:
+        queue = queue_from_history(store, args.as_of, model=args.model_version)
+    if args.limit is not None:
+        queue = queue[: args.limit]
+    header = [
+        "rank",
+        "account_id",
+        "score",
+        "band",
+        "alert",
+        "drop_alert",
+        "change_30",
+        "arr",
+        "due",
+        "reason",
+        "drivers",
+        "playbook",
+    ]
+    rows, records = [], []
+    for rank, a in enumerate(queue, start=1):
+        rows.append(
+            [
+                str(rank),
+                a.account_id,
+                _fmt(a.score, 1),
+                a.band,
+                a.alert,
+                "yes" if a.drop_alert else "",
+                _fmt(a.change_30, 1),
+                _fmt(a.arr, 0),
+                a.due,
+                a.reason,
+                "; ".join(a.drivers),
+                a.playbook[0] if args.format == "table" and a.playbook else "; ".join(a.playbook),
+            ]
+        )
+        record = {"rank": rank, **attrs.asdict(a)}
+        record.update(change_30=_number(a.change_30), arr=_number(a.arr))
+        records.append(record)
+    _emit(header, rows, records, args.format, out)
+    if args.format == "table":
+        print(f"{len(queue)} account(s) need action", file=err)
+    return 0
+
+
+def _cmd_history(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    with open_history(args.history) as store:
+        points = store.series(args.account_id, model=args.model_version)
+    if not points:
+        raise _UsageError(f"no snapshots of account {args.account_id!r} in {args.history}")
+    dims = list(dict.fromkeys(name for p in points for name in p.dimensions))
+    header = ["as_of", "score", "band", "alert", *dims, "coverage", "computed_score", "override", "model_version"]
+    rows, records = [], []
+    for p in points:
+        override = (
+            "" if p.override is None else f"{p.override.reason} ({p.override.author}, until {p.override.expires})"
+        )
+        rows.append(
+            [
+                p.as_of,
+                _fmt(p.score if p.score is not None else math.nan, 1),
+                p.band or "",
+                p.alert or "",
+                *(_fmt(v if (v := p.dimensions.get(d)) is not None else math.nan, 1) for d in dims),
+                _fmt(p.coverage, 3),
+                _fmt(p.computed_score if p.computed_score is not None else math.nan, 1),
+                override,
+                p.model_version,
+            ]
+        )
+        records.append(attrs.asdict(p))
+    _emit(header, rows, records, args.format, out)
+    return 0
+
+
+def _cmd_override(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    with open_history(args.history) as store:
+        if args.revoke is not None:
+            made = store.revoke_override(args.revoke, author=args.author or "unknown")
+            print(f"revoked override {made.override_id} of {made.account_id}", file=err)
+            return 0
+        if args.account_id is None:
+            found = store.overrides(include_inactive=args.all)
+            header = [
+                "override_id",
+                "account_id",
+                "score",
+                "band",
+                "reason",
+                "author",
+                "starts",
+                "expires",
+                "revoked_at",
+            ]
+            rows = [
+                [
+                    o.override_id,
+                    o.account_id,
+                    "" if o.score is None else f"{o.score:g}",
+                    o.band or "",
+                    o.reason,
+                    o.author,
+                    o.starts,
+                    o.expires,
+                    o.revoked_at or "",
+                ]
+                for o in found
+            ]
+            _emit(header, rows, [attrs.asdict(o) for o in found], args.format, out)
+            return 0
+        for flag in ("reason", "author", "expires"):
+            if getattr(args, flag) is None:
+                raise _UsageError(f"setting an override needs --{flag}")
+        made = store.set_override(
+            args.account_id,
+            score=args.score,
+            band=args.band,
+            reason=args.reason,
+            author=args.author,
+            expires=args.expires,
+            starts=args.starts,
+        )
+    print(f"override {made.override_id}: {made.account_id} from {made.starts} until {made.expires}", file=out)
+    return 0
+
+
+def _cmd_export_history(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    with open_history(args.history) as store:
+        n = store.export(args.output, model=args.model_version, since=args.since, until=args.until)
+    print(f"{n} snapshot rows -> {args.output}", file=err)
     return 0
 
 
@@ -401,7 +603,65 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument("-o", "--output", required=True, metavar="OUT.csv", help="output file ('-' for stdout)")
     score.add_argument("--model", metavar="FILE", help="model file (.toml/.json/.yaml); default three_dimension")
     _exports_options(score, as_of_required=False)
+    score.add_argument(
+        "--history",
+        metavar="FILE_OR_URL",
+        help="also append this run as a snapshot (as of --as-of, default today) to a history store: a SQLite "
+        "file or a postgresql:// URL; an 'arr' column (or the accounts export's) is kept for the action queue",
+    )
     score.set_defaults(func=_cmd_score)
+
+    def history_options(command: argparse.ArgumentParser, formats: bool = True) -> None:
+        command.add_argument("--history", required=True, metavar="FILE_OR_URL", help="SQLite file or postgresql:// URL")
+        command.add_argument("--model-version", metavar="FINGERPRINT", help="one model version (default: the latest)")
+        if formats:
+            command.add_argument("--format", choices=["table", "csv", "json"], default="table")
+
+    actions = sub.add_parser(
+        "actions",
+        help="whom to call first: the action queue from the score history",
+        description=(
+            "Print the accounts that need action, most urgent first (alert level, drop alerts, then the fall "
+            "from the 30-day peak, ARR at stake and score), each with its due date, reason, drivers and playbook."
+        ),
+    )
+    history_options(actions)
+    actions.add_argument("--as-of", metavar="DATE", help="the queue as it stood on DATE (default: latest snapshot)")
+    actions.add_argument("--limit", type=int, metavar="N", help="only the N most urgent")
+    actions.set_defaults(func=_cmd_actions)
+
+    history = sub.add_parser("history", help="one account's score history")
+    history.add_argument("account_id", metavar="ACCOUNT_ID")
+    history_options(history)
+    history.set_defaults(func=_cmd_history)
+
+    override = sub.add_parser(
+        "override",
+        help="set, list or revoke manual overrides of scores and bands",
+        description=(
+            "With ACCOUNT_ID: set a manual score and/or band until --expires, with --reason and --author; scoring "
+            "runs keep the computed value beside it and never overwrite it. Without: list the active overrides "
+            "(--all: every one). --revoke ID ends one early."
+        ),
+    )
+    override.add_argument("account_id", metavar="ACCOUNT_ID", nargs="?")
+    history_options(override)
+    override.add_argument("--score", type=float)
+    override.add_argument("--band")
+    override.add_argument("--reason")
+    override.add_argument("--author")
+    override.add_argument("--starts", metavar="DATE", help="first snapshot date it applies to (default today)")
+    override.add_argument("--expires", metavar="DATE")
+    override.add_argument("--all", action="store_true", help="list expired and revoked overrides too")
+    override.add_argument("--revoke", metavar="OVERRIDE_ID")
+    override.set_defaults(func=_cmd_override)
+
+    export = sub.add_parser("export-history", help="write the score history to a CSV or Parquet file")
+    history_options(export, formats=False)
+    export.add_argument("-o", "--output", required=True, metavar="FILE.csv|FILE.parquet")
+    export.add_argument("--since", metavar="DATE")
+    export.add_argument("--until", metavar="DATE")
+    export.set_defaults(func=_cmd_export_history)
 
     signals = sub.add_parser(
         "signals",

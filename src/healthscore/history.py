@@ -1,20 +1,29 @@
-"""Score history: every account's score over time, in one SQLite file.
+"""Score history: every account's score over time, in SQLite or PostgreSQL.
 
-:class:`SQLiteHistory` keeps one snapshot per (model version, as-of date): each
-account's score, band, alert, coverage and dimension scores. The model version
-is :func:`healthscore.model_fingerprint`, so a score that moved because the
+A history store keeps one snapshot per (model version, as-of date): each
+account's score, band, alert, coverage, dimension scores, top drivers, ARR and
+segment. The model version is :func:`healthscore.model_fingerprint`, and the
+model's configuration is stored with it, so a score that moved because the
 model changed is told apart from one that moved because the customer did.
 
+* :class:`SQLiteHistory` is the embedded default: one file, standard library.
+  :class:`PostgresHistory` (extra ``postgres``: psycopg 3) has the same
+  interface; :func:`open_history` picks one from a path or a
+  ``postgresql://`` URL.
 * Writing a snapshot is one transaction: all accounts or none. A process killed
-  in the middle leaves the old state (a test does kill one).
+  in the middle leaves the old state (a test does kill one, on both backends).
 * Writing the same as-of date with the same model again replaces that snapshot
   (idempotent); another model version is kept apart.
-* Readers can read while a writer writes (write-ahead log).
+* Readers can read while a writer writes (write-ahead log in SQLite; MVCC in
+  PostgreSQL).
+* Manual overrides (:meth:`HistoryStore.set_override`) set a score or band for
+  an account, with a reason, an author and an expiry. Snapshots always store
+  the computed values; reads apply the overrides active on each snapshot's
+  date, so a scoring run never overwrites a person's judgement and both values
+  are kept (``computed_score`` next to ``score``).
 
 Examples:
-    >>> import numpy as np
     >>> from healthscore import presets
-    >>> from healthscore.history import SQLiteHistory
     >>> model = presets.dear()
     >>> scored = model.score_batch({"deployment": [0.9, 0.2]}, missing_columns="missing")
     >>> with SQLiteHistory(":memory:") as store:
@@ -26,60 +35,115 @@ Examples:
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import math
 import os
 import sqlite3
-from collections.abc import Sequence
-from datetime import date, datetime
-from typing import Any
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, Literal
 
 import attrs
 import numpy as np
 
-from healthscore.config import AnyModel, model_fingerprint
-from healthscore.exceptions import InputError
-from healthscore.model import BatchScores
+from healthscore._io import write_atomic
+from healthscore.config import AnyModel, model_fingerprint, model_from_dict, model_to_dict
+from healthscore.exceptions import HealthScoreError, InputError, ValidationError
+from healthscore.model import BatchScores, HealthModel, SegmentedModel
 
-__all__ = ["HistoryPoint", "SQLiteHistory", "SnapshotInfo"]
+__all__ = [
+    "HistoryPoint",
+    "HistoryStore",
+    "Override",
+    "PostgresHistory",
+    "SQLiteHistory",
+    "SnapshotInfo",
+    "open_history",
+]
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS models (
-    version TEXT PRIMARY KEY,
-    name TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS runs (
-    model_version TEXT NOT NULL REFERENCES models(version),
-    as_of TEXT NOT NULL,
-    accounts INTEGER NOT NULL,
-    written_at TEXT NOT NULL,
-    PRIMARY KEY (model_version, as_of)
-);
-CREATE TABLE IF NOT EXISTS scores (
-    model_version TEXT NOT NULL,
-    as_of TEXT NOT NULL,
-    account_id TEXT NOT NULL,
-    score REAL,
-    band TEXT,
-    alert TEXT,
-    coverage REAL NOT NULL,
-    PRIMARY KEY (model_version, as_of, account_id)
-);
-CREATE INDEX IF NOT EXISTS scores_by_account ON scores (account_id, as_of);
-CREATE TABLE IF NOT EXISTS dimension_scores (
-    model_version TEXT NOT NULL,
-    as_of TEXT NOT NULL,
-    account_id TEXT NOT NULL,
-    dimension TEXT NOT NULL,
-    score REAL,
-    PRIMARY KEY (model_version, as_of, account_id, dimension)
-);
-"""
+SCHEMA_VERSION = "2"
+
+# Portable SQL: runs on SQLite and PostgreSQL alike (``?`` placeholders are
+# rewritten for psycopg). Dimension scores live in columns d1, d2, ... added on
+# demand; each run records which dimension each column holds.
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS hs_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS hs_models (version TEXT PRIMARY KEY, name TEXT NOT NULL, config TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS hs_runs ("
+    " run_id INTEGER PRIMARY KEY,"
+    " model_version TEXT NOT NULL REFERENCES hs_models (version),"
+    " as_of TEXT NOT NULL,"
+    " accounts INTEGER NOT NULL,"
+    " dimensions TEXT NOT NULL,"
+    " written_at TEXT NOT NULL,"
+    " UNIQUE (model_version, as_of))",
+    "CREATE TABLE IF NOT EXISTS hs_scores ("
+    " run_id INTEGER NOT NULL,"
+    " account_id TEXT NOT NULL,"
+    " score DOUBLE PRECISION,"
+    " band TEXT,"
+    " alert TEXT,"
+    " coverage DOUBLE PRECISION NOT NULL,"
+    " drivers TEXT NOT NULL,"
+    " arr DOUBLE PRECISION,"
+    " segment TEXT,"
+    " PRIMARY KEY (run_id, account_id))",
+    "CREATE INDEX IF NOT EXISTS hs_scores_by_account ON hs_scores (account_id, run_id)",
+    "CREATE TABLE IF NOT EXISTS hs_overrides ("
+    " override_id TEXT PRIMARY KEY,"
+    " account_id TEXT NOT NULL,"
+    " score DOUBLE PRECISION,"
+    " band TEXT,"
+    " reason TEXT NOT NULL,"
+    " author TEXT NOT NULL,"
+    " starts TEXT NOT NULL,"
+    " expires TEXT NOT NULL,"
+    " created_at TEXT NOT NULL,"
+    " revoked_at TEXT,"
+    " revoked_by TEXT)",
+    "CREATE INDEX IF NOT EXISTS hs_overrides_by_account ON hs_overrides (account_id)",
+)
+_SCORE_FIELDS = ("run_id", "account_id", "score", "band", "alert", "coverage", "drivers", "arr", "segment")
+
+
+@attrs.frozen(kw_only=True)
+class Override:
+    """A person's score or band for an account, with a reason, an author and an
+    expiry. It applies to snapshots dated ``starts <= as_of < expires`` (or
+    until it was revoked). Dates are ISO 8601 text, compared as such (UTC)."""
+
+    override_id: str
+    account_id: str
+    score: float | None
+    band: str | None
+    reason: str
+    author: str
+    starts: str
+    expires: str
+    created_at: str
+    revoked_at: str | None = None
+    revoked_by: str | None = None
+
+    def active_on(self, day: str) -> bool:
+        """Whether the override applies to a snapshot dated ``day``."""
+        end = self.expires if self.revoked_at is None else min(self.expires, self.revoked_at)
+        return self.starts <= day < end
 
 
 @attrs.frozen(kw_only=True)
 class HistoryPoint:
-    """One account's snapshot: score (``None`` without one), band, alert,
-    coverage and dimension scores, with the as-of date and model version."""
+    """One account's snapshot.
+
+    ``score``, ``band`` and ``alert`` are the values in force: a manual
+    override's where one applied (``override``), else the model's. The model's
+    own values are always in ``computed_score``, ``computed_band`` and
+    ``computed_alert``.
+    """
 
     account_id: str
     as_of: str
@@ -89,30 +153,42 @@ class HistoryPoint:
     alert: str | None
     coverage: float
     dimensions: dict[str, float | None]
+    drivers: tuple[str, ...] = ()
+    arr: float | None = None
+    segment: str | None = None
+    override: Override | None = None
+    computed_score: float | None = attrs.field(default=attrs.Factory(lambda self: self.score, takes_self=True))
+    computed_band: str | None = attrs.field(default=attrs.Factory(lambda self: self.band, takes_self=True))
+    computed_alert: str | None = attrs.field(default=attrs.Factory(lambda self: self.alert, takes_self=True))
 
 
 @attrs.frozen(kw_only=True)
 class SnapshotInfo:
-    """A stored snapshot: its model version and name, as-of date, account count
-    and when it was written."""
+    """A stored snapshot: its model version and name, as-of date, account count,
+    dimension names and when it was written."""
 
     model_version: str
     model_name: str
     as_of: str
     accounts: int
     written_at: str
+    dimensions: tuple[str, ...] = ()
 
 
-def _iso_date(value: Any) -> str:
-    """An as-of value as ``YYYY-MM-DD`` (or a full ISO date-time, kept)."""
+def _iso_date(value: Any, field: str = "as_of") -> str:
+    """A date as ``YYYY-MM-DD`` (or a full ISO date-time, kept)."""
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     text = str(value).strip()
     try:
         np.datetime64(text)
     except ValueError:
-        raise InputError(f"as_of must be an ISO 8601 date, got {value!r}", column="as_of", value=value) from None
+        raise InputError(f"{field} must be an ISO 8601 date, got {value!r}", column=field, value=value) from None
     return text
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def _nullable(values: Any) -> list[Any]:
@@ -120,11 +196,641 @@ def _nullable(values: Any) -> list[Any]:
     return [None if math.isnan(v) else v for v in arr.tolist()]
 
 
-class SQLiteHistory:
-    """Score history in a SQLite file (``":memory:"`` for a throwaway store).
+def _floats(values: Sequence[Any]) -> Any:
+    """A float64 array with None as NaN."""
+    return np.array(values, dtype=np.float64) if len(values) else np.zeros(0)
 
-    Use it as a context manager, or call :meth:`close`.
+
+def _texts(values: Sequence[Any]) -> Any:
+    return np.array(["" if v is None else v for v in values], dtype=object)
+
+
+def _driver_texts(scores: BatchScores, n: int) -> list[str]:
+    if not scores.drivers:
+        return ["[]"] * n
+    per_account = zip(*[np.asarray(d).tolist() for d in scores.drivers], strict=True)
+    return [json.dumps([d for d in names if d]) for names in per_account]
+
+
+_RESERVED = frozenset(
+    {*_SCORE_FIELDS, "as_of", "model_version", "computed_score", "computed_band", "computed_alert", "override_id"}
+)
+
+
+def _dimension_key(name: str) -> str:
+    """The column a dimension's scores take in :meth:`HistoryStore.read`."""
+    return f"dimension_{name}" if name in _RESERVED else name
+
+
+def _policies_for(model: AnyModel, segment: str | None) -> HealthModel:
+    if isinstance(model, SegmentedModel):
+        try:
+            return model.model_for(segment)
+        except HealthScoreError:
+            return model.default or model.segments[0][1]
+    return model
+
+
+class HistoryStore:
+    """The history interface and its SQL, shared by both backends.
+
+    Use :class:`SQLiteHistory`, :class:`PostgresHistory` or
+    :func:`open_history`; every store is a context manager.
     """
+
+    _placeholder = "?"
+
+    # -- backend hooks ----------------------------------------------------------------------
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        raise NotImplementedError
+
+    def _execute_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        raise NotImplementedError
+
+    def _begin(self, *, write_lock: bool) -> None:
+        raise NotImplementedError
+
+    def _columns_of(self, table: str) -> set[str]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Close the connection."""
+        raise NotImplementedError
+
+    def _insert_scores(self, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        marks = ", ".join(["?"] * len(columns))
+        self._execute_many(f"INSERT INTO hs_scores ({', '.join(columns)}) VALUES ({marks})", rows)
+
+    # -- shared -----------------------------------------------------------------------------
+
+    def __enter__(self) -> HistoryStore:
+        """The store itself."""
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Close the store."""
+        self.close()
+
+    def _sql(self, text: str) -> str:
+        return text if self._placeholder == "?" else text.replace("?", self._placeholder)
+
+    def _setup(self) -> None:
+        with self._transaction(write_lock=False):
+            for statement in _SCHEMA:
+                self._query(statement)
+            row = self._query("SELECT value FROM hs_meta WHERE key = 'schema'")
+            if not row:
+                self._query("INSERT INTO hs_meta (key, value) VALUES ('schema', ?)", (SCHEMA_VERSION,))
+            elif row[0][0] != SCHEMA_VERSION:
+                raise HealthScoreError(
+                    f"history store {self!r} has schema version {row[0][0]}; this healthscore reads version "
+                    f"{SCHEMA_VERSION} (open it with the healthscore release that wrote it and export it)"
+                )
+        self._models: dict[str, AnyModel] = {}
+
+    @contextmanager
+    def _transaction(self, *, write_lock: bool = True) -> Iterator[None]:
+        self._begin(write_lock=write_lock)
+        try:
+            yield
+        except BaseException:
+            self._query("ROLLBACK")
+            raise
+        self._query("COMMIT")
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def write_snapshot(
+        self,
+        model: AnyModel,
+        as_of: Any,
+        account_ids: Sequence[Any] | Any,
+        scores: BatchScores,
+        *,
+        arr: Sequence[float] | Any | None = None,
+    ) -> int:
+        """Store the scores of every account as of ``as_of``, in one transaction.
+
+        Writing the same ``as_of`` with the same model again replaces the earlier
+        snapshot; another model version is kept apart. Manual overrides are not
+        touched: they keep applying to reads until they expire.
+
+        Args:
+            model: The model that produced ``scores`` (its fingerprint is the version).
+            as_of: The scoring date.
+            account_ids: One id per account, in ``scores`` order (unique).
+            scores: The result of ``model.score_batch`` (with ``drivers=k`` to
+                keep the top drivers for the action queue).
+            arr: ARR per account, in ``scores`` order (NaN where unknown).
+
+        Returns:
+            The number of accounts written.
+        """
+        day = _iso_date(as_of)
+        ids = [str(a) for a in np.asarray(account_ids, dtype=object).reshape(-1).tolist()]
+        n = len(scores)
+        if len(ids) != n:
+            raise InputError(f"account_ids has {len(ids)} entries but the scores hold {n} accounts")
+        if len(set(ids)) != n:
+            seen: set[str] = set()
+            dup = next(a for a in ids if a in seen or seen.add(a))  # type: ignore[func-returns-value]
+            raise InputError(f"duplicate account_id {dup!r} in a snapshot", column="account_id", value=dup)
+        money: list[Any] = [None] * n
+        if arr is not None:
+            values = np.asarray(arr, dtype=np.float64)
+            if values.shape != (n,):
+                raise InputError(f"arr must hold one value per account ({n}), got shape {values.shape}", column="arr")
+            money = _nullable(values)
+        version = model_fingerprint(model)
+        config = json.dumps(model_to_dict(model))
+        dims = list(scores.dimensions)
+        segment: list[Any] = [None] * n if scores.segment is None else [str(s) for s in scores.segment.tolist()]
+        columns = [*_SCORE_FIELDS, *(f"d{k}" for k in range(1, len(dims) + 1))]
+        data = [
+            ids,
+            _nullable(scores.score),
+            [b or None for b in scores.band.tolist()],
+            [a or None for a in scores.alert.tolist()],
+            np.asarray(scores.coverage, dtype=np.float64).tolist(),
+            _driver_texts(scores, n),
+            money,
+            segment,
+            *(_nullable(values) for values in scores.dimensions.values()),
+        ]
+        with self._transaction():
+            self._query(
+                "INSERT INTO hs_models (version, name, config) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                (version, model.name, config),
+            )
+            have = self._columns_of("hs_scores")
+            for k in range(1, len(dims) + 1):
+                if f"d{k}" not in have:
+                    self._query(f"ALTER TABLE hs_scores ADD COLUMN d{k} DOUBLE PRECISION")
+            found = self._query("SELECT run_id FROM hs_runs WHERE model_version = ? AND as_of = ?", (version, day))
+            if found:
+                run_id = int(found[0][0])
+                self._query("DELETE FROM hs_scores WHERE run_id = ?", (run_id,))
+                self._query(
+                    "UPDATE hs_runs SET accounts = ?, dimensions = ?, written_at = ? WHERE run_id = ?",
+                    (n, json.dumps(dims), _now(), run_id),
+                )
+            else:
+                ((last,),) = self._query("SELECT COALESCE(MAX(run_id), 0) FROM hs_runs")
+                run_id = int(last) + 1
+                self._query(
+                    "INSERT INTO hs_runs (run_id, model_version, as_of, accounts, dimensions, written_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (run_id, version, day, n, json.dumps(dims), _now()),
+                )
+            self._insert_scores(columns, zip([run_id] * n, *data, strict=True))
+        return n
+
+    # -- overrides --------------------------------------------------------------------------
+
+    def set_override(
+        self,
+        account_id: str,
+        *,
+        reason: str,
+        author: str,
+        expires: Any,
+        score: float | None = None,
+        band: str | None = None,
+        starts: Any = None,
+    ) -> Override:
+        """Set a manual score and/or band for an account until ``expires``.
+
+        The override applies to every snapshot dated from ``starts`` (default:
+        today, UTC) up to, not including, ``expires``; later overrides of the
+        same account win over earlier ones. A score alone also sets the band and
+        alert level from the model's policies; a band alone keeps the score.
+
+        Raises:
+            ValidationError: No score and no band, a score outside 0..100, a
+                blank reason or author, or ``expires`` not after ``starts``.
+        """
+        if score is None and band is None:
+            raise ValidationError("override", "must set a score, a band or both", None, hint="pass score= or band=")
+        if score is not None and not (isinstance(score, (int, float)) and 0 <= score <= 100):
+            raise ValidationError("score", "must be a number from 0 to 100", score)
+        if band is not None and (not isinstance(band, str) or not band.strip()):
+            raise ValidationError("band", "must be a band name", band)
+        for field, text in (("account_id", account_id), ("reason", reason), ("author", author)):
+            if not isinstance(text, str) or not text.strip():
+                raise ValidationError(field, "must be a non-blank string", text)
+        begin = _iso_date(starts if starts is not None else datetime.now(UTC).date(), "starts")
+        end = _iso_date(expires, "expires")
+        if end <= begin:
+            raise ValidationError("expires", f"must be after starts ({begin})", end)
+        known = self._band_names()
+        if band is not None and known and band not in known:
+            raise ValidationError("band", f"must be one of the stored models' bands {sorted(known)}", band)
+        override = Override(
+            override_id=uuid.uuid4().hex,
+            account_id=account_id.strip(),
+            score=None if score is None else float(score),
+            band=band,
+            reason=reason.strip(),
+            author=author.strip(),
+            starts=begin,
+            expires=end,
+            created_at=_now(),
+        )
+        with self._transaction():
+            self._query(
+                "INSERT INTO hs_overrides (override_id, account_id, score, band, reason, author, starts, expires, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                attrs.astuple(override)[:9],
+            )
+        return override
+
+    def revoke_override(self, override_id: str, *, author: str, when: Any = None) -> Override:
+        """End an override early (from ``when``, default now); it stays on record.
+
+        Raises:
+            InputError: No override has that id.
+        """
+        moment = _iso_date(when, "when") if when is not None else _now()
+        with self._transaction():
+            if not self._query("SELECT 1 FROM hs_overrides WHERE override_id = ?", (override_id,)):
+                raise InputError(f"no override with id {override_id!r}", column="override_id", value=override_id)
+            self._query(
+                "UPDATE hs_overrides SET revoked_at = ?, revoked_by = ? WHERE override_id = ?",
+                (moment, author, override_id),
+            )
+        (found,) = [o for o in self.overrides(include_inactive=True) if o.override_id == override_id]
+        return found
+
+    def overrides(self, *, account_id: str | None = None, include_inactive: bool = False) -> list[Override]:
+        """Overrides, oldest first: by default only those active today."""
+        sql = (
+            "SELECT override_id, account_id, score, band, reason, author, starts, expires, created_at, "
+            "revoked_at, revoked_by FROM hs_overrides"
+        )
+        rows = (
+            self._query(sql + " WHERE account_id = ? ORDER BY created_at", (account_id,))
+            if account_id is not None
+            else self._query(sql + " ORDER BY created_at")
+        )
+        found = [Override(**dict(zip(attrs.fields_dict(Override), row, strict=True))) for row in rows]
+        if include_inactive:
+            return found
+        today = datetime.now(UTC).date().isoformat()
+        return [o for o in found if o.active_on(today)]
+
+    def _band_names(self) -> set[str]:
+        names: set[str] = set()
+        for version, _name in self._query("SELECT version, name FROM hs_models"):
+            model = self.model(version)
+            for member in model._all_models() if isinstance(model, SegmentedModel) else [model]:
+                names.update(member.bands.names)
+        return names
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def model(self, version: str) -> AnyModel:
+        """The model stored under a version (fingerprint).
+
+        Raises:
+            InputError: No snapshot was written with that version.
+        """
+        if version not in self._models:
+            rows = self._query("SELECT config FROM hs_models WHERE version = ?", (version,))
+            if not rows:
+                raise InputError(f"no model with version {version!r} in this history", column="model", value=version)
+            self._models[version] = model_from_dict(json.loads(rows[0][0]), source=f"history model {version}")
+        return self._models[version]
+
+    def snapshots(self) -> list[SnapshotInfo]:
+        """Every stored snapshot, oldest first."""
+        rows = self._query(
+            "SELECT r.model_version, m.name, r.as_of, r.accounts, r.written_at, r.dimensions "
+            "FROM hs_runs r JOIN hs_models m ON m.version = r.model_version ORDER BY r.as_of, r.written_at"
+        )
+        return [
+            SnapshotInfo(
+                model_version=v, model_name=n, as_of=a, accounts=c, written_at=w, dimensions=tuple(json.loads(d))
+            )
+            for v, n, a, c, w, d in rows
+        ]
+
+    def _version(self, model: AnyModel | str | None) -> str | None:
+        if model is None or isinstance(model, str):
+            return model
+        return model_fingerprint(model)
+
+    def latest_version(self, as_of: Any = None) -> str | None:
+        """The model version of the latest snapshot at or before ``as_of``
+        (default: the latest of all); ``None`` when there is none."""
+        if as_of is None:
+            rows = self._query("SELECT model_version FROM hs_runs ORDER BY as_of DESC, written_at DESC LIMIT 1")
+        else:
+            rows = self._query(
+                "SELECT model_version FROM hs_runs WHERE as_of <= ? ORDER BY as_of DESC, written_at DESC LIMIT 1",
+                (_iso_date(as_of),),
+            )
+        return str(rows[0][0]) if rows else None
+
+    def _runs(
+        self, version: str | None, since: str | None, until: str | None
+    ) -> dict[int, tuple[str, str, tuple[str, ...]]]:
+        clauses, params = [], []
+        if version is not None:
+            clauses.append("model_version = ?")
+            params.append(version)
+        if since is not None:
+            clauses.append("as_of >= ?")
+            params.append(since)
+        if until is not None:
+            clauses.append("as_of <= ?")
+            params.append(until)
+        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+        rows = self._query("SELECT run_id, as_of, model_version, dimensions FROM hs_runs" + where, params)
+        return {int(r): (a, v, tuple(json.loads(d))) for r, a, v, d in rows}
+
+    def read(
+        self,
+        *,
+        model: AnyModel | str | None = None,
+        since: Any = None,
+        until: Any = None,
+        account_id: str | Sequence[str] | None = None,
+        fields: Literal["all", "scores"] = "all",
+    ) -> dict[str, Any]:
+        """Stored snapshots as columns (NumPy arrays), ordered by as-of date, then account.
+
+        Args:
+            model: One model version only (a model or its fingerprint); default all.
+            since, until: Only snapshots dated within (inclusive).
+            account_id: One account only, or a list of accounts.
+            fields: ``"all"``; or ``"scores"`` for just ``account_id``,
+                ``as_of``, ``model_version`` and ``score`` (fast, for trends;
+                overrides of the score applied).
+
+        Returns:
+            ``account_id``, ``as_of``, ``model_version``, ``score``, ``band``,
+            ``alert`` (values in force), ``computed_score``, ``computed_band``,
+            ``computed_alert``, ``override_id`` (``""`` where none applied),
+            ``coverage``, ``arr``, ``segment``, ``drivers`` (tuples) and one
+            column per dimension name (NaN where a snapshot has no such
+            dimension; ``dimension_<name>`` for a dimension named like one of
+            the other columns). Texts are object arrays, ``""`` where empty.
+            With ``fields="scores"`` the rows come in no particular order.
+        """
+        runs = self._runs(
+            self._version(model),
+            None if since is None else _iso_date(since, "since"),
+            None if until is None else _iso_date(until, "until"),
+        )
+        width = max((len(d) for _, _, d in runs.values()), default=0)
+        if fields == "scores":
+            names = ["run_id", "account_id", "score"]
+        else:
+            names = [*_SCORE_FIELDS, *(f"d{k}" for k in range(1, width + 1))]
+        rows: list[tuple[Any, ...]] = []
+        if runs:
+            where = f"run_id IN ({', '.join(str(r) for r in sorted(runs))})"
+            select = f"SELECT {', '.join(names)} FROM hs_scores WHERE {where}"
+            if account_id is None:
+                rows = self._query(select)
+            else:
+                wanted = [account_id] if isinstance(account_id, str) else [str(a) for a in account_id]
+                for start in range(0, len(wanted), 500):  # the account index, in bounded batches
+                    chunk = wanted[start : start + 500]
+                    rows += self._query(f"{select} AND account_id IN ({', '.join(['?'] * len(chunk))})", chunk)
+        raw = dict(zip(names, map(list, zip(*rows, strict=True)), strict=True)) if rows else {k: [] for k in names}
+        run_ids = np.array(raw["run_id"], dtype=np.int64)
+        order_runs = sorted(runs)
+        run_day = np.array([runs[r][0] for r in order_runs], dtype=object)
+        run_version = np.array([runs[r][1] for r in order_runs], dtype=object)
+        position = np.searchsorted(np.array(order_runs, dtype=np.int64), run_ids)
+        out: dict[str, Any] = {
+            "account_id": np.array(raw["account_id"], dtype=object),
+            "as_of": run_day[position] if len(run_ids) else np.zeros(0, dtype=object),
+            "model_version": run_version[position] if len(run_ids) else np.zeros(0, dtype=object),
+            "score": _floats(raw["score"]),
+        }
+        if fields != "scores":
+            out["band"] = _texts(raw["band"])
+            out["alert"] = _texts(raw["alert"])
+            out["coverage"] = _floats(raw["coverage"])
+            out["arr"] = _floats(raw["arr"])
+            out["segment"] = _texts(raw["segment"])
+            out["drivers"] = np.fromiter(
+                (tuple(json.loads(d)) for d in raw["drivers"]), dtype=object, count=len(run_ids)
+            )
+            dim_names = list(dict.fromkeys(name for r in order_runs for name in runs[r][2]))
+            for name in dim_names:
+                values = np.full(len(run_ids), math.nan)
+                for run in order_runs:
+                    dims = runs[run][2]
+                    if name in dims:
+                        rows_of_run = run_ids == run
+                        values[rows_of_run] = _floats(raw[f"d{dims.index(name) + 1}"])[rows_of_run]
+                out[_dimension_key(name)] = values
+        if fields != "scores" and len(run_ids):
+            order = np.lexsort((out["account_id"].astype(str), out["as_of"].astype(str)))
+            out = {k: v[order] for k, v in out.items()}
+        self._apply_overrides(out, fields)
+        return out
+
+    def _apply_overrides(self, out: dict[str, Any], fields: str) -> None:
+        n = len(out["score"])
+        out["computed_score"] = out["score"].copy()
+        if fields != "scores":
+            out["computed_band"] = out["band"].copy()
+            out["computed_alert"] = out["alert"].copy()
+        out["override_id"] = np.full(n, "", dtype=object)
+        every = self.overrides(include_inactive=True)
+        if not every or n == 0:
+            return
+        by_account: dict[str, list[Override]] = {}
+        for o in every:  # oldest first: later ones win
+            by_account.setdefault(o.account_id, []).append(o)
+        hit = np.flatnonzero(np.isin(out["account_id"].astype(str), np.array(list(by_account), dtype=str)))
+        for i in hit.tolist():
+            day = str(out["as_of"][i])
+            active = [o for o in by_account[str(out["account_id"][i])] if o.active_on(day)]
+            if not active:
+                continue
+            o = active[-1]
+            out["override_id"][i] = o.override_id
+            if o.score is not None:
+                out["score"][i] = o.score
+            if fields == "scores":
+                continue
+            policies = _policies_for(self.model(str(out["model_version"][i])), str(out["segment"][i]) or None)
+            if o.score is not None:
+                out["band"][i] = policies.bands.classify(o.score) or ""
+                out["alert"][i] = policies.alerts.classify(o.score) or ""
+            if o.band is not None:
+                out["band"][i] = o.band
+
+    def _points(self, columns: Mapping[str, Any]) -> list[HistoryPoint]:
+        n = len(columns["score"])
+        if n == 0:
+            return []
+        own = {(s.model_version, s.as_of): s.dimensions for s in self.snapshots()}
+        lookup = {o.override_id: o for o in self.overrides(include_inactive=True)}
+
+        def number(name: str, i: int) -> float | None:
+            v = float(columns[name][i])
+            return None if math.isnan(v) else v
+
+        def text(name: str, i: int) -> str | None:
+            return str(columns[name][i]) or None
+
+        points = []
+        for i in range(n):
+            version, day = str(columns["model_version"][i]), str(columns["as_of"][i])
+            points.append(
+                HistoryPoint(
+                    account_id=str(columns["account_id"][i]),
+                    as_of=day,
+                    model_version=version,
+                    score=number("score", i),
+                    band=text("band", i),
+                    alert=text("alert", i),
+                    coverage=float(columns["coverage"][i]),
+                    dimensions={name: number(_dimension_key(name), i) for name in own.get((version, day), ())},
+                    drivers=tuple(columns["drivers"][i]),
+                    arr=number("arr", i),
+                    segment=text("segment", i),
+                    override=lookup.get(str(columns["override_id"][i])),
+                    computed_score=number("computed_score", i),
+                    computed_band=text("computed_band", i),
+                    computed_alert=text("computed_alert", i),
+                )
+            )
+        return points
+
+    def series(self, account_id: str, *, model: AnyModel | str | None = None) -> list[HistoryPoint]:
+        """One account's snapshots over time, oldest first (optionally one model
+        version only: a model or its fingerprint)."""
+        return self._points(self.read(model=model, account_id=str(account_id)))
+
+    def portfolio(self, as_of: Any = None, *, model: AnyModel | str | None = None) -> list[HistoryPoint]:
+        """The portfolio as it stood on ``as_of``: every account of the latest
+        snapshot at or before that date (of one model version: the given one,
+        else the version of the latest snapshot). Default: the latest snapshot."""
+        return self._points(self.snapshot_columns(as_of, model=model))
+
+    def trend_columns(
+        self, as_of: Any, *, model: AnyModel | str | None = None, lookback_days: float = 90.0
+    ) -> dict[str, Any]:
+        """What :func:`healthscore.trends.trends` needs as of ``as_of``, read
+        without scanning all of history: account, date and score of every
+        snapshot from the last one at least ``lookback_days`` old, plus, for
+        accounts missing from that window's start, their older scores. An
+        account with no snapshot inside the window is left out (it is in no
+        recent snapshot either); for every other account the trends equal those
+        computed from all of history (a test checks).
+
+        Args:
+            as_of: The trends' date.
+            model: One model version (default: the latest snapshot's at ``as_of``).
+            lookback_days: How far back the trends look (90 for 90-day changes;
+                more for a longer drop window).
+        """
+        day = _iso_date(as_of)
+        version = self._version(model) or self.latest_version(day) or ""
+        horizon = str(np.datetime64(day[:10]) - np.timedelta64(math.ceil(lookback_days), "D"))
+        rows = self._query("SELECT MAX(as_of) FROM hs_runs WHERE model_version = ? AND as_of <= ?", (version, horizon))
+        start = rows[0][0] if rows and rows[0][0] is not None else None
+        recent = self.read(model=version, since=start, until=day, fields="scores")
+        if start is None:
+            return recent  # nothing that old: the window is all of history
+        covered = set(recent["account_id"][recent["as_of"] == start].tolist())
+        missing = sorted(set(recent["account_id"].tolist()) - covered)
+        if not missing:
+            return recent
+        before = str(np.datetime64(str(start)[:10]) - np.timedelta64(1, "D"))
+        older = self.read(model=version, until=before, account_id=missing, fields="scores")
+        return {k: np.concatenate([older[k], recent[k]]) for k in recent}
+
+    def snapshot_columns(self, as_of: Any = None, *, model: AnyModel | str | None = None) -> dict[str, Any]:
+        """:meth:`portfolio` as columns (see :meth:`read`); empty columns when
+        no snapshot is that old."""
+        day = None if as_of is None else _iso_date(as_of)
+        version = self._version(model) or self.latest_version(day)
+        if version is None:
+            return self.read(model="")  # no such version: empty columns
+        clauses = "model_version = ?" + ("" if day is None else " AND as_of <= ?")
+        params = (version,) if day is None else (version, day)
+        rows = self._query(f"SELECT MAX(as_of) FROM hs_runs WHERE {clauses}", params)
+        if not rows or rows[0][0] is None:
+            return self.read(model="")
+        latest = str(rows[0][0])
+        return self.read(model=version, since=latest, until=latest)
+
+    def export(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        model: AnyModel | str | None = None,
+        since: Any = None,
+        until: Any = None,
+        format: Literal["csv", "parquet"] | None = None,  # noqa: A002 -- the word users know
+    ) -> int:
+        """Write stored snapshots to a CSV or Parquet file (atomically).
+
+        Columns as :meth:`read` gives them, drivers joined by ``;``. Parquet
+        needs the ``arrow`` extra (pyarrow).
+
+        Returns:
+            The number of rows written.
+        """
+        target = Path(path)
+        kind = format or ("parquet" if target.suffix.lower() in {".parquet", ".pq"} else "csv")
+        if kind not in ("csv", "parquet"):
+            raise ValidationError("format", "must be 'csv' or 'parquet'", kind)
+        columns = self.read(model=model, since=since, until=until)
+        columns["drivers"] = np.array([";".join(d) for d in columns["drivers"]], dtype=object)
+        order = [
+            "account_id", "as_of", "model_version", "score", "band", "alert", "coverage",
+            *[k for k in columns if k not in _EXPORT_TAIL and k not in _EXPORT_HEAD],
+            *_EXPORT_TAIL,
+        ]  # fmt: skip
+        n = len(columns["score"])
+        if kind == "parquet":
+            try:
+                import pyarrow as pa  # noqa: PLC0415 -- optional extra
+                import pyarrow.parquet as pq  # noqa: PLC0415 -- optional extra
+            except ImportError:
+                raise HealthScoreError("exporting to Parquet needs pyarrow: pip install 'healthscore[arrow]'") from None
+            table = pa.table(
+                {
+                    k: pa.array(columns[k].tolist(), type=pa.string()) if columns[k].dtype == object else columns[k]
+                    for k in order
+                }
+            )
+            sink = pa.BufferOutputStream()
+            pq.write_table(table, sink)
+            write_atomic(target, sink.getvalue().to_pybytes())
+            return n
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(order)
+        cells = [
+            [("" if math.isnan(v) else repr(v)) for v in columns[k].tolist()]
+            if columns[k].dtype != object
+            else [str(v) for v in columns[k].tolist()]
+            for k in order
+        ]
+        writer.writerows(zip(*cells, strict=True))
+        write_atomic(target, buffer.getvalue())
+        return n
+
+
+_EXPORT_HEAD = ("account_id", "as_of", "model_version", "score", "band", "alert", "coverage")
+_EXPORT_TAIL = (
+    "computed_score", "computed_band", "computed_alert", "override_id", "drivers", "arr", "segment",
+)  # fmt: skip
+
+
+class SQLiteHistory(HistoryStore):
+    """Score history in a SQLite file (``":memory:"`` for a throwaway store)."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         """Open (or create) the store at ``path``."""
@@ -133,141 +839,115 @@ class SQLiteHistory:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.executescript(_SCHEMA)
+        self._db.execute("PRAGMA busy_timeout=30000")
+        self._setup()
 
-    def __enter__(self) -> SQLiteHistory:
-        """The store itself."""
-        return self
+    def __repr__(self) -> str:
+        return f"SQLiteHistory({self.path!r})"
 
-    def __exit__(self, *exc: object) -> None:
-        """Close the store."""
-        self.close()
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self._db.execute(sql, tuple(params)).fetchall()
+
+    def _execute_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        self._db.executemany(sql, rows)
+
+    def _begin(self, *, write_lock: bool) -> None:
+        self._db.execute("BEGIN IMMEDIATE")  # the database lock: one writer at a time, readers go on
+
+    def _columns_of(self, table: str) -> set[str]:
+        return {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
 
     def close(self) -> None:
         """Close the connection."""
         self._db.close()
 
-    def write_snapshot(
-        self,
-        model: AnyModel,
-        as_of: Any,
-        account_ids: Sequence[Any] | Any,
-        scores: BatchScores,
-    ) -> int:
-        """Store the scores of every account as of ``as_of``, in one transaction.
 
-        Writing the same ``as_of`` with the same model again replaces the earlier
-        snapshot; another model version is kept apart.
+class PostgresHistory(HistoryStore):
+    """Score history in PostgreSQL (extra ``postgres``: psycopg 3).
 
-        Args:
-            model: The model that produced ``scores`` (its fingerprint is the version).
-            as_of: The scoring date.
-            account_ids: One id per account, in ``scores`` order (unique).
-            scores: The result of ``model.score_batch``.
+    Args:
+        url: A libpq connection string or ``postgresql://`` URL.
+    """
 
-        Returns:
-            The number of accounts written.
-        """
-        day = _iso_date(as_of)
-        ids = [str(a) for a in np.asarray(account_ids, dtype=object).tolist()]
-        if len(ids) != len(scores):
-            raise InputError(f"account_ids has {len(ids)} entries but the scores hold {len(scores)} accounts")
-        if len(set(ids)) != len(ids):
-            seen: set[str] = set()
-            dup = next(a for a in ids if a in seen or seen.add(a))  # type: ignore[func-returns-value]
-            raise InputError(f"duplicate account_id {dup!r} in a snapshot", column="account_id", value=dup)
-        version = model_fingerprint(model)
-        score = _nullable(scores.score)
-        coverage = np.asarray(scores.coverage, dtype=np.float64).tolist()
-        band = [b or None for b in scores.band.tolist()]
-        alert = [a or None for a in scores.alert.tolist()]
-        rows = zip([version] * len(ids), [day] * len(ids), ids, score, band, alert, coverage, strict=True)
-        dims = [(name, _nullable(values)) for name, values in scores.dimensions.items()]
-        db = self._db
-        db.execute("BEGIN IMMEDIATE")
+    _placeholder = "%s"
+
+    def __init__(self, url: str) -> None:
+        """Connect, and create the tables when they are missing."""
         try:
-            db.execute("INSERT OR IGNORE INTO models (version, name) VALUES (?, ?)", (version, model.name))
-            db.execute("DELETE FROM scores WHERE model_version = ? AND as_of = ?", (version, day))
-            db.execute("DELETE FROM dimension_scores WHERE model_version = ? AND as_of = ?", (version, day))
-            db.executemany("INSERT INTO scores VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-            for name, values in dims:
-                db.executemany(
-                    "INSERT INTO dimension_scores VALUES (?, ?, ?, ?, ?)",
-                    zip([version] * len(ids), [day] * len(ids), ids, [name] * len(ids), values, strict=True),
-                )
-            db.execute(
-                "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
-                (version, day, len(ids)),
-            )
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        return len(ids)
+            import psycopg  # noqa: PLC0415 -- optional extra
+        except ImportError:
+            raise HealthScoreError(
+                "a PostgreSQL history needs psycopg 3: pip install 'healthscore[postgres]'"
+            ) from None
+        self.url = url
+        try:
+            self._db = psycopg.connect(url, autocommit=True)
+        except psycopg.Error as exc:
+            raise HealthScoreError(f"cannot connect to the history database {_redact(url)}: {exc}") from None
+        self._setup()
 
-    def snapshots(self) -> list[SnapshotInfo]:
-        """Every stored snapshot, oldest first."""
-        rows = self._db.execute(
-            "SELECT r.model_version, m.name, r.as_of, r.accounts, r.written_at "
-            "FROM runs r JOIN models m ON m.version = r.model_version ORDER BY r.as_of, r.written_at"
-        ).fetchall()
-        return [
-            SnapshotInfo(model_version=v, model_name=n, as_of=a, accounts=c, written_at=w) for v, n, a, c, w in rows
-        ]
+    def __repr__(self) -> str:
+        return f"PostgresHistory({_redact(self.url)!r})"
 
-    def _points(self, where: str, params: tuple[Any, ...]) -> list[HistoryPoint]:
-        rows = self._db.execute(
-            "SELECT account_id, as_of, model_version, score, band, alert, coverage FROM scores WHERE "
-            + where
-            + " ORDER BY as_of, account_id",
-            params,
-        ).fetchall()
-        dims: dict[tuple[str, str, str], dict[str, float | None]] = {}
-        for account, day, version, name, value in self._db.execute(
-            "SELECT account_id, as_of, model_version, dimension, score FROM dimension_scores WHERE " + where, params
-        ):
-            dims.setdefault((account, day, version), {})[name] = value
-        return [
-            HistoryPoint(
-                account_id=a,
-                as_of=d,
-                model_version=v,
-                score=s,
-                band=b,
-                alert=al,
-                coverage=c,
-                dimensions=dims.get((a, d, v), {}),
-            )
-            for a, d, v, s, b, al, c in rows
-        ]
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._db.cursor() as cursor:
+            cursor.execute(self._sql(sql), tuple(params))
+            return list(cursor.fetchall()) if cursor.description is not None else []
 
-    def _version(self, model: AnyModel | str | None) -> str | None:
-        if model is None or isinstance(model, str):
-            return model
-        return model_fingerprint(model)
+    def _execute_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        with self._db.cursor() as cursor:
+            cursor.executemany(self._sql(sql), list(rows))
 
-    def series(self, account_id: str, *, model: AnyModel | str | None = None) -> list[HistoryPoint]:
-        """One account's snapshots over time, oldest first (optionally one model
-        version only: a model or its fingerprint)."""
-        version = self._version(model)
-        if version is None:
-            return self._points("account_id = ?", (str(account_id),))
-        return self._points("account_id = ? AND model_version = ?", (str(account_id), version))
+    def _insert_scores(self, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        with self._db.cursor() as cursor, cursor.copy(f"COPY hs_scores ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
 
-    def portfolio(self, as_of: Any, *, model: AnyModel | str | None = None) -> list[HistoryPoint]:
-        """Every account's latest snapshot at or before ``as_of`` (one model
-        version: the given one, else the version of the latest snapshot)."""
-        day = _iso_date(as_of)
-        version = self._version(model)
-        if version is None:
-            row = self._db.execute(
-                "SELECT model_version FROM runs WHERE as_of <= ? ORDER BY as_of DESC, written_at DESC LIMIT 1", (day,)
-            ).fetchone()
-            if row is None:
-                return []
-            version = row[0]
-        points = self._points("model_version = ? AND as_of <= ?", (version, day))
-        latest: dict[str, HistoryPoint] = {}
-        for point in points:  # ordered by as_of: later points replace earlier ones
-            latest[point.account_id] = point
-        return sorted(latest.values(), key=lambda p: p.account_id)
+    def _begin(self, *, write_lock: bool) -> None:
+        self._query("BEGIN")
+        if write_lock:  # one writer at a time; readers go on
+            self._query("LOCK TABLE hs_runs IN SHARE ROW EXCLUSIVE MODE")
+
+    def _columns_of(self, table: str) -> set[str]:
+        rows = self._query(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_name = ? AND table_schema = current_schema()",
+            (table,),
+        )
+        return {r[0] for r in rows}
+
+    def _setup(self) -> None:
+        self._query("SELECT pg_advisory_lock(4242)")  # two processes creating the tables at once
+        try:
+            super()._setup()
+        finally:
+            self._query("SELECT pg_advisory_unlock(4242)")
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._db.close()
+
+
+def _redact(url: str) -> str:
+    """A connection URL without its password."""
+    if "://" in url and "@" in url:
+        scheme, rest = url.split("://", 1)
+        credentials, host = rest.rsplit("@", 1)
+        user = credentials.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}" if ":" in credentials else url
+    return url
+
+
+def open_history(target: str | os.PathLike[str]) -> HistoryStore:
+    """A history store: PostgreSQL for a ``postgresql://`` (or ``postgres://``)
+    URL, else a SQLite file at that path.
+
+    Examples:
+        >>> with open_history(":memory:") as store:
+        ...     store.snapshots()
+        []
+    """
+    text = os.fspath(target)
+    if text.startswith(("postgresql://", "postgres://")):
+        return PostgresHistory(text)
+    return SQLiteHistory(text)

@@ -24,7 +24,7 @@ Examples:
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -57,12 +57,29 @@ def _day_numbers(days: Sequence[str]) -> Any:
         raise InputError(f"snapshot dates must be ISO 8601 dates ({exc})") from None
 
 
-def trends(points: Sequence[HistoryPoint], as_of: Any, *, drop: DropRule | None = None) -> dict[str, Any]:
-    """Per-account trend columns as of ``as_of``, from history points.
+def _factorize(values: Any) -> tuple[Any, Any]:
+    """Distinct values (sorted) and each value's index among them; a dict pass,
+    much faster than sorting millions of strings."""
+    index: dict[Any, int] = {}
+    codes = np.fromiter((index.setdefault(v, len(index)) for v in values.tolist()), dtype=np.int64, count=len(values))
+    names = np.array(list(index), dtype=object)
+    order = np.argsort(names.astype(str), kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return names[order], rank[codes] if len(codes) else codes
 
-    Snapshots dated after ``as_of`` are ignored; snapshots without a score are
-    skipped. A change over ``k`` days compares the latest score with the last
-    score known ``k`` days earlier (NaN when none is that old).
+
+def trends(
+    points: Sequence[HistoryPoint] | Mapping[str, Any], as_of: Any, *, drop: DropRule | None = None
+) -> dict[str, Any]:
+    """Per-account trend columns as of ``as_of``, from history.
+
+    ``points`` is a list of :class:`~healthscore.history.HistoryPoint`, or
+    columns ``account_id``, ``as_of`` and ``score`` (what
+    :meth:`healthscore.history.HistoryStore.read` returns; fast for millions of
+    snapshots). Snapshots dated after ``as_of`` are ignored; snapshots without a
+    score are skipped. A change over ``k`` days compares the latest score with
+    the last score known ``k`` days earlier (NaN when none is that old).
 
     Returns:
         ``account_id`` (sorted), ``score``, ``as_of`` (date of that score),
@@ -74,14 +91,24 @@ def trends(points: Sequence[HistoryPoint], as_of: Any, *, drop: DropRule | None 
     """
     rule = drop or DropRule()
     (today,) = _day_numbers([str(as_of)[:10]])
-    kept = [p for p in points if p.score is not None and p.score == p.score]
-    accounts = np.array([p.account_id for p in kept], dtype=str)
-    days = _day_numbers([p.as_of[:10] for p in kept]) if kept else np.zeros(0, dtype=np.int64)
-    scores = np.array([p.score for p in kept], dtype=np.float64)
+    if isinstance(points, Mapping):
+        for column in ("account_id", "as_of", "score"):
+            if column not in points:
+                raise InputError(f"history columns need {column!r}; got {sorted(points)}", column=column)
+        scores = np.asarray(points["score"], dtype=np.float64)
+        keep = ~np.isnan(scores)
+        accounts = np.asarray(points["account_id"], dtype=object)[keep]
+        distinct, code = _factorize(np.asarray(points["as_of"], dtype=object)[keep])  # few dates, many rows
+        days = _day_numbers([str(d)[:10] for d in distinct.tolist()])[code] if len(code) else np.zeros(0, np.int64)
+        scores = scores[keep]
+    else:
+        kept = [p for p in points if p.score is not None and p.score == p.score]
+        accounts = np.array([p.account_id for p in kept], dtype=object)
+        days = _day_numbers([p.as_of[:10] for p in kept]) if kept else np.zeros(0, dtype=np.int64)
+        scores = np.array([p.score for p in kept], dtype=np.float64)
     past = days <= today
     accounts, days, scores = accounts[past], days[past], scores[past]
-    names, acc = np.unique(accounts, return_inverse=True)
-    acc = acc.reshape(-1)
+    names, acc = _factorize(accounts)
     n = names.size
     order = np.lexsort((days, acc))
     acc, days, scores = acc[order], days[order], scores[order]
@@ -119,7 +146,7 @@ def trends(points: Sequence[HistoryPoint], as_of: Any, *, drop: DropRule | None 
     peak = np.where(np.isinf(peak), current, np.maximum(peak, current))
     fall = peak - current
     return {
-        "account_id": names,
+        "account_id": names.astype(str),
         "score": current,
         "as_of": (days[last].astype("datetime64[D]").astype(str) if n else np.zeros(0, dtype=str)),
         "change_7": change[7],
