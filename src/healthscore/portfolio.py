@@ -34,7 +34,7 @@ from healthscore.exceptions import InputError
 from healthscore.model import BatchScores, HealthModel, SegmentedModel
 from healthscore.scorers import input_kind
 
-__all__ = ["Family", "column_names", "family_of", "score_portfolio", "to_family"]
+__all__ = ["Family", "column_names", "family_of", "score_portfolio", "table_columns", "to_family"]
 
 Family = Literal["mapping", "pandas", "polars", "polars-lazy", "arrow"]
 """The kinds of input :func:`score_portfolio` accepts (and returns)."""
@@ -130,6 +130,21 @@ def _columns(data: Any, family: Family, wanted: list[str], labels: set[str]) -> 
     table = data
     names = set(table.schema.names)
     return {name: table.column(name).to_numpy(zero_copy_only=False) for name in wanted if name in names}
+
+
+def table_columns(data: Any, wanted: list[str], *, labels: set[str] | frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The ``wanted`` columns that a table of any family has, as NumPy arrays
+    (numbers float64 with NaN for missing; ``labels`` and other non-numbers as
+    objects with ``None``). A column the table lacks is left out.
+
+    Examples:
+        >>> table_columns({"nps": [10, 20], "x": [1]}, ["nps", "arr"])
+        {'nps': [10, 20]}
+    """
+    family = family_of(data)
+    if family == "mapping":
+        return {k: data[k] for k in wanted if k in data}
+    return _columns(data, family, wanted, set(labels))
 
 
 def _check_ids(ids: Any, id_column: str) -> None:
