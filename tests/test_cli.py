@@ -43,9 +43,18 @@ def test_score_writes_every_account_with_its_columns(tmp_path: Path) -> None:
     rows = _rows(dest)
     assert [r["account_id"] for r in rows] == ["A1", "A2", "A3"]
     assert list(rows[0]) == [
-        "account_id", "score", "band", "alert", "product", "relationship", "business", "coverage",
-        "driver_1", "driver_2", "driver_3",
-    ]  # fmt: skip
+        "account_id",
+        "score",
+        "band",
+        "alert",
+        "product",
+        "relationship",
+        "business",
+        "coverage",
+        "driver_1",
+        "driver_2",
+        "driver_3",
+    ]
     model = presets.three_dimension()
     expected = model.score(
         {"penetration": 0.9, "executive_engagement": "quarterly", "nps": 40, "outcome_achievement": 1.0}
@@ -250,8 +259,9 @@ def test_score_history_actions_override_export_round_trip(tmp_path: Path, histor
     may = _write(tmp_path, "account_id,penetration,nps,arr\nA1,0.9,60,1000\nA2,0.9,60,5000\nA3,0.9,60,\n", "may.csv")
     june = _write(tmp_path, "account_id,penetration,nps,arr\nA1,0.2,60,1000\nA2,0.3,-80,5000\nA3,0.9,60,\n", "j.csv")
     for src, day in ((may, "2026-05-31"), (june, "2026-06-29")):
-        status, _, err = _run("score", str(src), "-o", str(tmp_path / "out.csv"), "--history", history_target,
-                              "--as-of", day)  # fmt: skip
+        status, _, err = _run(
+            "score", str(src), "-o", str(tmp_path / "out.csv"), "--history", history_target, "--as-of", day
+        )
         assert status == 0, err
         assert f"snapshot as of {day} (3 accounts" in err
 
@@ -267,8 +277,22 @@ def test_score_history_actions_override_export_round_trip(tmp_path: Path, histor
     assert out.splitlines()[0].split()[:3] == ["rank", "account_id", "score"]
     assert len(out.splitlines()) == 2
 
-    status, out, err = _run("override", "A3", "--history", history_target, "--score", "12", "--reason", "exec left",
-                            "--author", "dana", "--starts", "2026-06-01", "--expires", "2099-01-01")  # fmt: skip
+    status, out, err = _run(
+        "override",
+        "A3",
+        "--history",
+        history_target,
+        "--score",
+        "12",
+        "--reason",
+        "exec left",
+        "--author",
+        "dana",
+        "--starts",
+        "2026-06-01",
+        "--expires",
+        "2099-01-01",
+    )
     assert status == 0, err
     status, out, _ = _run("history", "A3", "--history", history_target, "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(out)))
@@ -281,8 +305,9 @@ def test_score_history_actions_override_export_round_trip(tmp_path: Path, histor
     status, out, _ = _run("override", "--history", history_target, "--format", "csv")
     assert [r["account_id"] for r in csv.DictReader(io.StringIO(out))] == ["A3"]
     # the next scoring run does not overwrite it, and says so
-    status, _, err = _run("score", str(june), "-o", str(tmp_path / "out.csv"), "--history", history_target,
-                          "--as-of", "2026-07-06")  # fmt: skip
+    status, _, err = _run(
+        "score", str(june), "-o", str(tmp_path / "out.csv"), "--history", history_target, "--as-of", "2026-07-06"
+    )
     assert "1 account(s) keep a manual override" in err
     status, out, _ = _run("actions", "--history", history_target, "--format", "csv")
     assert "A3" in [r["account_id"] for r in csv.DictReader(io.StringIO(out))]
@@ -310,3 +335,90 @@ def test_history_commands_name_what_is_wrong(tmp_path: Path) -> None:
     assert status == 2
     assert "line 2, column 'arr': not a number: 'lots'" in err
     assert not (tmp_path / "o.csv").exists()  # nothing written when the input is bad
+
+
+# --------------------------------------------------------------------------- backtest and fit
+
+
+def test_backtest_and_fit_from_the_command_line(tmp_path: Path) -> None:
+    import numpy as np
+
+    from healthscore.datasets import generate_driver_portfolio
+
+    scores = _write(
+        tmp_path,
+        "account_id,as_of,score,band\n"
+        + "".join(
+            f"a{i},2026-0{m}-01,{s},{b}\n" for i, (s, b) in enumerate([(85, "green"), (30, "red")] * 5) for m in (1, 2)
+        ),
+        "scores.csv",
+    )
+    churn = _write(tmp_path, "account_id,churn_date\na1,2026-03-01\na3,2026-03-10\n", "churn.csv")
+    status, out, err = _run(
+        "backtest",
+        "--scores",
+        str(scores),
+        "--churn",
+        str(churn),
+        "--horizons",
+        "30",
+        "--json",
+        str(tmp_path / "r.json"),
+    )
+    assert status == 0, err
+    assert "AUC" in out
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert data["horizons"][0]["days"] == 30
+    assert data["lead_time"]["flagged"] == 2.0
+
+    gen = generate_driver_portfolio(1500, seed=2)
+    header = [*gen["columns"], "churned"]
+    rows = zip(*[np.asarray(v).tolist() for v in gen["columns"].values()], gen["churned"].tolist(), strict=True)
+    data_csv = tmp_path / "data.csv"
+    data_csv.write_text(
+        ",".join(header)
+        + "\n"
+        + "".join(",".join("" if isinstance(v, float) and v != v else str(v) for v in row) + "\n" for row in rows)
+    )
+    model_file = tmp_path / "m.toml"
+    dump_model(gen["model"], model_file)
+    status, out, err = _run(
+        "fit",
+        "reweight",
+        str(data_csv),
+        "--outcome",
+        "churned",
+        "--model",
+        str(model_file),
+        "-o",
+        str(tmp_path / "new.toml"),
+        "--bootstrap",
+        "10",
+    )
+    assert status == 0, err
+    assert "cross-validated" in out
+    status, out, err = _run(
+        "fit",
+        "scorecard",
+        str(data_csv),
+        "--outcome",
+        "churned",
+        "--kind",
+        "usage=higher_is_better",
+        "--kind",
+        "nps=higher_is_better",
+        "-o",
+        str(tmp_path / "s.toml"),
+        "--report",
+        str(tmp_path / "s.txt"),
+    )
+    assert status == 0, err
+    assert "bands fitted to churn" in (tmp_path / "s.txt").read_text()
+    status, _, err = _run("validate-model", str(tmp_path / "s.toml"))
+    assert status == 0, err
+    status, _, err = _run("fit", "scorecard", str(data_csv), "--outcome", "churned", "-o", str(tmp_path / "x.toml"))
+    assert status == 2
+    assert "needs each column's kind" in err
+    status, _, err = _run("backtest", "--churn", str(churn))
+    assert status == 2
+    assert "needs --history FILE_OR_URL or --scores" in err

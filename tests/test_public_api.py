@@ -22,6 +22,7 @@ SRC = Path(__file__).resolve().parent.parent / "src"
 EXPECTED_ALL = [
     "AlertLevel",
     "AlertPolicy",
+    "BacktestReport",
     "Band",
     "BandPolicy",
     "BatchScores",
@@ -41,16 +42,23 @@ EXPECTED_ALL = [
     "UnknownCategoryError",
     "ValidationError",
     "__version__",
+    "backtest",
     "bands",
+    "choose_thresholds",
+    "churn_probability",
     "compute_signals",
     "decay",
     "default_alerts",
     "default_bands",
     "dump_model",
+    "fit_scorecard",
     "load_model",
+    "metric_power",
     "model_fingerprint",
+    "open_history",
     "presets",
     "read_exports",
+    "reweight",
     "score_portfolio",
     "scorers",
     "signals_for_account",
@@ -70,10 +78,13 @@ PUBLIC_MODULES = [
     "history",
     "trends",
     "actions",
+    "backtest",
+    "calibrate",
+    "stability",
     "exceptions",
     "typing",
 ]
-HEAVY = ("pandas", "scipy", "polars", "pyarrow", "yaml")
+HEAVY = ("pandas", "scipy", "polars", "pyarrow", "yaml", "sklearn", "psycopg")
 
 
 def _module(name: str) -> ModuleType:

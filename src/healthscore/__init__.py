@@ -7,8 +7,10 @@ land in bands with playbooks and alert levels (:mod:`healthscore.bands`),
 recent behaviour outweighs history (:mod:`healthscore.decay`), raw exports
 become metric values as of any date (:func:`read_exports`,
 :func:`compute_signals`), whole portfolios score from any data frame
-(:func:`score_portfolio`), and models live in TOML/JSON/YAML files
-(:func:`load_model`, :func:`dump_model`).
+(:func:`score_portfolio`), models live in TOML/JSON/YAML files
+(:func:`load_model`, :func:`dump_model`), scores are kept over time
+(:func:`open_history`), and the loop closes against real churn
+(:func:`backtest`, :func:`reweight`, :func:`fit_scorecard`).
 
 Examples:
     >>> import healthscore
@@ -21,7 +23,15 @@ Examples:
 from __future__ import annotations
 
 from healthscore import bands, decay, presets, scorers
+from healthscore.backtest import BacktestReport, backtest
 from healthscore.bands import AlertLevel, AlertPolicy, Band, BandPolicy, default_alerts, default_bands
+from healthscore.calibrate import (
+    choose_thresholds,
+    churn_probability,
+    fit_scorecard,
+    metric_power,
+    reweight,
+)
 from healthscore.config import dump_model, load_model, model_fingerprint
 from healthscore.exceptions import (
     ConfigError,
@@ -32,6 +42,7 @@ from healthscore.exceptions import (
     ValidationError,
 )
 from healthscore.exports import Exports, read_exports
+from healthscore.history import open_history
 from healthscore.model import (
     BatchScores,
     Dimension,
@@ -48,6 +59,7 @@ from healthscore.signals import SignalSettings, compute_signals, signals_for_acc
 __all__ = [
     "AlertLevel",
     "AlertPolicy",
+    "BacktestReport",
     "Band",
     "BandPolicy",
     "BatchScores",
@@ -67,16 +79,23 @@ __all__ = [
     "UnknownCategoryError",
     "ValidationError",
     "__version__",
+    "backtest",
     "bands",
+    "choose_thresholds",
+    "churn_probability",
     "compute_signals",
     "decay",
     "default_alerts",
     "default_bands",
     "dump_model",
+    "fit_scorecard",
     "load_model",
+    "metric_power",
     "model_fingerprint",
+    "open_history",
     "presets",
     "read_exports",
+    "reweight",
     "score_portfolio",
     "scorers",
     "signals_for_account",

@@ -195,9 +195,9 @@ class BacktestReport:
         lines += [
             "",
             f"lead time: {int(lead['flagged'])} of {int(lead['churned'])} churned accounts scored before "
-            f"cancelling were in "
-            f"{'/'.join(self.at_risk_bands)} before cancelling; median {_num(lead['median_lead_days'], 0)} days "
-            f"ahead; {_pct(lead['share_flagged_30_days_ahead'])} flagged at least 30 days ahead",
+            f"cancelling were in {'/'.join(self.at_risk_bands)} at their last score; "
+            f"median {_num(lead['median_lead_days'], 0)} days ahead; "
+            f"{_pct(lead['share_flagged_30_days_ahead'])} flagged at least 30 days ahead",
         ]
         for h in self.horizons:
             if h.false_positives:

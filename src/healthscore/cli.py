@@ -1,5 +1,5 @@
 """Command line: ``healthscore score | signals | actions | history | override |
-export-history | validate-model | init-model | demo``.
+export-history | backtest | fit | validate-model | init-model | demo``.
 
 Exit status: 0 on success, 2 on bad input or a bad model file (the message
 names the file, line, column and value), 1 on anything unexpected.
@@ -13,6 +13,7 @@ import io
 import json
 import math
 import sys
+import tomllib
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +25,8 @@ import numpy as np
 from healthscore import __version__, presets
 from healthscore._io import write_atomic
 from healthscore.actions import queue_from_history
+from healthscore.backtest import backtest
+from healthscore.calibrate import fit_scorecard, reweight
 from healthscore.config import AnyModel, dump_model, load_model, model_fingerprint
 from healthscore.datasets import ADVANCED_FEATURES, generate_exports
 from healthscore.exceptions import HealthScoreError, InputError
@@ -465,6 +468,108 @@ def _cmd_override(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+def read_table_csv(path: str | Path) -> dict[str, Any]:
+    """A CSV file as columns: numbers as float64 (NaN for empty cells) where
+    every non-empty cell is a number, else text (``None`` for empty cells)."""
+    name = str(path)
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.reader(handle))
+    except OSError as exc:
+        raise _UsageError(f"{name}: cannot read the file: {exc.strerror or exc}") from exc
+    if len(rows) < 2:
+        raise _UsageError(f"{name}: expected a header and at least one row")
+    header = [h.strip() for h in rows[0]]
+    for i, row in enumerate(rows[1:]):
+        if len(row) != len(header):
+            raise _UsageError(f"{name} line {i + 2}: expected {len(header)} cells like the header, got {len(row)}")
+    out: dict[str, Any] = {}
+    for j, column in enumerate(header):
+        cells = [r[j].strip() for r in rows[1:]]
+        try:
+            out[column] = np.array([float(c) if c else math.nan for c in cells], dtype=np.float64)
+        except ValueError:
+            out[column] = np.array([c or None for c in cells], dtype=object)
+    return out
+
+
+def _pairs(items: Sequence[str] | None, flag: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items or []:
+        column, sep, value = item.rpartition("=")
+        if not sep or not column.strip() or not value.strip():
+            raise _UsageError(f"{flag} takes COLUMN=VALUE, got {item!r}")
+        out[column.strip()] = value.strip()
+    return out
+
+
+def _write_report(args: argparse.Namespace, text: str, data: dict[str, Any] | None, out: TextIO, err: TextIO) -> None:
+    if args.report is None or args.report == "-":
+        out.write(text + "\n")
+    else:
+        write_atomic(args.report, text + "\n")
+        print(f"report -> {args.report}", file=err)
+    if getattr(args, "json", None) and data is not None:
+        write_atomic(args.json, json.dumps(data, indent=2) + "\n")
+        print(f"report data -> {args.json}", file=err)
+
+
+def _cmd_backtest(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    try:
+        horizons = [int(h) for h in args.horizons.split(",")]
+    except ValueError:
+        raise _UsageError(f"--horizons takes whole numbers of days like 30,60,90, got {args.horizons!r}") from None
+    churn = read_table_csv(args.churn)
+    renewals = read_table_csv(args.renewals) if args.renewals else None
+    if args.history is not None:
+        with open_history(args.history) as store:
+            report = backtest(store, churn, renewals=renewals, horizons=horizons, model=args.model_version)
+    elif args.scores is not None:
+        report = backtest(read_table_csv(args.scores), churn, renewals=renewals, horizons=horizons)
+    else:
+        raise _UsageError("backtest needs --history FILE_OR_URL or --scores SCORES.csv")
+    _write_report(args, report.summary(), report.to_dict(), out, err)
+    return 0
+
+
+def _cmd_fit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    data = read_table_csv(args.data)
+    if args.outcome not in data:
+        raise _UsageError(f"{args.data}: no outcome column {args.outcome!r} (columns: {', '.join(data)})")
+    if args.method == "scorecard":
+        kinds = _pairs(args.kind, "--kind")
+        if args.kinds:
+            loaded = tomllib.loads(Path(args.kinds).read_text(encoding="utf-8"))
+            kinds = {**{str(k): str(v) for k, v in loaded.items()}, **kinds}
+        if not kinds:
+            raise _UsageError(
+                "fit scorecard needs each column's kind: --kind COLUMN=higher_is_better (or "
+                "lower_is_better, peaked, categorical), or --kinds FILE.toml"
+            )
+        for column, kind in kinds.items():
+            if kind == "categorical" and column in data and data[column].dtype != object:
+                data[column] = np.array([None if v != v else f"{v:g}" for v in data[column].tolist()], dtype=object)
+        result: Any = fit_scorecard(
+            data,
+            args.outcome,
+            kinds,
+            dimensions=_pairs(args.dimension, "--dimension"),
+            max_red_share=args.max_red_share,
+            name=args.name,
+        )
+    else:
+        if args.model is None:
+            raise _UsageError("fit reweight needs --model FILE: the model whose weights to re-fit")
+        model = load_model(args.model)
+        if not isinstance(model, HealthModel):
+            raise _UsageError(f"{args.model}: fit reweight takes one model, not a segmented one")
+        result = reweight(model, data, args.outcome, strength=args.strength, bootstrap=args.bootstrap)
+    dump_model(result.model, args.output)
+    print(f"fitted model -> {args.output} (fingerprint {model_fingerprint(result.model)})", file=err)
+    _write_report(args, result.report.summary(), None, out, err)
+    return 0
+
+
 def _cmd_export_history(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     with open_history(args.history) as store:
         n = store.export(args.output, model=args.model_version, since=args.since, until=args.until)
@@ -662,6 +767,50 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--since", metavar="DATE")
     export.add_argument("--until", metavar="DATE")
     export.set_defaults(func=_cmd_export_history)
+
+    check = sub.add_parser(
+        "backtest",
+        help="did the score see churn coming? AUC, churn per band, misses, lift and lead time",
+        description=(
+            "Pair scores known at past dates (a history store, or a CSV with account_id, as_of, score, band) "
+            "with the churn that followed, point in time, and report per horizon: AUC, churn rate per band, "
+            "false positives (healthy, then churned), false negatives (at risk, then renewed), the riskiest "
+            "decile's lift, and each churned account's lead time."
+        ),
+    )
+    check.add_argument("--history", metavar="FILE_OR_URL", help="a history store (SQLite file or postgresql:// URL)")
+    check.add_argument("--model-version", metavar="FINGERPRINT", help="with --history: one model version")
+    check.add_argument("--scores", metavar="SCORES.csv", help="instead of --history: account_id, as_of, score, band")
+    check.add_argument("--churn", required=True, metavar="CHURN.csv", help="account_id, churn_date")
+    check.add_argument("--renewals", metavar="RENEWALS.csv", help="account_id, renewal_date")
+    check.add_argument("--horizons", default="30,60,90", metavar="DAYS", help="default 30,60,90")
+    check.add_argument("-o", "--report", metavar="REPORT.txt", help="text report (default stdout)")
+    check.add_argument("--json", metavar="REPORT.json", help="also write the report's data as JSON")
+    check.set_defaults(func=_cmd_backtest)
+
+    fit = sub.add_parser(
+        "fit",
+        help="fit a model to outcomes: a scorecard from raw columns, or new weights for a model",
+        description=(
+            "scorecard: build curves, weights and band thresholds from the raw columns of DATA.csv and its 0/1 "
+            "outcome column. reweight: re-fit the metric and dimension weights of --model to the outcome, "
+            "shrunk toward the current weights. Both write the model file and a report."
+        ),
+    )
+    fit.add_argument("method", choices=["scorecard", "reweight"])
+    fit.add_argument("data", metavar="DATA.csv")
+    fit.add_argument("--outcome", required=True, metavar="COLUMN", help="0/1 column, 1 = churned")
+    fit.add_argument("-o", "--output", required=True, metavar="MODEL.toml", help="fitted model file")
+    fit.add_argument("--report", metavar="REPORT.txt", help="text report (default stdout)")
+    fit.add_argument("--kind", action="append", metavar="COLUMN=KIND", help="scorecard: a column and its kind")
+    fit.add_argument("--kinds", metavar="KINDS.toml", help="scorecard: a TOML table column = kind")
+    fit.add_argument("--dimension", action="append", metavar="COLUMN=DIMENSION", help="scorecard: group columns")
+    fit.add_argument("--max-red-share", type=float, default=0.25, help="scorecard: largest share in red (0.25)")
+    fit.add_argument("--name", default="scorecard", help="scorecard: the model's name")
+    fit.add_argument("--model", metavar="MODEL.toml", help="reweight: the model to re-weight")
+    fit.add_argument("--strength", type=float, default=1e-3, help="reweight: shrinkage toward current weights")
+    fit.add_argument("--bootstrap", type=int, default=200, help="reweight: bootstrap samples for intervals")
+    fit.set_defaults(func=_cmd_fit)
 
     signals = sub.add_parser(
         "signals",

@@ -1,0 +1,964 @@
+"""Close the loop: fit weights, curves, thresholds and probabilities to outcomes.
+
+* :func:`reweight` re-fits an existing model's metric and dimension weights to
+  an outcome (churn = 1) by regularised logistic regression, non-negative and
+  shrunk toward the model's current (expert) weights, with bootstrap
+  intervals. The result is a model of the same shape.
+* :func:`fit_scorecard` builds a model from raw columns: monotone (or peaked)
+  piecewise-linear curves from binned churn rates, in the spirit of
+  credit-scoring scorecards, category tables for labels, weights fitted to the
+  outcome, and band thresholds fitted to churn.
+* :func:`metric_power` says how well each metric predicts on its own (AUC,
+  information value) and which add nothing given the others.
+* :func:`choose_thresholds` picks band cut-offs from outcomes, keeping churn
+  rates ordered worst band > ... > best band.
+* :func:`churn_probability` maps a score to a calibrated churn probability
+  (isotonic or Platt), with its reliability table and Brier score.
+
+Everything runs on NumPy; the statistics live in :mod:`healthscore._stats`.
+Outcomes are 1 for churn (the event) and 0 otherwise; a higher health score
+should mean a lower churn rate.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import attrs
+import numpy as np
+
+from healthscore import _stats
+from healthscore.bands import Band, BandPolicy, default_bands
+from healthscore.exceptions import HealthScoreError, InputError, ValidationError
+from healthscore.model import Dimension, HealthModel, Metric
+from healthscore.portfolio import column_names, family_of, table_columns
+from healthscore.scorers import Categories, Piecewise
+
+__all__ = [
+    "BandFit",
+    "ChurnCalibration",
+    "ColumnFit",
+    "MetricPower",
+    "ReweightReport",
+    "ReweightResult",
+    "ScorecardReport",
+    "ScorecardResult",
+    "WeightChange",
+    "choose_thresholds",
+    "churn_probability",
+    "fit_scorecard",
+    "metric_power",
+    "reweight",
+]
+
+Kind = Literal["higher_is_better", "lower_is_better", "peaked", "categorical"]
+KINDS: tuple[str, ...] = ("higher_is_better", "lower_is_better", "peaked", "categorical")
+
+IV_DROP = 0.02
+"""Information value below which a metric is recommended for dropping (the
+credit-scoring rule of thumb: < 0.02 not predictive, 0.02-0.1 weak, 0.1-0.3
+medium, > 0.3 strong)."""
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def _outcome(data: Any, outcome: Any, n: int | None = None) -> Any:
+    """The outcome as a float 0/1 array (from a column name or values)."""
+    if isinstance(outcome, str):
+        cols = table_columns(data, [outcome])
+        if outcome not in cols:
+            raise InputError(f"outcome column {outcome!r} is not in the data", column=outcome)
+        values = np.asarray(cols[outcome], dtype=object)
+    else:
+        values = np.asarray(outcome, dtype=object).reshape(-1)
+    try:
+        y = np.array([float(v) if v is not None else math.nan for v in values.tolist()], dtype=np.float64)
+    except (TypeError, ValueError):
+        y = np.array([math.nan], dtype=np.float64)
+    bad = ~np.isin(y, (0.0, 1.0))
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0]) if y.size == values.size else 0
+        raise InputError(
+            f"outcome must be 0 or 1 for every account (1 = churned); row {row} is {values[row]!r}",
+            column=outcome if isinstance(outcome, str) else "outcome",
+            row=row,
+            value=values[row],
+        )
+    if n is not None and y.size != n:
+        raise InputError(f"outcome has {y.size} values but the data has {n} rows", column="outcome")
+    if y.min() == y.max():
+        raise InputError("outcome must hold both churned (1) and retained (0) accounts to fit anything")
+    return y
+
+
+def _n_rows(cols: Mapping[str, Any]) -> int:
+    return len(next(iter(cols.values()))) if cols else 0
+
+
+def _oriented_auc(y: Any, score: Any) -> float:
+    """AUC of a health score against churn: a lower score should mean churn."""
+    keep = ~np.isnan(score)
+    if keep.sum() < 2 or y[keep].min() == y[keep].max():
+        return math.nan
+    return _stats.roc_auc(y[keep], -score[keep])
+
+
+def _filled(matrix: Any) -> Any:
+    """Missing metric scores replaced by the column mean (for fitting only)."""
+    out = matrix.copy()
+    means = np.nanmean(np.where(np.isnan(out).all(axis=0), 50.0, out), axis=0)
+    rows, cols = np.nonzero(np.isnan(out))
+    out[rows, cols] = means[cols]
+    return out
+
+
+# --------------------------------------------------------------------------- re-weighting
+
+
+@attrs.frozen(kw_only=True)
+class WeightChange:
+    """One metric's (or dimension's) share of the score, before and after, with
+    the bootstrap interval of the new share."""
+
+    name: str
+    dimension: str
+    before: float
+    after: float
+    low: float
+    high: float
+    auc: float
+
+
+@attrs.frozen(kw_only=True)
+class ReweightReport:
+    """What :func:`reweight` fitted and what changed."""
+
+    metrics: tuple[WeightChange, ...]
+    dimensions: tuple[WeightChange, ...]
+    accounts: int
+    churned: int
+    left_out: int
+    strength: float
+    bootstrap: int
+    interval: float
+    auc_before: float
+    auc_after: float
+    cv_auc_before: float
+    cv_auc_after: float
+
+    def summary(self) -> str:
+        """A readable text summary."""
+        lines = [
+            f"re-weighted on {self.accounts:,} accounts ({self.churned:,} churned; {self.left_out:,} without a "
+            f"score left out), shrinkage strength {self.strength:g}, {self.bootstrap} bootstrap samples",
+            f"AUC in sample {self.auc_before:.3f} -> {self.auc_after:.3f}; cross-validated (5 folds) "
+            f"{self.cv_auc_before:.3f} -> {self.cv_auc_after:.3f}",
+            "",
+            f"{'dimension':<16} {'before':>7} {'after':>7}   {self.interval:.0%} interval",
+        ]
+        for d in self.dimensions:
+            lines.append(f"{d.name:<16} {d.before:>7.1%} {d.after:>7.1%}   {d.low:.1%} - {d.high:.1%}")
+        lines += ["", f"{'metric':<28} {'dimension':<14} {'before':>7} {'after':>7} {'interval':>17} {'AUC':>6}"]
+        for m in self.metrics:
+            lines.append(
+                f"{m.name:<28} {m.dimension:<14} {m.before:>7.1%} {m.after:>7.1%} "
+                f"{f'{m.low:.1%} - {m.high:.1%}':>17} {_num(m.auc)}"
+            )
+        return "\n".join(lines)
+
+
+@attrs.frozen(kw_only=True)
+class ReweightResult:
+    """The re-weighted model and the report of what changed."""
+
+    model: HealthModel
+    report: ReweightReport
+
+
+def _num(value: float, digits: int = 3) -> str:
+    return "   n/a" if value != value else f"{value:>6.{digits}f}"
+
+
+def _design(model: HealthModel, cols: Mapping[str, Any]) -> tuple[Any, Any, Any]:
+    """Metric scores (rows x metrics) with missing ones filled the way the
+    model's re-normalisation does: by the account's dimension score, else its
+    score; plus the scores and the rows that have one."""
+    scored = model.score_batch(dict(cols), metric_scores=True, missing_columns="missing")
+    score = np.asarray(scored.score, dtype=np.float64)
+    keep = ~np.isnan(score)
+    names = model.metric_names
+    matrix = np.column_stack([np.asarray(scored.metric_scores[m], dtype=np.float64) for m in names])
+    for j, name in enumerate(names):
+        dim = next(d.name for d in model.dimensions if name in {m.name for m in d.metrics})
+        fill = np.asarray(scored.dimensions[dim], dtype=np.float64)
+        fill = np.where(np.isnan(fill), score, fill)
+        matrix[:, j] = np.where(np.isnan(matrix[:, j]), fill, matrix[:, j])
+    return matrix[keep], score[keep], keep
+
+
+def _effective(fit: _stats.LogisticFit) -> Any:
+    coef = np.maximum(np.asarray(fit.coef, dtype=np.float64), 0.0)
+    total = coef.sum()
+    return coef / total if total > 0 else coef
+
+
+def _with_weights(model: HealthModel, shares: Mapping[str, float]) -> HealthModel:
+    dims = []
+    for d in model.dimensions:
+        total = sum(shares[m.name] for m in d.metrics)
+        metrics = (
+            [attrs.evolve(m, weight=round(shares[m.name] / total * 100, 6)) for m in d.metrics]
+            if total > 0
+            else list(d.metrics)  # the dimension weighs nothing now; its metrics keep their old balance
+        )
+        dims.append(attrs.evolve(d, metrics=metrics, weight=round(total * 100, 6)))
+    return attrs.evolve(model, dimensions=dims)
+
+
+def reweight(
+    model: HealthModel,
+    data: Any,
+    outcome: Any,
+    *,
+    strength: float = 1e-3,
+    bootstrap: int = 200,
+    interval: float = 0.9,
+    seed: int = 0,
+) -> ReweightResult:
+    """Re-fit a model's metric and dimension weights to an outcome.
+
+    The health score is a weighted sum of metric scores, so churn is modelled
+    as ``logit P(churn) = a + sum_m g_m * (100 - s_m) / 100`` with every ``g_m
+    >= 0``. The penalty ``strength * n / 2 * ||g - g0||^2`` pulls the weights
+    toward the expert's: ``g0`` is the model's current shares times the slope
+    of churn on the current score. ``strength=0`` lets the data speak alone; a
+    large one keeps the current weights. Missing metric scores are filled the
+    way the model's re-normalisation treats them (the account's dimension
+    score), so the fit matches how the model scores.
+
+    Args:
+        model: The model to re-weight (same metrics, curves and policies out).
+        data: Metric values per account: any data frame family or mapping.
+        outcome: 0/1 per account (1 = churned), or the name of that column.
+        strength: Shrinkage toward the current weights, per account, >= 0.
+        bootstrap: Resamples for the intervals (0 for none).
+        interval: Coverage of the bootstrap intervals.
+        seed: Seed of the resampling and of the cross-validation folds.
+
+    Returns:
+        The new model (its dimension and metric weights in percent) and a
+        report of what changed, with in-sample and 5-fold cross-validated AUCs.
+
+    Raises:
+        InputError: A bad outcome, or too few scored accounts.
+        ValidationError: A bad ``strength``, ``bootstrap`` or ``interval``.
+    """
+    if not isinstance(model, HealthModel):
+        raise ValidationError(
+            "model", "must be a HealthModel", type(model).__name__, hint="re-weight each segment's model on its rows"
+        )
+    if not (math.isfinite(strength) and strength >= 0):
+        raise ValidationError("strength", "must be a number >= 0", strength)
+    if not (isinstance(bootstrap, int) and bootstrap >= 0):
+        raise ValidationError("bootstrap", "must be a whole number >= 0", bootstrap)
+    if not 0 < interval < 1:
+        raise ValidationError("interval", "must be between 0 and 1", interval)
+    cols = table_columns(data, list(model.metric_names), labels=_label_metrics(model))
+    n_all = _n_rows(table_columns(data, column_names(data, family_of(data))))
+    y_all = _outcome(data, outcome, n_all)
+    matrix, score, keep = _design(model, cols)
+    y = y_all[keep]
+    if y.size < 10 or y.min() == y.max():
+        raise InputError(f"need at least 10 scored accounts with both outcomes to re-weight, got {y.size}")
+    names = list(model.metric_names)
+    risk = (100.0 - matrix) / 100.0
+    before = np.array([model.metric_weights[m] for m in names])
+    slope = _stats.fit_logistic(((100.0 - score) / 100.0)[:, None], y, l2=1e-6).coef[0]
+    prior = max(float(slope), 1e-3) * before
+    l2 = strength * y.size
+
+    def fit(rows: Any) -> Any:
+        return _effective(_stats.fit_logistic(risk[rows], y[rows], l2=l2, prior=prior, nonnegative=True))
+
+    every = np.arange(y.size)
+    after = fit(every)
+    if after.sum() == 0:
+        raise HealthScoreError("no metric of the model predicts the outcome: every fitted weight is 0")
+    dim_of = {m.name: d.name for d in model.dimensions for m in d.metrics}
+    dim_names = [d.name for d in model.dimensions]
+
+    def dim_shares(shares: Any) -> Any:
+        return np.array([sum(s for s, m in zip(shares, names, strict=True) if dim_of[m] == d) for d in dim_names])
+
+    samples = [fit(idx) for idx in _stats.bootstrap_indices(y.size, bootstrap, seed, stratify=y)] if bootstrap else []
+    tail = (1 - interval) / 2 * 100
+    if samples:
+        stack = np.array(samples)
+        low, high = np.percentile(stack, tail, axis=0), np.percentile(stack, 100 - tail, axis=0)
+        dims_stack = np.array([dim_shares(s) for s in samples])
+        d_low, d_high = np.percentile(dims_stack, tail, axis=0), np.percentile(dims_stack, 100 - tail, axis=0)
+    else:
+        low = high = after
+        d_low = d_high = dim_shares(after)
+    new_model = _with_weights(model, dict(zip(names, after.tolist(), strict=True)))
+    new_score = np.asarray(new_model.score_batch(dict(cols), missing_columns="missing").score)[keep]
+
+    # honest comparison: weights fitted on four folds, scored on the fifth
+    folds = _stats.stratified_folds(y, 5, seed)
+    cv_new = np.empty(y.size)
+    for k in range(5):
+        test = folds == k
+        shares = fit(np.flatnonzero(~test))
+        cv_new[test] = risk[test] @ shares if shares.sum() > 0 else 0.0
+    aucs = [_oriented_auc(y, matrix[:, j]) for j in range(len(names))]
+    report = ReweightReport(
+        metrics=tuple(
+            WeightChange(
+                name=m, dimension=dim_of[m], before=float(b), after=float(a), low=float(lo), high=float(hi), auc=auc
+            )
+            for m, b, a, lo, hi, auc in zip(names, before, after, low, high, aucs, strict=True)
+        ),
+        dimensions=tuple(
+            WeightChange(
+                name=d,
+                dimension=d,
+                before=model.dimension_weights[d],
+                after=float(a),
+                low=float(lo),
+                high=float(hi),
+                auc=math.nan,
+            )
+            for d, a, lo, hi in zip(dim_names, dim_shares(after), d_low, d_high, strict=True)
+        ),
+        accounts=int(y.size),
+        churned=int(y.sum()),
+        left_out=int((~keep).sum()),
+        strength=float(strength),
+        bootstrap=bootstrap,
+        interval=float(interval),
+        auc_before=_oriented_auc(y, score),
+        auc_after=_oriented_auc(y, new_score),
+        cv_auc_before=_oriented_auc(y, score),  # the current weights were not fitted to these rows
+        cv_auc_after=_stats.roc_auc(y, cv_new),
+    )
+    return ReweightResult(model=new_model, report=report)
+
+
+def _label_metrics(model: HealthModel) -> set[str]:
+    return {m.name for d in model.dimensions for m in d.metrics if isinstance(m.scorer, Categories)}
+
+
+# --------------------------------------------------------------------------- predictive power
+
+
+@attrs.frozen(kw_only=True)
+class MetricPower:
+    """How well one metric predicts churn.
+
+    Attributes:
+        name: The metric.
+        auc: AUC of the metric's score alone (observed accounts only).
+        iv: Information value of its binned score.
+        coverage: Share of accounts where it was observed.
+        auc_without: Cross-validated AUC of all metrics together without this
+            one, next to ``auc_all`` with all of them.
+        auc_all: Cross-validated AUC of all metrics together.
+        recommendation: ``"keep"``, ``"drop: not predictive"`` (information
+            value below 0.02) or ``"drop: adds nothing given the others"``.
+    """
+
+    name: str
+    auc: float
+    iv: float
+    coverage: float
+    auc_without: float
+    auc_all: float
+    recommendation: str
+
+
+def metric_power(model: HealthModel, data: Any, outcome: Any, *, seed: int = 0) -> tuple[MetricPower, ...]:
+    """Predictive power per metric, and which metrics add nothing given the others.
+
+    A metric "adds nothing" when dropping it does not lower the 5-fold
+    cross-validated AUC of a logistic regression on all metric scores by
+    0.001 or more.
+    """
+    cols = table_columns(data, list(model.metric_names), labels=_label_metrics(model))
+    n_all = _n_rows(table_columns(data, column_names(data, family_of(data))))
+    y_all = _outcome(data, outcome, n_all)
+    scored = model.score_batch(dict(cols), metric_scores=True, missing_columns="missing")
+    names = list(model.metric_names)
+    raw = np.column_stack([np.asarray(scored.metric_scores[m], dtype=np.float64) for m in names])
+    matrix = _filled(raw)
+    folds = _stats.stratified_folds(y_all, 5, seed)
+
+    def cv_auc(columns: list[int]) -> float:
+        if not columns:
+            return 0.5
+        out = np.empty(y_all.size)
+        x = (100.0 - matrix[:, columns]) / 100.0
+        for k in range(5):
+            test = folds == k
+            fit = _stats.fit_logistic(x[~test], y_all[~test], l2=1e-3 * (~test).sum())
+            out[test] = fit.decision_function(x[test])
+        return _stats.roc_auc(y_all, out)
+
+    every = list(range(len(names)))
+    auc_all = cv_auc(every)
+    result = []
+    for j, name in enumerate(names):
+        observed = ~np.isnan(raw[:, j])
+        iv = math.nan
+        if observed.sum() >= 20 and 0 < y_all[observed].sum() < observed.sum():
+            iv = _stats.monotone_bins(raw[observed, j], y_all[observed], kind="higher_is_better", min_share=0.05).iv
+        without = cv_auc([k for k in every if k != j])
+        if iv == iv and iv < IV_DROP:
+            advice = "drop: not predictive"
+        elif auc_all - without < 0.001:
+            advice = "drop: adds nothing given the others"
+        else:
+            advice = "keep"
+        result.append(
+            MetricPower(
+                name=name,
+                auc=_oriented_auc(y_all, raw[:, j]),
+                iv=float(iv),
+                coverage=float(observed.mean()),
+                auc_without=without,
+                auc_all=auc_all,
+                recommendation=advice,
+            )
+        )
+    return tuple(result)
+
+
+# --------------------------------------------------------------------------- thresholds
+
+
+@attrs.frozen(kw_only=True)
+class BandFit:
+    """Band thresholds fitted to outcomes.
+
+    Attributes:
+        policy: The band policy (best band first), ready for a model.
+        shares: Share of accounts per band.
+        churn_rates: Churn rate per band (ordered: worst band highest).
+        warnings: What a reader should know (e.g. more than half in the worst band).
+    """
+
+    policy: BandPolicy
+    shares: dict[str, float]
+    churn_rates: dict[str, float]
+    warnings: tuple[str, ...]
+
+    def summary(self) -> str:
+        """A readable table."""
+        lines = [f"{'band':<10} {'from':>6} {'share':>7} {'churn':>7}"]
+        for band in self.policy.bands:
+            lines.append(
+                f"{band.name:<10} {band.min_score:>6.1f} {self.shares[band.name]:>7.1%} "
+                f"{self.churn_rates[band.name]:>7.1%}"
+            )
+        lines += [f"warning: {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+
+def choose_thresholds(
+    score: Any,
+    outcome: Any,
+    *,
+    base: BandPolicy | None = None,
+    red_precision: float | None = None,
+    max_red_share: float | None = None,
+    min_share: float = 0.05,
+) -> BandFit:
+    """Choose band cut-offs from scores and outcomes.
+
+    The worst band's upper edge comes first: the highest cut-off whose accounts
+    churn at ``red_precision`` or more, and/or that holds at most
+    ``max_red_share`` of the accounts (without either, the one the search
+    below picks). The other cut-offs are searched over the scores' percentiles
+    for the banding with the most information value in which every band holds
+    at least ``min_share`` of the accounts and the churn rate falls strictly
+    from the worst band to the best.
+
+    Args:
+        score: Health scores (NaN rows are left out).
+        outcome: 0/1 per score (1 = churned).
+        base: Band names, playbooks and order (default: green, yellow, orange, red).
+        red_precision: Target churn rate of the worst band, in (0, 1].
+        max_red_share: Largest share of accounts in the worst band, in (0, 1].
+        min_share: Smallest share of accounts in any band.
+
+    Raises:
+        HealthScoreError: No banding satisfies the constraints (the message
+            says which to relax).
+    """
+    policy = base or default_bands()
+    s = np.asarray(score, dtype=np.float64)
+    y = _outcome(None, outcome, s.size)
+    keep = ~np.isnan(s)
+    s, y = s[keep], y[keep]
+    k = len(policy.bands)
+    if k < 2:
+        raise ValidationError("base", "must have at least two bands", policy.names)
+    for field, value in (("red_precision", red_precision), ("max_red_share", max_red_share)):
+        if value is not None and not 0 < value <= 1:
+            raise ValidationError(field, "must be in (0, 1]", value)
+    if not 0 <= min_share < 1 / k:
+        raise ValidationError("min_share", f"must be in [0, {1 / k:.3f}) for {k} bands", min_share)
+    candidates = np.unique(np.round(np.percentile(s, np.arange(1, 100)), 6))
+    order = np.argsort(s)
+    sorted_s, sorted_y = s[order], y[order]
+    below = np.searchsorted(sorted_s, candidates, side="left")  # accounts with score < cut
+    events_below = np.r_[0.0, np.cumsum(sorted_y)][below]
+    n, events = float(s.size), float(y.sum())
+
+    red_options = np.arange(candidates.size)
+    share = below / n
+    with np.errstate(invalid="ignore", divide="ignore"):
+        precision = events_below / below
+    if red_precision is not None:
+        red_options = red_options[precision[red_options] >= red_precision]
+    if max_red_share is not None:
+        red_options = red_options[share[red_options] <= max_red_share]
+    red_options = red_options[share[red_options] >= min_share]
+    if red_options.size == 0:
+        raise HealthScoreError(
+            "no cut-off for the worst band meets red_precision / max_red_share with at least "
+            f"{min_share:.0%} of the accounts; relax one of them"
+        )
+    if red_precision is not None or max_red_share is not None:
+        red_options = red_options[-1:]  # the highest such cut-off: flag as many as the targets allow
+
+    def info_value(counts: Any, hits: Any) -> float:
+        good, bad = counts - hits, hits
+        p_good = (good + 0.5) / (n - events + 0.5 * counts.size)
+        p_bad = (bad + 0.5) / (events + 0.5 * counts.size)
+        return float(np.sum((p_good - p_bad) * np.log(p_good / p_bad)))
+
+    best: tuple[float, tuple[int, ...]] | None = None
+    cum_n = np.r_[below, n]
+    cum_e = np.r_[events_below, events]
+    top = candidates.size  # index meaning "everything"
+
+    def search(chosen: tuple[int, ...]) -> None:
+        nonlocal best
+        if len(chosen) == k - 1:
+            edges = np.array([*chosen, top])
+            counts = np.diff(np.r_[0.0, cum_n[edges]])
+            hits = np.diff(np.r_[0.0, cum_e[edges]])
+            if (counts < max(min_share * n, 1)).any():
+                return
+            rates = hits / counts
+            if not (np.diff(rates) < 0).all():
+                return
+            value = info_value(counts, hits)
+            if best is None or value > best[0]:
+                best = (value, chosen)
+            return
+        last = chosen[-1]
+        for nxt in range(last + 1, top):
+            if cum_n[nxt] - cum_n[last] < min_share * n:
+                continue
+            if n - cum_n[nxt] < min_share * n * (k - 1 - len(chosen)):
+                break
+            search((*chosen, nxt))
+
+    for r in red_options.tolist():
+        search((r,))
+    if best is None:
+        raise HealthScoreError(
+            f"churn rates cannot be strictly ordered across {k} bands with at least {min_share:.0%} of the accounts "
+            "each; use fewer bands or a smaller min_share"
+        )
+    cuts = [float(candidates[i]) for i in best[1]]  # ascending: worst band's upper edge first
+    mins = [*reversed(cuts), 0.0]  # best band first
+    bands = [Band(name=b.name, min_score=m, playbook=b.playbook) for b, m in zip(policy.bands, mins, strict=True)]
+    fitted = BandPolicy(bands=tuple(bands))
+    codes = fitted.codes(s)
+    shares = {b.name: float(np.mean(codes == i)) for i, b in enumerate(fitted.bands)}
+    rates = {b.name: float(y[codes == i].mean()) if (codes == i).any() else math.nan for i, b in enumerate(bands)}
+    warnings = []
+    worst = fitted.bands[-1].name
+    if shares[worst] > 0.5:
+        warnings.append(f"more than half of the accounts ({shares[worst]:.0%}) are in {worst}")
+    return BandFit(policy=fitted, shares=shares, churn_rates=rates, warnings=tuple(warnings))
+
+
+# --------------------------------------------------------------------------- scorecards
+
+
+@attrs.frozen(kw_only=True)
+class ColumnFit:
+    """How one raw column became a metric.
+
+    Attributes:
+        name: The column (and metric).
+        kind: Its kind.
+        dimension: The dimension it went to.
+        scorer: The fitted curve or category table.
+        bins: Bin edges (numbers) or categories (labels).
+        counts: Accounts per bin.
+        churn_rates: Churn rate per bin.
+        points: Score per bin (0..100).
+        iv: Information value.
+        auc: AUC of the column's score alone.
+        weight: Fitted weight (share of the score); 0 when dropped.
+        note: Why it was dropped, if it was.
+    """
+
+    name: str
+    kind: str
+    dimension: str
+    scorer: Piecewise | Categories | None
+    bins: tuple[Any, ...]
+    counts: tuple[int, ...]
+    churn_rates: tuple[float, ...]
+    points: tuple[float, ...]
+    iv: float
+    auc: float
+    weight: float
+    note: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class ScorecardReport:
+    """What :func:`fit_scorecard` built."""
+
+    columns: tuple[ColumnFit, ...]
+    bands: BandFit
+    accounts: int
+    churned: int
+    auc: float
+
+    def summary(self) -> str:
+        """A readable text summary."""
+        lines = [
+            f"scorecard fitted on {self.accounts:,} accounts ({self.churned:,} churned); in-sample AUC {self.auc:.3f}",
+            "",
+            f"{'column':<28} {'kind':<17} {'bins':>4} {'IV':>6} {'AUC':>6} {'weight':>7}  note",
+        ]
+        for c in self.columns:
+            lines.append(
+                f"{c.name:<28} {c.kind:<17} {len(c.counts):>4} {c.iv:>6.3f} {_num(c.auc)} {c.weight:>7.1%}  {c.note}"
+            )
+        lines += ["", "bands fitted to churn:", self.bands.summary()]
+        return "\n".join(lines)
+
+
+@attrs.frozen(kw_only=True)
+class ScorecardResult:
+    """The fitted model and the report of what was fitted."""
+
+    model: HealthModel
+    report: ScorecardReport
+
+
+def _scale(woe: Any) -> Any:
+    lo, hi = float(np.min(woe)), float(np.max(woe))
+    if hi - lo <= 0:
+        return np.full(len(woe), 50.0)
+    return np.round((np.asarray(woe) - lo) / (hi - lo) * 100.0, 4)
+
+
+def _fit_numeric(name: str, kind: str, x: Any, y: Any, max_bins: int, min_share: float) -> ColumnFit:
+    observed = ~np.isnan(x)
+    binning = _stats.monotone_bins(x, y, kind=kind, max_bins=max_bins, min_share=min_share)  # type: ignore[arg-type]
+    if binning.n_bins < 2:
+        return ColumnFit(
+            name=name,
+            kind=kind,
+            dimension="",
+            scorer=None,
+            bins=(),
+            counts=tuple(binning.counts.tolist()),
+            churn_rates=tuple(binning.event_rates.tolist()),
+            points=(),
+            iv=binning.iv,
+            auc=math.nan,
+            weight=0.0,
+            note="dropped: one bin, no signal",
+        )
+    codes = binning.assign(x[observed])
+    centres = np.array([float(np.median(x[observed][codes == b])) for b in range(binning.n_bins)])
+    points = _scale(binning.woe)
+    missing = None
+    if binning.missing_count >= max(min_share * x.size, 1) and binning.missing_woe == binning.missing_woe:
+        lo, hi = float(binning.woe.min()), float(binning.woe.max())
+        missing = float(np.clip((binning.missing_woe - lo) / (hi - lo) * 100.0, 0.0, 100.0))
+    scorer = Piecewise(points=tuple(zip(centres.tolist(), points.tolist(), strict=True)), missing=missing)
+    return ColumnFit(
+        name=name,
+        kind=kind,
+        dimension="",
+        scorer=scorer,
+        bins=tuple(binning.edges.tolist()),
+        counts=tuple(binning.counts.tolist()),
+        churn_rates=tuple(binning.event_rates.tolist()),
+        points=tuple(points.tolist()),
+        iv=binning.iv,
+        auc=math.nan,
+        weight=0.0,
+    )
+
+
+def _fit_categorical(name: str, values: Any, y: Any, min_share: float) -> ColumnFit:
+    labels = np.array(["" if v is None else str(v).strip() for v in values.tolist()], dtype=object)
+    present = labels != ""
+    names, codes, counts = np.unique(labels[present].astype(str), return_inverse=True, return_counts=True)
+    small = counts < max(min_share * labels.size, 1)
+    pooled = np.where(small[codes], names.size, codes)  # small categories pooled as "other"
+    groups = names.size + 1
+    totals = np.bincount(pooled, minlength=groups).astype(np.float64)
+    hits = np.bincount(pooled, weights=y[present], minlength=groups)
+    used = totals > 0
+    events, non_events = float(y[present].sum()), float(totals.sum() - y[present].sum())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        woe = np.log(
+            ((totals - hits + 0.5) / (non_events + 0.5 * used.sum())) / ((hits + 0.5) / (events + 0.5 * used.sum()))
+        )
+    iv = float(
+        np.sum(
+            (((totals - hits + 0.5) / (non_events + 0.5 * used.sum())) - ((hits + 0.5) / (events + 0.5 * used.sum())))[
+                used
+            ]
+            * woe[used]
+        )
+    )
+    points = np.full(groups, 50.0)
+    points[used] = _scale(woe[used])
+    table = tuple((str(names[i]), float(points[i])) for i in range(names.size) if not small[i])
+    other = float(points[names.size]) if used[names.size] else None
+    if len(table) < 1 or used.sum() < 2:
+        return ColumnFit(
+            name=name,
+            kind="categorical",
+            dimension="",
+            scorer=None,
+            bins=tuple(names.tolist()),
+            counts=tuple(counts.tolist()),
+            churn_rates=(),
+            points=(),
+            iv=iv,
+            auc=math.nan,
+            weight=0.0,
+            note="dropped: one category, no signal",
+        )
+    scorer = Categories(table=table, unknown=other if other is not None else 50.0)
+    rates = tuple(float(hits[i] / totals[i]) for i in range(groups) if used[i])
+    return ColumnFit(
+        name=name,
+        kind="categorical",
+        dimension="",
+        scorer=scorer,
+        bins=(*(str(names[i]) for i in range(names.size) if not small[i]), *(["(other)"] if used[-1] else [])),
+        counts=tuple(int(totals[i]) for i in range(groups) if used[i]),
+        churn_rates=rates,
+        points=tuple(float(points[i]) for i in range(groups) if used[i]),
+        iv=iv,
+        auc=math.nan,
+        weight=0.0,
+    )
+
+
+def fit_scorecard(
+    data: Any,
+    outcome: Any,
+    kinds: Mapping[str, str],
+    *,
+    dimensions: Mapping[str, str] | None = None,
+    max_bins: int = 8,
+    min_share: float = 0.05,
+    strength: float = 1e-4,
+    red_precision: float | None = None,
+    max_red_share: float | None = 0.25,
+    name: str = "scorecard",
+) -> ScorecardResult:
+    """Build a model from raw columns and an outcome.
+
+    Each numeric column is binned so that its churn rate is monotone in the
+    column's direction (or peaked), the bins' weights of evidence become a
+    0..100 scale, and the curve runs piecewise-linearly through the bins'
+    medians (clamped outside). A categorical column becomes a category table
+    (categories under ``min_share`` pooled as the unknown score). Missing
+    values that are common enough get their own score; rarer ones follow the
+    model's re-normalisation. Weights come from a non-negative logistic
+    regression of churn on the metric scores; columns fitted a zero weight are
+    left out, and band thresholds are fitted to churn (:func:`choose_thresholds`).
+
+    Args:
+        data: The raw columns (any data frame family or mapping).
+        outcome: 0/1 per account (1 = churned), or the name of that column.
+        kinds: Column -> ``"higher_is_better"``, ``"lower_is_better"``,
+            ``"peaked"`` or ``"categorical"``.
+        dimensions: Column -> dimension name (default: one dimension, "fitted").
+        max_bins: Most bins per numeric column.
+        min_share: Smallest share of accounts per bin (and per band).
+        strength: Ridge strength per account on the weights.
+        red_precision: Churn rate the worst band should reach (optional).
+        max_red_share: Largest share of accounts in the worst band (default 0.25).
+        name: The model's name.
+
+    Returns:
+        The model (``.model``, an ordinary :class:`~healthscore.HealthModel`)
+        and what was fitted (``.report``).
+
+    Examples:
+        >>> rng = np.random.default_rng(0)
+        >>> usage = rng.uniform(0, 100, 2000)
+        >>> churned = (rng.random(2000) < 0.4 - usage / 300).astype(int)
+        >>> fit = fit_scorecard({"usage": usage}, churned, {"usage": "higher_is_better"})
+        >>> fit.model.score({"usage": 95}).score > fit.model.score({"usage": 5}).score
+        True
+    """
+    if not kinds:
+        raise ValidationError("kinds", "must name at least one column and its kind", dict(kinds))
+    for column, kind in kinds.items():
+        if kind not in KINDS:
+            raise ValidationError(f"kinds[{column!r}]", f"must be one of {list(KINDS)}", kind)
+    labels = {c for c, k in kinds.items() if k == "categorical"}
+    cols = table_columns(data, list(kinds), labels=labels)
+    absent = [c for c in kinds if c not in cols]
+    if absent:
+        raise InputError(f"columns {absent} named in kinds are not in the data", column=absent[0])
+    n = _n_rows(cols)
+    y = _outcome(data, outcome, n)
+    fits: list[ColumnFit] = []
+    for column, kind in kinds.items():
+        if kind == "categorical":
+            fits.append(_fit_categorical(column, np.asarray(cols[column], dtype=object), y, min_share))
+            continue
+        try:
+            x = np.asarray(cols[column], dtype=np.float64)
+        except (TypeError, ValueError):
+            raise InputError(
+                f"column {column!r} is {kind} but holds values that are not numbers; call it 'categorical' or clean it",
+                column=column,
+            ) from None
+        fits.append(_fit_numeric(column, kind, x, y, max_bins, min_share))
+    dims = dict(dimensions or {})
+    unknown = sorted(set(dims) - set(kinds))
+    if unknown:
+        raise ValidationError("dimensions", "must only name columns in kinds", unknown)
+    usable = [f for f in fits if f.scorer is not None]
+    if not usable:
+        raise HealthScoreError("no column separates churned from retained accounts: nothing to fit")
+    raw = np.column_stack([np.asarray(f.scorer(np.asarray(cols[f.name])), dtype=np.float64) for f in usable])  # type: ignore[misc]
+    matrix = _filled(raw)
+    fit = _stats.fit_logistic((100.0 - matrix) / 100.0, y, l2=strength * n, nonnegative=True)
+    shares = _effective(fit)
+    kept = shares > 1e-9
+    if not kept.any():
+        raise HealthScoreError("every fitted weight is 0: no column predicts the outcome")
+    done: dict[str, ColumnFit] = {}
+    for j, f in enumerate(usable):
+        note = "" if kept[j] else "dropped: adds nothing given the others"
+        done[f.name] = attrs.evolve(
+            f, dimension=dims.get(f.name, "fitted"), weight=float(shares[j]), auc=_oriented_auc(y, raw[:, j]), note=note
+        )
+    groups: dict[str, list[Metric]] = {}
+    for j, f in enumerate(usable):
+        if kept[j] and f.scorer is not None:
+            groups.setdefault(dims.get(f.name, "fitted"), []).append(
+                Metric(
+                    name=f.name,
+                    scorer=f.scorer,
+                    weight=round(float(shares[j]) * 100, 6),
+                    description=f"fitted {f.kind} curve, IV {f.iv:.3f}",
+                )
+            )
+    model_dims = [
+        Dimension(name=d, metrics=tuple(ms), weight=round(sum(m.weight for m in ms), 6)) for d, ms in groups.items()
+    ]
+    draft = HealthModel(name=name, dimensions=tuple(model_dims), description="fitted scorecard")
+    score = np.asarray(draft.score_batch(dict(cols), missing_columns="missing").score, dtype=np.float64)
+    bands = choose_thresholds(score, y, red_precision=red_precision, max_red_share=max_red_share, min_share=min_share)
+    model = attrs.evolve(draft, bands=bands.policy)
+    report = ScorecardReport(
+        columns=tuple(done.get(f.name, f) for f in fits),
+        bands=bands,
+        accounts=n,
+        churned=int(y.sum()),
+        auc=_oriented_auc(y, score),
+    )
+    return ScorecardResult(model=model, report=report)
+
+
+# --------------------------------------------------------------------------- probability
+
+
+@attrs.frozen(kw_only=True)
+class ChurnCalibration:
+    """A calibrated map from health score to churn probability.
+
+    Attributes:
+        method: ``"isotonic"`` or ``"platt"``.
+        reliability: Predicted vs observed churn per probability bin.
+        brier: Brier score of the calibrated probabilities (lower is better).
+        log_loss: Their log loss.
+        base_rate: The overall churn rate.
+    """
+
+    method: str
+    fit: _stats.IsotonicFit | _stats.PlattFit
+    reliability: _stats.ReliabilityTable
+    brier: float
+    log_loss: float
+    base_rate: float
+
+    def predict(self, score: Any) -> Any:
+        """Churn probability for a score (or an array of scores)."""
+        return self.fit.predict(score)
+
+    def summary(self) -> str:
+        """The reliability table and the scores."""
+        t = self.reliability
+        lines = [
+            f"{self.method} calibration: Brier {self.brier:.4f} (base rate {self.base_rate:.1%}, Brier of "
+            f"always predicting it {self.base_rate * (1 - self.base_rate):.4f}), log loss {self.log_loss:.4f}",
+            f"{'predicted':>10} {'observed':>9} {'accounts':>9}",
+        ]
+        for i in np.flatnonzero(t.nonempty).tolist():
+            lines.append(f"{t.mean_predicted[i]:>10.1%} {t.observed_rate[i]:>9.1%} {int(t.count[i]):>9,}")
+        return "\n".join(lines)
+
+
+def churn_probability(
+    score: Any, outcome: Any, *, method: Literal["isotonic", "platt"] = "isotonic", bins: int = 10
+) -> ChurnCalibration:
+    """Fit a calibrated churn probability for any score.
+
+    Isotonic regression (non-increasing in the score, step-wise) or Platt
+    scaling (a logistic curve). The reliability table, Brier score and log loss
+    are in sample; judge a calibration on held-out accounts by passing their
+    scores to :meth:`ChurnCalibration.predict` and :func:`healthscore._stats.brier`.
+
+    Examples:
+        >>> cal = churn_probability([10, 20, 80, 90], [1, 1, 0, 0], method="isotonic")
+        >>> float(cal.predict(15)), float(cal.predict(85))
+        (1.0, 0.0)
+    """
+    s = np.asarray(score, dtype=np.float64)
+    y = _outcome(None, outcome, s.size)
+    keep = ~np.isnan(s)
+    s, y = s[keep], y[keep]
+    fit: _stats.IsotonicFit | _stats.PlattFit
+    if method == "isotonic":
+        fit = _stats.isotonic_fit(s, y, increasing=False)
+    elif method == "platt":
+        fit = _stats.platt_fit(s, y)
+    else:
+        raise ValidationError("method", "must be 'isotonic' or 'platt'", method)
+    p = np.clip(np.asarray(fit.predict(s), dtype=np.float64), 0.0, 1.0)
+    return ChurnCalibration(
+        method=method,
+        fit=fit,
+        reliability=_stats.reliability_table(y, p, n_bins=bins),
+        brier=_stats.brier(y, p),
+        log_loss=_stats.log_loss(y, p),
+        base_rate=float(y.mean()),
+    )

@@ -1,0 +1,243 @@
+"""Fitting to outcomes: re-weighting, scorecards, metric power, thresholds,
+churn probability, stability."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+from sklearn.isotonic import IsotonicRegression
+from sklearn.linear_model import LogisticRegression
+
+from healthscore import HealthScoreError, InputError, ValidationError, dump_model, load_model, presets
+from healthscore.calibrate import (
+    choose_thresholds,
+    churn_probability,
+    fit_scorecard,
+    metric_power,
+    reweight,
+)
+from healthscore.datasets import generate_driver_portfolio
+from healthscore.stability import stability
+
+
+@pytest.fixture(scope="module")
+def drivers() -> dict[str, object]:
+    return generate_driver_portfolio(4000, seed=3)
+
+
+def test_reweight_recovers_the_true_drivers(drivers: dict[str, object]) -> None:
+    result = reweight(drivers["model"], drivers["columns"], drivers["churned"], bootstrap=40, strength=1e-4)  # type: ignore[arg-type]
+    fitted = {m.name: m.after for m in result.report.metrics}
+    truth: dict[str, float] = drivers["true_shares"]  # type: ignore[assignment]
+    for name, share in truth.items():
+        assert fitted[name] == pytest.approx(share, abs=0.06), name
+    assert result.report.cv_auc_after > result.report.cv_auc_before + 0.03
+    for change in result.report.metrics:
+        assert change.low <= change.after <= change.high
+    assert result.model.metric_weights == pytest.approx(fitted, abs=1e-6)  # the model carries the fitted shares
+    assert "cross-validated" in result.report.summary()
+
+
+def test_reweight_gives_an_ordinary_model_of_the_same_shape(tmp_path: object, drivers: dict[str, object]) -> None:
+    model = drivers["model"]
+    result = reweight(model, drivers["columns"], drivers["churned"], bootstrap=0)  # type: ignore[arg-type]
+    assert result.model.metric_names == model.metric_names  # type: ignore[attr-defined]
+    assert [d.name for d in result.model.dimensions] == ["product", "relationship"]
+    text = dump_model(result.model, format="toml")
+    assert text is not None
+    path = tmp_path / "m.toml"  # type: ignore[operator]
+    path.write_text(text)
+    assert load_model(path) == result.model
+    scored = result.model.score_batch(drivers["columns"], missing_columns="missing")  # type: ignore[arg-type]
+    assert np.isfinite(scored.score).all()
+
+
+def test_strong_shrinkage_keeps_the_expert_weights(drivers: dict[str, object]) -> None:
+    result = reweight(drivers["model"], drivers["columns"], drivers["churned"], bootstrap=0, strength=100.0)  # type: ignore[arg-type]
+    for change in result.report.metrics:
+        assert change.after == pytest.approx(change.before, abs=0.02)
+
+
+def test_the_fit_matches_an_unconstrained_logistic_regression_when_nothing_binds() -> None:
+    """With positive true weights and no shrinkage, the non-negative fit is the
+    plain maximum-likelihood one (scikit-learn's, without penalty)."""
+    data = generate_driver_portfolio(3000, seed=8)
+    model = data["model"]
+    cols = {k: np.nan_to_num(v, nan=0.5) for k, v in data["columns"].items() if not k.startswith("noise")}
+    model = model.__class__(
+        name="m",
+        dimensions=[
+            attrs_evolve(d, [m for m in d.metrics if not m.name.startswith("noise")]) for d in model.dimensions
+        ],
+    )
+    result = reweight(model, cols, data["churned"], bootstrap=0, strength=0.0)
+    x = np.column_stack([1.0 - cols[m] for m in model.metric_names])
+    sk = LogisticRegression(C=np.inf, tol=1e-10, max_iter=10_000).fit(x, data["churned"])
+    expected = sk.coef_[0] / sk.coef_[0].sum()
+    got = np.array([model_share.after for model_share in result.report.metrics])
+    np.testing.assert_allclose(got, expected, atol=1e-4)
+
+
+def attrs_evolve(dimension: object, metrics: list[object]) -> object:
+    import attrs
+
+    return attrs.evolve(dimension, metrics=metrics)  # type: ignore[misc]
+
+
+def test_reweight_names_bad_input(drivers: dict[str, object]) -> None:
+    model, cols = drivers["model"], drivers["columns"]
+    with pytest.raises(InputError, match="outcome must be 0 or 1 for every account"):
+        reweight(model, cols, np.full(4000, 2))  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="outcome has 3 values but the data has 4000 rows"):
+        reweight(model, cols, [0, 1, 0])  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="both churned"):
+        reweight(model, cols, np.zeros(4000))  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="strength must be a number >= 0"):
+        reweight(model, cols, drivers["churned"], strength=-1)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="model must be a HealthModel"):
+        reweight(presets.segmented(), cols, drivers["churned"])  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- scorecards
+
+
+def _raw(n: int = 4000, seed: int = 1) -> tuple[dict[str, object], np.ndarray]:
+    rng = np.random.default_rng(seed)
+    usage = rng.uniform(0, 100, n)
+    tickets = rng.poisson(3, n).astype(float)
+    age = rng.uniform(18, 80, n)
+    plan = rng.choice(["basic", "pro", "enterprise", "legacy"], n, p=[0.4, 0.35, 0.22, 0.03])
+    logit = -1.0 - usage / 30 + tickets / 3 + ((age - 45) / 15) ** 2 + np.where(plan == "basic", 0.8, 0.0)
+    churned = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    usage[rng.random(n) < 0.1] = np.nan
+    return {"usage": usage, "tickets": tickets, "age": age, "plan": plan.astype(object)}, churned
+
+
+def test_a_scorecard_has_curves_in_each_columns_direction() -> None:
+    data, churned = _raw()
+    kinds = {"usage": "higher_is_better", "tickets": "lower_is_better", "age": "peaked", "plan": "categorical"}
+    fit = fit_scorecard(data, churned, kinds, dimensions={"usage": "product", "tickets": "support"})
+    columns = {c.name: c for c in fit.report.columns}
+    usage = np.array(columns["usage"].points)
+    assert (np.diff(usage) >= 0).all()  # higher usage, higher score
+    assert (np.diff(np.array(columns["tickets"].points)) <= 0).all()
+    age = np.array(columns["age"].points)
+    top = int(np.argmax(age))
+    assert (np.diff(age[: top + 1]) >= 0).all() and (np.diff(age[top:]) <= 0).all()  # noqa: PT018
+    plan = dict(fit.model.metrics["plan"].scorer.table)  # type: ignore[attr-defined]
+    assert plan["basic"] < plan["pro"]
+    assert "legacy" not in plan  # too rare: pooled as the unknown score
+    assert columns["usage"].scorer is not None
+    assert columns["usage"].scorer.missing is not None
+    assert {d.name for d in fit.model.dimensions} == {"product", "support", "fitted"}
+    assert fit.report.auc > 0.75
+    score = fit.model.score_batch(data, missing_columns="missing").score
+    assert np.isnan(score).sum() == 0
+    rates = [fit.report.bands.churn_rates[b.name] for b in fit.model.bands.bands]
+    assert rates == sorted(rates)  # best band churns least
+    assert fit.report.bands.shares["red"] <= 0.3
+    assert "IV" in fit.report.summary()
+
+
+def test_a_scorecard_from_data_frames_and_a_column_name() -> None:
+    import pandas as pd
+    import polars as pl
+
+    data, churned = _raw(2000, seed=4)
+    frame = pd.DataFrame({**data, "churn": churned})
+    kinds = {"usage": "higher_is_better", "tickets": "lower_is_better"}
+    from_pandas = fit_scorecard(frame, "churn", kinds)
+    from_polars = fit_scorecard(pl.from_pandas(frame), "churn", kinds)
+    from_dict = fit_scorecard({k: data[k] for k in kinds}, churned, kinds)
+    assert from_pandas.model == from_polars.model == from_dict.model
+
+
+def test_scorecard_errors_name_the_column() -> None:
+    data, churned = _raw(500)
+    with pytest.raises(ValidationError, match=r"kinds\['usage'\] must be one of"):
+        fit_scorecard(data, churned, {"usage": "bigger"})
+    with pytest.raises(InputError, match=r"columns \['nope'\] named in kinds are not in the data"):
+        fit_scorecard(data, churned, {"nope": "higher_is_better"})
+    with pytest.raises(InputError, match="column 'plan' is higher_is_better but holds values that are not numbers"):
+        fit_scorecard(data, churned, {"plan": "higher_is_better"})
+    with pytest.raises(InputError, match="outcome column 'churn' is not in the data"):
+        fit_scorecard(data, "churn", {"usage": "higher_is_better"})
+
+
+def test_metric_power_flags_the_noise(drivers: dict[str, object]) -> None:
+    power = {p.name: p for p in metric_power(drivers["model"], drivers["columns"], drivers["churned"])}  # type: ignore[arg-type]
+    assert power["usage"].recommendation == "keep"
+    assert power["nps"].recommendation == "keep"
+    assert power["noise_product"].recommendation.startswith("drop")
+    assert power["noise_relationship"].recommendation.startswith("drop")
+    assert power["usage"].auc > power["meetings"].auc > 0.5
+    assert power["usage"].iv > 0.1
+
+
+# --------------------------------------------------------------------------- thresholds and probability
+
+
+def test_thresholds_keep_churn_ordered_and_meet_the_targets() -> None:
+    rng = np.random.default_rng(2)
+    score = rng.uniform(0, 100, 5000)
+    churned = (rng.random(5000) < 0.6 * np.exp(-score / 20)).astype(int)
+    fit = choose_thresholds(score, churned, max_red_share=0.2)
+    rates = [fit.churn_rates[b.name] for b in fit.policy.bands]
+    assert all(a < b for a, b in itertools.pairwise(rates))
+    assert fit.shares["red"] <= 0.2
+    assert min(fit.shares.values()) >= 0.05
+    precise = choose_thresholds(score, churned, red_precision=0.35)
+    assert precise.churn_rates["red"] >= 0.35
+    assert fit.policy.get("red").playbook  # the playbooks come along
+
+
+def test_more_than_half_in_red_is_reported_and_impossible_orderings_are_errors() -> None:
+    rng = np.random.default_rng(3)
+    score = rng.uniform(0, 100, 4000)
+    churned = (rng.random(4000) < np.where(score < 60, 0.7, 0.4 * (100 - score) / 40)).astype(int)
+    fit = choose_thresholds(score, churned, red_precision=0.6)
+    assert fit.shares["red"] > 0.5
+    assert fit.warnings == (f"more than half of the accounts ({fit.shares['red']:.0%}) are in red",)
+    flat = (rng.random(4000) < 0.1).astype(int)
+    with pytest.raises(HealthScoreError, match="cannot be strictly ordered across 4 bands"):
+        choose_thresholds(rng.uniform(0, 100, 4000), flat, min_share=0.2)
+
+
+def test_isotonic_and_platt_match_scikit_learn() -> None:
+    rng = np.random.default_rng(4)
+    score = rng.uniform(0, 100, 3000)
+    churned = (rng.random(3000) < 1 / (1 + np.exp((score - 40) / 10))).astype(int)
+    cal = churn_probability(score, churned)
+    iso = IsotonicRegression(increasing=False, out_of_bounds="clip").fit(score, churned)
+    grid = np.linspace(0, 100, 57)
+    np.testing.assert_allclose(cal.predict(grid), iso.predict(grid), atol=1e-10)
+    assert cal.brier == pytest.approx(np.mean((iso.predict(score) - churned) ** 2))
+    platt = churn_probability(score, churned, method="platt")
+    sk = LogisticRegression(C=1e8, tol=1e-10, max_iter=10_000).fit(score[:, None], churned)
+    np.testing.assert_allclose(platt.predict(grid), sk.predict_proba(grid[:, None])[:, 1], atol=1e-4)
+    assert platt.predict(10.0) > platt.predict(90.0)
+    assert "Brier" in cal.summary()
+    with pytest.raises(ValidationError, match="method must be 'isotonic' or 'platt'"):
+        churn_probability(score, churned, method="magic")  # type: ignore[arg-type]
+
+
+def test_stability_psi_and_migration() -> None:
+    rng = np.random.default_rng(5)
+    before = {"account_id": np.arange(2000).astype(str), "score": rng.uniform(0, 100, 2000),
+              "nps": rng.normal(20, 30, 2000)}  # fmt: skip
+    after = {"account_id": before["account_id"], "score": before["score"] * 0.7, "nps": before["nps"].copy()}
+    before["band"] = np.where(before["score"] >= 50, "green", "red")
+    after["band"] = np.where(after["score"] >= 50, "green", "red")
+    report = stability(before, after)
+    assert report.psi["nps"].psi == pytest.approx(0.0, abs=1e-12)
+    assert report.psi["score"].psi > 0.25
+    moved = int(((before["score"] >= 50) & (after["score"] < 50)).sum())
+    assert report.migration["green"]["red"] == moved
+    assert report.accounts_in_both == 2000
+    assert "major shift" in report.summary()
+    with pytest.raises(InputError, match=r"columns \['arr'\] are not in both snapshots"):
+        stability(before, after, columns=["arr"])
+    assert not math.isnan(report.psi["score"].psi)
