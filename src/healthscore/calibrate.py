@@ -713,22 +713,12 @@ def _fit_categorical(name: str, values: Any, y: Any, min_share: float) -> Column
     small = counts < max(min_share * labels.size, 1)
     pooled = np.where(small[codes], names.size, codes)  # small categories pooled as "other"
     groups = names.size + 1
-    totals = np.bincount(pooled, minlength=groups).astype(np.float64)
-    hits = np.bincount(pooled, weights=y[present], minlength=groups)
+    info = _stats.information_value(pooled, y[present], n_bins=groups)
+    totals = np.asarray(info.counts, dtype=np.float64)
+    hits = np.nan_to_num(np.asarray(info.event_rates, dtype=np.float64)) * totals
     used = totals > 0
-    events, non_events = float(y[present].sum()), float(totals.sum() - y[present].sum())
-    with np.errstate(divide="ignore", invalid="ignore"):
-        woe = np.log(
-            ((totals - hits + 0.5) / (non_events + 0.5 * used.sum())) / ((hits + 0.5) / (events + 0.5 * used.sum()))
-        )
-    iv = float(
-        np.sum(
-            (((totals - hits + 0.5) / (non_events + 0.5 * used.sum())) - ((hits + 0.5) / (events + 0.5 * used.sum())))[
-                used
-            ]
-            * woe[used]
-        )
-    )
+    woe = np.asarray(info.woe, dtype=np.float64)
+    iv = float(info.iv)
     points = np.full(groups, 50.0)
     points[used] = _scale(woe[used])
     table = tuple((str(names[i]), float(points[i])) for i in range(names.size) if not small[i])

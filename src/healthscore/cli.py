@@ -539,7 +539,10 @@ def _cmd_fit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.method == "scorecard":
         kinds = _pairs(args.kind, "--kind")
         if args.kinds:
-            loaded = tomllib.loads(Path(args.kinds).read_text(encoding="utf-8"))
+            try:
+                loaded = tomllib.loads(Path(args.kinds).read_text(encoding="utf-8"))
+            except (OSError, tomllib.TOMLDecodeError) as exc:
+                raise _UsageError(f"{args.kinds}: not a readable TOML table of column = kind ({exc})") from None
             kinds = {**{str(k): str(v) for k, v in loaded.items()}, **kinds}
         if not kinds:
             raise _UsageError(
