@@ -94,6 +94,11 @@ def _outcome(data: Any, outcome: Any, n: int | None = None) -> Any:
     return y
 
 
+def _row_count(data: Any) -> int:
+    """How many rows a table of any family has (one column is read, not all)."""
+    return _n_rows(table_columns(data, column_names(data, family_of(data))[:1]))
+
+
 def _n_rows(cols: Mapping[str, Any]) -> int:
     return len(next(iter(cols.values()))) if cols else 0
 
@@ -267,7 +272,7 @@ def reweight(
     if not 0 < interval < 1:
         raise ValidationError("interval", "must be between 0 and 1", interval)
     cols = table_columns(data, list(model.metric_names), labels=_label_metrics(model))
-    n_all = _n_rows(table_columns(data, column_names(data, family_of(data))))
+    n_all = _row_count(data)
     y_all = _outcome(data, outcome, n_all)
     matrix, score, keep = _design(model, cols)
     y = y_all[keep]
@@ -387,7 +392,7 @@ def metric_power(model: HealthModel, data: Any, outcome: Any, *, seed: int = 0) 
     0.001 or more.
     """
     cols = table_columns(data, list(model.metric_names), labels=_label_metrics(model))
-    n_all = _n_rows(table_columns(data, column_names(data, family_of(data))))
+    n_all = _row_count(data)
     y_all = _outcome(data, outcome, n_all)
     scored = model.score_batch(dict(cols), metric_scores=True, missing_columns="missing")
     names = list(model.metric_names)
