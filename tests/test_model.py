@@ -552,6 +552,70 @@ def test_score_batch_in_chunks_and_threads_equals_score(
     _assert_batch_matches(results, batch, min(k, len(model.metric_names)))
 
 
+@given(
+    data=column_batches(health_models(scorers=builtin_scorers(), max_dimensions=2, max_metrics=15), max_size=12),
+    chunk_size=st.integers(1, 5),
+)
+def test_wide_dimensions_score_batch_equals_score(
+    data: tuple[HealthModel, list[dict[str, Any]], dict[str, Any]], chunk_size: int
+) -> None:
+    """Dimensions of up to 15 metrics: the engine looks up weight sums for up to
+    12 (8 in one byte, more in two) and adds them up beyond."""
+    model, rows, columns = data
+    results = _scalar_results(model, rows)
+    if results is None:
+        return
+    k = min(2, len(model.metric_names))
+    _assert_batch_matches(results, model.score_batch(columns, chunk_size=chunk_size, drivers=k), k)
+
+
+def _curve_ends_model(sizes: Sequence[int], missing: MissingPolicy) -> HealthModel:
+    """Dimensions of the given sizes cycling through curves that start at 0,
+    end at 0, do neither, peak, and are flat."""
+    shapes = [
+        [(0.0, 0.0), (1.0, 30.0), (4.0, 100.0)],
+        [(0.0, 100.0), (7.0, 80.0), (60.0, 0.0)],
+        [(1.0, 30.0), (12.0, 75.0), (36.0, 100.0)],
+        [(0.0, 0.0), (0.5, 100.0), (1.0, 0.0)],
+        [(0.0, 55.0), (1.0, 55.0)],
+        [(0.0, 10.0), (3.0, 100.0), (5.0, 100.0), (9.0, 0.5)],
+    ]
+    dims = []
+    k = 0
+    for d, size in enumerate(sizes):
+        metrics = []
+        for _ in range(size):
+            metrics.append(Metric(name=f"m{k}", scorer=Piecewise(points=shapes[k % len(shapes)]), weight=0.1 + k % 7))
+            k += 1
+        dims.append(Dimension(name=f"d{d}", weight=1.0 + d, metrics=metrics))
+    return HealthModel(dimensions=dims, missing=missing)
+
+
+@pytest.mark.parametrize(
+    "missing", [MissingPolicy(), MissingPolicy(strategy="neutral"), MissingPolicy(min_coverage=0.6)]
+)
+def test_engine_fast_paths_equal_score(missing: MissingPolicy) -> None:
+    """Curves whose missing values score 0 for free, chunks without any NaN,
+    infinities and values beyond both ends, in dimensions small and wide."""
+    model = _curve_ends_model([3, 9, 14], missing)
+    rng = np.random.default_rng(3)
+    n = 400
+    columns: dict[str, Any] = {}
+    for name in model.metric_names:
+        values = rng.uniform(-5.0, 70.0, n)
+        values[rng.random(n) < 0.02] = np.inf
+        values[rng.random(n) < 0.02] = -np.inf
+        values[: n // 2][rng.random(n // 2) < 0.3] = np.nan  # the second half has no gaps
+        columns[name] = values
+    columns["m1"][:50] = np.nan  # a whole chunk without one metric
+    rows = [{k: (None if math.isnan(v[i]) else float(v[i])) for k, v in columns.items()} for i in range(n)]
+    results = [model.score(row) for row in rows]
+    for chunk_size in (7, 64, n):
+        _assert_batch_matches(
+            results, model.score_batch(columns, chunk_size=chunk_size, metric_scores=True, drivers=3), 3
+        )
+
+
 def _portfolio(n: int, seed: int) -> dict[str, Any]:
     """``n`` accounts for the three-dimension preset, a tenth of each metric missing."""
     rng = np.random.default_rng(seed)

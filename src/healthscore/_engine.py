@@ -33,9 +33,11 @@ from healthscore.typing import FloatArray, Scorer
 
 __all__: list[str] = []
 
-DEFAULT_CHUNK = 65_536
-"""Rows per chunk: large enough that two threads rarely wait for each other on
-the GIL, small enough that a thread's buffers (about 20 of them) stay in cache."""
+DEFAULT_CHUNK = 131_072
+"""Rows per chunk. Each ufunc call then works long enough that two threads
+rarely wait on each other for the GIL (at 8k rows they do, and two threads run
+slower than one); a thread's working arrays (about a dozen live at once) stay
+in the shared cache."""
 
 COVERAGE_TOLERANCE = 1e-9
 
@@ -147,7 +149,14 @@ def prepare_columns(layout: Layout, columns: dict[str, Any], n: int) -> dict[str
 class _Buffers:
     """Scratch arrays for one thread, reused across its chunks."""
 
-    def __init__(self, size: int, n_dims: int, n_metrics: int, keep_metrics: bool, dtype: Any) -> None:
+    def __init__(
+        self, size: int, n_metrics: int, keep_metrics: bool, dtype: Any, den_tables: Sequence[Any | None]
+    ) -> None:
+        n_dims = len(den_tables)
+        widest = max((len(table) for table in den_tables if table is not None), default=1)
+        self.den_tables = den_tables
+        self.mask = np.empty(size, np.uint8 if widest <= 256 else np.uint16)
+        self.mask_bit = np.empty(size, self.mask.dtype)
         self.scratch = _scorers.CurveScratch(size, dtype)
         self.s = np.empty(size, dtype)
         self.t = np.empty(size, dtype)
@@ -173,16 +182,26 @@ def _fill(k: Kernel, policy: Policy) -> float:
     return policy.neutral if policy.strategy == "neutral" else 0.0
 
 
-def _score_chunk(k: Kernel, x: Any, b: _Buffers, m: int, table: Any, fill: float | None) -> Any:
+def _score_chunk(k: Kernel, x: Any, b: _Buffers, m: int, table: Any, fill: float | None) -> tuple[Any, bool]:
     """Scores of one metric's chunk ``x`` in ``b.s[:m]``, every one finite;
     ``b.ok[:m]`` marks the observed ones. Missing values score ``fill``, or,
-    when it is ``None`` (they will weigh 0), whatever is cheapest."""
+    when it is ``None`` (they will weigh 0), whatever is cheapest: then the
+    second value says whether that is exactly 0, so that ``weight * score``
+    needs no mask."""
     s, ok, hit = b.s[:m], b.ok[:m], b.hit[:m]
     np.equal(x, x, out=ok)
     if k.kind == "piecewise":
         assert k.curve is not None
-        k.curve.into(x, s, b.scratch)
-        if fill is not None and fill != k.curve.ys[0]:
+        curve = k.curve
+        if ok.all():
+            curve.into(x, s, b.scratch, nan_to=None)
+            return s, True
+        if fill is None:
+            zero_to = curve.missing_to_zero()
+            curve.into(x, s, b.scratch, nan_to=zero_to or "first")
+            return s, zero_to is not None
+        curve.into(x, s, b.scratch)
+        if fill != curve.prefix[0]:
             np.logical_not(ok, out=hit)
             np.copyto(s, fill, where=hit)
     elif k.kind == "steps":
@@ -194,12 +213,12 @@ def _score_chunk(k: Kernel, x: Any, b: _Buffers, m: int, table: Any, fill: float
             np.add(count, hit.view(np.uint8), out=count)
         if count is idx:
             np.copyto(index, idx)
-        np.take(table, index, out=s)
+        np.take(table, index, out=s, mode="wrap")  # every index is in range
     else:
         np.copyto(s, x, casting="same_kind")
         np.logical_not(ok, out=hit)
         np.copyto(s, 0.0 if fill is None else fill, where=hit)
-    return s
+    return s, fill is None or fill == 0.0
 
 
 def _chunk(
@@ -215,9 +234,12 @@ def _chunk(
 ) -> None:
     """Score rows ``lo:hi``.
 
-    A missing value scores its fill and weighs ``observed * weight`` = 0 (under
-    re-normalisation), so the sums need no masks; every addition happens in the
-    scalar path's order with the same operands."""
+    A missing value weighs 0 (under re-normalisation), so the sums need no
+    masks: its score is made exactly 0 where that is free, else multiplied by
+    ``observed * weight``. A dimension's weight sum under re-normalisation is
+    looked up from which of its metrics were observed (``den_tables``: each
+    entry the scalar path's own sum). Every addition happens in the scalar
+    path's order with the same operands."""
     m = hi - lo
     ok, hit, t = b.ok[:m], b.hit[:m], b.t[:m]
     num, observed_weight = b.num[:m], b.observed_weight[:m]
@@ -228,8 +250,11 @@ def _chunk(
     cov.fill(0.0)
     for d_idx, (first, last) in enumerate(layout.dim_ranges):
         den = b.dens[d_idx][:m]
+        den_table = None if neutral else b.den_tables[d_idx]
+        mask = b.mask[:m]
         num.fill(0.0)
-        den.fill(0.0)
+        if den_table is None:
+            den.fill(0.0)
         if neutral:
             observed_weight.fill(0.0)
         for i in range(first, last):
@@ -240,12 +265,14 @@ def _chunk(
                 s = b.s[:m]
                 s.fill(fill)
                 ok.fill(False)
+                zero = fill == 0.0
             else:
                 # Under re-normalisation a missing value weighs exactly 0, so its score does not matter.
                 used_fill = fill if (neutral or k.missing is not None) else None
-                s = _score_chunk(k, col[lo:hi], b, m, tables.get(k.name), used_fill)
+                s, zero = _score_chunk(k, col[lo:hi], b, m, tables.get(k.name), used_fill)
             if k.missing is not None:
                 ok.fill(True)  # the scorer scores missing values itself: they count as observed
+                zero = False
             elif policy.strategy == "fail" and not ok.all():
                 row = lo + int(np.argmin(ok))
                 raise MissingMetricError(
@@ -264,11 +291,25 @@ def _chunk(
                 np.add(den, k.weight, out=den)
                 np.multiply(ok, k.weight, out=t)
                 np.add(observed_weight, t, out=observed_weight)
+                continue
+            if den_table is not None:
+                bit = i - first
+                if bit == 0:
+                    np.copyto(mask, ok.view(np.uint8))
+                else:
+                    np.multiply(ok.view(np.uint8), 1 << bit, out=b.mask_bit[:m], dtype=mask.dtype)
+                    np.bitwise_or(mask, b.mask_bit[:m], out=mask)
+            if zero and den_table is not None:
+                np.multiply(s, k.weight, out=t)  # 0 where missing
             else:
                 np.multiply(ok, k.weight, out=t)  # the weight where observed, else 0
-                np.add(den, t, out=den)
+                if den_table is None:
+                    np.add(den, t, out=den)
                 np.multiply(s, t, out=t)
-                np.add(num, t, out=num)
+            np.add(num, t, out=num)
+        if den_table is not None:
+            np.copyto(b.index[:m], mask)
+            np.take(den_table, b.index[:m], out=den, mode="wrap")  # every index is in range
         # dimension = num / den where den > 0; 0 / 1 (adding nothing) elsewhere
         has = ok
         np.greater(den, 0.0, out=has)
@@ -290,14 +331,17 @@ def _chunk(
     np.logical_or(bad, hit, out=bad)
     np.less_equal(total_den, 0.0, out=hit)
     np.logical_or(bad, hit, out=bad)
+    any_bad = bool(bad.any())
     score = out.score[lo:hi]
     np.divide(total_num, total_den, out=score, casting="same_kind")
-    np.copyto(score, math.nan, where=bad)
+    if any_bad:
+        np.copyto(score, math.nan, where=bad)
     out.coverage[lo:hi] = cov
     for d_idx, dim_values in enumerate(out.dimensions):
         dim_out = dim_values[lo:hi]
         np.copyto(dim_out, b.dims[d_idx][:m], casting="same_kind")
-        np.copyto(dim_out, math.nan, where=bad)
+        if any_bad:
+            np.copyto(dim_out, math.nan, where=bad)
     if out.metric_scores is not None:
         for i, values in enumerate(b.metric):
             out.metric_scores[i][lo:hi] = values[:m]
@@ -335,11 +379,29 @@ def _chunk_drivers(
     out.driver_points[lo:hi] = picked
 
 
+MAX_TABLE_METRICS = 12
+"""Dimensions with at most this many metrics look their weight sums up
+(a table of ``2 ** n`` sums); larger ones add them up."""
+
+
+def den_table(weights: Sequence[float], dtype: Any) -> FloatArray | None:
+    """The observed weight of a dimension for every set of observed metrics:
+    entry ``mask`` is the sum, in metric order from 0, of the weights whose bit
+    is set, computed as the scalar path adds them (bit ``i`` is metric ``i``)."""
+    if len(weights) > MAX_TABLE_METRICS:
+        return None
+    table = np.zeros(1 << len(weights), dtype)
+    for bit, weight in enumerate(weights):
+        # The sets whose last metric is ``bit``: the sum without it, plus its weight.
+        np.add(table[: 1 << bit], dtype(weight), out=table[1 << bit : 2 << bit])
+    return table
+
+
 def auto_threads(n: int, chunk: int) -> int:
     """Threads worth using for ``n`` rows: one per core, at most 8, and only
-    when there are several chunks per thread."""
+    when each thread gets at least two chunks."""
     cores = os.cpu_count() or 1
-    return max(1, min(cores, 8, n // (4 * chunk)))
+    return max(1, min(cores, 8, n // (2 * chunk)))
 
 
 def run_numpy(
@@ -377,8 +439,13 @@ def run_numpy(
     n_threads = auto_threads(n, size) if threads is None else max(1, int(threads))
     n_threads = min(n_threads, max(1, len(starts)))
 
+    den_tables = [
+        None if policy.strategy == "neutral" else den_table([k.weight for k in layout.kernels[first:last]], dtype)
+        for first, last in layout.dim_ranges
+    ]
+
     def work(my_starts: Sequence[int]) -> None:
-        buffers = _Buffers(size, len(layout.dim_ranges), len(layout.kernels), keep, dtype)
+        buffers = _Buffers(size, len(layout.kernels), keep, dtype, den_tables)
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             for lo in my_starts:
                 _chunk(layout, policy, cols, lo, min(n, lo + size), buffers, out, tables, n_drivers)

@@ -307,27 +307,42 @@ class Curve:
             ramp = delta if ramp < delta else ramp
         return self.prefix[j] + ramp
 
-    def into(self, x: Any, out: Any, scratch: CurveScratch) -> None:
-        """Values at every element of ``x``, written to ``out``. A NaN element
-        scores ``y_0`` here: the caller masks missing values. A huge ``x`` can
-        overflow a ramp to infinity before its clamp: run under
-        ``np.errstate(over="ignore")``."""
+    def into(
+        self, x: Any, out: Any, scratch: CurveScratch, *, nan_to: Literal["first", "last"] | None = "first"
+    ) -> None:
+        """Values at every element of ``x``, written to ``out``.
+
+        Each ramp is ``clip(slope_j * (x - x_j), 0, d_j)`` (``d_j, 0`` for a
+        falling one): below ``x_j`` the product has the wrong sign and clips to
+        0, so no ramp needs ``x`` clamped first. A NaN element scores the first
+        breakpoint's score with ``nan_to="first"``, the last one's with
+        ``"last"`` (the caller masks missing values); ``None`` promises ``x`` has
+        no NaN and saves a pass. A huge ``x`` can overflow a ramp to infinity
+        before its clip: run under ``np.errstate(over="ignore")``."""
         m = x.shape[0]
-        xc, t = scratch.x[:m], scratch.t[:m]
-        np.fmax(x, self.xs[0], out=xc, casting="same_kind")  # NaN and values below x_0 -> x_0
         if not self.active:
-            out.fill(self.ys[0])
+            out.fill(self.prefix[0])
             return
+        t = scratch.t[:m]
+        xc = x
+        if nan_to == "first":
+            xc = np.fmax(x, self.xs[0], out=scratch.x[:m], casting="same_kind")
+        elif nan_to == "last":
+            xc = np.fmin(x, self.xs[-1], out=scratch.x[:m], casting="same_kind")
         for n, j in enumerate(self.active):
-            np.subtract(xc, self.xs[j], out=t)
-            if j:  # xc >= x_0 already: the first ramp needs no floor
-                np.maximum(t, 0.0, out=t)
+            np.subtract(xc, self.xs[j], out=t, casting="same_kind")
             np.multiply(t, self.slopes[j], out=t)
-            if self.deltas[j] > 0.0:
-                np.minimum(t, self.deltas[j], out=t)
-            else:
-                np.maximum(t, self.deltas[j], out=t)
-            np.add(out if n else self.ys[0], t, out=out)
+            np.clip(t, min(self.deltas[j], 0.0), max(self.deltas[j], 0.0), out=t)
+            np.add(out if n else self.prefix[0], t, out=out)
+
+    def missing_to_zero(self) -> Literal["first", "last"] | None:
+        """Where to send NaN in :meth:`into` so that it scores exactly 0, if an
+        end of the curve scores 0."""
+        if self.prefix[0] == 0.0:
+            return "first"
+        if self.prefix[-1] == 0.0:
+            return "last"
+        return None
 
 
 @attrs.frozen(kw_only=True)
