@@ -286,11 +286,14 @@ def _scalar_scorer(name: str, scorer: Scorer) -> Callable[[Any], float]:
         return _score_value(name, scorer, raw)
 
     if isinstance(scorer, _scorers.Piecewise):
-        one = scorer.score_one
+        one = scorer.curve.one
+        if_missing = math.nan if scorer.missing is None else scorer.missing
 
-        def piecewise(raw: Any) -> float:
+        def piecewise(raw: Any) -> float:  # Piecewise.score_one, inlined
             kind = type(raw)
-            if kind is float or kind is int:
+            if kind is float:
+                return one(raw) if raw == raw else if_missing
+            if kind is int:
                 return one(float(raw))
             return generic(raw)
 
