@@ -10,11 +10,14 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from healthscore import InputError, MissingPolicy, presets, score_portfolio
+from healthscore import InputError, MissingMetricError, MissingPolicy, presets, score_portfolio
 from healthscore.datasets import load_sample_portfolio
 from healthscore.model import HealthModel, to_numpy
 from healthscore.portfolio import family_of
+from strategies import column_batches, health_models, piecewises, steps
 
 pd = pytest.importorskip("pandas")
 pl = pytest.importorskip("polars")
@@ -224,6 +227,35 @@ def test_array_api_arrays_stay_in_their_library_and_match_numpy() -> None:
             assert np.array_equal(to_numpy(out.dimensions[name]), values, equal_nan=True)
         for name, values in expected.metric_scores.items():
             assert np.array_equal(to_numpy(out.metric_scores[name]), values, equal_nan=True)
+
+
+@settings(max_examples=60)
+@given(data=column_batches(health_models(scorers=st.one_of(piecewises(), steps()), max_metrics=5), max_size=10))
+def test_array_api_path_equals_numpy_for_any_numeric_model(
+    data: tuple[HealthModel, list[dict[str, Any]], dict[str, Any]],
+) -> None:
+    """Curves and steps, scorers' own missing scores, every missing-data policy:
+    the array API path gives NumPy's numbers bit for bit (in float64; in
+    float32 it rounds the inputs first, NumPy compares step edges in float64)."""
+    xp = pytest.importorskip("array_api_strict")
+    pytest.importorskip("array_api_compat")
+    model, _rows, columns = data
+    columns = {k: np.array([math.nan if v is None else v for v in vs], dtype=np.float64) for k, vs in columns.items()}
+    device = {k: xp.asarray(v) for k, v in columns.items()}
+    try:
+        expected = model.score_batch(columns, metric_scores=True)
+    except MissingMetricError:
+        with pytest.raises(MissingMetricError):
+            model.score_batch(device)
+        return
+    out = model.score_batch(device, metric_scores=True)
+    assert np.array_equal(to_numpy(out.score), expected.score, equal_nan=True)
+    assert np.array_equal(to_numpy(out.coverage), expected.coverage)
+    assert np.array_equal(out.band, expected.band)
+    for name, values in expected.dimensions.items():
+        assert np.array_equal(to_numpy(out.dimensions[name]), values, equal_nan=True)
+    for name, values in expected.metric_scores.items():
+        assert np.array_equal(to_numpy(out.metric_scores[name]), values, equal_nan=True)
 
 
 def test_array_api_label_metrics_ask_for_numpy() -> None:

@@ -498,6 +498,7 @@ def run_xp(
 
     zeros = xp.zeros((n,), dtype=dtype, device=device)
     nan = xp.full((n,), math.nan, dtype=dtype, device=device)
+    zero = const(0.0)
     neutral = policy.strategy == "neutral"
     total_num, total_den = zeros, zeros
     cov = xp.zeros((n,), dtype=xp.float64, device=device)
@@ -508,27 +509,37 @@ def run_xp(
         for i in range(first_i, last_i):
             k = layout.kernels[i]
             fill = _fill(k, policy)
+            used_fill = fill if (neutral or k.missing is not None) else None
             if k.name not in columns:
                 s = xp.full((n,), fill, dtype=dtype, device=device)
                 ok = xp.zeros((n,), dtype=xp.bool, device=device)
+                free_zero = fill == 0.0
             else:
                 x = column(k)
-                ok = xp.logical_not(xp.isnan(x))
-                raw = _xp_piecewise(xp, k, x, const) if k.kind == "piecewise" else _xp_steps(xp, k, x, const, nan)
-                s = xp.where(ok, raw, xp.full_like(raw, fill))
+                ok = x == x
+                if k.kind == "piecewise":
+                    s, free_zero = _xp_piecewise(xp, k, x, ok, used_fill, const)
+                else:
+                    s, free_zero = _xp_steps(xp, k, x, const, nan), False
+                    s = xp.where(ok, s, const(fill)) if k.missing is None else s
             if k.missing is not None:
                 ok = xp.ones((n,), dtype=xp.bool, device=device)
             elif policy.strategy == "fail" and not bool(xp.all(ok)):
                 raise MissingMetricError(
                     f"metric {k.name!r} is missing and the model's missing policy is 'fail'", column=k.name
                 )
-            metric_scores.append(xp.where(ok, s, nan))
-            weight_if_seen = xp.astype(ok, dtype) * k.weight
-            num = num + s * k.weight
+            if keep_metrics:
+                metric_scores.append(xp.where(ok, s, nan))
+            weight_if_seen = xp.where(ok, const(k.weight), zero)
             if neutral:
+                num = num + s * k.weight
                 den = den + k.weight
                 observed_weight = observed_weight + weight_if_seen
+            elif free_zero:  # s is exactly 0 where missing
+                num = num + s * k.weight
+                den = den + weight_if_seen
             else:
+                num = num + s * weight_if_seen
                 den = den + weight_if_seen
         has = den > 0.0
         has_f = xp.astype(has, dtype)
@@ -550,17 +561,27 @@ def _xp_index(xp: Any, x: Any, knots: Sequence[float]) -> Any:
     return idx
 
 
-def _xp_piecewise(xp: Any, k: Kernel, x: Any, const: Callable[[Any], Any]) -> Any:
-    """The same ramps, in the same order, as :meth:`Curve.into`."""
+def _xp_piecewise(
+    xp: Any, k: Kernel, x: Any, ok: Any, fill: float | None, const: Callable[[Any], Any]
+) -> tuple[Any, bool]:
+    """The same clipped ramps, in the same order, as :meth:`Curve.into`;
+    missing values score ``fill``, or when it is ``None`` whatever is cheapest
+    (the flag says whether that is exactly 0)."""
     assert k.curve is not None
     curve = k.curve
-    xc = xp.where(xp.isnan(x), xp.full_like(x, curve.xs[0]), xp.maximum(x, curve.xs[0]))
-    out = xp.full_like(xc, curve.ys[0])
-    for j in curve.active:
-        ramp = xp.maximum(xc - curve.xs[j], 0.0) * curve.slopes[j]
-        ramp = xp.minimum(ramp, curve.deltas[j]) if curve.deltas[j] > 0.0 else xp.maximum(ramp, curve.deltas[j])
-        out = out + ramp
-    return out
+    to = curve.missing_to_zero() if fill is None else None
+    xc = xp.where(ok, x, const(curve.xs[-1] if to == "last" else curve.xs[0]))
+    out = xc
+    if not curve.active:
+        out = xp.full_like(xc, curve.prefix[0])
+    for n, j in enumerate(curve.active):
+        ramp = xp.clip(
+            (xc - curve.xs[j]) * curve.slopes[j], min=min(curve.deltas[j], 0.0), max=max(curve.deltas[j], 0.0)
+        )
+        out = (curve.prefix[0] + ramp) if n == 0 else (out + ramp)
+    if fill is not None and fill != curve.prefix[0]:
+        out = xp.where(ok, out, const(fill))
+    return out, to is not None
 
 
 def _xp_steps(xp: Any, k: Kernel, x: Any, const: Callable[[Any], Any], nan: Any) -> Any:
