@@ -147,31 +147,48 @@ def prepare_columns(layout: Layout, columns: dict[str, Any], n: int) -> dict[str
 
 
 class _Buffers:
-    """Scratch arrays for one thread, reused across its chunks."""
+    """Scratch arrays for one thread, reused across its chunks. Sums that end
+    up in the results (score, coverage, dimensions) are made in the result
+    arrays themselves; a weight sum per dimension is kept only for drivers."""
 
-    def __init__(
-        self, size: int, n_metrics: int, keep_metrics: bool, dtype: Any, den_tables: Sequence[Any | None]
-    ) -> None:
-        n_dims = len(den_tables)
+    def __init__(self, size: int, dtype: Any, den_tables: Sequence[Any | None], keep_dens: bool) -> None:
         widest = max((len(table) for table in den_tables if table is not None), default=1)
+        mask_dtype = np.uint8 if widest <= 256 else np.uint16
+        n_dens = len(den_tables) if keep_dens else 1
         self.den_tables = den_tables
-        self.mask = np.empty(size, np.uint8 if widest <= 256 else np.uint16)
-        self.mask_bit = np.empty(size, self.mask.dtype)
-        self.scratch = _scorers.CurveScratch(size, dtype)
-        self.s = np.empty(size, dtype)
-        self.t = np.empty(size, dtype)
-        self.ok = np.empty(size, np.bool_)
-        self.hit = np.empty(size, np.bool_)
-        self.idx = np.empty(size, np.uint8)
-        self.index = np.empty(size, np.intp)
-        self.num = np.empty(size, dtype)
-        self.observed_weight = np.empty(size, dtype)
-        self.total_num = np.empty(size, dtype)
-        self.total_den = np.empty(size, dtype)
-        self.cov = np.empty(size, np.float64)
-        self.dens = [np.empty(size, dtype) for _ in range(n_dims)]
-        self.dims = [np.empty(size, dtype) for _ in range(n_dims)]
-        self.metric = [np.empty(size, dtype) for _ in range(n_metrics)] if keep_metrics else []
+        (
+            self.mask,
+            self.mask_bit,
+            self.ok,
+            self.hit,
+            self.idx,
+            self.index,
+            scratch_x,
+            scratch_t,
+            self.s,
+            self.t,
+            self.num,
+            self.observed_weight,
+            self.total_den,
+            *self.dens,
+        ) = _carve(size, [mask_dtype, mask_dtype, np.bool_, np.bool_, np.uint8, np.intp] + [dtype] * (7 + n_dens))
+        self.scratch = _scorers.CurveScratch(size, dtype, x=scratch_x, t=scratch_t)
+
+
+def _carve(size: int, dtypes: Sequence[Any]) -> list[Any]:
+    """One array of ``size`` elements per dtype, all cut from one allocation
+    (64-byte aligned). Freed and allocated again as one block, the memory is
+    reused by the next call instead of being returned to the system and
+    faulted in again page by page, which on a 100k-row call cost as much as the
+    scoring."""
+    nbytes = [size * np.dtype(d).itemsize for d in dtypes]
+    block = np.empty(sum(-(-b // 64) * 64 for b in nbytes) + 64, np.uint8)
+    start = -block.ctypes.data % 64
+    arrays = []
+    for dtype, b in zip(dtypes, nbytes, strict=True):
+        arrays.append(block[start : start + b].view(dtype))
+        start += -(-b // 64) * 64
+    return arrays
 
 
 def _fill(k: Kernel, policy: Policy) -> float:
@@ -243,13 +260,14 @@ def _chunk(
     m = hi - lo
     ok, hit, t = b.ok[:m], b.hit[:m], b.t[:m]
     num, observed_weight = b.num[:m], b.observed_weight[:m]
-    total_num, total_den, cov = b.total_num[:m], b.total_den[:m], b.cov[:m]
+    score, total_den, cov = out.score[lo:hi], b.total_den[:m], out.coverage[lo:hi]
+    total_num = score  # divided by total_den in place at the end
     neutral = policy.strategy == "neutral"
     total_num.fill(0.0)
     total_den.fill(0.0)
     cov.fill(0.0)
     for d_idx, (first, last) in enumerate(layout.dim_ranges):
-        den = b.dens[d_idx][:m]
+        den = b.dens[d_idx if len(b.dens) > 1 else 0][:m]
         den_table = None if neutral else b.den_tables[d_idx]
         mask = b.mask[:m]
         num.fill(0.0)
@@ -280,8 +298,8 @@ def _chunk(
                     column=k.name,
                     row=row,
                 )
-            if b.metric:
-                metric = b.metric[i][:m]
+            if out.metric_scores is not None:
+                metric = out.metric_scores[i][lo:hi]
                 np.copyto(metric, s)
                 np.logical_not(ok, out=hit)
                 np.copyto(metric, math.nan, where=hit)
@@ -322,8 +340,8 @@ def _chunk(
         np.add(total_den, t, out=total_den)
         np.multiply(observed_weight if neutral else den, layout.dim_weights[d_idx], out=t)
         np.add(cov, t, out=cov, casting="same_kind")
-        if out.dimensions or n_drivers:
-            np.divide(num, has, out=b.dims[d_idx][:m])  # 0 / 0 = NaN where nothing was observed
+        if out.dimensions:
+            np.divide(num, has, out=out.dimensions[d_idx][lo:hi])  # 0 / 0 = NaN where nothing was observed
     # Insufficient data: nothing observed, or coverage below the minimum.
     bad = ok
     np.less_equal(cov, 0.0, out=bad)
@@ -331,20 +349,11 @@ def _chunk(
     np.logical_or(bad, hit, out=bad)
     np.less_equal(total_den, 0.0, out=hit)
     np.logical_or(bad, hit, out=bad)
-    any_bad = bool(bad.any())
-    score = out.score[lo:hi]
-    np.divide(total_num, total_den, out=score, casting="same_kind")
-    if any_bad:
+    np.divide(total_num, total_den, out=score)
+    if bad.any():
         np.copyto(score, math.nan, where=bad)
-    out.coverage[lo:hi] = cov
-    for d_idx, dim_values in enumerate(out.dimensions):
-        dim_out = dim_values[lo:hi]
-        np.copyto(dim_out, b.dims[d_idx][:m], casting="same_kind")
-        if any_bad:
-            np.copyto(dim_out, math.nan, where=bad)
-    if out.metric_scores is not None:
-        for i, values in enumerate(b.metric):
-            out.metric_scores[i][lo:hi] = values[:m]
+        for dim_values in out.dimensions:
+            np.copyto(dim_values[lo:hi], math.nan, where=bad)
     if n_drivers:
         _chunk_drivers(layout, b, m, bad, total_den, out, lo, hi, n_drivers)
 
@@ -365,7 +374,8 @@ def _chunk_drivers(
     lost = np.zeros((m, len(layout.kernels)))
     with np.errstate(invalid="ignore", divide="ignore"):
         for i, k in enumerate(layout.kernels):
-            s = b.metric[i][:m]
+            assert out.metric_scores is not None
+            s = out.metric_scores[i][lo:hi]
             weight = (layout.dim_weights[k.dim] / total_den) * (k.weight / b.dens[k.dim][:m])
             lost[:, i] = np.where(np.isnan(s) | insufficient, 0.0, weight * (100.0 - s))
     order = np.argsort(-lost, axis=1, kind="stable")[:, :n_drivers]
@@ -445,7 +455,7 @@ def run_numpy(
     ]
 
     def work(my_starts: Sequence[int]) -> None:
-        buffers = _Buffers(size, len(layout.kernels), keep, dtype, den_tables)
+        buffers = _Buffers(size, dtype, den_tables, keep_dens=n_drivers > 0)
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             for lo in my_starts:
                 _chunk(layout, policy, cols, lo, min(n, lo + size), buffers, out, tables, n_drivers)

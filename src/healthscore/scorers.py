@@ -211,9 +211,9 @@ class CurveScratch:
 
     __slots__ = ("t", "x")
 
-    def __init__(self, size: int, dtype: Any = np.float64) -> None:
-        self.x = np.empty(size, dtype)
-        self.t = np.empty(size, dtype)
+    def __init__(self, size: int, dtype: Any = np.float64, *, x: Any = None, t: Any = None) -> None:
+        self.x = np.empty(size, dtype) if x is None else x
+        self.t = np.empty(size, dtype) if t is None else t
 
 
 def _exact_steps(ys: tuple[float, ...]) -> tuple[tuple[float, ...], tuple[float, ...]]:
