@@ -581,14 +581,12 @@ def _xp_piecewise(
     curve = k.curve
     to = curve.missing_to_zero() if fill is None else None
     xc = xp.where(ok, x, const(curve.xs[-1] if to == "last" else curve.xs[0]))
-    out = xc
-    if not curve.active:
-        out = xp.full_like(xc, curve.prefix[0])
-    for n, j in enumerate(curve.active):
+    out = None if curve.active else xp.full_like(xc, curve.prefix[0])
+    for j in curve.active:  # one ramp alive at a time: device memory stays at a few columns
         ramp = xp.clip(
             (xc - curve.xs[j]) * curve.slopes[j], min=min(curve.deltas[j], 0.0), max=max(curve.deltas[j], 0.0)
         )
-        out = (curve.prefix[0] + ramp) if n == 0 else (out + ramp)
+        out = curve.prefix[0] + ramp if out is None else out + ramp
     if fill is not None and fill != curve.prefix[0]:
         out = xp.where(ok, out, const(fill))
     return out, to is not None
