@@ -72,6 +72,33 @@ _DOC_KINDS = {"model": HealthModel, "segmented": SegmentedModel}
 
 def _make_converter() -> cattrs.Converter:
     conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
+    # Literal options are checked by the classes' validators, which name the choices.
+    conv.register_structure_hook_func(lambda t: t == MissingStrategy, lambda obj, _t: obj)
+    label_table = tuple[tuple[str, float], ...]
+    conv.register_structure_hook_func(lambda t: t == label_table, _structure_table)
+    conv.register_unstructure_hook_func(lambda t: t == label_table, lambda t: dict(t))
+    # After the label-table hooks, so that the scorers' generated functions use them.
+    _register_scorers(conv)
+    _register_segments(conv)
+    _register_policies(conv)
+    return conv
+
+
+def _structure_table(obj: Any, _type: Any) -> tuple[tuple[str, float], ...]:
+    if not isinstance(obj, Mapping):
+        raise ValidationError("table", "must be a table of label = score", obj)
+    out = []
+    for label, score in obj.items():
+        if isinstance(score, bool) or not isinstance(score, (int, float)):
+            raise ValidationError(f"table.{label}", "must be a number (a score in [0, 100])", score)
+        out.append((str(label), float(score)))
+    return tuple(out)
+
+
+def _register_scorers(conv: cattrs.Converter) -> None:
+    """A scorer is a table whose ``kind`` names its class."""
+    structurers = {k: make_dict_structure_fn(cls, conv) for k, cls in _SCORER_KINDS.items()}
+    unstructurers = {k: make_dict_unstructure_fn(cls, conv) for k, cls in _SCORER_KINDS.items()}
 
     def structure_scorer(obj: Any, _type: Any) -> Any:
         if not isinstance(obj, Mapping):
@@ -90,15 +117,14 @@ def _make_converter() -> cattrs.Converter:
             )
         return {"kind": kind, **unstructurers[kind](obj)}
 
-    def structure_table(obj: Any, _type: Any) -> tuple[tuple[str, float], ...]:
-        if not isinstance(obj, Mapping):
-            raise ValidationError("table", "must be a table of label = score", obj)
-        out = []
-        for label, score in obj.items():
-            if isinstance(score, bool) or not isinstance(score, (int, float)):
-                raise ValidationError(f"table.{label}", "must be a number (a score in [0, 100])", score)
-            out.append((str(label), float(score)))
-        return tuple(out)
+    # By exact type: Scorer is a runtime-checkable Protocol, so dispatching on it
+    # as a class would also catch the scorer classes themselves.
+    conv.register_structure_hook_func(lambda t: t is Scorer, structure_scorer)
+    conv.register_unstructure_hook_func(lambda t: t is Scorer, unstructure_scorer)
+
+
+def _register_segments(conv: cattrs.Converter) -> None:
+    """Segments are a table of segment name -> model; every segment's errors are kept, with its name."""
 
     def structure_segments(obj: Any, _type: Any) -> tuple[tuple[str, HealthModel], ...]:
         if not isinstance(obj, Mapping):
@@ -118,23 +144,15 @@ def _make_converter() -> cattrs.Converter:
             raise ClassValidationError("While structuring segments", errors, SegmentedModel)
         return tuple(out)
 
-    # Literal options are checked by the classes' validators, which name the choices.
-    conv.register_structure_hook_func(lambda t: t == MissingStrategy, lambda obj, _t: obj)
-    # By exact type: Scorer is a runtime-checkable Protocol, so dispatching on it
-    # as a class would also catch the scorer classes themselves.
-    conv.register_structure_hook_func(lambda t: t is Scorer, structure_scorer)
-    conv.register_unstructure_hook_func(lambda t: t is Scorer, unstructure_scorer)
-    label_table = tuple[tuple[str, float], ...]
     segment_table = tuple[tuple[str, HealthModel], ...]
-    conv.register_structure_hook_func(lambda t: t == label_table, structure_table)
-    conv.register_unstructure_hook_func(lambda t: t == label_table, lambda t: dict(t))
-    # Built after the label-table hooks so that the generated functions use them.
-    structurers = {k: make_dict_structure_fn(cls, conv) for k, cls in _SCORER_KINDS.items()}
-    unstructurers = {k: make_dict_unstructure_fn(cls, conv) for k, cls in _SCORER_KINDS.items()}
     conv.register_structure_hook_func(lambda t: t == segment_table, structure_segments)
     conv.register_unstructure_hook_func(
         lambda t: t == segment_table, lambda t: {k: conv.unstructure(m, HealthModel) for k, m in t}
     )
+
+
+def _register_policies(conv: cattrs.Converter) -> None:
+    """Band and alert policies are plain lists of tiers in a file."""
     conv.register_structure_hook(
         BandPolicy, lambda obj, _t: BandPolicy(bands=conv.structure(_as_list(obj, "bands"), list[Band]))
     )
@@ -149,7 +167,6 @@ def _make_converter() -> cattrs.Converter:
 
     conv.register_structure_hook(AlertPolicy, structure_alerts)
     conv.register_unstructure_hook(AlertPolicy, lambda p: conv.unstructure(list(p.levels), list[AlertLevel]))
-    return conv
 
 
 def _as_list(obj: Any, field: str) -> list[Any]:
