@@ -2,7 +2,9 @@
 
 The backtest and calibration modules call these functions. Each one takes plain
 arrays, checks them, and returns a float, arrays or a small frozen result.
-NumPy is the only dependency (no SciPy).
+NumPy is the only dependency (no SciPy). The logistic fits run on every BLAS
+kernel and thread count the same way: see :func:`fit_logistic` for how the
+solver treats singular Hessians and when it stops.
 
 Conventions used throughout:
 
