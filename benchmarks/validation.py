@@ -105,7 +105,11 @@ def real_data_study(folds: int = 5, seed: int = 0) -> dict[str, Any]:
         band[test] = scored.band
         order = list(fit.model.bands.names)
         mean, std = numeric[train].mean(axis=0), numeric[train].std(axis=0)
-        logit = _stats.fit_logistic((numeric[train] - mean) / std, y[train], l2=1.0)
+        logit = _stats.require_converged(
+            _stats.fit_logistic((numeric[train] - mean) / std, y[train], l2=1.0),
+            f"the reference logistic regression on fold {k + 1} of {folds}",
+            hint="check the standardised columns of the real churn data",
+        )
         risk_logit[test] = logit.decision_function((numeric[test] - mean) / std)
     table = {
         name: {"share": float(np.mean(band == name)), "churn_rate": float(y[band == name].mean())} for name in order

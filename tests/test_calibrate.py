@@ -12,6 +12,7 @@ from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 
 from healthscore import HealthScoreError, InputError, ValidationError, dump_model, load_model, presets
+from healthscore._stats import platt_fit
 from healthscore.calibrate import (
     choose_thresholds,
     churn_probability,
@@ -20,6 +21,7 @@ from healthscore.calibrate import (
     reweight,
 )
 from healthscore.datasets import generate_driver_portfolio
+from healthscore.exceptions import FitError
 from healthscore.stability import stability
 
 
@@ -78,7 +80,31 @@ def test_the_fit_matches_an_unconstrained_logistic_regression_when_nothing_binds
     sk = LogisticRegression(C=np.inf, tol=1e-10, max_iter=10_000).fit(x, data["churned"])
     expected = sk.coef_[0] / sk.coef_[0].sum()
     got = np.array([model_share.after for model_share in result.report.metrics])
+    # scikit-learn's lbfgs stops on tol=1e-10 in a problem whose Hessian has condition number ~1e3 here,
+    # so its coefficients are good to ~1e-7 relative; ours to far less. Shares are ratios of
+    # coefficients summing to ~5, so 1e-4 is a wide margin over either solver's error, not a BLAS bit.
     np.testing.assert_allclose(got, expected, atol=1e-4)
+
+
+def test_a_fit_without_a_finite_optimum_raises_and_says_what_to_do() -> None:
+    data = generate_driver_portfolio(500, seed=3)
+    cols = {k: np.nan_to_num(v, nan=0.5) for k, v in data["columns"].items()}
+    model = data["model"]
+    usage = np.asarray(model.score_batch(cols, metric_scores=True, missing_columns="missing").metric_scores["usage"])
+    separated = (usage < np.median(usage)).astype(int)  # churn is a function of one metric score
+    with pytest.raises(FitError, match=r"the re-weighting fit on 500 of 500 accounts \(strength 0\) did not converge"):
+        reweight(model, cols, separated, bootstrap=0, strength=0.0)
+    with pytest.raises(FitError, match="raise strength"):
+        reweight(model, cols, separated, bootstrap=0, strength=0.0)
+    # Shrinkage toward the current weights gives the objective a minimum: the same data fit.
+    assert reweight(model, cols, separated, bootstrap=0, strength=1e-3).report.accounts == 500
+
+
+def test_a_platt_map_that_did_not_converge_is_reported() -> None:
+    score = np.linspace(0, 100, 200)
+    churned = (score < 30).astype(int)
+    assert not platt_fit(score, churned, max_iter=1).converged
+    assert platt_fit(score, churned).converged  # the slope's tiny ridge keeps separable scores finite
 
 
 def attrs_evolve(dimension: object, metrics: list[object]) -> object:
@@ -217,6 +243,8 @@ def test_isotonic_and_platt_match_scikit_learn() -> None:
     assert cal.brier == pytest.approx(np.mean((iso.predict(score) - churned) ** 2))
     platt = churn_probability(score, churned, method="platt")
     sk = LogisticRegression(C=1e8, tol=1e-10, max_iter=10_000).fit(score[:, None], churned)
+    # lbfgs on the unscaled score (condition number ~1e4) stops with a slope good to ~1e-6 relative;
+    # a probability moves by at most |score| * |d slope| / 4 ~ 100 * 1e-7 / 4, so 1e-4 has ample room.
     np.testing.assert_allclose(platt.predict(grid), sk.predict_proba(grid[:, None])[:, 1], atol=1e-4)
     assert platt.predict(10.0) > platt.predict(90.0)
     assert "Brier" in cal.summary()

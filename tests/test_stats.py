@@ -4,9 +4,13 @@ hand-computed values, properties, and the errors bad input raises."""
 from __future__ import annotations
 
 import math
+import os
+import platform
 import subprocess
 import sys
+import textwrap
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -36,11 +40,12 @@ from healthscore._stats import (
     platt_fit,
     population_stability,
     reliability_table,
+    require_converged,
     roc_auc,
     roc_points,
     stratified_folds,
 )
-from healthscore.exceptions import HealthScoreError, ValidationError
+from healthscore.exceptions import FitError, HealthScoreError, ValidationError
 from healthscore.typing import FloatArray
 
 KINDS: tuple[BinningKind, ...] = ("higher_is_better", "lower_is_better", "peaked")
@@ -84,6 +89,38 @@ def logistic_data(seed: int, n: int = 400, scales: tuple[float, ...] = (1.0, 10.
     y = (rng.random(n) < 1.0 / (1.0 + np.exp(-(X @ beta - 0.5)))).astype(float)
     w = rng.uniform(0.0, 3.0, n)
     return X, y, w
+
+
+def _theta(fit: LogisticFit | tuple[FloatArray, float]) -> FloatArray:
+    coef, intercept = (fit.coef, fit.intercept) if isinstance(fit, LogisticFit) else fit
+    theta: FloatArray = np.r_[coef, intercept]
+    return theta
+
+
+def agreement_bound(
+    X: FloatArray, y: FloatArray, w: FloatArray, l2: float, *fits: LogisticFit | tuple[FloatArray, float]
+) -> float:
+    """How far apart two approximate minimisers of a strongly convex objective can lie.
+
+    With ``mu`` the smallest eigenvalue of the Hessian at the optimum, a point
+    whose gradient is ``g`` lies within ``|g| / mu`` of the minimiser (to first
+    order; the factor 2 covers the change of curvature between the points). So
+    two solvers agree to ``2 * (|g_a| + |g_b|) / mu``, whatever their stopping
+    rules, plus the rounding of the gradient itself (``n * eps`` of the sum of
+    absolute terms, over ``mu``). The intercept is always fitted here.
+    """
+    design = np.c_[X, np.ones(X.shape[0])]
+    penalty = np.r_[np.full(X.shape[1], l2), 0.0]
+    norms = []
+    for fit in fits:
+        theta = _theta(fit)
+        p = 1.0 / (1.0 + np.exp(-(design @ theta)))
+        norms.append(float(np.linalg.norm(design.T @ (w * (p - y)) + penalty * theta)))
+    p = 1.0 / (1.0 + np.exp(-(design @ _theta(fits[0]))))
+    hess = (design * (w * p * (1 - p))[:, None]).T @ design + np.diag(penalty)
+    mu = float(np.linalg.eigvalsh(hess)[0])
+    rounding = X.shape[0] * np.finfo(float).eps * float(np.abs(design).T @ w @ np.ones(1 + X.shape[1]))
+    return float(2.0 * (sum(norms) + rounding) / mu)
 
 
 def is_non_increasing(a: FloatArray) -> bool:
@@ -171,10 +208,18 @@ def test_logistic_equals_sklearn(l2: float, fit_intercept: bool) -> None:
         max_iter=10_000,
     ).fit(X, y, sample_weight=w)
     assert fit.converged
-    np.testing.assert_allclose(fit.coef, reference.coef_[0], rtol=1e-6, atol=1e-9)
-    assert fit.intercept == pytest.approx(float(reference.intercept_[0]) if fit_intercept else 0.0, abs=1e-8)
-    np.testing.assert_allclose(fit.predict_proba(X), reference.predict_proba(X)[:, 1], atol=1e-9)
-    assert fit.log_loss == pytest.approx(sk_log_loss(y, fit.predict_proba(X), sample_weight=w), rel=1e-9)
+    assert fit.n_iter <= 15  # Newton from the log-odds start: a handful of steps, then quadratic
+    if fit_intercept:
+        # Both are approximate minimisers: they agree to within the bound their gradients give.
+        bound = agreement_bound(X, y, w, l2, fit, (reference.coef_[0], float(reference.intercept_[0])))
+        assert bound < 1e-5  # the bound is tight enough to mean something
+        assert float(np.linalg.norm(_theta(fit) - np.r_[reference.coef_[0], reference.intercept_[0]])) <= bound
+    else:
+        np.testing.assert_allclose(fit.coef, reference.coef_[0], rtol=1e-6, atol=1e-9)  # both stop near 1e-10
+    # Probabilities move by at most |x| * |d theta| / 4; with |d theta| < 1e-5 and |x| ~ 30, 1e-4 bounds that.
+    np.testing.assert_allclose(fit.predict_proba(X), reference.predict_proba(X)[:, 1], atol=1e-4)
+    # The same probabilities through two formulas: they differ by rounding only (n * eps of the sum).
+    assert fit.log_loss == pytest.approx(sk_log_loss(y, fit.predict_proba(X), sample_weight=w), rel=1e-12)
 
 
 def test_logistic_prior_is_the_centre_of_the_penalty() -> None:
@@ -218,7 +263,12 @@ def test_logistic_nonnegative_meets_kkt_and_matches_scipy(nonnegative: Any) -> N
     reference = minimize(
         objective, np.zeros(p + 1), method="L-BFGS-B", bounds=bounds, options={"ftol": 1e-15, "gtol": 1e-10}
     )
+    # L-BFGS-B stops on its projected gradient (gtol 1e-10) and its relative decrease (ftol 1e-15); the
+    # objective is strongly convex (l2 = 1), so the two minimisers are at most |g| / l2 apart, and with
+    # its gradient near 1e-6 here (the weights sum to ~600) 1e-5 leaves a factor 10 of room.
     np.testing.assert_allclose(fit.coef, reference.x[:p], atol=1e-5)
+    # Ours is the better minimiser (Newton ends with a quadratic step) up to the rounding of a sum of
+    # 400 terms of size ~1 (400 * eps * 300 ~ 3e-11, written as 1e-9).
     assert fit.objective <= reference.fun + 1e-9
 
 
@@ -259,22 +309,138 @@ def test_logistic_ignores_zero_weight_rows() -> None:
     w[:50] = 0.0
     fit = fit_logistic(X, y, l2=1.0, sample_weight=w)
     reference = fit_logistic(X[50:], y[50:], l2=1.0, sample_weight=w[50:])
-    np.testing.assert_allclose(fit.coef, reference.coef, atol=1e-12)
+    # The same objective, but a copy of the array may take another BLAS path: equal to the bound.
+    assert float(np.linalg.norm(_theta(fit) - _theta(reference))) <= agreement_bound(X, y, w, 1.0, fit, reference)
 
 
 def test_logistic_handles_collinear_columns_without_penalty() -> None:
     X, y, _ = logistic_data(7)
+    ones = np.ones(X.shape[0])
+    reference = fit_logistic(X, y, l2=0.0)
+    bound = agreement_bound(X, y, ones, 0.0, reference)  # how well the reference itself is pinned
+    assert reference.converged
     doubled = np.c_[X, X[:, :1]]
     fit = fit_logistic(doubled, y, l2=0.0)
-    reference = fit_logistic(X, y, l2=0.0)
+    # The Hessian is singular along (1, 0, 0, 0, 0, -1): that direction is dropped, so the fit converges
+    # in as many steps as without the copy and splits the weight between the copies (the minimum-norm step).
     assert fit.converged
-    assert fit.coef[0] + fit.coef[-1] == pytest.approx(reference.coef[0], rel=1e-7)
-    np.testing.assert_allclose(fit.predict_proba(doubled), reference.predict_proba(X), atol=1e-9)
-    # A column of zeros carries no information and leaves the fit converged.
+    assert fit.n_iter <= reference.n_iter + 1
+    assert fit.coef[0] + fit.coef[-1] == pytest.approx(reference.coef[0], abs=bound)
+    assert fit.coef[0] == pytest.approx(fit.coef[-1], abs=bound)
+    # Probabilities move by at most |x| |d theta| / 4 (|x| < 40 here).
+    np.testing.assert_allclose(fit.predict_proba(doubled), reference.predict_proba(X), atol=10 * bound)
+    # A column of zeros carries no information: its gradient and curvature are exactly 0, so it never moves.
     padded = fit_logistic(np.c_[np.zeros(X.shape[0]), X], y, l2=0.0)
     assert padded.converged
     assert padded.coef[0] == 0.0
-    np.testing.assert_allclose(padded.coef[1:], reference.coef, rtol=1e-8)
+    np.testing.assert_allclose(padded.coef[1:], reference.coef, atol=bound)
+
+
+def test_logistic_handles_copies_and_a_constant_column() -> None:
+    X, y, _ = logistic_data(3)
+    reference = fit_logistic(X, y, l2=0.0)
+    bound = agreement_bound(X, y, np.ones(X.shape[0]), 0.0, reference)
+    tripled = fit_logistic(np.c_[X, X, X], y, l2=0.0)
+    assert tripled.converged
+    np.testing.assert_allclose(tripled.coef.reshape(3, -1).sum(axis=0), reference.coef, atol=3 * bound)
+    # A constant column duplicates the intercept: only their sum is determined.
+    constant = fit_logistic(np.c_[np.full(X.shape[0], 2.0), X], y, l2=0.0)
+    assert constant.converged
+    assert 2.0 * constant.coef[0] + constant.intercept == pytest.approx(reference.intercept, abs=3 * bound)
+    np.testing.assert_allclose(constant.coef[1:], reference.coef, atol=bound)
+    # With a penalty the same design has a unique minimum, which the fit reaches.
+    assert fit_logistic(np.c_[X, X, np.ones(X.shape[0])], y, l2=1.0).converged
+
+
+@pytest.mark.skipif(platform.machine().lower() not in {"x86_64", "amd64"}, reason="OpenBLAS x86 kernels")
+@pytest.mark.parametrize(
+    "env",
+    [{"OPENBLAS_CORETYPE": "Haswell"}, {"OPENBLAS_CORETYPE": "Sandybridge"}, {"OPENBLAS_NUM_THREADS": "1"}],
+    ids=lambda e: "-".join(e.values()),
+)
+def test_logistic_converges_on_every_blas_kernel(env: dict[str, str]) -> None:
+    """The kernel changes the last bits of every product; the stopping test must not depend on them."""
+    code = textwrap.dedent("""
+        import sys
+        import numpy as np
+        from healthscore._stats import fit_logistic
+        rng = np.random.default_rng(7)
+        X = rng.normal(size=(400, 5)) * np.array([1.0, 10.0, 0.1, 3.0, 1.0])
+        y = (rng.random(400) < 0.4).astype(float)
+        for design in (np.c_[X, X[:, :1]], np.c_[np.zeros(400), X], np.c_[X, X, np.ones(400)]):
+            fit = fit_logistic(design, y, l2=0.0)
+            assert fit.converged and fit.n_iter <= 10, fit
+            fit = fit_logistic(design, y, l2=1.0, nonnegative=True)
+            assert fit.converged and fit.n_iter <= 10, fit
+        print("ok")
+    """)
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    path = os.pathsep.join(p for p in (src, os.environ.get("PYTHONPATH", "")) if p)
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, **env, "PYTHONPATH": path}
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "ok"
+
+
+def test_logistic_separable_with_a_penalty_has_a_finite_minimum() -> None:
+    rng = np.random.default_rng(11)
+    X = rng.normal(size=(200, 3))
+    y = (X[:, 0] + 0.5 * X[:, 1] > 0).astype(float)
+    ones = np.ones(200)
+    for l2 in (1e-4, 1.0):
+        fit = fit_logistic(X, y, l2=l2)
+        assert fit.converged
+        # At the minimum the penalised gradient vanishes; it is known to the rounding of a sum of
+        # 200 terms (200 * eps * the size of the coefficients' gradient terms), written as 1e-8.
+        np.testing.assert_allclose(kkt_gradient(fit, X, y, ones, l2), 0.0, atol=1e-8 * (1 + np.abs(fit.coef).max()))
+
+
+def test_logistic_bounds_active_at_the_optimum() -> None:
+    rng = np.random.default_rng(12)
+    X = rng.normal(size=(500, 3))
+    y = (rng.random(500) < 1 / (1 + np.exp(-(X @ np.array([1.0, -2.0, 0.5]))))).astype(float)
+    fit = fit_logistic(X, y, l2=1.0, nonnegative=True)
+    assert fit.converged
+    assert fit.n_iter <= 15
+    assert fit.coef[1] == 0.0  # projected onto the bound exactly, not merely close to it
+    grad = kkt_gradient(fit, X, y, np.ones(500), 1.0)
+    assert grad[1] > 1.0  # the bound binds: the data pull the coefficient below zero
+    # Free coefficients: gradient zero up to the solver's tolerance (relative decrement 1e-8 then one
+    # more Newton step) and the rounding of 500-term sums, both far below 1e-6.
+    np.testing.assert_allclose(grad[[0, 2]], 0.0, atol=1e-6)
+    assert fit.grad_norm <= 1e-6
+
+
+def test_logistic_already_optimal_start_stops_at_once() -> None:
+    # Symmetric data: the start (coef = 0, intercept = log-odds = 0) is the exact optimum.
+    X = np.array([[-1.0], [1.0], [-1.0], [1.0]])
+    fit = fit_logistic(X, [0, 0, 1, 1], l2=0.0)
+    assert fit.converged
+    assert fit.n_iter == 0
+    assert fit.coef.tolist() == [0.0]
+    assert fit.decrement == 0.0
+    # A huge penalty makes the prior optimal to within 1 / l2.
+    X, y, _ = logistic_data(4, n=100)
+    prior = np.array([0.3, 0.0, -1.0, 0.2, 0.0])
+    pinned = fit_logistic(X, y, l2=1e12, prior=prior)
+    assert pinned.converged
+    assert pinned.n_iter <= 3
+    np.testing.assert_allclose(pinned.coef, prior, atol=1e-8)
+
+
+def test_logistic_iteration_limit_is_reported_and_raises_when_required() -> None:
+    X, y, w = logistic_data(5)
+    fit = fit_logistic(X, y, l2=1.0, sample_weight=w, max_iter=1)
+    assert not fit.converged
+    assert fit.n_iter == 1
+    assert fit.decrement > 1e-8
+    with pytest.raises(FitError, match=r"the test fit on 400 rows did not converge after 1 Newton steps") as caught:
+        require_converged(fit, "the test fit on 400 rows", hint="raise max_iter")
+    assert str(caught.value).endswith("; raise max_iter")
+    assert caught.value.hint == "raise max_iter"
+    assert isinstance(caught.value, HealthScoreError)
+    assert require_converged(fit_logistic(X, y, l2=1.0, sample_weight=w), "the fit", "none") is not None
 
 
 def test_logistic_with_one_class_reports_no_convergence() -> None:
@@ -346,6 +512,9 @@ def test_platt_equals_sklearn() -> None:
     fit = platt_fit(score, y)
     reference = LogisticRegression(C=1e10, tol=1e-12, max_iter=10_000).fit(score[:, None], y)
     assert fit.converged
+    # Two stopping rules (ours: relative decrement 1e-8 then a Newton step; lbfgs: tol 1e-12) and
+    # different penalties (1e-6 vs 1e-10 on a slope near -0.08): both shift the optimum by far less than
+    # 1e-5 relative, while the condition number of the unscaled score (~1e4) limits lbfgs's accuracy.
     assert fit.slope == pytest.approx(float(reference.coef_[0, 0]), rel=1e-5)
     assert fit.intercept == pytest.approx(float(reference.intercept_[0]), rel=1e-5)
     np.testing.assert_allclose(fit.predict(score), reference.predict_proba(score[:, None])[:, 1], atol=1e-6)

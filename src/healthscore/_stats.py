@@ -2,7 +2,9 @@
 
 The backtest and calibration modules call these functions. Each one takes plain
 arrays, checks them, and returns a float, arrays or a small frozen result.
-NumPy is the only dependency (no SciPy).
+NumPy is the only dependency (no SciPy). The logistic fits run on every BLAS
+kernel and thread count the same way: see :func:`fit_logistic` for how the
+solver treats singular Hessians and when it stops.
 
 Conventions used throughout:
 
@@ -33,7 +35,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from healthscore.exceptions import ValidationError
+from healthscore.exceptions import FitError, ValidationError
 from healthscore.typing import ArrayLike, BoolArray, FloatArray, IntArray
 
 __all__ = [
@@ -55,6 +57,7 @@ __all__ = [
     "platt_fit",
     "population_stability",
     "reliability_table",
+    "require_converged",
     "roc_auc",
     "roc_points",
     "stratified_folds",
@@ -68,8 +71,16 @@ _KINDS: tuple[BinningKind, ...] = ("higher_is_better", "lower_is_better", "peake
 _HESSIAN_CELLS = 1 << 22
 """Cells of ``X`` weighted at once while a Hessian is built (bounds temporary memory)."""
 
-_EIGEN_FLOOR = 1e-12
-"""Smallest eigenvalue kept, relative to the largest, when a Newton system is solved."""
+_EIGEN_RTOL_MAX = 1e-8
+"""Largest relative eigenvalue cut-off in a Newton solve (see :func:`_newton_solve`)."""
+
+_SEARCH_FLOOR = float(np.sqrt(np.finfo(np.float64).eps))
+"""Relative Newton decrement below which a failed line search still counts as converged.
+
+A decrease of the objective below ``eps * objective`` is lost to rounding, so a
+line search may find no better point although the fit is at the optimum to
+machine precision; a decrement of ``sqrt(eps)`` or more predicts a decrease far
+above rounding, and a failed search there is a genuine failure."""
 
 _ACTIVE_WIDTH = 1e-6
 """Widest band above zero in which a constrained coefficient may count as active."""
@@ -352,12 +363,19 @@ class LogisticFit:
         coef: One coefficient per column of ``X``.
         intercept: The constant term (0 when fitted without one).
         n_iter: Newton steps taken.
-        converged: Whether the last Newton step was below the tolerance. False
-            when ``max_iter`` ran out, for instance on separable data with
-            ``l2=0``, where no finite minimum exists.
+        converged: Whether the stopping test passed: the Newton decrement,
+            relative to the objective, was at most ``tol``. False when
+            ``max_iter`` ran out, or when the objective has no finite minimum
+            (separable data with ``l2=0``, one class only), where the
+            coefficients grow without bound.
         log_loss: Weighted mean log loss on the training rows (no penalty).
         objective: The minimised objective: summed weighted log loss plus the
             penalty.
+        decrement: Half the squared Newton decrement relative to the objective
+            at the last stopping test: the share of the objective one more
+            Newton step would still remove (0 when not recorded).
+        grad_norm: Largest entry of the projected gradient (the KKT residual)
+            at the returned coefficients (0 when not recorded).
     """
 
     coef: FloatArray = attrs.field(converter=_frozen_floats, eq=_ARRAY_EQ)
@@ -366,6 +384,8 @@ class LogisticFit:
     converged: bool
     log_loss: float
     objective: float
+    decrement: float = 0.0
+    grad_norm: float = 0.0
 
     def decision_function(self, X: ArrayLike) -> FloatArray:
         """The linear predictor ``X @ coef + intercept`` for each row (NaN rows give NaN)."""
@@ -385,6 +405,35 @@ class LogisticFit:
             [0.5, nan]
         """
         return _expit(self.decision_function(X))
+
+
+def require_converged(fit: LogisticFit, what: str, hint: str) -> LogisticFit:
+    """``fit`` itself when it converged, else a :class:`FitError` that says what to do.
+
+    Args:
+        fit: A result of :func:`fit_logistic`.
+        what: What was fitted, on which rows (``"the Platt map on 800 scores"``).
+        hint: What the caller can change (more shrinkage, fewer columns, ...).
+
+    Raises:
+        FitError: ``fit.converged`` is False.
+
+    Examples:
+        >>> fit = fit_logistic([[0.0], [1.0], [2.0], [3.0]], [0, 0, 1, 1], l2=0.0)
+        >>> require_converged(fit, "the example fit on 4 rows", "add a penalty (l2 > 0)")
+        Traceback (most recent call last):
+        ...
+        healthscore.exceptions.FitError: the example fit on 4 rows did not converge after ... Newton steps ...
+    """
+    if fit.converged:
+        return fit
+    msg = (
+        f"{what} did not converge after {fit.n_iter} Newton steps (one more step would still remove "
+        f"{fit.decrement:.2g} of the objective, largest gradient entry {fit.grad_norm:.2g}, mean log loss "
+        f"{fit.log_loss:.3g}); usually some columns, or a combination of them, separate the outcome "
+        "perfectly and nothing penalises them, so the weights grow without bound"
+    )
+    raise FitError(msg, what=what, hint=hint)
 
 
 def _nonnegative_mask(nonnegative: bool | ArrayLike | None, p: int) -> BoolArray:
@@ -430,16 +479,23 @@ class _Logistic:
         diff = theta - self.centre
         return loss + 0.5 * float((self.penalty * diff) @ diff), loss, eta
 
-    def derivatives(self, theta: FloatArray, eta: FloatArray) -> tuple[FloatArray, FloatArray]:
+    def residual(self, eta: FloatArray) -> FloatArray:
+        """``w * (p - y)`` per row, as ``-w * sign * sigmoid(-sign * eta)``: no cancellation when p is near y."""
         sign = 2.0 * self.y - 1.0
-        # p - y = -sign * sigmoid(-sign * eta): no cancellation when p is near y.
-        residual = -self.w * sign * _expit(-sign * eta)
+        return -self.w * sign * _expit(-sign * eta)
+
+    def gradient(self, theta: FloatArray, eta: FloatArray) -> FloatArray:
+        residual = self.residual(eta)
+        grad = self.X.T @ residual
+        if self.intercept:
+            grad = np.r_[grad, residual.sum()]
+        return grad + self.penalty * (theta - self.centre)
+
+    def derivatives(self, theta: FloatArray, eta: FloatArray) -> tuple[FloatArray, FloatArray]:
         curvature = self.w * _expit(eta) * _expit(-eta)
         p = self.X.shape[1]
         size = theta.size
-        grad = np.empty(size, dtype=np.float64)
         hess = np.empty((size, size), dtype=np.float64)
-        grad[:p] = self.X.T @ residual
         rows = max(1, _HESSIAN_CELLS // max(p, 1))
         block = np.zeros((p, p), dtype=np.float64)
         for start in range(0, self.X.shape[0], rows):
@@ -447,12 +503,10 @@ class _Logistic:
             block += (part * curvature[start : start + rows, None]).T @ part
         hess[:p, :p] = block
         if self.intercept:
-            grad[p] = residual.sum()
             hess[:p, p] = hess[p, :p] = self.X.T @ curvature
             hess[p, p] = curvature.sum()
-        grad += self.penalty * (theta - self.centre)
         hess[np.diag_indices(size)] += self.penalty
-        return grad, hess
+        return self.gradient(theta, eta), hess
 
     def flat(self, hess: FloatArray) -> bool:
         """Whether an informative parameter lost all curvature: the margins grew without bound."""
@@ -461,8 +515,17 @@ class _Logistic:
     def project(self, theta: FloatArray) -> FloatArray:
         return np.where(self.bounded & (theta < 0.0), 0.0, theta)
 
-    def direction(self, theta: FloatArray, grad: FloatArray, hess: FloatArray) -> FloatArray:
-        """Projected Newton direction (Bertsekas): Newton on the free set, scaled gradient on the active set."""
+    def direction(self, theta: FloatArray, grad: FloatArray, hess: FloatArray) -> tuple[FloatArray, float]:
+        """Projected Newton direction (Bertsekas) and the decrease it predicts.
+
+        Coefficients at (or within a shrinking band above) their bound whose
+        gradient pushes them down form the active set and take a scaled
+        gradient step onto the bound; the others take a Newton step on their
+        block of the Hessian, with its null space dropped. The predicted
+        decrease is half the squared Newton decrement of the free block plus
+        the first-order decrease of moving the active coefficients onto the
+        bound; it is zero exactly at a KKT point.
+        """
         diag = np.diag(hess)
         usable = diag > 0.0
         scaled = np.zeros_like(grad)
@@ -474,8 +537,10 @@ class _Logistic:
         active = self.bounded & (theta <= width) & (grad > 0.0)
         d = -scaled
         free = ~active & usable
-        d[free] = -_newton_solve(hess[np.ix_(free, free)], grad[free])
-        return d
+        step, decrement = _newton_solve(hess[np.ix_(free, free)], grad[free], rows=self.X.shape[0])
+        d[free] = -step
+        to_bound = np.minimum(theta[active], scaled[active])
+        return d, 0.5 * decrement + float(grad[active] @ to_bound)
 
     def kkt_residual(self, theta: FloatArray, grad: FloatArray) -> float:
         residual = grad.copy()
@@ -500,21 +565,37 @@ class _Logistic:
         return None
 
 
-def _newton_solve(hess: FloatArray, grad: FloatArray) -> FloatArray:
-    """Solve ``hess @ d = grad`` for a positive semi-definite ``hess``, robustly.
+def _newton_solve(hess: FloatArray, grad: FloatArray, *, rows: int) -> tuple[FloatArray, float]:
+    """The minimum-norm solution ``d`` of ``hess @ d = grad`` and ``grad @ d``, for a PSD ``hess``.
 
-    The system is scaled to a unit diagonal, then solved through its
-    eigendecomposition with eigenvalues floored at ``_EIGEN_FLOOR`` times the
-    largest, so a singular Hessian (separable data, ``l2=0``, collinear columns)
-    still gives a finite step.
+    The system is scaled to a unit diagonal, so the eigenvalues lie in
+    ``[0, size]`` and the largest is at least 1, then solved through its
+    eigendecomposition as a pseudo-inverse: directions whose eigenvalue is at
+    most ``rtol`` times the largest are dropped (a step of zero along them).
+    Each entry of the scaled Hessian is a sum over ``rows`` products whose
+    rounding error is at most ``rows * eps`` (Cauchy-Schwarz bounds the sum of
+    absolute products by the diagonal), so the spectral error is at most
+    ``size * rows * eps``: an eigenvalue below that is indistinguishable from
+    zero, as collinear, duplicated or constant columns give, and dropping it
+    keeps BLAS rounding out of the step. The cut-off is capped at
+    ``_EIGEN_RTOL_MAX`` so that real, merely ill-conditioned directions are kept.
+
+    ``grad @ d`` is the squared Newton decrement: the stopping test uses it,
+    and it does not depend on the cut-off, since a direction of eigenvalue
+    ``mu`` and gradient component ``g`` adds only ``g**2 / mu`` to it.
     """
     if grad.size == 0:
-        return grad.copy()
+        return grad.copy(), 0.0
     scale = 1.0 / np.sqrt(np.diag(hess))
     eigenvalues, vectors = np.linalg.eigh(hess * scale[:, None] * scale[None, :])
-    floored = np.maximum(eigenvalues, _EIGEN_FLOOR * max(float(eigenvalues[-1]), 1.0))
-    step: FloatArray = scale * (vectors @ ((vectors.T @ (scale * grad)) / floored))
-    return step
+    eps = float(np.finfo(np.float64).eps)
+    rtol = min(_EIGEN_RTOL_MAX, grad.size * max(rows, 1) * eps)
+    keep = eigenvalues > rtol * float(eigenvalues[-1])
+    inverse = np.zeros_like(eigenvalues)
+    inverse[keep] = 1.0 / eigenvalues[keep]
+    coords = vectors.T @ (scale * grad)
+    step: FloatArray = scale * (vectors @ (coords * inverse))
+    return step, float((coords * coords) @ inverse)
 
 
 def fit_logistic(
@@ -538,13 +619,26 @@ def fit_logistic(
     Coefficients flagged in ``nonnegative`` are kept >= 0 by a projected Newton
     method (Bertsekas): coefficients at zero whose gradient pushes them below
     zero form the active set, the others take a Newton step, and a backtracking
-    line search runs along the projection. The Newton system is solved through
-    an eigendecomposition with small eigenvalues floored, so a singular Hessian
-    gives a finite step. The fit stops once the projected Newton step is at most
-    ``tol * (1 + max|theta|)`` in every coordinate (``converged=True``), or when
-    ``max_iter`` steps were taken (``converged=False``). On separable data with
-    ``l2=0`` the objective has no finite minimum: the coefficients grow with
-    every step and the fit reports ``converged=False``; it never returns NaN.
+    line search runs along the projection. The Newton system is solved as a
+    pseudo-inverse: after scaling to a unit diagonal, directions whose
+    eigenvalue is indistinguishable from zero at machine precision (collinear,
+    duplicated or constant columns) are dropped, so the step there is zero and
+    BLAS rounding cannot move the fit along them.
+
+    The fit stops when the predicted decrease of one more Newton step (half the
+    squared Newton decrement, plus the first-order gain of moving active
+    coefficients onto their bound) is at most ``tol`` times the objective.
+    That test is scale-free: it does not change when a column is rescaled or
+    rows are repeated, and it is zero exactly at a KKT point. The step it
+    measured is then taken (Newton converges quadratically, so this leaves an
+    error far below ``tol``) and the fit reports ``converged=True``. It reports
+    ``converged=False`` when ``max_iter`` steps were taken, when the line
+    search cannot lower the objective while the decrement is still above
+    rounding, or when the curvature of a coefficient vanished. On separable
+    data with ``l2=0`` the objective has no finite minimum: each Newton step
+    keeps removing a fixed share of it, the coefficients grow with every step
+    and the fit reports ``converged=False``; it never returns NaN. Callers
+    that need a fitted value pass the result to :func:`require_converged`.
 
     Args:
         X: Design matrix, ``n`` rows by ``p`` columns, finite.
@@ -556,7 +650,8 @@ def fit_logistic(
         sample_weight: Optional weights >= 0, one per row.
         fit_intercept: Whether to fit the (unpenalised) constant term.
         max_iter: Most Newton steps, >= 1.
-        tol: Step tolerance, > 0.
+        tol: Largest predicted relative decrease of the objective at which the
+            fit stops, > 0.
 
     Returns:
         The fit, with ``predict_proba``.
@@ -611,23 +706,27 @@ def fit_logistic(
     objective, loss, eta = problem.value(theta)
     n_iter = 0
     converged = False
+    decrement = np.inf
     while True:
         grad, hess = problem.derivatives(theta, eta)
-        d = problem.direction(theta, grad, hess)
-        full = problem.project(theta + d) - theta
-        if np.abs(full).max(initial=0.0) <= tolerance * (1.0 + np.abs(theta).max(initial=0.0)):
-            polished = theta + full
-            value, polished_loss, polished_eta = problem.value(polished)
-            if np.isfinite(value) and value <= objective:
-                theta, objective, loss, eta = polished, value, polished_loss, polished_eta
-            converged = not problem.flat(hess)
+        if problem.flat(hess):
+            break
+        d, gain = problem.direction(theta, grad, hess)
+        decrement = gain / objective if objective > 0.0 else (0.0 if gain <= 0.0 else np.inf)
+        if decrement <= tolerance:
+            converged = True
+            if n_iter < steps:
+                polished = problem.project(theta + d)
+                value, polished_loss, polished_eta = problem.value(polished)
+                if not np.array_equal(polished, theta) and np.isfinite(value) and value <= objective:
+                    theta, objective, loss, eta = polished, value, polished_loss, polished_eta
+                    n_iter += 1
             break
         if n_iter >= steps:
             break
         moved = problem.line_search(theta, objective, grad, d)
         if moved is None:
-            small = problem.kkt_residual(theta, grad) <= tolerance * max(1.0, float(w.sum()))
-            converged = small and not problem.flat(hess)
+            converged = decrement <= _SEARCH_FLOOR
             break
         theta, objective, loss, eta = moved
         n_iter += 1
@@ -639,6 +738,8 @@ def fit_logistic(
         converged=converged,
         log_loss=loss / float(w.sum()),
         objective=objective,
+        decrement=float(decrement),
+        grad_norm=problem.kkt_residual(theta, problem.gradient(theta, eta)),
     )
 
 

@@ -31,7 +31,7 @@ import numpy as np
 
 from healthscore import _stats
 from healthscore.bands import Band, BandPolicy, default_bands
-from healthscore.exceptions import HealthScoreError, InputError, ValidationError
+from healthscore.exceptions import FitError, HealthScoreError, InputError, ValidationError
 from healthscore.model import Dimension, HealthModel, Metric
 from healthscore.portfolio import column_names, family_of, table_columns
 from healthscore.scorers import Categories, Piecewise
@@ -281,12 +281,19 @@ def reweight(
     names = list(model.metric_names)
     risk = (100.0 - matrix) / 100.0
     before = np.array([model.metric_weights[m] for m in names])
-    slope = _stats.fit_logistic(((100.0 - score) / 100.0)[:, None], y, l2=1e-6).coef[0]
+    slope = _stats.require_converged(
+        _stats.fit_logistic(((100.0 - score) / 100.0)[:, None], y, l2=1e-6),
+        f"the slope of churn on the current score ({y.size} accounts)",
+        hint="check that the outcome is not a copy of the current score or band",
+    ).coef[0]
     prior = max(float(slope), 1e-3) * before
     l2 = strength * y.size
 
     def fit(rows: Any) -> Any:
-        return _effective(_stats.fit_logistic(risk[rows], y[rows], l2=l2, prior=prior, nonnegative=True))
+        weights = _stats.fit_logistic(risk[rows], y[rows], l2=l2, prior=prior, nonnegative=True)
+        what = f"the re-weighting fit on {len(rows)} of {y.size} accounts (strength {strength:g})"
+        hint = "raise strength to shrink toward the current weights, or drop metrics that separate churn perfectly"
+        return _effective(_stats.require_converged(weights, what, hint))
 
     every = np.arange(y.size)
     after = fit(every)
@@ -407,7 +414,11 @@ def metric_power(model: HealthModel, data: Any, outcome: Any, *, seed: int = 0) 
         x = (100.0 - matrix[:, columns]) / 100.0
         for k in range(5):
             test = folds == k
-            fit = _stats.fit_logistic(x[~test], y_all[~test], l2=1e-3 * (~test).sum())
+            fit = _stats.require_converged(
+                _stats.fit_logistic(x[~test], y_all[~test], l2=1e-3 * (~test).sum()),
+                f"the logistic regression on {len(columns)} metrics, fold {k + 1} of 5 ({(~test).sum()} accounts)",
+                hint="drop metrics that separate churn perfectly, or pass more accounts",
+            )
             out[test] = fit.decision_function(x[test])
         return _stats.roc_auc(y_all, out)
 
@@ -844,7 +855,11 @@ def fit_scorecard(
         raise HealthScoreError("no column separates churned from retained accounts: nothing to fit")
     raw = np.column_stack([np.asarray(f.scorer(np.asarray(cols[f.name])), dtype=np.float64) for f in usable])  # type: ignore[misc]
     matrix = _filled(raw)
-    fit = _stats.fit_logistic((100.0 - matrix) / 100.0, y, l2=strength * n, nonnegative=True)
+    fit = _stats.require_converged(
+        _stats.fit_logistic((100.0 - matrix) / 100.0, y, l2=strength * n, nonnegative=True),
+        f"the scorecard weights of {len(usable)} columns on {n} accounts (strength {strength:g})",
+        hint="raise strength, or leave out columns that separate churn perfectly",
+    )
     shares = _effective(fit)
     kept = shares > 1e-9
     if not kept.any():
@@ -946,6 +961,12 @@ def churn_probability(
         fit = _stats.isotonic_fit(s, y, increasing=False)
     elif method == "platt":
         fit = _stats.platt_fit(s, y)
+        if not fit.converged:
+            raise FitError(
+                f"the Platt map on {s.size} scores did not converge",
+                what=f"the Platt map on {s.size} scores",
+                hint="check that both outcomes occur, or use method='isotonic', which always fits",
+            )
     else:
         raise ValidationError("method", "must be 'isotonic' or 'platt'", method)
     p = np.clip(np.asarray(fit.predict(s), dtype=np.float64), 0.0, 1.0)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 __all__ = [
     "ConfigError",
+    "FitError",
     "HealthScoreError",
     "InputError",
     "MissingMetricError",
@@ -89,6 +90,22 @@ class InputError(HealthScoreError):
         self.row = row
         self.value = value
         super().__init__(message)
+
+
+class FitError(HealthScoreError):
+    """A model could not be fitted to the data: the solver did not converge,
+    or nothing in the data predicts the outcome.
+
+    Attributes:
+        what: What was being fitted, on which rows (``"the re-weighting fit on
+            4000 accounts"``).
+        hint: What the caller can change so that the fit succeeds.
+    """
+
+    def __init__(self, message: str, *, what: str = "", hint: str = "") -> None:
+        self.what = what
+        self.hint = hint
+        super().__init__(f"{message}; {hint}" if hint else message)
 
 
 class MissingMetricError(InputError):
