@@ -58,6 +58,9 @@ def _ages(age_days: Any) -> tuple[FloatArray, bool]:
         ages = np.asarray(age_days, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise InputError(f"age_days must be numbers of days, got {age_days!r}") from exc
+    # A scalar goes through the same one-dimensional loop as an array: NumPy's
+    # 0-d and vectorised exp2/power may differ in the last bit.
+    ages = ages.reshape(1) if scalar else ages
     negative = ages < 0
     if negative.any():
         first = float(ages[negative].flat[0])
@@ -93,7 +96,7 @@ class Exponential:
         """Weights for ``age_days``: ``0.5 ** (age / half_life_days)``."""
         ages, scalar = _ages(age_days)
         weights = np.exp2(-ages / self.half_life_days)
-        return float(weights) if scalar else weights
+        return float(weights[0]) if scalar else weights
 
 
 @attrs.frozen(kw_only=True)
@@ -117,7 +120,7 @@ class Step:
         """Zero-based window index of each age (0 = the most recent window)."""
         ages, scalar = _ages(age_days)
         idx = np.floor(ages / self.window_days)
-        return float(idx) if scalar else idx
+        return float(idx[0]) if scalar else idx
 
     @overload
     def __call__(self, age_days: float) -> float: ...
@@ -127,7 +130,7 @@ class Step:
         """Weights for ``age_days``: ``factor ** floor(age / window_days)``."""
         ages, scalar = _ages(age_days)
         weights = np.power(self.factor, np.floor(ages / self.window_days))
-        return float(weights) if scalar else weights
+        return float(weights[0]) if scalar else weights
 
 
 def exponential(half_life_days: float = 30.0) -> Exponential:
