@@ -10,6 +10,7 @@ from __future__ import annotations
 
 __all__ = [
     "ConfigError",
+    "FitError",
     "HealthScoreError",
     "InputError",
     "MissingMetricError",
@@ -89,6 +90,15 @@ class InputError(HealthScoreError):
         self.row = row
         self.value = value
         super().__init__(message)
+
+
+class FitError(HealthScoreError):
+    """Fitting to outcomes found no answer that meets its rules: no metric or
+    column predicts the outcome, or no banding keeps churn rates ordered.
+
+    The data itself is valid (bad data raises :class:`InputError`); the
+    message says what could not be fitted and which setting to relax.
+    """
 
 
 class MissingMetricError(InputError):
