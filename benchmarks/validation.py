@@ -29,9 +29,9 @@ from typing import Any
 import numpy as np
 
 from healthscore import _stats, presets, read_exports
-from healthscore.backtest import backtest, score_over_time
-from healthscore.calibrate import fit_scorecard, reweight
+from healthscore.backtest import run_backtest, score_over_time
 from healthscore.datasets import generate_driver_portfolio, generate_exports
+from healthscore.fit import fit_scorecard, reweight
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "iranian_churn" / "customer_churn.csv"
 
@@ -131,7 +131,7 @@ def lead_time_study(accounts: int = 600, days: int = 365, seed: int = 7) -> dict
     exports = read_exports(gen["tables"])
     dates = [str(np.datetime64(gen["start"]) + d) for d in range(42, days, 14)]
     history = score_over_time(presets.three_dimension(), exports, dates)
-    report = backtest(history, gen["churn"], horizons=(30, 60, 90), outcomes_until=gen["end"])
+    report = run_backtest(history, gen["churn"], horizons=(30, 60, 90), outcomes_until=gen["end"])
     return {"report": report, "snapshots": len(dates)}
 
 

@@ -1,5 +1,5 @@
 """Backtests: point-in-time pairing of scores with later churn, AUC per horizon,
-churn per band, false positives and negatives, lift, lead time."""
+churn per band, missed churn and false alarms, lift, lead time."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from healthscore import InputError, ValidationError, presets, read_exports
-from healthscore.backtest import backtest, score_over_time
+from healthscore.backtest import run_backtest, score_over_time
 from healthscore.datasets import generate_exports
 from healthscore.history import open_history
 
@@ -46,7 +46,7 @@ RENEWALS = {"account_id": ["worried", "steady"], "renewal_date": ["2026-03-15", 
 
 
 def test_churned_accounts_scores_before_cancelling_and_lead_time() -> None:
-    report = backtest(_history(), CHURN, renewals=RENEWALS, horizons=(30, 60))
+    report = run_backtest(_history(), CHURN, renewals=RENEWALS, horizons=(30, 60))
     before = report.before_churn
     assert before["account_id"].tolist() == ["falls", "sudden"]
     # falls: last snapshot on or before 2026-02-18 is 2026-02-15 (week 6, orange 50)
@@ -62,23 +62,37 @@ def test_churned_accounts_scores_before_cancelling_and_lead_time() -> None:
     assert summary["share_flagged_30_days_ahead"] == 0.5
 
 
-def test_false_positives_and_negatives_are_named() -> None:
-    report = backtest(_history(), CHURN, renewals=RENEWALS, horizons=(30, 60))
+def test_missed_churn_and_false_alarms_are_named() -> None:
+    """Churn is the positive class: a healthy band before churn is a miss, an
+    at-risk band before renewal a false alarm."""
+    report = run_backtest(_history(), CHURN, renewals=RENEWALS, horizons=(30, 60))
     h30, h60 = report.horizon(30), report.horizon(60)
-    assert h30.false_positives == ("sudden",)  # green 30 days before churning
-    assert h30.false_positive_rate == 0.5
-    assert h60.false_positives == ("falls", "sudden")  # both green 60 days ahead
-    assert h30.false_negatives == ("worried",)  # orange, then renewed
-    assert h30.false_negative_rate == 0.5
+    assert h30.missed_churn == ("sudden",)  # green 30 days before churning
+    assert h30.missed_churn_rate == 0.5
+    assert h60.missed_churn == ("falls", "sudden")  # both green 60 days ahead
+    assert h30.false_alarms == ("worried",)  # orange, then renewed
+    assert h30.false_alarm_rate == 0.5
     assert report.healthy_bands == ("green",)  # the bands seen: no yellow in this history
     assert report.at_risk_bands == ("orange", "red")
     with pytest.raises(ValidationError, match="days must be one of the horizons"):
         report.horizon(90)
+    horizon = report.to_dict()["horizons"][0]
+    assert (horizon["missed_churn"], horizon["missed_churn_rate"]) == (["sudden"], 0.5)
+    assert (horizon["false_alarms"], horizon["false_alarm_rate"]) == (["worried"], 0.5)
+    assert not any("false_positive" in key or "false_negative" in key for key in horizon)
+    lines = report.summary().splitlines()
+    header = next(line for line in lines if line.lstrip().startswith("horizon"))
+    assert header.split()[-4:] == ["missed", "churn", "false", "alarms"]
+    row = next(line for line in lines if line.lstrip().startswith("30d"))
+    assert row.split()[-2:] == ["50.0%", "50.0%"]
+    assert "missed churn, healthy 30 days before cancelling (1): sudden" in lines
+    assert "missed churn, healthy 60 days before cancelling (2): falls, sudden" in lines
+    assert "false alarms, at risk 30 days before renewing (1): worried" in lines
 
 
 def test_auc_and_band_rates_are_the_point_in_time_panel() -> None:
     history = _history()
-    report = backtest(history, CHURN, horizons=(30,), outcomes_until="2026-03-31")
+    report = run_backtest(history, CHURN, horizons=(30,), outcomes_until="2026-03-31")
     h = report.horizon(30)
     # the panel by hand: snapshots before the account's churn, outcome = churn within 30 days,
     # and known (churned, or 30 days passed by 2026-03-31)
@@ -109,14 +123,14 @@ def test_nothing_after_a_snapshot_leaks_into_it() -> None:
     """Snapshots after cancelling are ignored, and later snapshots never change
     what is said about an earlier horizon."""
     history = _history()
-    base = backtest(history, CHURN, horizons=(30,), outcomes_until="2026-03-31")
+    base = run_backtest(history, CHURN, horizons=(30,), outcomes_until="2026-03-31")
     later = {k: list(v) for k, v in history.items()}
     for account, score, band in (("falls", 99.0, "green"), ("sudden", 1.0, "red")):  # after churning
         later["account_id"].append(account)
         later["as_of"].append("2026-03-29")
         later["score"].append(score)
         later["band"].append(band)
-    again = backtest(later, CHURN, horizons=(30,), outcomes_until="2026-03-31")
+    again = run_backtest(later, CHURN, horizons=(30,), outcomes_until="2026-03-31")
     assert again.to_dict()["horizons"] == base.to_dict()["horizons"]
     np.testing.assert_array_equal(again.lead_times["lead_days"], base.lead_times["lead_days"])
 
@@ -129,7 +143,7 @@ def test_lift_of_the_riskiest_decile() -> None:
     history = {"account_id": [f"a{i}" for i in range(n)], "as_of": ["2026-01-01"] * n, "score": score,
                "band": np.where(score < 40, "red", "green")}  # fmt: skip
     churn = {"account_id": [f"a{i}" for i in np.flatnonzero(churned)], "churn_date": ["2026-01-20"] * churned.sum()}
-    h = backtest(history, churn, horizons=(30,), outcomes_until="2026-02-28").horizon(30)
+    h = run_backtest(history, churn, horizons=(30,), outcomes_until="2026-02-28").horizon(30)
     riskiest = np.argsort(score)[: n // 10]
     assert h.lift_top_decile == pytest.approx(churned[riskiest].mean() / churned.mean())
     assert h.lift_top_decile > 3
@@ -146,9 +160,9 @@ def test_a_history_store_backtests_like_its_columns(history_target: str) -> None
             deployment = [float(history["score"][i]) / 100 for i in rows]  # type: ignore[arg-type]
             store.write_snapshot(model, day, ids, model.score_batch({"deployment": deployment},
                                                                      missing_columns="missing"))  # fmt: skip
-        from_store = backtest(store, CHURN, renewals=RENEWALS, horizons=(30,))
+        from_store = run_backtest(store, CHURN, renewals=RENEWALS, horizons=(30,))
         columns = store.read()
-    from_columns = backtest(columns, CHURN, renewals=RENEWALS, horizons=(30,))
+    from_columns = run_backtest(columns, CHURN, renewals=RENEWALS, horizons=(30,))
     assert from_store.horizon(30) == from_columns.horizon(30)
     assert from_store.at_risk_bands == ("orange", "red")
     assert from_store.healthy_bands == ("green", "yellow")  # from the stored model's policy
@@ -159,16 +173,28 @@ def test_a_history_store_backtests_like_its_columns(history_target: str) -> None
 
 def test_bad_input_is_named() -> None:
     with pytest.raises(InputError, match="'band' is missing"):
-        backtest({"account_id": ["a"], "as_of": ["2026-01-01"], "score": [1.0]}, CHURN)
+        run_backtest({"account_id": ["a"], "as_of": ["2026-01-01"], "score": [1.0]}, CHURN)
     history = _history()
     with pytest.raises(InputError, match=r"churn.churn_date must hold ISO 8601 dates; row 1 is 'soon'"):
-        backtest(history, {"account_id": ["a", "b"], "churn_date": ["2026-01-01", "soon"]})
+        run_backtest(history, {"account_id": ["a", "b"], "churn_date": ["2026-01-01", "soon"]})
     with pytest.raises(ValidationError, match="horizons must be whole numbers of days >= 1"):
-        backtest(history, CHURN, horizons=(0,))
+        run_backtest(history, CHURN, horizons=(0,))
     with pytest.raises(ValidationError, match="at_risk_bands must name bands of the scores"):
-        backtest(history, CHURN, at_risk_bands=["crimson"])
-    with pytest.raises(InputError, match="churn needs columns 'account_id' and 'churn_date'"):
-        backtest(history, {"account": ["a"]})
+        run_backtest(history, CHURN, at_risk_bands=["crimson"])
+    with pytest.raises(ValidationError, match=r"healthy_bands must name bands of the scores .*got \['jade'\]"):
+        run_backtest(history, CHURN, healthy_bands=["green", "jade"])
+    with pytest.raises(InputError, match="churn needs columns 'account_id' and 'churn_date'; 'account_id' is missing"):
+        run_backtest(history, {"account": ["a"]})
+    with pytest.raises(InputError, match="renewals needs columns 'account_id' and 'renewal_date'; 'renewal_date' is"):
+        run_backtest(history, CHURN, renewals={"account_id": ["a"]})
+    unscored = {**history, "score": [math.nan] * len(history["score"])}
+    with pytest.raises(InputError, match="no snapshot in the history has a score: all 48 scores are missing"):
+        run_backtest(unscored, CHURN)
+
+
+def test_an_empty_store_is_named(history_target: str) -> None:
+    with open_history(history_target) as store, pytest.raises(InputError, match="holds no snapshot to backtest"):
+        run_backtest(store, CHURN)
 
 
 def test_synthetic_exports_lead_time_and_auc() -> None:
@@ -179,7 +205,7 @@ def test_synthetic_exports_lead_time_and_auc() -> None:
     dates = [str(np.datetime64(gen["start"]) + d) for d in range(60, 300, 14)]
     history = score_over_time(presets.three_dimension(), exports, dates)
     assert len(history["score"]) == 150 * len(dates)
-    report = backtest(history, gen["churn"], horizons=(30, 60), outcomes_until=gen["end"])
+    report = run_backtest(history, gen["churn"], horizons=(30, 60), outcomes_until=gen["end"])
     assert report.horizon(30).auc > 0.85
     assert report.horizon(30).bands_ordered
     lead = report.lead_time_summary

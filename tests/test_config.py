@@ -256,8 +256,19 @@ def test_malformed_file_names_the_file(tmp_path: Path) -> None:
 
 
 def test_unreadable_or_unknown_files(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="cannot read"):
-        load_model(tmp_path / "absent.toml")
+    absent = tmp_path / "absent.toml"
+    for source, fmt in ((absent, None), (str(absent), None), (str(absent), "toml"), (absent, "toml")):
+        with pytest.raises(ConfigError, match="the model file does not exist") as info:
+            load_model(source, format=fmt)  # type: ignore[arg-type]
+        assert info.value.source == str(absent)
+        assert str(absent) in str(info.value)
+        assert "not valid" not in str(info.value)
+    with pytest.raises(ConfigError, match="no model file 'models/prod' exists, and as model text it is not valid"):
+        load_model("models/prod", format="toml")
+    folder = tmp_path / "folder.toml"
+    folder.mkdir()
+    with pytest.raises(ConfigError, match="cannot read the model file"):
+        load_model(folder)  # exists, but is no file
     other = tmp_path / "model.txt"
     other.write_text("kind = 'model'", encoding="utf-8")
     with pytest.raises(ConfigError, match="suffix"):

@@ -7,6 +7,7 @@ import importlib
 import inspect
 import itertools
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -17,7 +18,9 @@ import pytest
 
 import healthscore
 
-SRC = Path(__file__).resolve().parent.parent / "src"
+ROOT = Path(__file__).resolve().parent.parent
+SRC = ROOT / "src"
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 EXPECTED_ALL = [
     "AlertLevel",
@@ -29,6 +32,7 @@ EXPECTED_ALL = [
     "ConfigError",
     "Dimension",
     "Exports",
+    "FitError",
     "HealthModel",
     "HealthScoreError",
     "InputError",
@@ -51,6 +55,7 @@ EXPECTED_ALL = [
     "default_alerts",
     "default_bands",
     "dump_model",
+    "fit",
     "fit_scorecard",
     "load_model",
     "metric_power",
@@ -59,6 +64,7 @@ EXPECTED_ALL = [
     "presets",
     "read_exports",
     "reweight",
+    "run_backtest",
     "score_portfolio",
     "scorers",
     "signals_for_account",
@@ -79,7 +85,7 @@ PUBLIC_MODULES = [
     "trends",
     "actions",
     "backtest",
-    "calibrate",
+    "fit",
     "stability",
     "exceptions",
     "typing",
@@ -192,6 +198,95 @@ def test_one_base_error() -> None:
         error = getattr(exceptions, name)
         assert issubclass(error, exceptions.HealthScoreError)
         assert issubclass(error, ValueError)
+
+
+def test_modules_and_functions_have_distinct_names() -> None:
+    """A public module is never shadowed by a function of the same name: the
+    package attribute is the module, so its other names are reachable."""
+    for name in PUBLIC_MODULES:
+        assert getattr(healthscore, name, _module(name)) is _module(name), name
+    assert healthscore.backtest.run_backtest is healthscore.run_backtest
+    assert healthscore.fit.fit_scorecard is healthscore.fit_scorecard
+    assert callable(healthscore.backtest.score_over_time)
+
+
+# --------------------------------------------------------------------------- documented spellings
+
+
+def _blocks(path: Path) -> list[str]:
+    """The code a page shows: each fenced block, then its inline code spans."""
+    text = path.read_text(encoding="utf-8")
+    blocks = re.findall(r"```[^\n]*\n(.*?)```", text, flags=re.DOTALL)
+    spans = re.findall(r"`([^`\n]+)`", re.sub(r"```.*?```", "", text, flags=re.DOTALL))
+    return [*blocks, *spans]
+
+
+def _documented_imports() -> list[tuple[str, str, str, bool]]:
+    """(page, module, name, called) for every ``from healthscore... import name``
+    the docs show; ``called`` when the same code block calls ``name(...)``."""
+    found: set[tuple[str, str, str, bool]] = set()
+    pattern = r"^\s*from (healthscore(?:\.\w+)*) import \(?([\w,\s]+?)\)?\s*$"
+    for path in DOCS:
+        for code in _blocks(path):
+            for module, names in re.findall(pattern, code, flags=re.MULTILINE):
+                for name in (n.strip() for n in names.split(",")):
+                    if name:
+                        called = re.search(rf"(?<![\w.]){name}\(", code) is not None
+                        found.add((path.name, module, name, called))
+    return sorted(found)
+
+
+def _documented_paths() -> list[tuple[str, str]]:
+    """(page, dotted path) for every ``healthscore.x.y`` the docs show, and
+    ``healthscore.x`` for every module in the README's package table."""
+    found: set[tuple[str, str]] = set()
+    for path in DOCS:
+        for code in _blocks(path):
+            found.update((path.name, p) for p in re.findall(r"(?<![\w./-])healthscore(?:\.\w+)+", code))
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## How the package is laid out", 1)[1].split("\n## ", 1)[0]
+    for row in re.findall(r"^\| ([^|]+) \|", table, flags=re.MULTILINE):
+        found.update(("README.md", f"healthscore.{m}") for m in re.findall(r"`(\w+)`", row))
+    return sorted(found)
+
+
+def _resolve(dotted: str) -> object:
+    """What ``dotted`` means to a user who imported it: the longest module
+    prefix is imported, then every part is an attribute of the one before."""
+    parts = dotted.split(".")
+    for end in range(len(parts), 1, -1):
+        try:
+            importlib.import_module(".".join(parts[:end]))
+        except ImportError:
+            continue
+        break
+    obj: object = healthscore
+    for part in parts[1:]:
+        obj = getattr(obj, part)
+    return obj
+
+
+def test_the_docs_show_spellings_to_check() -> None:
+    paths = {p for _, p in _documented_paths()}
+    assert {"healthscore.backtest.score_over_time", "healthscore.fit", "healthscore.backtest"} <= paths
+    imports = {(page, name) for page, _, name, _ in _documented_imports()}
+    assert {("closing-the-loop.md", "run_backtest"), ("README.md", "run_backtest")} <= imports
+
+
+@pytest.mark.parametrize(("page", "module", "name", "called"), _documented_imports())
+def test_every_documented_import_works(page: str, module: str, name: str, called: bool) -> None:
+    obj = getattr(importlib.import_module(module), name, None)
+    assert obj is not None, f"{page}: from {module} import {name} fails"
+    if called:
+        assert callable(obj), f"{page} calls {name}(...), but {module}.{name} is a {type(obj).__name__}"
+
+
+@pytest.mark.parametrize(("page", "dotted"), _documented_paths())
+def test_every_documented_path_resolves(page: str, dotted: str) -> None:
+    try:
+        _resolve(dotted)
+    except AttributeError as exc:
+        pytest.fail(f"{page}: {dotted} does not resolve: {exc}")
 
 
 # --------------------------------------------------------------------------- docstrings

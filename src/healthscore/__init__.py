@@ -10,7 +10,8 @@ become metric values as of any date (:func:`read_exports`,
 (:func:`score_portfolio`), models live in TOML/JSON/YAML files
 (:func:`load_model`, :func:`dump_model`), scores are kept over time
 (:func:`open_history`), and the loop closes against real churn
-(:func:`backtest`, :func:`reweight`, :func:`fit_scorecard`).
+(:func:`run_backtest` in :mod:`healthscore.backtest`; :func:`reweight` and
+:func:`fit_scorecard` in :mod:`healthscore.fit`).
 
 Examples:
     >>> import healthscore
@@ -22,19 +23,13 @@ Examples:
 
 from __future__ import annotations
 
-from healthscore import bands, decay, presets, scorers
-from healthscore.backtest import BacktestReport, backtest
+from healthscore import backtest, bands, decay, fit, presets, scorers
+from healthscore.backtest import BacktestReport, run_backtest
 from healthscore.bands import AlertLevel, AlertPolicy, Band, BandPolicy, default_alerts, default_bands
-from healthscore.calibrate import (
-    choose_thresholds,
-    churn_probability,
-    fit_scorecard,
-    metric_power,
-    reweight,
-)
 from healthscore.config import dump_model, load_model, model_fingerprint
 from healthscore.exceptions import (
     ConfigError,
+    FitError,
     HealthScoreError,
     InputError,
     MissingMetricError,
@@ -42,6 +37,13 @@ from healthscore.exceptions import (
     ValidationError,
 )
 from healthscore.exports import Exports, read_exports
+from healthscore.fit import (
+    choose_thresholds,
+    churn_probability,
+    fit_scorecard,
+    metric_power,
+    reweight,
+)
 from healthscore.history import open_history
 from healthscore.model import (
     BatchScores,
@@ -66,6 +68,7 @@ __all__ = [
     "ConfigError",
     "Dimension",
     "Exports",
+    "FitError",
     "HealthModel",
     "HealthScoreError",
     "InputError",
@@ -88,6 +91,7 @@ __all__ = [
     "default_alerts",
     "default_bands",
     "dump_model",
+    "fit",
     "fit_scorecard",
     "load_model",
     "metric_power",
@@ -96,6 +100,7 @@ __all__ = [
     "presets",
     "read_exports",
     "reweight",
+    "run_backtest",
     "score_portfolio",
     "scorers",
     "signals_for_account",

@@ -1,11 +1,13 @@
 """Backtest: did the score see churn coming?
 
-:func:`backtest` replays scores that were known at past dates -- a history
+:func:`run_backtest` replays scores that were known at past dates -- a history
 store, or scores computed at past as-of dates with :func:`score_over_time` --
 against what happened afterwards (churn events, and renewals when known). It
 only ever pairs a score with outcomes *after* its date: point in time.
 
-For each horizon (30, 60 and 90 days by default) it reports:
+Churn is the positive class, as everywhere in healthscore: a warning is a
+prediction of churn. For each horizon (30, 60 and 90 days by default) the
+report gives:
 
 * **AUC**: over every (account, snapshot) pair whose outcome is known, how well
   a lower score ranks the accounts that churned within the horizon above those
@@ -13,11 +15,12 @@ For each horizon (30, 60 and 90 days by default) it reports:
 * **churn rate per band**, and whether it is ordered worst band > ... > best;
 * **lift of the riskiest decile**: the churn rate of the 10% lowest scores over
   the overall churn rate;
-* **false positives**: accounts that churned although, ``horizon`` days before
+* **missed churn**: accounts that churned although, ``horizon`` days before
   cancelling, they were in a healthy band (Green or Yellow) -- as a share of
   churned accounts and as a list;
-* **false negatives**: accounts that renewed although, ``horizon`` days before
-  renewing, they were in an at-risk band (Red or Orange);
+* **false alarms**: accounts that renewed although, ``horizon`` days before
+  renewing, they were in an at-risk band (Red or Orange) -- as a share of
+  renewed accounts and as a list;
 * each churned account's score and band ``horizon`` days before cancelling.
 
 And the **lead time**: for each churned account, how many days before churn it
@@ -31,9 +34,12 @@ Examples:
     ...     "score": [70.0, 30.0, 80.0, 82.0],
     ...     "band": ["yellow", "red", "green", "green"],
     ... }
-    >>> report = backtest(history, {"account_id": ["a"], "churn_date": ["2026-03-15"]}, horizons=(30,))
+    >>> churn = {"account_id": ["a"], "churn_date": ["2026-03-15"]}
+    >>> report = run_backtest(history, churn, horizons=(30,))
     >>> report.lead_times["lead_days"].tolist()
     [42.0]
+    >>> report.horizon(30).missed_churn  # "a" was red 30 days before cancelling
+    ()
 """
 
 from __future__ import annotations
@@ -53,9 +59,10 @@ from healthscore.history import HistoryStore, _policies_for
 from healthscore.model import SegmentedModel
 from healthscore.portfolio import table_columns
 
-__all__ = ["BacktestReport", "BandRate", "HorizonResult", "backtest", "score_over_time"]
+__all__ = ["BacktestReport", "BandRate", "HorizonResult", "run_backtest", "score_over_time"]
 
 _DAY_KEY = 1 << 20  # day numbers (days since 1970) stay far below this until the year 4840
+_HISTORY_COLUMNS = ("account_id", "as_of", "score", "band")
 
 
 @attrs.frozen(kw_only=True)
@@ -71,7 +78,32 @@ class BandRate:
 
 @attrs.frozen(kw_only=True)
 class HorizonResult:
-    """What the backtest found at one horizon (see the module docs)."""
+    """What the backtest found at one horizon (see the module docs).
+
+    Churn is the positive class: a snapshot in an at-risk band predicts churn.
+
+    Attributes:
+        days: The horizon.
+        snapshots: (Account, snapshot) pairs whose outcome within the horizon
+            is known.
+        churned_snapshots: Those followed by churn within the horizon.
+        churn_rate: ``churned_snapshots / snapshots``.
+        auc: How well a lower score ranks the churned snapshots first.
+        band_rates: Churn within the horizon per band, best band first.
+        bands_ordered: Whether the churn rate rises strictly from the best
+            band to the worst.
+        lift_top_decile: Churn rate of the 10% lowest scores over the overall rate.
+        churned_accounts: Churned accounts with a snapshot ``days`` before
+            cancelling.
+        missed_churn: Those of them that were in a healthy band then
+            (the misses: churn that the score did not warn of).
+        missed_churn_rate: ``len(missed_churn) / churned_accounts``.
+        renewed_accounts: Renewed accounts with a snapshot ``days`` before
+            renewing.
+        false_alarms: Those of them that were in an at-risk band then
+            (a warning of churn that did not come).
+        false_alarm_rate: ``len(false_alarms) / renewed_accounts``.
+    """
 
     days: int
     snapshots: int
@@ -82,16 +114,16 @@ class HorizonResult:
     bands_ordered: bool
     lift_top_decile: float
     churned_accounts: int
-    false_positives: tuple[str, ...]
-    false_positive_rate: float
+    missed_churn: tuple[str, ...]
+    missed_churn_rate: float
     renewed_accounts: int
-    false_negatives: tuple[str, ...]
-    false_negative_rate: float
+    false_alarms: tuple[str, ...]
+    false_alarm_rate: float
 
 
 @attrs.frozen(kw_only=True)
 class BacktestReport:
-    """The result of :func:`backtest`.
+    """The result of :func:`run_backtest`.
 
     Attributes:
         horizons: One :class:`HorizonResult` per horizon.
@@ -101,8 +133,8 @@ class BacktestReport:
         lead_times: Columns ``account_id``, ``churn_date``, ``last_band`` (of
             the last snapshot before cancelling; ``""`` when none), ``flagged_on``
             (``""`` when not flagged) and ``lead_days`` (NaN when not flagged).
-        healthy_bands: The bands counted healthy (false positives).
-        at_risk_bands: The bands counted at risk (false negatives, lead time).
+        healthy_bands: The bands counted healthy (missed churn).
+        at_risk_bands: The bands counted at risk (false alarms, lead time).
         first_date, last_date: The snapshots' date range.
         outcomes_until: The last date outcomes are known.
     """
@@ -175,14 +207,14 @@ class BacktestReport:
             f"healthy bands: {', '.join(self.healthy_bands)}; at-risk bands: {', '.join(self.at_risk_bands)}",
             "",
             f"{'horizon':>8} {'snapshots':>10} {'churn':>7} {'AUC':>6} {'top-10% lift':>13} "
-            f"{'false pos.':>11} {'false neg.':>11}",
+            f"{'missed churn':>13} {'false alarms':>13}",
         ]
         for h in self.horizons:
-            fn = "n/a" if h.renewed_accounts == 0 else f"{h.false_negative_rate:.1%}"
-            fp = "n/a" if h.churned_accounts == 0 else f"{h.false_positive_rate:.1%}"
+            missed = "n/a" if h.churned_accounts == 0 else f"{h.missed_churn_rate:.1%}"
+            alarms = "n/a" if h.renewed_accounts == 0 else f"{h.false_alarm_rate:.1%}"
             lines.append(
                 f"{h.days:>7}d {h.snapshots:>10,} {h.churn_rate:>7.1%} {_num(h.auc, 3):>6} "
-                f"{_num(h.lift_top_decile, 2) + 'x':>13} {fp:>11} {fn:>11}"
+                f"{_num(h.lift_top_decile, 2) + 'x':>13} {missed:>13} {alarms:>13}"
             )
         for h in self.horizons:
             lines += ["", f"churn within {h.days} days, by band" + ("" if h.bands_ordered else " (NOT ordered)") + ":"]
@@ -200,10 +232,18 @@ class BacktestReport:
             f"{_pct(lead['share_flagged_30_days_ahead'])} flagged at least 30 days ahead",
         ]
         for h in self.horizons:
-            if h.false_positives:
-                shown = ", ".join(h.false_positives[:8]) + (" ..." if len(h.false_positives) > 8 else "")
-                lines.append(f"healthy {h.days} days before churning ({len(h.false_positives)}): {shown}")
+            lines += _listed(f"missed churn, healthy {h.days} days before cancelling", h.missed_churn)
+        for h in self.horizons:
+            lines += _listed(f"false alarms, at risk {h.days} days before renewing", h.false_alarms)
         return "\n".join(lines)
+
+
+def _listed(label: str, accounts: tuple[str, ...], shown: int = 8) -> list[str]:
+    """One summary line listing the first accounts, or none when there are none."""
+    if not accounts:
+        return []
+    text = ", ".join(accounts[:shown]) + (" ..." if len(accounts) > shown else "")
+    return [f"{label} ({len(accounts)}): {text}"]
 
 
 def _num(value: float, digits: int) -> str:
@@ -241,7 +281,10 @@ def _events(data: Mapping[str, Any] | Any | None, date_column: str, name: str) -
     cols = table_columns(data, ["account_id", date_column], labels={"account_id", date_column})
     for column in ("account_id", date_column):
         if column not in cols:
-            raise InputError(f"{name} needs columns 'account_id' and {date_column!r}", column=column)
+            raise InputError(
+                f"{name} needs columns 'account_id' and {date_column!r}; {column!r} is missing",
+                column=column,
+            )
     ids = np.array([str(a) for a in np.asarray(cols["account_id"], dtype=object).tolist()], dtype=object)
     return ids, _days(cols[date_column], f"{name}.{date_column}")
 
@@ -266,14 +309,250 @@ def _band_sets(
         else:
             at_risk = ordered[-2:] if len(ordered) >= 3 else ordered[-1:]
     risky = tuple(b for b in ordered if b in set(at_risk))
-    unknown = sorted(set(at_risk) - set(ordered))
-    if unknown:
-        raise ValidationError("at_risk_bands", f"must name bands of the scores {list(ordered)}", unknown)
+    for field, names in (("at_risk_bands", at_risk), ("healthy_bands", healthy or ())):
+        unknown = sorted(set(names) - set(ordered))
+        if unknown:
+            raise ValidationError(field, f"must name bands of the scores {list(ordered)}", unknown)
     calm = tuple(b for b in ordered if b not in risky) if healthy is None else tuple(healthy)
     return risky, calm
 
 
-def backtest(
+def _check_horizons(horizons: Sequence[int]) -> list[int]:
+    days_ahead = []
+    for h in horizons:
+        if not (isinstance(h, (int, np.integer)) and not isinstance(h, bool) and h >= 1):
+            raise ValidationError("horizons", "must be whole numbers of days >= 1", h)
+        days_ahead.append(int(h))
+    if not days_ahead:
+        raise ValidationError("horizons", "must name at least one horizon", list(horizons))
+    return days_ahead
+
+
+def _snapshots(
+    history: HistoryStore | Mapping[str, Any] | Any, model: AnyModel | str | None
+) -> tuple[Mapping[str, Any], tuple[str, ...] | None]:
+    """The history's columns, and its band names best first when one stored
+    band policy says them (``None`` for plain columns)."""
+    if isinstance(history, HistoryStore):
+        version = history._version(model) or history.latest_version()
+        if version is None:
+            raise InputError(f"the history store {history!r} holds no snapshot to backtest")
+        stored = history.model(version)
+        members = stored._all_models() if isinstance(stored, SegmentedModel) else [stored]
+        policy_names = _policies_for(stored, None).bands.names if len({m.bands.names for m in members}) == 1 else None
+        return history.read(model=version), policy_names
+    cols = table_columns(history, list(_HISTORY_COLUMNS), labels={"account_id", "as_of", "band"})
+    for column in _HISTORY_COLUMNS:
+        if column not in cols:
+            raise InputError(f"history needs columns account_id, as_of, score and band; {column!r} is missing",
+                             column=column)  # fmt: skip
+    return cols, None
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class _Panel:
+    """The scored snapshots, sorted by account and date, next to the outcomes.
+
+    Accounts and bands are integer codes; days are day numbers. Only
+    snapshots with a score are kept.
+    """
+
+    account: Any  # account code per snapshot
+    day: Any
+    keys: Any  # account * _DAY_KEY + day: sorted, for searching
+    score: Any
+    band: Any  # band code per snapshot (an index into band_names)
+    band_names: tuple[str, ...]
+    ordered: tuple[str, ...]  # every band, best first
+    at_risk: tuple[str, ...]
+    healthy: tuple[str, ...]
+    churn_ids: Any
+    churn_day: Any
+    churn_account: Any
+    renew_ids: Any
+    renew_day: Any
+    renew_account: Any
+    first_churn: Any  # per account code: its first churn day (int64 max when none)
+    until: int
+
+    def last_before(self, accounts: Any, limit_days: Any) -> Any:
+        """Index of each account's last snapshot dated <= limit (-1 without one)."""
+        idx = np.searchsorted(self.keys, accounts * _DAY_KEY + limit_days, side="right") - 1
+        ok = (idx >= 0) & (self.account[np.maximum(idx, 0)] == accounts)
+        return np.where(ok, idx, -1)
+
+    def band_of(self, idx: Any) -> Any:
+        """Band names of the snapshots at ``idx`` (``""`` where ``idx`` is -1)."""
+        names = np.array(self.band_names, dtype=object)[self.band[np.maximum(idx, 0)]]
+        return np.where(idx >= 0, names, "")
+
+    def codes_of(self, names: Sequence[str]) -> Any:
+        """Band codes of the named bands that occur in the snapshots."""
+        return np.array([self.band_names.index(b) for b in names if b in self.band_names], dtype=np.int64)
+
+
+def _panel(
+    cols: Mapping[str, Any],
+    policy_names: tuple[str, ...] | None,
+    churn: Mapping[str, Any] | Any,
+    renewals: Mapping[str, Any] | Any | None,
+    bands: tuple[Sequence[str] | None, Sequence[str] | None],
+    outcomes_until: Any,
+) -> _Panel:
+    """Scored snapshots sorted by account and date, and the outcomes, as codes."""
+    score = np.asarray(cols["score"], dtype=np.float64)
+    scored = ~np.isnan(score)
+    if not scored.any():
+        raise InputError(f"no snapshot in the history has a score: all {score.size} scores are missing", column="score")
+    ids = np.array([str(a) for a in np.asarray(cols["account_id"], dtype=object)[scored].tolist()], dtype=object)
+    day = _days(np.asarray(cols["as_of"], dtype=object)[scored], "as_of")
+    score = score[scored]
+    band_text = np.array([str(b) for b in np.asarray(cols["band"], dtype=object)[scored].tolist()], dtype=object)
+    distinct, band_code = np.unique(band_text.astype(str), return_inverse=True)
+    band_names = tuple(str(b) for b in distinct)
+    band_code = band_code.reshape(-1)
+    at_risk, healthy = _band_sets(band_names, score, band_code, policy_names, *bands)
+
+    churn_ids, churn_day = _events(churn, "churn_date", "churn")
+    renew_ids, renew_day = _events(renewals, "renewal_date", "renewals")
+    accounts = {a: i for i, a in enumerate(dict.fromkeys([*ids.tolist(), *churn_ids.tolist(), *renew_ids.tolist()]))}
+    acc = np.fromiter((accounts[a] for a in ids.tolist()), dtype=np.int64, count=ids.size)
+    first_churn = np.full(len(accounts), np.iinfo(np.int64).max)
+    if churn_ids.size:
+        np.minimum.at(first_churn, [accounts[a] for a in churn_ids.tolist()], churn_day)
+    last_known = int(max(day.max(), churn_day.max(initial=day.max()), renew_day.max(initial=day.max())))
+    until = _days([str(outcomes_until)], "outcomes_until")[0] if outcomes_until is not None else last_known
+    order = np.lexsort((day, acc))
+    return _Panel(
+        account=acc[order],
+        day=day[order],
+        keys=acc[order] * _DAY_KEY + day[order],
+        score=score[order],
+        band=band_code[order],
+        band_names=band_names,
+        ordered=policy_names if policy_names is not None else (*healthy, *at_risk),
+        at_risk=at_risk,
+        healthy=healthy,
+        churn_ids=churn_ids,
+        churn_day=churn_day,
+        churn_account=np.array([accounts[a] for a in churn_ids.tolist()], dtype=np.int64),
+        renew_ids=renew_ids,
+        renew_day=renew_day,
+        renew_account=np.array([accounts[a] for a in renew_ids.tolist()], dtype=np.int64),
+        first_churn=first_churn,
+        until=int(until),
+    )
+
+
+def _band_rates(panel: _Panel, known: Any, y: Any, s: Any) -> tuple[BandRate, ...]:
+    """Churn among the known snapshots of each band that occurs, best band first."""
+    rates = []
+    codes = panel.band[known]
+    for name in panel.ordered:
+        if name not in panel.band_names:
+            continue
+        in_band = codes == panel.band_names.index(name)
+        count = int(in_band.sum())
+        hits = int(y[in_band].sum())
+        rates.append(
+            BandRate(
+                band=name,
+                snapshots=count,
+                churned=hits,
+                rate=hits / count if count else math.nan,
+                mean_score=float(s[in_band].mean()) if count else math.nan,
+            )
+        )
+    return tuple(rates)
+
+
+def _lift(y: Any, s: Any) -> float:
+    """Churn rate of the 10% lowest scores over the overall churn rate."""
+    n_churn = int(y.sum())
+    if not (y.size and n_churn):
+        return math.nan
+    k = max(1, math.ceil(0.1 * y.size))
+    riskiest = np.argsort(s, kind="stable")[:k]
+    return float(y[riskiest].mean() / (n_churn / y.size))
+
+
+def _share(hits: Any, of: Any) -> float:
+    return float(hits.sum() / of.sum()) if of.any() else math.nan
+
+
+def _horizon(panel: _Panel, h: int) -> HorizonResult:
+    """The result at one horizon: the point-in-time panel of snapshots whose
+    outcome ``h`` days on is known, and each churned (renewed) account's band
+    ``h`` days before cancelling (renewing)."""
+    churn_day = panel.first_churn[panel.account]
+    alive = panel.day < churn_day  # a snapshot after cancelling says nothing
+    churned = alive & (churn_day <= panel.day + h)
+    known = alive & (churned | (panel.day + h <= panel.until))
+    y = churned[known].astype(np.float64)
+    s = panel.score[known]
+    n_churn = int(y.sum())
+    rates = _band_rates(panel, known, y, s)
+    observed = [r.rate for r in rates if r.snapshots]
+
+    at_churn = panel.last_before(panel.churn_account, panel.churn_day - h)
+    has = at_churn >= 0
+    missed = has & np.isin(panel.band[np.maximum(at_churn, 0)], panel.codes_of(panel.healthy))
+    at_renew = panel.last_before(panel.renew_account, panel.renew_day - h)
+    r_has = at_renew >= 0
+    alarmed = r_has & np.isin(panel.band[np.maximum(at_renew, 0)], panel.codes_of(panel.at_risk))
+    return HorizonResult(
+        days=h,
+        snapshots=int(y.size),
+        churned_snapshots=n_churn,
+        churn_rate=n_churn / y.size if y.size else math.nan,
+        auc=roc_auc(y, -s) if 0 < n_churn < y.size else math.nan,
+        band_rates=rates,
+        bands_ordered=all(a < b for a, b in itertools.pairwise(observed)),
+        lift_top_decile=_lift(y, s),
+        churned_accounts=int(has.sum()),
+        missed_churn=tuple(sorted(panel.churn_ids[missed].tolist())),
+        missed_churn_rate=_share(missed, has),
+        renewed_accounts=int(r_has.sum()),
+        false_alarms=tuple(sorted(panel.renew_ids[alarmed].tolist())),
+        false_alarm_rate=_share(alarmed, r_has),
+    )
+
+
+def _churn_dates(panel: _Panel) -> Any:
+    return np.array([_date(d) for d in panel.churn_day], object)
+
+
+def _before_churn(panel: _Panel, horizons: Sequence[int]) -> dict[str, Any]:
+    """Each churned account's last score and band ``h`` days before cancelling."""
+    before: dict[str, Any] = {"account_id": panel.churn_ids, "churn_date": _churn_dates(panel)}
+    for h in horizons:
+        at_churn = panel.last_before(panel.churn_account, panel.churn_day - h)
+        before[f"score_{h}"] = np.where(at_churn >= 0, panel.score[np.maximum(at_churn, 0)], math.nan)
+        before[f"band_{h}"] = panel.band_of(at_churn)
+    return before
+
+
+def _lead_times(panel: _Panel) -> dict[str, Any]:
+    """Per churned account: the start of its last unbroken at-risk stretch
+    before cancelling, and how many days ahead of churn that was."""
+    acc, day = panel.account, panel.day
+    risky = np.isin(panel.band, panel.codes_of(panel.at_risk))
+    same = np.r_[False, acc[1:] == acc[:-1]]
+    continues = risky & np.r_[False, risky[:-1]] & same
+    start_idx = np.maximum.accumulate(np.where(continues, 0, np.arange(acc.size)))
+    last = panel.last_before(panel.churn_account, panel.churn_day - 1)
+    flagged = (last >= 0) & risky[np.maximum(last, 0)]
+    entry = np.where(flagged, day[start_idx[np.maximum(last, 0)]], 0)
+    return {
+        "account_id": panel.churn_ids,
+        "churn_date": _churn_dates(panel),
+        "last_band": panel.band_of(last),
+        "flagged_on": np.array([_date(d) if f else "" for d, f in zip(entry, flagged, strict=True)], dtype=object),
+        "lead_days": np.where(flagged, (panel.churn_day - entry).astype(np.float64), math.nan),
+    }
+
+
+def run_backtest(
     history: HistoryStore | Mapping[str, Any] | Any,
     churn: Mapping[str, Any] | Any,
     *,
@@ -294,7 +573,7 @@ def backtest(
         churn: Columns ``account_id`` and ``churn_date``: when each churned
             account cancelled.
         renewals: Columns ``account_id`` and ``renewal_date`` (optional): for
-            false negatives.
+            false alarms.
         horizons: Days ahead to look (each a whole number >= 1).
         model: With a store, the model version to read (a model or fingerprint).
         at_risk_bands: Bands that count as a warning (default: red and orange
@@ -308,151 +587,18 @@ def backtest(
         InputError: A missing column, a bad date, or no scored snapshot.
         ValidationError: A bad horizon or band name.
     """
-    days_ahead = []
-    for h in horizons:
-        if not (isinstance(h, (int, np.integer)) and not isinstance(h, bool) and h >= 1):
-            raise ValidationError("horizons", "must be whole numbers of days >= 1", h)
-        days_ahead.append(int(h))
-    if not days_ahead:
-        raise ValidationError("horizons", "must name at least one horizon", list(horizons))
-    policy_names: tuple[str, ...] | None = None
-    if isinstance(history, HistoryStore):
-        version = history._version(model) or history.latest_version()
-        if version is None:
-            raise InputError("the history store holds no snapshot to backtest")
-        stored = history.model(version)
-        members = stored._all_models() if isinstance(stored, SegmentedModel) else [stored]
-        policy_names = _policies_for(stored, None).bands.names if len({m.bands.names for m in members}) == 1 else None
-        cols = history.read(model=version)
-    else:
-        cols = table_columns(history, ["account_id", "as_of", "score", "band"], labels={"account_id", "as_of", "band"})
-        for column in ("account_id", "as_of", "score", "band"):
-            if column not in cols:
-                raise InputError(f"history needs columns account_id, as_of, score and band; {column!r} is missing",
-                                 column=column)  # fmt: skip
-    score = np.asarray(cols["score"], dtype=np.float64)
-    scored = ~np.isnan(score)
-    if not scored.any():
-        raise InputError("no snapshot in the history has a score")
-    ids = np.array([str(a) for a in np.asarray(cols["account_id"], dtype=object)[scored].tolist()], dtype=object)
-    day = _days(np.asarray(cols["as_of"], dtype=object)[scored], "as_of")
-    score = score[scored]
-    band_text = np.array([str(b) for b in np.asarray(cols["band"], dtype=object)[scored].tolist()], dtype=object)
-    distinct, band_code = np.unique(band_text.astype(str), return_inverse=True)
-    band_names: list[str] = [str(b) for b in distinct]
-    band_code = band_code.reshape(-1)
-    at_risk, healthy = _band_sets(band_names, score, band_code, policy_names, at_risk_bands, healthy_bands)
-    ordered = list(policy_names) if policy_names is not None else [*healthy, *at_risk]
-
-    churn_ids, churn_day = _events(churn, "churn_date", "churn")
-    renew_ids, renew_day = _events(renewals, "renewal_date", "renewals")
-    accounts = {a: i for i, a in enumerate(dict.fromkeys([*ids.tolist(), *churn_ids.tolist(), *renew_ids.tolist()]))}
-    acc = np.fromiter((accounts[a] for a in ids.tolist()), dtype=np.int64, count=ids.size)
-    first_churn = np.full(len(accounts), np.iinfo(np.int64).max)
-    if churn_ids.size:
-        np.minimum.at(first_churn, [accounts[a] for a in churn_ids.tolist()], churn_day)
-    last_known = int(max(day.max(), churn_day.max(initial=day.max()), renew_day.max(initial=day.max())))
-    until = _days([str(outcomes_until)], "outcomes_until")[0] if outcomes_until is not None else last_known
-
-    order = np.lexsort((day, acc))
-    acc, day, score, band_code, ids = acc[order], day[order], score[order], band_code[order], ids[order]
-    keys = acc * _DAY_KEY + day
-
-    def last_before(account_codes: Any, limit_days: Any) -> Any:
-        """Index of each account's last snapshot dated <= limit (-1 without one)."""
-        idx = np.searchsorted(keys, account_codes * _DAY_KEY + limit_days, side="right") - 1
-        ok = (idx >= 0) & (acc[np.maximum(idx, 0)] == account_codes)
-        return np.where(ok, idx, -1)
-
-    churn_codes = np.array([accounts[a] for a in churn_ids.tolist()], dtype=np.int64)
-    renew_codes = np.array([accounts[a] for a in renew_ids.tolist()], dtype=np.int64)
-    risky_codes = np.array([band_names.index(b) for b in at_risk if b in band_names], dtype=np.int64)
-    healthy_codes = np.array([band_names.index(b) for b in healthy if b in band_names], dtype=np.int64)
-    alive = day < first_churn[acc]  # a snapshot after cancelling says nothing
-    results = []
-    before: dict[str, Any] = {"account_id": churn_ids, "churn_date": np.array([_date(d) for d in churn_day], object)}
-    for h in days_ahead:
-        churned = alive & (first_churn[acc] <= day + h)
-        known = alive & (churned | (day + h <= until))
-        y = churned[known].astype(np.float64)
-        s = score[known]
-        n_churn = int(y.sum())
-        auc = roc_auc(y, -s) if 0 < n_churn < y.size else math.nan
-        rates = []
-        for name in ordered:
-            if name not in band_names:
-                continue
-            in_band = band_code[known] == band_names.index(name)
-            count = int(in_band.sum())
-            hits = int(y[in_band].sum())
-            rates.append(
-                BandRate(
-                    band=name,
-                    snapshots=count,
-                    churned=hits,
-                    rate=hits / count if count else math.nan,
-                    mean_score=float(s[in_band].mean()) if count else math.nan,
-                )
-            )
-        observed = [r.rate for r in rates if r.snapshots]
-        bands_ordered = all(a < b for a, b in itertools.pairwise(observed))
-        overall = n_churn / y.size if y.size else math.nan
-        lift = math.nan
-        if y.size and n_churn:
-            k = max(1, math.ceil(0.1 * y.size))
-            riskiest = np.argsort(s, kind="stable")[:k]
-            lift = float(y[riskiest].mean() / overall)
-        at_churn = last_before(churn_codes, churn_day - h)
-        has = at_churn >= 0
-        before[f"score_{h}"] = np.where(has, score[np.maximum(at_churn, 0)], math.nan)
-        before[f"band_{h}"] = np.where(has, np.array(band_names, dtype=object)[band_code[np.maximum(at_churn, 0)]], "")
-        fooled = has & np.isin(band_code[np.maximum(at_churn, 0)], healthy_codes)
-        at_renew = last_before(renew_codes, renew_day - h)
-        r_has = at_renew >= 0
-        alarmed = r_has & np.isin(band_code[np.maximum(at_renew, 0)], risky_codes)
-        results.append(
-            HorizonResult(
-                days=h,
-                snapshots=int(y.size),
-                churned_snapshots=n_churn,
-                churn_rate=overall,
-                auc=auc,
-                band_rates=tuple(rates),
-                bands_ordered=bands_ordered,
-                lift_top_decile=lift,
-                churned_accounts=int(has.sum()),
-                false_positives=tuple(sorted(churn_ids[fooled].tolist())),
-                false_positive_rate=float(fooled.sum() / has.sum()) if has.any() else math.nan,
-                renewed_accounts=int(r_has.sum()),
-                false_negatives=tuple(sorted(renew_ids[alarmed].tolist())),
-                false_negative_rate=float(alarmed.sum() / r_has.sum()) if r_has.any() else math.nan,
-            )
-        )
-
-    # lead time: the start of the last unbroken at-risk stretch before cancelling
-    risky = np.isin(band_code, risky_codes)
-    same = np.r_[False, acc[1:] == acc[:-1]]
-    continues = risky & np.r_[False, risky[:-1]] & same
-    start_idx = np.maximum.accumulate(np.where(continues, 0, np.arange(acc.size)))
-    last = last_before(churn_codes, churn_day - 1)
-    flagged = (last >= 0) & risky[np.maximum(last, 0)]
-    entry = np.where(flagged, day[start_idx[np.maximum(last, 0)]], 0)
-    lead_times = {
-        "account_id": churn_ids,
-        "churn_date": before["churn_date"],
-        "last_band": np.where(last >= 0, np.array(band_names, dtype=object)[band_code[np.maximum(last, 0)]], ""),
-        "flagged_on": np.array([_date(d) if f else "" for d, f in zip(entry, flagged, strict=True)], dtype=object),
-        "lead_days": np.where(flagged, (churn_day - entry).astype(np.float64), math.nan),
-    }
+    days_ahead = _check_horizons(horizons)
+    cols, policy_names = _snapshots(history, model)
+    panel = _panel(cols, policy_names, churn, renewals, (at_risk_bands, healthy_bands), outcomes_until)
     return BacktestReport(
-        horizons=tuple(results),
-        before_churn=before,
-        lead_times=lead_times,
-        healthy_bands=healthy,
-        at_risk_bands=at_risk,
-        first_date=_date(int(day.min())),
-        last_date=_date(int(day.max())),
-        outcomes_until=_date(int(until)),
+        horizons=tuple(_horizon(panel, h) for h in days_ahead),
+        before_churn=_before_churn(panel, days_ahead),
+        lead_times=_lead_times(panel),
+        healthy_bands=panel.healthy,
+        at_risk_bands=panel.at_risk,
+        first_date=_date(int(panel.day.min())),
+        last_date=_date(int(panel.day.max())),
+        outcomes_until=_date(panel.until),
     )
 
 

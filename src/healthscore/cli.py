@@ -25,12 +25,13 @@ import numpy as np
 from healthscore import __version__, presets
 from healthscore._io import write_atomic
 from healthscore.actions import queue_from_history
-from healthscore.backtest import backtest
-from healthscore.calibrate import fit_scorecard, reweight
+from healthscore.backtest import run_backtest
 from healthscore.config import AnyModel, dump_model, load_model, model_fingerprint
 from healthscore.datasets import ADVANCED_FEATURES, generate_exports
 from healthscore.exceptions import HealthScoreError, InputError
 from healthscore.exports import Exports, read_exports
+from healthscore.fit import _outcome as fit_outcome
+from healthscore.fit import fit_scorecard, reweight
 from healthscore.history import open_history
 from healthscore.model import BatchScores, HealthModel, SegmentedModel
 from healthscore.scorers import Boolean, Categories, input_kind
@@ -523,9 +524,9 @@ def _cmd_backtest(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     renewals = read_table_csv(args.renewals) if args.renewals else None
     if args.history is not None:
         with open_history(args.history) as store:
-            report = backtest(store, churn, renewals=renewals, horizons=horizons, model=args.model_version)
+            report = run_backtest(store, churn, renewals=renewals, horizons=horizons, model=args.model_version)
     elif args.scores is not None:
-        report = backtest(read_table_csv(args.scores), churn, renewals=renewals, horizons=horizons)
+        report = run_backtest(read_table_csv(args.scores), churn, renewals=renewals, horizons=horizons)
     else:
         raise _UsageError("backtest needs --history FILE_OR_URL or --scores SCORES.csv")
     _write_report(args, report.summary(), report.to_dict(), out, err)
@@ -536,6 +537,15 @@ def _cmd_fit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     data = read_table_csv(args.data)
     if args.outcome not in data:
         raise _UsageError(f"{args.data}: no outcome column {args.outcome!r} (columns: {', '.join(data)})")
+    try:
+        fit_outcome(data, args.outcome)
+    except InputError as exc:
+        if exc.row is None:
+            raise _UsageError(f"{args.data}: {exc}") from None
+        raise _UsageError(
+            f"{args.data} line {exc.row + 2}, column {args.outcome!r}: the outcome must be 0 or 1 "
+            f"(1 = churned), got {exc.value!r}"
+        ) from None
     if args.method == "scorecard":
         kinds = _pairs(args.kind, "--kind")
         if args.kinds:
@@ -777,7 +787,7 @@ def _parser() -> argparse.ArgumentParser:
         description=(
             "Pair scores known at past dates (a history store, or a CSV with account_id, as_of, score, band) "
             "with the churn that followed, point in time, and report per horizon: AUC, churn rate per band, "
-            "false positives (healthy, then churned), false negatives (at risk, then renewed), the riskiest "
+            "missed churn (healthy, then churned), false alarms (at risk, then renewed), the riskiest "
             "decile's lift, and each churned account's lead time."
         ),
     )

@@ -359,10 +359,20 @@ def load_model(
     if not isinstance(source, (str, os.PathLike)):
         raise ConfigError([f"expected a file path, model text or a mapping, got {type(source).__name__} @ $"])
     path = Path(source)
-    is_text = isinstance(source, str) and format is not None and ("\n" in source or not path.exists())
+    names_a_file = path.suffix.lower() in (".toml", ".json", ".yaml", ".yml")
+    is_text = isinstance(source, str) and format is not None and ("\n" in source or not (path.exists() or names_a_file))
     if is_text:
         assert format is not None
-        return model_from_dict(_parse(str(source), format, None))
+        try:
+            data = _parse(str(source), format, None)
+        except ConfigError as exc:
+            if "\n" in str(source):
+                raise
+            problem = "; ".join(exc.problems)
+            raise ConfigError([f"no model file {source!r} exists, and as model text it is {problem}"]) from exc
+        return model_from_dict(data)
+    if not path.exists():
+        raise ConfigError([f"the model file does not exist (looked for {path.absolute()})"], str(path))
     fmt = _format_of(path, format)
     try:
         text = path.read_text(encoding="utf-8")

@@ -93,8 +93,11 @@ class InputError(HealthScoreError):
 
 
 class FitError(HealthScoreError):
-    """A model could not be fitted to the data: the solver did not converge,
-    or nothing in the data predicts the outcome.
+    """A model could not be fitted to the data: the solver did not converge, no
+    metric or column predicts the outcome, or no banding keeps churn rates ordered.
+
+    The data itself is valid (bad data raises :class:`InputError`); the message
+    says what could not be fitted and which setting to change.
 
     Attributes:
         what: What was being fitted, on which rows (``"the re-weighting fit on

@@ -23,7 +23,7 @@ should mean a lower churn rate.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
 import attrs
@@ -31,7 +31,7 @@ import numpy as np
 
 from healthscore import _stats
 from healthscore.bands import Band, BandPolicy, default_bands
-from healthscore.exceptions import FitError, HealthScoreError, InputError, ValidationError
+from healthscore.exceptions import FitError, InputError, ValidationError
 from healthscore.model import Dimension, HealthModel, Metric
 from healthscore.portfolio import column_names, family_of, table_columns
 from healthscore.scorers import Categories, Piecewise
@@ -65,32 +65,66 @@ medium, > 0.3 strong)."""
 # --------------------------------------------------------------------------- inputs
 
 
+def _as_number(value: Any) -> float:
+    """A number, or NaN for what is not one (``None``, text)."""
+    if value is None:
+        return math.nan
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def _is_number(value: Any) -> bool:
+    """Whether a cell reads as a number (``None``, a missing cell, reads as NaN)."""
+    if value is None:
+        return True
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 def _outcome(data: Any, outcome: Any, n: int | None = None) -> Any:
-    """The outcome as a float 0/1 array (from a column name or values)."""
+    """The outcome as a float 0/1 array (from a column name or values).
+
+    A bad value is named by its zero-based row, the position in the data
+    (``frame.iloc[row]``, ``values[row]``), like every in-memory error of the
+    library; the command line turns it into the CSV line.
+    """
     if isinstance(outcome, str):
+        if data is None:
+            raise InputError(f"outcome must be the 0/1 values here, not a column name: {outcome!r}", value=outcome)
         cols = table_columns(data, [outcome])
         if outcome not in cols:
-            raise InputError(f"outcome column {outcome!r} is not in the data", column=outcome)
-        values = np.asarray(cols[outcome], dtype=object)
+            present = column_names(data, family_of(data))
+            raise InputError(
+                f"outcome column {outcome!r} is not in the data (columns: {', '.join(present)})",
+                column=outcome,
+                value=outcome,
+            )
+        values = np.asarray(cols[outcome], dtype=object).reshape(-1)
     else:
         values = np.asarray(outcome, dtype=object).reshape(-1)
-    try:
-        y = np.array([float(v) if v is not None else math.nan for v in values.tolist()], dtype=np.float64)
-    except (TypeError, ValueError):
-        y = np.array([math.nan], dtype=np.float64)
-    bad = ~np.isin(y, (0.0, 1.0))
-    if bad.any():
-        row = int(np.flatnonzero(bad)[0]) if y.size == values.size else 0
+    y = np.array([_as_number(v) for v in values.tolist()], dtype=np.float64)
+    bad = np.flatnonzero(~np.isin(y, (0.0, 1.0)))
+    if bad.size:
+        row = int(bad[0])
         raise InputError(
-            f"outcome must be 0 or 1 for every account (1 = churned); row {row} is {values[row]!r}",
+            f"outcome must be 0 or 1 for every account (1 = churned); row {row} is {values[row]!r}"
+            f" ({bad.size} such rows)",
             column=outcome if isinstance(outcome, str) else "outcome",
             row=row,
             value=values[row],
         )
     if n is not None and y.size != n:
-        raise InputError(f"outcome has {y.size} values but the data has {n} rows", column="outcome")
-    if y.min() == y.max():
-        raise InputError("outcome must hold both churned (1) and retained (0) accounts to fit anything")
+        raise InputError(f"outcome has {y.size} values but the data has {n} rows", column="outcome", value=y.size)
+    if y.size == 0 or y.min() == y.max():
+        only = f"all {y.size} are {y[0]:g}" if y.size else "it is empty"
+        raise InputError(
+            f"outcome must hold both churned (1) and retained (0) accounts to fit anything; {only}", column="outcome"
+        )
     return y
 
 
@@ -139,7 +173,24 @@ class WeightChange:
 
 @attrs.frozen(kw_only=True)
 class ReweightReport:
-    """What :func:`reweight` fitted and what changed."""
+    """What :func:`reweight` fitted and what changed.
+
+    Attributes:
+        metrics: Each metric's share of the score, before and after.
+        dimensions: Each dimension's share, before and after.
+        accounts: Accounts fitted on (those with a score).
+        churned: How many of them churned.
+        left_out: Accounts without a score, left out.
+        strength: The shrinkage strength.
+        bootstrap: Bootstrap samples behind the intervals.
+        interval: Coverage of the intervals.
+        auc_before: In-sample AUC of the current model's score.
+        auc_after: In-sample AUC of the re-weighted model's score.
+        cv_auc_before: 5-fold cross-validated AUC of the current weights.
+        cv_auc_after: 5-fold cross-validated AUC of the re-fitted weights: on
+            each fold, weights fitted on the other four; the same folds as
+            ``cv_auc_before``.
+    """
 
     metrics: tuple[WeightChange, ...]
     dimensions: tuple[WeightChange, ...]
@@ -159,7 +210,7 @@ class ReweightReport:
         lines = [
             f"re-weighted on {self.accounts:,} accounts ({self.churned:,} churned; {self.left_out:,} without a "
             f"score left out), shrinkage strength {self.strength:g}, {self.bootstrap} bootstrap samples",
-            f"AUC in sample {self.auc_before:.3f} -> {self.auc_after:.3f}; cross-validated (5 folds) "
+            f"AUC in sample {self.auc_before:.3f} -> {self.auc_after:.3f}; cross-validated (the same 5 folds) "
             f"{self.cv_auc_before:.3f} -> {self.cv_auc_after:.3f}",
             "",
             f"{'dimension':<16} {'before':>7} {'after':>7}   {self.interval:.0%} interval",
@@ -204,8 +255,8 @@ def _design(model: HealthModel, cols: Mapping[str, Any]) -> tuple[Any, Any, Any]
     return matrix[keep], score[keep], keep
 
 
-def _effective(fit: _stats.LogisticFit) -> Any:
-    coef = np.maximum(np.asarray(fit.coef, dtype=np.float64), 0.0)
+def _effective(logistic: _stats.LogisticFit) -> Any:
+    coef = np.maximum(np.asarray(logistic.coef, dtype=np.float64), 0.0)
     total = coef.sum()
     return coef / total if total > 0 else coef
 
@@ -221,6 +272,66 @@ def _with_weights(model: HealthModel, shares: Mapping[str, float]) -> HealthMode
         )
         dims.append(attrs.evolve(d, metrics=metrics, weight=round(total * 100, 6)))
     return attrs.evolve(model, dimensions=dims)
+
+
+def _check_reweight(model: Any, strength: float, bootstrap: int, interval: float) -> None:
+    if not isinstance(model, HealthModel):
+        raise ValidationError(
+            "model", "must be a HealthModel", type(model).__name__, hint="re-weight each segment's model on its rows"
+        )
+    if not (math.isfinite(strength) and strength >= 0):
+        raise ValidationError("strength", "must be a number >= 0", strength)
+    if not (isinstance(bootstrap, int) and bootstrap >= 0):
+        raise ValidationError("bootstrap", "must be a whole number >= 0", bootstrap)
+    if not 0 < interval < 1:
+        raise ValidationError("interval", "must be between 0 and 1", interval)
+
+
+def _dimension_shares(model: HealthModel, shares: Any) -> Any:
+    """Metric shares (in ``model.metric_names`` order) summed per dimension."""
+    share = dict(zip(model.metric_names, shares, strict=True))
+    return np.array([sum(share[m.name] for m in d.metrics) for d in model.dimensions])
+
+
+def _intervals(samples: list[Any], fallback: Any, interval: float) -> tuple[Any, Any]:
+    """Percentile bootstrap interval of each share (the fitted shares without samples)."""
+    if not samples:
+        return fallback, fallback
+    tail = (1 - interval) / 2 * 100
+    stack = np.array(samples)
+    return np.percentile(stack, tail, axis=0), np.percentile(stack, 100 - tail, axis=0)
+
+
+def _cross_validated(
+    y: Any, risk: Any, before: Any, fit_shares: Callable[[Any], Any], seed: int
+) -> tuple[float, float]:
+    """5-fold cross-validated AUC of the current and of the re-fitted weights,
+    on the same folds: the re-fitted shares come from four folds and score the
+    fifth; the current shares, fitted to none of them, score every fold the same
+    way, so the two numbers compare like with like."""
+    folds = _stats.stratified_folds(y, 5, seed)
+    cv_old = risk @ before
+    cv_new = np.empty(y.size)
+    for k in range(5):
+        test = folds == k
+        shares = fit_shares(np.flatnonzero(~test))
+        cv_new[test] = risk[test] @ shares if shares.sum() > 0 else 0.0
+    return _stats.roc_auc(y, cv_old), _stats.roc_auc(y, cv_new)
+
+
+def _changes(
+    names: Sequence[str],
+    dimension: Sequence[str],
+    before: Any,
+    after: Any,
+    bounds: tuple[Any, Any],
+    aucs: Sequence[float],
+) -> tuple[WeightChange, ...]:
+    """One :class:`WeightChange` per name; ``bounds`` are the (low, high) arrays."""
+    return tuple(
+        WeightChange(name=m, dimension=d, before=float(b), after=float(a), low=float(lo), high=float(hi), auc=auc)
+        for m, d, b, a, lo, hi, auc in zip(names, dimension, before, after, *bounds, aucs, strict=True)
+    )
 
 
 def reweight(
@@ -255,29 +366,25 @@ def reweight(
 
     Returns:
         The new model (its dimension and metric weights in percent) and a
-        report of what changed, with in-sample and 5-fold cross-validated AUCs.
+        report of what changed, with in-sample AUCs and 5-fold cross-validated
+        AUCs of the current and the new weights on the same folds.
 
     Raises:
         InputError: A bad outcome, or too few scored accounts.
-        ValidationError: A bad ``strength``, ``bootstrap`` or ``interval``.
+        ValidationError: A bad ``model``, ``strength``, ``bootstrap`` or ``interval``.
+        FitError: No metric predicts the outcome (every fitted weight is 0).
     """
-    if not isinstance(model, HealthModel):
-        raise ValidationError(
-            "model", "must be a HealthModel", type(model).__name__, hint="re-weight each segment's model on its rows"
-        )
-    if not (math.isfinite(strength) and strength >= 0):
-        raise ValidationError("strength", "must be a number >= 0", strength)
-    if not (isinstance(bootstrap, int) and bootstrap >= 0):
-        raise ValidationError("bootstrap", "must be a whole number >= 0", bootstrap)
-    if not 0 < interval < 1:
-        raise ValidationError("interval", "must be between 0 and 1", interval)
+    _check_reweight(model, strength, bootstrap, interval)
     cols = table_columns(data, list(model.metric_names), labels=_label_metrics(model))
     n_all = _row_count(data)
     y_all = _outcome(data, outcome, n_all)
     matrix, score, keep = _design(model, cols)
     y = y_all[keep]
     if y.size < 10 or y.min() == y.max():
-        raise InputError(f"need at least 10 scored accounts with both outcomes to re-weight, got {y.size}")
+        raise InputError(
+            f"need at least 10 scored accounts with both outcomes to re-weight, got {y.size} "
+            f"({int(y.sum())} churned; {int((~keep).sum())} of {n_all} accounts without a score)"
+        )
     names = list(model.metric_names)
     risk = (100.0 - matrix) / 100.0
     before = np.array([model.metric_weights[m] for m in names])
@@ -289,61 +396,43 @@ def reweight(
     prior = max(float(slope), 1e-3) * before
     l2 = strength * y.size
 
-    def fit(rows: Any) -> Any:
+    def fit_shares(rows: Any) -> Any:
         weights = _stats.fit_logistic(risk[rows], y[rows], l2=l2, prior=prior, nonnegative=True)
         what = f"the re-weighting fit on {len(rows)} of {y.size} accounts (strength {strength:g})"
         hint = "raise strength to shrink toward the current weights, or drop metrics that separate churn perfectly"
         return _effective(_stats.require_converged(weights, what, hint))
 
     every = np.arange(y.size)
-    after = fit(every)
+    after = fit_shares(every)
     if after.sum() == 0:
-        raise HealthScoreError("no metric of the model predicts the outcome: every fitted weight is 0")
-    dim_of = {m.name: d.name for d in model.dimensions for m in d.metrics}
-    dim_names = [d.name for d in model.dimensions]
-
-    def dim_shares(shares: Any) -> Any:
-        return np.array([sum(s for s, m in zip(shares, names, strict=True) if dim_of[m] == d) for d in dim_names])
-
-    samples = [fit(idx) for idx in _stats.bootstrap_indices(y.size, bootstrap, seed, stratify=y)] if bootstrap else []
-    tail = (1 - interval) / 2 * 100
-    if samples:
-        stack = np.array(samples)
-        low, high = np.percentile(stack, tail, axis=0), np.percentile(stack, 100 - tail, axis=0)
-        dims_stack = np.array([dim_shares(s) for s in samples])
-        d_low, d_high = np.percentile(dims_stack, tail, axis=0), np.percentile(dims_stack, 100 - tail, axis=0)
-    else:
-        low = high = after
-        d_low = d_high = dim_shares(after)
+        raise FitError(
+            f"no metric of the model predicts the outcome: every fitted weight of {names} is 0 on {y.size} accounts; "
+            "check that a higher metric score means less churn, or lower strength"
+        )
+    samples = (
+        [fit_shares(idx) for idx in _stats.bootstrap_indices(y.size, bootstrap, seed, stratify=y)] if bootstrap else []
+    )
     new_model = _with_weights(model, dict(zip(names, after.tolist(), strict=True)))
     new_score = np.asarray(new_model.score_batch(dict(cols), missing_columns="missing").score)[keep]
-
-    # honest comparison: weights fitted on four folds, scored on the fifth
-    folds = _stats.stratified_folds(y, 5, seed)
-    cv_new = np.empty(y.size)
-    for k in range(5):
-        test = folds == k
-        shares = fit(np.flatnonzero(~test))
-        cv_new[test] = risk[test] @ shares if shares.sum() > 0 else 0.0
-    aucs = [_oriented_auc(y, matrix[:, j]) for j in range(len(names))]
+    cv_before, cv_after = _cross_validated(y, risk, before, fit_shares, seed)
+    dim_names = [d.name for d in model.dimensions]
+    dim_of = {m.name: d.name for d in model.dimensions for m in d.metrics}
     report = ReweightReport(
-        metrics=tuple(
-            WeightChange(
-                name=m, dimension=dim_of[m], before=float(b), after=float(a), low=float(lo), high=float(hi), auc=auc
-            )
-            for m, b, a, lo, hi, auc in zip(names, before, after, low, high, aucs, strict=True)
+        metrics=_changes(
+            names,
+            [dim_of[m] for m in names],
+            before,
+            after,
+            _intervals(samples, after, interval),
+            [_oriented_auc(y, matrix[:, j]) for j in range(len(names))],
         ),
-        dimensions=tuple(
-            WeightChange(
-                name=d,
-                dimension=d,
-                before=model.dimension_weights[d],
-                after=float(a),
-                low=float(lo),
-                high=float(hi),
-                auc=math.nan,
-            )
-            for d, a, lo, hi in zip(dim_names, dim_shares(after), d_low, d_high, strict=True)
+        dimensions=_changes(
+            dim_names,
+            dim_names,
+            [model.dimension_weights[d] for d in dim_names],
+            _dimension_shares(model, after),
+            _intervals([_dimension_shares(model, s) for s in samples], _dimension_shares(model, after), interval),
+            [math.nan] * len(dim_names),
         ),
         accounts=int(y.size),
         churned=int(y.sum()),
@@ -353,8 +442,8 @@ def reweight(
         interval=float(interval),
         auc_before=_oriented_auc(y, score),
         auc_after=_oriented_auc(y, new_score),
-        cv_auc_before=_oriented_auc(y, score),  # the current weights were not fitted to these rows
-        cv_auc_after=_stats.roc_auc(y, cv_new),
+        cv_auc_before=cv_before,
+        cv_auc_after=cv_after,
     )
     return ReweightResult(model=new_model, report=report)
 
@@ -482,6 +571,123 @@ class BandFit:
         return "\n".join(lines)
 
 
+def _check_threshold_args(
+    k: int, names: tuple[str, ...], red_precision: float | None, max_red_share: float | None, min_share: float
+) -> None:
+    if k < 2:
+        raise ValidationError("base", "must have at least two bands", names)
+    for field, value in (("red_precision", red_precision), ("max_red_share", max_red_share)):
+        if value is not None and not 0 < value <= 1:
+            raise ValidationError(field, "must be in (0, 1]", value)
+    if not 0 <= min_share < 1 / k:
+        raise ValidationError("min_share", f"must be in [0, {1 / k:.3f}) for {k} bands", min_share)
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class _Cuts:
+    """Candidate cut-offs (the scores' percentiles) with, per cut-off, the
+    accounts and the churned accounts scoring below it."""
+
+    candidates: Any
+    below: Any  # accounts with score < cut
+    events_below: Any
+    n: float
+    events: float
+
+    @classmethod
+    def of(cls, s: Any, y: Any) -> _Cuts:
+        candidates = np.unique(np.round(np.percentile(s, np.arange(1, 100)), 6))
+        order = np.argsort(s)
+        sorted_s, sorted_y = s[order], y[order]
+        below = np.searchsorted(sorted_s, candidates, side="left")
+        events_below = np.r_[0.0, np.cumsum(sorted_y)][below]
+        return cls(
+            candidates=candidates, below=below, events_below=events_below, n=float(s.size), events=float(y.sum())
+        )
+
+    def info_value(self, counts: Any, hits: Any) -> float:
+        """Information value of a banding (counts and churned per band), smoothed by half an account."""
+        good, bad = counts - hits, hits
+        p_good = (good + 0.5) / (self.n - self.events + 0.5 * counts.size)
+        p_bad = (bad + 0.5) / (self.events + 0.5 * counts.size)
+        return float(np.sum((p_good - p_bad) * np.log(p_good / p_bad)))
+
+
+def _red_options(cuts: _Cuts, red_precision: float | None, max_red_share: float | None, min_share: float) -> Any:
+    """Indices of the cut-offs the worst band's upper edge may take."""
+    red_options = np.arange(cuts.candidates.size)
+    share = cuts.below / cuts.n
+    with np.errstate(invalid="ignore", divide="ignore"):
+        precision = cuts.events_below / cuts.below
+    if red_precision is not None:
+        red_options = red_options[precision[red_options] >= red_precision]
+    if max_red_share is not None:
+        red_options = red_options[share[red_options] <= max_red_share]
+    red_options = red_options[share[red_options] >= min_share]
+    if red_options.size == 0:
+        raise FitError(
+            "no cut-off for the worst band meets red_precision / max_red_share with at least "
+            f"{min_share:.0%} of the accounts (red_precision={red_precision}, max_red_share={max_red_share}, "
+            f"{int(cuts.n)} scores); relax one of them"
+        )
+    if red_precision is not None or max_red_share is not None:
+        red_options = red_options[-1:]  # the highest such cut-off: flag as many as the targets allow
+    return red_options
+
+
+def _best_cuts(cuts: _Cuts, red_options: Any, k: int, min_share: float) -> tuple[int, ...] | None:
+    """The cut-off indices (worst band's upper edge first) of the banding with
+    the most information value in which every band holds at least ``min_share``
+    of the accounts and churn falls strictly from the worst band to the best."""
+    n = cuts.n
+    best: tuple[float, tuple[int, ...]] | None = None
+    cum_n = np.r_[cuts.below, n]
+    cum_e = np.r_[cuts.events_below, cuts.events]
+    top = cuts.candidates.size  # index meaning "everything"
+
+    def search(chosen: tuple[int, ...]) -> None:
+        nonlocal best
+        if len(chosen) == k - 1:
+            edges = np.array([*chosen, top])
+            counts = np.diff(np.r_[0.0, cum_n[edges]])
+            hits = np.diff(np.r_[0.0, cum_e[edges]])
+            if (counts < max(min_share * n, 1)).any():
+                return
+            rates = hits / counts
+            if not (np.diff(rates) < 0).all():
+                return
+            value = cuts.info_value(counts, hits)
+            if best is None or value > best[0]:
+                best = (value, chosen)
+            return
+        last = chosen[-1]
+        for nxt in range(last + 1, top):
+            if cum_n[nxt] - cum_n[last] < min_share * n:
+                continue
+            if n - cum_n[nxt] < min_share * n * (k - 1 - len(chosen)):
+                break
+            search((*chosen, nxt))
+
+    for r in red_options.tolist():
+        search((r,))
+    return None if best is None else best[1]
+
+
+def _band_fit(policy: BandPolicy, cuts: list[float], s: Any, y: Any) -> BandFit:
+    """The fitted policy from ascending cut-offs, with its shares and churn rates."""
+    mins = [*reversed(cuts), 0.0]  # best band first
+    bands = [Band(name=b.name, min_score=m, playbook=b.playbook) for b, m in zip(policy.bands, mins, strict=True)]
+    fitted = BandPolicy(bands=tuple(bands))
+    codes = fitted.codes(s)
+    shares = {b.name: float(np.mean(codes == i)) for i, b in enumerate(fitted.bands)}
+    rates = {b.name: float(y[codes == i].mean()) if (codes == i).any() else math.nan for i, b in enumerate(bands)}
+    warnings = []
+    worst = fitted.bands[-1].name
+    if shares[worst] > 0.5:
+        warnings.append(f"more than half of the accounts ({shares[worst]:.0%}) are in {worst}")
+    return BandFit(policy=fitted, shares=shares, churn_rates=rates, warnings=tuple(warnings))
+
+
 def choose_thresholds(
     score: Any,
     outcome: Any,
@@ -510,99 +716,29 @@ def choose_thresholds(
         min_share: Smallest share of accounts in any band.
 
     Raises:
-        HealthScoreError: No banding satisfies the constraints (the message
-            says which to relax).
+        InputError: A bad outcome.
+        ValidationError: A bad ``base``, ``red_precision``, ``max_red_share``
+            or ``min_share``.
+        FitError: No banding satisfies the constraints (the message says
+            which to relax).
     """
     policy = base or default_bands()
     s = np.asarray(score, dtype=np.float64)
     y = _outcome(None, outcome, s.size)
     keep = ~np.isnan(s)
     s, y = s[keep], y[keep]
+    if s.size == 0:
+        raise InputError(f"score must hold at least one number to choose thresholds; all {keep.size} are NaN")
     k = len(policy.bands)
-    if k < 2:
-        raise ValidationError("base", "must have at least two bands", policy.names)
-    for field, value in (("red_precision", red_precision), ("max_red_share", max_red_share)):
-        if value is not None and not 0 < value <= 1:
-            raise ValidationError(field, "must be in (0, 1]", value)
-    if not 0 <= min_share < 1 / k:
-        raise ValidationError("min_share", f"must be in [0, {1 / k:.3f}) for {k} bands", min_share)
-    candidates = np.unique(np.round(np.percentile(s, np.arange(1, 100)), 6))
-    order = np.argsort(s)
-    sorted_s, sorted_y = s[order], y[order]
-    below = np.searchsorted(sorted_s, candidates, side="left")  # accounts with score < cut
-    events_below = np.r_[0.0, np.cumsum(sorted_y)][below]
-    n, events = float(s.size), float(y.sum())
-
-    red_options = np.arange(candidates.size)
-    share = below / n
-    with np.errstate(invalid="ignore", divide="ignore"):
-        precision = events_below / below
-    if red_precision is not None:
-        red_options = red_options[precision[red_options] >= red_precision]
-    if max_red_share is not None:
-        red_options = red_options[share[red_options] <= max_red_share]
-    red_options = red_options[share[red_options] >= min_share]
-    if red_options.size == 0:
-        raise HealthScoreError(
-            "no cut-off for the worst band meets red_precision / max_red_share with at least "
-            f"{min_share:.0%} of the accounts; relax one of them"
-        )
-    if red_precision is not None or max_red_share is not None:
-        red_options = red_options[-1:]  # the highest such cut-off: flag as many as the targets allow
-
-    def info_value(counts: Any, hits: Any) -> float:
-        good, bad = counts - hits, hits
-        p_good = (good + 0.5) / (n - events + 0.5 * counts.size)
-        p_bad = (bad + 0.5) / (events + 0.5 * counts.size)
-        return float(np.sum((p_good - p_bad) * np.log(p_good / p_bad)))
-
-    best: tuple[float, tuple[int, ...]] | None = None
-    cum_n = np.r_[below, n]
-    cum_e = np.r_[events_below, events]
-    top = candidates.size  # index meaning "everything"
-
-    def search(chosen: tuple[int, ...]) -> None:
-        nonlocal best
-        if len(chosen) == k - 1:
-            edges = np.array([*chosen, top])
-            counts = np.diff(np.r_[0.0, cum_n[edges]])
-            hits = np.diff(np.r_[0.0, cum_e[edges]])
-            if (counts < max(min_share * n, 1)).any():
-                return
-            rates = hits / counts
-            if not (np.diff(rates) < 0).all():
-                return
-            value = info_value(counts, hits)
-            if best is None or value > best[0]:
-                best = (value, chosen)
-            return
-        last = chosen[-1]
-        for nxt in range(last + 1, top):
-            if cum_n[nxt] - cum_n[last] < min_share * n:
-                continue
-            if n - cum_n[nxt] < min_share * n * (k - 1 - len(chosen)):
-                break
-            search((*chosen, nxt))
-
-    for r in red_options.tolist():
-        search((r,))
+    _check_threshold_args(k, policy.names, red_precision, max_red_share, min_share)
+    cuts = _Cuts.of(s, y)
+    best = _best_cuts(cuts, _red_options(cuts, red_precision, max_red_share, min_share), k, min_share)
     if best is None:
-        raise HealthScoreError(
+        raise FitError(
             f"churn rates cannot be strictly ordered across {k} bands with at least {min_share:.0%} of the accounts "
-            "each; use fewer bands or a smaller min_share"
+            f"each ({s.size} scores, {int(y.sum())} churned); use fewer bands or a smaller min_share"
         )
-    cuts = [float(candidates[i]) for i in best[1]]  # ascending: worst band's upper edge first
-    mins = [*reversed(cuts), 0.0]  # best band first
-    bands = [Band(name=b.name, min_score=m, playbook=b.playbook) for b, m in zip(policy.bands, mins, strict=True)]
-    fitted = BandPolicy(bands=tuple(bands))
-    codes = fitted.codes(s)
-    shares = {b.name: float(np.mean(codes == i)) for i, b in enumerate(fitted.bands)}
-    rates = {b.name: float(y[codes == i].mean()) if (codes == i).any() else math.nan for i, b in enumerate(bands)}
-    warnings = []
-    worst = fitted.bands[-1].name
-    if shares[worst] > 0.5:
-        warnings.append(f"more than half of the accounts ({shares[worst]:.0%}) are in {worst}")
-    return BandFit(policy=fitted, shares=shares, churn_rates=rates, warnings=tuple(warnings))
+    return _band_fit(policy, [float(cuts.candidates[i]) for i in best], s, y)  # ascending: worst band's edge first
 
 
 # --------------------------------------------------------------------------- scorecards
@@ -813,19 +949,22 @@ def fit_scorecard(
         The model (``.model``, an ordinary :class:`~healthscore.HealthModel`)
         and what was fitted (``.report``).
 
+    Raises:
+        ValidationError: A bad kind, or a dimension for a column not in ``kinds``.
+        InputError: A column missing from the data, a numeric column holding
+            text, or a bad outcome.
+        FitError: No column predicts the outcome, or no banding keeps churn
+            ordered (see :func:`choose_thresholds`).
+
     Examples:
         >>> rng = np.random.default_rng(0)
         >>> usage = rng.uniform(0, 100, 2000)
         >>> churned = (rng.random(2000) < 0.4 - usage / 300).astype(int)
-        >>> fit = fit_scorecard({"usage": usage}, churned, {"usage": "higher_is_better"})
-        >>> fit.model.score({"usage": 95}).score > fit.model.score({"usage": 5}).score
+        >>> card = fit_scorecard({"usage": usage}, churned, {"usage": "higher_is_better"})
+        >>> card.model.score({"usage": 95}).score > card.model.score({"usage": 5}).score
         True
     """
-    if not kinds:
-        raise ValidationError("kinds", "must name at least one column and its kind", dict(kinds))
-    for column, kind in kinds.items():
-        if kind not in KINDS:
-            raise ValidationError(f"kinds[{column!r}]", f"must be one of {list(KINDS)}", kind)
+    dims = _check_kinds(kinds, dimensions)
     labels = {c for c, k in kinds.items() if k == "categorical"}
     cols = table_columns(data, list(kinds), labels=labels)
     absent = [c for c in kinds if c not in cols]
@@ -833,26 +972,13 @@ def fit_scorecard(
         raise InputError(f"columns {absent} named in kinds are not in the data", column=absent[0])
     n = _n_rows(cols)
     y = _outcome(data, outcome, n)
-    fits: list[ColumnFit] = []
-    for column, kind in kinds.items():
-        if kind == "categorical":
-            fits.append(_fit_categorical(column, np.asarray(cols[column], dtype=object), y, min_share))
-            continue
-        try:
-            x = np.asarray(cols[column], dtype=np.float64)
-        except (TypeError, ValueError):
-            raise InputError(
-                f"column {column!r} is {kind} but holds values that are not numbers; call it 'categorical' or clean it",
-                column=column,
-            ) from None
-        fits.append(_fit_numeric(column, kind, x, y, max_bins, min_share))
-    dims = dict(dimensions or {})
-    unknown = sorted(set(dims) - set(kinds))
-    if unknown:
-        raise ValidationError("dimensions", "must only name columns in kinds", unknown)
+    fits = [_fit_column(column, kind, cols[column], y, max_bins, min_share) for column, kind in kinds.items()]
     usable = [f for f in fits if f.scorer is not None]
     if not usable:
-        raise HealthScoreError("no column separates churned from retained accounts: nothing to fit")
+        raise FitError(
+            f"no column separates churned from retained accounts: nothing to fit ({_notes(fits)}); "
+            "try more accounts, a smaller min_share or more max_bins"
+        )
     raw = np.column_stack([np.asarray(f.scorer(np.asarray(cols[f.name])), dtype=np.float64) for f in usable])  # type: ignore[misc]
     matrix = _filled(raw)
     fit = _stats.require_converged(
@@ -863,28 +989,18 @@ def fit_scorecard(
     shares = _effective(fit)
     kept = shares > 1e-9
     if not kept.any():
-        raise HealthScoreError("every fitted weight is 0: no column predicts the outcome")
+        raise FitError(
+            f"every fitted weight of {[f.name for f in usable]} is 0: no column predicts the outcome; "
+            "check each column's kind (a higher score must mean less churn)"
+        )
     done: dict[str, ColumnFit] = {}
     for j, f in enumerate(usable):
         note = "" if kept[j] else "dropped: adds nothing given the others"
         done[f.name] = attrs.evolve(
             f, dimension=dims.get(f.name, "fitted"), weight=float(shares[j]), auc=_oriented_auc(y, raw[:, j]), note=note
         )
-    groups: dict[str, list[Metric]] = {}
-    for j, f in enumerate(usable):
-        if kept[j] and f.scorer is not None:
-            groups.setdefault(dims.get(f.name, "fitted"), []).append(
-                Metric(
-                    name=f.name,
-                    scorer=f.scorer,
-                    weight=round(float(shares[j]) * 100, 6),
-                    description=f"fitted {f.kind} curve, IV {f.iv:.3f}",
-                )
-            )
-    model_dims = [
-        Dimension(name=d, metrics=tuple(ms), weight=round(sum(m.weight for m in ms), 6)) for d, ms in groups.items()
-    ]
-    draft = HealthModel(name=name, dimensions=tuple(model_dims), description="fitted scorecard")
+    kept_fits = [done[f.name] for j, f in enumerate(usable) if kept[j]]
+    draft = HealthModel(name=name, dimensions=_scorecard_dimensions(kept_fits), description="fitted scorecard")
     score = np.asarray(draft.score_batch(dict(cols), missing_columns="missing").score, dtype=np.float64)
     bands = choose_thresholds(score, y, red_precision=red_precision, max_red_share=max_red_share, min_share=min_share)
     model = attrs.evolve(draft, bands=bands.policy)
@@ -896,6 +1012,61 @@ def fit_scorecard(
         auc=_oriented_auc(y, score),
     )
     return ScorecardResult(model=model, report=report)
+
+
+def _check_kinds(kinds: Mapping[str, str], dimensions: Mapping[str, str] | None) -> dict[str, str]:
+    """Check the kinds and the dimension of each column; the dimensions as a dict."""
+    if not kinds:
+        raise ValidationError("kinds", "must name at least one column and its kind", dict(kinds))
+    for column, kind in kinds.items():
+        if kind not in KINDS:
+            raise ValidationError(f"kinds[{column!r}]", f"must be one of {list(KINDS)}", kind)
+    dims = dict(dimensions or {})
+    unknown = sorted(set(dims) - set(kinds))
+    if unknown:
+        raise ValidationError("dimensions", "must only name columns in kinds", unknown)
+    return dims
+
+
+def _fit_column(column: str, kind: str, values: Any, y: Any, max_bins: int, min_share: float) -> ColumnFit:
+    """One raw column's curve or category table."""
+    if kind == "categorical":
+        return _fit_categorical(column, np.asarray(values, dtype=object), y, min_share)
+    try:
+        x = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        cells = np.asarray(values, dtype=object).reshape(-1).tolist()
+        row = next((i for i, v in enumerate(cells) if not _is_number(v)), 0)
+        raise InputError(
+            f"column {column!r} is {kind} but holds values that are not numbers; row {row} is {cells[row]!r}; "
+            "call it 'categorical' or clean it",
+            column=column,
+            row=row,
+            value=cells[row],
+        ) from None
+    return _fit_numeric(column, kind, x, y, max_bins, min_share)
+
+
+def _notes(fits: list[ColumnFit]) -> str:
+    return "; ".join(f"{f.name}: {f.note}" for f in fits)
+
+
+def _scorecard_dimensions(kept: list[ColumnFit]) -> tuple[Dimension, ...]:
+    """The fitted columns as metrics, grouped by dimension in order of first appearance."""
+    groups: dict[str, list[Metric]] = {}
+    for f in kept:
+        if f.scorer is not None:
+            groups.setdefault(f.dimension, []).append(
+                Metric(
+                    name=f.name,
+                    scorer=f.scorer,
+                    weight=round(f.weight * 100, 6),
+                    description=f"fitted {f.kind} curve, IV {f.iv:.3f}",
+                )
+            )
+    return tuple(
+        Dimension(name=d, metrics=tuple(ms), weight=round(sum(m.weight for m in ms), 6)) for d, ms in groups.items()
+    )
 
 
 # --------------------------------------------------------------------------- probability
@@ -956,12 +1127,12 @@ def churn_probability(
     y = _outcome(None, outcome, s.size)
     keep = ~np.isnan(s)
     s, y = s[keep], y[keep]
-    fit: _stats.IsotonicFit | _stats.PlattFit
+    curve: _stats.IsotonicFit | _stats.PlattFit
     if method == "isotonic":
-        fit = _stats.isotonic_fit(s, y, increasing=False)
+        curve = _stats.isotonic_fit(s, y, increasing=False)
     elif method == "platt":
-        fit = _stats.platt_fit(s, y)
-        if not fit.converged:
+        curve = _stats.platt_fit(s, y)
+        if not curve.converged:
             raise FitError(
                 f"the Platt map on {s.size} scores did not converge",
                 what=f"the Platt map on {s.size} scores",
@@ -969,10 +1140,10 @@ def churn_probability(
             )
     else:
         raise ValidationError("method", "must be 'isotonic' or 'platt'", method)
-    p = np.clip(np.asarray(fit.predict(s), dtype=np.float64), 0.0, 1.0)
+    p = np.clip(np.asarray(curve.predict(s), dtype=np.float64), 0.0, 1.0)
     return ChurnCalibration(
         method=method,
-        fit=fit,
+        fit=curve,
         reliability=_stats.reliability_table(y, p, n_bins=bins),
         brier=_stats.brier(y, p),
         log_loss=_stats.log_loss(y, p),

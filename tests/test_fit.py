@@ -3,25 +3,27 @@ churn probability, stability."""
 
 from __future__ import annotations
 
+import io
 import itertools
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 
-from healthscore import HealthScoreError, InputError, ValidationError, dump_model, load_model, presets
-from healthscore._stats import platt_fit
-from healthscore.calibrate import (
+from healthscore import FitError, InputError, ValidationError, dump_model, load_model, presets
+from healthscore._stats import platt_fit, roc_auc, stratified_folds
+from healthscore.cli import main
+from healthscore.datasets import generate_driver_portfolio
+from healthscore.fit import (
     choose_thresholds,
     churn_probability,
     fit_scorecard,
     metric_power,
     reweight,
 )
-from healthscore.datasets import generate_driver_portfolio
-from healthscore.exceptions import FitError
 from healthscore.stability import stability
 
 
@@ -40,7 +42,58 @@ def test_reweight_recovers_the_true_drivers(drivers: dict[str, object]) -> None:
     for change in result.report.metrics:
         assert change.low <= change.after <= change.high
     assert result.model.metric_weights == pytest.approx(fitted, abs=1e-6)  # the model carries the fitted shares
-    assert "cross-validated" in result.report.summary()
+    assert "cross-validated (the same 5 folds)" in result.report.summary()
+
+
+def test_cross_validated_aucs_use_the_same_folds(drivers: dict[str, object]) -> None:
+    """cv_auc_before scores every fold with the current weights, fitted to none
+    of them (so, the weights being fixed, it matches the in-sample AUC of the
+    model's own score); cv_auc_after is what the re-fit earns on the same folds."""
+    model, cols, churned = drivers["model"], drivers["columns"], drivers["churned"]
+    report = reweight(model, cols, churned, bootstrap=0, seed=4).report  # type: ignore[arg-type]
+    scored = model.score_batch(cols, metric_scores=True, missing_columns="missing")  # type: ignore[attr-defined]
+    keep = ~np.isnan(scored.score)
+    y = np.asarray(churned, dtype=np.float64)[keep]
+    folds = stratified_folds(y, 5, 4)
+    risk = (100.0 - np.asarray(scored.score)[keep]) / 100.0
+    by_fold = np.empty(y.size)
+    for k in range(5):
+        by_fold[folds == k] = risk[folds == k]  # the current weights, the same on every fold
+    assert report.cv_auc_before == pytest.approx(roc_auc(y, by_fold), abs=1e-9)
+    assert report.cv_auc_before == pytest.approx(report.auc_before, abs=1e-9)
+    assert report.cv_auc_after > report.cv_auc_before + 0.03  # the true drivers, found out of sample
+
+
+def test_outcome_errors_name_the_row_of_the_bad_value(drivers: dict[str, object]) -> None:
+    model, cols = drivers["model"], drivers["columns"]
+    outcome = np.asarray(drivers["churned"]).astype(object)
+    outcome[7] = "yes"  # text: the row is still named, not row 0
+    outcome[9] = None
+    with pytest.raises(InputError, match=r"row 7 is 'yes' \(2 such rows\)") as info:
+        reweight(model, cols, outcome, bootstrap=0)  # type: ignore[arg-type]
+    assert (info.value.row, info.value.value, info.value.column) == (7, "yes", "outcome")
+    numbers = np.asarray(drivers["churned"], dtype=np.float64)
+    numbers[3] = math.nan
+    with pytest.raises(InputError, match="row 3 is nan") as info:
+        reweight(model, {**cols, "churned": numbers}, "churned", bootstrap=0)  # type: ignore[dict-item, arg-type]
+    assert (info.value.row, info.value.column) == (3, "churned")
+    with pytest.raises(InputError, match=r"outcome column 'churn' is not in the data \(columns: usage, "):
+        reweight(model, cols, "churn")  # type: ignore[arg-type]
+
+
+def test_the_command_line_names_the_csv_line_of_a_bad_outcome(tmp_path: Path) -> None:
+    data = tmp_path / "data.csv"
+    data.write_text("usage,churned\n" + "".join(f"{i},{i % 2}\n" for i in range(5)) + "9,maybe\n")
+    err = io.StringIO()
+    status = main(
+        ["fit", "scorecard", str(data), "--outcome", "churned", "--kind", "usage=higher_is_better", "-o",
+         str(tmp_path / "m.toml")],
+        stdout=io.StringIO(),
+        stderr=err,
+    )  # fmt: skip
+    assert status == 2
+    assert f"{data} line 7, column 'churned': the outcome must be 0 or 1 (1 = churned), got 'maybe'" in err.getvalue()
+    assert not (tmp_path / "m.toml").exists()
 
 
 def test_reweight_gives_an_ordinary_model_of_the_same_shape(tmp_path: object, drivers: dict[str, object]) -> None:
@@ -127,6 +180,20 @@ def test_reweight_names_bad_input(drivers: dict[str, object]) -> None:
         reweight(presets.segmented(), cols, drivers["churned"])  # type: ignore[arg-type]
 
 
+def test_fits_that_find_nothing_raise_fit_error() -> None:
+    rng = np.random.default_rng(6)
+    churned = (rng.random(600) < 0.3).astype(int)
+    with pytest.raises(FitError, match="no column separates churned from retained accounts") as info:
+        fit_scorecard({"flat": np.full(600, 5.0)}, churned, {"flat": "higher_is_better"})
+    assert "flat: dropped: one bin, no signal" in str(info.value)
+    model = presets.dear()
+    metric = model.metric_names[0]
+    value = rng.uniform(0, 1, 600)
+    upside_down = (rng.random(600) < value * 0.8).astype(int)  # a higher value churns more
+    with pytest.raises(FitError, match="no metric of the model predicts the outcome"):
+        reweight(model, {metric: value}, upside_down, bootstrap=0, strength=0.0)
+
+
 # --------------------------------------------------------------------------- scorecards
 
 
@@ -189,6 +256,10 @@ def test_scorecard_errors_name_the_column() -> None:
         fit_scorecard(data, churned, {"nope": "higher_is_better"})
     with pytest.raises(InputError, match="column 'plan' is higher_is_better but holds values that are not numbers"):
         fit_scorecard(data, churned, {"plan": "higher_is_better"})
+    mixed = np.array([1.0, None, 3.0, "n/a", 5.0] * 100, dtype=object)
+    with pytest.raises(InputError, match="not numbers; row 3 is 'n/a'") as info:
+        fit_scorecard({"seats": mixed}, churned, {"seats": "higher_is_better"})
+    assert (info.value.row, info.value.column) == (3, "seats")
     with pytest.raises(InputError, match="outcome column 'churn' is not in the data"):
         fit_scorecard(data, "churn", {"usage": "higher_is_better"})
 
@@ -228,8 +299,12 @@ def test_more_than_half_in_red_is_reported_and_impossible_orderings_are_errors()
     assert fit.shares["red"] > 0.5
     assert fit.warnings == (f"more than half of the accounts ({fit.shares['red']:.0%}) are in red",)
     flat = (rng.random(4000) < 0.1).astype(int)
-    with pytest.raises(HealthScoreError, match="cannot be strictly ordered across 4 bands"):
+    with pytest.raises(FitError, match="cannot be strictly ordered across 4 bands"):
         choose_thresholds(rng.uniform(0, 100, 4000), flat, min_share=0.2)
+    with pytest.raises(FitError, match="no cut-off for the worst band meets red_precision"):
+        choose_thresholds(score, churned, red_precision=1.0)
+    with pytest.raises(InputError, match="score must hold at least one number to choose thresholds; all 3 are NaN"):
+        choose_thresholds([math.nan] * 3, [0, 1, 0])
 
 
 def test_isotonic_and_platt_match_scikit_learn() -> None:
