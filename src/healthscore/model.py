@@ -79,9 +79,6 @@ RESERVED_COLUMNS = frozenset(
 )
 """Output column names that dimensions may not take."""
 
-_COVERAGE_TOLERANCE = 1e-9
-
-
 # --------------------------------------------------------------------------- validators
 
 
@@ -366,7 +363,11 @@ class _Detail:
             observed = s == s
             imputed = not observed and self.neutral is not None
             counted = self.scored and (observed or imputed) and self.dim_dens[d_idx] > 0
-            weight = _effective_weight(plan, i, self.dim_dens[d_idx], self.den_total) if counted else 0.0
+            weight = (
+                _engine.effective_weight(plan.dim_w[d_idx], plan.metric_w[i], self.dim_dens[d_idx], self.den_total)
+                if counted
+                else 0.0
+            )
             shown = s if observed else (self.neutral if imputed else None)
             out.append(
                 MetricScore(
@@ -566,16 +567,6 @@ def _labels(names: tuple[str, ...], codes: Any) -> StrArray:
     return labels
 
 
-def ladder_codes(xp: Any, score: Any, thresholds: Sequence[float]) -> Any:
-    """Tier index per score (0 = best tier, -1 for NaN) for descending
-    ``thresholds``; the same rule as the policies' ``code_one``."""
-    top = len(thresholds) - 1
-    code = xp.full(score.shape, top, dtype=xp.int8, device=getattr(score, "device", None))
-    for minimum in thresholds[:-1]:
-        code = code - xp.astype(score >= minimum, xp.int8)
-    return xp.where(xp.isnan(score), xp.full_like(code, -1), code)
-
-
 # --------------------------------------------------------------------------- the model
 
 
@@ -707,13 +698,15 @@ class HealthModel:
         names = plan.names
         metric_w = plan.metric_w
         get = record.get
+        dim_w = plan.dim_w
+        add_dimension = _engine.add_dimension
+        dimension_score = _engine.dimension_score
+        one = _engine.SCALAR
         values: list[Any] = []
         scores: list[float] = []
         dim_scores: list[float] = []
         dim_dens: list[float] = []
-        num_total = 0.0
-        den_total = 0.0
-        coverage = 0.0
+        totals = (0.0, 0.0, 0.0)
         for d_idx, (lo, hi) in enumerate(plan.dim_ranges):
             num = 0.0
             den = 0.0
@@ -738,15 +731,10 @@ class HealthModel:
                 num += metric_w[i] * s
                 den += metric_w[i]
             dim_dens.append(den)
-            coverage += plan.dim_w[d_idx] * observed
-            if den > 0.0:
-                dim = num / den
-                dim_scores.append(dim)
-                num_total += plan.dim_w[d_idx] * dim
-                den_total += plan.dim_w[d_idx]
-            else:
-                dim_scores.append(math.nan)
-        reason = _insufficient_reason(coverage, den_total, policy.min_coverage)
+            totals, value, has = add_dimension(one, totals, num, den, observed, dim_w[d_idx], float)
+            dim_scores.append(dimension_score(one, value, has))
+        num_total, den_total, coverage = totals
+        reason = _engine.insufficient_reason(coverage, den_total, policy.min_coverage)
         detail = _Detail(
             plan,
             values,
@@ -768,7 +756,7 @@ class HealthModel:
                 model=self.name,
                 detail=detail,
             )
-        total = num_total / den_total
+        total = _engine.account_score(one, num_total, den_total, False, float)
         return ScoreResult(
             score=total,
             band=self.bands.bands[self.bands.code_one(total)].name,
@@ -887,8 +875,8 @@ class HealthModel:
             score=raw.score,
             coverage=raw.coverage,
             dimensions=dict(zip(plan.dim_names, raw.dimensions, strict=True)) if dimensions else {},
-            band_codes=ladder_codes(ns, raw.score, self.bands.thresholds),
-            alert_codes=ladder_codes(ns, raw.score, self.alerts.thresholds),
+            band_codes=_engine.tier_codes(ns, raw.score, self.bands.thresholds, ns.int8),
+            alert_codes=_engine.tier_codes(ns, raw.score, self.alerts.thresholds, ns.int8),
             band_names=self.bands.names,
             alert_names=self.alerts.names,
             metric_scores=dict(zip(plan.names, raw.metric_scores, strict=True)) if raw.metric_scores else {},
@@ -914,19 +902,6 @@ def _array_namespace(columns: Mapping[str, Any]) -> Any:
         return array_api_compat.array_namespace(*foreign)
     except TypeError as exc:
         raise InputError(f"columns mix array libraries or devices: {exc}") from None
-
-
-def _effective_weight(plan: _Plan, i: int, dim_den: Any, den_total: Any) -> Any:
-    """Share of the total score metric ``i`` carries after missing data."""
-    return (plan.dim_w[plan.dim_of[i]] / den_total) * (plan.metric_w[i] / dim_den)
-
-
-def _insufficient_reason(coverage: float, den_total: float, min_coverage: float) -> str | None:
-    if coverage <= 0.0 or den_total <= 0.0:
-        return "no metric observed"
-    if coverage < min_coverage - _COVERAGE_TOLERANCE:
-        return f"coverage {coverage:.0%} is below the model's minimum of {min_coverage:.0%}"
-    return None
 
 
 def _score_value(name: str, scorer: Scorer, raw: Any) -> float:
