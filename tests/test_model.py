@@ -938,7 +938,7 @@ def test_whole_number_segments_match_their_text() -> None:
 def test_unknown_segment_never_takes_another_segments_policies() -> None:
     """The history classifies overrides with the account's segment's bands: an
     unknown segment gets the declared default, or an error, never the first segment."""
-    from healthscore.history import _policies_for  # noqa: PLC0415 -- the rule the history applies
+    from healthscore.history import _policies_for
 
     with_default = _two_segments(default=presets.three_dimension(name="fallback"))
     assert _policies_for(with_default, "startup") is with_default.default
