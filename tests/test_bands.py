@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from healthscore import _engine
 from healthscore.bands import AlertLevel, AlertPolicy, Band, BandPolicy, default_alerts, default_bands
 from healthscore.exceptions import ValidationError
 from strategies import alert_policies, band_policies, finite_floats, score_values
@@ -306,3 +307,21 @@ def test_from_quantiles_on_a_portfolio_with_many_zero_scores() -> None:
     policy = BandPolicy.from_quantiles(scores, [0.25, 0.25, 0.25, 0.25])
     assert policy.thresholds[-1] == 0.0
     assert policy.summary(scores).scored == len(scores)
+
+
+@given(
+    policy=st.one_of(band_policies, alert_policies),
+    scores=st.lists(st.one_of(score_values, st.sampled_from([math.nan, math.inf, -math.inf, -0.0])), max_size=40),
+)
+def test_one_tier_rule_for_floats_numpy_and_the_array_api(
+    policy: BandPolicy | AlertPolicy, scores: list[float]
+) -> None:
+    """code_one, codes and the batch engine's codes are one rule: the same tier
+    for every score, thresholds themselves included."""
+    scores = [*scores, *policy.thresholds]
+    expected = [policy.code_one(s) for s in scores]
+    assert policy.codes(np.array(scores)).tolist() == expected
+    assert _engine.tier_codes(np, np.array(scores), policy.thresholds, np.int8).tolist() == expected
+    xp = pytest.importorskip("array_api_strict")
+    device = _engine.tier_codes(xp, xp.asarray(scores, dtype=xp.float64), policy.thresholds, xp.int8)
+    assert np.asarray(device).tolist() == expected

@@ -818,3 +818,132 @@ def test_segmented_batch_equals_per_account_scores(data: st.DataObject) -> None:
     assert batch.model.tolist() == [r.model for r in results]
     assert batch.segment is not None
     assert batch.segment.tolist() == ["" if row["segment"] is None else row["segment"] for row in rows]
+
+
+# --------------------------------------------------------------------------- segmented batch options and input
+
+
+def _two_segments(default: HealthModel | None = None) -> SegmentedModel:
+    return SegmentedModel(
+        segments={"ent": presets.three_dimension(name="ent"), "smb": presets.dear(name="smb")}, default=default
+    )
+
+
+def _segment_columns() -> dict[str, Any]:
+    base = _portfolio(40, seed=5)
+    return {**base, "segment": ["ent", "smb"] * 20, "deployment": np.linspace(0.0, 1.0, 40)}
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"threads": 2, "chunk_size": 3},
+        {"dimensions": False},
+        {"precision": "float64", "metric_scores": True, "drivers": 2},
+    ],
+)
+def test_segmented_batch_takes_the_model_options(options: dict[str, Any]) -> None:
+    seg = _two_segments()
+    columns = _segment_columns()
+    out = seg.score_batch(columns, missing_columns="missing", **options)
+    rows = [{k: v[i] for k, v in columns.items()} for i in range(40)]
+    results = [seg.score(row) for row in rows]
+    assert all(_same(out.score[i], _nan(r.score)) for i, r in enumerate(results))
+    assert (out.dimensions == {}) == (options.get("dimensions") is False)
+    assert len(out.drivers) == options.get("drivers", 0)
+    if options.get("dimensions") is not False:
+        _assert_batch_matches(results, out, options.get("drivers", 0))
+
+
+def test_segmented_batch_in_float32_stays_close() -> None:
+    seg = _two_segments()
+    columns = _segment_columns()
+    exact = seg.score_batch(columns, missing_columns="missing")
+    single = seg.score_batch(columns, missing_columns="missing", precision="float32")
+    assert single.score.dtype == np.float32
+    assert np.array_equal(np.isnan(exact.score), np.isnan(single.score))
+    assert np.nanmax(np.abs(single.score.astype(np.float64) - exact.score)) < 0.01
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"precision": "float16"}, "precision"),
+        ({"precision": np.float32}, "precision"),
+        ({"drivers": -1}, "drivers"),
+        ({"drivers": True}, "drivers"),
+        ({"chunk_size": 0}, "chunk_size"),
+        ({"threads": 0}, "threads"),
+        ({"threads": "2"}, "threads"),
+        ({"missing_columns": "skip"}, "missing_columns"),
+        ({"dimensions": "no"}, "dimensions"),
+        ({"metric_scores": 1}, "metric_scores"),
+    ],
+)
+def test_every_batch_option_is_validated_in_both_models(kwargs: dict[str, Any], field: str) -> None:
+    with pytest.raises(ValidationError) as plain:
+        _two_metric_model().score_batch({"a": [1.0], "b": [2.0]}, **kwargs)
+    assert plain.value.field == field
+    with pytest.raises(ValidationError) as segmented:
+        _two_segments().score_batch(
+            {"segment": ["ent"], "penetration": [0.5]}, **{"missing_columns": "missing", **kwargs}
+        )
+    assert segmented.value.field == field
+
+
+@pytest.mark.parametrize("columns", [[["ent", 0.5]], "segment", 3])
+def test_segmented_batch_needs_a_mapping(columns: Any) -> None:
+    with pytest.raises(InputError, match="mapping"):
+        _two_segments().score_batch(columns)
+
+
+def test_segmented_score_needs_a_mapping() -> None:
+    with pytest.raises(InputError, match="mapping"):
+        _two_segments().score(["ent"])  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("segment", [["ent"], {"name": "ent"}, 1.5, math.inf, b"ent", object()])
+def test_odd_segment_values_are_input_errors(segment: Any) -> None:
+    seg = _two_segments(default=presets.three_dimension(name="fallback"))
+    with pytest.raises(InputError, match="segment") as info:
+        seg.score({"segment": segment, "penetration": 0.5})
+    assert info.value.column == "segment"
+    with pytest.raises(InputError, match=r"row 1") as batch_info:
+        seg.score_batch({"segment": ["ent", segment], "penetration": [0.5, 0.5]}, missing_columns="missing")
+    assert batch_info.value.column == "segment"
+    assert batch_info.value.row == 1
+
+
+def test_segment_column_must_be_a_column() -> None:
+    seg = _two_segments()
+    with pytest.raises(InputError, match="'segment' must be an array or a list"):
+        seg.score_batch({"segment": "ent", "penetration": [0.5]}, missing_columns="missing")
+    with pytest.raises(InputError, match="'segment'"):
+        seg.score_batch({"penetration": [0.5]}, missing_columns="missing")
+
+
+def test_whole_number_segments_match_their_text() -> None:
+    seg = SegmentedModel(segments={"1": presets.three_dimension(name="one"), "2": presets.dear(name="two")})
+    assert seg.model_for(1).name == "one"
+    assert seg.model_for(np.int64(2)).name == "two"
+    assert seg.model_for(2.0).name == "two"
+    columns = {"segment": np.array([1, 2]), "penetration": [0.5, 0.5], "deployment": [0.5, 0.5]}
+    out = seg.score_batch(columns, missing_columns="missing")
+    assert out.model is not None
+    assert out.model.tolist() == ["one", "two"]
+    assert out.segment is not None
+    assert out.segment.tolist() == ["1", "2"]
+
+
+def test_unknown_segment_never_takes_another_segments_policies() -> None:
+    """The history classifies overrides with the account's segment's bands: an
+    unknown segment gets the declared default, or an error, never the first segment."""
+    from healthscore.history import _policies_for
+
+    with_default = _two_segments(default=presets.three_dimension(name="fallback"))
+    assert _policies_for(with_default, "startup") is with_default.default
+    assert _policies_for(with_default, None) is with_default.default
+    assert _policies_for(with_default, "SMB") is with_default.models["smb"]
+    without = _two_segments()
+    with pytest.raises(InputError, match=r"'startup'.*'ent', 'smb'"):
+        _policies_for(without, "startup")

@@ -272,3 +272,30 @@ def test_dimensions_can_be_left_out(model: HealthModel, sample: dict[str, Any]) 
     out = model.score_batch(sample, dimensions=False)
     assert out.dimensions == {}
     assert np.array_equal(out.score, model.score_batch(sample).score, equal_nan=True)
+
+
+@settings(max_examples=40)
+@given(data=column_batches(health_models(), max_size=8))
+def test_scalar_batch_and_portfolio_agree_on_every_account(
+    data: tuple[HealthModel, list[dict[str, Any]], dict[str, Any]],
+) -> None:
+    """model.score, score_batch and score_portfolio: the same numbers, bit for
+    bit, for any model under any missing-data policy."""
+    model, rows, columns = data
+    try:
+        results = [model.score(row) for row in rows]
+    except MissingMetricError:
+        with pytest.raises(MissingMetricError):
+            score_portfolio(model, columns, id_column=None)
+        return
+    batch = model.score_batch(columns)
+    table = score_portfolio(model, columns, id_column=None)
+    for i, want in enumerate(results):
+        for got in (batch.score[i], table["score"][i]):
+            assert _same(want.score, float(got)), (i, want.score, got)
+        assert batch.coverage[i] == want.coverage == table["coverage"][i]
+        assert batch.band[i] == table["band"][i] == (want.band or "")
+        assert batch.alert[i] == table["alert"][i] == (want.alert or "")
+        for dim, value in want.dimensions.items():
+            assert _same(value, float(batch.dimensions[dim][i]))
+            assert _same(value, float(table[dim][i]))

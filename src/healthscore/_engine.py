@@ -39,9 +39,139 @@ rarely wait on each other for the GIL (at 8k rows they do, and two threads run
 slower than one); a thread's working arrays (about a dozen live at once) stay
 in the shared cache."""
 
-COVERAGE_TOLERANCE = 1e-9
-
 Precision = Literal["float64", "float32"]
+
+PRECISIONS: tuple[Precision, ...] = ("float64", "float32")
+"""The precisions the engine computes in."""
+
+
+# --------------------------------------------------------------------------- the scoring rules
+#
+# Each rule of the score exists once, here, written against an array namespace
+# ``xp``: NumPy, any array API namespace, or ``SCALAR`` (one account's Python
+# floats). ``HealthModel.score``, the NumPy driver and the array API driver all
+# call these functions, so the arithmetic, its operands and its order cannot
+# drift apart. Accumulators are updated with augmented assignment: in place for
+# NumPy arrays (no new array per chunk), a new value for floats and immutable
+# arrays, so callers always use what is returned.
+
+COVERAGE_TOLERANCE = 1e-9
+"""How far below ``min_coverage`` an account's coverage may fall and still
+count as meeting it: coverage is a sum of normalised weights, so an account
+observing exactly the minimum share can land a rounding error short of it."""
+
+
+class _Scalars:
+    """The few array API functions the rules call, for Python floats and bools
+    (one account on the scalar path). Each is a plain Python operation, so a
+    rule costs the scalar path a few hundred nanoseconds."""
+
+    bool = bool
+    int8 = int
+    intp = int
+    float32 = float
+    float64 = float
+
+    @staticmethod
+    def astype(x: Any, dtype: Callable[[Any], Any]) -> Any:
+        return dtype(x)
+
+    @staticmethod
+    def where(condition: Any, x1: Any, x2: Any) -> Any:
+        return x1 if condition else x2
+
+    @staticmethod
+    def full_like(_x: Any, fill_value: Any) -> Any:
+        return fill_value
+
+
+SCALAR: Any = _Scalars()
+"""The namespace of one account's numbers (Python floats) for the rules below."""
+
+
+def add_dimension(
+    xp: Any, totals: tuple[Any, Any, Any], num: Any, den: Any, observed: Any, weight: float, dtype: Any
+) -> tuple[tuple[Any, Any, Any], Any, Any]:
+    """Add one dimension to an account's running totals.
+
+    ``num`` and ``den`` are the dimension's weighted sums over its counted
+    metrics (``sum weight * score`` and ``sum weight``, added in metric order),
+    ``observed`` the weight of the metrics that had a value, ``weight`` the
+    dimension's normalised weight. The dimension's score is ``num / den``; a
+    dimension with nothing counted (``den == 0``) has none and adds nothing to
+    the total (its ``value`` is 0, divided by 1 rather than 0). ``totals`` is
+    ``(total_num, total_den, coverage)``: the weighted sum of dimension scores,
+    the weight of the dimensions with a score, and the observed share of the
+    model's weight.
+
+    Returns:
+        The new totals, the dimension's value (its score where ``has``, else 0)
+        and ``has`` (whether it has a score).
+    """
+    total_num, total_den, coverage = totals
+    has = den > 0.0
+    value = num / (den + xp.astype(den <= 0.0, dtype))
+    total_num += value * weight
+    total_den += xp.astype(has, dtype) * weight
+    coverage += observed * weight
+    return (total_num, total_den, coverage), value, has
+
+
+def dimension_score(xp: Any, value: Any, has: Any) -> Any:
+    """A dimension's score as reported: ``value`` where it ``has`` one (see
+    :func:`add_dimension`), NaN where none of its metrics counted."""
+    return xp.where(has, value, xp.full_like(value, math.nan))
+
+
+def withhold(xp: Any, values: Any, bad: Any) -> Any:
+    """``values`` with NaN for the accounts that get no score (``bad``, see
+    :func:`insufficient`): they get no dimension scores either."""
+    return xp.where(bad, xp.full_like(values, math.nan), values)
+
+
+def insufficient(coverage: Any, total_den: Any, min_coverage: float) -> Any:
+    """Whether an account gets no score: nothing observed (no coverage, or no
+    dimension with a score) or coverage below the policy's minimum, within
+    :data:`COVERAGE_TOLERANCE`. Operators only, so it holds for floats and for
+    arrays of any library alike."""
+    return (coverage <= 0.0) | (total_den <= 0.0) | (coverage < min_coverage - COVERAGE_TOLERANCE)
+
+
+def insufficient_reason(coverage: float, total_den: float, min_coverage: float) -> str | None:
+    """Why one account gets no score (``None`` when it gets one): the words of
+    :func:`insufficient`."""
+    if not insufficient(coverage, total_den, min_coverage):
+        return None
+    if coverage <= 0.0 or total_den <= 0.0:
+        return "no metric observed"
+    return f"coverage {coverage:.0%} is below the model's minimum of {min_coverage:.0%}"
+
+
+def account_score(xp: Any, total_num: Any, total_den: Any, bad: Any, dtype: Any) -> Any:
+    """The health score: the weighted mean of the dimension scores,
+    ``total_num / total_den``; NaN where ``bad`` (see :func:`insufficient`)."""
+    return withhold(xp, total_num / (total_den + xp.astype(total_den <= 0.0, dtype)), bad)
+
+
+def effective_weight(dim_weight: Any, metric_weight: Any, dim_den: Any, total_den: Any) -> Any:
+    """The share of the total score a counted metric carries once missing data
+    is handled: its share of its dimension's counted weight times its
+    dimension's share of the weight of the dimensions with a score."""
+    return (dim_weight / total_den) * (metric_weight / dim_den)
+
+
+def tier_codes(xp: Any, score: Any, thresholds: Sequence[float], dtype: Any) -> Any:
+    """The tier of each score on a ladder of descending ``thresholds`` (each
+    tier's lowest score, the last one 0): 0 for the best tier, -1 for NaN.
+
+    A score's tier is how many thresholds above the last it falls below, so a
+    score equal to a threshold belongs to that tier, and scores below 0 or
+    above 100 to the end tiers. A NaN falls below none and is counted -1.
+    """
+    code = -xp.astype(score != score, dtype)
+    for minimum in thresholds[:-1]:
+        code = code + xp.astype(score < minimum, dtype)
+    return code
 
 
 @attrs.frozen
@@ -261,11 +391,13 @@ def _chunk(
     ok, hit, t = b.ok[:m], b.hit[:m], b.t[:m]
     num, observed_weight = b.num[:m], b.observed_weight[:m]
     score, total_den, cov = out.score[lo:hi], b.total_den[:m], out.coverage[lo:hi]
-    total_num = score  # divided by total_den in place at the end
+    total_num = score  # the score is made from it at the end
+    dtype = score.dtype
     neutral = policy.strategy == "neutral"
     total_num.fill(0.0)
     total_den.fill(0.0)
     cov.fill(0.0)
+    totals = (total_num, total_den, cov)  # added to in place
     for d_idx, (first, last) in enumerate(layout.dim_ranges):
         den = b.dens[d_idx if len(b.dens) > 1 else 0][:m]
         den_table = None if neutral else b.den_tables[d_idx]
@@ -328,32 +460,16 @@ def _chunk(
         if den_table is not None:
             np.copyto(b.index[:m], mask)
             np.take(den_table, b.index[:m], out=den, mode="wrap")  # every index is in range
-        # dimension = num / den where den > 0; 0 / 1 (adding nothing) elsewhere
-        has = ok
-        np.greater(den, 0.0, out=has)
-        np.logical_not(has, out=hit)
-        np.add(den, hit, out=t)
-        np.divide(num, t, out=num)
-        np.multiply(num, layout.dim_weights[d_idx], out=t)
-        np.add(total_num, t, out=total_num)
-        np.multiply(has, layout.dim_weights[d_idx], out=t)
-        np.add(total_den, t, out=total_den)
-        np.multiply(observed_weight if neutral else den, layout.dim_weights[d_idx], out=t)
-        np.add(cov, t, out=cov, casting="same_kind")
+        totals, value, has = add_dimension(
+            np, totals, num, den, observed_weight if neutral else den, layout.dim_weights[d_idx], dtype
+        )
         if out.dimensions:
-            np.divide(num, has, out=out.dimensions[d_idx][lo:hi])  # 0 / 0 = NaN where nothing was observed
-    # Insufficient data: nothing observed, or coverage below the minimum.
-    bad = ok
-    np.less_equal(cov, 0.0, out=bad)
-    np.less(cov, policy.min_coverage - COVERAGE_TOLERANCE, out=hit)
-    np.logical_or(bad, hit, out=bad)
-    np.less_equal(total_den, 0.0, out=hit)
-    np.logical_or(bad, hit, out=bad)
-    np.divide(total_num, total_den, out=score)
+            out.dimensions[d_idx][lo:hi] = dimension_score(np, value, has)
+    bad = insufficient(cov, total_den, policy.min_coverage)
+    score[...] = account_score(np, total_num, total_den, bad, dtype)
     if bad.any():
-        np.copyto(score, math.nan, where=bad)
         for dim_values in out.dimensions:
-            np.copyto(dim_values[lo:hi], math.nan, where=bad)
+            dim_values[lo:hi] = withhold(np, dim_values[lo:hi], bad)
     if n_drivers:
         _chunk_drivers(layout, b, m, bad, total_den, out, lo, hi, n_drivers)
 
@@ -376,7 +492,7 @@ def _chunk_drivers(
         for i, k in enumerate(layout.kernels):
             assert out.metric_scores is not None
             s = out.metric_scores[i][lo:hi]
-            weight = (layout.dim_weights[k.dim] / total_den) * (k.weight / b.dens[k.dim][:m])
+            weight = effective_weight(layout.dim_weights[k.dim], k.weight, b.dens[k.dim][:m], total_den)
             lost[:, i] = np.where(np.isnan(s) | insufficient, 0.0, weight * (100.0 - s))
     order = np.argsort(-lost, axis=1, kind="stable")[:, :n_drivers]
     picked = np.take_along_axis(lost, order, axis=1)
@@ -506,16 +622,18 @@ def run_xp(
             raise InputError(f"column {k.name!r}: expected {n} values, got shape {getattr(values, 'shape', None)}")
         return xp.astype(values, dtype)
 
-    zeros = xp.zeros((n,), dtype=dtype, device=device)
+    def zeros(of: Any = dtype) -> Any:
+        return xp.zeros((n,), dtype=of, device=device)
+
     nan = xp.full((n,), math.nan, dtype=dtype, device=device)
     zero = const(0.0)
     neutral = policy.strategy == "neutral"
-    total_num, total_den = zeros, zeros
-    cov = xp.zeros((n,), dtype=xp.float64, device=device)
+    totals = (zeros(), zeros(), zeros(xp.float64))  # score sum, weight sum, coverage: added to in place
+    nothing = zeros()  # never written to: the dimension sums below make new arrays
     dims: list[Any] = []
     metric_scores: list[Any] = []
     for d_idx, (first_i, last_i) in enumerate(layout.dim_ranges):
-        num, den, observed_weight = zeros, zeros, zeros
+        num, den, observed_weight = nothing, nothing, nothing
         for i in range(first_i, last_i):
             k = layout.kernels[i]
             fill = _fill(k, policy)
@@ -551,16 +669,14 @@ def run_xp(
             else:
                 num = num + s * weight_if_seen
                 den = den + weight_if_seen
-        has = den > 0.0
-        has_f = xp.astype(has, dtype)
-        q = num / (den + xp.astype(xp.logical_not(has), dtype))
-        total_num = total_num + q * layout.dim_weights[d_idx]
-        total_den = total_den + has_f * layout.dim_weights[d_idx]
-        cov = cov + xp.astype((observed_weight if neutral else den) * layout.dim_weights[d_idx], xp.float64)
-        dims.append(q / has_f)
-    bad = (cov <= 0.0) | (cov < policy.min_coverage - COVERAGE_TOLERANCE) | (total_den <= 0.0)
-    score = xp.where(bad, nan, total_num / total_den)
-    dims = [xp.where(bad, nan, d) for d in dims]
+        totals, value, has = add_dimension(
+            xp, totals, num, den, observed_weight if neutral else den, layout.dim_weights[d_idx], dtype
+        )
+        dims.append(dimension_score(xp, value, has))
+    total_num, total_den, cov = totals
+    bad = insufficient(cov, total_den, policy.min_coverage)
+    score = account_score(xp, total_num, total_den, bad, dtype)
+    dims = [withhold(xp, d, bad) for d in dims]
     return Raw(score, cov, dims, metric_scores if keep_metrics else None, None, None)
 
 

@@ -55,7 +55,7 @@ import numpy as np
 from healthscore._stats import roc_auc
 from healthscore.config import AnyModel
 from healthscore.exceptions import InputError, ValidationError
-from healthscore.history import HistoryStore, _policies_for
+from healthscore.history import HistoryStore
 from healthscore.model import SegmentedModel
 from healthscore.portfolio import table_columns
 
@@ -339,7 +339,7 @@ def _snapshots(
             raise InputError(f"the history store {history!r} holds no snapshot to backtest")
         stored = history.model(version)
         members = stored._all_models() if isinstance(stored, SegmentedModel) else [stored]
-        policy_names = _policies_for(stored, None).bands.names if len({m.bands.names for m in members}) == 1 else None
+        policy_names = members[0].bands.names if len({m.bands.names for m in members}) == 1 else None
         return history.read(model=version), policy_names
     cols = table_columns(history, list(_HISTORY_COLUMNS), labels={"account_id", "as_of", "band"})
     for column in _HISTORY_COLUMNS:

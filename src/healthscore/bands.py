@@ -30,6 +30,7 @@ from typing import Any, Generic, TypeVar, overload
 import attrs
 import numpy as np
 
+from healthscore import _engine
 from healthscore.exceptions import ValidationError
 from healthscore.typing import FloatArray, IntArray, StrArray
 
@@ -152,21 +153,22 @@ class _Ladder(Generic[_Tier]):
         raise KeyError(f"no tier named {name!r}; tiers: {', '.join(self.names)}")
 
     def code_one(self, score: float) -> int:
-        """Index (best = 0) of the tier holding ``score``; -1 for NaN."""
-        if score != score:
-            return -1
-        for i, tier in enumerate(self._tiers()):
-            if score >= tier.min_score:
-                return i
-        return len(self._tiers()) - 1
+        """Index (best = 0) of the tier holding ``score``; -1 for NaN.
+
+        The engine's one tier rule (:func:`healthscore._engine.tier_codes`), on
+        one Python float.
+        """
+        code: int = _engine.tier_codes(_engine.SCALAR, float(score), self.thresholds, int)
+        return code
 
     def codes(self, scores: Any) -> IntArray:
-        """Tier index (best = 0) for each score in an array; -1 for NaN."""
+        """Tier index (best = 0) for each score in an array; -1 for NaN.
+
+        The same rule as :meth:`code_one`, on a NumPy array.
+        """
         arr = np.asarray(scores, dtype=np.float64)
-        ascending = np.array(self.thresholds[::-1], dtype=np.float64)
-        idx = len(ascending) - np.searchsorted(ascending, arr, side="right")
-        idx = np.clip(idx, 0, len(ascending) - 1)
-        return np.where(np.isnan(arr), -1, idx).astype(np.intp)
+        codes: IntArray = _engine.tier_codes(np, arr, self.thresholds, np.intp)
+        return codes
 
     def labels(self, codes: IntArray) -> StrArray:
         """Tier names for tier indices; ``""`` for -1 (no score)."""

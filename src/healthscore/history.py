@@ -223,11 +223,12 @@ def _dimension_key(name: str) -> str:
 
 
 def _policies_for(model: AnyModel, segment: str | None) -> HealthModel:
+    """The model whose bands and alerts apply to an account of ``segment``: its
+    segment's model, the declared default for an unknown segment, and without
+    a default an error naming the segment and the known ones (never another
+    segment's bands)."""
     if isinstance(model, SegmentedModel):
-        try:
-            return model.model_for(segment)
-        except HealthScoreError:
-            return model.default or model.segments[0][1]
+        return model.model_for(segment)
     return model
 
 

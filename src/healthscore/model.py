@@ -79,9 +79,6 @@ RESERVED_COLUMNS = frozenset(
 )
 """Output column names that dimensions may not take."""
 
-_COVERAGE_TOLERANCE = 1e-9
-
-
 # --------------------------------------------------------------------------- validators
 
 
@@ -366,7 +363,11 @@ class _Detail:
             observed = s == s
             imputed = not observed and self.neutral is not None
             counted = self.scored and (observed or imputed) and self.dim_dens[d_idx] > 0
-            weight = _effective_weight(plan, i, self.dim_dens[d_idx], self.den_total) if counted else 0.0
+            weight = (
+                _engine.effective_weight(plan.dim_w[d_idx], plan.metric_w[i], self.dim_dens[d_idx], self.den_total)
+                if counted
+                else 0.0
+            )
             shown = s if observed else (self.neutral if imputed else None)
             out.append(
                 MetricScore(
@@ -566,16 +567,6 @@ def _labels(names: tuple[str, ...], codes: Any) -> StrArray:
     return labels
 
 
-def ladder_codes(xp: Any, score: Any, thresholds: Sequence[float]) -> Any:
-    """Tier index per score (0 = best tier, -1 for NaN) for descending
-    ``thresholds``; the same rule as the policies' ``code_one``."""
-    top = len(thresholds) - 1
-    code = xp.full(score.shape, top, dtype=xp.int8, device=getattr(score, "device", None))
-    for minimum in thresholds[:-1]:
-        code = code - xp.astype(score >= minimum, xp.int8)
-    return xp.where(xp.isnan(score), xp.full_like(code, -1), code)
-
-
 # --------------------------------------------------------------------------- the model
 
 
@@ -707,13 +698,15 @@ class HealthModel:
         names = plan.names
         metric_w = plan.metric_w
         get = record.get
+        dim_w = plan.dim_w
+        add_dimension = _engine.add_dimension
+        dimension_score = _engine.dimension_score
+        one = _engine.SCALAR
         values: list[Any] = []
         scores: list[float] = []
         dim_scores: list[float] = []
         dim_dens: list[float] = []
-        num_total = 0.0
-        den_total = 0.0
-        coverage = 0.0
+        totals = (0.0, 0.0, 0.0)
         for d_idx, (lo, hi) in enumerate(plan.dim_ranges):
             num = 0.0
             den = 0.0
@@ -738,15 +731,10 @@ class HealthModel:
                 num += metric_w[i] * s
                 den += metric_w[i]
             dim_dens.append(den)
-            coverage += plan.dim_w[d_idx] * observed
-            if den > 0.0:
-                dim = num / den
-                dim_scores.append(dim)
-                num_total += plan.dim_w[d_idx] * dim
-                den_total += plan.dim_w[d_idx]
-            else:
-                dim_scores.append(math.nan)
-        reason = _insufficient_reason(coverage, den_total, policy.min_coverage)
+            totals, value, has = add_dimension(one, totals, num, den, observed, dim_w[d_idx], float)
+            dim_scores.append(dimension_score(one, value, has))
+        num_total, den_total, coverage = totals
+        reason = _engine.insufficient_reason(coverage, den_total, policy.min_coverage)
         detail = _Detail(
             plan,
             values,
@@ -768,7 +756,7 @@ class HealthModel:
                 model=self.name,
                 detail=detail,
             )
-        total = num_total / den_total
+        total = _engine.account_score(one, num_total, den_total, False, float)
         return ScoreResult(
             score=total,
             band=self.bands.bands[self.bands.code_one(total)].name,
@@ -827,14 +815,15 @@ class HealthModel:
             >>> out.band.tolist()
             ['green', 'red']
         """
-        if missing_columns not in ("error", "missing"):
-            raise ValidationError("missing_columns", "must be 'error' or 'missing'", missing_columns)
-        if precision not in (None, "float64", "float32"):
-            raise ValidationError("precision", "must be 'float64' or 'float32'", precision)
-        if not (isinstance(drivers, int) and drivers >= 0):
-            raise ValidationError("drivers", "must be a whole number >= 0", drivers)
-        if not (isinstance(chunk_size, int) and chunk_size > 0):
-            raise ValidationError("chunk_size", "must be a whole number > 0", chunk_size)
+        _check_batch_options(
+            metric_scores=metric_scores,
+            drivers=drivers,
+            missing_columns=missing_columns,
+            dimensions=dimensions,
+            threads=threads,
+            precision=precision,
+            chunk_size=chunk_size,
+        )
         plan = self._plan
         if not isinstance(columns, Mapping):
             raise InputError(
@@ -887,14 +876,46 @@ class HealthModel:
             score=raw.score,
             coverage=raw.coverage,
             dimensions=dict(zip(plan.dim_names, raw.dimensions, strict=True)) if dimensions else {},
-            band_codes=ladder_codes(ns, raw.score, self.bands.thresholds),
-            alert_codes=ladder_codes(ns, raw.score, self.alerts.thresholds),
+            band_codes=_engine.tier_codes(ns, raw.score, self.bands.thresholds, ns.int8),
+            alert_codes=_engine.tier_codes(ns, raw.score, self.alerts.thresholds, ns.int8),
             band_names=self.bands.names,
             alert_names=self.alerts.names,
             metric_scores=dict(zip(plan.names, raw.metric_scores, strict=True)) if raw.metric_scores else {},
             drivers=top,
             points_lost=lost,
         )
+
+
+def _is_whole(value: object) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
+
+
+def _check_batch_options(
+    *,
+    metric_scores: object,
+    drivers: object,
+    missing_columns: object,
+    dimensions: object,
+    threads: object,
+    precision: object,
+    chunk_size: object,
+) -> None:
+    """The options of every ``score_batch``, checked in one place."""
+    for field, flag in (("metric_scores", metric_scores), ("dimensions", dimensions)):
+        if not isinstance(flag, bool | np.bool_):
+            raise ValidationError(field, "must be True or False", flag)
+    if not isinstance(missing_columns, str) or missing_columns not in ("error", "missing"):
+        raise ValidationError("missing_columns", "must be 'error' or 'missing'", missing_columns)
+    if precision is not None and (not isinstance(precision, str) or precision not in _engine.PRECISIONS):
+        raise ValidationError(
+            "precision", f"must be one of {', '.join(repr(p) for p in _engine.PRECISIONS)}, or None", precision
+        )
+    if not (_is_whole(drivers) and drivers >= 0):  # type: ignore[operator]
+        raise ValidationError("drivers", "must be a whole number >= 0", drivers)
+    if not (_is_whole(chunk_size) and chunk_size > 0):  # type: ignore[operator]
+        raise ValidationError("chunk_size", "must be a whole number > 0", chunk_size)
+    if threads is not None and not (_is_whole(threads) and threads > 0):  # type: ignore[operator]
+        raise ValidationError("threads", "must be a whole number > 0, or None for one per core", threads)
 
 
 def _array_namespace(columns: Mapping[str, Any]) -> Any:
@@ -914,19 +935,6 @@ def _array_namespace(columns: Mapping[str, Any]) -> Any:
         return array_api_compat.array_namespace(*foreign)
     except TypeError as exc:
         raise InputError(f"columns mix array libraries or devices: {exc}") from None
-
-
-def _effective_weight(plan: _Plan, i: int, dim_den: Any, den_total: Any) -> Any:
-    """Share of the total score metric ``i`` carries after missing data."""
-    return (plan.dim_w[plan.dim_of[i]] / den_total) * (plan.metric_w[i] / dim_den)
-
-
-def _insufficient_reason(coverage: float, den_total: float, min_coverage: float) -> str | None:
-    if coverage <= 0.0 or den_total <= 0.0:
-        return "no metric observed"
-    if coverage < min_coverage - _COVERAGE_TOLERANCE:
-        return f"coverage {coverage:.0%} is below the model's minimum of {min_coverage:.0%}"
-    return None
 
 
 def _score_value(name: str, scorer: Scorer, raw: Any) -> float:
@@ -1012,8 +1020,15 @@ class SegmentedModel:
         return [*models, self.default] if self.default is not None else models
 
     def model_for(self, segment: object) -> HealthModel:
-        """The model that scores accounts of ``segment``."""
-        key = "" if segment is None else str(segment).strip().casefold()
+        """The model that scores accounts of ``segment``.
+
+        A segment is a string (matched case-insensitively, surrounding spaces
+        ignored) or a whole number; ``None``, NaN and ``""`` mean no segment. A
+        segment that is none of the known ones goes to :attr:`default`; without
+        one it is an :class:`~healthscore.InputError` naming the segment and the
+        known ones.
+        """
+        key = _segment_key(segment, self.segment_column)
         model = self._lookup.get(key)
         if model is not None:
             return model
@@ -1030,6 +1045,8 @@ class SegmentedModel:
     def score(self, record: Record, *, segment: str | None = None) -> ScoreResult:
         """Score one account with its segment's model (``segment`` overrides the
         record's segment column)."""
+        if not isinstance(record, Mapping):
+            raise InputError(f"record must be a mapping of metric name -> value, got {type(record).__name__}")
         seg = record.get(self.segment_column) if segment is None else segment
         return self.model_for(seg).score(record)
 
@@ -1040,20 +1057,44 @@ class SegmentedModel:
         metric_scores: bool = False,
         drivers: int = 0,
         missing_columns: Literal["error", "missing"] = "error",
+        dimensions: bool = True,
+        threads: int | None = None,
+        precision: _engine.Precision | None = None,
+        chunk_size: int = _engine.DEFAULT_CHUNK,
     ) -> BatchScores:
         """Score every account with its segment's model, in one call.
 
+        Takes the options of :meth:`HealthModel.score_batch`, with the same
+        meaning; each segment's accounts are scored by one call of their model.
         Dimensions that a segment's model lacks are NaN for its accounts; the
         ``model`` and ``segment`` arrays say which model scored each account.
+        Results are NumPy arrays (``precision="float32"`` gives float32 scores
+        and dimensions).
         """
+        _check_batch_options(
+            metric_scores=metric_scores,
+            drivers=drivers,
+            missing_columns=missing_columns,
+            dimensions=dimensions,
+            threads=threads,
+            precision=precision,
+            chunk_size=chunk_size,
+        )
+        if not isinstance(columns, Mapping):
+            raise InputError(
+                f"columns must be a mapping of column name -> values, got {type(columns).__name__}; "
+                "for a data frame use healthscore.score_portfolio"
+            )
         if self.segment_column not in columns:
             raise InputError(
                 f"missing column {self.segment_column!r}: a segmented model needs each account's segment",
                 column=self.segment_column,
             )
-        seg_values = np.asarray(columns[self.segment_column], dtype=object)
+        seg_values = _segment_column(columns[self.segment_column], self.segment_column)
         n = seg_values.shape[0]
-        keys = np.array(["" if _scorers.is_missing(v) else str(v) for v in seg_values.tolist()], dtype=np.str_)
+        keys = np.array(
+            [_segment_label(v, self.segment_column, row) for row, v in enumerate(seg_values.tolist())], dtype=np.str_
+        )
         uniques, inverse = np.unique(keys, return_inverse=True)
         groups: dict[int, list[int]] = {}
         models: list[HealthModel] = []
@@ -1068,15 +1109,16 @@ class SegmentedModel:
                 models.append(model)
                 m_idx = len(models) - 1
             groups.setdefault(m_idx, []).append(u_idx)
-        score = np.full(n, math.nan)
+        dtype = np.float32 if precision == "float32" else np.float64
+        score = np.full(n, math.nan, dtype)
         coverage = np.zeros(n)
         band_names = _union(m.bands.names for m in models)
         alert_names = _union(m.alerts.names for m in models)
         band_codes = np.full(n, -1, dtype=np.int8)
         alert_codes = np.full(n, -1, dtype=np.int8)
         model_names = np.full(n, "", dtype=object)
-        dims = {d: np.full(n, math.nan) for d in self.dimension_names}
-        metric_out = {m: np.full(n, math.nan) for m in self.metric_names} if metric_scores else {}
+        dims = {d: np.full(n, math.nan, dtype) for d in self.dimension_names} if dimensions else {}
+        metric_out = {m: np.full(n, math.nan, dtype) for m in self.metric_names} if metric_scores else {}
         top = [np.full(n, "", dtype=object) for _ in range(drivers)]
         lost = [np.zeros(n) for _ in range(drivers)]
         for m_idx, u_list in groups.items():
@@ -1085,7 +1127,14 @@ class SegmentedModel:
             sub = {k: _take(v, rows) for k, v in columns.items() if k in model.metric_names}
             try:
                 out = model.score_batch(
-                    sub, metric_scores=metric_scores, drivers=drivers, missing_columns=missing_columns
+                    sub,
+                    metric_scores=metric_scores,
+                    drivers=drivers,
+                    missing_columns=missing_columns,
+                    dimensions=dimensions,
+                    threads=threads,
+                    precision=precision,
+                    chunk_size=chunk_size,
                 )
             except InputError as exc:
                 raise type(exc)(f"segment model {model.name!r}: {exc}", column=exc.column, value=exc.value) from None
@@ -1115,6 +1164,52 @@ class SegmentedModel:
             model=model_names.astype(np.str_),
             segment=keys,
         )
+
+
+def _segment_key(segment: object, column: str) -> str:
+    """The lookup key of a segment value: ``""`` for none, else its text
+    stripped and case-folded."""
+    if _scorers.is_missing(segment):
+        return ""
+    if isinstance(segment, str | np.str_):
+        return str(segment).strip().casefold()
+    if _is_whole(segment):
+        return str(int(segment))  # type: ignore[call-overload]
+    if isinstance(segment, float | np.floating) and float(segment).is_integer():
+        return str(int(segment))  # 3.0 read from a numeric column is segment "3"
+    raise InputError(
+        f"segment {segment!r} in column {column!r} is a {type(segment).__name__}; "
+        "a segment is a name (a string) or a whole number, or empty for the default model",
+        column=column,
+        value=segment,
+    )
+
+
+def _segment_label(segment: object, column: str, row: int) -> str:
+    """A segment value as reported in ``BatchScores.segment`` (``""`` for none)."""
+    try:
+        _segment_key(segment, column)
+    except InputError as exc:
+        raise InputError(f"row {row}: {exc}", column=column, row=row, value=segment) from None
+    if _scorers.is_missing(segment):
+        return ""
+    if isinstance(segment, str | np.str_):
+        return str(segment)
+    return str(int(segment))  # type: ignore[call-overload]
+
+
+def _segment_column(values: Any, column: str) -> Any:
+    """The segment column as a one-dimensional object array."""
+    if isinstance(values, str | bytes) or not hasattr(values, "__len__"):
+        raise InputError(
+            f"column {column!r} must be an array or a list of segments, got {type(values).__name__}", column=column
+        )
+    arr = np.empty(len(values), dtype=object)
+    try:
+        arr[:] = list(values)
+    except (TypeError, ValueError):
+        raise InputError(f"column {column!r} must hold one segment per account", column=column) from None
+    return arr
 
 
 def _union(groups: Iterable[tuple[str, ...]]) -> tuple[str, ...]:
