@@ -194,7 +194,7 @@ def _exports_folder(tmp_path: Path) -> Path:
     from healthscore.datasets import generate_exports, write_exports
 
     folder = tmp_path / "exports"
-    write_exports(generate_exports(15, 120, seed=4)["tables"], folder)
+    write_exports(generate_exports(15, 120, seed=4).tables, folder)
     return folder
 
 

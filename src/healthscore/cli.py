@@ -622,8 +622,8 @@ def _cmd_init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     model = _load(args.model)
     gen = generate_exports(args.accounts, 365, seed=7)
-    exports = read_exports(gen["tables"])
-    signals = compute_signals(exports, gen["end"], SignalSettings(advanced_features=ADVANCED_FEATURES))
+    exports = read_exports(gen.tables)
+    signals = compute_signals(exports, gen.end, SignalSettings(advanced_features=ADVANCED_FEATURES))
     ids = [str(a) for a in signals.pop("account_id").tolist()]
     columns = dict(signals)
     if isinstance(model, SegmentedModel):
@@ -631,11 +631,11 @@ def _cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     scored = model.score_batch(columns, drivers=TOP_DRIVERS, missing_columns="missing")
     order = np.argsort(np.where(np.isnan(scored.score), np.inf, scored.score), kind="stable")
     accounts = exports.tables["accounts"]
-    churned = set(gen["churn"]["account_id"].tolist())
+    churned = set(gen.churn["account_id"].tolist())
     n_events = exports.rows("events")
     lines = [
         f"healthscore {__version__} demo: {len(ids)} synthetic accounts, {n_events:,} product events and the CRM, "
-        f"billing, support and survey exports of a year, scored as of {gen['end']} with model {model.name!r}",
+        f"billing, support and survey exports of a year, scored as of {gen.end} with model {model.name!r}",
         "",
         f"Accounts ranked by risk (lowest score first), top {args.top}:",
         f"  {'account':<8} {'segment':<12} {'ARR':>9} {'score':>6}  {'band':<7} {'alert':<9} top drivers",
