@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from healthscore import dump_model, presets
+from healthscore import HealthModel, dump_model, load_model, presets
 from healthscore.cli import main
 
 HEADER = "account_id,penetration,executive_engagement,nps,outcome_achievement\n"
@@ -169,9 +169,14 @@ def test_demo_ranks_accounts_and_shows_bands() -> None:
     assert len(ranked) == 5
     scores = [float(line.split()[3]) for line in ranked]
     assert scores == sorted(scores)
-    assert "Band distribution:" in out
-    assert "green" in out
-    assert "red" in out
+    bands = presets.three_dimension().bands.bands
+    for line in ranked:  # the band column is the band of the score column
+        score, band = float(line.split()[3]), line.split()[4]
+        assert band == next(b.name for b in bands if score >= b.min_score), line
+    start = lines.index("Band distribution:")
+    counts = {line.split()[0]: int(line.split()[1]) for line in lines[start + 1 : start + 1 + len(bands)]}
+    assert list(counts) == [b.name for b in bands]
+    assert sum(counts.values()) == 300  # every account lands in one band
 
 
 def test_python_dash_m_works_the_same() -> None:
@@ -397,6 +402,12 @@ def test_backtest_and_fit_from_the_command_line(tmp_path: Path) -> None:
     )
     assert status == 0, err
     assert "cross-validated" in out
+    refit = load_model(tmp_path / "new.toml")
+    assert isinstance(refit, HealthModel)
+    assert refit.metric_names == gen["model"].metric_names
+    weights = refit.metric_weights
+    assert weights["usage"] > weights["noise_product"]  # the true driver outweighs the noise after the fit
+    assert weights != pytest.approx(gen["model"].metric_weights)
     status, out, err = _run(
         "fit",
         "scorecard",
