@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from healthscore import HealthModel, dump_model, load_model, presets
+from healthscore import HealthModel, dump_model, load_model, model_fingerprint, presets
 from healthscore.cli import main
 
 HEADER = "account_id,penetration,executive_engagement,nps,outcome_achievement\n"
@@ -124,8 +124,11 @@ def test_validate_model_reports_valid_and_invalid_files(tmp_path: Path) -> None:
     dump_model(presets.three_dimension(), good)
     status, out, _ = _run("validate-model", str(good))
     assert status == 0
-    assert "valid" in out
-    assert "penetration" in out
+    lines = out.splitlines()
+    assert lines[0] == f"{good}: valid (fingerprint {model_fingerprint(presets.three_dimension())})"
+    assert [line.split() for line in lines if line.split()[:1] == ["penetration"]] == [
+        ["penetration", "8.0%", "numeric"]
+    ]
     bad = tmp_path / "bad.toml"
     bad.write_text(good.read_text().replace("weight = 3.0", "weight = -1.0", 1))
     status, _, err = _run("validate-model", str(bad))
@@ -138,8 +141,9 @@ def test_validate_segmented_model(tmp_path: Path) -> None:
     dump_model(presets.segmented(), path)
     status, out, _ = _run("validate-model", str(path))
     assert status == 0
-    assert "segment 'enterprise'" in out
-    assert "default" in out
+    lines = out.splitlines()
+    assert "segment 'enterprise':" in lines
+    assert "default (unknown segments):" in lines
 
 
 def test_init_model_round_trips(tmp_path: Path) -> None:
