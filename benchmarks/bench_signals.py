@@ -77,16 +77,16 @@ def main() -> int:
     print(f"healthscore signals benchmark: Python {platform.python_version()}, NumPy {np.__version__}")
     start = time.perf_counter()
     gen = generate_exports(accounts, days, seed=1, events_per_seat_day=args.rate if not args.smoke else 0.35)
-    tables = gen["tables"]
+    tables = gen.tables
     rows = {name: len(next(iter(cols.values()))) for name, cols in tables.items()}
     print(f"generated in {time.perf_counter() - start:.1f} s: " + ", ".join(f"{k} {v:,}" for k, v in rows.items()))
     settings = SignalSettings(advanced_features=ADVANCED_FEATURES)
     validate, exports = timed("read_exports on arrays (validate)", lambda: read_exports(tables))
-    signals_s, signals = timed("compute_signals", lambda: compute_signals(exports, gen["end"], settings))
+    signals_s, signals = timed("compute_signals", lambda: compute_signals(exports, gen.end, settings))
     print(f"  {'exports -> signals':<44}{validate + signals_s:8.2f} s  (target < 30 s for 10M events)")
     assert len(signals["account_id"]) == accounts
     if importlib.util.find_spec("pyarrow") is not None:
-        parquet_round_trip(tables, gen["end"], settings)
+        parquet_round_trip(tables, gen.end, settings)
     return 0
 
 

@@ -128,10 +128,10 @@ def real_data_study(folds: int = 5, seed: int = 0) -> dict[str, Any]:
 def lead_time_study(accounts: int = 600, days: int = 365, seed: int = 7) -> dict[str, Any]:
     """Backtest of scores computed every two weeks from synthetic raw exports."""
     gen = generate_exports(accounts, days, seed=seed)
-    exports = read_exports(gen["tables"])
-    dates = [str(np.datetime64(gen["start"]) + d) for d in range(42, days, 14)]
+    exports = read_exports(gen.tables)
+    dates = [str(np.datetime64(gen.start) + d) for d in range(42, days, 14)]
     history = score_over_time(presets.three_dimension(), exports, dates)
-    report = run_backtest(history, gen["churn"], horizons=(30, 60, 90), outcomes_until=gen["end"])
+    report = run_backtest(history, gen.churn, horizons=(30, 60, 90), outcomes_until=gen.end)
     return {"report": report, "snapshots": len(dates)}
 
 

@@ -46,8 +46,9 @@ def test_a_fall_from_85_to_65_ranks_above_a_stable_60() -> None:
     assert [a.account_id for a in plain] == ["stable", "falling"]  # without history: lower score first
     with_trend = action_queue(model, ["falling", "stable"], scored, "2026-06-30", trend=trends(history, "2026-06-30"))
     assert [a.account_id for a in with_trend] == ["falling", "stable"]
-    falling = with_trend[0]
-    assert falling.drop_alert
+    falling, stable = with_trend
+    assert falling.drop_alert is True
+    assert stable.drop_alert is False  # the drop alert is what ranks the falling account first
     assert "dropped" in falling.reason
     assert falling.due.startswith("2026-07-02")  # a drop alert is due within 48 hours
     assert with_trend[1].due.startswith("2026-07-07")  # a warning within a week

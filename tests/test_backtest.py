@@ -201,11 +201,11 @@ def test_synthetic_exports_lead_time_and_auc() -> None:
     """The generator's accounts churn 30 days after three weeks of poor health:
     scores computed at past dates from the raw exports see it coming."""
     gen = generate_exports(150, 300, seed=3)
-    exports = read_exports(gen["tables"])
-    dates = [str(np.datetime64(gen["start"]) + d) for d in range(60, 300, 14)]
+    exports = read_exports(gen.tables)
+    dates = [str(np.datetime64(gen.start) + d) for d in range(60, 300, 14)]
     history = score_over_time(presets.three_dimension(), exports, dates)
     assert len(history["score"]) == 150 * len(dates)
-    report = run_backtest(history, gen["churn"], horizons=(30, 60), outcomes_until=gen["end"])
+    report = run_backtest(history, gen.churn, horizons=(30, 60), outcomes_until=gen.end)
     assert report.horizon(30).auc > 0.85
     assert report.horizon(30).bands_ordered
     lead = report.lead_time_summary

@@ -352,16 +352,56 @@ def test_fingerprint_tracks_weights(model: HealthModel, factor: float) -> None:
 # --------------------------------------------------------------------------- shipped examples
 
 
-def _example_files() -> list[Any]:
-    files = sorted(p for p in EXAMPLES.glob("*") if p.suffix in (".toml", ".json")) if EXAMPLES.is_dir() else []
-    if not files:
-        return [pytest.param(None, marks=pytest.mark.skip(reason="no example model files in examples/ yet"))]
-    return [pytest.param(p, id=p.name) for p in files]
+def _example_files() -> list[Path]:
+    return sorted(p for p in EXAMPLES.glob("*") if p.suffix in (".toml", ".json"))
 
 
-@pytest.mark.parametrize("path", _example_files())
+def test_examples_are_shipped() -> None:
+    assert {p.name for p in _example_files()} >= {"three_dimension.toml", "dear.toml", "segmented.toml"}
+
+
+@pytest.mark.parametrize("path", _example_files(), ids=lambda p: p.name)
 def test_example_files_load(path: Path) -> None:
     model = load_model(path)
     assert isinstance(model, (HealthModel, SegmentedModel))
     fmt: Format = "toml" if path.suffix == ".toml" else "json"
     assert load_model(dump_model(model, format=fmt), format=fmt) == model
+
+
+# --------------------------------------------------------------------------- TOML layout
+
+
+def test_toml_reads_top_down_for_a_person() -> None:
+    """What the model is, then its policies, then dimensions and metrics as
+    arrays of tables, each metric's keys before its scorer."""
+    text = dump_model(presets.three_dimension())
+    lines = text.splitlines()
+    assert lines[:3] == [
+        'kind = "model"',
+        'name = "three_dimension"',
+        'description = "Product 40 / Relationship 30 / Business 30 (predictive three-dimension framework)"',
+    ]
+    headers = [line for line in lines if line.startswith("[")]
+    assert headers[:9] == ["[missing]", *["[[bands]]"] * 4, *["[[alerts]]"] * 4]
+    assert headers.count("[[dimensions]]") == 3
+    assert headers.count("[[dimensions.metrics]]") == 22
+    assert headers.count("[dimensions.metrics.scorer]") == 22
+    first_metric = lines.index("[[dimensions.metrics]]")
+    assert lines[first_metric + 1 : first_metric + 4] == [
+        'name = "active_days"',
+        "weight = 1.0",
+        'description = "Active days per 30-day window, decay-weighted"',
+    ]
+    assert lines[first_metric + 5 : first_metric + 7] == ["[dimensions.metrics.scorer]", 'kind = "piecewise"']
+
+
+def test_toml_quotes_keys_and_escapes_strings() -> None:
+    labels = {"plain": 10.0, "two words": 20.0, 'quote"d': 30.0, "dotted.label": 40.0, "ünïcode": 50.0}
+    model = HealthModel(
+        description='tab\there, "quotes", back\\slash, bell\x07, delete\x7f, new\nline',
+        dimensions=[Dimension(name="d", metrics=[Metric(name="m", scorer=scorers.Categories(table=labels))])],
+    )
+    text = dump_model(model)
+    assert '"two words" = 20.0' in text.splitlines()
+    assert '"dotted.label" = 40.0' in text.splitlines()
+    assert load_model(text, format="toml") == model

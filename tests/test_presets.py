@@ -1,14 +1,31 @@
-"""Ready models: the three-dimension framework, DEAR, segment models, and the
-spec's acceptance scenarios (recency decay, balanced adoption)."""
+"""Ready models: the three-dimension framework, DEAR, segment models, the
+shipped example files that spell them out, and the spec's acceptance
+scenarios (recency decay, balanced adoption)."""
 
 from __future__ import annotations
 
+import ast
+from collections.abc import Callable
+from pathlib import Path
+
+import attrs
 import numpy as np
 import numpy.typing as npt
 import pytest
 
-from healthscore import HealthModel, decay, presets
+from healthscore import HealthModel, SegmentedModel, decay, dump_model, load_model, presets, scorers, signals
+from healthscore.config import Format
 from healthscore.exceptions import ValidationError
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+EXAMPLE_FILES: dict[str, Callable[[], HealthModel | SegmentedModel]] = {
+    "three_dimension.toml": presets.three_dimension,
+    "dear.toml": presets.dear,
+    "dear.json": presets.dear,
+    "segmented.toml": presets.segmented,
+}
+"""Each shipped example file and the preset (default arguments) it spells out."""
 
 THREE_DIMENSION_METRICS = {
     "product": [
@@ -251,3 +268,88 @@ def test_segmented_options() -> None:
     assert list(seg.models) == ["big"]
     assert seg.segment_column == "tier"
     assert seg.score({"tier": "big", "nps": 10}).model == "big"
+
+
+# --------------------------------------------------------------------------- examples/ == presets
+
+
+def test_every_example_file_is_a_preset() -> None:
+    shipped = sorted(p.name for p in EXAMPLES.iterdir() if p.suffix in (".toml", ".json", ".yaml", ".yml"))
+    assert shipped == sorted(EXAMPLE_FILES)
+
+
+@pytest.mark.parametrize("file_name", sorted(EXAMPLE_FILES))
+def test_example_file_is_its_preset(file_name: str) -> None:
+    """The presets are defined once, in Python; the example files are what
+    ``healthscore init-model PRESET -o examples/FILE`` writes for them."""
+    path = EXAMPLES / file_name
+    preset = EXAMPLE_FILES[file_name]()
+    fmt: Format = "json" if path.suffix == ".json" else "toml"
+    assert load_model(path) == preset, f"{file_name} differs from the preset; regenerate it with init-model"
+    assert path.read_text(encoding="utf-8") == dump_model(preset, format=fmt), (
+        f"{file_name} is not what init-model writes; regenerate it with init-model"
+    )
+
+
+def test_three_dimension_weights_change_only_the_dimension_weights() -> None:
+    example = load_model(EXAMPLES / "three_dimension.toml")
+    assert isinstance(example, HealthModel)
+    weights = {"product": 50.0, "business": 20.0}  # a subset: relationship keeps its 30
+    expected = attrs.evolve(
+        example,
+        name="mine",
+        dimensions=[attrs.evolve(d, weight=weights.get(d.name, d.weight)) for d in example.dimensions],
+    )
+    assert presets.three_dimension(weights, name="mine") == expected
+
+
+def test_three_dimension_policies_are_passed_through() -> None:
+    strict = attrs.evolve(presets.three_dimension().missing, min_coverage=0.5)
+    bands = presets.dear().bands
+    model = presets.three_dimension(missing=strict, bands=bands)
+    assert model.missing == strict
+    assert model.bands is bands
+    assert model.dimensions == presets.three_dimension().dimensions
+
+
+def test_dear_threshold_changes_only_the_deployment_scorer() -> None:
+    example = load_model(EXAMPLES / "dear.toml")
+    assert isinstance(example, HealthModel)
+    deployment, *rest = example.dimensions
+    metric, *others = deployment.metrics
+    changed = attrs.evolve(metric, scorer=scorers.deployment(0.5))
+    expected = attrs.evolve(example, dimensions=[attrs.evolve(deployment, metrics=[changed, *others]), *rest])
+    assert presets.dear(deployment_green_at=0.5) == expected
+    assert expected != example
+
+
+def test_segmented_preset_is_three_dimension_per_segment() -> None:
+    example = load_model(EXAMPLES / "segmented.toml")
+    assert isinstance(example, SegmentedModel)
+    assert example.default == load_model(EXAMPLES / "three_dimension.toml")
+    for segment, weights in presets.SEGMENT_WEIGHTS.items():
+        assert example.models[segment] == presets.three_dimension(weights, name=segment)
+
+
+# --------------------------------------------------------------------------- signals declare the preset's names
+
+
+def test_signal_names_declare_the_three_dimension_metrics() -> None:
+    assert presets.three_dimension().metric_names == signals.THREE_DIMENSION_SIGNALS
+    assert set(signals.DEAR_SIGNALS) <= set(presets.dear().metric_names)
+    assert not set(signals.DEAR_SIGNALS) & set(signals.THREE_DIMENSION_SIGNALS)
+    assert (*signals.THREE_DIMENSION_SIGNALS, *signals.DEAR_SIGNALS) == signals.SIGNAL_NAMES
+
+
+def test_signals_do_not_import_the_presets() -> None:
+    """Signals sit below the models in the data flow: no module-level import of presets."""
+    tree = ast.parse((ROOT / "src" / "healthscore" / "signals.py").read_text(encoding="utf-8"))
+    imported: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            imported.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            imported.add(node.module or "")
+            imported.update(f"{node.module}.{alias.name}" for alias in node.names)
+    assert "healthscore.presets" not in imported
+    assert "healthscore.model" not in imported

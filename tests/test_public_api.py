@@ -186,9 +186,32 @@ def test_every_exported_name_exists() -> None:
             assert hasattr(module, name), f"{module_name}.{name}"
 
 
-def test_version_is_a_string() -> None:
-    assert isinstance(healthscore.__version__, str)
-    assert healthscore.__version__.count(".") >= 1
+def test_version_comes_from_the_package_metadata() -> None:
+    """``pyproject.toml`` is the one place the version is written; a stale
+    editable install fails here (reinstall with ``pip install -e .``)."""
+    import importlib.metadata
+    import tomllib
+
+    pyproject = tomllib.loads((SRC.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    assert healthscore.__version__ == importlib.metadata.version("healthscore")
+    assert healthscore.__version__ == pyproject["project"]["version"]
+    assert "version" not in pyproject["project"].get("dynamic", [])
+
+
+def test_version_is_read_not_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The version module asks the metadata: a different installed version shows."""
+    import importlib.metadata
+
+    from healthscore import _version
+
+    real = importlib.metadata.version
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: "9.8.7" if name == "healthscore" else real(name))
+    try:
+        assert importlib.reload(_version).__version__ == "9.8.7"
+    finally:
+        monkeypatch.undo()
+        importlib.reload(_version)
+    assert _version.__version__ == healthscore.__version__
 
 
 def test_one_base_error() -> None:

@@ -337,15 +337,15 @@ def test_ticket_text_needs_an_analyser_and_non_english_is_missing() -> None:
 
 def test_synthetic_exports_round_trip_through_files(tmp_path: Path) -> None:
     gen = generate_exports(12, 90, seed=3)
-    write_exports(gen["tables"], tmp_path)
-    from_files = compute_signals(read_exports(tmp_path), gen["end"])
-    in_memory = compute_signals(read_exports(gen["tables"]), gen["end"])
+    write_exports(gen.tables, tmp_path)
+    from_files = compute_signals(read_exports(tmp_path), gen.end)
+    in_memory = compute_signals(read_exports(gen.tables), gen.end)
     for name in SIGNAL_NAMES:
         a = np.asarray(in_memory[name], dtype=object)
         b = np.asarray(from_files[name], dtype=object)
         assert [str(x) for x in a.tolist()] == [str(x) for x in b.tolist()], name
-    churn_dates = np.array(gen["churn"]["churn_date"], dtype="datetime64[D]")
-    assert (churn_dates > np.datetime64(gen["start"])).all()  # churn follows three weeks of low health
+    churn_dates = np.array(gen.churn["churn_date"], dtype="datetime64[D]")
+    assert (churn_dates > np.datetime64(gen.start)).all()  # churn follows three weeks of low health
 
 
 def test_signals_come_back_in_the_family_of_the_exports() -> None:

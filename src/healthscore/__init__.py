@@ -106,4 +106,4 @@ __all__ = [
     "signals_for_account",
 ]
 
-__version__ = "0.1.0"
+from healthscore._version import __version__

@@ -632,8 +632,8 @@ def _cmd_init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     model = _load(args.model)
     gen = generate_exports(args.accounts, 365, seed=7)
-    exports = read_exports(gen["tables"])
-    signals = compute_signals(exports, gen["end"], SignalSettings(advanced_features=ADVANCED_FEATURES))
+    exports = read_exports(gen.tables)
+    signals = compute_signals(exports, gen.end, SignalSettings(advanced_features=ADVANCED_FEATURES))
     ids = [str(a) for a in signals.pop("account_id").tolist()]
     columns = dict(signals)
     if isinstance(model, SegmentedModel):
@@ -641,11 +641,11 @@ def _cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     scored = model.score_batch(columns, drivers=TOP_DRIVERS, missing_columns="missing")
     order = np.argsort(np.where(np.isnan(scored.score), np.inf, scored.score), kind="stable")
     accounts = exports.tables["accounts"]
-    churned = set(gen["churn"]["account_id"].tolist())
+    churned = set(gen.churn["account_id"].tolist())
     n_events = exports.rows("events")
     lines = [
         f"healthscore {__version__} demo: {len(ids)} synthetic accounts, {n_events:,} product events and the CRM, "
-        f"billing, support and survey exports of a year, scored as of {gen['end']} with model {model.name!r}",
+        f"billing, support and survey exports of a year, scored as of {gen.end} with model {model.name!r}",
         "",
         f"Accounts ranked by risk (lowest score first), top {args.top}:",
         f"  {'account':<8} {'segment':<12} {'ARR':>9} {'score':>6}  {'band':<7} {'alert':<9} top drivers",
@@ -703,11 +703,35 @@ def _exports_options(command: argparse.ArgumentParser, *, as_of_required: bool) 
     )
 
 
+_Subparsers = argparse._SubParsersAction  # the object ``add_subparsers`` returns; each command adds itself to it
+
+
+def _history_options(command: argparse.ArgumentParser, formats: bool = True) -> None:
+    command.add_argument("--history", required=True, metavar="FILE_OR_URL", help="SQLite file or postgresql:// URL")
+    command.add_argument("--model-version", metavar="FINGERPRINT", help="one model version (default: the latest)")
+    if formats:
+        command.add_argument("--format", choices=["table", "csv", "json"], default="table")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="healthscore", description="Customer health scoring.")
     parser.add_argument("--version", action="version", version=f"healthscore {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_score_command(sub)
+    _add_actions_command(sub)
+    _add_history_command(sub)
+    _add_override_command(sub)
+    _add_export_history_command(sub)
+    _add_backtest_command(sub)
+    _add_fit_command(sub)
+    _add_signals_command(sub)
+    _add_validate_model_command(sub)
+    _add_init_model_command(sub)
+    _add_demo_command(sub)
+    return parser
 
+
+def _add_score_command(sub: _Subparsers[argparse.ArgumentParser]) -> None:
     score = sub.add_parser(
         "score",
         help="score the accounts of a CSV file or of a folder of raw exports",
@@ -729,12 +753,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     score.set_defaults(func=_cmd_score)
 
-    def history_options(command: argparse.ArgumentParser, formats: bool = True) -> None:
-        command.add_argument("--history", required=True, metavar="FILE_OR_URL", help="SQLite file or postgresql:// URL")
-        command.add_argument("--model-version", metavar="FINGERPRINT", help="one model version (default: the latest)")
-        if formats:
-            command.add_argument("--format", choices=["table", "csv", "json"], default="table")
 
+def _add_actions_command(sub: _Subparsers[argparse.ArgumentParser]) -> None:
     actions = sub.add_parser(
         "actions",
         help="whom to call first: the action queue from the score history",
@@ -743,16 +763,20 @@ def _parser() -> argparse.ArgumentParser:
             "from the 30-day peak, ARR at stake and score), each with its due date, reason, drivers and playbook."
         ),
     )
-    history_options(actions)
+    _history_options(actions)
     actions.add_argument("--as-of", metavar="DATE", help="the queue as it stood on DATE (default: latest snapshot)")
     actions.add_argument("--limit", type=int, metavar="N", help="only the N most urgent")
     actions.set_defaults(func=_cmd_actions)
 
+
+def _add_history_command(sub: _Subparsers[argparse.ArgumentParser]) -> None:
     history = sub.add_parser("history", help="one account's score history")
     history.add_argument("account_id", metavar="ACCOUNT_ID")
-    history_options(history)
+    _history_options(history)
     history.set_defaults(func=_cmd_history)
 
+
+def _add_override_command(sub: _Subparsers[argparse.ArgumentParser]) -> None:
     override = sub.add_parser(
         "override",
         help="set, list or revoke manual overrides of scores and bands",
@@ -763,7 +787,7 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     override.add_argument("account_id", metavar="ACCOUNT_ID", nargs="?")
-    history_options(override)
+    _history_options(override)
     override.add_argument("--score", type=float)
     override.add_argument("--band")
     override.add_argument("--reason")
@@ -774,13 +798,17 @@ def _parser() -> argparse.ArgumentParser:
     override.add_argument("--revoke", metavar="OVERRIDE_ID")
     override.set_defaults(func=_cmd_override)
 
+
+def _add_export_history_command(sub: _Subparsers[argparse.ArgumentParser]) -> None:
     export = sub.add_parser("export-history", help="write the score history to a CSV or Parquet file")
-    history_options(export, formats=False)
+    _history_options(export, formats=False)
     export.add_argument("-o", "--output", required=True, metavar="FILE.csv|FILE.parquet")
     export.add_argument("--since", metavar="DATE")
     export.add_argument("--until", metavar="DATE")
     export.set_defaults(func=_cmd_export_history)
 
+
+def _add_backtest_command(sub: _Subparsers[argparse.ArgumentParser]) -> None:
     check = sub.add_parser(
         "backtest",
         help="did the score see churn coming? AUC, churn per band, misses, lift and lead time",
@@ -801,6 +829,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--json", metavar="REPORT.json", help="also write the report's data as JSON")
     check.set_defaults(func=_cmd_backtest)
 
+
+def _add_fit_command(sub: _Subparsers[argparse.ArgumentParser]) -> None:
     fit = sub.add_parser(
         "fit",
         help="fit a model to outcomes: a scorecard from raw columns, or new weights for a model",
@@ -825,6 +855,8 @@ def _parser() -> argparse.ArgumentParser:
     fit.add_argument("--bootstrap", type=int, default=200, help="reweight: bootstrap samples for intervals")
     fit.set_defaults(func=_cmd_fit)
 
+
+def _add_signals_command(sub: _Subparsers[argparse.ArgumentParser]) -> None:
     signals = sub.add_parser(
         "signals",
         help="turn a folder of raw exports into signals as of a date",
@@ -838,16 +870,22 @@ def _parser() -> argparse.ArgumentParser:
     _exports_options(signals, as_of_required=True)
     signals.set_defaults(func=_cmd_signals)
 
+
+def _add_validate_model_command(sub: _Subparsers[argparse.ArgumentParser]) -> None:
     validate = sub.add_parser("validate-model", help="check a model file and describe it")
     validate.add_argument("file", metavar="FILE")
     validate.set_defaults(func=_cmd_validate)
 
+
+def _add_init_model_command(sub: _Subparsers[argparse.ArgumentParser]) -> None:
     init = sub.add_parser("init-model", help="write a preset model to a file to edit")
     init.add_argument("preset", choices=sorted(PRESETS))
     init.add_argument("-o", "--output", metavar="FILE", help="output file (default stdout)")
     init.add_argument("--format", choices=["toml", "json", "yaml"], help="default: from the suffix, else toml")
     init.set_defaults(func=_cmd_init)
 
+
+def _add_demo_command(sub: _Subparsers[argparse.ArgumentParser]) -> None:
     demo = sub.add_parser(
         "demo", help="synthetic exports -> signals -> scores: the riskiest accounts and the band distribution"
     )
@@ -855,7 +893,6 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--top", type=int, default=15, help="how many accounts to list (default 15)")
     demo.add_argument("--accounts", type=int, default=300, help="synthetic accounts (default 300)")
     demo.set_defaults(func=_cmd_demo)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 import re
 import tomllib
@@ -33,6 +32,7 @@ from typing import Any, Literal, TypeAlias
 
 import attrs
 import cattrs
+import tomli_w
 from cattrs.errors import (
     AttributeValidationNote,
     ClassValidationError,
@@ -400,7 +400,7 @@ def dump_model(
     fmt: Format = format or "toml" if path is None else _format_of(Path(path), format)
     data = model_to_dict(model)
     if fmt == "toml":
-        text = _toml_dumps(data)
+        text = tomli_w.dumps(data)
     elif fmt == "json":
         text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     else:
@@ -447,86 +447,3 @@ def _without_descriptions(obj: Any) -> Any:
     if isinstance(obj, list):
         return [_without_descriptions(v) for v in obj]
     return obj
-
-
-# --------------------------------------------------------------------------- TOML writer
-
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
-
-
-_TOML_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
-
-
-def _toml_string(text: str) -> str:
-    """A TOML basic string: quotes, backslashes and control characters
-    (U+0000-U+001F and U+007F, which TOML forbids raw) escaped."""
-    out = []
-    for ch in text:
-        if ch in _TOML_ESCAPES:
-            out.append(_TOML_ESCAPES[ch])
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\u{ord(ch):04X}")
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
-
-
-def _toml_key(key: str) -> str:
-    return key if _BARE_KEY.match(key) else _toml_string(key)
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "nan"
-        if math.isinf(value):
-            return "inf" if value > 0 else "-inf"
-        return repr(value)
-    if isinstance(value, str):
-        return _toml_string(value)
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        inner = ", ".join(f"{_toml_key(str(k))} = {_toml_value(v)}" for k, v in value.items())
-        return "{ " + inner + " }" if inner else "{}"
-    raise ConfigError([f"cannot write {type(value).__name__} to TOML: {value!r}"])
-
-
-def _is_table_array(value: Any) -> bool:
-    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
-
-
-def _is_leaf_table(value: dict[str, Any]) -> bool:
-    return not any(isinstance(v, dict) or _is_table_array(v) for v in value.values())
-
-
-def _emit(lines: list[str], path: list[str], table: dict[str, Any]) -> None:
-    nested = []
-    for key, value in table.items():
-        inline = (isinstance(value, dict) and (_is_leaf_table(value) or key == "scorer")) and len(
-            _toml_value(value)
-        ) <= 200
-        if (isinstance(value, dict) and not inline) or _is_table_array(value):
-            nested.append((key, value))
-        else:
-            lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
-    for key, value in nested:
-        dotted = ".".join(_toml_key(p) for p in [*path, key])
-        if isinstance(value, dict):
-            if any(not (isinstance(v, dict) or _is_table_array(v)) for v in value.values()) or not value:
-                lines.extend(["", f"[{dotted}]"])
-            _emit(lines, [*path, key], value)
-        else:
-            for item in value:
-                lines.extend(["", f"[[{dotted}]]"])
-                _emit(lines, [*path, key], item)
-
-
-def _toml_dumps(data: dict[str, Any]) -> str:
-    lines: list[str] = []
-    _emit(lines, [], data)
-    return "\n".join(lines) + "\n"

@@ -21,15 +21,19 @@ import io
 import sys
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
+import attrs
 import numpy as np
+import numpy.typing as npt
 
 __all__ = [
     "ADVANCED_FEATURES",
     "FEATURES",
     "INTEGRATIONS",
     "SAMPLE_PORTFOLIO",
+    "SyntheticExports",
+    "Table",
     "generate_driver_portfolio",
     "generate_exports",
     "generate_portfolio",
@@ -160,6 +164,55 @@ INTEGRATIONS = ("integration:crm", "integration:warehouse", "integration:chat")
 """Integration features of the synthetic exports."""
 
 
+Table: TypeAlias = dict[str, npt.NDArray[Any]]
+"""One export table: column name -> array."""
+
+
+@attrs.frozen(kw_only=True)
+class SyntheticExports:
+    """What :func:`generate_exports` makes: the raw exports and the truth behind them.
+
+    Attributes:
+        tables: Table name -> columns, for :func:`healthscore.exports.read_exports`
+            or :func:`write_exports`: ``accounts``, ``events``, ``crm_activities``,
+            ``invoices``, ``tickets``, ``surveys``, ``goals`` and ``value``.
+            Timestamps are ``datetime64[s]`` arrays.
+        churn: Ground truth for backtests: ``account_id`` and ``churn_date``
+            (ISO dates) of every account that churned.
+        health: The hidden health level, ``(n_accounts, days)`` in 0..1.
+        start: First day, ISO date.
+        end: Last day, ISO date: the natural scoring date.
+    """
+
+    tables: dict[str, Table]
+    churn: dict[str, npt.NDArray[np.str_]]
+    health: npt.NDArray[np.float64]
+    start: str
+    end: str
+
+
+@attrs.frozen(kw_only=True)
+class _Portfolio:
+    """The hidden world the tables are readings of."""
+
+    day0: np.datetime64
+    ids: npt.NDArray[np.str_]
+    segment: npt.NDArray[np.str_]
+    seats: npt.NDArray[np.float64]
+    arr: npt.NDArray[np.float64]
+    term: npt.NDArray[np.int64]
+    level: npt.NDArray[np.float64]
+    health: npt.NDArray[np.float64]
+    churn_day: npt.NDArray[np.int64]
+    """Day index of each account's churn, -1 for none."""
+    alive: npt.NDArray[np.bool_]
+    """``(n, days)``: before the account's churn day."""
+
+    @property
+    def days(self) -> int:
+        return int(self.health.shape[1])
+
+
 def generate_exports(
     n_accounts: int = 300,
     days: int = 365,
@@ -167,7 +220,7 @@ def generate_exports(
     seed: int = 7,
     start: str = "2025-01-01",
     events_per_seat_day: float = 0.35,
-) -> dict[str, Any]:
+) -> SyntheticExports:
     """Realistic raw exports for ``n_accounts`` over ``days`` days, driven by a
     hidden per-account health process.
 
@@ -176,30 +229,51 @@ def generate_exports(
     features and integrations, executive meetings and QBRs, ticket volume and
     sentiment, survey answers, goal progress, delivered value and payment delays.
     An account churns 30 days after its health has stayed below 0.3 for 21 days
-    in a row; nothing happens for it after its churn date.
+    in a row; nothing happens for it after its churn date. The same arguments
+    give the same tables.
 
     Returns:
-        ``{"tables": {name: columns}, "churn": {"account_id", "churn_date"},
-        "health": (n_accounts, days) array, "start": start, "end": last date}``.
-        ``tables`` feeds :func:`healthscore.exports.read_exports`; timestamps
-        are ``datetime64[s]`` arrays (:func:`write_exports` writes ISO text).
+        The tables, the churn ground truth and the hidden health
+        (:class:`SyntheticExports`).
 
     Examples:
         >>> gen = generate_exports(20, 60, seed=1)
-        >>> sorted(gen["tables"])[:3]
-        ['accounts', 'crm_activities', 'events']
+        >>> sorted(gen.tables)[:3], gen.end
+        (['accounts', 'crm_activities', 'events'], '2025-03-01')
     """
     rng = np.random.default_rng(seed)
-    n, t = n_accounts, days
-    day0 = np.datetime64(start, "D")
-    ids = np.array([f"A{i + 1:06d}" for i in range(n)])
+    world = _portfolio(rng, n_accounts, days, np.datetime64(start, "D"))
+    tables = {
+        "accounts": _accounts_table(world),
+        "events": _events_table(world, rng, events_per_seat_day),
+        "crm_activities": _crm_table(world, rng),
+        "invoices": _invoices_table(world, rng),
+        "tickets": _tickets_table(world, rng),
+        "surveys": _surveys_table(world, rng),
+        "goals": _goals_table(world, rng),
+        "value": _value_table(world, rng),
+    }
+    churned = world.churn_day >= 0
+    return SyntheticExports(
+        tables=tables,
+        churn={
+            "account_id": world.ids[churned],
+            "churn_date": (world.day0 + world.churn_day[churned].astype("timedelta64[D]")).astype(str),
+        },
+        health=world.health,
+        start=start,
+        end=str(world.day0 + np.timedelta64(days - 1, "D")),
+    )
+
+
+def _portfolio(rng: np.random.Generator, n: int, t: int, day0: np.datetime64) -> _Portfolio:
+    """Accounts and their hidden health: a mean-reverting walk, with a decline
+    for some accounts; churn 30 days after 21 days in a row below 0.3."""
     segment = rng.choice(["enterprise", "mid_market", "smb", "product_led"], n, p=[0.15, 0.3, 0.35, 0.2])
     seats = np.where(segment == "enterprise", 120, np.where(segment == "mid_market", 40, 8)) * rng.uniform(0.5, 1.5, n)
     seats = np.maximum(np.round(seats), 2)
     arr = np.round(seats * rng.uniform(300, 900, n), -2)
     term = rng.choice([1, 12, 24, 36], n, p=[0.2, 0.5, 0.15, 0.15])
-
-    # hidden health: mean-reverting walk, with a decline for some accounts
     level = rng.beta(3.0, 1.6, n)
     decline_day = np.where(rng.random(n) < 0.25, rng.integers(t // 4, t, n), t + 1)
     target = np.where(np.arange(t)[None, :] >= decline_day[:, None], 0.1, level[:, None])
@@ -209,23 +283,80 @@ def generate_exports(
     for d in range(t):  # over days, vectorised over accounts
         h = np.clip(h + 0.05 * (target[:, d] - h) + noise[:, d], 0.0, 1.0)
         health[:, d] = h
+    churn_day = _churn_days(health)
+    alive = np.arange(t)[None, :] < np.where(churn_day >= 0, churn_day, t + 1)[:, None]
+    return _Portfolio(
+        day0=day0,
+        ids=np.array([f"A{i + 1:06d}" for i in range(n)]),
+        segment=segment,
+        seats=seats,
+        arr=arr,
+        term=term,
+        level=level,
+        health=health,
+        churn_day=churn_day,
+        alive=alive,
+    )
+
+
+def _churn_days(health: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
     low = health < 0.3
-    run = np.zeros(n, dtype=np.int64)
-    churn_day = np.full(n, -1)
-    for d in range(t):
+    run = np.zeros(health.shape[0], dtype=np.int64)
+    churn_day = np.full(health.shape[0], -1, dtype=np.int64)
+    for d in range(health.shape[1]):
         run = np.where(low[:, d], run + 1, 0)
         newly = (run >= 21) & (churn_day < 0)
         churn_day[newly] = d + 30
-    alive = np.arange(t)[None, :] < np.where(churn_day >= 0, churn_day, t + 1)[:, None]
+    return churn_day
 
-    def stamp(day_idx: Any, seconds: Any = None) -> Any:
-        base = (day0 + day_idx.astype("timedelta64[D]")).astype("datetime64[s]")
-        extra = rng.integers(8 * 3600, 19 * 3600, day_idx.shape) if seconds is None else seconds
-        return base + extra.astype("timedelta64[s]")
 
-    # product events
-    rate = seats[:, None] * events_per_seat_day * health**1.5 * alive
-    counts = rng.poisson(rate)
+def _stamp(
+    world: _Portfolio, rng: np.random.Generator, day_idx: npt.NDArray[np.integer[Any]]
+) -> npt.NDArray[np.datetime64]:
+    """Timestamps on the given days, at a random second of working hours."""
+    base = (world.day0 + day_idx.astype("timedelta64[D]")).astype("datetime64[s]")
+    seconds = rng.integers(8 * 3600, 19 * 3600, day_idx.shape).astype("timedelta64[s]")
+    stamps: npt.NDArray[np.datetime64] = base + seconds
+    return stamps
+
+
+def _per_month(
+    world: _Portfolio, rng: np.random.Generator, mean: npt.ArrayLike
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """(account, day) of a Poisson number of happenings per 30 days while alive."""
+    per_day = np.asarray(mean)[:, None] / 30.0 * np.ones((1, world.days)) * world.alive
+    c = rng.poisson(per_day)
+    a, d = np.nonzero(c)
+    return np.repeat(a, c[a, d]), np.repeat(d, c[a, d])
+
+
+def _every(
+    world: _Portfolio, first: int, step: int, repeat: int = 1
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """(account, day) of every account alive on days ``first, first + step, ...``,
+    each day ``repeat`` times in a row."""
+    day = np.arange(first, world.days, step)
+    n = world.ids.size
+    acc = np.repeat(np.arange(n), day.size * repeat)
+    day_all = np.tile(np.repeat(day, repeat), n)
+    keep = world.alive[acc, day_all]
+    return acc[keep], day_all[keep]
+
+
+def _accounts_table(world: _Portfolio) -> Table:
+    return {
+        "account_id": world.ids,
+        "segment": world.segment,
+        "seats_purchased": world.seats,
+        "arr": world.arr,
+        "contract_term_months": world.term.astype(np.float64),
+    }
+
+
+def _events_table(world: _Portfolio, rng: np.random.Generator, events_per_seat_day: float) -> Table:
+    """Product events: more, by more users, on more features when healthy."""
+    health, seats = world.health, world.seats
+    counts = rng.poisson(seats[:, None] * events_per_seat_day * health**1.5 * world.alive)
     acc_idx, day_idx = np.nonzero(counts)
     reps = counts[acc_idx, day_idx]
     e_acc = np.repeat(acc_idx, reps)
@@ -238,138 +369,132 @@ def generate_exports(
     feature = np.array(FEATURES)[feature_idx]
     integ = rng.random(e_acc.size) < 0.04 * e_h
     feature = np.where(integ, np.array(INTEGRATIONS)[(rng.random(e_acc.size) * 3 * e_h).astype(np.int64) % 3], feature)
-    events = {
+    ids = world.ids
+    return {
         "account_id": ids[e_acc],
         "user_id": np.char.add(np.char.add(ids[e_acc], "-u"), user.astype(str)),
-        "timestamp": stamp(e_day),
+        "timestamp": _stamp(world, rng, e_day),
         "feature": feature,
     }
 
-    def per_month(mean: Any) -> tuple[Any, Any]:
-        """(account, day) of a Poisson number of happenings per 30 days."""
-        per_day = np.asarray(mean)[:, None] / 30.0 * np.ones((1, t)) * alive
-        c = rng.poisson(per_day)
-        a, d = np.nonzero(c)
-        return np.repeat(a, c[a, d]), np.repeat(d, c[a, d])
 
-    h_end = health[:, -1]
-    rows: list[tuple[Any, Any, str, str]] = []
-    for kind, persona, mean in (
-        ("meeting", "operational", 2.5 * level),
-        ("meeting", "executive", 0.4 * level**2),
-        ("qbr", "executive", 0.33 * level),
-        ("qbr_cancelled", "executive", 0.33 * (1 - level)),
-        ("email_out", "manager", np.full(n, 4.0)),
-        ("reference", "manager", 0.08 * level**3),
-        ("case_study", "manager", 0.04 * level**3),
-        ("expansion_talk", "manager", 0.5 * level**2),
-    ):
-        a, d = per_month(mean)
-        rows.append((a, d, kind, persona))
-    out_a, out_d = rows[4][0], rows[4][1]
-    answered = rng.random(out_a.size) < 0.3 + 0.7 * health[out_a, out_d]
-    delay = rng.exponential(2 * 3600 + (1 - health[out_a, out_d]) * 96 * 3600)
-    out_t = stamp(out_d)
+_CRM_KINDS = (
+    ("meeting", "operational"),
+    ("meeting", "executive"),
+    ("qbr", "executive"),
+    ("qbr_cancelled", "executive"),
+    ("email_out", "manager"),
+    ("reference", "manager"),
+    ("case_study", "manager"),
+    ("expansion_talk", "manager"),
+)
+_EMAIL_OUT = 4
+"""Index of ``email_out`` in :data:`_CRM_KINDS`: the outreach the replies answer."""
+
+
+def _crm_table(world: _Portfolio, rng: np.random.Generator) -> Table:
+    """Meetings, QBRs, outreach and advocacy; healthy accounts reply sooner."""
+    level, n = world.level, world.ids.size
+    means = (
+        2.5 * level,
+        0.4 * level**2,
+        0.33 * level,
+        0.33 * (1 - level),
+        np.full(n, 4.0),
+        0.08 * level**3,
+        0.04 * level**3,
+        0.5 * level**2,
+    )
+    happened = [_per_month(world, rng, mean) for mean in means]
+    out_a, out_d = happened[_EMAIL_OUT]
+    answered = rng.random(out_a.size) < 0.3 + 0.7 * world.health[out_a, out_d]
+    delay = rng.exponential(2 * 3600 + (1 - world.health[out_a, out_d]) * 96 * 3600)
+    out_t = _stamp(world, rng, out_d)
     reply_t = out_t[answered] + delay[answered].astype("timedelta64[s]")
-    crm_acc = np.concatenate([r[0] for r in rows] + [out_a[answered]])
-    crm_time = np.concatenate([stamp(r[1]) if i != 4 else out_t for i, r in enumerate(rows)] + [reply_t])
-    crm = {
-        "account_id": ids[crm_acc],
-        "timestamp": crm_time,
-        "kind": np.concatenate([np.full(r[0].size, r[2]) for r in rows] + [np.full(reply_t.size, "email_reply")]),
-        "persona": np.concatenate([np.full(r[0].size, r[3]) for r in rows] + [np.full(reply_t.size, "manager")]),
+    times = [out_t if i == _EMAIL_OUT else _stamp(world, rng, d) for i, (_, d) in enumerate(happened)]
+    sizes = [a.size for a, _ in happened]
+    return {
+        "account_id": world.ids[np.concatenate([a for a, _ in happened] + [out_a[answered]])],
+        "timestamp": np.concatenate([*times, reply_t]),
+        "kind": np.concatenate(
+            [np.full(s, kind) for s, (kind, _) in zip(sizes, _CRM_KINDS, strict=True)]
+            + [np.full(reply_t.size, "email_reply")]
+        ),
+        "persona": np.concatenate(
+            [np.full(s, persona) for s, (_, persona) in zip(sizes, _CRM_KINDS, strict=True)]
+            + [np.full(reply_t.size, "manager")]
+        ),
     }
 
-    # invoices: monthly, paid later when health is low
-    inv_day = np.arange(0, t, 30)
-    i_acc = np.repeat(np.arange(n), inv_day.size)
-    i_day = np.tile(inv_day, n)
-    keep = alive[i_acc, i_day]
-    i_acc, i_day = i_acc[keep], i_day[keep]
-    late = rng.exponential(1 + 40 * (1 - health[i_acc, i_day]) ** 2)
+
+def _invoices_table(world: _Portfolio, rng: np.random.Generator) -> Table:
+    """Monthly invoices, paid later when health is low (unpaid: ``NaT``)."""
+    t = world.days
+    i_acc, i_day = _every(world, 0, 30)
+    late = rng.exponential(1 + 40 * (1 - world.health[i_acc, i_day]) ** 2)
     paid_day = i_day + np.round(late).astype(np.int64)
-    paid = np.where(paid_day < t, stamp(np.minimum(paid_day, t - 1)), np.datetime64("NaT"))
-    invoices = {
-        "account_id": ids[i_acc],
+    paid = np.where(paid_day < t, _stamp(world, rng, np.minimum(paid_day, t - 1)), np.datetime64("NaT"))
+    return {
+        "account_id": world.ids[i_acc],
         "invoice_id": np.char.add("INV-", np.arange(i_acc.size).astype(str)),
-        "due_date": (day0 + i_day.astype("timedelta64[D]")).astype("datetime64[s]"),
+        "due_date": (world.day0 + i_day.astype("timedelta64[D]")).astype("datetime64[s]"),
         "paid_date": paid.astype("datetime64[s]"),
-        "amount": np.round(arr[i_acc] / 12, 2),
+        "amount": np.round(world.arr[i_acc] / 12, 2),
     }
 
-    t_acc, t_day = per_month(seats / 10 * 1.5 + 2)
-    t_h = health[t_acc, t_day]
-    tickets = {
-        "account_id": ids[t_acc],
+
+def _tickets_table(world: _Portfolio, rng: np.random.Generator) -> Table:
+    """Tickets in proportion to seats; sentiment follows health."""
+    t_acc, t_day = _per_month(world, rng, world.seats / 10 * 1.5 + 2)
+    t_h = world.health[t_acc, t_day]
+    opened_at = _stamp(world, rng, t_day)
+    return {
+        "account_id": world.ids[t_acc],
         "ticket_id": np.char.add("T-", np.arange(t_acc.size).astype(str)),
-        "opened_at": stamp(t_day),
+        "opened_at": opened_at,
         "sentiment": np.round(np.clip(rng.normal(1.6 * t_h - 0.8, 0.3), -1, 1), 3),
     }
-    s_acc, s_day = per_month(np.maximum(seats / 20, 0.3))
-    s_h = health[s_acc, s_day]
+
+
+def _surveys_table(world: _Portfolio, rng: np.random.Generator) -> Table:
+    """NPS (0..10) and CSAT (1..5) answers that follow health."""
+    s_acc, s_day = _per_month(world, rng, np.maximum(world.seats / 20, 0.3))
+    s_h = world.health[s_acc, s_day]
     nps_kind = rng.random(s_acc.size) < 0.6
     value = np.where(
         nps_kind,
         np.clip(np.round(rng.normal(10 * s_h, 1.5)), 0, 10),
         np.clip(np.round(rng.normal(1 + 4 * s_h, 0.7)), 1, 5),
     )
-    surveys = {
-        "account_id": ids[s_acc],
+    return {
+        "account_id": world.ids[s_acc],
         "respondent": np.char.add("r", np.arange(s_acc.size).astype(str)),
-        "timestamp": stamp(s_day),
+        "timestamp": _stamp(world, rng, s_day),
         "kind": np.where(nps_kind, "nps", "csat"),
         "value": value,
     }
-    g_day = np.arange(0, t, 90)
-    g_acc = np.repeat(np.arange(n), g_day.size * 2)
-    g_day_all = np.tile(np.repeat(g_day, 2), n)
-    g_name = np.tile(np.array(["adoption", "savings"] * g_day.size), n)
-    keep = alive[g_acc, g_day_all]
-    g_acc, g_day_all, g_name = g_acc[keep], g_day_all[keep], g_name[keep]
-    goals = {
-        "account_id": ids[g_acc],
-        "goal": g_name,
-        "target": np.full(g_acc.size, 100.0),
-        "actual": np.round(np.clip(rng.normal(110 * health[g_acc, g_day_all], 10), 0, None), 1),
-        "timestamp": stamp(g_day_all),
-    }
-    v_day = np.arange(15, t, 30)
-    v_acc = np.repeat(np.arange(n), v_day.size)
-    v_day_all = np.tile(v_day, n)
-    keep = alive[v_acc, v_day_all]
-    v_acc, v_day_all = v_acc[keep], v_day_all[keep]
-    value_rows = {
-        "account_id": ids[v_acc],
-        "timestamp": stamp(v_day_all),
-        "value_delivered": np.round(arr[v_acc] / 12 * 4 * health[v_acc, v_day_all] ** 2, 2),
-    }
-    accounts = {
-        "account_id": ids,
-        "segment": segment,
-        "seats_purchased": seats,
-        "arr": arr,
-        "contract_term_months": term.astype(np.float64),
-    }
-    churned = churn_day >= 0
+
+
+def _goals_table(world: _Portfolio, rng: np.random.Generator) -> Table:
+    """Two goals per account, progress read every 90 days."""
+    g_acc, g_day = _every(world, 0, 90, repeat=2)  # pairs: adoption, then savings
+    actual = np.round(np.clip(rng.normal(110 * world.health[g_acc, g_day], 10), 0, None), 1)
     return {
-        "tables": {
-            "accounts": accounts,
-            "events": events,
-            "crm_activities": crm,
-            "invoices": invoices,
-            "tickets": tickets,
-            "surveys": surveys,
-            "goals": goals,
-            "value": value_rows,
-        },
-        "churn": {
-            "account_id": ids[churned],
-            "churn_date": (day0 + churn_day[churned].astype("timedelta64[D]")).astype(str),
-        },
-        "health": health,
-        "start": start,
-        "end": str(day0 + np.timedelta64(t - 1, "D")),
-        "final_health": h_end,
+        "account_id": world.ids[g_acc],
+        "goal": np.tile(np.array(["adoption", "savings"]), g_acc.size // 2),
+        "target": np.full(g_acc.size, 100.0),
+        "actual": actual,
+        "timestamp": _stamp(world, rng, g_day),
+    }
+
+
+def _value_table(world: _Portfolio, rng: np.random.Generator) -> Table:
+    """Value delivered each month, in proportion to ARR and health squared."""
+    v_acc, v_day = _every(world, 15, 30)
+    return {
+        "account_id": world.ids[v_acc],
+        "timestamp": _stamp(world, rng, v_day),
+        "value_delivered": np.round(world.arr[v_acc] / 12 * 4 * world.health[v_acc, v_day] ** 2, 2),
     }
 
 

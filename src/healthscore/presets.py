@@ -11,7 +11,9 @@
 
 Every preset is an ordinary :class:`~healthscore.model.HealthModel`; change one
 with :func:`attrs.evolve` or save it with :func:`healthscore.dump_model` and
-edit the file. ``docs/metrics.md`` lists each metric's unit.
+edit the file. ``docs/metrics.md`` lists each metric's unit. The files in
+``examples/`` are these presets with their default arguments, as
+``healthscore init-model`` writes them (a test keeps them equal).
 
 Examples:
     >>> from healthscore import presets
@@ -40,7 +42,25 @@ SEGMENT_WEIGHTS: dict[str, dict[str, float]] = {
 }
 """Dimension weights per segment used by :func:`segmented`."""
 
-_THREE = ("product", "relationship", "business")
+_THREE_DIMENSION_WEIGHTS: dict[str, float] = {"product": 40.0, "relationship": 30.0, "business": 30.0}
+"""Default dimension weights of :func:`three_dimension`."""
+
+_DEAR_WEIGHTS: dict[str, float] = {"deployment": 50.0, "engagement": 15.0, "adoption": 20.0, "roi": 15.0}
+"""Default dimension weights of :func:`dear`."""
+
+
+def _dimension_weights(defaults: Mapping[str, float], overrides: Mapping[str, float] | None) -> dict[str, float]:
+    """The defaults, updated by ``overrides``, which may only name known dimensions."""
+    weights = dict(defaults)
+    if overrides is not None:
+        unknown = set(overrides) - set(defaults)
+        if unknown:
+            raise ValidationError("weights", f"must only name the dimensions {list(defaults)}", sorted(unknown))
+        weights.update({k: float(v) for k, v in overrides.items()})
+    return weights
+
+
+# --------------------------------------------------------------------------- three dimensions
 
 
 def three_dimension(
@@ -54,7 +74,7 @@ def three_dimension(
 
     Args:
         weights: Dimension weights, ``{"product": .., "relationship": ..,
-            "business": ..}`` (default 40/30/30).
+            "business": ..}`` (default 40/30/30); any subset may be given.
         name: Model name.
         missing: Missing-data policy (default: re-normalise).
         bands: Band policy (default: :func:`~healthscore.bands.default_bands`).
@@ -63,20 +83,28 @@ def three_dimension(
     predictive power: outcome achievement (the strongest single predictor) and
     penetration weigh most; NPS and login frequency least.
 
+    Raises:
+        ValidationError: ``weights`` names a dimension the model does not have.
+
     Examples:
         >>> model = three_dimension()
         >>> round(model.metric_weights["outcome_achievement"], 3), round(model.metric_weights["nps"], 3)
         (0.096, 0.023)
     """
-    w = {"product": 40.0, "relationship": 30.0, "business": 30.0}
-    if weights is not None:
-        unknown = set(weights) - set(_THREE)
-        if unknown:
-            raise ValidationError("weights", f"must only name the dimensions {list(_THREE)}", sorted(unknown))
-        w.update({k: float(v) for k, v in weights.items()})
-    product = Dimension(
+    w = _dimension_weights(_THREE_DIMENSION_WEIGHTS, weights)
+    return HealthModel(
+        name=name,
+        description="Product 40 / Relationship 30 / Business 30 (predictive three-dimension framework)",
+        dimensions=(_product(w["product"]), _relationship(w["relationship"]), _business(w["business"])),
+        missing=MissingPolicy() if missing is None else missing,
+        bands=default_bands() if bands is None else bands,
+    )
+
+
+def _product(weight: float) -> Dimension:
+    return Dimension(
         name="product",
-        weight=w["product"],
+        weight=weight,
         description="How much and how well the product is used",
         metrics=(
             Metric(
@@ -119,9 +147,12 @@ def three_dimension(
             Metric(name="power_users", scorer=scorers.power_users(), weight=2.0, description="Number of power users"),
         ),
     )
-    relationship = Dimension(
+
+
+def _relationship(weight: float) -> Dimension:
+    return Dimension(
         name="relationship",
-        weight=w["relationship"],
+        weight=weight,
         description="How engaged and satisfied the people are",
         metrics=(
             Metric(
@@ -164,9 +195,12 @@ def three_dimension(
             ),
         ),
     )
-    business = Dimension(
+
+
+def _business(weight: float) -> Dimension:
+    return Dimension(
         name="business",
-        weight=w["business"],
+        weight=weight,
         description="Whether the customer gets value and keeps paying",
         metrics=(
             Metric(
@@ -204,13 +238,9 @@ def three_dimension(
             ),
         ),
     )
-    return HealthModel(
-        name=name,
-        description="Product 40 / Relationship 30 / Business 30 (predictive three-dimension framework)",
-        dimensions=(product, relationship, business),
-        missing=MissingPolicy() if missing is None else missing,
-        bands=default_bands() if bands is None else bands,
-    )
+
+
+# --------------------------------------------------------------------------- DEAR
 
 
 def dear(
@@ -230,136 +260,153 @@ def dear(
         missing: Missing-data policy (default: re-normalise, so any subset of the
             signals can be fed).
 
+    Raises:
+        ValidationError: ``weights`` names a dimension the model does not have.
+
     Examples:
         >>> model = dear(deployment_green_at=0.5)
         >>> model.score({"deployment": 0.5}).band
         'green'
     """
-    w = {"deployment": 50.0, "engagement": 15.0, "adoption": 20.0, "roi": 15.0}
-    if weights is not None:
-        unknown = set(weights) - set(w)
-        if unknown:
-            raise ValidationError("weights", f"must only name the dimensions {list(w)}", sorted(unknown))
-        w.update({k: float(v) for k, v in weights.items()})
+    w = _dimension_weights(_DEAR_WEIGHTS, weights)
     return HealthModel(
         name=name,
         description="Gainsight DEAR: Deployment, Engagement, Adoption, ROI",
         dimensions=(
-            Dimension(
-                name="deployment",
-                weight=w["deployment"],
-                description="Is the customer set up to use the product?",
-                metrics=(
-                    Metric(
-                        name="deployment",
-                        scorer=scorers.deployment(deployment_green_at),
-                        weight=3.0,
-                        description="Deployed licences / purchased licences",
-                    ),
-                    Metric(
-                        name="onboarding_completed",
-                        scorer=scorers.onboarding_completed(),
-                        weight=1.0,
-                        description="Onboarding finished (yes/no)",
-                    ),
-                ),
-            ),
-            Dimension(
-                name="engagement",
-                weight=w["engagement"],
-                description="Are we in touch with the right stakeholders?",
-                metrics=(
-                    Metric(
-                        name="operational_meetings_month",
-                        scorer=scorers.operational_meetings(),
-                        weight=1.0,
-                        description="Meetings with operational contacts per month",
-                    ),
-                    Metric(
-                        name="executive_meetings_year",
-                        scorer=scorers.executive_meetings(),
-                        weight=1.0,
-                        description="Meetings with executives in 12 months",
-                    ),
-                    Metric(
-                        name="months_since_business_review",
-                        scorer=scorers.business_review_recency(),
-                        weight=1.0,
-                        description="Months since a review with a senior contact",
-                    ),
-                    Metric(
-                        name="key_user_events",
-                        scorer=scorers.key_user_events(),
-                        weight=0.5,
-                        description="Events attended by key users in 12 months",
-                    ),
-                ),
-            ),
-            Dimension(
-                name="adoption",
-                weight=w["adoption"],
-                description="Is the product used widely and deeply?",
-                metrics=(
-                    Metric(
-                        name="active_license_share",
-                        scorer=scorers.active_license_share(),
-                        weight=3.0,
-                        description="Active licences / deployed licences (depth)",
-                    ),
-                    Metric(
-                        name="feature_breadth",
-                        scorer=scorers.feature_breadth(),
-                        weight=2.0,
-                        description="Features used / features available (breadth)",
-                    ),
-                    Metric(
-                        name="key_features_used",
-                        scorer=scorers.key_features_used(),
-                        weight=2.0,
-                        description="Key features used / key features",
-                    ),
-                    Metric(
-                        name="latest_version",
-                        scorer=scorers.latest_version(),
-                        weight=0.5,
-                        description="On the latest version (proxy)",
-                    ),
-                    Metric(
-                        name="training_completion",
-                        scorer=scorers.training_completion(),
-                        weight=1.0,
-                        description="Share of users trained (proxy)",
-                    ),
-                    Metric(
-                        name="ticket_volume",
-                        scorer=scorers.ticket_volume(),
-                        weight=0.5,
-                        description="Tickets per 30 days (proxy)",
-                    ),
-                ),
-            ),
-            Dimension(
-                name="roi",
-                weight=w["roi"],
-                description="Does the customer see the value?",
-                metrics=(
-                    Metric(
-                        name="outcome_achievement",
-                        scorer=scorers.outcome_achievement(),
-                        weight=3.0,
-                        description="Progress on agreed goals, 0..1",
-                    ),
-                    Metric(
-                        name="outcome_agreed",
-                        scorer=scorers.outcome_agreed(),
-                        weight=1.0,
-                        description="Executives agreed the goals were met (yes/no)",
-                    ),
-                ),
-            ),
+            _deployment(w["deployment"], deployment_green_at),
+            _engagement(w["engagement"]),
+            _adoption(w["adoption"]),
+            _roi(w["roi"]),
         ),
         missing=MissingPolicy() if missing is None else missing,
     )
+
+
+def _deployment(weight: float, green_at: float) -> Dimension:
+    return Dimension(
+        name="deployment",
+        weight=weight,
+        description="Is the customer set up to use the product?",
+        metrics=(
+            Metric(
+                name="deployment",
+                scorer=scorers.deployment(green_at),
+                weight=3.0,
+                description="Deployed licences / purchased licences",
+            ),
+            Metric(
+                name="onboarding_completed",
+                scorer=scorers.onboarding_completed(),
+                weight=1.0,
+                description="Onboarding finished (yes/no)",
+            ),
+        ),
+    )
+
+
+def _engagement(weight: float) -> Dimension:
+    return Dimension(
+        name="engagement",
+        weight=weight,
+        description="Are we in touch with the right stakeholders?",
+        metrics=(
+            Metric(
+                name="operational_meetings_month",
+                scorer=scorers.operational_meetings(),
+                weight=1.0,
+                description="Meetings with operational contacts per month",
+            ),
+            Metric(
+                name="executive_meetings_year",
+                scorer=scorers.executive_meetings(),
+                weight=1.0,
+                description="Meetings with executives in 12 months",
+            ),
+            Metric(
+                name="months_since_business_review",
+                scorer=scorers.business_review_recency(),
+                weight=1.0,
+                description="Months since a review with a senior contact",
+            ),
+            Metric(
+                name="key_user_events",
+                scorer=scorers.key_user_events(),
+                weight=0.5,
+                description="Events attended by key users in 12 months",
+            ),
+        ),
+    )
+
+
+def _adoption(weight: float) -> Dimension:
+    return Dimension(
+        name="adoption",
+        weight=weight,
+        description="Is the product used widely and deeply?",
+        metrics=(
+            Metric(
+                name="active_license_share",
+                scorer=scorers.active_license_share(),
+                weight=3.0,
+                description="Active licences / deployed licences (depth)",
+            ),
+            Metric(
+                name="feature_breadth",
+                scorer=scorers.feature_breadth(),
+                weight=2.0,
+                description="Features used / features available (breadth)",
+            ),
+            Metric(
+                name="key_features_used",
+                scorer=scorers.key_features_used(),
+                weight=2.0,
+                description="Key features used / key features",
+            ),
+            Metric(
+                name="latest_version",
+                scorer=scorers.latest_version(),
+                weight=0.5,
+                description="On the latest version (proxy)",
+            ),
+            Metric(
+                name="training_completion",
+                scorer=scorers.training_completion(),
+                weight=1.0,
+                description="Share of users trained (proxy)",
+            ),
+            Metric(
+                name="ticket_volume",
+                scorer=scorers.ticket_volume(),
+                weight=0.5,
+                description="Tickets per 30 days (proxy)",
+            ),
+        ),
+    )
+
+
+def _roi(weight: float) -> Dimension:
+    return Dimension(
+        name="roi",
+        weight=weight,
+        description="Does the customer see the value?",
+        metrics=(
+            Metric(
+                name="outcome_achievement",
+                scorer=scorers.outcome_achievement(),
+                weight=3.0,
+                description="Progress on agreed goals, 0..1",
+            ),
+            Metric(
+                name="outcome_agreed",
+                scorer=scorers.outcome_agreed(),
+                weight=1.0,
+                description="Executives agreed the goals were met (yes/no)",
+            ),
+        ),
+    )
+
+
+# --------------------------------------------------------------------------- segments
 
 
 def segmented(

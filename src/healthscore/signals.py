@@ -41,13 +41,13 @@ import attrs
 import numpy as np
 
 from healthscore import decay as _decay
-from healthscore import presets as _presets
 from healthscore.exceptions import InputError, ValidationError
 from healthscore.exports import ACCOUNT_INDEX, MISSING_TIME, SECONDS_PER_DAY, Exports, parse_timestamps
 
 __all__ = [
     "DEAR_SIGNALS",
     "SIGNAL_NAMES",
+    "THREE_DIMENSION_SIGNALS",
     "SentimentAnalyzer",
     "SignalSettings",
     "as_of_seconds",
@@ -65,7 +65,35 @@ DEAR_SIGNALS: tuple[str, ...] = (
 )
 """The :func:`healthscore.presets.dear` signals the exports can support."""
 
-SIGNAL_NAMES: tuple[str, ...] = (*_presets.three_dimension().metric_names, *DEAR_SIGNALS)
+THREE_DIMENSION_SIGNALS: tuple[str, ...] = (
+    "active_days",
+    "days_since_last_login",
+    "feature_breadth",
+    "feature_depth",
+    "penetration",
+    "workflow_completion",
+    "integrations",
+    "power_users",
+    "executive_engagement",
+    "qbr_attendance",
+    "ticket_volume",
+    "ticket_sentiment",
+    "nps",
+    "csat",
+    "response_hours",
+    "champion",
+    "outcome_achievement",
+    "roi_multiple",
+    "budget_trend",
+    "expansion_talks",
+    "contract_months",
+    "payment_delay_days",
+)
+"""The metrics of :func:`healthscore.presets.three_dimension`, in its order (a test
+keeps the two equal; signals sit below the models in the data flow, so they are
+declared here rather than read from the preset)."""
+
+SIGNAL_NAMES: tuple[str, ...] = (*THREE_DIMENSION_SIGNALS, *DEAR_SIGNALS)
 """The columns :func:`compute_signals` returns after ``account_id``."""
 
 _CATEGORY_SIGNALS = frozenset({"executive_engagement", "budget_trend"})
