@@ -393,6 +393,10 @@ def test_toml_reads_top_down_for_a_person() -> None:
         'description = "Active days per 30-day window, decay-weighted"',
     ]
     assert lines[first_metric + 5 : first_metric + 7] == ["[dimensions.metrics.scorer]", 'kind = "piecewise"']
+    # A curve is one line a person can read and a diff shows whole.
+    assert lines[first_metric + 7] == (
+        "points = [[0.0, 0.0], [1.0, 35.0], [2.0, 55.0], [4.0, 75.0], [12.0, 85.0], [20.0, 92.0], [30.0, 100.0]]"
+    )
 
 
 def test_toml_quotes_keys_and_escapes_strings() -> None:

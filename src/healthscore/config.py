@@ -32,7 +32,7 @@ from typing import Any, Literal, TypeAlias
 
 import attrs
 import cattrs
-import tomli_w
+import tomlkit
 from cattrs.errors import (
     AttributeValidationNote,
     ClassValidationError,
@@ -400,7 +400,7 @@ def dump_model(
     fmt: Format = format or "toml" if path is None else _format_of(Path(path), format)
     data = model_to_dict(model)
     if fmt == "toml":
-        text = tomli_w.dumps(data)
+        text = tomlkit.dumps(data)
     elif fmt == "json":
         text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     else:
