@@ -168,10 +168,11 @@ def test_business_signals(signals: dict[str, Any]) -> None:
     assert signals["outcome_achievement"]["busy"] == pytest.approx((0.8 + 1.0) / 2)
     assert signals["roi_multiple"]["busy"] == pytest.approx((20000 + 10000) / 10000)
     assert signals["contract_months"]["busy"] == 24
-    # as_of (a date) runs to the end of its day: due dates are 41 and 21 days old less one second
-    age1, age2 = 41 - 1 / 86400, 21 - 1 / 86400
+    # elapsed days are whole UTC calendar days: i1 is due 05-21, paid 05-31 (10 days late) and is
+    # 06-30 - 05-21 = 40 days old; i2 is due 06-10, unpaid on 06-30: 20 days late and 20 days old
+    age1, age2 = 40, 20
     w1, w2 = 0.5 ** (age1 / 90), 0.5 ** (age2 / 90)
-    expected = (w1 * 10 + w2 * age2) / (w1 + w2)  # paid 10 days late; unpaid and overdue since
+    expected = (w1 * 10 + w2 * 20) / (w1 + w2)
     assert signals["payment_delay_days"]["busy"] == pytest.approx(expected)
     assert math.isnan(signals["payment_delay_days"]["quiet"])
     assert signals["budget_trend"]["busy"] is None  # no export carries budgets
