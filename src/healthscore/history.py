@@ -44,13 +44,14 @@ import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 import attrs
 import numpy as np
 
+from healthscore import _time
 from healthscore._io import write_atomic
 from healthscore.config import AnyModel, model_fingerprint, model_from_dict, model_to_dict
 from healthscore.exceptions import HealthScoreError, InputError, ValidationError
@@ -66,7 +67,7 @@ __all__ = [
     "open_history",
 ]
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"  # 3: as_of, starts and expires are UTC dates, revoked_at a UTC instant
 
 # Portable SQL: runs on SQLite and PostgreSQL alike (``?`` placeholders are
 # rewritten for psycopg). Dimension scores live in columns d1, d2, ... added on
@@ -115,7 +116,8 @@ _SCORE_FIELDS = ("run_id", "account_id", "score", "band", "alert", "coverage", "
 class Override:
     """A person's score or band for an account, with a reason, an author and an
     expiry. It applies to snapshots dated ``starts <= as_of < expires`` (or
-    until it was revoked). Dates are ISO 8601 text, compared as such (UTC)."""
+    until the UTC date it was revoked on). ``starts`` and ``expires`` are UTC
+    dates (``YYYY-MM-DD``); ``created_at`` and ``revoked_at`` UTC instants."""
 
     override_id: str
     account_id: str
@@ -130,9 +132,10 @@ class Override:
     revoked_by: str | None = None
 
     def active_on(self, day: str) -> bool:
-        """Whether the override applies to a snapshot dated ``day``."""
-        end = self.expires if self.revoked_at is None else min(self.expires, self.revoked_at)
-        return self.starts <= day < end
+        """Whether the override applies to a snapshot dated ``day`` (a date, or
+        an instant standing for its UTC date)."""
+        end = self.expires if self.revoked_at is None else min(self.expires, self.revoked_at[:10])
+        return self.starts <= _iso_date(day, "day") < end
 
 
 @attrs.frozen(kw_only=True)
@@ -176,15 +179,14 @@ class SnapshotInfo:
 
 
 def _iso_date(value: Any, field: str = "as_of") -> str:
-    """A date as ``YYYY-MM-DD`` (or a full ISO date-time, kept)."""
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    text = str(value).strip()
-    try:
-        np.datetime64(text)
-    except ValueError:
-        raise InputError(f"{field} must be an ISO 8601 date, got {value!r}", column=field, value=value) from None
-    return text
+    """A date or instant as its UTC date, ``YYYY-MM-DD``: the history's one form."""
+    return _time.utc_date(value, field)
+
+
+def _instant(value: Any, field: str) -> str:
+    """A date (its start) or instant as canonical UTC text, like :func:`_now`."""
+    seconds = _time.parse_instant(value, field).seconds
+    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="microseconds")
 
 
 def _now() -> str:
@@ -282,12 +284,48 @@ class HistoryStore:
             row = self._query("SELECT value FROM hs_meta WHERE key = 'schema'")
             if not row:
                 self._query("INSERT INTO hs_meta (key, value) VALUES ('schema', ?)", (SCHEMA_VERSION,))
+            elif row[0][0] == "2":
+                self._migrate_from_2()
             elif row[0][0] != SCHEMA_VERSION:
                 raise HealthScoreError(
                     f"history store {self!r} has schema version {row[0][0]}; this healthscore reads version "
                     f"{SCHEMA_VERSION} (open it with the healthscore release that wrote it and export it)"
                 )
         self._models: dict[str, AnyModel] = {}
+
+    def _migrate_from_2(self) -> None:
+        """Schema 2 kept dates as the caller wrote them (``2026-06-30T09:00:00``,
+        offsets): normalise them to UTC dates, keeping the latest written of
+        the snapshots that fall on one (model version, date). Runs inside the
+        set-up transaction: all or nothing."""
+        kept: dict[tuple[str, str], tuple[int, str]] = {}
+        dropped: list[int] = []
+        for run_id, version, as_of in self._query(
+            "SELECT run_id, model_version, as_of FROM hs_runs ORDER BY written_at, run_id"
+        ):
+            key = (str(version), _iso_date(as_of, f"hs_runs.as_of of run {run_id}"))
+            if key in kept:
+                dropped.append(kept[key][0])
+            kept[key] = (int(run_id), str(as_of))
+        for run_id in dropped:
+            self._query("DELETE FROM hs_scores WHERE run_id = ?", (run_id,))
+            self._query("DELETE FROM hs_runs WHERE run_id = ?", (run_id,))
+        for (_, day), (run_id, as_of) in kept.items():
+            if day != as_of:
+                self._query("UPDATE hs_runs SET as_of = ? WHERE run_id = ?", (day, run_id))
+        for oid, starts, expires, revoked in self._query(
+            "SELECT override_id, starts, expires, revoked_at FROM hs_overrides"
+        ):
+            self._query(
+                "UPDATE hs_overrides SET starts = ?, expires = ?, revoked_at = ? WHERE override_id = ?",
+                (
+                    _iso_date(starts, f"hs_overrides.starts of {oid}"),
+                    _iso_date(expires, f"hs_overrides.expires of {oid}"),
+                    None if revoked is None else _instant(revoked, f"hs_overrides.revoked_at of {oid}"),
+                    oid,
+                ),
+            )
+        self._query("UPDATE hs_meta SET value = ? WHERE key = 'schema'", (SCHEMA_VERSION,))
 
     @contextmanager
     def _transaction(self, *, write_lock: bool = True) -> Iterator[None]:
@@ -419,7 +457,7 @@ class HistoryStore:
         for field, text in (("account_id", account_id), ("reason", reason), ("author", author)):
             if not isinstance(text, str) or not text.strip():
                 raise ValidationError(field, "must be a non-blank string", text)
-        begin = _iso_date(starts if starts is not None else datetime.now(UTC).date(), "starts")
+        begin = _iso_date(starts, "starts") if starts is not None else _time.today()
         end = _iso_date(expires, "expires")
         if end <= begin:
             raise ValidationError("expires", f"must be after starts ({begin})", end)
@@ -451,7 +489,7 @@ class HistoryStore:
         Raises:
             InputError: No override has that id.
         """
-        moment = _iso_date(when, "when") if when is not None else _now()
+        moment = _instant(when, "when") if when is not None else _now()
         with self._transaction():
             if not self._query("SELECT 1 FROM hs_overrides WHERE override_id = ?", (override_id,)):
                 raise InputError(f"no override with id {override_id!r}", column="override_id", value=override_id)
@@ -476,7 +514,7 @@ class HistoryStore:
         found = [Override(**dict(zip(attrs.fields_dict(Override), row, strict=True))) for row in rows]
         if include_inactive:
             return found
-        today = datetime.now(UTC).date().isoformat()
+        today = _time.today()
         return [o for o in found if o.active_on(today)]
 
     def _band_names(self) -> set[str]:
