@@ -203,6 +203,7 @@ def day_numbers(values: Any, field: str) -> Any:
     if bad.any():
         row = int(np.flatnonzero(bad.reshape(-1))[0])
         value = np.asarray(values).reshape(-1)[row]
+        value = value.item() if isinstance(value, np.generic) else value
         raise InputError(f"{field} must hold {RULE}; row {row} is {value!r}", column=field, row=row, value=value)
     return secs // SECONDS_PER_DAY
 

@@ -30,6 +30,7 @@ from typing import Any
 import attrs
 import numpy as np
 
+from healthscore import _time
 from healthscore.bands import BandPolicy
 from healthscore.exceptions import InputError, ValidationError
 from healthscore.history import HistoryPoint
@@ -50,11 +51,9 @@ class DropRule:
     days: float = attrs.field(default=30.0, converter=float, validator=_positive)
 
 
-def _day_numbers(days: Sequence[str]) -> Any:
-    try:
-        return np.array(days, dtype="datetime64[D]").astype(np.int64)
-    except ValueError as exc:
-        raise InputError(f"snapshot dates must be ISO 8601 dates ({exc})") from None
+def _day_numbers(days: Sequence[Any], field: str = "as_of") -> Any:
+    """Snapshot dates (or instants: their UTC dates) -> day numbers."""
+    return _time.day_numbers(np.asarray(days), field)
 
 
 def _factorize(values: Any) -> tuple[Any, Any]:
@@ -90,7 +89,7 @@ def trends(
         score) and ``drop_alert`` (bool).
     """
     rule = drop or DropRule()
-    (today,) = _day_numbers([str(as_of)[:10]])
+    today = _time.utc_day(as_of, "as_of")
     if isinstance(points, Mapping):
         for column in ("account_id", "as_of", "score"):
             if column not in points:
