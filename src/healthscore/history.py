@@ -43,10 +43,10 @@ import os
 import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import attrs
 import numpy as np
@@ -233,38 +233,67 @@ def _policies_for(model: AnyModel, segment: str | None) -> HealthModel:
     return model
 
 
+class _Backend(Protocol):
+    """What the store needs of a database: portable SQL with ``?``
+    placeholders, bulk inserts, transactions and the columns of a table."""
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run one statement; its rows (none for a statement without)."""
+        ...
+
+    def execute_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Run one statement per row."""
+        ...
+
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        """Insert many rows, the fastest way the database has."""
+        ...
+
+    def begin(self, *, write_lock: bool) -> None:
+        """Start a transaction; with ``write_lock``, one writer at a time."""
+        ...
+
+    def columns_of(self, table: str) -> set[str]:
+        """The column names of a table."""
+        ...
+
+    def setup_lock(self) -> AbstractContextManager[None]:
+        """Held while the tables are created or migrated."""
+        ...
+
+    def close(self) -> None:
+        """Close the connection."""
+        ...
+
+
 class HistoryStore:
-    """The history interface and its SQL, shared by both backends.
+    """The history interface and its SQL, over a database backend.
 
     Use :class:`SQLiteHistory`, :class:`PostgresHistory` or
     :func:`open_history`; every store is a context manager.
     """
 
-    _placeholder = "?"
+    def __init__(self, backend: _Backend) -> None:
+        """A store over an open backend: creates or migrates the tables."""
+        self._backend = backend
+        self._models: dict[str, AnyModel] = {}
+        with backend.setup_lock():
+            self._setup()
 
-    # -- backend hooks ----------------------------------------------------------------------
+    # -- backend ----------------------------------------------------------------------------
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        raise NotImplementedError
-
-    def _execute_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        raise NotImplementedError
-
-    def _begin(self, *, write_lock: bool) -> None:
-        raise NotImplementedError
+        return self._backend.query(sql, params)
 
     def _columns_of(self, table: str) -> set[str]:
-        raise NotImplementedError
+        return self._backend.columns_of(table)
+
+    def _insert_scores(self, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        self._backend.insert_rows("hs_scores", columns, rows)
 
     def close(self) -> None:
         """Close the connection."""
-        raise NotImplementedError
-
-    def _insert_scores(self, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-        marks = ", ".join(["?"] * len(columns))
-        self._execute_many(f"INSERT INTO hs_scores ({', '.join(columns)}) VALUES ({marks})", rows)
-
-    # -- shared -----------------------------------------------------------------------------
+        self._backend.close()
 
     def __enter__(self) -> HistoryStore:
         """The store itself."""
@@ -273,9 +302,6 @@ class HistoryStore:
     def __exit__(self, *exc: object) -> None:
         """Close the store."""
         self.close()
-
-    def _sql(self, text: str) -> str:
-        return text if self._placeholder == "?" else text.replace("?", self._placeholder)
 
     def _setup(self) -> None:
         with self._transaction(write_lock=False):
@@ -291,7 +317,6 @@ class HistoryStore:
                     f"history store {self!r} has schema version {row[0][0]}; this healthscore reads version "
                     f"{SCHEMA_VERSION} (open it with the healthscore release that wrote it and export it)"
                 )
-        self._models: dict[str, AnyModel] = {}
 
     def _migrate_from_2(self) -> None:
         """Schema 2 kept dates as the caller wrote them (``2026-06-30T09:00:00``,
@@ -329,7 +354,7 @@ class HistoryStore:
 
     @contextmanager
     def _transaction(self, *, write_lock: bool = True) -> Iterator[None]:
-        self._begin(write_lock=write_lock)
+        self._backend.begin(write_lock=write_lock)
         try:
             yield
         except BaseException:
@@ -867,37 +892,103 @@ _EXPORT_TAIL = (
 )  # fmt: skip
 
 
+class _SQLiteBackend:
+    """SQLite through the standard library, in write-ahead-log mode."""
+
+    def __init__(self, path: str) -> None:
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.execute("PRAGMA busy_timeout=30000")
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self._db.execute(sql, tuple(params)).fetchall()
+
+    def execute_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        self._db.executemany(sql, rows)
+
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        marks = ", ".join(["?"] * len(columns))
+        self.execute_many(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+
+    def begin(self, *, write_lock: bool) -> None:
+        self._db.execute("BEGIN IMMEDIATE")  # the database lock: one writer at a time, readers go on
+
+    def columns_of(self, table: str) -> set[str]:
+        return {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+
+    def setup_lock(self) -> AbstractContextManager[None]:
+        return nullcontext()  # BEGIN IMMEDIATE already serialises the set-up
+
+    def close(self) -> None:
+        self._db.close()
+
+
+class _PostgresBackend:
+    """PostgreSQL through psycopg 3 (``%s`` placeholders, ``COPY`` for bulk rows)."""
+
+    def __init__(self, url: str) -> None:
+        try:
+            import psycopg  # noqa: PLC0415 -- optional extra
+        except ImportError:
+            raise HealthScoreError(
+                "a PostgreSQL history needs psycopg 3: pip install 'healthscore[postgres]'"
+            ) from None
+        try:
+            self._db = psycopg.connect(url, autocommit=True)
+        except psycopg.Error as exc:
+            raise HealthScoreError(f"cannot connect to the history database {_redact(url)}: {exc}") from None
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._db.cursor() as cursor:
+            cursor.execute(sql.replace("?", "%s"), tuple(params))
+            return list(cursor.fetchall()) if cursor.description is not None else []
+
+    def execute_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        with self._db.cursor() as cursor:
+            cursor.executemany(sql.replace("?", "%s"), list(rows))
+
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        with self._db.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+    def begin(self, *, write_lock: bool) -> None:
+        self.query("BEGIN")
+        if write_lock:  # one writer at a time; readers go on
+            self.query("LOCK TABLE hs_runs IN SHARE ROW EXCLUSIVE MODE")
+
+    def columns_of(self, table: str) -> set[str]:
+        rows = self.query(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_name = ? AND table_schema = current_schema()",
+            (table,),
+        )
+        return {r[0] for r in rows}
+
+    @contextmanager
+    def setup_lock(self) -> Iterator[None]:
+        self.query("SELECT pg_advisory_lock(4242)")  # two processes creating the tables at once
+        try:
+            yield
+        finally:
+            self.query("SELECT pg_advisory_unlock(4242)")
+
+    def close(self) -> None:
+        self._db.close()
+
+
 class SQLiteHistory(HistoryStore):
     """Score history in a SQLite file (``":memory:"`` for a throwaway store)."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         """Open (or create) the store at ``path``."""
         self.path = str(path)
-        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.execute("PRAGMA busy_timeout=30000")
-        self._setup()
+        super().__init__(_SQLiteBackend(self.path))
 
     def __repr__(self) -> str:
         return f"SQLiteHistory({self.path!r})"
-
-    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        return self._db.execute(sql, tuple(params)).fetchall()
-
-    def _execute_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        self._db.executemany(sql, rows)
-
-    def _begin(self, *, write_lock: bool) -> None:
-        self._db.execute("BEGIN IMMEDIATE")  # the database lock: one writer at a time, readers go on
-
-    def _columns_of(self, table: str) -> set[str]:
-        return {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
-
-    def close(self) -> None:
-        """Close the connection."""
-        self._db.close()
 
 
 class PostgresHistory(HistoryStore):
@@ -907,63 +998,13 @@ class PostgresHistory(HistoryStore):
         url: A libpq connection string or ``postgresql://`` URL.
     """
 
-    _placeholder = "%s"
-
     def __init__(self, url: str) -> None:
         """Connect, and create the tables when they are missing."""
-        try:
-            import psycopg  # noqa: PLC0415 -- optional extra
-        except ImportError:
-            raise HealthScoreError(
-                "a PostgreSQL history needs psycopg 3: pip install 'healthscore[postgres]'"
-            ) from None
         self.url = url
-        try:
-            self._db = psycopg.connect(url, autocommit=True)
-        except psycopg.Error as exc:
-            raise HealthScoreError(f"cannot connect to the history database {_redact(url)}: {exc}") from None
-        self._setup()
+        super().__init__(_PostgresBackend(url))
 
     def __repr__(self) -> str:
         return f"PostgresHistory({_redact(self.url)!r})"
-
-    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        with self._db.cursor() as cursor:
-            cursor.execute(self._sql(sql), tuple(params))
-            return list(cursor.fetchall()) if cursor.description is not None else []
-
-    def _execute_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        with self._db.cursor() as cursor:
-            cursor.executemany(self._sql(sql), list(rows))
-
-    def _insert_scores(self, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-        with self._db.cursor() as cursor, cursor.copy(f"COPY hs_scores ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-
-    def _begin(self, *, write_lock: bool) -> None:
-        self._query("BEGIN")
-        if write_lock:  # one writer at a time; readers go on
-            self._query("LOCK TABLE hs_runs IN SHARE ROW EXCLUSIVE MODE")
-
-    def _columns_of(self, table: str) -> set[str]:
-        rows = self._query(
-            "SELECT column_name FROM information_schema.columns "
-            "WHERE table_name = ? AND table_schema = current_schema()",
-            (table,),
-        )
-        return {r[0] for r in rows}
-
-    def _setup(self) -> None:
-        self._query("SELECT pg_advisory_lock(4242)")  # two processes creating the tables at once
-        try:
-            super()._setup()
-        finally:
-            self._query("SELECT pg_advisory_unlock(4242)")
-
-    def close(self) -> None:
-        """Close the connection."""
-        self._db.close()
 
 
 def _redact(url: str) -> str:
