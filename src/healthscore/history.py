@@ -214,6 +214,45 @@ def _driver_texts(scores: BatchScores, n: int) -> list[str]:
     return [json.dumps([d for d in names if d]) for names in per_account]
 
 
+def _snapshot_ids_and_arr(account_ids: Any, scores: BatchScores, arr: Any) -> tuple[list[str], list[Any]]:
+    """The snapshot's account ids (unique, one per score) and ARR cells."""
+    ids = [str(a) for a in np.asarray(account_ids, dtype=object).reshape(-1).tolist()]
+    n = len(scores)
+    if len(ids) != n:
+        raise InputError(f"account_ids has {len(ids)} entries but the scores hold {n} accounts")
+    if len(set(ids)) != n:
+        seen: set[str] = set()
+        dup = next(a for a in ids if a in seen or seen.add(a))  # type: ignore[func-returns-value]
+        raise InputError(f"duplicate account_id {dup!r} in a snapshot", column="account_id", value=dup)
+    money: list[Any] = [None] * n
+    if arr is not None:
+        values = np.asarray(arr, dtype=np.float64)
+        if values.shape != (n,):
+            raise InputError(f"arr must hold one value per account ({n}), got shape {values.shape}", column="arr")
+        money = _nullable(values)
+    return ids, money
+
+
+def _score_rows(ids: list[str], scores: BatchScores, money: list[Any]) -> tuple[list[str], list[list[Any]]]:
+    """The ``hs_scores`` columns of a snapshot and their cells, column by column."""
+    n = len(ids)
+    dims = list(scores.dimensions)
+    segment: list[Any] = [None] * n if scores.segment is None else [str(s) for s in scores.segment.tolist()]
+    columns = [*_SCORE_FIELDS, *(f"d{k}" for k in range(1, len(dims) + 1))]
+    data = [
+        ids,
+        _nullable(scores.score),
+        [b or None for b in scores.band.tolist()],
+        [a or None for a in scores.alert.tolist()],
+        np.asarray(scores.coverage, dtype=np.float64).tolist(),
+        _driver_texts(scores, n),
+        money,
+        segment,
+        *(_nullable(values) for values in scores.dimensions.values()),
+    ]
+    return columns, data
+
+
 _RESERVED = frozenset(
     {*_SCORE_FIELDS, "as_of", "model_version", "computed_score", "computed_band", "computed_alert", "override_id"}
 )
@@ -391,36 +430,12 @@ class HistoryStore:
             The number of accounts written.
         """
         day = _iso_date(as_of)
-        ids = [str(a) for a in np.asarray(account_ids, dtype=object).reshape(-1).tolist()]
-        n = len(scores)
-        if len(ids) != n:
-            raise InputError(f"account_ids has {len(ids)} entries but the scores hold {n} accounts")
-        if len(set(ids)) != n:
-            seen: set[str] = set()
-            dup = next(a for a in ids if a in seen or seen.add(a))  # type: ignore[func-returns-value]
-            raise InputError(f"duplicate account_id {dup!r} in a snapshot", column="account_id", value=dup)
-        money: list[Any] = [None] * n
-        if arr is not None:
-            values = np.asarray(arr, dtype=np.float64)
-            if values.shape != (n,):
-                raise InputError(f"arr must hold one value per account ({n}), got shape {values.shape}", column="arr")
-            money = _nullable(values)
+        ids, money = _snapshot_ids_and_arr(account_ids, scores, arr)
+        n = len(ids)
         version = model_fingerprint(model)
         config = json.dumps(model_to_dict(model))
         dims = list(scores.dimensions)
-        segment: list[Any] = [None] * n if scores.segment is None else [str(s) for s in scores.segment.tolist()]
-        columns = [*_SCORE_FIELDS, *(f"d{k}" for k in range(1, len(dims) + 1))]
-        data = [
-            ids,
-            _nullable(scores.score),
-            [b or None for b in scores.band.tolist()],
-            [a or None for a in scores.alert.tolist()],
-            np.asarray(scores.coverage, dtype=np.float64).tolist(),
-            _driver_texts(scores, n),
-            money,
-            segment,
-            *(_nullable(values) for values in scores.dimensions.values()),
-        ]
+        columns, data = _score_rows(ids, scores, money)
         with self._transaction():
             self._query(
                 "INSERT INTO hs_models (version, name, config) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
@@ -848,42 +863,46 @@ class HistoryStore:
         kind = format or ("parquet" if target.suffix.lower() in {".parquet", ".pq"} else "csv")
         if kind not in ("csv", "parquet"):
             raise ValidationError("format", "must be 'csv' or 'parquet'", kind)
-        columns = self.read(model=model, since=since, until=until)
-        columns["drivers"] = np.array([";".join(d) for d in columns["drivers"]], dtype=object)
-        order = [
-            "account_id", "as_of", "model_version", "score", "band", "alert", "coverage",
-            *[k for k in columns if k not in _EXPORT_TAIL and k not in _EXPORT_HEAD],
-            *_EXPORT_TAIL,
-        ]  # fmt: skip
-        n = len(columns["score"])
-        if kind == "parquet":
-            try:
-                import pyarrow as pa  # noqa: PLC0415 -- optional extra
-                import pyarrow.parquet as pq  # noqa: PLC0415 -- optional extra
-            except ImportError:
-                raise HealthScoreError("exporting to Parquet needs pyarrow: pip install 'healthscore[arrow]'") from None
-            table = pa.table(
-                {
-                    k: pa.array(columns[k].tolist(), type=pa.string()) if columns[k].dtype == object else columns[k]
-                    for k in order
-                }
-            )
-            sink = pa.BufferOutputStream()
-            pq.write_table(table, sink)
-            write_atomic(target, sink.getvalue().to_pybytes())
-            return n
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(order)
-        cells = [
-            [("" if math.isnan(v) else repr(v)) for v in columns[k].tolist()]
-            if columns[k].dtype != object
-            else [str(v) for v in columns[k].tolist()]
-            for k in order
-        ]
-        writer.writerows(zip(*cells, strict=True))
-        write_atomic(target, buffer.getvalue())
+        return _write_table(self.read(model=model, since=since, until=until), target, kind)
+
+
+def _write_table(columns: dict[str, Any], target: Path, kind: str) -> int:
+    """History columns to a CSV or Parquet file, atomically; the row count."""
+    columns["drivers"] = np.array([";".join(d) for d in columns["drivers"]], dtype=object)
+    order = [
+        "account_id", "as_of", "model_version", "score", "band", "alert", "coverage",
+        *[k for k in columns if k not in _EXPORT_TAIL and k not in _EXPORT_HEAD],
+        *_EXPORT_TAIL,
+    ]  # fmt: skip
+    n = len(columns["score"])
+    if kind == "parquet":
+        try:
+            import pyarrow as pa  # noqa: PLC0415 -- optional extra
+            import pyarrow.parquet as pq  # noqa: PLC0415 -- optional extra
+        except ImportError:
+            raise HealthScoreError("exporting to Parquet needs pyarrow: pip install 'healthscore[arrow]'") from None
+        table = pa.table(
+            {
+                k: pa.array(columns[k].tolist(), type=pa.string()) if columns[k].dtype == object else columns[k]
+                for k in order
+            }
+        )
+        sink = pa.BufferOutputStream()
+        pq.write_table(table, sink)
+        write_atomic(target, sink.getvalue().to_pybytes())
         return n
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(order)
+    cells = [
+        [("" if math.isnan(v) else repr(v)) for v in columns[k].tolist()]
+        if columns[k].dtype != object
+        else [str(v) for v in columns[k].tolist()]
+        for k in order
+    ]
+    writer.writerows(zip(*cells, strict=True))
+    write_atomic(target, buffer.getvalue())
+    return n
 
 
 _EXPORT_HEAD = ("account_id", "as_of", "model_version", "score", "band", "alert", "coverage")
