@@ -813,7 +813,7 @@ class HistoryStore:
         """
         day = _iso_date(as_of)
         version = self._version(model) or self.latest_version(day) or ""
-        horizon = str(np.datetime64(day[:10]) - np.timedelta64(math.ceil(lookback_days), "D"))
+        horizon = _time.day_text(_time.utc_day(day, "as_of") - math.ceil(lookback_days))
         rows = self._query("SELECT MAX(as_of) FROM hs_runs WHERE model_version = ? AND as_of <= ?", (version, horizon))
         start = rows[0][0] if rows and rows[0][0] is not None else None
         recent = self.read(model=version, since=start, until=day, fields="scores")
@@ -823,7 +823,7 @@ class HistoryStore:
         missing = sorted(set(recent["account_id"].tolist()) - covered)
         if not missing:
             return recent
-        before = str(np.datetime64(str(start)[:10]) - np.timedelta64(1, "D"))
+        before = _time.day_text(_time.utc_day(str(start), "hs_runs.as_of") - 1)
         older = self.read(model=version, until=before, account_id=missing, fields="scores")
         return {k: np.concatenate([older[k], recent[k]]) for k in recent}
 

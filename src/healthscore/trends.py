@@ -98,12 +98,12 @@ def trends(
         keep = ~np.isnan(scores)
         accounts = np.asarray(points["account_id"], dtype=object)[keep]
         distinct, code = _factorize(np.asarray(points["as_of"], dtype=object)[keep])  # few dates, many rows
-        days = _day_numbers([str(d)[:10] for d in distinct.tolist()])[code] if len(code) else np.zeros(0, np.int64)
+        days = _day_numbers([str(d) for d in distinct.tolist()])[code] if len(code) else np.zeros(0, np.int64)
         scores = scores[keep]
     else:
         kept = [p for p in points if p.score is not None and p.score == p.score]
         accounts = np.array([p.account_id for p in kept], dtype=object)
-        days = _day_numbers([p.as_of[:10] for p in kept]) if kept else np.zeros(0, dtype=np.int64)
+        days = _day_numbers([p.as_of for p in kept]) if kept else np.zeros(0, dtype=np.int64)
         scores = np.array([p.score for p in kept], dtype=np.float64)
     past = days <= today
     accounts, days, scores = accounts[past], days[past], scores[past]
