@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import datetime
 
 import numpy as np
 import pytest
@@ -128,3 +129,13 @@ def test_a_segmented_history_uses_each_segment_models_playbook(history_target: s
         for account, segment in (("e", "enterprise"), ("s", "smb")):
             policies = model.model_for(segment)
             assert queue[account].playbook == policies.bands.get(queue[account].band).playbook
+
+
+def test_due_times_count_from_the_as_of_instant_in_utc() -> None:
+    model = _model()
+    scored = model.score_batch({"deployment": [0.1]}, missing_columns="missing")
+    (local,) = action_queue(model, ["a"], scored, "2026-06-30T11:00:00+02:00")
+    (naive,) = action_queue(model, ["a"], scored, datetime(2026, 6, 30, 9))
+    assert local.due == naive.due == "2026-06-30T09:00:00+00:00"  # critical: due now, in UTC
+    with pytest.raises(InputError, match=r"as_of must be an ISO 8601 date .* got '20260630'"):
+        action_queue(model, ["a"], scored, "20260630")

@@ -381,3 +381,89 @@ def test_trend_columns_give_the_same_trends_as_all_of_history(history_target: st
             keep = np.isin(full["account_id"], fast["account_id"])
             for key in ("score", "change_7", "change_30", "change_90", "slope_30", "momentum", "drop"):
                 np.testing.assert_array_equal(fast[key], full[key][keep], err_msg=f"{key} as of {as_of}")
+
+
+def test_snapshot_dates_are_utc_dates_whatever_form_they_come_in(history_target: str) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    model = presets.dear()
+    scored = model.score_batch({"deployment": [0.5, 0.9]}, missing_columns="missing")
+    with open_history(history_target) as store:
+        store.write_snapshot(model, datetime(2026, 6, 30, 9), ["a", "b"], scored)  # naive: UTC
+        assert [p.as_of for p in store.portfolio("2026-06-30")] == ["2026-06-30", "2026-06-30"]
+        assert len(store.read(until="2026-06-30")["score"]) == 2
+        assert len(store.read(until="2026-06-30T08:00:00Z")["score"]) == 2  # a date-time stands for its UTC date
+        same = datetime(2026, 6, 30, 11, tzinfo=timezone(timedelta(hours=2)))  # the same instant
+        store.write_snapshot(model, same, ["a", "b"], scored)
+        store.write_snapshot(model, "2026-06-30T11:00:00+02:00", ["a", "b"], scored)
+        assert [s.as_of for s in store.snapshots()] == ["2026-06-30"]
+        store.write_snapshot(model, "2026-07-01T01:00:00+02:00", ["a", "b"], scored)  # 06-30 23:00 UTC
+        assert [s.as_of for s in store.snapshots()] == ["2026-06-30"]
+        with pytest.raises(InputError, match=r"as_of must be an ISO 8601 date .* got '20260630'"):
+            store.write_snapshot(model, "20260630", ["a", "b"], scored)
+
+
+def test_an_override_ends_on_the_utc_date_it_is_revoked(history_target: str) -> None:
+    model = presets.dear()
+    scored = model.score_batch({"deployment": [0.5]}, missing_columns="missing")
+    with open_history(history_target) as store:
+        for day in ("2026-06-29", "2026-06-30"):
+            store.write_snapshot(model, day, ["a"], scored)
+        made = store.set_override(
+            "a", score=90, reason="r", author="me", starts="2026-06-01T10:00:00+02:00", expires="2026-07-31"
+        )
+        assert (made.starts, made.expires) == ("2026-06-01", "2026-07-31")
+        store.revoke_override(made.override_id, author="me", when="2026-06-30T09:00:00+02:00")
+        assert [p.score for p in store.series("a")] == [90.0, pytest.approx(float(scored.score[0]))]
+
+
+def test_a_schema_2_file_is_migrated_in_one_go(history_target: str) -> None:
+    """Schema 2 (commit 3ad8b32) kept as_of, starts and expires as the caller
+    wrote them; the tables were the same. Write one, then open it."""
+    model = presets.dear()
+    scored = model.score_batch({"deployment": [0.5, 0.9]}, missing_columns="missing")
+    with open_history(history_target) as store:
+        store.write_snapshot(model, "2026-06-29", ["a", "b"], scored)
+        store.write_snapshot(model, "2026-06-30", ["a", "b"], scored)
+        store.set_override("a", score=90, reason="r", author="me", starts="2026-06-01", expires="2026-07-31")
+    with (
+        open_history(history_target) as db,
+        db._transaction(),
+    ):  # what the old code wrote for datetime(2026, 6, 30, 9) and "2026-06-30T11:00:00+02:00"
+        db._query("UPDATE hs_meta SET value = '2' WHERE key = 'schema'")
+        db._query("UPDATE hs_runs SET as_of = '2026-06-30T09:00:00' WHERE as_of = '2026-06-30'")
+        db._query(
+            "INSERT INTO hs_runs SELECT 3, model_version, '2026-06-30T11:00:00+02:00', accounts, dimensions, "
+            "'9999-01-01T00:00:00.000000+00:00' FROM hs_runs WHERE run_id = 2"
+        )
+        db._query("INSERT INTO hs_scores (run_id, account_id, score, coverage, drivers) VALUES (3, 'a', 1.0, 1, '[]')")
+        db._query("UPDATE hs_overrides SET expires = '2026-07-31T00:00:00', revoked_at = '2026-06-30'")
+    with open_history(history_target) as store:
+        assert [s.as_of for s in store.snapshots()] == ["2026-06-29", "2026-06-30"]
+        assert store.portfolio("2026-06-30")[0].computed_score == 1.0  # the later written of the two kept
+        (o,) = store.overrides(include_inactive=True)
+        assert (o.expires, o.revoked_at) == ("2026-07-31", "2026-06-30T00:00:00.000000+00:00")
+        assert store._query("SELECT value FROM hs_meta WHERE key = 'schema'") == [("3",)]
+
+
+def test_a_failed_migration_leaves_the_file_as_it_was(tmp_path: Path) -> None:
+    model = presets.dear()
+    scored = model.score_batch({"deployment": [0.5]}, missing_columns="missing")
+    path = tmp_path / "old.sqlite"
+    with SQLiteHistory(path) as store:
+        store.write_snapshot(model, "2026-06-29", ["a"], scored)
+        store.write_snapshot(model, "2026-06-30", ["a"], scored)
+    import sqlite3
+
+    db = sqlite3.connect(path)
+    with db:
+        db.execute("UPDATE hs_meta SET value = '2' WHERE key = 'schema'")
+        db.execute("UPDATE hs_runs SET as_of = '2026-06-29T09:00:00' WHERE as_of = '2026-06-29'")
+        db.execute("UPDATE hs_runs SET as_of = 'soon' WHERE as_of = '2026-06-30'")
+    db.close()
+    with pytest.raises(InputError, match=r"hs_runs\.as_of of run 2 must be an ISO 8601 date"):
+        SQLiteHistory(path)
+    db = sqlite3.connect(path)
+    assert sorted(db.execute("SELECT as_of FROM hs_runs").fetchall()) == [("2026-06-29T09:00:00",), ("soon",)]
+    assert db.execute("SELECT value FROM hs_meta WHERE key = 'schema'").fetchall() == [("2",)]
+    db.close()

@@ -168,10 +168,11 @@ def test_business_signals(signals: dict[str, Any]) -> None:
     assert signals["outcome_achievement"]["busy"] == pytest.approx((0.8 + 1.0) / 2)
     assert signals["roi_multiple"]["busy"] == pytest.approx((20000 + 10000) / 10000)
     assert signals["contract_months"]["busy"] == 24
-    # as_of (a date) runs to the end of its day: due dates are 41 and 21 days old less one second
-    age1, age2 = 41 - 1 / 86400, 21 - 1 / 86400
+    # elapsed days are whole UTC calendar days: i1 is due 05-21, paid 05-31 (10 days late) and is
+    # 06-30 - 05-21 = 40 days old; i2 is due 06-10, unpaid on 06-30: 20 days late and 20 days old
+    age1, age2 = 40, 20
     w1, w2 = 0.5 ** (age1 / 90), 0.5 ** (age2 / 90)
-    expected = (w1 * 10 + w2 * age2) / (w1 + w2)  # paid 10 days late; unpaid and overdue since
+    expected = (w1 * 10 + w2 * 20) / (w1 + w2)
     assert signals["payment_delay_days"]["busy"] == pytest.approx(expected)
     assert math.isnan(signals["payment_delay_days"]["quiet"])
     assert signals["budget_trend"]["busy"] is None  # no export carries budgets
@@ -375,3 +376,50 @@ def test_vader_scores_english_and_leaves_other_languages_missing() -> None:
     assert scores[0] > 0.3
     assert scores[1] < -0.3
     assert math.isnan(scores[2])
+
+
+def test_elapsed_days_are_whole_utc_calendar_days() -> None:
+    # due 06-10 and unpaid on 06-30: 30 - 10 = 20 days late; a login on 06-02: 30 - 2 = 28 days before
+    data = _exports()
+    data["invoices"] = {
+        "account_id": ["quiet"],
+        "invoice_id": ["i9"],
+        "due_date": ["2026-06-10"],
+        "paid_date": [""],
+        "amount": [1],
+    }
+    data["events"]["account_id"].append("quiet")
+    data["events"]["user_id"].append("q1")
+    data["events"]["timestamp"].append("2026-06-02T23:30:00Z")
+    data["events"]["feature"].append("reports")
+    signals = compute_signals(read_exports(data), AS_OF)
+    quiet = list(signals["account_id"]).index("quiet")
+    assert signals["payment_delay_days"][quiet] == 20
+    assert signals["days_since_last_login"][quiet] == 28
+
+
+def test_a_due_date_means_the_end_of_its_day() -> None:
+    data = _exports()
+    data["invoices"] = {
+        "account_id": ["quiet"],
+        "invoice_id": ["i9"],
+        "due_date": [AS_OF],
+        "paid_date": [""],
+        "amount": [1],
+    }
+    quiet = 2
+    assert math.isnan(compute_signals(read_exports(data), "2026-06-30T12:00:00Z")["payment_delay_days"][quiet])
+    assert compute_signals(read_exports(data), AS_OF)["payment_delay_days"][quiet] == 0  # due, not yet late
+
+
+@pytest.mark.parametrize("as_of", ["2026-06-30T09:00:00+02:00", "2026-06-30 07:00", "2026-06-30T07:00:00Z"])
+def test_offsets_are_normalised_to_utc_and_naive_times_are_utc(as_of: str) -> None:
+    from healthscore.signals import as_of_seconds
+
+    assert as_of_seconds(as_of) == as_of_seconds("2026-06-30T07:00:00")
+
+
+@pytest.mark.parametrize("value", ["20260630", "1782777600", "2026", "2026-06", "now", "today", 1782777600])
+def test_values_that_are_not_iso_8601_are_refused_by_name(value: Any) -> None:
+    with pytest.raises(InputError, match=r"as_of must be an ISO 8601 date \(YYYY-MM-DD\) or date-time .* got"):
+        compute_signals(read_exports(_exports()), value)

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from healthscore import ValidationError, presets
+from healthscore import InputError, ValidationError, presets
 from healthscore.bands import default_bands
 from healthscore.history import HistoryPoint, SQLiteHistory
 from healthscore.trends import DropRule, Panel, panel, smooth, steady_bands, trends
@@ -131,3 +131,16 @@ def test_smoothing_weights_new_scores_by_the_time_since_the_last() -> None:
     assert built.dates.tolist() == ["2026-06-01", "2026-06-08"]
     assert np.isnan(built.scores[0, 1])
     assert np.isnan(built.scores[1, 0])
+
+
+def test_snapshot_dates_and_as_of_follow_the_one_date_rule() -> None:
+    columns = {
+        "account_id": np.array(["a", "a"], dtype=object),
+        "as_of": np.array(["2026-05-31", "2026-06-30"], dtype=object),
+        "score": np.array([80.0, 60.0]),
+    }
+    late = trends(columns, "2026-07-01T01:00:00+02:00")  # 06-30 23:00 UTC: the day of the last snapshot
+    assert late["change_30"].tolist() == [-20.0]
+    columns["as_of"][0] = "2026-05-31junk"
+    with pytest.raises(InputError, match=r"as_of must hold an ISO 8601 date .*row 0 is '2026-05-31junk'"):
+        trends(columns, "2026-06-30")

@@ -36,6 +36,7 @@ from typing import Any
 import attrs
 import numpy as np
 
+from healthscore import _time
 from healthscore.config import AnyModel
 from healthscore.exceptions import InputError
 from healthscore.history import HistoryStore, _policies_for
@@ -80,12 +81,8 @@ class Action:
 
 
 def _as_of(value: Any) -> datetime:
-    text = str(value).strip()
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise InputError(f"as_of must be an ISO 8601 date or date-time, got {value!r}", column="as_of") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    """The instant due times count from (a date: its start), in UTC."""
+    return datetime.fromtimestamp(_time.parse_instant(value, "as_of").seconds, UTC)
 
 
 def action_queue(

@@ -52,6 +52,7 @@ from typing import Any
 import attrs
 import numpy as np
 
+from healthscore import _time
 from healthscore._stats import roc_auc
 from healthscore.config import AnyModel
 from healthscore.exceptions import InputError, ValidationError
@@ -257,22 +258,11 @@ def _pct(value: float) -> str:
 def _days(values: Any, field: str) -> Any:
     """ISO dates or date-times -> day numbers (int64), naming the bad value."""
     arr = np.asarray(values)
-    if np.issubdtype(arr.dtype, np.datetime64):
-        return arr.astype("datetime64[D]").astype(np.int64)
-    text = [str(v)[:10] for v in arr.tolist()]
-    try:
-        return np.array(text, dtype="datetime64[D]").astype(np.int64)
-    except ValueError:
-        for i, t in enumerate(text):
-            try:
-                np.datetime64(t, "D")
-            except ValueError:
-                raise InputError(f"{field} must hold ISO 8601 dates; row {i} is {t!r}", column=field, row=i) from None
-        raise
+    return _time.day_numbers(arr if arr.dtype.kind in "MU" else arr.astype(str), field)
 
 
 def _date(day: int) -> str:
-    return str(np.datetime64(int(day), "D"))
+    return _time.day_text(day)
 
 
 def _events(data: Mapping[str, Any] | Any | None, date_column: str, name: str) -> tuple[Any, Any]:

@@ -15,14 +15,13 @@ import math
 import sys
 import tomllib
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 import attrs
 import numpy as np
 
-from healthscore import __version__, presets
+from healthscore import __version__, _time, presets
 from healthscore._io import write_atomic
 from healthscore.actions import queue_from_history
 from healthscore.backtest import run_backtest
@@ -286,7 +285,7 @@ def _cmd_score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         n_scored = int(np.sum(~np.isnan(scored.score)))
         print(f"scored {n_scored} of {len(ids)} accounts -> {args.output}", file=err)
     if args.history is not None:
-        day = args.as_of or datetime.now(UTC).date().isoformat()
+        day = _time.utc_date(args.as_of, "--as-of") if args.as_of else _time.today()  # the history's form
         with open_history(args.history) as store:
             store.write_snapshot(model, day, ids, scored, arr=arr)
             every = store.overrides(include_inactive=True)

@@ -34,7 +34,6 @@ import csv
 import math
 import os
 import sys
-import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -42,6 +41,7 @@ from typing import Any, Literal
 import attrs
 import numpy as np
 
+from healthscore import _time
 from healthscore.exceptions import InputError
 
 __all__ = [
@@ -60,7 +60,7 @@ BadRows = Literal["error", "report"]
 
 ColumnKind = Literal["id", "text", "number", "timestamp"]
 
-SECONDS_PER_DAY = 86_400
+SECONDS_PER_DAY = _time.SECONDS_PER_DAY
 
 
 @attrs.frozen(kw_only=True)
@@ -260,7 +260,7 @@ class Exports:
         return 0 if not cols else len(next(iter(cols.values())))
 
 
-MISSING_TIME = np.iinfo(np.int64).min
+MISSING_TIME = _time.MISSING_TIME
 """Timestamp value of an empty cell."""
 
 ACCOUNT_INDEX = "_account"
@@ -273,41 +273,19 @@ ACCOUNT_INDEX = "_account"
 def parse_timestamps(values: Any) -> tuple[Any, Any]:
     """ISO 8601 texts -> (int64 UTC seconds, mask of the values that failed).
 
-    Dates, date-times (``T`` or a space), fractions of a second, ``Z`` and
-    ``+HH:MM`` offsets are accepted. Empty cells give ``MISSING_TIME`` and are
-    not failures.
+    The rule of :mod:`healthscore._time`: dates, date-times (``T`` or a
+    space), fractions of a second, ``Z`` and ``+HH:MM`` offsets, normalised
+    to UTC (a date-time without an offset is UTC). Empty cells give
+    ``MISSING_TIME`` and are not failures.
 
     Examples:
-        >>> secs, bad = parse_timestamps(["2026-01-01", "2026-01-01T02:00:00+02:00", "", "soon"])
+        >>> secs, bad = parse_timestamps(["2026-01-01", "2026-01-01T02:00:00+02:00", "", "soon", "20260101"])
         >>> secs[:2].tolist(), bad.tolist()
-        ([1767225600, 1767225600], [False, False, False, True])
+        ([1767225600, 1767225600], [False, False, False, True, True])
     """
     raw = np.asarray(values)
-    if raw.dtype.kind == "M":  # already datetime64: no text to parse
-        secs = raw.astype("datetime64[s]").astype(np.int64)
-        missing = np.isnat(raw)
-        return np.where(missing, MISSING_TIME, secs), np.zeros(raw.shape, dtype=np.bool_)
-    text = _texts(raw)
-    out = np.full(text.shape, MISSING_TIME, dtype=np.int64)
-    bad = np.zeros(text.shape, dtype=np.bool_)
-    present = text != ""
-    if not present.any():
-        return out, bad
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # "no explicit representation of timezones": offsets are applied
-        try:
-            parsed = text[present].astype("datetime64[s]")
-            out[present] = parsed.astype(np.int64)
-            return out, bad
-        except ValueError:
-            pass
-        idx = np.flatnonzero(present)
-        for i in idx.tolist():
-            try:
-                out[i] = np.datetime64(text[i], "s").astype(np.int64)
-            except ValueError:
-                bad[i] = True
-    return out, bad
+    secs, bad, _ = _time.parse_column(raw) if raw.dtype.kind == "M" else _time.parse_texts(_texts(raw))
+    return secs, bad
 
 
 def _numbers(values: Any) -> tuple[Any, Any]:
@@ -506,7 +484,7 @@ def _validate(
         values = raw[col.name]
         if col.kind == "timestamp":
             parsed, bad = parse_timestamps(values)
-            rejects.add(bad, col.name, values, "not an ISO 8601 date or date-time")
+            rejects.add(bad, col.name, values, f"not {_time.RULE}")
             if not col.missing_ok:
                 rejects.add(parsed == MISSING_TIME, col.name, values, "empty; a timestamp is required")
             out[col.name] = parsed

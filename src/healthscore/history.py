@@ -43,14 +43,15 @@ import os
 import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import attrs
 import numpy as np
 
+from healthscore import _time
 from healthscore._io import write_atomic
 from healthscore.config import AnyModel, model_fingerprint, model_from_dict, model_to_dict
 from healthscore.exceptions import HealthScoreError, InputError, ValidationError
@@ -66,7 +67,7 @@ __all__ = [
     "open_history",
 ]
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"  # 3: as_of, starts and expires are UTC dates, revoked_at a UTC instant
 
 # Portable SQL: runs on SQLite and PostgreSQL alike (``?`` placeholders are
 # rewritten for psycopg). Dimension scores live in columns d1, d2, ... added on
@@ -115,7 +116,8 @@ _SCORE_FIELDS = ("run_id", "account_id", "score", "band", "alert", "coverage", "
 class Override:
     """A person's score or band for an account, with a reason, an author and an
     expiry. It applies to snapshots dated ``starts <= as_of < expires`` (or
-    until it was revoked). Dates are ISO 8601 text, compared as such (UTC)."""
+    until the UTC date it was revoked on). ``starts`` and ``expires`` are UTC
+    dates (``YYYY-MM-DD``); ``created_at`` and ``revoked_at`` UTC instants."""
 
     override_id: str
     account_id: str
@@ -130,9 +132,10 @@ class Override:
     revoked_by: str | None = None
 
     def active_on(self, day: str) -> bool:
-        """Whether the override applies to a snapshot dated ``day``."""
-        end = self.expires if self.revoked_at is None else min(self.expires, self.revoked_at)
-        return self.starts <= day < end
+        """Whether the override applies to a snapshot dated ``day`` (a date, or
+        an instant standing for its UTC date)."""
+        end = self.expires if self.revoked_at is None else min(self.expires, self.revoked_at[:10])
+        return self.starts <= _iso_date(day, "day") < end
 
 
 @attrs.frozen(kw_only=True)
@@ -176,15 +179,14 @@ class SnapshotInfo:
 
 
 def _iso_date(value: Any, field: str = "as_of") -> str:
-    """A date as ``YYYY-MM-DD`` (or a full ISO date-time, kept)."""
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    text = str(value).strip()
-    try:
-        np.datetime64(text)
-    except ValueError:
-        raise InputError(f"{field} must be an ISO 8601 date, got {value!r}", column=field, value=value) from None
-    return text
+    """A date or instant as its UTC date, ``YYYY-MM-DD``: the history's one form."""
+    return _time.utc_date(value, field)
+
+
+def _instant(value: Any, field: str) -> str:
+    """A date (its start) or instant as canonical UTC text, like :func:`_now`."""
+    seconds = _time.parse_instant(value, field).seconds
+    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="microseconds")
 
 
 def _now() -> str:
@@ -212,6 +214,45 @@ def _driver_texts(scores: BatchScores, n: int) -> list[str]:
     return [json.dumps([d for d in names if d]) for names in per_account]
 
 
+def _snapshot_ids_and_arr(account_ids: Any, scores: BatchScores, arr: Any) -> tuple[list[str], list[Any]]:
+    """The snapshot's account ids (unique, one per score) and ARR cells."""
+    ids = [str(a) for a in np.asarray(account_ids, dtype=object).reshape(-1).tolist()]
+    n = len(scores)
+    if len(ids) != n:
+        raise InputError(f"account_ids has {len(ids)} entries but the scores hold {n} accounts")
+    if len(set(ids)) != n:
+        seen: set[str] = set()
+        dup = next(a for a in ids if a in seen or seen.add(a))  # type: ignore[func-returns-value]
+        raise InputError(f"duplicate account_id {dup!r} in a snapshot", column="account_id", value=dup)
+    money: list[Any] = [None] * n
+    if arr is not None:
+        values = np.asarray(arr, dtype=np.float64)
+        if values.shape != (n,):
+            raise InputError(f"arr must hold one value per account ({n}), got shape {values.shape}", column="arr")
+        money = _nullable(values)
+    return ids, money
+
+
+def _score_rows(ids: list[str], scores: BatchScores, money: list[Any]) -> tuple[list[str], list[list[Any]]]:
+    """The ``hs_scores`` columns of a snapshot and their cells, column by column."""
+    n = len(ids)
+    dims = list(scores.dimensions)
+    segment: list[Any] = [None] * n if scores.segment is None else [str(s) for s in scores.segment.tolist()]
+    columns = [*_SCORE_FIELDS, *(f"d{k}" for k in range(1, len(dims) + 1))]
+    data = [
+        ids,
+        _nullable(scores.score),
+        [b or None for b in scores.band.tolist()],
+        [a or None for a in scores.alert.tolist()],
+        np.asarray(scores.coverage, dtype=np.float64).tolist(),
+        _driver_texts(scores, n),
+        money,
+        segment,
+        *(_nullable(values) for values in scores.dimensions.values()),
+    ]
+    return columns, data
+
+
 _RESERVED = frozenset(
     {*_SCORE_FIELDS, "as_of", "model_version", "computed_score", "computed_band", "computed_alert", "override_id"}
 )
@@ -232,38 +273,67 @@ def _policies_for(model: AnyModel, segment: str | None) -> HealthModel:
     return model
 
 
+class _Backend(Protocol):
+    """What the store needs of a database: portable SQL with ``?``
+    placeholders, bulk inserts, transactions and the columns of a table."""
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run one statement; its rows (none for a statement without)."""
+        ...
+
+    def execute_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Run one statement per row."""
+        ...
+
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        """Insert many rows, the fastest way the database has."""
+        ...
+
+    def begin(self, *, write_lock: bool) -> None:
+        """Start a transaction; with ``write_lock``, one writer at a time."""
+        ...
+
+    def columns_of(self, table: str) -> set[str]:
+        """The column names of a table."""
+        ...
+
+    def setup_lock(self) -> AbstractContextManager[None]:
+        """Held while the tables are created or migrated."""
+        ...
+
+    def close(self) -> None:
+        """Close the connection."""
+        ...
+
+
 class HistoryStore:
-    """The history interface and its SQL, shared by both backends.
+    """The history interface and its SQL, over a database backend.
 
     Use :class:`SQLiteHistory`, :class:`PostgresHistory` or
     :func:`open_history`; every store is a context manager.
     """
 
-    _placeholder = "?"
+    def __init__(self, backend: _Backend) -> None:
+        """A store over an open backend: creates or migrates the tables."""
+        self._backend = backend
+        self._models: dict[str, AnyModel] = {}
+        with backend.setup_lock():
+            self._setup()
 
-    # -- backend hooks ----------------------------------------------------------------------
+    # -- backend ----------------------------------------------------------------------------
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        raise NotImplementedError
-
-    def _execute_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        raise NotImplementedError
-
-    def _begin(self, *, write_lock: bool) -> None:
-        raise NotImplementedError
+        return self._backend.query(sql, params)
 
     def _columns_of(self, table: str) -> set[str]:
-        raise NotImplementedError
+        return self._backend.columns_of(table)
+
+    def _insert_scores(self, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        self._backend.insert_rows("hs_scores", columns, rows)
 
     def close(self) -> None:
         """Close the connection."""
-        raise NotImplementedError
-
-    def _insert_scores(self, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-        marks = ", ".join(["?"] * len(columns))
-        self._execute_many(f"INSERT INTO hs_scores ({', '.join(columns)}) VALUES ({marks})", rows)
-
-    # -- shared -----------------------------------------------------------------------------
+        self._backend.close()
 
     def __enter__(self) -> HistoryStore:
         """The store itself."""
@@ -273,9 +343,6 @@ class HistoryStore:
         """Close the store."""
         self.close()
 
-    def _sql(self, text: str) -> str:
-        return text if self._placeholder == "?" else text.replace("?", self._placeholder)
-
     def _setup(self) -> None:
         with self._transaction(write_lock=False):
             for statement in _SCHEMA:
@@ -283,16 +350,51 @@ class HistoryStore:
             row = self._query("SELECT value FROM hs_meta WHERE key = 'schema'")
             if not row:
                 self._query("INSERT INTO hs_meta (key, value) VALUES ('schema', ?)", (SCHEMA_VERSION,))
+            elif row[0][0] == "2":
+                self._migrate_from_2()
             elif row[0][0] != SCHEMA_VERSION:
                 raise HealthScoreError(
                     f"history store {self!r} has schema version {row[0][0]}; this healthscore reads version "
                     f"{SCHEMA_VERSION} (open it with the healthscore release that wrote it and export it)"
                 )
-        self._models: dict[str, AnyModel] = {}
+
+    def _migrate_from_2(self) -> None:
+        """Schema 2 kept dates as the caller wrote them (``2026-06-30T09:00:00``,
+        offsets): normalise them to UTC dates, keeping the latest written of
+        the snapshots that fall on one (model version, date). Runs inside the
+        set-up transaction: all or nothing."""
+        kept: dict[tuple[str, str], tuple[int, str]] = {}
+        dropped: list[int] = []
+        for run_id, version, as_of in self._query(
+            "SELECT run_id, model_version, as_of FROM hs_runs ORDER BY written_at, run_id"
+        ):
+            key = (str(version), _iso_date(as_of, f"hs_runs.as_of of run {run_id}"))
+            if key in kept:
+                dropped.append(kept[key][0])
+            kept[key] = (int(run_id), str(as_of))
+        for run_id in dropped:
+            self._query("DELETE FROM hs_scores WHERE run_id = ?", (run_id,))
+            self._query("DELETE FROM hs_runs WHERE run_id = ?", (run_id,))
+        for (_, day), (run_id, as_of) in kept.items():
+            if day != as_of:
+                self._query("UPDATE hs_runs SET as_of = ? WHERE run_id = ?", (day, run_id))
+        for oid, starts, expires, revoked in self._query(
+            "SELECT override_id, starts, expires, revoked_at FROM hs_overrides"
+        ):
+            self._query(
+                "UPDATE hs_overrides SET starts = ?, expires = ?, revoked_at = ? WHERE override_id = ?",
+                (
+                    _iso_date(starts, f"hs_overrides.starts of {oid}"),
+                    _iso_date(expires, f"hs_overrides.expires of {oid}"),
+                    None if revoked is None else _instant(revoked, f"hs_overrides.revoked_at of {oid}"),
+                    oid,
+                ),
+            )
+        self._query("UPDATE hs_meta SET value = ? WHERE key = 'schema'", (SCHEMA_VERSION,))
 
     @contextmanager
     def _transaction(self, *, write_lock: bool = True) -> Iterator[None]:
-        self._begin(write_lock=write_lock)
+        self._backend.begin(write_lock=write_lock)
         try:
             yield
         except BaseException:
@@ -329,36 +431,12 @@ class HistoryStore:
             The number of accounts written.
         """
         day = _iso_date(as_of)
-        ids = [str(a) for a in np.asarray(account_ids, dtype=object).reshape(-1).tolist()]
-        n = len(scores)
-        if len(ids) != n:
-            raise InputError(f"account_ids has {len(ids)} entries but the scores hold {n} accounts")
-        if len(set(ids)) != n:
-            seen: set[str] = set()
-            dup = next(a for a in ids if a in seen or seen.add(a))  # type: ignore[func-returns-value]
-            raise InputError(f"duplicate account_id {dup!r} in a snapshot", column="account_id", value=dup)
-        money: list[Any] = [None] * n
-        if arr is not None:
-            values = np.asarray(arr, dtype=np.float64)
-            if values.shape != (n,):
-                raise InputError(f"arr must hold one value per account ({n}), got shape {values.shape}", column="arr")
-            money = _nullable(values)
+        ids, money = _snapshot_ids_and_arr(account_ids, scores, arr)
+        n = len(ids)
         version = model_fingerprint(model)
         config = json.dumps(model_to_dict(model))
         dims = list(scores.dimensions)
-        segment: list[Any] = [None] * n if scores.segment is None else [str(s) for s in scores.segment.tolist()]
-        columns = [*_SCORE_FIELDS, *(f"d{k}" for k in range(1, len(dims) + 1))]
-        data = [
-            ids,
-            _nullable(scores.score),
-            [b or None for b in scores.band.tolist()],
-            [a or None for a in scores.alert.tolist()],
-            np.asarray(scores.coverage, dtype=np.float64).tolist(),
-            _driver_texts(scores, n),
-            money,
-            segment,
-            *(_nullable(values) for values in scores.dimensions.values()),
-        ]
+        columns, data = _score_rows(ids, scores, money)
         with self._transaction():
             self._query(
                 "INSERT INTO hs_models (version, name, config) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
@@ -420,7 +498,7 @@ class HistoryStore:
         for field, text in (("account_id", account_id), ("reason", reason), ("author", author)):
             if not isinstance(text, str) or not text.strip():
                 raise ValidationError(field, "must be a non-blank string", text)
-        begin = _iso_date(starts if starts is not None else datetime.now(UTC).date(), "starts")
+        begin = _iso_date(starts, "starts") if starts is not None else _time.today()
         end = _iso_date(expires, "expires")
         if end <= begin:
             raise ValidationError("expires", f"must be after starts ({begin})", end)
@@ -452,7 +530,7 @@ class HistoryStore:
         Raises:
             InputError: No override has that id.
         """
-        moment = _iso_date(when, "when") if when is not None else _now()
+        moment = _instant(when, "when") if when is not None else _now()
         with self._transaction():
             if not self._query("SELECT 1 FROM hs_overrides WHERE override_id = ?", (override_id,)):
                 raise InputError(f"no override with id {override_id!r}", column="override_id", value=override_id)
@@ -477,7 +555,7 @@ class HistoryStore:
         found = [Override(**dict(zip(attrs.fields_dict(Override), row, strict=True))) for row in rows]
         if include_inactive:
             return found
-        today = datetime.now(UTC).date().isoformat()
+        today = _time.today()
         return [o for o in found if o.active_on(today)]
 
     def _band_names(self) -> set[str]:
@@ -736,7 +814,7 @@ class HistoryStore:
         """
         day = _iso_date(as_of)
         version = self._version(model) or self.latest_version(day) or ""
-        horizon = str(np.datetime64(day[:10]) - np.timedelta64(math.ceil(lookback_days), "D"))
+        horizon = _time.day_text(_time.utc_day(day, "as_of") - math.ceil(lookback_days))
         rows = self._query("SELECT MAX(as_of) FROM hs_runs WHERE model_version = ? AND as_of <= ?", (version, horizon))
         start = rows[0][0] if rows and rows[0][0] is not None else None
         recent = self.read(model=version, since=start, until=day, fields="scores")
@@ -746,7 +824,7 @@ class HistoryStore:
         missing = sorted(set(recent["account_id"].tolist()) - covered)
         if not missing:
             return recent
-        before = str(np.datetime64(str(start)[:10]) - np.timedelta64(1, "D"))
+        before = _time.day_text(_time.utc_day(str(start), "hs_runs.as_of") - 1)
         older = self.read(model=version, until=before, account_id=missing, fields="scores")
         return {k: np.concatenate([older[k], recent[k]]) for k in recent}
 
@@ -786,42 +864,46 @@ class HistoryStore:
         kind = format or ("parquet" if target.suffix.lower() in {".parquet", ".pq"} else "csv")
         if kind not in ("csv", "parquet"):
             raise ValidationError("format", "must be 'csv' or 'parquet'", kind)
-        columns = self.read(model=model, since=since, until=until)
-        columns["drivers"] = np.array([";".join(d) for d in columns["drivers"]], dtype=object)
-        order = [
-            "account_id", "as_of", "model_version", "score", "band", "alert", "coverage",
-            *[k for k in columns if k not in _EXPORT_TAIL and k not in _EXPORT_HEAD],
-            *_EXPORT_TAIL,
-        ]  # fmt: skip
-        n = len(columns["score"])
-        if kind == "parquet":
-            try:
-                import pyarrow as pa  # noqa: PLC0415 -- optional extra
-                import pyarrow.parquet as pq  # noqa: PLC0415 -- optional extra
-            except ImportError:
-                raise HealthScoreError("exporting to Parquet needs pyarrow: pip install 'healthscore[arrow]'") from None
-            table = pa.table(
-                {
-                    k: pa.array(columns[k].tolist(), type=pa.string()) if columns[k].dtype == object else columns[k]
-                    for k in order
-                }
-            )
-            sink = pa.BufferOutputStream()
-            pq.write_table(table, sink)
-            write_atomic(target, sink.getvalue().to_pybytes())
-            return n
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(order)
-        cells = [
-            [("" if math.isnan(v) else repr(v)) for v in columns[k].tolist()]
-            if columns[k].dtype != object
-            else [str(v) for v in columns[k].tolist()]
-            for k in order
-        ]
-        writer.writerows(zip(*cells, strict=True))
-        write_atomic(target, buffer.getvalue())
+        return _write_table(self.read(model=model, since=since, until=until), target, kind)
+
+
+def _write_table(columns: dict[str, Any], target: Path, kind: str) -> int:
+    """History columns to a CSV or Parquet file, atomically; the row count."""
+    columns["drivers"] = np.array([";".join(d) for d in columns["drivers"]], dtype=object)
+    order = [
+        "account_id", "as_of", "model_version", "score", "band", "alert", "coverage",
+        *[k for k in columns if k not in _EXPORT_TAIL and k not in _EXPORT_HEAD],
+        *_EXPORT_TAIL,
+    ]  # fmt: skip
+    n = len(columns["score"])
+    if kind == "parquet":
+        try:
+            import pyarrow as pa  # noqa: PLC0415 -- optional extra
+            import pyarrow.parquet as pq  # noqa: PLC0415 -- optional extra
+        except ImportError:
+            raise HealthScoreError("exporting to Parquet needs pyarrow: pip install 'healthscore[arrow]'") from None
+        table = pa.table(
+            {
+                k: pa.array(columns[k].tolist(), type=pa.string()) if columns[k].dtype == object else columns[k]
+                for k in order
+            }
+        )
+        sink = pa.BufferOutputStream()
+        pq.write_table(table, sink)
+        write_atomic(target, sink.getvalue().to_pybytes())
         return n
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(order)
+    cells = [
+        [("" if math.isnan(v) else repr(v)) for v in columns[k].tolist()]
+        if columns[k].dtype != object
+        else [str(v) for v in columns[k].tolist()]
+        for k in order
+    ]
+    writer.writerows(zip(*cells, strict=True))
+    write_atomic(target, buffer.getvalue())
+    return n
 
 
 _EXPORT_HEAD = ("account_id", "as_of", "model_version", "score", "band", "alert", "coverage")
@@ -830,37 +912,103 @@ _EXPORT_TAIL = (
 )  # fmt: skip
 
 
+class _SQLiteBackend:
+    """SQLite through the standard library, in write-ahead-log mode."""
+
+    def __init__(self, path: str) -> None:
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.execute("PRAGMA busy_timeout=30000")
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self._db.execute(sql, tuple(params)).fetchall()
+
+    def execute_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        self._db.executemany(sql, rows)
+
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        marks = ", ".join(["?"] * len(columns))
+        self.execute_many(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+
+    def begin(self, *, write_lock: bool) -> None:
+        self._db.execute("BEGIN IMMEDIATE")  # the database lock: one writer at a time, readers go on
+
+    def columns_of(self, table: str) -> set[str]:
+        return {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+
+    def setup_lock(self) -> AbstractContextManager[None]:
+        return nullcontext()  # BEGIN IMMEDIATE already serialises the set-up
+
+    def close(self) -> None:
+        self._db.close()
+
+
+class _PostgresBackend:
+    """PostgreSQL through psycopg 3 (``%s`` placeholders, ``COPY`` for bulk rows)."""
+
+    def __init__(self, url: str) -> None:
+        try:
+            import psycopg  # noqa: PLC0415 -- optional extra
+        except ImportError:
+            raise HealthScoreError(
+                "a PostgreSQL history needs psycopg 3: pip install 'healthscore[postgres]'"
+            ) from None
+        try:
+            self._db = psycopg.connect(url, autocommit=True)
+        except psycopg.Error as exc:
+            raise HealthScoreError(f"cannot connect to the history database {_redact(url)}: {exc}") from None
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._db.cursor() as cursor:
+            cursor.execute(sql.replace("?", "%s"), tuple(params))
+            return list(cursor.fetchall()) if cursor.description is not None else []
+
+    def execute_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        with self._db.cursor() as cursor:
+            cursor.executemany(sql.replace("?", "%s"), list(rows))
+
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        with self._db.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+    def begin(self, *, write_lock: bool) -> None:
+        self.query("BEGIN")
+        if write_lock:  # one writer at a time; readers go on
+            self.query("LOCK TABLE hs_runs IN SHARE ROW EXCLUSIVE MODE")
+
+    def columns_of(self, table: str) -> set[str]:
+        rows = self.query(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_name = ? AND table_schema = current_schema()",
+            (table,),
+        )
+        return {r[0] for r in rows}
+
+    @contextmanager
+    def setup_lock(self) -> Iterator[None]:
+        self.query("SELECT pg_advisory_lock(4242)")  # two processes creating the tables at once
+        try:
+            yield
+        finally:
+            self.query("SELECT pg_advisory_unlock(4242)")
+
+    def close(self) -> None:
+        self._db.close()
+
+
 class SQLiteHistory(HistoryStore):
     """Score history in a SQLite file (``":memory:"`` for a throwaway store)."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         """Open (or create) the store at ``path``."""
         self.path = str(path)
-        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.execute("PRAGMA busy_timeout=30000")
-        self._setup()
+        super().__init__(_SQLiteBackend(self.path))
 
     def __repr__(self) -> str:
         return f"SQLiteHistory({self.path!r})"
-
-    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        return self._db.execute(sql, tuple(params)).fetchall()
-
-    def _execute_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        self._db.executemany(sql, rows)
-
-    def _begin(self, *, write_lock: bool) -> None:
-        self._db.execute("BEGIN IMMEDIATE")  # the database lock: one writer at a time, readers go on
-
-    def _columns_of(self, table: str) -> set[str]:
-        return {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
-
-    def close(self) -> None:
-        """Close the connection."""
-        self._db.close()
 
 
 class PostgresHistory(HistoryStore):
@@ -870,63 +1018,13 @@ class PostgresHistory(HistoryStore):
         url: A libpq connection string or ``postgresql://`` URL.
     """
 
-    _placeholder = "%s"
-
     def __init__(self, url: str) -> None:
         """Connect, and create the tables when they are missing."""
-        try:
-            import psycopg  # noqa: PLC0415 -- optional extra
-        except ImportError:
-            raise HealthScoreError(
-                "a PostgreSQL history needs psycopg 3: pip install 'healthscore[postgres]'"
-            ) from None
         self.url = url
-        try:
-            self._db = psycopg.connect(url, autocommit=True)
-        except psycopg.Error as exc:
-            raise HealthScoreError(f"cannot connect to the history database {_redact(url)}: {exc}") from None
-        self._setup()
+        super().__init__(_PostgresBackend(url))
 
     def __repr__(self) -> str:
         return f"PostgresHistory({_redact(self.url)!r})"
-
-    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        with self._db.cursor() as cursor:
-            cursor.execute(self._sql(sql), tuple(params))
-            return list(cursor.fetchall()) if cursor.description is not None else []
-
-    def _execute_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        with self._db.cursor() as cursor:
-            cursor.executemany(self._sql(sql), list(rows))
-
-    def _insert_scores(self, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-        with self._db.cursor() as cursor, cursor.copy(f"COPY hs_scores ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-
-    def _begin(self, *, write_lock: bool) -> None:
-        self._query("BEGIN")
-        if write_lock:  # one writer at a time; readers go on
-            self._query("LOCK TABLE hs_runs IN SHARE ROW EXCLUSIVE MODE")
-
-    def _columns_of(self, table: str) -> set[str]:
-        rows = self._query(
-            "SELECT column_name FROM information_schema.columns "
-            "WHERE table_name = ? AND table_schema = current_schema()",
-            (table,),
-        )
-        return {r[0] for r in rows}
-
-    def _setup(self) -> None:
-        self._query("SELECT pg_advisory_lock(4242)")  # two processes creating the tables at once
-        try:
-            super()._setup()
-        finally:
-            self._query("SELECT pg_advisory_unlock(4242)")
-
-    def close(self) -> None:
-        """Close the connection."""
-        self._db.close()
 
 
 def _redact(url: str) -> str:

@@ -40,9 +40,10 @@ from typing import Any, Protocol, runtime_checkable
 import attrs
 import numpy as np
 
+from healthscore import _time
 from healthscore import decay as _decay
 from healthscore.exceptions import InputError, ValidationError
-from healthscore.exports import ACCOUNT_INDEX, MISSING_TIME, SECONDS_PER_DAY, Exports, parse_timestamps
+from healthscore.exports import ACCOUNT_INDEX, MISSING_TIME, SECONDS_PER_DAY, Exports
 
 __all__ = [
     "DEAR_SIGNALS",
@@ -213,18 +214,14 @@ def _looks_english(text: str) -> bool:
 
 def as_of_seconds(as_of: Any) -> int:
     """``as_of`` (ISO text, ``date``, ``datetime``, ``datetime64``) -> the last
-    UTC second it covers: a date covers its whole day.
+    UTC second it covers: a date covers its whole day, an offset is normalised
+    to UTC, a date-time without one is UTC.
 
     Examples:
         >>> as_of_seconds("2026-01-01") - as_of_seconds("2026-01-01T23:59:59")
         0
     """
-    text = as_of.isoformat() if hasattr(as_of, "isoformat") else str(as_of)
-    secs, bad = parse_timestamps([text])
-    if bad[0] or secs[0] == MISSING_TIME:
-        raise InputError(f"as_of must be an ISO 8601 date or date-time, got {as_of!r}", column="as_of", value=as_of)
-    is_date = len(text.strip()) == 10
-    return int(secs[0]) + (SECONDS_PER_DAY - 1 if is_date else 0)
+    return _time.cutoff_seconds(as_of, "as_of")
 
 
 # --------------------------------------------------------------------------- group-by helpers
@@ -582,14 +579,14 @@ def _business(ctx: _Context, out: dict[str, Any]) -> None:
         out["roi_multiple"] = _ratio(delivered, accounts["arr"])
     if ctx.ex.has("invoices"):
         inv = ctx.ex.tables["invoices"]
-        due, paid = inv["due_date"], inv["paid_date"]
-        keep = (due <= ctx.as_of) & ((ctx.as_of - due) < s.payment_days * SECONDS_PER_DAY)
-        due, paid = due[keep], paid[keep]
+        # a due date means the end of its day; days late and age are whole UTC calendar days
+        due, paid = _time.end_of_day(inv["due_date"]), inv["paid_date"]
+        age = _time.days_between(ctx.as_of, due)
+        keep = (due <= ctx.as_of) & (age < s.payment_days)
+        due, paid, age = due[keep], paid[keep], age[keep].astype(np.float64)
         acc = inv[ACCOUNT_INDEX][keep]
         settled = (paid != MISSING_TIME) & (paid <= ctx.as_of)
-        late = np.where(settled, paid - due, ctx.as_of - due) / SECONDS_PER_DAY
-        late = np.maximum(late, 0.0)
-        age = (ctx.as_of - due) / SECONDS_PER_DAY
+        late = np.maximum(_time.days_between(np.where(settled, paid, ctx.as_of), due), 0).astype(np.float64)
         weights = np.asarray(s.payment_decay(age), dtype=np.float64) if age.size else np.zeros(0)
         out["payment_delay_days"] = _ratio(ctx.count(acc, weights * late), ctx.count(acc, weights))
 

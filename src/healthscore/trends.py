@@ -30,6 +30,7 @@ from typing import Any
 import attrs
 import numpy as np
 
+from healthscore import _time
 from healthscore.bands import BandPolicy
 from healthscore.exceptions import InputError, ValidationError
 from healthscore.history import HistoryPoint
@@ -50,11 +51,9 @@ class DropRule:
     days: float = attrs.field(default=30.0, converter=float, validator=_positive)
 
 
-def _day_numbers(days: Sequence[str]) -> Any:
-    try:
-        return np.array(days, dtype="datetime64[D]").astype(np.int64)
-    except ValueError as exc:
-        raise InputError(f"snapshot dates must be ISO 8601 dates ({exc})") from None
+def _day_numbers(days: Sequence[Any], field: str = "as_of") -> Any:
+    """Snapshot dates (or instants: their UTC dates) -> day numbers."""
+    return _time.day_numbers(np.asarray(days), field)
 
 
 def _factorize(values: Any) -> tuple[Any, Any]:
@@ -90,7 +89,7 @@ def trends(
         score) and ``drop_alert`` (bool).
     """
     rule = drop or DropRule()
-    (today,) = _day_numbers([str(as_of)[:10]])
+    today = _time.utc_day(as_of, "as_of")
     if isinstance(points, Mapping):
         for column in ("account_id", "as_of", "score"):
             if column not in points:
@@ -99,12 +98,12 @@ def trends(
         keep = ~np.isnan(scores)
         accounts = np.asarray(points["account_id"], dtype=object)[keep]
         distinct, code = _factorize(np.asarray(points["as_of"], dtype=object)[keep])  # few dates, many rows
-        days = _day_numbers([str(d)[:10] for d in distinct.tolist()])[code] if len(code) else np.zeros(0, np.int64)
+        days = _day_numbers([str(d) for d in distinct.tolist()])[code] if len(code) else np.zeros(0, np.int64)
         scores = scores[keep]
     else:
         kept = [p for p in points if p.score is not None and p.score == p.score]
         accounts = np.array([p.account_id for p in kept], dtype=object)
-        days = _day_numbers([p.as_of[:10] for p in kept]) if kept else np.zeros(0, dtype=np.int64)
+        days = _day_numbers([p.as_of for p in kept]) if kept else np.zeros(0, dtype=np.int64)
         scores = np.array([p.score for p in kept], dtype=np.float64)
     past = days <= today
     accounts, days, scores = accounts[past], days[past], scores[past]
