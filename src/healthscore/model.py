@@ -1074,9 +1074,11 @@ class SegmentedModel:
         ``columns`` is a mapping of column -> array or a data frame, as for
         :meth:`HealthModel.score_batch`.
         """
-        models = [m for _, m in self.segments] + ([self.default] if self.default is not None else [])
+        segment_models = [m for _, m in self.segments] + ([self.default] if self.default is not None else [])
         labels = {self.segment_column}
-        labels.update(n for m in models for n, mt in m.metrics.items() if _scorers.input_kind(mt.scorer) != "numeric")
+        labels.update(
+            n for m in segment_models for n, mt in m.metrics.items() if _scorers.input_kind(mt.scorer) != "numeric"
+        )
         columns = _frames.as_columns(columns, [*self.metric_names, self.segment_column], labels=labels)
         if self.segment_column not in columns:
             raise InputError(

@@ -29,8 +29,8 @@ from typing import Any, Literal, TypeAlias
 
 import numpy as np
 
-from healthscore._engine import Precision
 from healthscore import _frames
+from healthscore._engine import Precision
 from healthscore._frames import column_names, family_of, table_columns, to_family
 from healthscore.exceptions import InputError
 from healthscore.model import BatchScores, HealthModel, SegmentedModel
