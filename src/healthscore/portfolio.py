@@ -110,8 +110,10 @@ def score_portfolio(
         The input's family with columns: the id, ``segment`` and ``model`` for
         segmented models, ``score``, ``band``, ``alert``, one per dimension,
         ``coverage``, ``status``, then metric scores and drivers when asked for.
-        Bands and alerts are categorical in pandas, polars (Enum) and arrow
-        (dictionary); a pandas result keeps the input's index.
+        Bands and alerts are categorical, every band a category: ordered
+        ``Categorical`` in pandas, ``Enum`` in polars, a dictionary in arrow. A
+        pandas result keeps the input's index; a polars LazyFrame is collected
+        once (only the columns read) and the result returned as a LazyFrame.
     """
     family = family_of(data)
     wanted = _wanted(model, id_column)
@@ -146,12 +148,10 @@ def _output(scored: BatchScores, family: Family, data: Any, id_column: str | Non
 
 
 def _id_values(ids: Any) -> Any:
-    """Ids read from a frame (Python objects) back as a typed array when they
-    are all ints or all texts, so that a frame's id column keeps its kind."""
+    """Ids read from a frame (Python objects) back as int64 when they are all
+    ints, so that a frame's integer id column stays one."""
     values = ids.tolist()
     kinds = {type(v) for v in values}
     if kinds == {int} and all(-(2**63) <= v < 2**63 for v in values):
         return np.asarray(values, dtype=np.int64)
-    if kinds == {str}:
-        return np.asarray(values, dtype=np.str_)
-    return ids
+    return ids  # texts stay objects: every frame library reads them as strings
