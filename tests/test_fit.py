@@ -106,7 +106,7 @@ def test_reweight_gives_an_ordinary_model_of_the_same_shape(tmp_path: object, dr
     path = tmp_path / "m.toml"  # type: ignore[operator]
     path.write_text(text)
     assert load_model(path) == result.model
-    scored = result.model.score_batch(drivers["columns"], missing_columns="missing")  # type: ignore[arg-type]
+    scored = result.model.score_batch(drivers["columns"], missing_columns="missing")
     assert np.isfinite(scored.score).all()
 
 

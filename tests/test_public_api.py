@@ -90,7 +90,7 @@ PUBLIC_MODULES = [
     "exceptions",
     "typing",
 ]
-HEAVY = ("pandas", "scipy", "polars", "pyarrow", "yaml", "sklearn", "psycopg")
+HEAVY = ("pandas", "scipy", "polars", "pyarrow", "narwhals", "yaml", "sklearn", "psycopg")
 
 
 def _module(name: str) -> ModuleType:

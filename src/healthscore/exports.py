@@ -42,6 +42,7 @@ import attrs
 import numpy as np
 
 from healthscore import _time
+from healthscore._frames import column_names, family_of, table_columns
 from healthscore.exceptions import InputError
 
 __all__ = [
@@ -392,16 +393,11 @@ def _importable(name: str) -> bool:
 def _frame_columns(data: Any) -> dict[str, Any]:
     """Every column of an in-memory table as arrays, values untouched (numbers
     are not coerced: validation reads each column by its spec)."""
-    from healthscore.portfolio import _columns, column_names, family_of  # noqa: PLC0415 -- import cycle
-
-    family = family_of(data)
-    names = column_names(data, family)
-    return _columns(data, family, names, labels=set(names))
+    names = column_names(data)
+    return table_columns(data, names, labels=names)
 
 
 def _family(source: str | os.PathLike[str] | Mapping[str, Any]) -> str:
-    from healthscore.portfolio import family_of  # noqa: PLC0415 -- avoids an import cycle at load time
-
     if not isinstance(source, Mapping) or "accounts" not in source:
         return "mapping"
     family = family_of(source["accounts"])

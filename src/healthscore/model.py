@@ -48,7 +48,7 @@ from typing import Any, Literal, TypeAlias
 import attrs
 import numpy as np
 
-from healthscore import _engine
+from healthscore import _engine, _frames
 from healthscore import scorers as _scorers
 from healthscore.bands import AlertPolicy, BandPolicy, default_alerts, default_bands
 from healthscore.exceptions import InputError, MissingMetricError, ValidationError
@@ -517,31 +517,53 @@ class BatchScores:
         """``"scored"`` or ``"insufficient_data"`` per account (a NumPy array)."""
         return np.where(to_numpy(self.band_codes) < 0, "insufficient_data", "scored")
 
-    def to_columns(self) -> dict[str, Any]:
-        """All results as one ordered mapping of column name -> array.
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        """The names :meth:`__getitem__` and :meth:`to_columns` know, in order:
+        ``segment`` and ``model`` (segmented models), ``score``, ``band``,
+        ``alert``, one per dimension, ``coverage``, ``status``,
+        ``<metric>_score`` for each metric when metric scores were asked for,
+        and ``driver_1``, ``driver_1_points``, ... when drivers were asked for."""
+        names = [n for n in ("segment", "model") if getattr(self, n) is not None]
+        names += ["score", "band", "alert", *self.dimensions, "coverage", "status"]
+        names += [f"{name}_score" for name in self.metric_scores]
+        for i in range(1, len(self.drivers) + 1):
+            names += [f"driver_{i}", f"driver_{i}_points"]
+        return tuple(names)
 
-        Columns: ``segment`` and ``model`` (segmented models), ``score``,
-        ``band``, ``alert``, one per dimension, ``coverage``, ``status``,
-        ``<metric>_score`` for each metric when metric scores were asked for, and
-        ``driver_1``, ``driver_1_points``, ... when drivers were asked for.
+    def __getitem__(self, name: str) -> Any:
+        """One column by name (see :attr:`column_names`), as in a data frame.
+
+        Raises:
+            KeyError: ``name`` is not one of :attr:`column_names`; the message
+                lists them.
+
+        Examples:
+            >>> from healthscore import presets
+            >>> out = presets.dear().score_batch(
+            ...     {"deployment": [0.9], "outcome_achievement": [1.0]}, missing_columns="missing")
+            >>> out["band"].tolist(), out["score"].shape
+            (['green'], (1,))
         """
-        out: dict[str, Any] = {}
-        if self.segment is not None:
-            out["segment"] = self.segment
-        if self.model is not None:
-            out["model"] = self.model
-        out["score"] = self.score
-        out["band"] = self.band
-        out["alert"] = self.alert
-        out.update(self.dimensions)
-        out["coverage"] = self.coverage
-        out["status"] = self.status
-        for name, values in self.metric_scores.items():
-            out[f"{name}_score"] = values
-        for i, (names, lost) in enumerate(zip(self.drivers, self.points_lost, strict=True), start=1):
-            out[f"driver_{i}"] = names
-            out[f"driver_{i}_points"] = lost
-        return out
+        if name in ("score", "band", "alert", "coverage", "status") or (
+            name in ("segment", "model") and getattr(self, name) is not None
+        ):
+            return getattr(self, name)
+        if name in self.dimensions:
+            return self.dimensions[name]
+        if name.endswith("_score") and name.removesuffix("_score") in self.metric_scores:
+            return self.metric_scores[name.removesuffix("_score")]
+        if name.startswith("driver_"):
+            index, _, points = name.removeprefix("driver_").partition("_")
+            if index.isdigit() and 1 <= int(index) <= len(self.drivers) and points in ("", "points"):
+                return (self.points_lost if points else self.drivers)[int(index) - 1]
+        msg = f"{name!r} is not a column of these scores; columns: {', '.join(self.column_names)}"
+        raise KeyError(msg)
+
+    def to_columns(self) -> dict[str, Any]:
+        """All results as one ordered mapping of column name -> array (the
+        columns of :attr:`column_names`)."""
+        return {name: self[name] for name in self.column_names}
 
 
 def to_numpy(values: Any) -> Any:
@@ -771,7 +793,7 @@ class HealthModel:
 
     def score_batch(
         self,
-        columns: Columns,
+        columns: Columns | _frames.Table,
         *,
         metric_scores: bool = False,
         drivers: int = 0,
@@ -785,7 +807,9 @@ class HealthModel:
 
         Args:
             columns: Column name -> array-like of raw values, one entry per
-                account. Columns the model does not read are ignored. NumPy
+                account, or a pandas / polars / pyarrow data frame (read as
+                :func:`~healthscore.score_portfolio` reads it). Columns the
+                model does not read are ignored. NumPy
                 arrays and lists are scored on the CPU; arrays of another array
                 API library (CuPy, PyTorch, ...) are scored on their device and
                 the results come back in that library.
@@ -824,12 +848,9 @@ class HealthModel:
             precision=precision,
             chunk_size=chunk_size,
         )
+        labels = [n for n, m in self.metrics.items() if _scorers.input_kind(m.scorer) != "numeric"]
+        columns = _frames.as_columns(columns, self.metric_names, labels=labels)
         plan = self._plan
-        if not isinstance(columns, Mapping):
-            raise InputError(
-                f"columns must be a mapping of column name -> values, got {type(columns).__name__}; "
-                "for a data frame use healthscore.score_portfolio"
-            )
         absent = [n for n in plan.names if n not in columns]
         if absent and missing_columns == "error":
             raise InputError(
@@ -1052,7 +1073,7 @@ class SegmentedModel:
 
     def score_batch(
         self,
-        columns: Columns,
+        columns: Columns | _frames.Table,
         *,
         metric_scores: bool = False,
         drivers: int = 0,
@@ -1070,6 +1091,8 @@ class SegmentedModel:
         ``model`` and ``segment`` arrays say which model scored each account.
         Results are NumPy arrays (``precision="float32"`` gives float32 scores
         and dimensions).
+        ``columns`` is a mapping of column -> array or a data frame, as for
+        :meth:`HealthModel.score_batch`.
         """
         _check_batch_options(
             metric_scores=metric_scores,
@@ -1080,11 +1103,12 @@ class SegmentedModel:
             precision=precision,
             chunk_size=chunk_size,
         )
-        if not isinstance(columns, Mapping):
-            raise InputError(
-                f"columns must be a mapping of column name -> values, got {type(columns).__name__}; "
-                "for a data frame use healthscore.score_portfolio"
-            )
+        segment_models = [m for _, m in self.segments] + ([self.default] if self.default is not None else [])
+        labels = {self.segment_column}
+        labels.update(
+            n for m in segment_models for n, mt in m.metrics.items() if _scorers.input_kind(mt.scorer) != "numeric"
+        )
+        columns = _frames.as_columns(columns, [*self.metric_names, self.segment_column], labels=labels)
         if self.segment_column not in columns:
             raise InputError(
                 f"missing column {self.segment_column!r}: a segmented model needs each account's segment",

@@ -42,6 +42,7 @@ import numpy as np
 
 from healthscore import _time
 from healthscore import decay as _decay
+from healthscore._frames import to_family
 from healthscore.exceptions import InputError, ValidationError
 from healthscore.exports import ACCOUNT_INDEX, MISSING_TIME, SECONDS_PER_DAY, Exports
 
@@ -635,8 +636,6 @@ def compute_signals(
             table[name] = np.full(ctx.n, math.nan)
     if output == "mapping":
         return table
-    from healthscore.portfolio import to_family  # noqa: PLC0415 -- only for data frame output
-
     return to_family(table, exports.family if output == "auto" else output)
 
 
