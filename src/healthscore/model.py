@@ -1116,9 +1116,7 @@ class SegmentedModel:
             )
         seg_values = _segment_column(columns[self.segment_column], self.segment_column)
         n = seg_values.shape[0]
-        keys = np.array(
-            [_segment_label(v, self.segment_column, row) for row, v in enumerate(seg_values.tolist())], dtype=np.str_
-        )
+        keys = _segment_labels(seg_values, self.segment_column)
         uniques, inverse = np.unique(keys, return_inverse=True)
         groups: dict[int, list[int]] = {}
         models: list[HealthModel] = []
@@ -1220,6 +1218,24 @@ def _segment_label(segment: object, column: str, row: int) -> str:
     if isinstance(segment, str | np.str_):
         return str(segment)
     return str(int(segment))  # type: ignore[call-overload]
+
+
+def _segment_labels(values: Any, column: str) -> Any:
+    """Every account's segment label, each distinct value checked once."""
+    seen: dict[tuple[type, object], str] = {}
+    out = []
+    for row, value in enumerate(values.tolist()):
+        try:
+            key = (type(value), value)
+            label = seen.get(key)
+        except TypeError:  # unhashable: a list or a dict, which the check names
+            label = key = None
+        if label is None:
+            label = _segment_label(value, column, row)
+            if key is not None:
+                seen[key] = label
+        out.append(label)
+    return np.array(out, dtype=np.str_)
 
 
 def _segment_column(values: Any, column: str) -> Any:
