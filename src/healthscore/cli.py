@@ -23,14 +23,14 @@ import attrs
 import numpy as np
 
 from healthscore import __version__, presets
-from healthscore._io import write_atomic
+from healthscore._io import null_hint, read_csv, write_atomic
 from healthscore.actions import queue_from_history
 from healthscore.backtest import backtest
 from healthscore.calibrate import fit_scorecard, reweight
 from healthscore.config import AnyModel, dump_model, load_model, model_fingerprint
 from healthscore.datasets import ADVANCED_FEATURES, generate_exports
 from healthscore.exceptions import HealthScoreError, InputError
-from healthscore.exports import Exports, read_exports
+from healthscore.exports import Exports, _numbers, read_exports
 from healthscore.history import open_history
 from healthscore.model import BatchScores, HealthModel, SegmentedModel
 from healthscore.scorers import Boolean, Categories, input_kind
@@ -305,19 +305,20 @@ def _cmd_score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _csv_arr(path: str, ids: list[str]) -> Any:
     """The optional ``arr`` column of a portfolio CSV (NaN where blank), else None."""
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        if reader.fieldnames is None or "arr" not in [f.strip() for f in reader.fieldnames]:
-            return None
-        key = next(f for f in reader.fieldnames if f.strip() == "arr")
-        cells = [row[key].strip() for row in reader]
-    values = np.full(len(ids), math.nan)
-    for i, cell in enumerate(cells):
-        if cell:
-            try:
-                values[i] = float(cell)
-            except ValueError:
-                raise _UsageError(f"{path} line {i + 2}, column 'arr': not a number: {cell!r}") from None
+    table = read_csv(path)
+    if "arr" not in table.columns:
+        return None
+    cells = table.columns["arr"]
+    values, bad = _numbers(cells)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        cell, line = str(cells[i]).strip(), int(table.lines[i])
+        raise InputError(
+            f"{path} line {line}, column 'arr': not a number: {cell!r}{null_hint(cell)}",
+            column="arr",
+            row=line,
+            value=cell,
+        )
     return values
 
 
@@ -470,26 +471,30 @@ def _cmd_override(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def read_table_csv(path: str | Path) -> dict[str, Any]:
     """A CSV file as columns: numbers as float64 (NaN for empty cells) where
-    every non-empty cell is a number, else text (``None`` for empty cells)."""
-    name = str(path)
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            rows = list(csv.reader(handle))
-    except OSError as exc:
-        raise _UsageError(f"{name}: cannot read the file: {exc.strerror or exc}") from exc
-    if len(rows) < 2:
-        raise _UsageError(f"{name}: expected a header and at least one row")
-    header = [h.strip() for h in rows[0]]
-    for i, row in enumerate(rows[1:]):
-        if len(row) != len(header):
-            raise _UsageError(f"{name} line {i + 2}: expected {len(header)} cells like the header, got {len(row)}")
+    every non-empty cell is a number, else text (``None`` for empty cells).
+
+    A column of numbers with a ``nan``-like text among them (``NA``, ``null``,
+    ...) is an error: leave such cells empty."""
+    table = read_csv(path)
+    if len(table) == 0:
+        raise InputError(f"{path}: expected a header and at least one row")
     out: dict[str, Any] = {}
-    for j, column in enumerate(header):
-        cells = [r[j].strip() for r in rows[1:]]
-        try:
-            out[column] = np.array([float(c) if c else math.nan for c in cells], dtype=np.float64)
-        except ValueError:
-            out[column] = np.array([c or None for c in cells], dtype=object)
+    for column, cells in table.columns.items():
+        numbers, bad = _numbers(cells)
+        if not bad.any():
+            out[column] = numbers
+            continue
+        texts = [c.strip() for c in cells.tolist()]
+        nulls = [i for i in np.flatnonzero(bad).tolist() if null_hint(texts[i])]
+        if nulls and (~bad & ~np.isnan(numbers)).any():
+            i, line = nulls[0], int(table.lines[nulls[0]])
+            raise InputError(
+                f"{path} line {line}, column {column!r}: {texts[i]!r} is not a number{null_hint(texts[i])}",
+                column=column,
+                row=line,
+                value=texts[i],
+            )
+        out[column] = np.array([c or None for c in texts], dtype=object)
     return out
 
 
