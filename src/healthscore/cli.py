@@ -84,36 +84,22 @@ def read_portfolio_csv(path: str | Path, model: AnyModel) -> tuple[list[str], di
             the message names the file, the line, the column and the value.
     """
     name = str(path)
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            rows = list(csv.reader(handle))
-    except OSError as exc:
-        raise _UsageError(f"{name}: cannot read the file: {exc.strerror or exc}") from exc
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise _UsageError(f"{name}: not a readable UTF-8 CSV file ({exc})") from exc
-    if not rows:
-        raise _UsageError(f"{name}: the file is empty; expected a header with {ID_COLUMN!r} and metric columns")
-    header = [h.strip() for h in rows[0]]
-    body = rows[1:]
+    table = read_csv(path)
+    header = list(table.columns)
     if ID_COLUMN not in header:
-        raise _UsageError(f"{name}: missing column {ID_COLUMN!r} (header: {', '.join(header)})")
-    dupes = sorted({h for h in header if header.count(h) > 1})
-    if dupes:
-        raise _UsageError(f"{name}: the header repeats column(s) {', '.join(map(repr, dupes))}")
-    for i, row in enumerate(body):
-        if len(row) != len(header):
-            raise _UsageError(f"{name} line {i + 2}: expected {len(header)} cells like the header, got {len(row)}")
-    col = {h: [r[j] for r in body] for j, h in enumerate(header)}
+        raise InputError(f"{name}: missing column {ID_COLUMN!r} (header: {', '.join(header)})", column=ID_COLUMN)
+    col = {h: cells.tolist() for h, cells in table.columns.items()}
+    lines = table.lines.tolist()
 
     ids = [c.strip() for c in col[ID_COLUMN]]
     seen: dict[str, int] = {}
     for i, account in enumerate(ids):
         if not account:
-            raise _UsageError(f"{name} line {i + 2}, column {ID_COLUMN!r}: empty account id")
+            raise InputError(f"{name} line {lines[i]}, column {ID_COLUMN!r}: empty account id")
         if account in seen:
-            raise _UsageError(
-                f"{name} line {i + 2}, column {ID_COLUMN!r}: duplicate account id {account!r} "
-                f"(first on line {seen[account] + 2})"
+            raise InputError(
+                f"{name} line {lines[i]}, column {ID_COLUMN!r}: duplicate account id {account!r} "
+                f"(first on line {lines[seen[account]]})"
             )
         seen[account] = i
 
@@ -122,16 +108,16 @@ def read_portfolio_csv(path: str | Path, model: AnyModel) -> tuple[list[str], di
     columns: dict[str, Any] = {}
     if segment_column is not None:
         if segment_column not in col:
-            raise _UsageError(
+            raise InputError(
                 f"{name}: missing column {segment_column!r}: a segmented model needs each account's segment"
             )
         columns[segment_column] = np.array([c.strip() or None for c in col[segment_column]], dtype=object)
     for metric, scorer in scorers.items():
         if metric in col:
-            columns[metric] = _parse_column(name, metric, col[metric], scorer)
+            columns[metric] = _parse_column(name, metric, col[metric], lines, scorer)
     present = [m for m in scorers if m in col]
     if not present:
-        raise _UsageError(f"{name}: none of the model's metrics is a column; the model reads {', '.join(scorers)}")
+        raise InputError(f"{name}: none of the model's metrics is a column; the model reads {', '.join(scorers)}")
     notes = []
     absent = [m for m in scorers if m not in col]
     if absent:
@@ -142,25 +128,20 @@ def read_portfolio_csv(path: str | Path, model: AnyModel) -> tuple[list[str], di
     return ids, columns, notes
 
 
-def _parse_column(name: str, metric: str, cells: list[str], scorer: Any) -> Any:
+def _parse_column(name: str, metric: str, cells: list[str], lines: list[int], scorer: Any) -> Any:
     kind = input_kind(scorer)
     values = [c.strip() for c in cells]
     if kind == "numeric":
-        out = np.empty(len(values))
-        for i, cell in enumerate(values):
-            if not cell:
-                out[i] = math.nan
-                continue
-            try:
-                out[i] = float(cell)
-            except ValueError:
-                raise _UsageError(f"{name} line {i + 2}, column {metric!r}: {cell!r} is not a number") from None
-            if math.isnan(out[i]):
-                raise _UsageError(
-                    f"{name} line {i + 2}, column {metric!r}: {cell!r} is not a number "
-                    "(leave the cell empty for a missing value)"
-                )
-        return out
+        numbers, bad = _numbers(np.array(values, dtype=str))
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise InputError(
+                f"{name} line {lines[i]}, column {metric!r}: {values[i]!r} is not a number{null_hint(values[i])}",
+                column=metric,
+                row=lines[i],
+                value=values[i],
+            )
+        return numbers
     labels = [v or None for v in values]
     checker = scorer if isinstance(scorer, (Categories, Boolean)) else None
     if checker is not None:
@@ -170,7 +151,9 @@ def _parse_column(name: str, metric: str, cells: list[str], scorer: Any) -> Any:
             try:
                 checker(label)
             except InputError as exc:
-                raise _UsageError(f"{name} line {i + 2}, column {metric!r}: {exc}") from None
+                raise InputError(
+                    f"{name} line {lines[i]}, column {metric!r}: {exc}", column=metric, row=lines[i], value=label
+                ) from None
     return np.array(labels, dtype=object)
 
 
