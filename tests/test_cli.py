@@ -437,3 +437,22 @@ def test_backtest_and_fit_from_the_command_line(tmp_path: Path) -> None:
     status, _, err = _run("backtest", "--churn", str(churn))
     assert status == 2
     assert "needs --history FILE_OR_URL or --scores" in err
+
+
+@pytest.mark.parametrize("engine_missing", [False, True])
+def test_read_portfolio_csv_raises_input_error_on_physical_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine_missing: bool
+) -> None:
+    from healthscore import _io
+    from healthscore.cli import read_portfolio_csv
+    from healthscore.exceptions import InputError
+
+    if engine_missing:  # the standard library path
+        monkeypatch.setattr(_io, "_has_pyarrow", lambda: False)
+    path = tmp_path / "p.csv"
+    path.write_text('account_id,penetration,note\n"A\n1",0.5,x\n\nA2,NA,y\n', encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        read_portfolio_csv(path, presets.three_dimension())
+    assert str(info.value).startswith(f"{path} line 5, column 'penetration': 'NA' is not a number")
+    assert "leave the cell empty" in str(info.value)
+    assert (info.value.row, info.value.column, info.value.value) == (5, "penetration", "NA")

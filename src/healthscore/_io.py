@@ -1,11 +1,364 @@
-"""File helpers shared by the config and command-line modules."""
+"""File helpers shared by the config, exports and command-line modules: the one
+CSV reader and an atomic file writer.
+
+:func:`read_csv` is the only place healthscore reads CSV text. Its rules:
+
+* Every cell is text: nothing is converted, no type is guessed. Turning text
+  into numbers is the job of one number parser (``exports._numbers``).
+* An empty cell is the only missing value, read as ``""``. The texts other
+  tools write for "missing" (``nan``, ``NaN``, ``NA``, ``N/A``, ``null``,
+  ``None``, ... see :data:`NULL_TEXTS`) are read as the text they are; the
+  number parser rejects them, and :func:`null_hint` tells the user to leave the
+  cell empty instead.
+* The dialect is RFC 4180: comma-separated, fields quoted with ``"`` (a quote
+  inside a quoted field is written twice) may hold commas, quotes and line
+  breaks. A quote that opens a field must close it, followed by a comma or the
+  end of the line; a quote inside an unquoted field is an ordinary character.
+* The file is UTF-8; a byte-order mark is skipped. Lines end in ``\\n``,
+  ``\\r\\n`` or ``\\r``. Blank lines are skipped (``csv.writer`` writes a row
+  holding one empty cell as ``""``, never as a blank line).
+* The first record is the header. Its names are stripped of surrounding
+  blanks; an empty or repeated name is an error. Every other record must have
+  exactly as many cells as the header.
+* Line numbers are physical lines as an editor shows them (the first line is
+  1): a record whose quoted cell holds a line break spans several lines, and a
+  record is named by the line it starts on.
+
+Two engines read by these rules. ``"pyarrow"`` (used by ``"auto"`` when
+pyarrow is installed) parses with ``pyarrow.csv`` on several threads, every
+column typed as a string so that nothing is inferred; ``"python"`` uses the
+standard library's :mod:`csv` module and is the reference. Any file the fast
+engine cannot read as the reference would -- a ragged row, bad UTF-8, unusual
+quoting -- is read again by the reference engine, so both engines return the
+same tables and raise the same errors.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
 import os
+import re
+import sys
 import tempfile
 from pathlib import Path
+from typing import Any, Literal
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from healthscore.exceptions import InputError
+
+Engine = Literal["auto", "pyarrow", "python"]
+"""Which CSV engine to use: pyarrow when installed (``"auto"``), or the standard library."""
+
+NULL_TEXTS = frozenset({"nan", "-nan", "+nan", "na", "n/a", "#n/a", "null", "none", "nil", "missing", "-"})
+"""Lower-cased texts other tools write for a missing value. healthscore reads
+them as text: in a number column they are an error that asks for an empty cell."""
+
+_BOM = b"\xef\xbb\xbf"
+_LF, _CR, _QUOTE, _COMMA = 10, 13, 34, 44
+_SURROGATE = re.compile("[\udc80-\udcff]")
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class CsvTable:
+    """A CSV file read as text.
+
+    Attributes:
+        source: The file name used in messages.
+        columns: Header name -> the column's cells as a str array (``""`` for
+            an empty cell), in file order.
+        lines: For each row, the physical line of the file it starts on.
+        header_line: The line of the header.
+    """
+
+    source: str
+    columns: dict[str, npt.NDArray[np.str_]]
+    lines: npt.NDArray[np.int64]
+    header_line: int = 1
+
+    def __len__(self) -> int:
+        return int(self.lines.shape[0])
+
+
+def read_csv(path: str | os.PathLike[str], *, engine: Engine = "auto") -> CsvTable:
+    """Read a CSV file as text columns, by the rules of this module.
+
+    Args:
+        path: The file.
+        engine: ``"auto"`` (pyarrow when installed, else the standard library),
+            ``"pyarrow"`` or ``"python"``.
+
+    Raises:
+        InputError: An unreadable or empty file, text that is not UTF-8, bad
+            quoting, an empty or repeated header name, or a row whose number of
+            cells differs from the header's; the message names the file and
+            the line (and the column and value where there is one).
+
+    Examples:
+        >>> import tempfile, pathlib
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+        >>> _ = path.write_bytes(b'id,note\\r\\na,"two\\nlines"\\r\\nb,nan\\r\\n')
+        >>> table = read_csv(path)
+        >>> table.columns["note"].tolist(), table.lines.tolist()
+        (['two\\nlines', 'nan'], [2, 4])
+    """
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the file: {exc.strerror or exc}") from exc
+    return parse_csv(data, source=str(path), engine=engine)
+
+
+def parse_csv(data: bytes, *, source: str, engine: Engine = "auto") -> CsvTable:
+    """:func:`read_csv` on bytes already in memory; ``source`` names them in messages."""
+    if engine not in ("auto", "pyarrow", "python"):
+        raise InputError(f"engine must be 'auto', 'pyarrow' or 'python', got {engine!r}")
+    body = data[len(_BOM) :] if data.startswith(_BOM) else data
+    if engine == "auto":
+        engine = "pyarrow" if _has_pyarrow() else "python"
+    if engine == "pyarrow":
+        table = _read_pyarrow(body, source)
+        if table is not None:
+            return table
+    return _read_python(body, source)
+
+
+def null_hint(cell: str) -> str:
+    """`` (leave the cell empty for a missing value)`` when ``cell`` is one of
+    :data:`NULL_TEXTS`, else ``""``: the hint for an error about that cell.
+
+    Examples:
+        >>> null_hint(" NaN "), null_hint("abc")
+        (' (leave the cell empty for a missing value)', '')
+    """
+    return " (leave the cell empty for a missing value)" if cell.strip().lower() in NULL_TEXTS else ""
+
+
+def _has_pyarrow() -> bool:
+    if "pyarrow" in sys.modules:
+        return True
+    from importlib.util import find_spec  # noqa: PLC0415 -- only when a CSV file is read
+
+    return find_spec("pyarrow") is not None
+
+
+# --------------------------------------------------------------------------- header and rows, both engines
+
+
+def _header(cells: list[str], source: str, line: int) -> list[str]:
+    names = [c.strip() for c in cells]
+    for j, name in enumerate(names):
+        if not name:
+            raise InputError(
+                f"{source} line {line}: header cell {j + 1} is empty; every column needs a name", row=line, value=""
+            )
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise InputError(
+            f"{source} line {line}: the header repeats column(s) {', '.join(map(repr, dupes))}",
+            column=dupes[0],
+            row=line,
+            value=dupes[0],
+        )
+    return names
+
+
+def _ragged(source: str, line: int, expected: int, got: int) -> InputError:
+    return InputError(f"{source} line {line}: expected {expected} cells like the header, got {got}", row=line)
+
+
+def _empty(source: str) -> InputError:
+    return InputError(f"{source}: the file is empty; expected a header line")
+
+
+# --------------------------------------------------------------------------- reference engine: the csv module
+
+
+def _read_python(body: bytes, source: str) -> CsvTable:
+    try:
+        text = body.decode("utf-8")
+        clean = True
+    except UnicodeDecodeError:
+        text = body.decode("utf-8", "surrogateescape")  # read on, to name the line and column
+        clean = False
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    names: list[str] | None = None
+    header_line = 0
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    start = 1
+    try:
+        for row in reader:
+            line, start = start, reader.line_num + 1
+            if not row:  # a blank line
+                continue
+            if not clean:
+                _check_utf8(row, names, source, line)
+            if names is None:
+                names, header_line = _header(row, source, line), line
+            elif len(row) != len(names):
+                raise _ragged(source, line, len(names), len(row))
+            else:
+                rows.append(row)
+                lines.append(line)
+    except csv.Error as exc:
+        raise InputError(
+            f"{source} line {start}: not valid CSV ({exc}); a quoted cell ends with a quote followed by a comma "
+            'or the end of the line, and a quote inside it is written twice ("")',
+            row=start,
+        ) from None
+    if names is None:
+        raise _empty(source)
+    columns = (
+        {n: np.array(c, dtype=str) for n, c in zip(names, zip(*rows, strict=True), strict=True)}
+        if rows
+        else {n: np.empty(0, dtype=str) for n in names}
+    )
+    return CsvTable(source=source, columns=columns, lines=np.array(lines, dtype=np.int64), header_line=header_line)
+
+
+def _check_utf8(row: list[str], names: list[str] | None, source: str, line: int) -> None:
+    for j, cell in enumerate(row):
+        if _SURROGATE.search(cell):
+            raw = cell.encode("utf-8", "surrogateescape")
+            where = "the header" if names is None else f"column {names[j]!r}" if j < len(names) else f"cell {j + 1}"
+            raise InputError(
+                f"{source} line {line}, {where}: not UTF-8 text: {raw!r}; save the file as UTF-8",
+                column=None if names is None or j >= len(names) else names[j],
+                row=line,
+                value=raw,
+            )
+
+
+# --------------------------------------------------------------------------- fast engine: pyarrow.csv
+
+
+def _read_pyarrow(body: bytes, source: str) -> CsvTable | None:
+    """The table, or None where the reference engine must decide (it also
+    raises every error, so that the messages are the same)."""
+    import pyarrow as pa  # noqa: PLC0415 -- optional extra, imported only to read CSV fast
+    import pyarrow.csv as pcsv  # noqa: PLC0415 -- optional extra, imported only to read CSV fast
+
+    records = _records(body)
+    if records is None or records[0].size == 0:
+        return None
+    starts, ends, lines = records
+    try:
+        cells = next(csv.reader([body[starts[0] : ends[0]].decode("utf-8")], strict=True))
+    except (UnicodeDecodeError, csv.Error):
+        return None
+    names = _header(cells, source, int(lines[0]))
+    if starts.size == 1:
+        return CsvTable(
+            source=source,
+            columns={n: np.empty(0, dtype=str) for n in names},
+            lines=np.empty(0, dtype=np.int64),
+            header_line=int(lines[0]),
+        )
+    generic = [f"f{j}" for j in range(len(names))]  # any header text, repeated or not, is fine to pyarrow
+    try:
+        table = pcsv.read_csv(
+            pa.py_buffer(body)[int(starts[1]) :],
+            read_options=pcsv.ReadOptions(column_names=generic),
+            parse_options=pcsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=True),
+            convert_options=pcsv.ConvertOptions(
+                column_types=dict.fromkeys(generic, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowException, ValueError):
+        return None
+    if table.num_rows != starts.size - 1:
+        return None
+    columns = {n: _to_str_array(table.column(g)) for n, g in zip(names, generic, strict=True)}
+    return CsvTable(source=source, columns=columns, lines=lines[1:], header_line=int(lines[0]))
+
+
+def _records(body: bytes) -> tuple[Any, Any, Any] | None:
+    """Start and end offsets and first lines of the non-blank records, found
+    without parsing; None where the quoting is not plain RFC 4180 (the
+    reference engine then reads the file)."""
+    b = np.frombuffer(body, dtype=np.uint8)
+    n = b.size
+    if n == 0:
+        return None
+    breaks = np.flatnonzero(b == _LF)
+    cr = np.flatnonzero(b == _CR)
+    if cr.size:  # a CR not followed by LF ends a line too
+        lone = cr[b[np.minimum(cr + 1, n - 1)] != _LF]  # (a CR as the last byte reads itself: lone)
+        if lone.size:
+            breaks = np.union1d(breaks, lone)
+    quotes = np.flatnonzero(b == _QUOTE)
+    if quotes.size:
+        if quotes.size % 2:
+            return None
+        opening, closing = quotes[0::2], quotes[1::2]
+        before = b[np.maximum(opening - 1, 0)]
+        ok_before = (opening == 0) | np.isin(before, [_COMMA, _LF, _CR, _QUOTE])
+        after = b[np.minimum(closing + 1, n - 1)]
+        ok_after = (closing == n - 1) | np.isin(after, [_COMMA, _LF, _CR, _QUOTE])
+        if not (ok_before.all() and ok_after.all()):
+            return None
+        outside = np.searchsorted(quotes, breaks) % 2 == 0  # an even number of quotes before: not in a cell
+        ends_at = np.flatnonzero(outside)  # index into breaks of each record end
+    else:
+        ends_at = np.arange(breaks.size)
+    end_pos = breaks[ends_at]
+    starts = np.concatenate([[0], end_pos + 1])
+    ends = np.concatenate([end_pos, [n]])
+    first_line = np.concatenate([[1], ends_at + 2])  # the line after the break that ends the record before
+    crlf = (ends > starts) & (b[np.maximum(ends - 1, 0)] == _CR) & (ends < n)
+    ends = ends - crlf
+    keep = ends > starts  # blank lines hold nothing
+    return starts[keep], ends[keep], first_line[keep].astype(np.int64)
+
+
+def _to_str_array(column: Any) -> npt.NDArray[np.str_]:
+    """A pyarrow string column as a NumPy str array, built from its buffers
+    when the text is ASCII (most exports), else through Python strings."""
+    import pyarrow as pa  # noqa: PLC0415 -- optional extra
+
+    if column.num_chunks == 0:
+        return np.empty(0, dtype=str)
+    try:
+        chunks = [column.combine_chunks()]
+    except pa.ArrowException:  # more text than 32-bit offsets reach: chunk by chunk
+        chunks = column.chunks
+    parts = [_chunk_to_str(chunk, pa) for chunk in chunks]
+    if len(parts) == 1:
+        return parts[0]
+    width = max(p.dtype.itemsize for p in parts) // 4
+    return np.concatenate([p.astype(f"<U{width}") for p in parts])
+
+
+def _chunk_to_str(chunk: Any, pa: Any) -> npt.NDArray[np.str_]:
+    n = len(chunk)
+    _, offsets_buf, data_buf = chunk.buffers()
+    if n == 0 or data_buf is None:
+        return np.zeros(n, dtype="<U1")
+    large = pa.types.is_large_string(chunk.type)
+    offsets = np.frombuffer(offsets_buf, dtype=np.int64 if large else np.int32)[chunk.offset : chunk.offset + n + 1]
+    data = np.frombuffer(data_buf, dtype=np.uint8)[offsets[0] : offsets[-1]]
+    if data.size and data.max() >= 0x80:  # not ASCII: let Python decode it
+        return np.asarray(chunk.to_numpy(zero_copy_only=False), dtype=str)
+    lengths = np.diff(offsets).astype(np.intp)
+    width = int(lengths.max())
+    if width == 0:
+        return np.zeros(n, dtype="<U1")
+    if bool((lengths == width).all()):  # fixed-width cells: ids, dates
+        return data.reshape(n, width).astype(np.uint32).view(f"<U{width}").reshape(n)
+    out = np.zeros(n * width, dtype=np.uint32)
+    shift = np.arange(0, n * width, width, dtype=np.intp) - (offsets[:-1] - offsets[0])
+    out[np.arange(data.size, dtype=np.intp) + np.repeat(shift, lengths)] = data
+    return out.view(f"<U{width}")
+
+
+# --------------------------------------------------------------------------- writing
 
 
 def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:

@@ -22,13 +22,13 @@ import attrs
 import numpy as np
 
 from healthscore import __version__, _time, presets
-from healthscore._io import write_atomic
+from healthscore._io import null_hint, read_csv, write_atomic
 from healthscore.actions import queue_from_history
 from healthscore.backtest import run_backtest
 from healthscore.config import AnyModel, dump_model, load_model, model_fingerprint
 from healthscore.datasets import ADVANCED_FEATURES, generate_exports
 from healthscore.exceptions import HealthScoreError, InputError
-from healthscore.exports import Exports, read_exports
+from healthscore.exports import Exports, _numbers, read_exports
 from healthscore.fit import _outcome as fit_outcome
 from healthscore.fit import fit_scorecard, reweight
 from healthscore.history import open_history
@@ -84,36 +84,22 @@ def read_portfolio_csv(path: str | Path, model: AnyModel) -> tuple[list[str], di
             the message names the file, the line, the column and the value.
     """
     name = str(path)
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            rows = list(csv.reader(handle))
-    except OSError as exc:
-        raise _UsageError(f"{name}: cannot read the file: {exc.strerror or exc}") from exc
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise _UsageError(f"{name}: not a readable UTF-8 CSV file ({exc})") from exc
-    if not rows:
-        raise _UsageError(f"{name}: the file is empty; expected a header with {ID_COLUMN!r} and metric columns")
-    header = [h.strip() for h in rows[0]]
-    body = rows[1:]
+    table = read_csv(path)
+    header = list(table.columns)
     if ID_COLUMN not in header:
-        raise _UsageError(f"{name}: missing column {ID_COLUMN!r} (header: {', '.join(header)})")
-    dupes = sorted({h for h in header if header.count(h) > 1})
-    if dupes:
-        raise _UsageError(f"{name}: the header repeats column(s) {', '.join(map(repr, dupes))}")
-    for i, row in enumerate(body):
-        if len(row) != len(header):
-            raise _UsageError(f"{name} line {i + 2}: expected {len(header)} cells like the header, got {len(row)}")
-    col = {h: [r[j] for r in body] for j, h in enumerate(header)}
+        raise InputError(f"{name}: missing column {ID_COLUMN!r} (header: {', '.join(header)})", column=ID_COLUMN)
+    col = {h: cells.tolist() for h, cells in table.columns.items()}
+    lines = table.lines.tolist()
 
     ids = [c.strip() for c in col[ID_COLUMN]]
     seen: dict[str, int] = {}
     for i, account in enumerate(ids):
         if not account:
-            raise _UsageError(f"{name} line {i + 2}, column {ID_COLUMN!r}: empty account id")
+            raise InputError(f"{name} line {lines[i]}, column {ID_COLUMN!r}: empty account id")
         if account in seen:
-            raise _UsageError(
-                f"{name} line {i + 2}, column {ID_COLUMN!r}: duplicate account id {account!r} "
-                f"(first on line {seen[account] + 2})"
+            raise InputError(
+                f"{name} line {lines[i]}, column {ID_COLUMN!r}: duplicate account id {account!r} "
+                f"(first on line {lines[seen[account]]})"
             )
         seen[account] = i
 
@@ -122,16 +108,16 @@ def read_portfolio_csv(path: str | Path, model: AnyModel) -> tuple[list[str], di
     columns: dict[str, Any] = {}
     if segment_column is not None:
         if segment_column not in col:
-            raise _UsageError(
+            raise InputError(
                 f"{name}: missing column {segment_column!r}: a segmented model needs each account's segment"
             )
         columns[segment_column] = np.array([c.strip() or None for c in col[segment_column]], dtype=object)
     for metric, scorer in scorers.items():
         if metric in col:
-            columns[metric] = _parse_column(name, metric, col[metric], scorer)
+            columns[metric] = _parse_column(name, metric, col[metric], lines, scorer)
     present = [m for m in scorers if m in col]
     if not present:
-        raise _UsageError(f"{name}: none of the model's metrics is a column; the model reads {', '.join(scorers)}")
+        raise InputError(f"{name}: none of the model's metrics is a column; the model reads {', '.join(scorers)}")
     notes = []
     absent = [m for m in scorers if m not in col]
     if absent:
@@ -142,25 +128,20 @@ def read_portfolio_csv(path: str | Path, model: AnyModel) -> tuple[list[str], di
     return ids, columns, notes
 
 
-def _parse_column(name: str, metric: str, cells: list[str], scorer: Any) -> Any:
+def _parse_column(name: str, metric: str, cells: list[str], lines: list[int], scorer: Any) -> Any:
     kind = input_kind(scorer)
     values = [c.strip() for c in cells]
     if kind == "numeric":
-        out = np.empty(len(values))
-        for i, cell in enumerate(values):
-            if not cell:
-                out[i] = math.nan
-                continue
-            try:
-                out[i] = float(cell)
-            except ValueError:
-                raise _UsageError(f"{name} line {i + 2}, column {metric!r}: {cell!r} is not a number") from None
-            if math.isnan(out[i]):
-                raise _UsageError(
-                    f"{name} line {i + 2}, column {metric!r}: {cell!r} is not a number "
-                    "(leave the cell empty for a missing value)"
-                )
-        return out
+        numbers, bad = _numbers(np.array(values, dtype=str))
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise InputError(
+                f"{name} line {lines[i]}, column {metric!r}: {values[i]!r} is not a number{null_hint(values[i])}",
+                column=metric,
+                row=lines[i],
+                value=values[i],
+            )
+        return numbers
     labels = [v or None for v in values]
     checker = scorer if isinstance(scorer, (Categories, Boolean)) else None
     if checker is not None:
@@ -170,7 +151,9 @@ def _parse_column(name: str, metric: str, cells: list[str], scorer: Any) -> Any:
             try:
                 checker(label)
             except InputError as exc:
-                raise _UsageError(f"{name} line {i + 2}, column {metric!r}: {exc}") from None
+                raise InputError(
+                    f"{name} line {lines[i]}, column {metric!r}: {exc}", column=metric, row=lines[i], value=label
+                ) from None
     return np.array(labels, dtype=object)
 
 
@@ -305,19 +288,20 @@ def _cmd_score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _csv_arr(path: str, ids: list[str]) -> Any:
     """The optional ``arr`` column of a portfolio CSV (NaN where blank), else None."""
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        if reader.fieldnames is None or "arr" not in [f.strip() for f in reader.fieldnames]:
-            return None
-        key = next(f for f in reader.fieldnames if f.strip() == "arr")
-        cells = [row[key].strip() for row in reader]
-    values = np.full(len(ids), math.nan)
-    for i, cell in enumerate(cells):
-        if cell:
-            try:
-                values[i] = float(cell)
-            except ValueError:
-                raise _UsageError(f"{path} line {i + 2}, column 'arr': not a number: {cell!r}") from None
+    table = read_csv(path)
+    if "arr" not in table.columns:
+        return None
+    cells = table.columns["arr"]
+    values, bad = _numbers(cells)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        cell, line = str(cells[i]).strip(), int(table.lines[i])
+        raise InputError(
+            f"{path} line {line}, column 'arr': not a number: {cell!r}{null_hint(cell)}",
+            column="arr",
+            row=line,
+            value=cell,
+        )
     return values
 
 
@@ -470,26 +454,30 @@ def _cmd_override(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def read_table_csv(path: str | Path) -> dict[str, Any]:
     """A CSV file as columns: numbers as float64 (NaN for empty cells) where
-    every non-empty cell is a number, else text (``None`` for empty cells)."""
-    name = str(path)
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            rows = list(csv.reader(handle))
-    except OSError as exc:
-        raise _UsageError(f"{name}: cannot read the file: {exc.strerror or exc}") from exc
-    if len(rows) < 2:
-        raise _UsageError(f"{name}: expected a header and at least one row")
-    header = [h.strip() for h in rows[0]]
-    for i, row in enumerate(rows[1:]):
-        if len(row) != len(header):
-            raise _UsageError(f"{name} line {i + 2}: expected {len(header)} cells like the header, got {len(row)}")
+    every non-empty cell is a number, else text (``None`` for empty cells).
+
+    A column of numbers with a ``nan``-like text among them (``NA``, ``null``,
+    ...) is an error: leave such cells empty."""
+    table = read_csv(path)
+    if len(table) == 0:
+        raise InputError(f"{path}: expected a header and at least one row")
     out: dict[str, Any] = {}
-    for j, column in enumerate(header):
-        cells = [r[j].strip() for r in rows[1:]]
-        try:
-            out[column] = np.array([float(c) if c else math.nan for c in cells], dtype=np.float64)
-        except ValueError:
-            out[column] = np.array([c or None for c in cells], dtype=object)
+    for column, cells in table.columns.items():
+        numbers, bad = _numbers(cells)
+        if not bad.any():
+            out[column] = numbers
+            continue
+        texts = [c.strip() for c in cells.tolist()]
+        nulls = [i for i in np.flatnonzero(bad).tolist() if null_hint(texts[i])]
+        if nulls and (~bad & ~np.isnan(numbers)).any():
+            i, line = nulls[0], int(table.lines[nulls[0]])
+            raise InputError(
+                f"{path} line {line}, column {column!r}: {texts[i]!r} is not a number{null_hint(texts[i])}",
+                column=column,
+                row=line,
+                value=texts[i],
+            )
+        out[column] = np.array([c or None for c in texts], dtype=object)
     return out
 
 

@@ -27,6 +27,10 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from healthscore._io import parse_csv
+from healthscore.exceptions import InputError
+from healthscore.exports import _numbers
+
 __all__ = [
     "ADVANCED_FEATURES",
     "FEATURES",
@@ -127,16 +131,17 @@ def load_sample_portfolio() -> dict[str, Any]:
     Numeric columns are float64 with NaN for missing cells; label columns are
     object arrays with ``None`` for missing cells.
     """
-    text = resources.files("healthscore").joinpath("data", SAMPLE_PORTFOLIO).read_text(encoding="utf-8")
-    rows = list(csv.reader(io.StringIO(text)))
-    header, body = rows[0], rows[1:]
+    data = resources.files("healthscore").joinpath("data", SAMPLE_PORTFOLIO).read_bytes()
+    table = parse_csv(data, source=SAMPLE_PORTFOLIO)
     columns: dict[str, Any] = {}
-    for j, name in enumerate(header):
-        cells = [r[j] for r in body]
+    for name, cells in table.columns.items():
         if name in _CATEGORY_COLUMNS:
-            columns[name] = np.array([c if c else None for c in cells], dtype=object)
+            columns[name] = np.array([c or None for c in cells.tolist()], dtype=object)
         else:
-            columns[name] = np.array([float(c) if c else np.nan for c in cells], dtype=np.float64)
+            numbers, bad = _numbers(cells)
+            if bad.any():  # the shipped file is made by generate_portfolio: numbers or empty cells
+                raise InputError(f"{SAMPLE_PORTFOLIO}: column {name!r} holds a cell that is not a number", column=name)
+            columns[name] = numbers
     return columns
 
 

@@ -30,7 +30,6 @@ Examples:
 
 from __future__ import annotations
 
-import csv
 import math
 import os
 import sys
@@ -43,6 +42,7 @@ import numpy as np
 
 from healthscore import _time
 from healthscore._frames import column_names, family_of, table_columns
+from healthscore._io import read_csv
 from healthscore.exceptions import InputError
 
 __all__ = [
@@ -346,28 +346,8 @@ def _strip(text: Any) -> Any:
 
 
 def _read_csv(path: Path) -> dict[str, Any]:
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            reader = csv.reader(handle)
-            header = next(reader, None)
-            if header is None:
-                raise InputError(f"{path}: the file is empty; expected a header line")
-            header = [h.strip() for h in header]
-            rows = list(reader)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the file: {exc.strerror or exc}") from exc
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise InputError(f"{path}: not a readable UTF-8 CSV file ({exc})") from exc
-    for i, row in enumerate(rows):
-        if len(row) != len(header):
-            raise InputError(
-                f"{path} line {i + 2}: expected {len(header)} cells like the header, got {len(row)}",
-                row=i + 2,
-            )
-    if not rows:
-        return {h: np.empty(0, dtype=str) for h in header}
-    columns = list(zip(*rows, strict=True))
-    return {h: np.array(c, dtype=str) for h, c in zip(header, columns, strict=True)}
+    """Every column of a CSV export as text (the one reader, ``_io.read_csv``)."""
+    return dict(read_csv(path).columns)
 
 
 def _read_parquet(path: Path) -> dict[str, Any]:
