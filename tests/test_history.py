@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from healthscore import HealthScoreError, InputError, ValidationError, presets
+from healthscore import InputError, ValidationError, presets
 from healthscore.config import model_fingerprint
 from healthscore.datasets import load_sample_portfolio
 from healthscore.history import HistoryStore, SQLiteHistory, open_history
@@ -357,8 +357,29 @@ def test_bad_overrides_are_errors_naming_the_field(history_target: str, model: H
 def test_open_history_picks_the_backend_and_names_a_bad_server() -> None:
     with open_history(":memory:") as store:
         assert isinstance(store, SQLiteHistory)
-    with pytest.raises(HealthScoreError, match=r"cannot connect to the history database postgresql://u:\*\*\*@"):
+    with pytest.raises(InputError, match=r"cannot connect to the history database postgresql://u:\*\*\*@") as err:
         open_history("postgresql://u:secret@127.0.0.1:1/none?connect_timeout=2")
+    assert (err.value.column, err.value.value) == ("url", "postgresql://u:***@127.0.0.1:1/none?connect_timeout=2")
+
+
+def test_a_newer_schema_is_refused_naming_the_field_and_the_version(history_target: str) -> None:
+    with open_history(history_target) as store, store._transaction():
+        store._query("UPDATE hs_meta SET value = '9' WHERE key = 'schema'")
+    with pytest.raises(InputError, match=r"hs_meta\.schema of history store .* is '9'; this healthscore reads") as err:
+        open_history(history_target)
+    assert (err.value.column, err.value.value) == ("hs_meta.schema", "9")
+
+
+def test_parquet_without_pyarrow_names_the_extra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    model = presets.dear()
+    scored = model.score_batch({"deployment": [0.5]}, missing_columns="missing")
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # import pyarrow now raises ImportError
+    with SQLiteHistory(":memory:") as store:
+        store.write_snapshot(model, "2026-06-30", ["a"], scored)
+        with pytest.raises(InputError, match=r"healthscore\[arrow\]") as err:
+            store.export(tmp_path / "h.parquet")
+    assert (err.value.column, err.value.value) == ("format", "parquet")
+    assert not (tmp_path / "h.parquet").exists()
 
 
 def test_trend_columns_give_the_same_trends_as_all_of_history(history_target: str) -> None:

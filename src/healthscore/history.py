@@ -54,7 +54,7 @@ import numpy as np
 from healthscore import _time
 from healthscore._io import write_atomic
 from healthscore.config import AnyModel, model_fingerprint, model_from_dict, model_to_dict
-from healthscore.exceptions import HealthScoreError, InputError, ValidationError
+from healthscore.exceptions import InputError, ValidationError
 from healthscore.model import BatchScores, HealthModel, SegmentedModel
 
 __all__ = [
@@ -306,30 +306,487 @@ class _Backend(Protocol):
         ...
 
 
+@contextmanager
+def _transaction(db: _Backend, *, write_lock: bool = True) -> Iterator[None]:
+    """One transaction on ``db``: committed when the block ends, rolled back
+    when it raises."""
+    db.begin(write_lock=write_lock)
+    try:
+        yield
+    except BaseException:
+        db.query("ROLLBACK")
+        raise
+    db.query("COMMIT")
+
+
+def _version_of(model: AnyModel | str | None) -> str | None:
+    """A model version: a fingerprint as given, a model's fingerprint, or ``None``."""
+    if model is None or isinstance(model, str):
+        return model
+    return model_fingerprint(model)
+
+
+# -- schema and migrations ------------------------------------------------------------------
+
+
+def _create_or_migrate(db: _Backend, store: str) -> None:
+    """Create the tables that are missing and bring an older schema up to
+    :data:`SCHEMA_VERSION`, in one transaction.
+
+    Raises:
+        InputError: The store holds a schema this release cannot read.
+    """
+    with _transaction(db, write_lock=False):
+        for statement in _SCHEMA:
+            db.query(statement)
+        row = db.query("SELECT value FROM hs_meta WHERE key = 'schema'")
+        if not row:
+            db.query("INSERT INTO hs_meta (key, value) VALUES ('schema', ?)", (SCHEMA_VERSION,))
+        elif row[0][0] == "2":
+            _migrate_from_2(db)
+        elif row[0][0] != SCHEMA_VERSION:
+            found = row[0][0]
+            msg = (
+                f"hs_meta.schema of history store {store} is {found!r}; this healthscore reads version "
+                f"{SCHEMA_VERSION!r} (open it with the healthscore release that wrote it and export it)"
+            )
+            raise InputError(msg, column="hs_meta.schema", value=found)
+
+
+def _migrate_from_2(db: _Backend) -> None:
+    """Schema 2 kept dates as the caller wrote them (``2026-06-30T09:00:00``,
+    offsets): normalise them to UTC dates, keeping the latest written of the
+    snapshots that fall on one (model version, date). Runs inside the set-up
+    transaction: all or nothing."""
+    kept: dict[tuple[str, str], tuple[int, str]] = {}
+    dropped: list[int] = []
+    for run_id, version, as_of in db.query(
+        "SELECT run_id, model_version, as_of FROM hs_runs ORDER BY written_at, run_id"
+    ):
+        key = (str(version), _iso_date(as_of, f"hs_runs.as_of of run {run_id}"))
+        if key in kept:
+            dropped.append(kept[key][0])
+        kept[key] = (int(run_id), str(as_of))
+    for run_id in dropped:
+        db.query("DELETE FROM hs_scores WHERE run_id = ?", (run_id,))
+        db.query("DELETE FROM hs_runs WHERE run_id = ?", (run_id,))
+    for (_, day), (run_id, as_of) in kept.items():
+        if day != as_of:
+            db.query("UPDATE hs_runs SET as_of = ? WHERE run_id = ?", (day, run_id))
+    for oid, starts, expires, revoked in db.query("SELECT override_id, starts, expires, revoked_at FROM hs_overrides"):
+        db.query(
+            "UPDATE hs_overrides SET starts = ?, expires = ?, revoked_at = ? WHERE override_id = ?",
+            (
+                _iso_date(starts, f"hs_overrides.starts of {oid}"),
+                _iso_date(expires, f"hs_overrides.expires of {oid}"),
+                None if revoked is None else _instant(revoked, f"hs_overrides.revoked_at of {oid}"),
+                oid,
+            ),
+        )
+    db.query("UPDATE hs_meta SET value = ? WHERE key = 'schema'", (SCHEMA_VERSION,))
+
+
+# -- the catalogue: models and snapshots ----------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class _Run:
+    """One stored snapshot's date, model version and dimension columns (``d1`` is ``dimensions[0]``)."""
+
+    as_of: str
+    version: str
+    dimensions: tuple[str, ...]
+
+
+class _Catalog:
+    """What is stored: the models (cached once read), the snapshots and the
+    runs they are made of."""
+
+    def __init__(self, db: _Backend) -> None:
+        self._db = db
+        self._models: dict[str, AnyModel] = {}
+
+    def model(self, version: str) -> AnyModel:
+        if version not in self._models:
+            rows = self._db.query("SELECT config FROM hs_models WHERE version = ?", (version,))
+            if not rows:
+                raise InputError(f"no model with version {version!r} in this history", column="model", value=version)
+            self._models[version] = model_from_dict(json.loads(rows[0][0]), source=f"history model {version}")
+        return self._models[version]
+
+    def band_names(self) -> set[str]:
+        """The band names of every stored model (segments' models included)."""
+        names: set[str] = set()
+        for version, _name in self._db.query("SELECT version, name FROM hs_models"):
+            model = self.model(version)
+            for member in model._all_models() if isinstance(model, SegmentedModel) else [model]:
+                names.update(member.bands.names)
+        return names
+
+    def snapshots(self) -> list[SnapshotInfo]:
+        rows = self._db.query(
+            "SELECT r.model_version, m.name, r.as_of, r.accounts, r.written_at, r.dimensions "
+            "FROM hs_runs r JOIN hs_models m ON m.version = r.model_version ORDER BY r.as_of, r.written_at"
+        )
+        return [
+            SnapshotInfo(
+                model_version=v, model_name=n, as_of=a, accounts=c, written_at=w, dimensions=tuple(json.loads(d))
+            )
+            for v, n, a, c, w, d in rows
+        ]
+
+    def latest_version(self, as_of: Any = None) -> str | None:
+        if as_of is None:
+            rows = self._db.query("SELECT model_version FROM hs_runs ORDER BY as_of DESC, written_at DESC LIMIT 1")
+        else:
+            rows = self._db.query(
+                "SELECT model_version FROM hs_runs WHERE as_of <= ? ORDER BY as_of DESC, written_at DESC LIMIT 1",
+                (_iso_date(as_of),),
+            )
+        return str(rows[0][0]) if rows else None
+
+    def latest_as_of(self, version: str, until: str | None) -> str | None:
+        """The date of ``version``'s latest snapshot at or before ``until``
+        (default: of all); ``None`` when there is none."""
+        clauses = "model_version = ?" + ("" if until is None else " AND as_of <= ?")
+        params = (version,) if until is None else (version, until)
+        rows = self._db.query(f"SELECT MAX(as_of) FROM hs_runs WHERE {clauses}", params)
+        return None if not rows or rows[0][0] is None else str(rows[0][0])
+
+    def runs(self, version: str | None, since: str | None, until: str | None) -> dict[int, _Run]:
+        """The runs of one version (or all) dated within ``since..until``, by run id."""
+        clauses, params = [], []
+        for clause, value in (("model_version = ?", version), ("as_of >= ?", since), ("as_of <= ?", until)):
+            if value is not None:
+                clauses.append(clause)
+                params.append(value)
+        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+        rows = self._db.query("SELECT run_id, as_of, model_version, dimensions FROM hs_runs" + where, params)
+        return {int(r): _Run(as_of=a, version=v, dimensions=tuple(json.loads(d))) for r, a, v, d in rows}
+
+
+# -- overrides ------------------------------------------------------------------------------
+
+
+class _Overrides:
+    """Manual overrides: set, revoke and list them, and apply them to what is read."""
+
+    def __init__(self, db: _Backend, catalog: _Catalog) -> None:
+        self._db = db
+        self._catalog = catalog
+
+    def add(
+        self, account_id: str, *, reason: str, author: str, expires: Any, score: Any, band: Any, starts: Any
+    ) -> Override:
+        _check_override(account_id, reason=reason, author=author, score=score, band=band)
+        begin = _iso_date(starts, "starts") if starts is not None else _time.today()
+        end = _iso_date(expires, "expires")
+        if end <= begin:
+            raise ValidationError("expires", f"must be after starts ({begin})", end)
+        known = self._catalog.band_names()
+        if band is not None and known and band not in known:
+            raise ValidationError("band", f"must be one of the stored models' bands {sorted(known)}", band)
+        override = Override(
+            override_id=uuid.uuid4().hex,
+            account_id=account_id.strip(),
+            score=None if score is None else float(score),
+            band=band,
+            reason=reason.strip(),
+            author=author.strip(),
+            starts=begin,
+            expires=end,
+            created_at=_now(),
+        )
+        with _transaction(self._db):
+            self._db.query(
+                "INSERT INTO hs_overrides (override_id, account_id, score, band, reason, author, starts, expires, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                attrs.astuple(override)[:9],
+            )
+        return override
+
+    def revoke(self, override_id: str, *, author: str, when: Any) -> Override:
+        moment = _instant(when, "when") if when is not None else _now()
+        with _transaction(self._db):
+            if not self._db.query("SELECT 1 FROM hs_overrides WHERE override_id = ?", (override_id,)):
+                raise InputError(f"no override with id {override_id!r}", column="override_id", value=override_id)
+            self._db.query(
+                "UPDATE hs_overrides SET revoked_at = ?, revoked_by = ? WHERE override_id = ?",
+                (moment, author, override_id),
+            )
+        (found,) = [o for o in self.find(include_inactive=True) if o.override_id == override_id]
+        return found
+
+    def find(self, *, account_id: str | None = None, include_inactive: bool = False) -> list[Override]:
+        sql = (
+            "SELECT override_id, account_id, score, band, reason, author, starts, expires, created_at, "
+            "revoked_at, revoked_by FROM hs_overrides"
+        )
+        rows = (
+            self._db.query(sql + " WHERE account_id = ? ORDER BY created_at", (account_id,))
+            if account_id is not None
+            else self._db.query(sql + " ORDER BY created_at")
+        )
+        found = [Override(**dict(zip(attrs.fields_dict(Override), row, strict=True))) for row in rows]
+        if include_inactive:
+            return found
+        today = _time.today()
+        return [o for o in found if o.active_on(today)]
+
+    def apply(self, out: dict[str, Any], fields: str) -> None:
+        """Put the overrides active on each row's date in force, in place,
+        keeping the model's values in the ``computed_*`` columns."""
+        n = len(out["score"])
+        out["computed_score"] = out["score"].copy()
+        if fields != "scores":
+            out["computed_band"] = out["band"].copy()
+            out["computed_alert"] = out["alert"].copy()
+        out["override_id"] = np.full(n, "", dtype=object)
+        every = self.find(include_inactive=True)
+        if not every or n == 0:
+            return
+        by_account: dict[str, list[Override]] = {}
+        for o in every:  # oldest first: later ones win
+            by_account.setdefault(o.account_id, []).append(o)
+        hit = np.flatnonzero(np.isin(out["account_id"].astype(str), np.array(list(by_account), dtype=str)))
+        for i in hit.tolist():
+            day = str(out["as_of"][i])
+            active = [o for o in by_account[str(out["account_id"][i])] if o.active_on(day)]
+            if active:
+                self._apply_one(out, i, active[-1], fields)
+
+    def _apply_one(self, out: dict[str, Any], i: int, o: Override, fields: str) -> None:
+        out["override_id"][i] = o.override_id
+        if o.score is not None:
+            out["score"][i] = o.score
+        if fields == "scores":
+            return
+        if o.score is not None:
+            policies = _policies_for(self._catalog.model(str(out["model_version"][i])), str(out["segment"][i]) or None)
+            out["band"][i] = policies.bands.classify(o.score) or ""
+            out["alert"][i] = policies.alerts.classify(o.score) or ""
+        if o.band is not None:
+            out["band"][i] = o.band
+
+
+def _check_override(account_id: Any, *, reason: Any, author: Any, score: Any, band: Any) -> None:
+    """An override's own fields: a score and/or a band, a non-blank account, reason and author."""
+    if score is None and band is None:
+        raise ValidationError("override", "must set a score, a band or both", None, hint="pass score= or band=")
+    if score is not None and not (isinstance(score, (int, float)) and 0 <= score <= 100):
+        raise ValidationError("score", "must be a number from 0 to 100", score)
+    if band is not None and (not isinstance(band, str) or not band.strip()):
+        raise ValidationError("band", "must be a band name", band)
+    for field, text in (("account_id", account_id), ("reason", reason), ("author", author)):
+        if not isinstance(text, str) or not text.strip():
+            raise ValidationError(field, "must be a non-blank string", text)
+
+
+# -- reading --------------------------------------------------------------------------------
+
+
+class _Reader:
+    """Snapshots read back: as columns, as points, as the trends' window, as a file."""
+
+    def __init__(self, db: _Backend, catalog: _Catalog, overrides: _Overrides) -> None:
+        self._db = db
+        self._catalog = catalog
+        self._overrides = overrides
+
+    def read(
+        self,
+        *,
+        model: AnyModel | str | None,
+        since: Any,
+        until: Any,
+        account_id: str | Sequence[str] | None,
+        fields: Literal["all", "scores"],
+    ) -> dict[str, Any]:
+        runs = self._catalog.runs(
+            _version_of(model),
+            None if since is None else _iso_date(since, "since"),
+            None if until is None else _iso_date(until, "until"),
+        )
+        if fields == "scores":
+            names = ["run_id", "account_id", "score"]
+        else:
+            width = max((len(run.dimensions) for run in runs.values()), default=0)
+            names = [*_SCORE_FIELDS, *(f"d{k}" for k in range(1, width + 1))]
+        rows = self._score_rows(runs, names, account_id)
+        raw = dict(zip(names, map(list, zip(*rows, strict=True)), strict=True)) if rows else {k: [] for k in names}
+        out = _columns(raw, runs, fields)
+        self._overrides.apply(out, fields)
+        return out
+
+    def _score_rows(
+        self, runs: Mapping[int, _Run], names: Sequence[str], account_id: str | Sequence[str] | None
+    ) -> list[tuple[Any, ...]]:
+        """The ``hs_scores`` rows of ``runs`` (of some accounts only), ``names`` columns."""
+        if not runs:
+            return []
+        where = f"run_id IN ({', '.join(str(r) for r in sorted(runs))})"
+        select = f"SELECT {', '.join(names)} FROM hs_scores WHERE {where}"
+        if account_id is None:
+            return self._db.query(select)
+        wanted = [account_id] if isinstance(account_id, str) else [str(a) for a in account_id]
+        rows: list[tuple[Any, ...]] = []
+        for start in range(0, len(wanted), 500):  # the account index, in bounded batches
+            chunk = wanted[start : start + 500]
+            rows += self._db.query(f"{select} AND account_id IN ({', '.join(['?'] * len(chunk))})", chunk)
+        return rows
+
+    def points(self, columns: Mapping[str, Any]) -> list[HistoryPoint]:
+        """The rows of :meth:`read` columns as :class:`HistoryPoint` objects."""
+        n = len(columns["score"])
+        if n == 0:
+            return []
+        own = {(s.model_version, s.as_of): s.dimensions for s in self._catalog.snapshots()}
+        lookup = {o.override_id: o for o in self._overrides.find(include_inactive=True)}
+
+        def number(name: str, i: int) -> float | None:
+            v = float(columns[name][i])
+            return None if math.isnan(v) else v
+
+        def text(name: str, i: int) -> str | None:
+            return str(columns[name][i]) or None
+
+        points = []
+        for i in range(n):
+            version, day = str(columns["model_version"][i]), str(columns["as_of"][i])
+            points.append(
+                HistoryPoint(
+                    account_id=str(columns["account_id"][i]),
+                    as_of=day,
+                    model_version=version,
+                    score=number("score", i),
+                    band=text("band", i),
+                    alert=text("alert", i),
+                    coverage=float(columns["coverage"][i]),
+                    dimensions={name: number(_dimension_key(name), i) for name in own.get((version, day), ())},
+                    drivers=tuple(columns["drivers"][i]),
+                    arr=number("arr", i),
+                    segment=text("segment", i),
+                    override=lookup.get(str(columns["override_id"][i])),
+                    computed_score=number("computed_score", i),
+                    computed_band=text("computed_band", i),
+                    computed_alert=text("computed_alert", i),
+                )
+            )
+        return points
+
+    def trend_columns(self, as_of: Any, *, model: AnyModel | str | None, lookback_days: float) -> dict[str, Any]:
+        day = _iso_date(as_of)
+        version = _version_of(model) or self._catalog.latest_version(day) or ""
+        horizon = _time.day_text(_time.utc_day(day, "as_of") - math.ceil(lookback_days))
+        start = self._catalog.latest_as_of(version, horizon)
+        recent = self.read(model=version, since=start, until=day, account_id=None, fields="scores")
+        if start is None:
+            return recent  # nothing that old: the window is all of history
+        covered = set(recent["account_id"][recent["as_of"] == start].tolist())
+        missing = sorted(set(recent["account_id"].tolist()) - covered)
+        if not missing:
+            return recent
+        before = _time.day_text(_time.utc_day(start, "hs_runs.as_of") - 1)
+        older = self.read(model=version, since=None, until=before, account_id=missing, fields="scores")
+        return {k: np.concatenate([older[k], recent[k]]) for k in recent}
+
+    def snapshot_columns(self, as_of: Any, *, model: AnyModel | str | None) -> dict[str, Any]:
+        day = None if as_of is None else _iso_date(as_of)
+        version = _version_of(model) or self._catalog.latest_version(day)
+        latest = None if version is None else self._catalog.latest_as_of(version, day)
+        if version is None or latest is None:  # no such snapshot: empty columns
+            return self.read(model="", since=None, until=None, account_id=None, fields="all")
+        return self.read(model=version, since=latest, until=latest, account_id=None, fields="all")
+
+    def export(
+        self, path: str | os.PathLike[str], *, model: AnyModel | str | None, since: Any, until: Any, kind: str | None
+    ) -> int:
+        target = Path(path)
+        kind = kind or ("parquet" if target.suffix.lower() in {".parquet", ".pq"} else "csv")
+        if kind not in ("csv", "parquet"):
+            raise ValidationError("format", "must be 'csv' or 'parquet'", kind)
+        columns = self.read(model=model, since=since, until=until, account_id=None, fields="all")
+        return _write_table(columns, target, kind)
+
+
+def _columns(raw: Mapping[str, list[Any]], runs: Mapping[int, _Run], fields: str) -> dict[str, Any]:
+    """``hs_scores`` cells as the columns of :meth:`HistoryStore.read`, the
+    runs' dates and versions joined in; with every field, ordered by date,
+    then account."""
+    run_ids = np.array(raw["run_id"], dtype=np.int64)
+    order_runs = sorted(runs)
+    run_day = np.array([runs[r].as_of for r in order_runs], dtype=object)
+    run_version = np.array([runs[r].version for r in order_runs], dtype=object)
+    position = np.searchsorted(np.array(order_runs, dtype=np.int64), run_ids)
+    out: dict[str, Any] = {
+        "account_id": np.array(raw["account_id"], dtype=object),
+        "as_of": run_day[position] if len(run_ids) else np.zeros(0, dtype=object),
+        "model_version": run_version[position] if len(run_ids) else np.zeros(0, dtype=object),
+        "score": _floats(raw["score"]),
+    }
+    if fields == "scores":
+        return out
+    out["band"] = _texts(raw["band"])
+    out["alert"] = _texts(raw["alert"])
+    out["coverage"] = _floats(raw["coverage"])
+    out["arr"] = _floats(raw["arr"])
+    out["segment"] = _texts(raw["segment"])
+    out["drivers"] = np.fromiter((tuple(json.loads(d)) for d in raw["drivers"]), dtype=object, count=len(run_ids))
+    for name in dict.fromkeys(name for r in order_runs for name in runs[r].dimensions):
+        values = np.full(len(run_ids), math.nan)
+        for run in order_runs:
+            dims = runs[run].dimensions
+            if name in dims:
+                rows_of_run = run_ids == run
+                values[rows_of_run] = _floats(raw[f"d{dims.index(name) + 1}"])[rows_of_run]
+        out[_dimension_key(name)] = values
+    if len(run_ids):
+        order = np.lexsort((out["account_id"].astype(str), out["as_of"].astype(str)))
+        out = {k: v[order] for k, v in out.items()}
+    return out
+
+
+# -- the store ------------------------------------------------------------------------------
+
+
 class HistoryStore:
-    """The history interface and its SQL, over a database backend.
+    """The history interface, over a database backend.
+
+    The store composes small units over one backend: the schema set-up and
+    migrations, a catalogue of models and snapshots, the overrides and a
+    reader; it writes snapshots itself. Its public methods delegate.
 
     Use :class:`SQLiteHistory`, :class:`PostgresHistory` or
     :func:`open_history`; every store is a context manager.
     """
 
     def __init__(self, backend: _Backend) -> None:
-        """A store over an open backend: creates or migrates the tables."""
+        """A store over an open backend: creates or migrates the tables (and
+        closes the backend when that fails)."""
         self._backend = backend
-        self._models: dict[str, AnyModel] = {}
-        with backend.setup_lock():
-            self._setup()
+        try:
+            with backend.setup_lock():
+                _create_or_migrate(backend, repr(self))
+        except BaseException:
+            backend.close()
+            raise
+        self._catalog = _Catalog(backend)
+        self._overrides = _Overrides(backend, self._catalog)
+        self._reader = _Reader(backend, self._catalog, self._overrides)
 
     # -- backend ----------------------------------------------------------------------------
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return self._backend.query(sql, params)
 
-    def _columns_of(self, table: str) -> set[str]:
-        return self._backend.columns_of(table)
+    def _transaction(self, *, write_lock: bool = True) -> AbstractContextManager[None]:
+        return _transaction(self._backend, write_lock=write_lock)
 
     def _insert_scores(self, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
         self._backend.insert_rows("hs_scores", columns, rows)
+
+    def _version(self, model: AnyModel | str | None) -> str | None:
+        return _version_of(model)
 
     def close(self) -> None:
         """Close the connection."""
@@ -342,65 +799,6 @@ class HistoryStore:
     def __exit__(self, *exc: object) -> None:
         """Close the store."""
         self.close()
-
-    def _setup(self) -> None:
-        with self._transaction(write_lock=False):
-            for statement in _SCHEMA:
-                self._query(statement)
-            row = self._query("SELECT value FROM hs_meta WHERE key = 'schema'")
-            if not row:
-                self._query("INSERT INTO hs_meta (key, value) VALUES ('schema', ?)", (SCHEMA_VERSION,))
-            elif row[0][0] == "2":
-                self._migrate_from_2()
-            elif row[0][0] != SCHEMA_VERSION:
-                raise HealthScoreError(
-                    f"history store {self!r} has schema version {row[0][0]}; this healthscore reads version "
-                    f"{SCHEMA_VERSION} (open it with the healthscore release that wrote it and export it)"
-                )
-
-    def _migrate_from_2(self) -> None:
-        """Schema 2 kept dates as the caller wrote them (``2026-06-30T09:00:00``,
-        offsets): normalise them to UTC dates, keeping the latest written of
-        the snapshots that fall on one (model version, date). Runs inside the
-        set-up transaction: all or nothing."""
-        kept: dict[tuple[str, str], tuple[int, str]] = {}
-        dropped: list[int] = []
-        for run_id, version, as_of in self._query(
-            "SELECT run_id, model_version, as_of FROM hs_runs ORDER BY written_at, run_id"
-        ):
-            key = (str(version), _iso_date(as_of, f"hs_runs.as_of of run {run_id}"))
-            if key in kept:
-                dropped.append(kept[key][0])
-            kept[key] = (int(run_id), str(as_of))
-        for run_id in dropped:
-            self._query("DELETE FROM hs_scores WHERE run_id = ?", (run_id,))
-            self._query("DELETE FROM hs_runs WHERE run_id = ?", (run_id,))
-        for (_, day), (run_id, as_of) in kept.items():
-            if day != as_of:
-                self._query("UPDATE hs_runs SET as_of = ? WHERE run_id = ?", (day, run_id))
-        for oid, starts, expires, revoked in self._query(
-            "SELECT override_id, starts, expires, revoked_at FROM hs_overrides"
-        ):
-            self._query(
-                "UPDATE hs_overrides SET starts = ?, expires = ?, revoked_at = ? WHERE override_id = ?",
-                (
-                    _iso_date(starts, f"hs_overrides.starts of {oid}"),
-                    _iso_date(expires, f"hs_overrides.expires of {oid}"),
-                    None if revoked is None else _instant(revoked, f"hs_overrides.revoked_at of {oid}"),
-                    oid,
-                ),
-            )
-        self._query("UPDATE hs_meta SET value = ? WHERE key = 'schema'", (SCHEMA_VERSION,))
-
-    @contextmanager
-    def _transaction(self, *, write_lock: bool = True) -> Iterator[None]:
-        self._backend.begin(write_lock=write_lock)
-        try:
-            yield
-        except BaseException:
-            self._query("ROLLBACK")
-            raise
-        self._query("COMMIT")
 
     # -- writing ----------------------------------------------------------------------------
 
@@ -435,35 +833,40 @@ class HistoryStore:
         n = len(ids)
         version = model_fingerprint(model)
         config = json.dumps(model_to_dict(model))
-        dims = list(scores.dimensions)
+        dims = json.dumps(list(scores.dimensions))
         columns, data = _score_rows(ids, scores, money)
         with self._transaction():
             self._query(
                 "INSERT INTO hs_models (version, name, config) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                 (version, model.name, config),
             )
-            have = self._columns_of("hs_scores")
-            for k in range(1, len(dims) + 1):
+            have = self._backend.columns_of("hs_scores")
+            for k in range(1, len(scores.dimensions) + 1):
                 if f"d{k}" not in have:
                     self._query(f"ALTER TABLE hs_scores ADD COLUMN d{k} DOUBLE PRECISION")
-            found = self._query("SELECT run_id FROM hs_runs WHERE model_version = ? AND as_of = ?", (version, day))
-            if found:
-                run_id = int(found[0][0])
-                self._query("DELETE FROM hs_scores WHERE run_id = ?", (run_id,))
-                self._query(
-                    "UPDATE hs_runs SET accounts = ?, dimensions = ?, written_at = ? WHERE run_id = ?",
-                    (n, json.dumps(dims), _now(), run_id),
-                )
-            else:
-                ((last,),) = self._query("SELECT COALESCE(MAX(run_id), 0) FROM hs_runs")
-                run_id = int(last) + 1
-                self._query(
-                    "INSERT INTO hs_runs (run_id, model_version, as_of, accounts, dimensions, written_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    (run_id, version, day, n, json.dumps(dims), _now()),
-                )
+            run_id = self._empty_run(version, day, n, dims)
             self._insert_scores(columns, zip([run_id] * n, *data, strict=True))
         return n
+
+    def _empty_run(self, version: str, day: str, accounts: int, dims: str) -> int:
+        """The id of ``version``'s run dated ``day``, its old scores deleted, or
+        of a new run; inside the write's transaction."""
+        found = self._query("SELECT run_id FROM hs_runs WHERE model_version = ? AND as_of = ?", (version, day))
+        if found:
+            run_id = int(found[0][0])
+            self._query("DELETE FROM hs_scores WHERE run_id = ?", (run_id,))
+            self._query(
+                "UPDATE hs_runs SET accounts = ?, dimensions = ?, written_at = ? WHERE run_id = ?",
+                (accounts, dims, _now(), run_id),
+            )
+            return run_id
+        ((last,),) = self._query("SELECT COALESCE(MAX(run_id), 0) FROM hs_runs")
+        self._query(
+            "INSERT INTO hs_runs (run_id, model_version, as_of, accounts, dimensions, written_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (int(last) + 1, version, day, accounts, dims, _now()),
+        )
+        return int(last) + 1
 
     # -- overrides --------------------------------------------------------------------------
 
@@ -489,40 +892,9 @@ class HistoryStore:
             ValidationError: No score and no band, a score outside 0..100, a
                 blank reason or author, or ``expires`` not after ``starts``.
         """
-        if score is None and band is None:
-            raise ValidationError("override", "must set a score, a band or both", None, hint="pass score= or band=")
-        if score is not None and not (isinstance(score, (int, float)) and 0 <= score <= 100):
-            raise ValidationError("score", "must be a number from 0 to 100", score)
-        if band is not None and (not isinstance(band, str) or not band.strip()):
-            raise ValidationError("band", "must be a band name", band)
-        for field, text in (("account_id", account_id), ("reason", reason), ("author", author)):
-            if not isinstance(text, str) or not text.strip():
-                raise ValidationError(field, "must be a non-blank string", text)
-        begin = _iso_date(starts, "starts") if starts is not None else _time.today()
-        end = _iso_date(expires, "expires")
-        if end <= begin:
-            raise ValidationError("expires", f"must be after starts ({begin})", end)
-        known = self._band_names()
-        if band is not None and known and band not in known:
-            raise ValidationError("band", f"must be one of the stored models' bands {sorted(known)}", band)
-        override = Override(
-            override_id=uuid.uuid4().hex,
-            account_id=account_id.strip(),
-            score=None if score is None else float(score),
-            band=band,
-            reason=reason.strip(),
-            author=author.strip(),
-            starts=begin,
-            expires=end,
-            created_at=_now(),
+        return self._overrides.add(
+            account_id, reason=reason, author=author, expires=expires, score=score, band=band, starts=starts
         )
-        with self._transaction():
-            self._query(
-                "INSERT INTO hs_overrides (override_id, account_id, score, band, reason, author, starts, expires, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                attrs.astuple(override)[:9],
-            )
-        return override
 
     def revoke_override(self, override_id: str, *, author: str, when: Any = None) -> Override:
         """End an override early (from ``when``, default now); it stays on record.
@@ -530,43 +902,13 @@ class HistoryStore:
         Raises:
             InputError: No override has that id.
         """
-        moment = _instant(when, "when") if when is not None else _now()
-        with self._transaction():
-            if not self._query("SELECT 1 FROM hs_overrides WHERE override_id = ?", (override_id,)):
-                raise InputError(f"no override with id {override_id!r}", column="override_id", value=override_id)
-            self._query(
-                "UPDATE hs_overrides SET revoked_at = ?, revoked_by = ? WHERE override_id = ?",
-                (moment, author, override_id),
-            )
-        (found,) = [o for o in self.overrides(include_inactive=True) if o.override_id == override_id]
-        return found
+        return self._overrides.revoke(override_id, author=author, when=when)
 
     def overrides(self, *, account_id: str | None = None, include_inactive: bool = False) -> list[Override]:
         """Overrides, oldest first: by default only those active today."""
-        sql = (
-            "SELECT override_id, account_id, score, band, reason, author, starts, expires, created_at, "
-            "revoked_at, revoked_by FROM hs_overrides"
-        )
-        rows = (
-            self._query(sql + " WHERE account_id = ? ORDER BY created_at", (account_id,))
-            if account_id is not None
-            else self._query(sql + " ORDER BY created_at")
-        )
-        found = [Override(**dict(zip(attrs.fields_dict(Override), row, strict=True))) for row in rows]
-        if include_inactive:
-            return found
-        today = _time.today()
-        return [o for o in found if o.active_on(today)]
+        return self._overrides.find(account_id=account_id, include_inactive=include_inactive)
 
-    def _band_names(self) -> set[str]:
-        names: set[str] = set()
-        for version, _name in self._query("SELECT version, name FROM hs_models"):
-            model = self.model(version)
-            for member in model._all_models() if isinstance(model, SegmentedModel) else [model]:
-                names.update(member.bands.names)
-        return names
-
-    # -- reading ----------------------------------------------------------------------------
+    # -- the catalogue ----------------------------------------------------------------------
 
     def model(self, version: str) -> AnyModel:
         """The model stored under a version (fingerprint).
@@ -574,59 +916,18 @@ class HistoryStore:
         Raises:
             InputError: No snapshot was written with that version.
         """
-        if version not in self._models:
-            rows = self._query("SELECT config FROM hs_models WHERE version = ?", (version,))
-            if not rows:
-                raise InputError(f"no model with version {version!r} in this history", column="model", value=version)
-            self._models[version] = model_from_dict(json.loads(rows[0][0]), source=f"history model {version}")
-        return self._models[version]
+        return self._catalog.model(version)
 
     def snapshots(self) -> list[SnapshotInfo]:
         """Every stored snapshot, oldest first."""
-        rows = self._query(
-            "SELECT r.model_version, m.name, r.as_of, r.accounts, r.written_at, r.dimensions "
-            "FROM hs_runs r JOIN hs_models m ON m.version = r.model_version ORDER BY r.as_of, r.written_at"
-        )
-        return [
-            SnapshotInfo(
-                model_version=v, model_name=n, as_of=a, accounts=c, written_at=w, dimensions=tuple(json.loads(d))
-            )
-            for v, n, a, c, w, d in rows
-        ]
-
-    def _version(self, model: AnyModel | str | None) -> str | None:
-        if model is None or isinstance(model, str):
-            return model
-        return model_fingerprint(model)
+        return self._catalog.snapshots()
 
     def latest_version(self, as_of: Any = None) -> str | None:
         """The model version of the latest snapshot at or before ``as_of``
         (default: the latest of all); ``None`` when there is none."""
-        if as_of is None:
-            rows = self._query("SELECT model_version FROM hs_runs ORDER BY as_of DESC, written_at DESC LIMIT 1")
-        else:
-            rows = self._query(
-                "SELECT model_version FROM hs_runs WHERE as_of <= ? ORDER BY as_of DESC, written_at DESC LIMIT 1",
-                (_iso_date(as_of),),
-            )
-        return str(rows[0][0]) if rows else None
+        return self._catalog.latest_version(as_of)
 
-    def _runs(
-        self, version: str | None, since: str | None, until: str | None
-    ) -> dict[int, tuple[str, str, tuple[str, ...]]]:
-        clauses, params = [], []
-        if version is not None:
-            clauses.append("model_version = ?")
-            params.append(version)
-        if since is not None:
-            clauses.append("as_of >= ?")
-            params.append(since)
-        if until is not None:
-            clauses.append("as_of <= ?")
-            params.append(until)
-        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
-        rows = self._query("SELECT run_id, as_of, model_version, dimensions FROM hs_runs" + where, params)
-        return {int(r): (a, v, tuple(json.loads(d))) for r, a, v, d in rows}
+    # -- reading ----------------------------------------------------------------------------
 
     def read(
         self,
@@ -657,143 +958,18 @@ class HistoryStore:
             the other columns). Texts are object arrays, ``""`` where empty.
             With ``fields="scores"`` the rows come in no particular order.
         """
-        runs = self._runs(
-            self._version(model),
-            None if since is None else _iso_date(since, "since"),
-            None if until is None else _iso_date(until, "until"),
-        )
-        width = max((len(d) for _, _, d in runs.values()), default=0)
-        if fields == "scores":
-            names = ["run_id", "account_id", "score"]
-        else:
-            names = [*_SCORE_FIELDS, *(f"d{k}" for k in range(1, width + 1))]
-        rows: list[tuple[Any, ...]] = []
-        if runs:
-            where = f"run_id IN ({', '.join(str(r) for r in sorted(runs))})"
-            select = f"SELECT {', '.join(names)} FROM hs_scores WHERE {where}"
-            if account_id is None:
-                rows = self._query(select)
-            else:
-                wanted = [account_id] if isinstance(account_id, str) else [str(a) for a in account_id]
-                for start in range(0, len(wanted), 500):  # the account index, in bounded batches
-                    chunk = wanted[start : start + 500]
-                    rows += self._query(f"{select} AND account_id IN ({', '.join(['?'] * len(chunk))})", chunk)
-        raw = dict(zip(names, map(list, zip(*rows, strict=True)), strict=True)) if rows else {k: [] for k in names}
-        run_ids = np.array(raw["run_id"], dtype=np.int64)
-        order_runs = sorted(runs)
-        run_day = np.array([runs[r][0] for r in order_runs], dtype=object)
-        run_version = np.array([runs[r][1] for r in order_runs], dtype=object)
-        position = np.searchsorted(np.array(order_runs, dtype=np.int64), run_ids)
-        out: dict[str, Any] = {
-            "account_id": np.array(raw["account_id"], dtype=object),
-            "as_of": run_day[position] if len(run_ids) else np.zeros(0, dtype=object),
-            "model_version": run_version[position] if len(run_ids) else np.zeros(0, dtype=object),
-            "score": _floats(raw["score"]),
-        }
-        if fields != "scores":
-            out["band"] = _texts(raw["band"])
-            out["alert"] = _texts(raw["alert"])
-            out["coverage"] = _floats(raw["coverage"])
-            out["arr"] = _floats(raw["arr"])
-            out["segment"] = _texts(raw["segment"])
-            out["drivers"] = np.fromiter(
-                (tuple(json.loads(d)) for d in raw["drivers"]), dtype=object, count=len(run_ids)
-            )
-            dim_names = list(dict.fromkeys(name for r in order_runs for name in runs[r][2]))
-            for name in dim_names:
-                values = np.full(len(run_ids), math.nan)
-                for run in order_runs:
-                    dims = runs[run][2]
-                    if name in dims:
-                        rows_of_run = run_ids == run
-                        values[rows_of_run] = _floats(raw[f"d{dims.index(name) + 1}"])[rows_of_run]
-                out[_dimension_key(name)] = values
-        if fields != "scores" and len(run_ids):
-            order = np.lexsort((out["account_id"].astype(str), out["as_of"].astype(str)))
-            out = {k: v[order] for k, v in out.items()}
-        self._apply_overrides(out, fields)
-        return out
-
-    def _apply_overrides(self, out: dict[str, Any], fields: str) -> None:
-        n = len(out["score"])
-        out["computed_score"] = out["score"].copy()
-        if fields != "scores":
-            out["computed_band"] = out["band"].copy()
-            out["computed_alert"] = out["alert"].copy()
-        out["override_id"] = np.full(n, "", dtype=object)
-        every = self.overrides(include_inactive=True)
-        if not every or n == 0:
-            return
-        by_account: dict[str, list[Override]] = {}
-        for o in every:  # oldest first: later ones win
-            by_account.setdefault(o.account_id, []).append(o)
-        hit = np.flatnonzero(np.isin(out["account_id"].astype(str), np.array(list(by_account), dtype=str)))
-        for i in hit.tolist():
-            day = str(out["as_of"][i])
-            active = [o for o in by_account[str(out["account_id"][i])] if o.active_on(day)]
-            if not active:
-                continue
-            o = active[-1]
-            out["override_id"][i] = o.override_id
-            if o.score is not None:
-                out["score"][i] = o.score
-            if fields == "scores":
-                continue
-            policies = _policies_for(self.model(str(out["model_version"][i])), str(out["segment"][i]) or None)
-            if o.score is not None:
-                out["band"][i] = policies.bands.classify(o.score) or ""
-                out["alert"][i] = policies.alerts.classify(o.score) or ""
-            if o.band is not None:
-                out["band"][i] = o.band
-
-    def _points(self, columns: Mapping[str, Any]) -> list[HistoryPoint]:
-        n = len(columns["score"])
-        if n == 0:
-            return []
-        own = {(s.model_version, s.as_of): s.dimensions for s in self.snapshots()}
-        lookup = {o.override_id: o for o in self.overrides(include_inactive=True)}
-
-        def number(name: str, i: int) -> float | None:
-            v = float(columns[name][i])
-            return None if math.isnan(v) else v
-
-        def text(name: str, i: int) -> str | None:
-            return str(columns[name][i]) or None
-
-        points = []
-        for i in range(n):
-            version, day = str(columns["model_version"][i]), str(columns["as_of"][i])
-            points.append(
-                HistoryPoint(
-                    account_id=str(columns["account_id"][i]),
-                    as_of=day,
-                    model_version=version,
-                    score=number("score", i),
-                    band=text("band", i),
-                    alert=text("alert", i),
-                    coverage=float(columns["coverage"][i]),
-                    dimensions={name: number(_dimension_key(name), i) for name in own.get((version, day), ())},
-                    drivers=tuple(columns["drivers"][i]),
-                    arr=number("arr", i),
-                    segment=text("segment", i),
-                    override=lookup.get(str(columns["override_id"][i])),
-                    computed_score=number("computed_score", i),
-                    computed_band=text("computed_band", i),
-                    computed_alert=text("computed_alert", i),
-                )
-            )
-        return points
+        return self._reader.read(model=model, since=since, until=until, account_id=account_id, fields=fields)
 
     def series(self, account_id: str, *, model: AnyModel | str | None = None) -> list[HistoryPoint]:
         """One account's snapshots over time, oldest first (optionally one model
         version only: a model or its fingerprint)."""
-        return self._points(self.read(model=model, account_id=str(account_id)))
+        return self._reader.points(self.read(model=model, account_id=str(account_id)))
 
     def portfolio(self, as_of: Any = None, *, model: AnyModel | str | None = None) -> list[HistoryPoint]:
         """The portfolio as it stood on ``as_of``: every account of the latest
         snapshot at or before that date (of one model version: the given one,
         else the version of the latest snapshot). Default: the latest snapshot."""
-        return self._points(self.snapshot_columns(as_of, model=model))
+        return self._reader.points(self.snapshot_columns(as_of, model=model))
 
     def trend_columns(
         self, as_of: Any, *, model: AnyModel | str | None = None, lookback_days: float = 90.0
@@ -812,36 +988,12 @@ class HistoryStore:
             lookback_days: How far back the trends look (90 for 90-day changes;
                 more for a longer drop window).
         """
-        day = _iso_date(as_of)
-        version = self._version(model) or self.latest_version(day) or ""
-        horizon = _time.day_text(_time.utc_day(day, "as_of") - math.ceil(lookback_days))
-        rows = self._query("SELECT MAX(as_of) FROM hs_runs WHERE model_version = ? AND as_of <= ?", (version, horizon))
-        start = rows[0][0] if rows and rows[0][0] is not None else None
-        recent = self.read(model=version, since=start, until=day, fields="scores")
-        if start is None:
-            return recent  # nothing that old: the window is all of history
-        covered = set(recent["account_id"][recent["as_of"] == start].tolist())
-        missing = sorted(set(recent["account_id"].tolist()) - covered)
-        if not missing:
-            return recent
-        before = _time.day_text(_time.utc_day(str(start), "hs_runs.as_of") - 1)
-        older = self.read(model=version, until=before, account_id=missing, fields="scores")
-        return {k: np.concatenate([older[k], recent[k]]) for k in recent}
+        return self._reader.trend_columns(as_of, model=model, lookback_days=lookback_days)
 
     def snapshot_columns(self, as_of: Any = None, *, model: AnyModel | str | None = None) -> dict[str, Any]:
         """:meth:`portfolio` as columns (see :meth:`read`); empty columns when
         no snapshot is that old."""
-        day = None if as_of is None else _iso_date(as_of)
-        version = self._version(model) or self.latest_version(day)
-        if version is None:
-            return self.read(model="")  # no such version: empty columns
-        clauses = "model_version = ?" + ("" if day is None else " AND as_of <= ?")
-        params = (version,) if day is None else (version, day)
-        rows = self._query(f"SELECT MAX(as_of) FROM hs_runs WHERE {clauses}", params)
-        if not rows or rows[0][0] is None:
-            return self.read(model="")
-        latest = str(rows[0][0])
-        return self.read(model=version, since=latest, until=latest)
+        return self._reader.snapshot_columns(as_of, model=model)
 
     def export(
         self,
@@ -860,11 +1012,7 @@ class HistoryStore:
         Returns:
             The number of rows written.
         """
-        target = Path(path)
-        kind = format or ("parquet" if target.suffix.lower() in {".parquet", ".pq"} else "csv")
-        if kind not in ("csv", "parquet"):
-            raise ValidationError("format", "must be 'csv' or 'parquet'", kind)
-        return _write_table(self.read(model=model, since=since, until=until), target, kind)
+        return self._reader.export(path, model=model, since=since, until=until, kind=format)
 
 
 def _write_table(columns: dict[str, Any], target: Path, kind: str) -> int:
@@ -881,7 +1029,8 @@ def _write_table(columns: dict[str, Any], target: Path, kind: str) -> int:
             import pyarrow as pa  # noqa: PLC0415 -- optional extra
             import pyarrow.parquet as pq  # noqa: PLC0415 -- optional extra
         except ImportError:
-            raise HealthScoreError("exporting to Parquet needs pyarrow: pip install 'healthscore[arrow]'") from None
+            msg = "exporting to Parquet needs pyarrow: pip install 'healthscore[arrow]'"
+            raise InputError(msg, column="format", value="parquet") from None
         table = pa.table(
             {
                 k: pa.array(columns[k].tolist(), type=pa.string()) if columns[k].dtype == object else columns[k]
@@ -952,13 +1101,13 @@ class _PostgresBackend:
         try:
             import psycopg  # noqa: PLC0415 -- optional extra
         except ImportError:
-            raise HealthScoreError(
-                "a PostgreSQL history needs psycopg 3: pip install 'healthscore[postgres]'"
-            ) from None
+            msg = "a PostgreSQL history needs psycopg 3: pip install 'healthscore[postgres]'"
+            raise InputError(msg, column="url", value=_redact(url)) from None
         try:
             self._db = psycopg.connect(url, autocommit=True)
         except psycopg.Error as exc:
-            raise HealthScoreError(f"cannot connect to the history database {_redact(url)}: {exc}") from None
+            msg = f"cannot connect to the history database {_redact(url)}: {exc}"
+            raise InputError(msg, column="url", value=_redact(url)) from None
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self._db.cursor() as cursor:

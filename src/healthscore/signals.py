@@ -364,14 +364,36 @@ def _group_median(acc: Any, values: Any, n: int) -> Any:
 
 
 def _product(ctx: _Context, out: dict[str, Any]) -> None:
-    s = ctx.settings
+    """Product signals from the events export: active days, feature breadth
+    and depth, and the latest window's users."""
     ev = ctx.table("events", "timestamp")
     if ev is None:
         return
+    _active_days(ctx, ev["_acc"], ev["_age"], out)
+    names, feature_codes = _codes(ev["feature"])  # each distinct feature name once, then integer codes
+    features = _Features(names=names.astype(str), codes=feature_codes)
+    _feature_use(ctx, ev, features, out)
+    _users(ctx, ev, features, out)
+
+
+@attrs.frozen(kw_only=True)
+class _Features:
+    """The events' feature names, each once, and every event's code into them."""
+
+    names: Any
+    codes: Any
+
+    def named(self, wanted: Sequence[str]) -> Any:
+        """Per event, whether its feature is one of ``wanted``."""
+        return np.isin(self.names, np.array(list(wanted), dtype=str))[self.codes]
+
+
+def _active_days(ctx: _Context, acc: Any, age: Any, out: dict[str, Any]) -> None:
+    """``active_days``: active days per window, decay-weighted over the
+    windows since the first activity; and ``days_since_last_login``."""
+    s = ctx.settings
     n = ctx.n
-    acc, age = ev["_acc"], ev["_age"]
     day = ctx.as_of_day - age
-    # active days per window, decay-weighted over the windows since the first activity
     w = s.window_days
     n_win = s.activity_windows
     active = _unique(acc.astype(np.int64) * (1 << 32) + day)
@@ -390,56 +412,59 @@ def _product(ctx: _Context, out: dict[str, Any]) -> None:
     np.minimum.at(last, acc, age.astype(np.float64))
     out["days_since_last_login"] = np.where(np.isinf(last), math.nan, last)
 
-    # each distinct feature name once, then integer codes everywhere
-    names, feature_codes = _codes(ev["feature"])
-    names = names.astype(str)
-    integration_name = np.char.startswith(names, s.integration_prefix)
-    is_integration = integration_name[feature_codes]
-    features = feature_codes
+
+def _feature_use(ctx: _Context, ev: dict[str, Any], features: _Features, out: dict[str, Any]) -> None:
+    """Feature breadth and integrations over the breadth window; depth, key
+    features and workflow completion where the settings name those features."""
+    s = ctx.settings
+    n = ctx.n
+    acc, age, codes = ev["_acc"], ev["_age"], features.codes
+    integration_name = np.char.startswith(features.names, s.integration_prefix)
+    is_integration = integration_name[codes]
     in_breadth = age < s.breadth_days
     available = s.features_available or int((~integration_name).sum()) or 1
     used_breadth = in_breadth & ~is_integration
-    breadth = _distinct_count(acc[used_breadth], features[used_breadth], n)
+    breadth = _distinct_count(acc[used_breadth], codes[used_breadth], n)
     out["feature_breadth"] = np.minimum(breadth / available, 1.0)
-    out["integrations"] = _distinct_count(acc[in_breadth & is_integration], features[in_breadth & is_integration], n)
-
-    def named(wanted: Sequence[str]) -> Any:
-        return np.isin(names, np.array(list(wanted), dtype=str))[feature_codes]
-
+    out["integrations"] = _distinct_count(acc[in_breadth & is_integration], codes[in_breadth & is_integration], n)
     events_in = ctx.count(acc[in_breadth])
     if s.advanced_features:
-        advanced = named(s.advanced_features)
+        advanced = features.named(s.advanced_features)
         out["feature_depth"] = _ratio(ctx.count(acc[in_breadth & advanced]), events_in)
     if s.key_features:
-        is_key = named(s.key_features) & in_breadth
-        out["key_features_used"] = _distinct_count(acc[is_key], features[is_key], n) / len(set(s.key_features))
+        is_key = features.named(s.key_features) & in_breadth
+        out["key_features_used"] = _distinct_count(acc[is_key], codes[is_key], n) / len(set(s.key_features))
     if s.workflow_start and s.workflow_complete:
-        starts = ctx.count(acc[in_breadth & named([s.workflow_start])])
-        done = ctx.count(acc[in_breadth & named([s.workflow_complete])])
+        starts = ctx.count(acc[in_breadth & features.named([s.workflow_start])])
+        done = ctx.count(acc[in_breadth & features.named([s.workflow_complete])])
         out["workflow_completion"] = np.minimum(_ratio(done, starts), 1.0)
 
-    # users of the latest window: penetration and power users
-    latest = age < w
+
+def _users(ctx: _Context, ev: dict[str, Any], features: _Features, out: dict[str, Any]) -> None:
+    """Users of the latest window: penetration of the seats bought
+    (``penetration``, ``active_license_share``) and ``power_users``."""
+    s = ctx.settings
+    n = ctx.n
+    latest = ev["_age"] < s.window_days
     users = ev["user_id"][latest]
-    l_acc = acc[latest]
+    l_acc = ev["_acc"][latest]
     seats = ctx.ex.tables["accounts"]["seats_purchased"]
     user_codes = _string_codes(users)
     active_users = _distinct_count(l_acc, user_codes, n)
     out["penetration"] = np.minimum(_ratio(active_users, seats), 1.0)
     out["active_license_share"] = out["penetration"]
-    if users.size:
-        u_count = int(user_codes.max()) + 1
-        key = l_acc.astype(np.int64) * u_count + user_codes
-        user_days = _unique(key * (1 << 16) + age[latest].astype(np.int64))
-        per_user = _unique_counts(user_days >> 16)
-        keys, days = per_user
-        power = days >= s.power_user_min_days
-        if s.advanced_features:
-            adv_keys = _unique(key[named(s.advanced_features)[latest]])
-            power &= np.isin(keys, adv_keys)
-        out["power_users"] = np.bincount((keys[power] // u_count).astype(np.intp), minlength=n).astype(np.float64)
-    else:
+    if not users.size:
         out["power_users"] = np.zeros(n)
+        return
+    u_count = int(user_codes.max()) + 1
+    key = l_acc.astype(np.int64) * u_count + user_codes
+    user_days = _unique(key * (1 << 16) + ev["_age"][latest].astype(np.int64))
+    keys, days = _unique_counts(user_days >> 16)
+    power = days >= s.power_user_min_days
+    if s.advanced_features:
+        adv_keys = _unique(key[features.named(s.advanced_features)[latest]])
+        power &= np.isin(keys, adv_keys)
+    out["power_users"] = np.bincount((keys[power] // u_count).astype(np.intp), minlength=n).astype(np.float64)
 
 
 # --------------------------------------------------------------------------- relationship

@@ -90,21 +90,7 @@ def trends(
     """
     rule = drop or DropRule()
     today = _time.utc_day(as_of, "as_of")
-    if isinstance(points, Mapping):
-        for column in ("account_id", "as_of", "score"):
-            if column not in points:
-                raise InputError(f"history columns need {column!r}; got {sorted(points)}", column=column)
-        scores = np.asarray(points["score"], dtype=np.float64)
-        keep = ~np.isnan(scores)
-        accounts = np.asarray(points["account_id"], dtype=object)[keep]
-        distinct, code = _factorize(np.asarray(points["as_of"], dtype=object)[keep])  # few dates, many rows
-        days = _day_numbers([str(d) for d in distinct.tolist()])[code] if len(code) else np.zeros(0, np.int64)
-        scores = scores[keep]
-    else:
-        kept = [p for p in points if p.score is not None and p.score == p.score]
-        accounts = np.array([p.account_id for p in kept], dtype=object)
-        days = _day_numbers([p.as_of for p in kept]) if kept else np.zeros(0, dtype=np.int64)
-        scores = np.array([p.score for p in kept], dtype=np.float64)
+    accounts, days, scores = _scored_snapshots(points)
     past = days <= today
     accounts, days, scores = accounts[past], days[past], scores[past]
     names, acc = _factorize(accounts)
@@ -112,37 +98,10 @@ def trends(
     order = np.lexsort((days, acc))
     acc, days, scores = acc[order], days[order], scores[order]
     last = np.searchsorted(acc, np.arange(n), side="right") - 1
-
-    def score_at(lag: float) -> Any:
-        """Last score known ``lag`` days before as_of, per account."""
-        out = np.full(n, math.nan)
-        eligible = days <= today - lag
-        if eligible.any():
-            e_acc, e_scores = acc[eligible], scores[eligible]
-            idx = np.searchsorted(e_acc, np.arange(n), side="right") - 1
-            has = (idx >= 0) & (e_acc[np.maximum(idx, 0)] == np.arange(n))
-            out[has] = e_scores[idx[has]]
-        return out
-
     current = scores[last] if n else np.zeros(0)
-    change = {k: current - score_at(k) for k in (7, 30, 90)}
-    previous_30 = score_at(30) - score_at(60)
-    recent = days > today - 90
-    slope = np.full(n, math.nan)
-    if recent.any():
-        r_acc, r_days, r_scores = acc[recent], days[recent].astype(np.float64), scores[recent]
-        count = np.bincount(r_acc, minlength=n).astype(np.float64)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mean_x = np.bincount(r_acc, r_days, minlength=n) / count
-            mean_y = np.bincount(r_acc, r_scores, minlength=n) / count
-            dx = r_days - mean_x[r_acc]
-            cov = np.bincount(r_acc, dx * (r_scores - mean_y[r_acc]), minlength=n)
-            var = np.bincount(r_acc, dx * dx, minlength=n)
-            slope = np.where((count >= 2) & (var > 0), cov / np.where(var > 0, var, 1.0) * 30.0, math.nan)
-    window = days >= today - rule.days
-    peak = np.full(n, -math.inf)
-    np.maximum.at(peak, acc[window], scores[window])
-    peak = np.where(np.isinf(peak), current, np.maximum(peak, current))
+    change = {k: current - _score_at(acc, days, scores, n, today - k) for k in (7, 30, 90)}
+    previous_30 = _score_at(acc, days, scores, n, today - 30) - _score_at(acc, days, scores, n, today - 60)
+    peak = _peak(acc, days, scores, current, since=today - rule.days)
     fall = peak - current
     return {
         "account_id": names.astype(str),
@@ -151,12 +110,70 @@ def trends(
         "change_7": change[7],
         "change_30": change[30],
         "change_90": change[90],
-        "slope_30": slope,
+        "slope_30": _slope_30(acc, days, scores, n, since=today - 90),
         "momentum": change[30] - previous_30,
         "peak": peak,
         "drop": fall,
         "drop_alert": fall >= rule.points,
     }
+
+
+def _scored_snapshots(points: Sequence[HistoryPoint] | Mapping[str, Any]) -> tuple[Any, Any, Any]:
+    """Account ids, day numbers and scores of the snapshots that have a score,
+    from points or from history columns."""
+    if not isinstance(points, Mapping):
+        kept = [p for p in points if p.score is not None and p.score == p.score]
+        accounts = np.array([p.account_id for p in kept], dtype=object)
+        days = _day_numbers([p.as_of for p in kept]) if kept else np.zeros(0, dtype=np.int64)
+        return accounts, days, np.array([p.score for p in kept], dtype=np.float64)
+    for column in ("account_id", "as_of", "score"):
+        if column not in points:
+            raise InputError(f"history columns need {column!r}; got {sorted(points)}", column=column)
+    scores = np.asarray(points["score"], dtype=np.float64)
+    keep = ~np.isnan(scores)
+    accounts = np.asarray(points["account_id"], dtype=object)[keep]
+    distinct, code = _factorize(np.asarray(points["as_of"], dtype=object)[keep])  # few dates, many rows
+    days = _day_numbers([str(d) for d in distinct.tolist()])[code] if len(code) else np.zeros(0, np.int64)
+    return accounts, days, scores[keep]
+
+
+def _score_at(acc: Any, days: Any, scores: Any, n: int, cutoff: int) -> Any:
+    """Per account, the last score dated on or before day ``cutoff`` (NaN when
+    none is); snapshots sorted by account code, then day."""
+    out = np.full(n, math.nan)
+    eligible = days <= cutoff
+    if eligible.any():
+        e_acc, e_scores = acc[eligible], scores[eligible]
+        idx = np.searchsorted(e_acc, np.arange(n), side="right") - 1
+        has = (idx >= 0) & (e_acc[np.maximum(idx, 0)] == np.arange(n))
+        out[has] = e_scores[idx[has]]
+    return out
+
+
+def _slope_30(acc: Any, days: Any, scores: Any, n: int, *, since: int) -> Any:
+    """Per account, the least-squares slope of the scores dated after day
+    ``since``, in points per 30 days (NaN with fewer than two dates)."""
+    recent = days > since
+    if not recent.any():
+        return np.full(n, math.nan)
+    r_acc, r_days, r_scores = acc[recent], days[recent].astype(np.float64), scores[recent]
+    count = np.bincount(r_acc, minlength=n).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_x = np.bincount(r_acc, r_days, minlength=n) / count
+        mean_y = np.bincount(r_acc, r_scores, minlength=n) / count
+        dx = r_days - mean_x[r_acc]
+        cov = np.bincount(r_acc, dx * (r_scores - mean_y[r_acc]), minlength=n)
+        var = np.bincount(r_acc, dx * dx, minlength=n)
+        return np.where((count >= 2) & (var > 0), cov / np.where(var > 0, var, 1.0) * 30.0, math.nan)
+
+
+def _peak(acc: Any, days: Any, scores: Any, current: Any, *, since: float) -> Any:
+    """Per account, the highest score dated on or after day ``since``, and at
+    least the current score."""
+    window = days >= since
+    peak = np.full(current.size, -math.inf)
+    np.maximum.at(peak, acc[window], scores[window])
+    return np.where(np.isinf(peak), current, np.maximum(peak, current))
 
 
 # --------------------------------------------------------------------------- noise control
