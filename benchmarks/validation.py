@@ -20,7 +20,6 @@ Reproduces every number in ``docs/validation.md``::
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 import time
 from pathlib import Path
@@ -30,6 +29,7 @@ import numpy as np
 
 from healthscore import _stats, presets, read_exports
 from healthscore.backtest import run_backtest, score_over_time
+from healthscore.cli import read_table_csv
 from healthscore.datasets import generate_driver_portfolio, generate_exports
 from healthscore.fit import fit_scorecard, reweight
 
@@ -71,10 +71,7 @@ DIMENSIONS = {
 
 def load_iranian(path: Path = DATA) -> tuple[dict[str, Any], Any]:
     """The real churn data: columns (Tariff Plan as a label) and the outcome."""
-    with open(path, newline="", encoding="utf-8") as handle:
-        rows = list(csv.reader(handle))
-    header, body = rows[0], rows[1:]
-    columns: dict[str, Any] = {h: np.array([float(r[i]) for r in body]) for i, h in enumerate(header)}
+    columns = read_table_csv(path)  # the CLI's reader: every column here is numeric
     churn = columns.pop("Churn").astype(np.int64)
     columns["Tariff Plan"] = np.array([f"plan {int(v)}" for v in columns["Tariff Plan"]], dtype=object)
     return columns, churn

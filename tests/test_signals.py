@@ -282,6 +282,23 @@ def test_bad_rows_name_file_line_column_and_value(tmp_path: Path) -> None:
     assert report.rows("accounts") == 2
 
 
+def test_bad_row_lines_are_the_lines_an_editor_shows(tmp_path: Path) -> None:
+    """A quoted line break and a blank line before a bad row: the message gives
+    the line the bad row starts on in the file, not the row number plus one."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "accounts.csv").write_text(
+        "account_id,name,segment,contract_term_months,seats_purchased,arr\r\n"
+        'a1,"Acme\nHoldings",smb,12,10,1000\r\n\r\na2,Beta,smb,12,x,2000\r\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match=r"accounts\.csv line 5, column 'seats_purchased'.*'x'"):
+        read_exports(folder)
+    report = read_exports(folder, on_bad_rows="report")
+    assert [(r.line, r.column, r.value) for r in report.rejected] == [(5, "seats_purchased", "x")]
+    assert report.lines["accounts"].tolist() == [2]
+
+
 def test_missing_required_columns_and_tables_are_errors() -> None:
     with pytest.raises(InputError, match="accounts table is required"):
         read_exports({"events": _exports()["events"]})

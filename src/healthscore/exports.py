@@ -345,9 +345,11 @@ def _strip(text: Any) -> Any:
 # --------------------------------------------------------------------------- reading
 
 
-def _read_csv(path: Path) -> dict[str, Any]:
-    """Every column of a CSV export as text (the one reader, ``_io.read_csv``)."""
-    return dict(read_csv(path).columns)
+def _read_csv(path: Path) -> tuple[dict[str, Any], Any]:
+    """Every column of a CSV export as text (the one reader, ``_io.read_csv``),
+    and the file line each row starts on."""
+    table = read_csv(path)
+    return dict(table.columns), table.lines
 
 
 def _read_parquet(path: Path) -> dict[str, Any]:
@@ -384,17 +386,29 @@ def _family(source: str | os.PathLike[str] | Mapping[str, Any]) -> str:
     return "polars" if family == "polars-lazy" else family
 
 
-def _raw_tables(source: str | os.PathLike[str] | Mapping[str, Any]) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+def _row_numbers(columns: Mapping[str, Any], first: int) -> Any:
+    n = len(next(iter(columns.values()))) if columns else 0
+    return np.arange(first, first + n, dtype=np.int64)
+
+
+_RawTables = tuple[dict[str, dict[str, Any]], dict[str, str], dict[str, Any]]
+
+
+def _raw_tables(source: str | os.PathLike[str] | Mapping[str, Any]) -> _RawTables:
+    """Each table's columns, its name in messages, and each row's line: the
+    file line it starts on for CSV, the row counted from 1 in memory, and the
+    row counted after the header for Parquet."""
     raw: dict[str, dict[str, Any]] = {}
     names: dict[str, str] = {}
+    lines: dict[str, Any] = {}
     if isinstance(source, Mapping):
         unknown = sorted(set(source) - set(TABLES))
         if unknown:
             raise InputError(f"unknown export table(s) {', '.join(map(repr, unknown))}; known: {', '.join(TABLES)}")
         for table, data in source.items():
             raw[table] = _frame_columns(data)
-            names[table] = f"<{table}>"
-        return raw, names
+            names[table], lines[table] = f"<{table}>", _row_numbers(raw[table], 1)
+        return raw, names, lines
     folder = Path(source)
     if not folder.is_dir():
         raise InputError(f"{folder}: not a folder of exports (expected accounts.csv, events.csv, ...)")
@@ -403,22 +417,23 @@ def _raw_tables(source: str | os.PathLike[str] | Mapping[str, Any]) -> tuple[dic
         if csv_path.exists() and parquet_path.exists():
             raise InputError(f"{folder}: both {csv_path.name} and {parquet_path.name} exist; keep one")
         if csv_path.exists():
-            raw[table], names[table] = _read_csv(csv_path), str(csv_path)
+            (raw[table], lines[table]), names[table] = _read_csv(csv_path), str(csv_path)
         elif parquet_path.exists():
             raw[table], names[table] = _read_parquet(parquet_path), str(parquet_path)
-    return raw, names
+            lines[table] = _row_numbers(raw[table], 2)
+    return raw, names, lines
 
 
 # --------------------------------------------------------------------------- validation
 
 
 class _Rejects:
-    def __init__(self, table: str, source: str, n: int, line_offset: int) -> None:
+    def __init__(self, table: str, source: str, lines: Any) -> None:
         self.table = table
         self.source = source
-        self.bad = np.zeros(n, dtype=np.bool_)
+        self.lines = lines
+        self.bad = np.zeros(lines.shape[0], dtype=np.bool_)
         self.rows: list[RejectedRow] = []
-        self.line_offset = line_offset
 
     def add(self, mask: Any, column: str, values: Any, reason: str) -> None:
         fresh = np.asarray(mask, dtype=np.bool_) & ~self.bad
@@ -428,7 +443,7 @@ class _Rejects:
                 RejectedRow(
                     table=self.table,
                     source=self.source,
-                    line=i + self.line_offset,
+                    line=int(self.lines[i]),
                     column=column,
                     value="" if value is None else str(value),
                     reason=reason,
@@ -437,13 +452,76 @@ class _Rejects:
         self.bad |= fresh
 
 
+def _timestamp_column(col: ColumnSpec, values: Any, rejects: _Rejects) -> Any:
+    parsed, bad = parse_timestamps(values)
+    rejects.add(bad, col.name, values, f"not {_time.RULE}")
+    if not col.missing_ok:
+        rejects.add(parsed == MISSING_TIME, col.name, values, "empty; a timestamp is required")
+    return parsed
+
+
+def _number_column(col: ColumnSpec, values: Any, rejects: _Rejects) -> Any:
+    numbers, bad = _numbers(values)
+    rejects.add(bad, col.name, values, "not a number")
+    if not col.missing_ok:
+        rejects.add(np.isnan(numbers), col.name, values, "empty; a number is required")
+    if col.minimum is not None:
+        with np.errstate(invalid="ignore"):
+            rejects.add(numbers < col.minimum, col.name, values, f"must be >= {col.minimum:g}")
+    return numbers
+
+
+def _text_column(col: ColumnSpec, values: Any, rejects: _Rejects) -> Any:
+    texts = _texts(values)
+    empty = texts == ""
+    if not col.missing_ok:
+        rejects.add(empty, col.name, values, "empty; a value is required")
+    if col.choices:
+        choices = np.array(col.choices)
+        off = ~empty & ~np.isin(texts, choices)
+        if off.any():  # lower only what does not match as it is
+            texts = texts.copy()
+            texts[off] = np.char.lower(texts[off])
+            off = ~empty & ~np.isin(texts, choices)
+        rejects.add(off, col.name, values, f"must be one of {', '.join(col.choices)}")
+    return texts
+
+
+_COLUMN_READERS = {"timestamp": _timestamp_column, "number": _number_column}
+
+
+def _link_accounts(out: dict[str, Any], known_accounts: tuple[Any, Any], rejects: _Rejects) -> None:
+    """Each row's position in the accounts table; an unknown account_id is a bad row."""
+    order, sorted_ids = known_accounts
+    ids = out["account_id"]
+    n = ids.shape[0]
+    pos = np.minimum(np.searchsorted(sorted_ids, ids), max(sorted_ids.size - 1, 0))
+    unknown = sorted_ids[pos] != ids if sorted_ids.size else np.ones(n, dtype=np.bool_)
+    rejects.add(unknown, "account_id", ids, "unknown account_id (not in accounts)")
+    out[ACCOUNT_INDEX] = order[pos] if sorted_ids.size else np.zeros(n, dtype=np.intp)
+
+
+def _reject_duplicates(keys: Any, column: str, rejects: _Rejects) -> None:
+    """Every repeat of a key after its first row is a bad row."""
+    n = keys.shape[0]
+    order = np.argsort(keys, kind="stable")
+    dup_sorted = np.zeros(n, dtype=np.bool_)
+    if n:
+        dup_sorted[1:] = keys[order][1:] == keys[order][:-1]
+    dup = np.zeros(n, dtype=np.bool_)
+    dup[order] = dup_sorted
+    rejects.add(dup, column, keys, f"duplicate {column}")
+
+
 def _validate(
     spec: TableSpec,
     raw: dict[str, Any],
     source: str,
     known_accounts: tuple[Any, Any] | None,
-    line_offset: int,
+    lines: Any,
 ) -> tuple[dict[str, Any], Any, list[RejectedRow]]:
+    """One table's columns parsed by their specs; bad rows set aside with the
+    line each starts on (``lines``: one per row)."""
     missing = [c.name for c in spec.columns if c.required and c.name not in raw]
     if missing:
         raise InputError(
@@ -451,59 +529,15 @@ def _validate(
             f"(columns: {', '.join(raw) or 'none'})",
             column=missing[0],
         )
-    n = len(next(iter(raw.values()))) if raw else 0
-    rejects = _Rejects(spec.name, source, n, line_offset)
+    rejects = _Rejects(spec.name, source, lines)
     out: dict[str, Any] = {}
     for col in spec.columns:
-        if col.name not in raw:
-            continue
-        values = raw[col.name]
-        if col.kind == "timestamp":
-            parsed, bad = parse_timestamps(values)
-            rejects.add(bad, col.name, values, f"not {_time.RULE}")
-            if not col.missing_ok:
-                rejects.add(parsed == MISSING_TIME, col.name, values, "empty; a timestamp is required")
-            out[col.name] = parsed
-        elif col.kind == "number":
-            numbers, bad = _numbers(values)
-            rejects.add(bad, col.name, values, "not a number")
-            if not col.missing_ok:
-                rejects.add(np.isnan(numbers), col.name, values, "empty; a number is required")
-            if col.minimum is not None:
-                with np.errstate(invalid="ignore"):
-                    rejects.add(numbers < col.minimum, col.name, values, f"must be >= {col.minimum:g}")
-            out[col.name] = numbers
-        else:
-            texts = _texts(values)
-            empty = texts == ""
-            if not col.missing_ok:
-                rejects.add(empty, col.name, values, "empty; a value is required")
-            if col.choices:
-                choices = np.array(col.choices)
-                off = ~empty & ~np.isin(texts, choices)
-                if off.any():  # lower only what does not match as it is
-                    texts = texts.copy()
-                    texts[off] = np.char.lower(texts[off])
-                    off = ~empty & ~np.isin(texts, choices)
-                rejects.add(off, col.name, values, f"must be one of {', '.join(col.choices)}")
-            out[col.name] = texts
+        if col.name in raw:
+            out[col.name] = _COLUMN_READERS.get(col.kind, _text_column)(col, raw[col.name], rejects)
     if known_accounts is not None and "account_id" in out:
-        order, sorted_ids = known_accounts
-        ids = out["account_id"]
-        pos = np.minimum(np.searchsorted(sorted_ids, ids), max(sorted_ids.size - 1, 0))
-        unknown = sorted_ids[pos] != ids if sorted_ids.size else np.ones(n, dtype=np.bool_)
-        rejects.add(unknown, "account_id", ids, "unknown account_id (not in accounts)")
-        out[ACCOUNT_INDEX] = order[pos] if sorted_ids.size else np.zeros(n, dtype=np.intp)
+        _link_accounts(out, known_accounts, rejects)
     if spec.unique is not None and spec.unique in out:
-        keys = out[spec.unique]
-        order = np.argsort(keys, kind="stable")
-        dup_sorted = np.zeros(n, dtype=np.bool_)
-        if n:
-            dup_sorted[1:] = keys[order][1:] == keys[order][:-1]
-        dup = np.zeros(n, dtype=np.bool_)
-        dup[order] = dup_sorted
-        rejects.add(dup, spec.unique, out[spec.unique], f"duplicate {spec.unique}")
-    lines = np.arange(n) + line_offset
+        _reject_duplicates(out[spec.unique], spec.unique, rejects)
     if not rejects.bad.any():  # nothing set aside: no copies
         return out, lines, rejects.rows
     keep = ~rejects.bad
@@ -531,15 +565,15 @@ def read_exports(
     """
     if on_bad_rows not in ("error", "report"):
         raise InputError(f"on_bad_rows must be 'error' or 'report', got {on_bad_rows!r}")
-    raw, names = _raw_tables(source)
+    raw, names, raw_lines = _raw_tables(source)
     if "accounts" not in raw:
         raise InputError(f"{source}: the accounts table is required (accounts.csv or accounts.parquet)")
-    in_files = not isinstance(source, Mapping)
-    offset = 2 if in_files else 1  # file lines count the header; in-memory rows count from 1
     tables: dict[str, dict[str, Any]] = {}
     lines: dict[str, Any] = {}
     rejected: list[RejectedRow] = []
-    accounts, account_lines, bad = _validate(TABLES["accounts"], raw["accounts"], names["accounts"], None, offset)
+    accounts, account_lines, bad = _validate(
+        TABLES["accounts"], raw["accounts"], names["accounts"], None, raw_lines["accounts"]
+    )
     rejected += bad
     tables["accounts"], lines["accounts"] = accounts, account_lines
     ids = accounts["account_id"]
@@ -549,7 +583,7 @@ def read_exports(
     for table, spec in TABLES.items():
         if table == "accounts" or table not in raw:
             continue
-        cols, kept_lines, bad = _validate(spec, raw[table], names[table], known, offset)
+        cols, kept_lines, bad = _validate(spec, raw[table], names[table], known, raw_lines[table])
         rejected += bad
         tables[table], lines[table] = cols, kept_lines
     if rejected and on_bad_rows == "error":
