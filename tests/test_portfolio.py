@@ -181,6 +181,17 @@ def test_segmented_models_score_each_segment_from_a_frame(sample: dict[str, Any]
         assert _same(want.score, out["score"][i])
 
 
+def test_segmented_models_take_the_engine_options(sample: dict[str, Any]) -> None:
+    seg = presets.segmented()
+    frame = pd.DataFrame(sample)
+    full = score_portfolio(seg, frame)
+    lean = score_portfolio(seg, frame, dimensions=False, precision="float32", threads=1)
+    assert "product" in full.columns
+    assert "product" not in lean.columns
+    assert lean["score"].dtype == np.float32
+    assert np.allclose(lean["score"], full["score"], atol=1e-3, equal_nan=True)
+
+
 def test_engine_agrees_across_threads_chunks_and_the_scalar_path() -> None:
     model = w1.load()
     columns = w1.generate(5_003, seed=11)

