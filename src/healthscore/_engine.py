@@ -335,37 +335,58 @@ def _score_chunk(k: Kernel, x: Any, b: _Buffers, m: int, table: Any, fill: float
     when it is ``None`` (they will weigh 0), whatever is cheapest: then the
     second value says whether that is exactly 0, so that ``weight * score``
     needs no mask."""
-    s, ok, hit = b.s[:m], b.ok[:m], b.hit[:m]
-    np.equal(x, x, out=ok)
+    s = b.s[:m]
+    np.equal(x, x, out=b.ok[:m])
     if k.kind == "piecewise":
         assert k.curve is not None
-        curve = k.curve
-        if ok.all():
-            curve.into(x, s, b.scratch, nan_to=None)
-            return s, True
-        if fill is None:
-            zero_to = curve.missing_to_zero()
-            curve.into(x, s, b.scratch, nan_to=zero_to or "first")
-            return s, zero_to is not None
-        curve.into(x, s, b.scratch)
-        if fill != curve.prefix[0]:
-            np.logical_not(ok, out=hit)
-            np.copyto(s, fill, where=hit)
-    elif k.kind == "steps":
-        idx, index = b.idx[:m], b.index[:m]
-        count = idx if len(k.knots) < 255 else index
-        np.copyto(count, ok.view(np.uint8))
-        for edge in k.knots:
-            np.greater_equal(x, edge, out=hit)
-            np.add(count, hit.view(np.uint8), out=count)
-        if count is idx:
-            np.copyto(index, idx)
-        np.take(table, index, out=s, mode="wrap")  # every index is in range
+        return s, _score_piecewise(k.curve, x, b, m, fill)
+    if k.kind == "steps":
+        _score_steps(k.knots, x, b, m, table)
     else:
-        np.copyto(s, x, casting="same_kind")
-        np.logical_not(ok, out=hit)
-        np.copyto(s, 0.0 if fill is None else fill, where=hit)
+        _score_values(x, b, m, fill)
     return s, fill is None or fill == 0.0
+
+
+def _score_piecewise(curve: _scorers.Curve, x: Any, b: _Buffers, m: int, fill: float | None) -> bool:
+    """A curve's scores of ``x`` in ``b.s[:m]`` (see :func:`_score_chunk`);
+    whether a missing value's score is exactly 0."""
+    s, ok = b.s[:m], b.ok[:m]
+    if ok.all():
+        curve.into(x, s, b.scratch, nan_to=None)
+        return True
+    if fill is None:
+        zero_to = curve.missing_to_zero()
+        curve.into(x, s, b.scratch, nan_to=zero_to or "first")
+        return zero_to is not None
+    curve.into(x, s, b.scratch)
+    if fill != curve.prefix[0]:
+        np.logical_not(ok, out=b.hit[:m])
+        np.copyto(s, fill, where=b.hit[:m])
+    return fill == 0.0
+
+
+def _score_steps(knots: Sequence[float], x: Any, b: _Buffers, m: int, table: Any) -> None:
+    """A step table's scores of ``x`` in ``b.s[:m]``: ``table`` (the missing
+    score first) indexed by 1 + how many ``knots`` an observed ``x`` reaches,
+    0 where it is missing."""
+    ok, hit, idx, index = b.ok[:m], b.hit[:m], b.idx[:m], b.index[:m]
+    count = idx if len(knots) < 255 else index
+    np.copyto(count, ok.view(np.uint8))
+    for edge in knots:
+        np.greater_equal(x, edge, out=hit)
+        np.add(count, hit.view(np.uint8), out=count)
+    if count is idx:
+        np.copyto(index, idx)
+    np.take(table, index, out=b.s[:m], mode="wrap")  # every index is in range
+
+
+def _score_values(x: Any, b: _Buffers, m: int, fill: float | None) -> None:
+    """Scores computed before the chunks (``x`` itself) in ``b.s[:m]``, missing
+    ones made ``fill`` (0 when it is ``None``)."""
+    s, hit = b.s[:m], b.hit[:m]
+    np.copyto(s, x, casting="same_kind")
+    np.logical_not(b.ok[:m], out=hit)
+    np.copyto(s, 0.0 if fill is None else fill, where=hit)
 
 
 def _chunk(
@@ -379,90 +400,19 @@ def _chunk(
     tables: dict[str, Any],
     n_drivers: int,
 ) -> None:
-    """Score rows ``lo:hi``.
-
-    A missing value weighs 0 (under re-normalisation), so the sums need no
-    masks: its score is made exactly 0 where that is free, else multiplied by
-    ``observed * weight``. A dimension's weight sum under re-normalisation is
-    looked up from which of its metrics were observed (``den_tables``: each
-    entry the scalar path's own sum). Every addition happens in the scalar
-    path's order with the same operands."""
+    """Score rows ``lo:hi``: each dimension's sums (:func:`_chunk_dimension`),
+    added up by the shared rules in the scalar path's order."""
     m = hi - lo
-    ok, hit, t = b.ok[:m], b.hit[:m], b.t[:m]
-    num, observed_weight = b.num[:m], b.observed_weight[:m]
     score, total_den, cov = out.score[lo:hi], b.total_den[:m], out.coverage[lo:hi]
     total_num = score  # the score is made from it at the end
     dtype = score.dtype
-    neutral = policy.strategy == "neutral"
     total_num.fill(0.0)
     total_den.fill(0.0)
     cov.fill(0.0)
     totals = (total_num, total_den, cov)  # added to in place
-    for d_idx, (first, last) in enumerate(layout.dim_ranges):
-        den = b.dens[d_idx if len(b.dens) > 1 else 0][:m]
-        den_table = None if neutral else b.den_tables[d_idx]
-        mask = b.mask[:m]
-        num.fill(0.0)
-        if den_table is None:
-            den.fill(0.0)
-        if neutral:
-            observed_weight.fill(0.0)
-        for i in range(first, last):
-            k = layout.kernels[i]
-            col = cols.get(k.name)
-            fill = _fill(k, policy)
-            if col is None:
-                s = b.s[:m]
-                s.fill(fill)
-                ok.fill(False)
-                zero = fill == 0.0
-            else:
-                # Under re-normalisation a missing value weighs exactly 0, so its score does not matter.
-                used_fill = fill if (neutral or k.missing is not None) else None
-                s, zero = _score_chunk(k, col[lo:hi], b, m, tables.get(k.name), used_fill)
-            if k.missing is not None:
-                ok.fill(True)  # the scorer scores missing values itself: they count as observed
-                zero = False
-            elif policy.strategy == "fail" and not ok.all():
-                row = lo + int(np.argmin(ok))
-                raise MissingMetricError(
-                    f"metric {k.name!r} is missing in row {row} and the model's missing policy is 'fail'",
-                    column=k.name,
-                    row=row,
-                )
-            if out.metric_scores is not None:
-                metric = out.metric_scores[i][lo:hi]
-                np.copyto(metric, s)
-                np.logical_not(ok, out=hit)
-                np.copyto(metric, math.nan, where=hit)
-            if neutral:
-                np.multiply(s, k.weight, out=t)
-                np.add(num, t, out=num)
-                np.add(den, k.weight, out=den)
-                np.multiply(ok, k.weight, out=t)
-                np.add(observed_weight, t, out=observed_weight)
-                continue
-            if den_table is not None:
-                bit = i - first
-                if bit == 0:
-                    np.copyto(mask, ok.view(np.uint8))
-                else:
-                    np.multiply(ok.view(np.uint8), 1 << bit, out=b.mask_bit[:m], dtype=mask.dtype)
-                    np.bitwise_or(mask, b.mask_bit[:m], out=mask)
-            if zero and den_table is not None:
-                np.multiply(s, k.weight, out=t)  # 0 where missing
-            else:
-                np.multiply(ok, k.weight, out=t)  # the weight where observed, else 0
-                if den_table is None:
-                    np.add(den, t, out=den)
-                np.multiply(s, t, out=t)
-            np.add(num, t, out=num)
-        if den_table is not None:
-            np.copyto(b.index[:m], mask)
-            np.take(den_table, b.index[:m], out=den, mode="wrap")  # every index is in range
-        totals, value, has = add_dimension(
-            np, totals, num, den, observed_weight if neutral else den, layout.dim_weights[d_idx], dtype
-        )
+    for d_idx in range(len(layout.dim_ranges)):
+        num, den, observed = _chunk_dimension(layout, policy, cols, lo, m, b, out, tables, d_idx)
+        totals, value, has = add_dimension(np, totals, num, den, observed, layout.dim_weights[d_idx], dtype)
         if out.dimensions:
             out.dimensions[d_idx][lo:hi] = dimension_score(np, value, has)
     bad = insufficient(cov, total_den, policy.min_coverage)
@@ -472,6 +422,127 @@ def _chunk(
             dim_values[lo:hi] = withhold(np, dim_values[lo:hi], bad)
     if n_drivers:
         _chunk_drivers(layout, b, m, bad, total_den, out, lo, hi, n_drivers)
+
+
+def _chunk_dimension(
+    layout: Layout,
+    policy: Policy,
+    cols: dict[str, Any],
+    lo: int,
+    m: int,
+    b: _Buffers,
+    out: Raw,
+    tables: dict[str, Any],
+    d_idx: int,
+) -> tuple[Any, Any, Any]:
+    """One dimension's sums on rows ``lo:lo + m``: ``num`` (weight times score),
+    ``den`` (the weight counted) and the observed weight, in ``b``'s buffers.
+
+    A missing value weighs 0 (under re-normalisation), so the sums need no
+    masks: its score is made exactly 0 where that is free, else multiplied by
+    ``observed * weight``. The weight sum under re-normalisation is looked up
+    from which of the metrics were observed (``den_tables``: each entry the
+    scalar path's own sum). Every addition happens in the scalar path's order
+    with the same operands."""
+    first, last = layout.dim_ranges[d_idx]
+    neutral = policy.strategy == "neutral"
+    ok, t, num, observed_weight = b.ok[:m], b.t[:m], b.num[:m], b.observed_weight[:m]
+    den = b.dens[d_idx if len(b.dens) > 1 else 0][:m]
+    den_table = None if neutral else b.den_tables[d_idx]
+    num.fill(0.0)
+    if den_table is None:
+        den.fill(0.0)
+    if neutral:
+        observed_weight.fill(0.0)
+    for i in range(first, last):
+        k = layout.kernels[i]
+        s, zero = _metric_chunk(k, policy, cols.get(k.name), lo, m, b, tables.get(k.name))
+        if out.metric_scores is not None:
+            _keep_metric(out.metric_scores[i][lo : lo + m], s, ok, b.hit[:m])
+        if neutral:
+            _add_neutral(s, ok, k.weight, num, den, observed_weight, t)
+        elif den_table is None:
+            _add_counted(s, ok, k.weight, num, den, t)
+        else:
+            _add_masked(s, ok, zero, k.weight, i - first, num, b.mask[:m], b.mask_bit[:m], t)
+    if den_table is not None:
+        np.copyto(b.index[:m], b.mask[:m])
+        np.take(den_table, b.index[:m], out=den, mode="wrap")  # every index is in range
+    return num, den, observed_weight if neutral else den
+
+
+def _metric_chunk(
+    k: Kernel, policy: Policy, col: Any | None, lo: int, m: int, b: _Buffers, table: Any
+) -> tuple[Any, bool]:
+    """Scores of metric ``k`` on rows ``lo:lo + m`` in ``b.s[:m]`` and which
+    count as observed in ``b.ok[:m]``, applying the missing-data policy; the
+    flag says whether a missing value's score is exactly 0."""
+    ok = b.ok[:m]
+    fill = _fill(k, policy)
+    if col is None:
+        s = b.s[:m]
+        s.fill(fill)
+        ok.fill(False)
+        zero = fill == 0.0
+    else:
+        # Under re-normalisation a missing value weighs exactly 0, so its score does not matter.
+        used_fill = fill if (policy.strategy == "neutral" or k.missing is not None) else None
+        s, zero = _score_chunk(k, col[lo : lo + m], b, m, table, used_fill)
+    if k.missing is not None:
+        ok.fill(True)  # the scorer scores missing values itself: they count as observed
+        return s, False
+    if policy.strategy == "fail" and not ok.all():
+        row = lo + int(np.argmin(ok))
+        raise MissingMetricError(
+            f"metric {k.name!r} is missing in row {row} and the model's missing policy is 'fail'",
+            column=k.name,
+            row=row,
+        )
+    return s, zero
+
+
+def _keep_metric(metric: Any, s: Any, ok: Any, hit: Any) -> None:
+    """A metric's reported scores: ``s``, NaN where it was not observed."""
+    np.copyto(metric, s)
+    np.logical_not(ok, out=hit)
+    np.copyto(metric, math.nan, where=hit)
+
+
+def _add_neutral(s: Any, ok: Any, weight: float, num: Any, den: Any, observed_weight: Any, t: Any) -> None:
+    """Add a metric under the neutral policy: every value counts with its
+    full weight, and the observed ones add to ``observed_weight``."""
+    np.multiply(s, weight, out=t)
+    np.add(num, t, out=num)
+    np.add(den, weight, out=den)
+    np.multiply(ok, weight, out=t)
+    np.add(observed_weight, t, out=observed_weight)
+
+
+def _add_counted(s: Any, ok: Any, weight: float, num: Any, den: Any, t: Any) -> None:
+    """Add a metric under re-normalisation, summing its weight where observed
+    (a dimension too large for a table of weight sums)."""
+    np.multiply(ok, weight, out=t)  # the weight where observed, else 0
+    np.add(den, t, out=den)
+    np.multiply(s, t, out=t)
+    np.add(num, t, out=num)
+
+
+def _add_masked(
+    s: Any, ok: Any, zero: bool, weight: float, bit: int, num: Any, mask: Any, mask_bit: Any, t: Any
+) -> None:
+    """Add a metric under re-normalisation, setting bit ``bit`` of ``mask``
+    where observed (the dimension's weight sum is looked up from it later)."""
+    if bit == 0:
+        np.copyto(mask, ok.view(np.uint8))
+    else:
+        np.multiply(ok.view(np.uint8), 1 << bit, out=mask_bit, dtype=mask.dtype)
+        np.bitwise_or(mask, mask_bit, out=mask)
+    if zero:
+        np.multiply(s, weight, out=t)  # 0 where missing
+    else:
+        np.multiply(ok, weight, out=t)
+        np.multiply(s, t, out=t)
+    np.add(num, t, out=num)
 
 
 def _chunk_drivers(
@@ -604,80 +675,105 @@ def run_xp(
     """Score whole columns with the array API namespace ``xp`` (CuPy, PyTorch,
     array-api-strict, ...), on the columns' device. Only standard functions."""
     first = next(columns[k.name] for k in layout.kernels if k.name in columns)
-    device = getattr(first, "device", None)
-    dtype = xp.float32 if precision == "float32" else xp.float64
+    on = _XpColumns(
+        xp, columns, n, getattr(first, "device", None), xp.float32 if precision == "float32" else xp.float64
+    )
+    totals = (on.zeros(), on.zeros(), on.zeros(xp.float64))  # score sum, weight sum, coverage: added to in place
+    dims: list[Any] = []
+    metric_scores: list[Any] | None = [] if keep_metrics else None
+    for d_idx in range(len(layout.dim_ranges)):
+        num, den, observed = _xp_dimension(on, layout, policy, d_idx, metric_scores)
+        totals, value, has = add_dimension(xp, totals, num, den, observed, layout.dim_weights[d_idx], on.dtype)
+        dims.append(dimension_score(xp, value, has))
+    total_num, total_den, cov = totals
+    bad = insufficient(cov, total_den, policy.min_coverage)
+    score = account_score(xp, total_num, total_den, bad, on.dtype)
+    dims = [withhold(xp, d, bad) for d in dims]
+    return Raw(score, cov, dims, metric_scores, None, None)
 
-    def const(values: Any) -> Any:
-        return xp.asarray(np.asarray(values).tolist(), dtype=dtype, device=device)
 
-    def column(k: Kernel) -> Any:
-        values = columns[k.name]
+class _XpColumns:
+    """The columns of one array API call and how to make arrays beside them:
+    ``n`` rows of ``dtype`` on ``device``."""
+
+    def __init__(self, xp: Any, columns: dict[str, Any], n: int, device: Any, dtype: Any) -> None:
+        self.xp, self.columns, self.n, self.device, self.dtype = xp, columns, n, device, dtype
+        self.nan = xp.full((n,), math.nan, dtype=dtype, device=device)
+        self.zero = self.const(0.0)
+        self.nothing = self.zeros()  # never written to: sums start from it and make new arrays
+
+    def const(self, values: Any) -> Any:
+        return self.xp.asarray(np.asarray(values).tolist(), dtype=self.dtype, device=self.device)
+
+    def zeros(self, of: Any = None) -> Any:
+        return self.xp.zeros((self.n,), dtype=self.dtype if of is None else of, device=self.device)
+
+    def column(self, k: Kernel) -> Any:
+        values = self.columns[k.name]
         if k.kind == "scores":
             raise InputError(
                 f"column {k.name!r}: {type(k.scorer).__name__} metrics read labels or run Python code, which "
                 "array-API (device) inputs cannot carry; pass this column as a NumPy array or list",
                 column=k.name,
             )
-        if getattr(values, "shape", None) != (n,):
-            raise InputError(f"column {k.name!r}: expected {n} values, got shape {getattr(values, 'shape', None)}")
-        return xp.astype(values, dtype)
+        if getattr(values, "shape", None) != (self.n,):
+            raise InputError(f"column {k.name!r}: expected {self.n} values, got shape {getattr(values, 'shape', None)}")
+        return self.xp.astype(values, self.dtype)
 
-    def zeros(of: Any = dtype) -> Any:
-        return xp.zeros((n,), dtype=of, device=device)
 
-    nan = xp.full((n,), math.nan, dtype=dtype, device=device)
-    zero = const(0.0)
+def _xp_dimension(
+    on: _XpColumns, layout: Layout, policy: Policy, d_idx: int, metric_scores: list[Any] | None
+) -> tuple[Any, Any, Any]:
+    """One dimension's sums, as :func:`_chunk_dimension` makes them: ``num``,
+    ``den`` and the observed weight. Each metric's reported scores are appended
+    to ``metric_scores`` unless it is ``None``."""
+    xp = on.xp
     neutral = policy.strategy == "neutral"
-    totals = (zeros(), zeros(), zeros(xp.float64))  # score sum, weight sum, coverage: added to in place
-    nothing = zeros()  # never written to: the dimension sums below make new arrays
-    dims: list[Any] = []
-    metric_scores: list[Any] = []
-    for d_idx, (first_i, last_i) in enumerate(layout.dim_ranges):
-        num, den, observed_weight = nothing, nothing, nothing
-        for i in range(first_i, last_i):
-            k = layout.kernels[i]
-            fill = _fill(k, policy)
-            used_fill = fill if (neutral or k.missing is not None) else None
-            if k.name not in columns:
-                s = xp.full((n,), fill, dtype=dtype, device=device)
-                ok = xp.zeros((n,), dtype=xp.bool, device=device)
-                free_zero = fill == 0.0
-            else:
-                x = column(k)
-                ok = x == x
-                if k.kind == "piecewise":
-                    s, free_zero = _xp_piecewise(xp, k, x, ok, used_fill, const)
-                else:
-                    s, free_zero = _xp_steps(xp, k, x, const, nan), False
-                    s = xp.where(ok, s, const(fill)) if k.missing is None else s
-            if k.missing is not None:
-                ok = xp.ones((n,), dtype=xp.bool, device=device)
-            elif policy.strategy == "fail" and not bool(xp.all(ok)):
-                raise MissingMetricError(
-                    f"metric {k.name!r} is missing and the model's missing policy is 'fail'", column=k.name
-                )
-            if keep_metrics:
-                metric_scores.append(xp.where(ok, s, nan))
-            weight_if_seen = xp.where(ok, const(k.weight), zero)
-            if neutral:
-                num = num + s * k.weight
-                den = den + k.weight
-                observed_weight = observed_weight + weight_if_seen
-            elif free_zero:  # s is exactly 0 where missing
-                num = num + s * k.weight
-                den = den + weight_if_seen
-            else:
-                num = num + s * weight_if_seen
-                den = den + weight_if_seen
-        totals, value, has = add_dimension(
-            xp, totals, num, den, observed_weight if neutral else den, layout.dim_weights[d_idx], dtype
+    num, den, observed_weight = on.nothing, on.nothing, on.nothing
+    for k in layout.kernels[slice(*layout.dim_ranges[d_idx])]:
+        s, ok, free_zero = _xp_metric(on, k, policy)
+        if metric_scores is not None:
+            metric_scores.append(xp.where(ok, s, on.nan))
+        weight_if_seen = xp.where(ok, on.const(k.weight), on.zero)
+        if neutral:
+            num = num + s * k.weight
+            den = den + k.weight
+            observed_weight = observed_weight + weight_if_seen
+        elif free_zero:  # s is exactly 0 where missing
+            num = num + s * k.weight
+            den = den + weight_if_seen
+        else:
+            num = num + s * weight_if_seen
+            den = den + weight_if_seen
+    return num, den, observed_weight if neutral else den
+
+
+def _xp_metric(on: _XpColumns, k: Kernel, policy: Policy) -> tuple[Any, Any, bool]:
+    """Metric ``k``'s scores, which count as observed, and whether a missing
+    value's score is exactly 0, applying the missing-data policy (see
+    :func:`_metric_chunk`)."""
+    xp = on.xp
+    fill = _fill(k, policy)
+    if k.name not in on.columns:
+        s = xp.full((on.n,), fill, dtype=on.dtype, device=on.device)
+        ok = xp.zeros((on.n,), dtype=xp.bool, device=on.device)
+        free_zero = fill == 0.0
+    else:
+        x = on.column(k)
+        ok = x == x
+        if k.kind == "piecewise":
+            used_fill = fill if (policy.strategy == "neutral" or k.missing is not None) else None
+            s, free_zero = _xp_piecewise(xp, k, x, ok, used_fill, on.const)
+        else:
+            s, free_zero = _xp_steps(xp, k, x, on.const, on.nan), False
+            s = xp.where(ok, s, on.const(fill)) if k.missing is None else s
+    if k.missing is not None:
+        ok = xp.ones((on.n,), dtype=xp.bool, device=on.device)
+    elif policy.strategy == "fail" and not bool(xp.all(ok)):
+        raise MissingMetricError(
+            f"metric {k.name!r} is missing and the model's missing policy is 'fail'", column=k.name
         )
-        dims.append(dimension_score(xp, value, has))
-    total_num, total_den, cov = totals
-    bad = insufficient(cov, total_den, policy.min_coverage)
-    score = account_score(xp, total_num, total_den, bad, dtype)
-    dims = [withhold(xp, d, bad) for d in dims]
-    return Raw(score, cov, dims, metric_scores if keep_metrics else None, None, None)
+    return s, ok, free_zero
 
 
 def _xp_index(xp: Any, x: Any, knots: Sequence[float]) -> Any:

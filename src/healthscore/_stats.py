@@ -698,11 +698,24 @@ def fit_logistic(
         intercept=fit_intercept,
         informative=np.r_[np.any(design, axis=0), np.ones(extra, dtype=np.bool_)],
     )
+    return _newton(problem, _start(problem), steps, tolerance)
 
-    theta = problem.project(np.r_[centre, np.zeros(extra)])
-    if fit_intercept:
-        rate = min(max(float(w @ target) / float(w.sum()), 0.01), 0.99)
+
+def _start(problem: _Logistic) -> FloatArray:
+    """Where the Newton iteration starts: the prior, projected onto the
+    bounds, with the intercept at the log-odds of the weighted outcome rate
+    (clipped to [1%, 99%])."""
+    theta = problem.project(problem.centre.copy())
+    if problem.intercept:
+        rate = min(max(float(problem.w @ problem.y) / float(problem.w.sum()), 0.01), 0.99)
         theta[-1] = np.log(rate / (1.0 - rate))
+    return theta
+
+
+def _newton(problem: _Logistic, theta: FloatArray, steps: int, tolerance: float) -> LogisticFit:
+    """Projected Newton steps from ``theta`` with the stopping rules of
+    :func:`fit_logistic`: at most ``steps`` of them, until the predicted
+    relative decrease is at most ``tolerance``."""
     objective, loss, eta = problem.value(theta)
     n_iter = 0
     converged = False
@@ -715,12 +728,10 @@ def fit_logistic(
         decrement = gain / objective if objective > 0.0 else (0.0 if gain <= 0.0 else np.inf)
         if decrement <= tolerance:
             converged = True
-            if n_iter < steps:
-                polished = problem.project(theta + d)
-                value, polished_loss, polished_eta = problem.value(polished)
-                if not np.array_equal(polished, theta) and np.isfinite(value) and value <= objective:
-                    theta, objective, loss, eta = polished, value, polished_loss, polished_eta
-                    n_iter += 1
+            polished = _polish(problem, theta, objective, d) if n_iter < steps else None
+            if polished is not None:
+                theta, objective, loss, eta = polished
+                n_iter += 1
             break
         if n_iter >= steps:
             break
@@ -730,17 +741,29 @@ def fit_logistic(
             break
         theta, objective, loss, eta = moved
         n_iter += 1
-
+    p = problem.X.shape[1]
     return LogisticFit(
         coef=theta[:p],
-        intercept=float(theta[-1]) if fit_intercept else 0.0,
+        intercept=float(theta[-1]) if problem.intercept else 0.0,
         n_iter=n_iter,
         converged=converged,
-        log_loss=loss / float(w.sum()),
+        log_loss=loss / float(problem.w.sum()),
         objective=objective,
         decrement=float(decrement),
         grad_norm=problem.kkt_residual(theta, problem.gradient(theta, eta)),
     )
+
+
+def _polish(
+    problem: _Logistic, theta: FloatArray, objective: float, d: FloatArray
+) -> tuple[FloatArray, float, float, FloatArray] | None:
+    """The full step ``d`` measured by the stopping test, taken when it moves
+    ``theta`` and does not raise the objective; ``None`` otherwise."""
+    polished = problem.project(theta + d)
+    value, loss, eta = problem.value(polished)
+    if not np.array_equal(polished, theta) and np.isfinite(value) and value <= objective:
+        return polished, value, loss, eta
+    return None
 
 
 # --------------------------------------------------------------------------- calibration maps
