@@ -1117,20 +1117,7 @@ class SegmentedModel:
         seg_values = _segment_column(columns[self.segment_column], self.segment_column)
         n = seg_values.shape[0]
         keys = _segment_labels(seg_values, self.segment_column)
-        uniques, inverse = np.unique(keys, return_inverse=True)
-        groups: dict[int, list[int]] = {}
-        models: list[HealthModel] = []
-        for u_idx, key in enumerate(uniques.tolist()):
-            try:
-                model = self.model_for(key if key else None)
-            except InputError as exc:
-                row = int(np.flatnonzero(inverse == u_idx)[0])
-                raise InputError(f"row {row}: {exc}", column=self.segment_column, row=row, value=key) from None
-            m_idx = next((i for i, m in enumerate(models) if m is model), None)
-            if m_idx is None:
-                models.append(model)
-                m_idx = len(models) - 1
-            groups.setdefault(m_idx, []).append(u_idx)
+        models, groups, inverse = _group_by_model(self, keys)
         dtype = np.float32 if precision == "float32" else np.float64
         score = np.full(n, math.nan, dtype)
         coverage = np.zeros(n)
@@ -1186,6 +1173,26 @@ class SegmentedModel:
             model=model_names.astype(np.str_),
             segment=keys,
         )
+
+
+def _group_by_model(segmented: SegmentedModel, keys: Any) -> tuple[list[HealthModel], dict[int, list[int]], Any]:
+    """The distinct models the accounts' segment labels pick, the label codes
+    each model scores, and every account's label code."""
+    uniques, inverse = np.unique(keys, return_inverse=True)
+    groups: dict[int, list[int]] = {}
+    models: list[HealthModel] = []
+    for u_idx, key in enumerate(uniques.tolist()):
+        try:
+            model = segmented.model_for(key if key else None)
+        except InputError as exc:
+            row = int(np.flatnonzero(inverse == u_idx)[0])
+            raise InputError(f"row {row}: {exc}", column=segmented.segment_column, row=row, value=key) from None
+        m_idx = next((i for i, m in enumerate(models) if m is model), None)
+        if m_idx is None:
+            models.append(model)
+            m_idx = len(models) - 1
+        groups.setdefault(m_idx, []).append(u_idx)
+    return models, groups, inverse
 
 
 def _segment_key(segment: object, column: str) -> str:
