@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import attrs
 import numpy as np
 import pytest
 
@@ -317,6 +318,51 @@ def test_a_band_override_keeps_the_score_and_a_later_override_wins(history_targe
         (second,) = store.series(ids[1])
         assert second.band == "red"
         assert second.score == pytest.approx(float(scored.score[1]))
+
+
+def test_a_band_override_brings_the_alert_its_band_implies(history_target: str, model: HealthModel) -> None:
+    healthy = model.score_batch({"penetration": [0.9, 0.9, 0.9, 0.1]}, missing_columns="missing")
+    assert healthy.alert.tolist() == ["healthy", "healthy", "healthy", "critical"]
+    ids = ["to_red", "to_orange", "both", "to_green"]
+    with open_history(history_target) as store:
+        store.write_snapshot(model, "2026-06-10", ids, healthy)
+        for account, band, score in [("to_red", "red", None), ("to_orange", "orange", None), ("both", "yellow", 95.0),
+                                     ("to_green", "green", None)]:  # fmt: skip
+            store.set_override(account, band=band, score=score, reason="legal dispute", author="ops",
+                               starts="2026-06-01", expires="2026-12-31")  # fmt: skip
+        points = {p.account_id: p for p in store.portfolio("2026-06-10")}
+        columns = store.read()
+    # the alert of each band's lowest score: red 0 -> critical, orange 40 -> at_risk, yellow 60 -> warning
+    assert (points["to_red"].band, points["to_red"].alert) == ("red", "critical")
+    assert (points["to_orange"].band, points["to_orange"].alert) == ("orange", "at_risk")
+    assert (points["both"].score, points["both"].band, points["both"].alert) == (95.0, "yellow", "warning")
+    assert (points["to_green"].band, points["to_green"].alert) == ("green", "healthy")
+    assert points["to_red"].score == pytest.approx(float(healthy.score[0]))  # a band alone keeps the score
+    assert points["to_red"].computed_alert == "healthy"  # the model's own alert is kept
+    assert points["to_green"].computed_alert == "critical"
+    by_id = dict(zip(columns["account_id"].tolist(), columns["alert"].tolist(), strict=True))
+    assert by_id == {"to_red": "critical", "to_orange": "at_risk", "both": "warning", "to_green": "healthy"}
+
+
+def test_a_band_the_snapshots_model_lacks_is_an_error_naming_the_override(history_target: str) -> None:
+    from healthscore.bands import Band, BandPolicy
+
+    first = presets.dear()
+    other = attrs.evolve(
+        first, bands=BandPolicy(bands=[Band(name="fine", min_score=50), Band(name="poor", min_score=0)])
+    )
+    scored = first.score_batch({"deployment": [0.9]}, missing_columns="missing")
+    with open_history(history_target) as store:
+        store.write_snapshot(first, "2026-06-01", ["a"], scored)
+        made = store.set_override("a", band="red", reason="dispute", author="ops", starts="2026-06-01",
+                                  expires="2026-12-31")  # fmt: skip
+        store.write_snapshot(other, "2026-06-08", ["a"], other.score_batch({"deployment": [0.9]},
+                                                                         missing_columns="missing"))  # fmt: skip
+        assert store.series("a", model=first)[0].alert == "critical"
+        with pytest.raises(
+            InputError, match=rf"override {made.override_id} of account 'a' sets band 'red'.*fine, poor"
+        ):
+            store.series("a", model=other)
 
 
 def test_a_revoked_override_stops_applying_but_stays_on_record(history_target: str, model: HealthModel) -> None:

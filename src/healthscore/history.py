@@ -556,17 +556,51 @@ class _Overrides:
                 self._apply_one(out, i, active[-1], fields)
 
     def _apply_one(self, out: dict[str, Any], i: int, o: Override, fields: str) -> None:
+        """A score sets the band and alert of that score; a band sets itself
+        and the alert it implies (:func:`_implied_alert`), with or without a
+        score: the band a person chose decides whom to call, and by when."""
         out["override_id"][i] = o.override_id
         if o.score is not None:
             out["score"][i] = o.score
         if fields == "scores":
             return
+        version = str(out["model_version"][i])
+        policies = _policies_for(self._catalog.model(version), str(out["segment"][i]) or None)
         if o.score is not None:
-            policies = _policies_for(self._catalog.model(str(out["model_version"][i])), str(out["segment"][i]) or None)
             out["band"][i] = policies.bands.classify(o.score) or ""
             out["alert"][i] = policies.alerts.classify(o.score) or ""
         if o.band is not None:
+            if o.band not in policies.bands.names:
+                raise InputError(
+                    f"override {o.override_id} of account {o.account_id!r} sets band {o.band!r}, which model "
+                    f"{version} does not have (its bands: {', '.join(policies.bands.names)}), on the snapshot of "
+                    f"{out['as_of'][i]}; revoke it (healthscore override --revoke {o.override_id}) and set one "
+                    "with a band of that model",
+                    column="band",
+                    value=o.band,
+                )
             out["band"][i] = o.band
+            out["alert"][i] = _implied_alert(policies, o.band)
+
+
+def _implied_alert(policies: HealthModel, band: str) -> str:
+    """The alert level a band implies: the alert of the band's lowest score
+    (its ``min_score``), from the same model's policies.
+
+    A band holds every score from its ``min_score`` up, so its lowest score is
+    the worst case the band stands for, and the alert of that score is the most
+    urgent one the band can come with. With the default policies the bands map
+    one to one: green -> healthy, yellow -> warning, orange -> at_risk, red ->
+    critical. Both ladders cover 0..100, so every band implies exactly one alert.
+
+    Examples:
+        >>> from healthscore import presets
+        >>> model = presets.three_dimension()
+        >>> [_implied_alert(model, band) for band in model.bands.names]
+        ['healthy', 'warning', 'at_risk', 'critical']
+    """
+    name: str = policies.alerts.classify(policies.bands.get(band).min_score) or ""
+    return name
 
 
 def _check_override(account_id: Any, *, reason: Any, author: Any, score: Any, band: Any) -> None:
@@ -886,7 +920,9 @@ class HistoryStore:
         The override applies to every snapshot dated from ``starts`` (default:
         today, UTC) up to, not including, ``expires``; later overrides of the
         same account win over earlier ones. A score alone also sets the band and
-        alert level from the model's policies; a band alone keeps the score.
+        alert level from the model's policies; a band sets itself and the alert
+        it implies (the alert of the band's ``min_score``, see
+        :func:`_implied_alert`) and keeps the score unless one is given.
 
         Raises:
             ValidationError: No score and no band, a score outside 0..100, a
