@@ -12,7 +12,7 @@ from healthscore import InputError, presets
 from healthscore.actions import Action, action_queue, queue_from_history
 from healthscore.history import HistoryPoint, open_history
 from healthscore.model import HealthModel
-from healthscore.trends import trends
+from healthscore.trends import DropRule, trends
 
 
 def _model() -> HealthModel:
@@ -114,6 +114,44 @@ def test_the_queue_from_history_ranks_a_fall_above_a_stable_60(history_target: s
         assert queue[0].alert == "critical"
         assert queue_from_history(store, "2026-06-15")[0].account_id == "stable"  # the May snapshot, overridden
         assert queue_from_history(store, "2026-05-01") == []
+
+
+def test_a_band_only_override_to_red_puts_a_healthy_account_first_due_now(history_target: str) -> None:
+    model = presets.three_dimension()
+    ids = ["quiet", "watch", "fine"]
+    scored = model.score_batch({"penetration": [0.9, 0.55, 0.9]}, missing_columns="missing", drivers=2)
+    assert scored.alert.tolist() == ["healthy", "warning", "healthy"]
+    with open_history(history_target) as store:
+        store.write_snapshot(model, "2026-06-30", ids, scored)
+        assert [a.account_id for a in queue_from_history(store)] == ["watch"]
+        store.set_override("quiet", band="red", reason="champion resigned", author="dana", starts="2026-06-01",
+                           expires="2026-09-30")  # fmt: skip
+        store.set_override("fine", band="orange", reason="budget cut", author="dana", starts="2026-06-01",
+                           expires="2026-09-30")  # fmt: skip
+        queue = queue_from_history(store, "2026-06-30")
+    assert [a.account_id for a in queue] == ["quiet", "fine", "watch"]
+    quiet, fine, watch = queue
+    assert (quiet.band, quiet.alert, quiet.due) == ("red", "critical", "2026-06-30T00:00:00+00:00")  # now
+    assert quiet.playbook == model.bands.get("red").playbook
+    assert quiet.score == pytest.approx(float(scored.score[0]))  # the score is the model's
+    assert (fine.band, fine.alert, fine.due) == ("orange", "at_risk", "2026-07-02T00:00:00+00:00")  # 48 hours
+    assert watch.due == "2026-07-07T00:00:00+00:00"  # untouched: a warning, within a week
+
+
+def test_the_queue_takes_the_drop_rule_and_reads_far_enough_back(history_target: str) -> None:
+    model = presets.three_dimension()
+    high = model.score_batch({"penetration": [1.0]}, missing_columns="missing")  # 100
+    low = model.score_batch({"penetration": [0.66]}, missing_columns="missing")  # 76: still healthy
+    with open_history(history_target) as store:
+        store.write_snapshot(model, "2025-12-31", ["a"], high)
+        for day in ("2026-02-28", "2026-04-30", "2026-06-30"):
+            store.write_snapshot(model, day, ["a"], low)
+        assert queue_from_history(store, "2026-06-30") == []  # healthy, no fall within a month
+        (action,) = queue_from_history(store, "2026-06-30", drop=DropRule(months=6))  # from 2025-12-30
+        assert action.drop_alert
+        assert action.reason.endswith("dropped 24 points from its peak since 2025-12-30")
+        assert queue_from_history(store, "2026-06-30", drop=DropRule(days=180)) == []  # from 2026-01-01
+        assert queue_from_history(store, "2026-06-30", drop=DropRule(points=30, months=6)) == []
 
 
 def test_a_segmented_history_uses_each_segment_models_playbook(history_target: str) -> None:

@@ -79,6 +79,124 @@ def test_the_rule_is_settable_and_validated() -> None:
         DropRule(points=-1)
 
 
+# --------------------------------------------------------------------------- the drop window
+
+
+def _month_end_fall(day_before: str, day: str, rule: DropRule | None = None) -> dict[str, dict[str, Any]]:
+    """The issue's numbers: one account falls 25.2 points between two snapshots, one stays."""
+    history = [
+        point("falling", day_before, 80.0),
+        point("falling", day, 54.8),
+        point("stable", day_before, 80.0),
+        point("stable", day, 79.5),
+    ]
+    return _by_account(trends(history, day, drop=rule))
+
+
+@pytest.mark.parametrize(
+    ("day_before", "day"),
+    [
+        ("2026-06-30", "2026-07-31"),  # the previous month end is 31 days back
+        ("2026-07-31", "2026-08-31"),
+        ("2027-02-28", "2027-03-31"),  # 31 days back, from a 28-day February
+        ("2028-02-29", "2028-03-31"),  # leap year
+        ("2026-05-31", "2026-06-30"),
+        ("2027-01-31", "2027-02-28"),  # 28 days back
+    ],
+)
+def test_a_fall_between_month_ends_alerts_within_a_calendar_month(day_before: str, day: str) -> None:
+    rows = _month_end_fall(day_before, day)
+    assert rows["falling"]["drop"] == pytest.approx(25.2)
+    assert rows["falling"]["drop_alert"]
+    assert not rows["stable"]["drop_alert"]
+    assert rows["falling"]["peak"] == 80.0
+
+
+def test_thirty_days_missed_the_fall_from_a_month_end_31_days_back() -> None:
+    """The old default: ``DropRule(days=30)`` stays available, and is why month ends went unseen."""
+    rows = _month_end_fall("2026-06-30", "2026-07-31", DropRule(days=30))
+    assert not rows["falling"]["drop_alert"]
+    assert rows["falling"]["drop"] == 0.0
+    assert _month_end_fall("2026-06-30", "2026-07-31", DropRule(days=31))["falling"]["drop_alert"]
+
+
+@pytest.mark.parametrize(
+    ("day", "first"),
+    [
+        ("2026-03-31", "2026-02-28"),  # clamped to February's end
+        ("2028-03-31", "2028-02-29"),  # leap year
+        ("2028-03-30", "2028-02-29"),
+        ("2028-03-29", "2028-02-29"),
+        ("2026-03-29", "2026-02-28"),
+        ("2026-05-31", "2026-04-30"),  # 31 -> 30 day month
+        ("2026-04-30", "2026-03-30"),  # 30 -> 31: the same day
+        ("2026-03-15", "2026-02-15"),  # mid-month: 28 days
+        ("2026-07-15", "2026-06-15"),
+        ("2026-01-31", "2025-12-31"),  # across the year
+        ("2026-06-30", "2026-05-30"),
+    ],
+)
+def test_a_month_window_starts_on_the_same_day_of_the_previous_month(day: str, first: str) -> None:
+    table = trends([point("a", day, 50.0)], day)
+    assert table["peak_since"].tolist() == [first]
+    rule = DropRule()
+    assert rule.first_day(_day(day)) == _day(first)
+
+
+def _day(text: str) -> int:
+    return int(np.datetime64(text, "D").astype(np.int64))
+
+
+def test_every_month_end_sees_the_previous_month_end_and_no_earlier_one() -> None:
+    ends = [np.datetime64(f"{y}-{m:02d}", "M") + 1 for y in range(1999, 2031) for m in range(1, 13)]
+    last_days = [int((e.astype("datetime64[D]") - 1).astype(np.int64)) for e in ends]
+    rule = DropRule(months=1)
+    for earlier, previous, end in zip(last_days, last_days[1:], last_days[2:], strict=False):
+        first = rule.first_day(end)
+        assert earlier < first <= previous, (end, first)
+        assert 28 <= end - first <= 31
+
+
+def test_mid_month_a_month_is_not_31_days() -> None:
+    """On 03-15 a calendar month reaches back to 02-15; 31 days would reach 02-12."""
+    history = [point("a", "2026-02-13", 90.0), point("a", "2026-03-15", 60.0)]
+    assert not trends(history, "2026-03-15")["drop_alert"][0]
+    assert trends(history, "2026-03-15", drop=DropRule(days=31))["drop_alert"][0]
+    history.append(point("a", "2026-02-15", 85.0))  # the same day of the previous month is inside
+    assert trends(history, "2026-03-15")["drop"][0] == 25.0
+
+
+def test_a_window_of_several_months_or_days() -> None:
+    history = [point("a", "2026-01-31", 90.0), point("a", "2026-04-30", 60.0)]
+    assert trends(history, "2026-04-30", drop=DropRule(months=3))["drop_alert"][0]  # from 01-30
+    assert not trends(history, "2026-04-30", drop=DropRule(months=2))["drop_alert"][0]
+    assert trends(history, "2026-04-30", drop=DropRule(days=89))["drop_alert"][0]
+    assert trends(history, "2026-04-30", drop=DropRule(days=89))["peak_since"][0] == "2026-01-31"
+
+
+def test_a_rule_has_days_or_months_and_reads_from_text() -> None:
+    assert DropRule() == DropRule(points=20, months=1)
+    assert DropRule(days=30).months is None
+    assert str(DropRule()) == "1 month"
+    assert str(DropRule(days=30)) == "30 days"
+    assert DropRule.from_text(points="20", window="1m") == DropRule()
+    assert DropRule.from_text(points=25, window="30d") == DropRule(points=25, days=30)
+    assert DropRule.from_text(window="3M") == DropRule(months=3)
+    with pytest.raises(ValidationError, match="days or as months, not both"):
+        DropRule(days=30, months=1)
+    with pytest.raises(ValidationError, match="months must be a whole number of months >= 1, got 0"):
+        DropRule(months=0)
+    with pytest.raises(ValidationError, match="months must be a whole number"):
+        DropRule(months=1.5)  # type: ignore[arg-type]
+    for window, rule in (("2w", "such as 30d or 1m"), ("30", "such as 30d or 1m"), ("0d", "positive number of days"),
+                         ("1.5m", "whole number of months"), ("0m", "whole number of months")):  # fmt: skip
+        with pytest.raises(ValidationError, match=f"drop window must be .*{rule}.*got {window!r}"):
+            DropRule.from_text(window=window)
+    for points in ("abc", "nan", "-1", "inf", "0"):
+        with pytest.raises(ValidationError, match=f"drop points must be a positive number, got {points!r}"):
+            DropRule.from_text(points=points)
+
+
 def test_trends_read_straight_from_the_history_store(tmp_path: Path) -> None:
     model = presets.dear()
     with SQLiteHistory(tmp_path / "h.db") as store:

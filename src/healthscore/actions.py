@@ -6,9 +6,9 @@ with drivers) and, optionally, the trends from the score history
 action -- an alert level with a deadline (critical, at_risk, warning) or a drop
 alert -- come back most urgent first:
 
-1. alert level, one step more urgent for a drop alert (a fall of 20+ points in
-   30 days ranks an account at 65 above one stable at 60);
-2. then a bigger fall from the 30-day peak first;
+1. alert level, one step more urgent for a drop alert (a fall of 20+ points
+   within a month ranks an account at 65 above one stable at 60);
+2. then a bigger fall from the peak within the drop window first;
 3. then more ARR at stake first;
 4. then the lower score first.
 
@@ -56,7 +56,9 @@ class Action:
     Attributes:
         account_id: The account.
         score, band, alert: Its latest score, band and alert level.
-        drop_alert: Whether its score fell 20+ points within 30 days.
+        drop_alert: Whether its score fell by the drop rule's points or more
+            from its peak within the rule's window (default: 20 within a
+            calendar month, :class:`~healthscore.trends.DropRule`).
         change_30: Its change over 30 days (NaN when unknown).
         arr: Its ARR (NaN when unknown).
         due: When someone must act (ISO 8601, UTC).
@@ -134,8 +136,10 @@ def queue_from_history(
     drop: DropRule | None = None,
 ) -> list[Action]:
     """The action queue from a history store: the latest snapshot at or before
-    ``as_of`` (default: the latest), with trends and drop alerts from that
-    model version's history, manual overrides applied, and the ARR and drivers
+    ``as_of`` (default: the latest), with trends and drop alerts (``drop``,
+    default :class:`~healthscore.trends.DropRule`: 20 points within a calendar
+    month) from that model version's history, manual overrides applied (a
+    band override brings the alert its band implies), and the ARR and drivers
     stored with the snapshot. Playbooks and response times come from the
     stored model (each account's segment model for segmented ones).
 
@@ -148,7 +152,8 @@ def queue_from_history(
     version = str(latest["model_version"][0])
     day = str(latest["as_of"][0]) if as_of is None else str(as_of)
     rule = drop or DropRule()
-    history = store.trend_columns(day, model=version, lookback_days=max(90.0, rule.days))
+    today = _time.utc_day(day, "as_of")
+    history = store.trend_columns(day, model=version, lookback_days=max(90.0, today - rule.first_day(today)))
     stored = store.model(version)
     segment = latest["segment"]
     return _rank(
@@ -181,6 +186,7 @@ def _rank(
     drop = np.zeros(n, dtype=np.bool_)
     fallen = np.zeros(n)
     change = np.full(n, math.nan)
+    since = np.full(n, "", dtype=object)
     if trend is not None:
         position = {a: i for i, a in enumerate(np.asarray(trend["account_id"]).astype(str).tolist())}
         for i, account in enumerate(ids):
@@ -189,6 +195,8 @@ def _rank(
                 drop[i] = bool(trend["drop_alert"][j])
                 fallen[i] = float(trend["drop"][j])
                 change[i] = float(trend["change_30"][j])
+                if "peak_since" in trend:
+                    since[i] = str(trend["peak_since"][j])
     actions: list[tuple[tuple[float, ...], Action]] = []
     for i in range(n):
         name = str(alert[i])
@@ -203,7 +211,8 @@ def _rank(
         severity = code + (1 if drop[i] else 0)  # higher code = worse level; a drop counts one level worse
         reasons = [f"{level.name} (score {score[i]:.1f})"]
         if drop[i]:
-            reasons.append(f"dropped {fallen[i]:.0f} points from its 30-day peak")
+            window = f"since {since[i]}" if since[i] else "in the drop window"
+            reasons.append(f"dropped {fallen[i]:.0f} points from its peak {window}")
         action = Action(
             account_id=ids[i],
             score=float(score[i]),

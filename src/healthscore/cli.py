@@ -35,6 +35,7 @@ from healthscore.history import open_history
 from healthscore.model import BatchScores, HealthModel, SegmentedModel
 from healthscore.scorers import Boolean, Categories, input_kind
 from healthscore.signals import SIGNAL_NAMES, SignalSettings, compute_signals
+from healthscore.trends import DropRule
 
 __all__ = ["main", "read_portfolio_csv"]
 
@@ -326,8 +327,9 @@ def _number(value: float) -> float | None:
 
 
 def _cmd_actions(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    drop = DropRule.from_text(points=args.drop_points, window=args.drop_window)  # before the store is opened
     with open_history(args.history) as store:
-        queue = queue_from_history(store, args.as_of, model=args.model_version)
+        queue = queue_from_history(store, args.as_of, model=args.model_version, drop=drop)
     if args.limit is not None:
         queue = queue[: args.limit]
     header = [
@@ -747,12 +749,26 @@ def _add_actions_command(sub: _Subparsers[argparse.ArgumentParser]) -> None:
         help="whom to call first: the action queue from the score history",
         description=(
             "Print the accounts that need action, most urgent first (alert level, drop alerts, then the fall "
-            "from the 30-day peak, ARR at stake and score), each with its due date, reason, drivers and playbook."
+            "from the peak within the drop window, ARR at stake and score), each with its due date, reason, "
+            "drivers and playbook."
         ),
     )
     _history_options(actions)
     actions.add_argument("--as-of", metavar="DATE", help="the queue as it stood on DATE (default: latest snapshot)")
     actions.add_argument("--limit", type=int, metavar="N", help="only the N most urgent")
+    actions.add_argument(
+        "--drop-points",
+        default="20",
+        metavar="POINTS",
+        help="a drop alert fires on a fall of POINTS or more from the peak within the drop window (default 20)",
+    )
+    actions.add_argument(
+        "--drop-window",
+        default="1m",
+        metavar="1m|30d",
+        help="the drop window: whole calendar months (1m: since the same day of the previous month, clamped to "
+        "its month end) or days (30d); default 1m",
+    )
     actions.set_defaults(func=_cmd_actions)
 
 

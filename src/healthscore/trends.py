@@ -8,8 +8,12 @@ least-squares line over the last 90 days (points per 30 days), the momentum
 fires.
 
 A drop alert fires when the score fell by ``DropRule.points`` (20) or more from
-its highest value within ``DropRule.days`` (30) -- even when the score is still
-acceptable: an account going 85 -> 65 alerts, one stable at 60 does not.
+its highest value within the rule's window -- even when the score is still
+acceptable: an account going 85 -> 65 alerts, one stable at 60 does not. The
+window is one calendar month by default (``DropRule(months=1)``: every snapshot
+since the same day of the previous month, clamped to its month end, so month-end
+snapshots always see the previous month end), or a number of days
+(``DropRule(days=30)``).
 
 Examples:
     >>> from healthscore.history import HistoryPoint
@@ -23,8 +27,11 @@ Examples:
 
 from __future__ import annotations
 
+import calendar
 import math
+import re
 from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
 from typing import Any
 
 import attrs
@@ -43,12 +50,108 @@ def _positive(_inst: object, attribute: attrs.Attribute[Any], value: float) -> N
         raise ValidationError(attribute.name, "must be a positive number", value)
 
 
+def _optional_positive(inst: object, attribute: attrs.Attribute[Any], value: float | None) -> None:
+    if value is not None:
+        _positive(inst, attribute, value)
+
+
+def _whole_months(_inst: object, attribute: attrs.Attribute[Any], value: int | None) -> None:
+    if value is not None and not (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
+        raise ValidationError(attribute.name, "must be a whole number of months >= 1", value)
+
+
+_EPOCH = date(1970, 1, 1)
+_WINDOW = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([dm])\s*", re.IGNORECASE)
+
+
 @attrs.frozen(kw_only=True)
 class DropRule:
-    """A fall of ``points`` or more from the highest score within ``days``."""
+    """A fall of ``points`` or more from the highest score within a window:
+    ``months`` calendar months (default: one) or ``days`` days, not both.
+
+    A window of ``months`` ending on a date starts on the same day ``months``
+    months earlier, clamped to that month's end (03-31 -> 02-28, or 02-29 in a
+    leap year), and includes it. A window of ``days`` starts ``days`` days
+    earlier, included. "Within a month" is the calendar rule: with month-end
+    snapshots the previous month end is 28 to 31 days back, always inside, and
+    mid-month (03-15 -> 02-15) a window never reaches further than a month.
+
+    Examples:
+        >>> DropRule().months, DropRule(days=30).months
+        (1, None)
+        >>> rule = DropRule()
+        >>> [_time.day_text(int(rule.first_day(_time.utc_day(d, "d")))) for d in ("2026-03-31", "2028-03-31")]
+        ['2026-02-28', '2028-02-29']
+        >>> DropRule.from_text(points="25", window="30d")
+        DropRule(points=25.0, days=30.0, months=None)
+    """
 
     points: float = attrs.field(default=20.0, converter=float, validator=_positive)
-    days: float = attrs.field(default=30.0, converter=float, validator=_positive)
+    days: float | None = attrs.field(
+        default=None, converter=attrs.converters.optional(float), validator=_optional_positive
+    )
+    months: int | None = attrs.field(
+        default=attrs.Factory(lambda self: 1 if self.days is None else None, takes_self=True),
+        validator=_whole_months,
+    )
+
+    @months.validator
+    def _one_window(self, _attribute: attrs.Attribute[Any], value: int | None) -> None:
+        if (value is None) == (self.days is None):
+            raise ValidationError(
+                "window",
+                "must be given as days or as months, not both",
+                {"days": self.days, "months": value},
+                "DropRule(days=30) or DropRule(months=1)",
+            )
+
+    @classmethod
+    def from_text(cls, *, points: str | float = 20.0, window: str = "1m") -> DropRule:
+        """The rule from text, as the command line gives it: ``points`` a
+        number, ``window`` a whole number of months (``1m``) or a number of
+        days (``30d``).
+
+        Raises:
+            ValidationError: ``points`` is not a positive number, or ``window``
+                is not a number followed by ``d`` or ``m``.
+        """
+        try:
+            amount = float(points)
+        except (TypeError, ValueError):
+            raise ValidationError("drop points", "must be a positive number", points) from None
+        if not (math.isfinite(amount) and amount > 0):
+            raise ValidationError("drop points", "must be a positive number", points)
+        found = _WINDOW.fullmatch(str(window))
+        if found is None:
+            raise ValidationError(
+                "drop window", "must be a number of days or months such as 30d or 1m", window, "d = days, m = months"
+            )
+        number, unit = float(found.group(1)), found.group(2).lower()
+        if unit == "d":
+            if number <= 0:
+                raise ValidationError("drop window", "must be a positive number of days", window)
+            return cls(points=amount, days=number)
+        if number != int(number) or number < 1:
+            raise ValidationError("drop window", "must be a whole number of months >= 1", window, "or give days: 30d")
+        return cls(points=amount, months=int(number))
+
+    def first_day(self, today: int) -> float:
+        """The first day (a UTC day number, days since 1970-01-01) inside the
+        window that ends on day ``today``."""
+        if self.days is not None:
+            return today - self.days
+        end = _EPOCH + timedelta(days=int(today))
+        year, month = divmod(end.year * 12 + end.month - 1 - (self.months or 0), 12)
+        if year < date.min.year:
+            return float((date.min - _EPOCH).days)  # before the calendar: every snapshot is inside
+        day = min(end.day, calendar.monthrange(year, month + 1)[1])
+        return float((date(year, month + 1, day) - _EPOCH).days)
+
+    def __str__(self) -> str:
+        """The window in words: ``1 month`` or ``30 days``."""
+        if self.days is not None:
+            return f"{self.days:g} days"
+        return f"{self.months} month{'s' if self.months != 1 else ''}"
 
 
 def _day_numbers(days: Sequence[Any], field: str = "as_of") -> Any:
@@ -85,8 +188,9 @@ def trends(
         ``change_7``, ``change_30``, ``change_90``, ``slope_30`` (points per 30
         days over the last 90 days, NaN with fewer than two snapshots),
         ``momentum`` (``change_30`` minus the change over the 30 days before),
-        ``peak`` (highest score within the drop window), ``drop`` (peak minus
-        score) and ``drop_alert`` (bool).
+        ``peak`` (highest score within the drop rule's window), ``peak_since``
+        (the first date of that window), ``drop`` (peak minus score) and
+        ``drop_alert`` (bool).
     """
     rule = drop or DropRule()
     today = _time.utc_day(as_of, "as_of")
@@ -101,7 +205,8 @@ def trends(
     current = scores[last] if n else np.zeros(0)
     change = {k: current - _score_at(acc, days, scores, n, today - k) for k in (7, 30, 90)}
     previous_30 = _score_at(acc, days, scores, n, today - 30) - _score_at(acc, days, scores, n, today - 60)
-    peak = _peak(acc, days, scores, current, since=today - rule.days)
+    since = rule.first_day(today)
+    peak = _peak(acc, days, scores, current, since=since)
     fall = peak - current
     return {
         "account_id": names.astype(str),
@@ -113,6 +218,7 @@ def trends(
         "slope_30": _slope_30(acc, days, scores, n, since=today - 90),
         "momentum": change[30] - previous_30,
         "peak": peak,
+        "peak_since": np.full(n, _time.day_text(math.ceil(since))),
         "drop": fall,
         "drop_alert": fall >= rule.points,
     }
