@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 import signal
 import subprocess
 import sys
@@ -22,7 +23,7 @@ import pytest
 from healthscore import InputError, ValidationError, presets
 from healthscore.config import model_fingerprint
 from healthscore.datasets import load_sample_portfolio
-from healthscore.history import HistoryStore, SQLiteHistory, open_history
+from healthscore.history import HistoryStore, SQLiteHistory, _implied_alert, open_history
 from healthscore.model import BatchScores, HealthModel
 from healthscore.trends import trends
 
@@ -342,6 +343,16 @@ def test_a_band_override_brings_the_alert_its_band_implies(history_target: str, 
     assert points["to_green"].computed_alert == "critical"
     by_id = dict(zip(columns["account_id"].tolist(), columns["alert"].tolist(), strict=True))
     assert by_id == {"to_red": "critical", "to_orange": "at_risk", "both": "warning", "to_green": "healthy"}
+
+
+def test_the_docs_table_of_implied_alerts_is_the_rule() -> None:
+    text = (Path(__file__).parents[1] / "docs" / "bands-and-alerts.md").read_text(encoding="utf-8")
+    section = text.split("## A band implies an alert", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `(\w+)` \((\d+)\) \| `(\w+)` \|", section, flags=re.MULTILINE)
+    model = presets.three_dimension()
+    assert [(band, float(low), alert) for band, low, alert in rows] == [
+        (b.name, b.min_score, _implied_alert(model, b.name)) for b in model.bands.bands
+    ]
 
 
 def test_a_band_the_snapshots_model_lacks_is_an_error_naming_the_override(history_target: str) -> None:
