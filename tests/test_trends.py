@@ -182,7 +182,7 @@ def test_a_rule_has_days_or_months_and_reads_from_text() -> None:
     assert DropRule.from_text(points="20", window="1m") == DropRule()
     assert DropRule.from_text(points=25, window="30d") == DropRule(points=25, days=30)
     assert DropRule.from_text(window="3M") == DropRule(months=3)
-    with pytest.raises(ValidationError, match="days or as months, not both"):
+    with pytest.raises(ValidationError, match="days or as months: exactly one of them"):
         DropRule(days=30, months=1)
     with pytest.raises(ValidationError, match="months must be a whole number of months >= 1, got 0"):
         DropRule(months=0)

@@ -100,7 +100,7 @@ class DropRule:
         if (value is None) == (self.days is None):
             raise ValidationError(
                 "window",
-                "must be given as days or as months, not both",
+                "must be given as days or as months: exactly one of them",
                 {"days": self.days, "months": value},
                 "DropRule(days=30) or DropRule(months=1)",
             )

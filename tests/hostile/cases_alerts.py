@@ -187,7 +187,7 @@ CASES: list[CliCase | ApiCase] = [
         id="drop-rule-days-and-months",
         call=lambda _folder: DropRule(days=30, months=1),
         raises=ValidationError,
-        match="must be given as days or as months, not both",
+        match="must be given as days or as months: exactly one of them",
     ),
     ApiCase(
         id="drop-rule-fractional-months",
