@@ -61,7 +61,7 @@ def _whole_months(_inst: object, attribute: attrs.Attribute[Any], value: int | N
 
 
 _EPOCH = date(1970, 1, 1)
-_WINDOW = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([dm])\s*", re.IGNORECASE)
+_WINDOW = re.compile(r"\s*(\d{1,9}(?:\.\d{1,9})?)\s*([dm])\s*", re.IGNORECASE)  # 9 digits: beyond any calendar
 
 
 @attrs.frozen(kw_only=True)
@@ -126,12 +126,12 @@ class DropRule:
             raise ValidationError(
                 "drop window", "must be a number of days or months such as 30d or 1m", window, "d = days, m = months"
             )
-        number, unit = float(found.group(1)), found.group(2).lower()
+        number, unit = found.group(1), found.group(2).lower()
         if unit == "d":
-            if number <= 0:
+            if not (0 < float(number) < math.inf):
                 raise ValidationError("drop window", "must be a positive number of days", window)
-            return cls(points=amount, days=number)
-        if number != int(number) or number < 1:
+            return cls(points=amount, days=float(number))
+        if not number.isdigit() or int(number) < 1:
             raise ValidationError("drop window", "must be a whole number of months >= 1", window, "or give days: 30d")
         return cls(points=amount, months=int(number))
 
