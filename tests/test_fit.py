@@ -189,9 +189,9 @@ def test_fits_that_find_nothing_raise_fit_error() -> None:
     model = generate_driver_portfolio(10, seed=1)["model"]
     value = rng.uniform(0, 1, 600)
     upside_down = (rng.random(600) < value * 0.8).astype(int)  # a higher value churns more
-    columns = {m: value for m in model.metric_names}  # type: ignore[attr-defined]
+    columns = dict.fromkeys(model.metric_names, value)
     with pytest.raises(FitError, match="no metric of the model predicts the outcome"):
-        reweight(model, columns, upside_down, bootstrap=0, strength=0.0)  # type: ignore[arg-type]
+        reweight(model, columns, upside_down, bootstrap=0, strength=0.0)
 
 
 def test_a_metric_without_any_value_is_not_fitted(drivers: dict[str, object]) -> None:

@@ -95,7 +95,7 @@ def _duplicate_arrow_columns(_folder: Path) -> object:
 
 def _drivers_with_empty(column: str, drop: bool = False) -> tuple[object, dict[str, object], object]:
     data = generate_driver_portfolio(300, seed=3)
-    columns = dict(data["columns"])  # type: ignore[call-overload]
+    columns = dict(data["columns"])
     if drop:
         del columns[column]
     else:
