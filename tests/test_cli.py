@@ -258,7 +258,9 @@ def test_bad_export_rows_stop_or_go_to_a_side_file(tmp_path: Path) -> None:
     assert len(rejected) == 1
     assert rejected[0]["line"] == "4"
     assert rejected[0]["value"] == "not-a-date"
-    assert rejected[0]["reason"] == "not an ISO 8601 date (YYYY-MM-DD) or date-time (YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM])"
+    assert rejected[0]["reason"] == (
+        "not an ISO 8601 date (YYYY-MM-DD) or date-time (YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM]) in the years 1970 to 2199"
+    )
 
 
 # --------------------------------------------------------------------------- history, actions, overrides

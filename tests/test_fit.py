@@ -186,12 +186,28 @@ def test_fits_that_find_nothing_raise_fit_error() -> None:
     with pytest.raises(FitError, match="no column separates churned from retained accounts") as info:
         fit_scorecard({"flat": np.full(600, 5.0)}, churned, {"flat": "higher_is_better"})
     assert "flat: dropped: one bin, no signal" in str(info.value)
-    model = presets.dear()
-    metric = model.metric_names[0]
+    model = generate_driver_portfolio(10, seed=1)["model"]
     value = rng.uniform(0, 1, 600)
     upside_down = (rng.random(600) < value * 0.8).astype(int)  # a higher value churns more
+    columns = dict.fromkeys(model.metric_names, value)
     with pytest.raises(FitError, match="no metric of the model predicts the outcome"):
-        reweight(model, {metric: value}, upside_down, bootstrap=0, strength=0.0)
+        reweight(model, columns, upside_down, bootstrap=0, strength=0.0)
+
+
+def test_a_metric_without_any_value_is_not_fitted(drivers: dict[str, object]) -> None:
+    """An empty (or absent) column would get its dimension's scores filled in,
+    and so a weight and an AUC that are the other metrics' answer under its name."""
+    model, churned = drivers["model"], drivers["churned"]
+    columns = dict(drivers["columns"])  # type: ignore[call-overload]
+    columns["nps"] = np.full(len(columns["usage"]), np.nan)
+    del columns["meetings"]
+    with pytest.raises(FitError, match=r"'nps' \(an empty column\), 'meetings' \(no such column\)") as info:
+        reweight(model, columns, churned, bootstrap=0)  # type: ignore[arg-type]
+    assert info.value.what == "the weight of 'nps'"
+    assert "remove the metric from the model" in info.value.hint
+    columns["nps"][0] = 0.5  # one value is enough to fit on
+    columns["meetings"] = drivers["columns"]["meetings"]  # type: ignore[index]
+    assert reweight(model, columns, churned, bootstrap=0).report.accounts > 0  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------- scorecards

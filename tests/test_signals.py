@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from healthscore import InputError, presets
-from healthscore.datasets import generate_exports, write_exports
+from healthscore.datasets import generate_export_blocks, generate_exports, write_exports
 from healthscore.exports import read_exports
 from healthscore.signals import SIGNAL_NAMES, SignalSettings, compute_signals, signals_for_account
 
@@ -364,6 +364,24 @@ def test_synthetic_exports_round_trip_through_files(tmp_path: Path) -> None:
         assert [str(x) for x in a.tolist()] == [str(x) for x in b.tolist()], name
     churn_dates = np.array(gen.churn["churn_date"], dtype="datetime64[D]")
     assert (churn_dates > np.datetime64(gen.start)).all()  # churn follows three weeks of low health
+
+
+def test_export_blocks_start_with_the_one_call_tables_and_go_on_with_new_accounts() -> None:
+    """The demo reads its exports a block at a time: the first block is what
+    generate_exports gives (so a demo of up to a block is unchanged), the next
+    ones are worlds of their own whose account ids go on."""
+    first, second, third = generate_export_blocks(25, 60, seed=3, block=10)
+    whole = generate_exports(10, 60, seed=3)
+    for table, columns in whole.tables.items():
+        for name, values in columns.items():
+            got = first.tables[table][name]
+            assert (got.dtype, got.tobytes()) == (values.dtype, values.tobytes()), (table, name)  # NaN, NaT too
+    assert second.tables["accounts"]["account_id"].tolist() == [f"A{i:06d}" for i in range(11, 21)]
+    assert third.tables["accounts"]["account_id"].tolist() == [f"A{i:06d}" for i in range(21, 26)]
+    assert not np.array_equal(first.health, second.health)  # not the same world again
+    assert set(second.tables["events"]["account_id"].tolist()) <= set(second.tables["accounts"]["account_id"].tolist())
+    with pytest.raises(InputError, match="block must be >= 1, got 0"):
+        next(generate_export_blocks(5, block=0))
 
 
 def test_signals_come_back_in_the_family_of_the_exports() -> None:

@@ -32,6 +32,7 @@ dictionary a fixed category list: those two steps use the native objects.
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any, Literal, TypeAlias
 
@@ -95,8 +96,30 @@ def _narwhals(family: str) -> Any:
     return nw
 
 
+def _refuse_duplicate_columns(data: Any, family: Family) -> None:
+    """A pandas frame or arrow table may repeat a column name, so which column
+    is meant is unclear: an error naming the repeated names (polars refuses
+    them itself)."""
+    if family == "pandas":
+        names = [str(n) for n in data.columns]
+    elif family == "arrow":
+        names = [str(n) for n in data.schema.names]
+    else:
+        return
+    counted = Counter(names)
+    repeated = sorted(n for n, k in counted.items() if k > 1)
+    if repeated:
+        counts = ", ".join(f"{n!r} ({counted[n]} times)" for n in repeated)
+        raise InputError(
+            f"the {family} table has duplicate column names: {counts}; each column name must be unique",
+            column=repeated[0],
+        )
+
+
 def _frame(data: Any, family: Family) -> Any:
-    """``data`` as a narwhals DataFrame or LazyFrame."""
+    """``data`` as a narwhals DataFrame or LazyFrame; duplicate column names
+    are an error."""
+    _refuse_duplicate_columns(data, family)
     nw = _narwhals(family)
     if family == "arrow" and not isinstance(data, _module("pyarrow").Table):
         data = _module("pyarrow").Table.from_batches([data])  # a RecordBatch: narwhals reads Tables

@@ -11,6 +11,13 @@ the CLI and backtests.
 * Refused, with an error that names the field, the rule and the value:
   anything else, among them ``20260630``, epoch seconds, ``2026``,
   ``2026-06``, ``now``, ``today``, years of more than four digits.
+* Years 1970 to 2199 only (:data:`FIRST_YEAR`, :data:`LAST_YEAR`): a
+  customer record dated 0001-01-01 or 9999-12-31 is a placeholder of another
+  tool ("no date", "never"), not a moment, and reading it as one would make an
+  account centuries inactive or due in eight millennia. No record of a
+  software customer predates 1970, where instants and day numbers start (the
+  signals count days from it), and 2199 leaves room for any contract end; an
+  empty cell is the way to say "no date".
 * A date as a cut-off (``as_of``, ``until``) means its whole day, to its last
   second; a due date means the end of its day.
 * Elapsed days are whole UTC calendar days: a login on 06-02 is 28 days
@@ -36,11 +43,23 @@ SECONDS_PER_DAY = 86_400
 MISSING_TIME = np.iinfo(np.int64).min
 """Instant of an empty cell."""
 
-RULE = "an ISO 8601 date (YYYY-MM-DD) or date-time (YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM])"
+FIRST_YEAR, LAST_YEAR = 1970, 2199
+"""The years a date or instant may fall in."""
+
+RULE = (
+    "an ISO 8601 date (YYYY-MM-DD) or date-time (YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM]) "
+    f"in the years {FIRST_YEAR} to {LAST_YEAR}"
+)
 """The rule, in words, for error messages."""
 
 _DASH, _T, _SPACE = ord("-"), ord("T"), ord(" ")
-_FIRST, _LAST = -62135596800, 253402300799  # 0001-01-01T00:00:00 and 9999-12-31T23:59:59: four-digit years
+_FIRST = int(np.datetime64(f"{FIRST_YEAR}-01-01", "s").astype(np.int64))
+_LAST = int(np.datetime64(f"{LAST_YEAR + 1}-01-01", "s").astype(np.int64)) - 1
+
+
+def _out_of_range(seconds: Any) -> Any:
+    """Which instants fall outside the years of the rule."""
+    return (seconds < _FIRST) | (seconds > _LAST)
 
 
 class Instant(NamedTuple):
@@ -117,7 +136,7 @@ def parse_texts(text: Any) -> tuple[Any, Any, Any]:
                     out[i] = _numpy_seconds(flat[i : i + 1])[0]
                 except ValueError:
                     bad[i] = True
-    bad |= shaped & ((out < _FIRST) | (out > _LAST))  # 20260630 or 1700000000: a year of more than four digits
+    bad |= shaped & _out_of_range(out)  # 0001-01-01, 9999-12-31, or a year of more than four digits
     out[bad] = MISSING_TIME
     dated &= ~bad
     return out.reshape(shape), bad.reshape(shape), dated.reshape(shape)
@@ -131,9 +150,11 @@ def parse_column(values: Any) -> tuple[Any, Any, Any]:
     if raw.dtype.kind == "M":
         missing = np.isnat(raw)
         secs = np.where(missing, MISSING_TIME, raw.astype("datetime64[s]").astype(np.int64))
+        bad = ~missing & _out_of_range(secs)
+        secs[bad] = MISSING_TIME
         unit = np.datetime_data(raw.dtype)[0]
-        dated = np.full(raw.shape, unit in ("Y", "M", "W", "D")) & ~missing
-        return secs, np.zeros(raw.shape, dtype=np.bool_), dated
+        dated = np.full(raw.shape, unit in ("Y", "M", "W", "D")) & ~missing & ~bad
+        return secs, bad, dated
     return parse_texts(np.char.strip(raw.astype(str)))
 
 
@@ -154,11 +175,17 @@ def parse_instant(value: Any, field: str) -> Instant:
         >>> parse_instant("2026-06-30", "as_of").cutoff - parse_instant("2026-06-30T23:59:59Z", "as_of").seconds
         0
     """
-    if isinstance(value, datetime):
-        moment = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-        return Instant(math.floor(moment.timestamp()), is_date=False)
     if isinstance(value, date):
-        return Instant((value - date(1970, 1, 1)).days * SECONDS_PER_DAY, is_date=True)
+        if not FIRST_YEAR <= value.year <= LAST_YEAR:  # before any offset: datetime(1, 1, 1) cannot take one
+            raise _refuse(value, field)
+        if isinstance(value, datetime):
+            moment = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+            instant = Instant(math.floor(moment.timestamp()), is_date=False)
+        else:
+            instant = Instant((value - date(1970, 1, 1)).days * SECONDS_PER_DAY, is_date=True)
+        if not _out_of_range(instant.seconds):
+            return instant
+        raise _refuse(value, field)
     if isinstance(value, (str, np.str_, np.datetime64)):
         secs, bad, dated = parse_column(np.array([value]))
         if not bad[0] and secs[0] != MISSING_TIME:

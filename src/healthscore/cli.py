@@ -26,7 +26,7 @@ from healthscore._io import null_hint, read_csv, write_atomic
 from healthscore.actions import queue_from_history
 from healthscore.backtest import run_backtest
 from healthscore.config import AnyModel, dump_model, load_model, model_fingerprint
-from healthscore.datasets import ADVANCED_FEATURES, generate_exports
+from healthscore.datasets import ADVANCED_FEATURES, generate_export_blocks
 from healthscore.exceptions import HealthScoreError, InputError
 from healthscore.exports import Exports, _numbers, read_exports
 from healthscore.fit import _outcome as fit_outcome
@@ -618,23 +618,38 @@ def _cmd_init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+def _demo_data(n_accounts: int) -> tuple[dict[str, Any], dict[str, Any], set[str], int, str]:
+    """The demo's signals and accounts (columns joined over blocks), the
+    churned ids, the number of events and the scoring date. The exports are
+    made, read and turned into signals a block of accounts at a time, and each
+    block dropped: memory holds one block's events, not the portfolio's."""
+    signals: list[dict[str, Any]] = []
+    accounts: list[dict[str, Any]] = []
+    churned: set[str] = set()
+    n_events, end = 0, ""
+    for gen in generate_export_blocks(n_accounts, 365, seed=7):
+        exports = read_exports(gen.tables)
+        signals.append(compute_signals(exports, gen.end, SignalSettings(advanced_features=ADVANCED_FEATURES)))
+        accounts.append({k: exports.tables["accounts"][k] for k in ("segment", "arr")})
+        churned.update(gen.churn["account_id"].tolist())
+        n_events, end = n_events + exports.rows("events"), gen.end
+        del gen, exports
+    joined = {k: np.concatenate([b[k] for b in signals]) for k in signals[0]} if signals else {}
+    return joined, {k: np.concatenate([b[k] for b in accounts]) for k in ("segment", "arr")}, churned, n_events, end
+
+
 def _cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     model = _load(args.model)
-    gen = generate_exports(args.accounts, 365, seed=7)
-    exports = read_exports(gen.tables)
-    signals = compute_signals(exports, gen.end, SignalSettings(advanced_features=ADVANCED_FEATURES))
+    signals, accounts, churned, n_events, end = _demo_data(args.accounts)
     ids = [str(a) for a in signals.pop("account_id").tolist()]
     columns = dict(signals)
     if isinstance(model, SegmentedModel):
-        columns[model.segment_column] = exports.tables["accounts"]["segment"]
+        columns[model.segment_column] = accounts["segment"]
     scored = model.score_batch(columns, drivers=TOP_DRIVERS, missing_columns="missing")
     order = np.argsort(np.where(np.isnan(scored.score), np.inf, scored.score), kind="stable")
-    accounts = exports.tables["accounts"]
-    churned = set(gen.churn["account_id"].tolist())
-    n_events = exports.rows("events")
     lines = [
         f"healthscore {__version__} demo: {len(ids)} synthetic accounts, {n_events:,} product events and the CRM, "
-        f"billing, support and survey exports of a year, scored as of {gen.end} with model {model.name!r}",
+        f"billing, support and survey exports of a year, scored as of {end} with model {model.name!r}",
         "",
         f"Accounts ranked by risk (lowest score first), top {args.top}:",
         f"  {'account':<8} {'segment':<12} {'ARR':>9} {'score':>6}  {'band':<7} {'alert':<9} top drivers",

@@ -4,7 +4,9 @@ surveys, goals and delivered value, validated and held as NumPy columns.
 :func:`read_exports` reads a folder of ``<table>.csv`` / ``<table>.parquet``
 files, or a mapping of table name -> data frame (pandas, polars, arrow) or
 mapping of columns. Every table but ``accounts`` is optional; a signal whose
-table is absent is *missing*, never zero.
+table is absent is *missing*, never zero. A ``.csv`` or ``.parquet`` file in
+the folder that is not one of the tables (``event.csv``) is an error naming
+the closest table name: it is never left unread in silence.
 
 Timestamps are ISO 8601 (a date, or a date and time with an optional ``Z`` or
 ``+HH:MM`` offset) and are normalised to UTC seconds. Bad rows -- an
@@ -30,6 +32,7 @@ Examples:
 
 from __future__ import annotations
 
+import difflib
 import math
 import os
 import sys
@@ -391,6 +394,29 @@ def _row_numbers(columns: Mapping[str, Any], first: int) -> Any:
     return np.arange(first, first + n, dtype=np.int64)
 
 
+_TABLE_SUFFIXES = (".csv", ".parquet")
+
+
+def _refuse_unknown_files(folder: Path) -> None:
+    """A table file whose name is not a known table (``event.csv``) is an
+    error, not a file left unread: naming the known tables and the closest one.
+    Files of other kinds (``.txt``, ``.json``) and hidden files are not tables."""
+    unknown = sorted(
+        p.name
+        for p in folder.iterdir()
+        if p.suffix.lower() in _TABLE_SUFFIXES and p.stem not in TABLES and not p.name.startswith(".")
+    )
+    if not unknown:
+        return
+    name = unknown[0]
+    stem, suffix = name.rsplit(".", 1)
+    close = difflib.get_close_matches(stem.lower(), list(TABLES), n=1, cutoff=0.75)
+    hint = f"; did you mean {close[0]}.{suffix}?" if close else "; move files that are not exports out of the folder"
+    more = f" (and {len(unknown) - 1} more: {', '.join(unknown[1:])})" if len(unknown) > 1 else ""
+    msg = f"{folder / name}: not an export table{more}; known tables: {', '.join(TABLES)}{hint}"
+    raise InputError(msg, value=name)
+
+
 _RawTables = tuple[dict[str, dict[str, Any]], dict[str, str], dict[str, Any]]
 
 
@@ -412,6 +438,7 @@ def _raw_tables(source: str | os.PathLike[str] | Mapping[str, Any]) -> _RawTable
     folder = Path(source)
     if not folder.is_dir():
         raise InputError(f"{folder}: not a folder of exports (expected accounts.csv, events.csv, ...)")
+    _refuse_unknown_files(folder)
     for table in TABLES:
         csv_path, parquet_path = folder / f"{table}.csv", folder / f"{table}.parquet"
         if csv_path.exists() and parquet_path.exists():
@@ -560,8 +587,9 @@ def read_exports(
             bad row aside in :attr:`Exports.rejected` and keeps the rest.
 
     Raises:
-        InputError: A missing ``accounts`` table or required column, an
-            unreadable file, or (with ``on_bad_rows="error"``) a bad row.
+        InputError: A missing ``accounts`` table or required column, a table
+            file of an unknown name, an unreadable file, or (with
+            ``on_bad_rows="error"``) a bad row.
     """
     if on_bad_rows not in ("error", "report"):
         raise InputError(f"on_bad_rows must be 'error' or 'report', got {on_bad_rows!r}")

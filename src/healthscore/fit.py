@@ -247,12 +247,29 @@ def _design(model: HealthModel, cols: Mapping[str, Any]) -> tuple[Any, Any, Any]
     keep = ~np.isnan(score)
     names = model.metric_names
     matrix = np.column_stack([np.asarray(scored.metric_scores[m], dtype=np.float64) for m in names])
+    if keep.any():
+        _refuse_empty_metrics(names, cols, matrix[keep])
     for j, name in enumerate(names):
         dim = next(d.name for d in model.dimensions if name in {m.name for m in d.metrics})
         fill = np.asarray(scored.dimensions[dim], dtype=np.float64)
         fill = np.where(np.isnan(fill), score, fill)
         matrix[:, j] = np.where(np.isnan(matrix[:, j]), fill, matrix[:, j])
     return matrix[keep], score[keep], keep
+
+
+def _refuse_empty_metrics(names: Sequence[str], cols: Mapping[str, Any], matrix: Any) -> None:
+    """A metric without a value on any scored account has nothing to fit: its
+    filled-in scores would be its dimension's, so a weight or an AUC for it
+    would be the other metrics' answer under its name."""
+    empty = [m for j, m in enumerate(names) if np.isnan(matrix[:, j]).all()]
+    if empty:
+        where = ", ".join(f"{m!r} ({'an empty column' if m in cols else 'no such column'})" for m in empty)
+        raise FitError(
+            f"metric(s) {where} have no value on any of the {matrix.shape[0]} scored accounts, so no weight "
+            "or AUC can be fitted for them",
+            what=f"the weight of {empty[0]!r}",
+            hint="fill the column, or remove the metric from the model before re-weighting",
+        )
 
 
 def _effective(logistic: _stats.LogisticFit) -> Any:
@@ -353,7 +370,8 @@ def reweight(
     of churn on the current score. ``strength=0`` lets the data speak alone; a
     large one keeps the current weights. Missing metric scores are filled the
     way the model's re-normalisation treats them (the account's dimension
-    score), so the fit matches how the model scores.
+    score), so the fit matches how the model scores. A metric with no value
+    on any scored account is an error: there is nothing to fit it on.
 
     Args:
         model: The model to re-weight (same metrics, curves and policies out).
@@ -372,7 +390,8 @@ def reweight(
     Raises:
         InputError: A bad outcome, or too few scored accounts.
         ValidationError: A bad ``model``, ``strength``, ``bootstrap`` or ``interval``.
-        FitError: No metric predicts the outcome (every fitted weight is 0).
+        FitError: No metric predicts the outcome (every fitted weight is 0), or
+            a metric has no value on any scored account (an empty column).
     """
     _check_reweight(model, strength, bootstrap, interval)
     cols = table_columns(data, list(model.metric_names), labels=_label_metrics(model))
