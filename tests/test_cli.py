@@ -330,6 +330,14 @@ def test_history_commands_name_what_is_wrong(tmp_path: Path) -> None:
     store = str(tmp_path / "h.db")
     status, _, err = _run("history", "nobody", "--history", store)
     assert status == 2
+    assert f"history file {store} does not exist" in err
+    assert not Path(store).exists()  # a command that only reads creates nothing
+    good = _write(tmp_path, "account_id,penetration\nA1,0.5\n", "good.csv")
+    status, _, err = _run("score", str(good), "-o", str(tmp_path / "g.csv"), "--history", store)
+    assert status == 0, err
+    assert f"created history file {store}" in err
+    status, _, err = _run("history", "nobody", "--history", store)
+    assert status == 2
     assert "no snapshots of account 'nobody'" in err
     status, _, err = _run(
         "override", "A1", "--history", store, "--score", "10", "--author", "a", "--expires", "2099-1-1"
