@@ -95,10 +95,10 @@ def read_portfolio_csv(path: str | Path, model: AnyModel) -> tuple[list[str], di
     header = list(table.columns)
     if ID_COLUMN not in header:
         raise InputError(f"{name}: missing column {ID_COLUMN!r} (header: {', '.join(header)})", column=ID_COLUMN)
-    col = {h: cells.tolist() for h, cells in table.columns.items()}
+    col = table.columns
     lines = table.lines.tolist()
 
-    ids = [c.strip() for c in col[ID_COLUMN]]
+    ids = [c.strip() for c in col[ID_COLUMN].tolist()]
     seen: dict[str, int] = {}
     for i, account in enumerate(ids):
         if not account:
@@ -118,7 +118,7 @@ def read_portfolio_csv(path: str | Path, model: AnyModel) -> tuple[list[str], di
             raise InputError(
                 f"{name}: missing column {segment_column!r}: a segmented model needs each account's segment"
             )
-        columns[segment_column] = np.array([c.strip() or None for c in col[segment_column]], dtype=object)
+        columns[segment_column] = np.array([c.strip() or None for c in col[segment_column].tolist()], dtype=object)
     for metric, scorer in scorers.items():
         if metric in col:
             columns[metric] = _parse_column(name, metric, col[metric], lines, scorer)
@@ -135,21 +135,21 @@ def read_portfolio_csv(path: str | Path, model: AnyModel) -> tuple[list[str], di
     return ids, columns, notes
 
 
-def _parse_column(name: str, metric: str, cells: list[str], lines: list[int], scorer: Any) -> Any:
+def _parse_column(name: str, metric: str, cells: Any, lines: list[int], scorer: Any) -> Any:
     kind = input_kind(scorer)
-    values = [c.strip() for c in cells]
     if kind == "numeric":
-        numbers, bad = _numbers(np.array(values, dtype=str))
+        numbers, bad = _numbers(cells)  # the whole column at once; cells are stripped there
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
+            cell = str(cells[i]).strip()
             raise InputError(
-                f"{name} line {lines[i]}, column {metric!r}: {values[i]!r} is not a number{null_hint(values[i])}",
+                f"{name} line {lines[i]}, column {metric!r}: {cell!r} is not a number{null_hint(cell)}",
                 column=metric,
                 row=lines[i],
-                value=values[i],
+                value=cell,
             )
         return numbers
-    labels = [v or None for v in values]
+    labels = [c.strip() or None for c in cells.tolist()]
     checker = scorer if isinstance(scorer, (Categories, Boolean)) else None
     if checker is not None:
         for i, label in enumerate(labels):
