@@ -8,8 +8,10 @@ import json
 import math
 import os
 import shlex
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -574,3 +576,66 @@ def test_score_output_rows_keep_their_formatting() -> None:
     second = dict(zip(header, rows[1], strict=True))
     assert second["score"] == ""
     assert second["band"] == ""
+
+
+def test_a_history_nobody_may_write_is_still_read(tmp_path: Path) -> None:
+    """A history file and folder without write permission (as another user
+    sees a shared, archived store): the commands that only read still work."""
+    as_other: list[str] = []
+    if os.geteuid() == 0:  # root may write anything: read as an unprivileged user instead
+        runuser = shutil.which("runuser")
+        if runuser is None:
+            pytest.skip("needs runuser to drop root's privileges")
+        as_other = [runuser, "-u", "nobody", "--"]
+    folder = Path(tempfile.mkdtemp(prefix="hs-ro-", dir="/tmp"))  # /tmp: reachable by that user
+    try:
+        src = _write(folder, GOOD)
+        store = folder / "h.db"
+        assert _run("score", str(src), "-o", "-", "--history", str(store), "--as-of", "2026-06-30")[0] == 0
+        before = store.read_bytes()
+        store.chmod(0o444)
+        folder.chmod(0o555)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+        for argv, shown in ((["actions", "--format", "csv"], b"1,A2,"), (["history", "A1"], b"2026-06-30")):
+            done = subprocess.run(
+                [*as_other, sys.executable, "-m", "healthscore", *argv, "--history", str(store)],
+                env=env,
+                cwd="/",
+                capture_output=True,
+                check=False,
+                timeout=120,
+            )
+            assert done.returncode == 0, done.stderr.decode()
+            assert shown in done.stdout
+        done = subprocess.run(
+            [
+                *as_other,
+                sys.executable,
+                "-m",
+                "healthscore",
+                "override",
+                "A1",
+                "--history",
+                str(store),
+                "--score",
+                "5",
+                "--reason",
+                "r",
+                "--author",
+                "a",
+                "--expires",
+                "2099-01-01",
+            ],
+            env=env,
+            cwd="/",
+            capture_output=True,
+            check=False,
+            timeout=120,
+        )
+        assert done.returncode == 2
+        assert b"is read-only: this command writes to it" in done.stderr
+        assert store.read_bytes() == before
+        assert sorted(p.name for p in folder.iterdir()) == ["h.db", "in.csv"]
+    finally:
+        folder.chmod(0o755)
+        shutil.rmtree(folder)

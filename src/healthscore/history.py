@@ -1072,9 +1072,8 @@ class _SQLiteBackend:
             _check_sqlite_path(path, create=create and not read_only, read_only=read_only)
         try:
             if read_only and not in_memory:
-                self._db = sqlite3.connect(
-                    f"{Path(path).absolute().as_uri()}?mode=ro", uri=True, isolation_level=None, check_same_thread=False
-                )
+                uri = _read_only_uri(path)
+                self._db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
             else:
                 self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         except sqlite3.Error as exc:
@@ -1255,6 +1254,26 @@ def open_history(target: str | os.PathLike[str], *, create: bool = True, read_on
     if text.startswith(("postgresql://", "postgres://")):
         return PostgresHistory(text)
     return SQLiteHistory(text, create=create, read_only=read_only)
+
+
+def _read_only_uri(path: str) -> str:
+    """The URI that reads ``path`` without writing it. A file in write-ahead-log
+    mode needs its ``-shm`` index beside it; where the folder cannot take one
+    and there is no log to read, the file is read as it stands (immutable)."""
+    target = Path(path).absolute()
+    uri = f"{target.as_uri()}?mode=ro"
+    folder_writable = os.access(target.parent, os.W_OK | os.X_OK)
+    shm = Path(f"{target}-shm")
+    if folder_writable or shm.exists():
+        return uri
+    wal = Path(f"{target}-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        msg = (
+            f"history file {path}: its write-ahead log {wal.name} has changes not yet in the file, and the folder "
+            f"{target.parent} is not writable, so they cannot be read; open it once where it can be written"
+        )
+        raise InputError(msg, column="history", value=path)
+    return f"{uri}&immutable=1"
 
 
 def _check_sqlite_path(path: str, *, create: bool, read_only: bool) -> None:
