@@ -2,7 +2,14 @@
 export-history | backtest | fit | validate-model | init-model | demo``.
 
 Exit status: 0 on success, 2 on bad input or a bad model file (the message
-names the file, line, column and value), 1 on anything unexpected.
+names the file, line, column and value), 130 on Ctrl-C, 141 (quietly) when the
+reader of stdout goes away, 1 on anything unexpected.
+
+A command checks every argument and output path before it writes anything, and
+writes its files last: the scored CSV of ``score --history`` only once the
+snapshot is stored. A history file is created only by the commands that write
+to it (``score --history``, setting an ``override``), which say so; the others
+open it read-only and exit 2 when it does not exist.
 """
 
 from __future__ import annotations
