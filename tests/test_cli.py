@@ -5,14 +5,23 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
+import os
+import shlex
+import shutil
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from healthscore import HealthModel, dump_model, load_model, model_fingerprint, presets
-from healthscore.cli import main
+from healthscore.cli import _output_rows, _Progress, main
+from healthscore.exceptions import InputError
+from healthscore.history import open_history
 
 HEADER = "account_id,penetration,executive_engagement,nps,outcome_achievement\n"
 GOOD = HEADER + "A1,0.9,quarterly,40,1.0\nA2,0.3,none,-50,0.2\nA3,,annual,,\n"
@@ -332,6 +341,14 @@ def test_history_commands_name_what_is_wrong(tmp_path: Path) -> None:
     store = str(tmp_path / "h.db")
     status, _, err = _run("history", "nobody", "--history", store)
     assert status == 2
+    assert f"history file {store} does not exist" in err
+    assert not Path(store).exists()  # a command that only reads creates nothing
+    good = _write(tmp_path, "account_id,penetration\nA1,0.5\n", "good.csv")
+    status, _, err = _run("score", str(good), "-o", str(tmp_path / "g.csv"), "--history", store)
+    assert status == 0, err
+    assert f"created history file {store}" in err
+    status, _, err = _run("history", "nobody", "--history", store)
+    assert status == 2
     assert "no snapshots of account 'nobody'" in err
     status, _, err = _run(
         "override", "A1", "--history", store, "--score", "10", "--author", "a", "--expires", "2099-1-1"
@@ -458,3 +475,169 @@ def test_read_portfolio_csv_raises_input_error_on_physical_lines(
     assert str(info.value).startswith(f"{path} line 5, column 'penetration': 'NA' is not a number")
     assert "leave the cell empty" in str(info.value)
     assert (info.value.row, info.value.column, info.value.value) == (5, "penetration", "NA")
+
+
+# --------------------------------------------------------------------------- outputs, pipes, progress
+
+
+def _child(*argv: str, **kwargs: Any) -> subprocess.CompletedProcess[bytes]:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    return subprocess.run([sys.executable, *argv], env=env, check=False, capture_output=True, timeout=120, **kwargs)
+
+
+def test_piping_into_head_exits_quietly(tmp_path: Path) -> None:
+    shell = f"{shlex.quote(sys.executable)} -m healthscore demo --accounts 50 | head -1"
+    done = _child("-c", f"import subprocess, sys; sys.exit(subprocess.run({shell!r}, shell=True).returncode)")
+    assert done.returncode == 0
+    assert done.stdout.decode().startswith("healthscore ")
+    assert b"Traceback" not in done.stderr
+    assert b"BrokenPipe" not in done.stderr
+
+
+def test_a_broken_pipe_ends_with_status_141_and_no_message() -> None:
+    code = "import healthscore.cli as c\ndef gone(): raise BrokenPipeError\nc.main = gone\nc.run()"
+    done = _child("-c", code)
+    assert done.returncode == 141
+    assert done.stderr == b""
+
+
+def test_ctrl_c_exits_130_without_a_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupted(*_args: object, **_kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(HealthModel, "score_batch", interrupted)
+    src = _write(tmp_path, GOOD)
+    status, _, err = _run("score", str(src), "-o", str(tmp_path / "out.csv"))
+    assert status == 130
+    assert "healthscore: interrupted" in err
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_history_failure_leaves_no_scored_csv(tmp_path: Path) -> None:
+    src = _write(tmp_path, GOOD)
+    (tmp_path / "h.db").write_text("not a database", encoding="utf-8")
+    status, _, err = _run("score", str(src), "-o", str(tmp_path / "out.csv"), "--history", str(tmp_path / "h.db"))
+    assert status == 2
+    assert "is not a SQLite history database" in err
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_read_only_history_opens_without_writing(tmp_path: Path) -> None:
+    store = tmp_path / "h.db"
+    src = _write(tmp_path, GOOD)
+    assert _run("score", str(src), "-o", "-", "--history", str(store), "--as-of", "2026-06-30")[0] == 0
+    with open_history(store) as history:  # fold the write-ahead log in, as a closed store has
+        history.snapshots()
+    before = store.read_bytes()
+    with open_history(store, read_only=True) as history:
+        assert len(history.snapshots()) == 1
+    assert store.read_bytes() == before
+    with pytest.raises(InputError, match="does not exist"):
+        open_history(tmp_path / "other.db", create=False)
+    assert not (tmp_path / "other.db").exists()
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_shows_on_a_terminal_after_a_while_only() -> None:
+    terminal = _Terminal()
+    with _Progress(terminal, after=0.0) as progress:
+        progress.stage("scoring 5 accounts")
+        time.sleep(1.2)
+        progress.note("note: done")
+        time.sleep(0.7)  # drawn again under the note
+    text = terminal.getvalue()
+    assert "healthscore: scoring 5 accounts" in text
+    assert "note: done\n" in text
+    assert text.endswith("\r\x1b[K")  # the progress line is cleared at the end
+    pipe = io.StringIO()
+    with _Progress(pipe, after=0.0) as progress:
+        progress.stage("scoring 5 accounts")
+        time.sleep(0.7)
+    assert pipe.getvalue() == ""
+    quick = _Terminal()
+    with _Progress(quick) as progress:  # finished before the couple of seconds
+        progress.stage("scoring 5 accounts")
+    assert quick.getvalue() == ""
+
+
+def test_score_output_rows_keep_their_formatting() -> None:
+    model = presets.three_dimension()
+    scored = model.score_batch(
+        {"penetration": [0.9, math.nan], "nps": [40.0, math.nan]}, drivers=3, missing_columns="missing"
+    )
+    header, rows = _output_rows(["A", "B"], scored)
+    assert len(rows) == 2
+    first = dict(zip(header, rows[0], strict=True))
+    assert first["score"] == f"{scored.score[0]:.3f}"
+    assert first["coverage"] == f"{scored.coverage[0]:.4f}"
+    assert first["band"] == str(scored.band[0])
+    second = dict(zip(header, rows[1], strict=True))
+    assert second["score"] == ""
+    assert second["band"] == ""
+
+
+def test_a_history_nobody_may_write_is_still_read(tmp_path: Path) -> None:
+    """A history file and folder without write permission (as another user
+    sees a shared, archived store): the commands that only read still work."""
+    as_other: list[str] = []
+    if os.geteuid() == 0:  # root may write anything: read as an unprivileged user instead
+        runuser = shutil.which("runuser")
+        if runuser is None:
+            pytest.skip("needs runuser to drop root's privileges")
+        as_other = [runuser, "-u", "nobody", "--"]
+    folder = Path(tempfile.mkdtemp(prefix="hs-ro-", dir="/tmp"))  # /tmp: reachable by that user
+    try:
+        src = _write(folder, GOOD)
+        store = folder / "h.db"
+        assert _run("score", str(src), "-o", "-", "--history", str(store), "--as-of", "2026-06-30")[0] == 0
+        before = store.read_bytes()
+        store.chmod(0o444)
+        folder.chmod(0o555)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+        for argv, shown in ((["actions", "--format", "csv"], b"1,A2,"), (["history", "A1"], b"2026-06-30")):
+            done = subprocess.run(
+                [*as_other, sys.executable, "-m", "healthscore", *argv, "--history", str(store)],
+                env=env,
+                cwd="/",
+                capture_output=True,
+                check=False,
+                timeout=120,
+            )
+            assert done.returncode == 0, done.stderr.decode()
+            assert shown in done.stdout
+        done = subprocess.run(
+            [
+                *as_other,
+                sys.executable,
+                "-m",
+                "healthscore",
+                "override",
+                "A1",
+                "--history",
+                str(store),
+                "--score",
+                "5",
+                "--reason",
+                "r",
+                "--author",
+                "a",
+                "--expires",
+                "2099-01-01",
+            ],
+            env=env,
+            cwd="/",
+            capture_output=True,
+            check=False,
+            timeout=120,
+        )
+        assert done.returncode == 2
+        assert b"is read-only: this command writes to it" in done.stderr
+        assert store.read_bytes() == before
+        assert sorted(p.name for p in folder.iterdir()) == ["h.db", "in.csv"]
+    finally:
+        folder.chmod(0o755)
+        shutil.rmtree(folder)

@@ -363,15 +363,31 @@ def _chunk_to_str(chunk: Any, pa: Any) -> npt.NDArray[np.str_]:
 
 def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the new one,
-    never half of it: write a temporary file beside it, flush it, then rename."""
+    never half of it: write a temporary file beside it, flush it, then rename.
+
+    Raises:
+        InputError: ``path`` is empty or a folder, its folder is missing or not
+            writable, or the write fails; the message names the path and why.
+    """
+    if os.fspath(path) == "":
+        raise InputError("cannot write to an empty path: give a file name", column="path", value="")
     target = Path(path)
+    if target.is_dir():
+        raise InputError(f"cannot write {target}: it is a folder, not a file", column="path", value=str(target))
+    if not target.parent.is_dir():
+        msg = f"cannot write {target}: the folder {target.parent} does not exist"
+        raise InputError(msg, column="path", value=str(target))
     try:
         mode = target.stat().st_mode & 0o777
     except FileNotFoundError:
         umask = os.umask(0)
         os.umask(umask)
         mode = 0o666 & ~umask
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or Path("."))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        msg = f"cannot write {target}: {exc.strerror or exc} (in the folder {target.parent})"
+        raise InputError(msg, column="path", value=str(target)) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data.encode("utf-8") if isinstance(data, str) else data)
@@ -379,7 +395,10 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
             os.fsync(handle.fileno())
         os.chmod(tmp, mode)
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            msg = f"cannot write {target}: {exc.strerror or exc}"
+            raise InputError(msg, column="path", value=str(target)) from None
         raise

@@ -2,20 +2,33 @@
 export-history | backtest | fit | validate-model | init-model | demo``.
 
 Exit status: 0 on success, 2 on bad input or a bad model file (the message
-names the file, line, column and value), 1 on anything unexpected.
+names the file, line, column and value), 130 on Ctrl-C, 141 (quietly) when the
+reader of stdout goes away, 1 on anything unexpected.
+
+A command checks every argument and output path before it writes anything, and
+writes its files last: the scored CSV of ``score --history`` only once the
+snapshot is stored. A history file is created only by the commands that write
+to it (``score --history``, setting an ``override``), which say so; the others
+open it read-only and exit 2 when it does not exist.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import gc
 import io
 import json
 import math
+import os
 import sys
+import threading
+import time
 import tomllib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
+from types import TracebackType
 from typing import Any, NoReturn, TextIO
 
 import attrs
@@ -31,7 +44,7 @@ from healthscore.exceptions import HealthScoreError, InputError
 from healthscore.exports import Exports, _numbers, read_exports
 from healthscore.fit import _outcome as fit_outcome
 from healthscore.fit import fit_scorecard, reweight
-from healthscore.history import open_history
+from healthscore.history import HistoryStore, open_history
 from healthscore.model import BatchScores, HealthModel, SegmentedModel
 from healthscore.scorers import Boolean, Categories, input_kind
 from healthscore.signals import SIGNAL_NAMES, SignalSettings, compute_signals
@@ -46,6 +59,8 @@ PRESETS: dict[str, Callable[[], AnyModel]] = {
     "segmented": presets.segmented,
 }
 TOP_DRIVERS = 3
+MODEL_SUFFIXES = {".toml": "toml", ".json": "json", ".yaml": "yaml", ".yml": "yaml"}
+HISTORY_EXPORT_SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 
 
 _Command = Callable[[argparse.Namespace, TextIO, TextIO], int]
@@ -89,10 +104,10 @@ def read_portfolio_csv(path: str | Path, model: AnyModel) -> tuple[list[str], di
     header = list(table.columns)
     if ID_COLUMN not in header:
         raise InputError(f"{name}: missing column {ID_COLUMN!r} (header: {', '.join(header)})", column=ID_COLUMN)
-    col = {h: cells.tolist() for h, cells in table.columns.items()}
+    col = table.columns
     lines = table.lines.tolist()
 
-    ids = [c.strip() for c in col[ID_COLUMN]]
+    ids = [c.strip() for c in col[ID_COLUMN].tolist()]
     seen: dict[str, int] = {}
     for i, account in enumerate(ids):
         if not account:
@@ -112,7 +127,7 @@ def read_portfolio_csv(path: str | Path, model: AnyModel) -> tuple[list[str], di
             raise InputError(
                 f"{name}: missing column {segment_column!r}: a segmented model needs each account's segment"
             )
-        columns[segment_column] = np.array([c.strip() or None for c in col[segment_column]], dtype=object)
+        columns[segment_column] = np.array([c.strip() or None for c in col[segment_column].tolist()], dtype=object)
     for metric, scorer in scorers.items():
         if metric in col:
             columns[metric] = _parse_column(name, metric, col[metric], lines, scorer)
@@ -129,21 +144,21 @@ def read_portfolio_csv(path: str | Path, model: AnyModel) -> tuple[list[str], di
     return ids, columns, notes
 
 
-def _parse_column(name: str, metric: str, cells: list[str], lines: list[int], scorer: Any) -> Any:
+def _parse_column(name: str, metric: str, cells: Any, lines: list[int], scorer: Any) -> Any:
     kind = input_kind(scorer)
-    values = [c.strip() for c in cells]
     if kind == "numeric":
-        numbers, bad = _numbers(np.array(values, dtype=str))
+        numbers, bad = _numbers(cells)  # the whole column at once; cells are stripped there
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
+            cell = str(cells[i]).strip()
             raise InputError(
-                f"{name} line {lines[i]}, column {metric!r}: {values[i]!r} is not a number{null_hint(values[i])}",
+                f"{name} line {lines[i]}, column {metric!r}: {cell!r} is not a number{null_hint(cell)}",
                 column=metric,
                 row=lines[i],
-                value=values[i],
+                value=cell,
             )
         return numbers
-    labels = [v or None for v in values]
+    labels = [c.strip() or None for c in cells.tolist()]
     checker = scorer if isinstance(scorer, (Categories, Boolean)) else None
     if checker is not None:
         for i, label in enumerate(labels):
@@ -165,23 +180,39 @@ def _fmt(value: float, digits: int = 3) -> str:
     return "" if math.isnan(value) else f"{value:.{digits}f}"
 
 
+def _text_column(values: Any, digits: int) -> list[str]:
+    """Numbers as fixed-point text, ``""`` for NaN: one pass over the column."""
+    return ["" if v != v else f"{v:.{digits}f}" for v in np.asarray(values, dtype=np.float64).tolist()]
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Build millions of small lists without the cyclic garbage collector
+    rescanning them all as they pile up (it would take most of the time);
+    nothing built here forms a cycle."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
 def _output_rows(ids: list[str], out: BatchScores) -> tuple[list[str], list[list[str]]]:
     header = [ID_COLUMN]
     if out.segment is not None:
         header += ["segment", "model"]
     header += ["score", "band", "alert", *out.dimensions, "coverage"]
     header += [f"driver_{i + 1}" for i in range(len(out.drivers))]
-    rows = []
-    for i, account in enumerate(ids):
-        row = [account]
-        if out.segment is not None and out.model is not None:
-            row += [str(out.segment[i]), str(out.model[i])]
-        row += [_fmt(out.score[i]), str(out.band[i]), str(out.alert[i])]
-        row += [_fmt(values[i]) for values in out.dimensions.values()]
-        row.append(_fmt(out.coverage[i], 4))
-        row += [str(names[i]) for names in out.drivers]
-        rows.append(row)
-    return header, rows
+    columns: list[list[str]] = [ids]  # column by column (each label array built once), then transposed
+    if out.segment is not None and out.model is not None:
+        columns += [np.asarray(out.segment).astype(str).tolist(), np.asarray(out.model).astype(str).tolist()]
+    columns += [_text_column(out.score, 3), out.band.astype(str).tolist(), out.alert.astype(str).tolist()]
+    columns += [_text_column(values, 3) for values in out.dimensions.values()]
+    columns.append(_text_column(out.coverage, 4))
+    columns += [np.asarray(names).astype(str).tolist() for names in out.drivers]
+    return header, list(map(list, zip(*columns, strict=True)))
 
 
 def _csv_text(header: list[str], rows: list[list[str]]) -> str:
@@ -192,6 +223,120 @@ def _csv_text(header: list[str], rows: list[list[str]]) -> str:
     return buffer.getvalue()
 
 
+# --------------------------------------------------------------------------- outputs and history files
+
+
+def _same_file(a: str, b: str) -> bool:
+    if Path(a).resolve() == Path(b).resolve():
+        return True
+    with suppress(OSError):
+        return os.path.samefile(a, b)
+    return False
+
+
+def _check_output(path: str, flag: str, *, inputs: Sequence[str | None] = (), force: bool = True) -> None:
+    """Raise before anything is written when ``path`` cannot take an output."""
+    if path == "":
+        raise _UsageError(f"{flag}: the output path is empty (give a file name, or '-' for stdout)")
+    if path == "-":
+        return
+    target = Path(path)
+    if target.is_dir():
+        raise _UsageError(f"{flag} {path}: is a folder, not a file")
+    if not target.parent.is_dir():
+        raise _UsageError(f"{flag} {path}: the folder {target.parent} does not exist")
+    if not os.access(target.parent, os.W_OK | os.X_OK):
+        raise _UsageError(f"{flag} {path}: the folder {target.parent} is not writable")
+    for source in inputs:
+        if source is not None and source != "-" and _same_file(path, source):
+            raise _UsageError(f"{flag} {path} is the input file {source}: writing it would replace the input")
+    if not force and target.exists():
+        raise _UsageError(f"{flag} {path} exists: pass --force to replace it")
+
+
+def _check_model_output(path: str, fmt: str | None, flag: str) -> None:
+    """A model file's suffix and an explicit ``--format`` must agree."""
+    implied = MODEL_SUFFIXES.get(Path(path).suffix.lower())
+    if fmt is not None and implied is not None and implied != fmt:
+        raise _UsageError(f"{flag} {path}: --format {fmt} contradicts the suffix {Path(path).suffix!r} ({implied})")
+
+
+def _is_file_history(target: str) -> bool:
+    return not target.startswith(("postgresql://", "postgres://")) and target != ":memory:"
+
+
+@contextmanager
+def _history(target: str, err: TextIO, *, write: bool, create: bool = False) -> Iterator[HistoryStore]:
+    """The history store at ``target``: read-only unless ``write``; a missing
+    file is created only when ``create`` (and said), and removed again when the
+    command fails, so a failed command leaves no stray history behind."""
+    new = create and _is_file_history(target) and not os.path.lexists(target)
+    try:
+        with open_history(target, create=create, read_only=not write) as store:
+            yield store
+    except BaseException:
+        if new:
+            for leftover in (target, f"{target}-wal", f"{target}-shm", f"{target}-journal"):
+                with suppress(OSError):
+                    os.unlink(leftover)
+        raise
+    if new:
+        print(f"created history file {target}", file=err)
+
+
+class _Progress:
+    """What a long command is doing, on stderr, once it has run a couple of
+    seconds, and only when stderr is a terminal."""
+
+    def __init__(self, err: TextIO, *, after: float = 2.0) -> None:
+        isatty = getattr(err, "isatty", None)
+        self._err = err
+        self._on = bool(isatty and isatty())
+        self._after = after
+        self._start = time.monotonic()
+        self._stage = ""
+        self._shown = False
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._tick, daemon=True)
+
+    def __enter__(self) -> _Progress:
+        if self._on:
+            self._thread.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self._stop.set()
+        if self._on:
+            self._thread.join()
+        self._clear()
+
+    def stage(self, text: str) -> None:
+        """Name the work now under way."""
+        self._stage = text
+
+    def note(self, text: str) -> None:
+        """Print a line on stderr without mixing it into the progress line."""
+        with self._lock:
+            self._clear()
+            print(text, file=self._err)
+
+    def _clear(self) -> None:
+        if self._shown:
+            self._err.write("\r\x1b[K")
+            self._err.flush()
+            self._shown = False
+
+    def _tick(self) -> None:
+        while not self._stop.wait(0.5):
+            elapsed = time.monotonic() - self._start
+            if elapsed >= self._after and self._stage:
+                with self._lock:
+                    self._err.write(f"\r\x1b[Khealthscore: {self._stage} ({elapsed:.0f}s)")
+                    self._err.flush()
+                    self._shown = True
+
+
 # --------------------------------------------------------------------------- commands
 
 
@@ -199,28 +344,40 @@ def _load(path: str | None) -> AnyModel:
     return presets.three_dimension() if path is None else load_model(path)
 
 
-def _read_exports_dir(args: argparse.Namespace, err: TextIO) -> Exports:
+_Pending = list[tuple[str, str, str]]  # (path, text, what to say once written): outputs written last
+
+
+def _read_exports_dir(args: argparse.Namespace, pending: _Pending) -> Exports:
     if args.as_of is None:
         raise _UsageError(f"{args.input} is a folder of exports: --as-of DATE is required (nothing after it is read)")
     exports = read_exports(args.input, on_bad_rows=args.on_bad_rows)
     if exports.rejected:
         side = f"{args.output}.rejected.csv" if args.output != "-" else "rejected.csv"
+        _check_output(side, "rejected rows file")
         header = ["table", "source", "line", "column", "value", "reason"]
         rows = [[r.table, r.source, str(r.line), r.column, r.value, r.reason] for r in exports.rejected]
-        write_atomic(side, _csv_text(header, rows))
-        print(f"note: {len(rows)} bad row(s) set aside with their reasons -> {side}", file=err)
+        note = f"note: {len(rows)} bad row(s) set aside with their reasons -> {side}"
+        pending.append((side, _csv_text(header, rows), note))
     return exports
 
 
-def _signals_table(args: argparse.Namespace, err: TextIO) -> tuple[list[str], dict[str, Any], Exports]:
-    exports = _read_exports_dir(args, err)
+def _signals_table(args: argparse.Namespace, pending: _Pending) -> tuple[list[str], dict[str, Any], Exports]:
+    exports = _read_exports_dir(args, pending)
     table = compute_signals(exports, args.as_of, SignalSettings())
     ids = [str(a) for a in table.pop("account_id").tolist()]
     return ids, table, exports
 
 
+def _write_pending(pending: _Pending, err: TextIO) -> None:
+    for path, text, note in pending:
+        write_atomic(path, text)
+        print(note, file=err)
+
+
 def _cmd_signals(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    ids, table, _ = _signals_table(args, err)
+    _check_output(args.output, "-o", inputs=[args.input])
+    pending: _Pending = []
+    ids, table, _ = _signals_table(args, pending)
     header = [ID_COLUMN, *SIGNAL_NAMES]
     rows = []
     for i, account in enumerate(ids):
@@ -233,6 +390,7 @@ def _cmd_signals(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 row.append(value if isinstance(value, str) else f"{float(value):.6g}")
         rows.append(row)
     text = _csv_text(header, rows)
+    _write_pending(pending, err)
     if args.output == "-":
         out.write(text)
     else:
@@ -242,49 +400,74 @@ def _cmd_signals(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _cmd_score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    # every argument is checked before anything is read or written
+    _check_output(args.output, "-o", inputs=[args.input, args.model, args.history])
     model = _load(args.model)
-    exports: Exports | None = None
-    if Path(args.input).is_dir():
-        ids, columns, exports = _signals_table(args, err)
-        if isinstance(model, SegmentedModel):
-            columns[model.segment_column] = exports.tables["accounts"]["segment"]
-    else:
-        ids, columns, notes = read_portfolio_csv(args.input, model)
-        for note in notes:
-            print(f"note: {note}", file=err)
-    arr = None
-    if args.history is not None:  # read before anything is written
-        if exports is not None:
-            accounts = exports.tables["accounts"]
-            arr = np.asarray(accounts["arr"], dtype=np.float64) if "arr" in accounts else None
-        else:
-            arr = _csv_arr(args.input, ids)
-    scored = model.score_batch(columns, drivers=TOP_DRIVERS, missing_columns="missing")
-    header, rows = _output_rows(ids, scored)
-    text = _csv_text(header, rows)
-    if args.output == "-":
-        out.write(text)
-    else:
-        write_atomic(args.output, text)
-        n_scored = int(np.sum(~np.isnan(scored.score)))
-        print(f"scored {n_scored} of {len(ids)} accounts -> {args.output}", file=err)
+    day = None
     if args.history is not None:
         day = _time.utc_date(args.as_of, "--as-of") if args.as_of else _time.today()  # the history's form
-        with open_history(args.history) as store:
-            store.write_snapshot(model, day, ids, scored, arr=arr)
-            every = store.overrides(include_inactive=True)
-            held = {o.account_id for o in every if o.active_on(day)} & set(ids)
-        print(
-            f"snapshot as of {day} ({len(ids)} accounts, model {model_fingerprint(model)}) -> {args.history}", file=err
-        )
-        if held:
-            print(
-                f"note: {len(held)} account(s) keep a manual override over this run's score until it expires: "
-                + ", ".join(sorted(held)[:10])
-                + (" ..." if len(held) > 10 else ""),
-                file=err,
-            )
+    with _Progress(err) as progress:
+        pending: _Pending = []
+        exports: Exports | None = None
+        progress.stage(f"reading {args.input}")
+        if Path(args.input).is_dir():
+            ids, columns, exports = _signals_table(args, pending)
+            if isinstance(model, SegmentedModel):
+                columns[model.segment_column] = exports.tables["accounts"]["segment"]
+        else:
+            with _gc_paused():
+                ids, columns, notes = read_portfolio_csv(args.input, model)
+            for note in notes:
+                progress.note(f"note: {note}")
+        arr = None
+        if args.history is not None:  # read before anything is written
+            if exports is not None:
+                accounts = exports.tables["accounts"]
+                arr = np.asarray(accounts["arr"], dtype=np.float64) if "arr" in accounts else None
+            else:
+                arr = _csv_arr(args.input, ids)
+        progress.stage(f"scoring {len(ids):,} accounts")
+        scored = model.score_batch(columns, drivers=TOP_DRIVERS, missing_columns="missing")
+        progress.stage(f"formatting {len(ids):,} rows")
+        with _gc_paused():
+            header, rows = _output_rows(ids, scored)
+            text = _csv_text(header, rows)
+            del rows
+        if args.history is not None and day is not None:  # the history first: the CSV only once it is stored
+            progress.stage(f"writing the snapshot to {args.history}")
+            _score_history(args.history, model, day, ids, scored, arr, progress, err)
+        progress.stage(f"writing {args.output}")
+        _write_pending(pending, err)
+        if args.output == "-":
+            out.write(text)
+        else:
+            write_atomic(args.output, text)
+            n_scored = int(np.sum(~np.isnan(scored.score)))
+            progress.note(f"scored {n_scored} of {len(ids)} accounts -> {args.output}")
     return 0
+
+
+def _score_history(
+    target: str,
+    model: AnyModel,
+    day: str,
+    ids: list[str],
+    scored: BatchScores,
+    arr: Any,
+    progress: _Progress,
+    err: TextIO,
+) -> None:
+    with _history(target, err, write=True, create=True) as store:
+        store.write_snapshot(model, day, ids, scored, arr=arr)
+        every = store.overrides(include_inactive=True)
+        held = {o.account_id for o in every if o.active_on(day)} & set(ids)
+    progress.note(f"snapshot as of {day} ({len(ids)} accounts, model {model_fingerprint(model)}) -> {target}")
+    if held:
+        progress.note(
+            f"note: {len(held)} account(s) keep a manual override over this run's score until it expires: "
+            + ", ".join(sorted(held)[:10])
+            + (" ..." if len(held) > 10 else "")
+        )
 
 
 def _csv_arr(path: str, ids: list[str]) -> Any:
@@ -328,7 +511,7 @@ def _number(value: float) -> float | None:
 
 def _cmd_actions(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     drop = DropRule.from_text(points=args.drop_points, window=args.drop_window)  # before the store is opened
-    with open_history(args.history) as store:
+    with _history(args.history, err, write=False) as store:
         queue = queue_from_history(store, args.as_of, model=args.model_version, drop=drop)
     if args.limit is not None:
         queue = queue[: args.limit]
@@ -374,7 +557,7 @@ def _cmd_actions(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _cmd_history(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    with open_history(args.history) as store:
+    with _history(args.history, err, write=False) as store:
         points = store.series(args.account_id, model=args.model_version)
     if not points:
         raise _UsageError(f"no snapshots of account {args.account_id!r} in {args.history}")
@@ -404,43 +587,35 @@ def _cmd_history(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _cmd_override(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    with open_history(args.history) as store:
-        if args.revoke is not None:
+    if args.revoke is not None:
+        with _history(args.history, err, write=True) as store:
             made = store.revoke_override(args.revoke, author=args.author or "unknown")
-            print(f"revoked override {made.override_id} of {made.account_id}", file=err)
-            return 0
-        if args.account_id is None:
+        print(f"revoked override {made.override_id} of {made.account_id}", file=err)
+        return 0
+    if args.account_id is None:
+        with _history(args.history, err, write=False) as store:
             found = store.overrides(include_inactive=args.all)
-            header = [
-                "override_id",
-                "account_id",
-                "score",
-                "band",
-                "reason",
-                "author",
-                "starts",
-                "expires",
-                "revoked_at",
+        header = ["override_id", "account_id", "score", "band", "reason", "author", "starts", "expires", "revoked_at"]
+        rows = [
+            [
+                o.override_id,
+                o.account_id,
+                "" if o.score is None else f"{o.score:g}",
+                o.band or "",
+                o.reason,
+                o.author,
+                o.starts,
+                o.expires,
+                o.revoked_at or "",
             ]
-            rows = [
-                [
-                    o.override_id,
-                    o.account_id,
-                    "" if o.score is None else f"{o.score:g}",
-                    o.band or "",
-                    o.reason,
-                    o.author,
-                    o.starts,
-                    o.expires,
-                    o.revoked_at or "",
-                ]
-                for o in found
-            ]
-            _emit(header, rows, [attrs.asdict(o) for o in found], args.format, out)
-            return 0
-        for flag in ("reason", "author", "expires"):
-            if getattr(args, flag) is None:
-                raise _UsageError(f"setting an override needs --{flag}")
+            for o in found
+        ]
+        _emit(header, rows, [attrs.asdict(o) for o in found], args.format, out)
+        return 0
+    for flag in ("reason", "author", "expires"):
+        if getattr(args, flag) is None:
+            raise _UsageError(f"setting an override needs --{flag}")
+    with _history(args.history, err, write=True, create=True) as store:
         made = store.set_override(
             args.account_id,
             score=args.score,
@@ -493,6 +668,13 @@ def _pairs(items: Sequence[str] | None, flag: str) -> dict[str, str]:
     return out
 
 
+def _check_reports(args: argparse.Namespace, inputs: Sequence[str | None]) -> None:
+    if args.report is not None:
+        _check_output(args.report, "--report" if args.command == "fit" else "-o", inputs=inputs)
+    if getattr(args, "json", None) is not None:
+        _check_output(args.json, "--json", inputs=[*inputs, args.report])
+
+
 def _write_report(args: argparse.Namespace, text: str, data: dict[str, Any] | None, out: TextIO, err: TextIO) -> None:
     if args.report is None or args.report == "-":
         out.write(text + "\n")
@@ -509,10 +691,11 @@ def _cmd_backtest(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         horizons = [int(h) for h in args.horizons.split(",")]
     except ValueError:
         raise _UsageError(f"--horizons takes whole numbers of days like 30,60,90, got {args.horizons!r}") from None
+    _check_reports(args, [args.churn, args.renewals, args.scores, args.history])
     churn = read_table_csv(args.churn)
     renewals = read_table_csv(args.renewals) if args.renewals else None
     if args.history is not None:
-        with open_history(args.history) as store:
+        with _history(args.history, err, write=False) as store:
             report = run_backtest(store, churn, renewals=renewals, horizons=horizons, model=args.model_version)
     elif args.scores is not None:
         report = run_backtest(read_table_csv(args.scores), churn, renewals=renewals, horizons=horizons)
@@ -523,6 +706,9 @@ def _cmd_backtest(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _cmd_fit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    inputs = [args.data, args.model, args.kinds]
+    _check_output(args.output, "-o", inputs=inputs)
+    _check_reports(args, [*inputs, args.output])
     data = read_table_csv(args.data)
     if args.outcome not in data:
         raise _UsageError(f"{args.data}: no outcome column {args.outcome!r} (columns: {', '.join(data)})")
@@ -573,7 +759,13 @@ def _cmd_fit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _cmd_export_history(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    with open_history(args.history) as store:
+    _check_output(args.output, "-o", inputs=[args.history])
+    if args.output == "-" or Path(args.output).suffix.lower() not in HISTORY_EXPORT_SUFFIXES:
+        raise _UsageError(
+            f"-o {args.output}: export-history writes {', '.join(HISTORY_EXPORT_SUFFIXES)} files; "
+            f"got the suffix {Path(args.output).suffix or '(none)'!r}"
+        )
+    with _history(args.history, err, write=False) as store:
         n = store.export(args.output, model=args.model_version, since=args.since, until=args.until)
     print(f"{n} snapshot rows -> {args.output}", file=err)
     return 0
@@ -613,6 +805,8 @@ def _cmd_init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.output is None or args.output == "-":
         out.write(dump_model(model, format=args.format or "toml"))
     else:
+        _check_output(args.output, "-o", force=args.force)
+        _check_model_output(args.output, args.format, "-o")
         dump_model(model, args.output, format=args.format)
         print(f"wrote {args.preset} -> {args.output}", file=err)
     return 0
@@ -639,13 +833,20 @@ def _demo_data(n_accounts: int) -> tuple[dict[str, Any], dict[str, Any], set[str
 
 
 def _cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.accounts < 1:
+        raise _UsageError(f"--accounts must be at least 1, got {args.accounts}")
+    if args.top < 0:
+        raise _UsageError(f"--top must be 0 or more, got {args.top}")
     model = _load(args.model)
-    signals, accounts, churned, n_events, end = _demo_data(args.accounts)
-    ids = [str(a) for a in signals.pop("account_id").tolist()]
-    columns = dict(signals)
-    if isinstance(model, SegmentedModel):
-        columns[model.segment_column] = accounts["segment"]
-    scored = model.score_batch(columns, drivers=TOP_DRIVERS, missing_columns="missing")
+    with _Progress(err) as progress:
+        progress.stage(f"making a year of exports and their signals for {args.accounts:,} accounts")
+        signals, accounts, churned, n_events, end = _demo_data(args.accounts)
+        ids = [str(a) for a in signals.pop("account_id").tolist()]
+        columns = dict(signals)
+        if isinstance(model, SegmentedModel):
+            columns[model.segment_column] = accounts["segment"]
+        progress.stage(f"scoring {len(ids):,} accounts")
+        scored = model.score_batch(columns, drivers=TOP_DRIVERS, missing_columns="missing")
     order = np.argsort(np.where(np.isnan(scored.score), np.inf, scored.score), kind="stable")
     lines = [
         f"healthscore {__version__} demo: {len(ids)} synthetic accounts, {n_events:,} product events and the CRM, "
@@ -900,6 +1101,7 @@ def _add_init_model_command(sub: _Subparsers[argparse.ArgumentParser]) -> None:
     init.add_argument("preset", choices=sorted(PRESETS))
     init.add_argument("-o", "--output", metavar="FILE", help="output file (default stdout)")
     init.add_argument("--format", choices=["toml", "json", "yaml"], help="default: from the suffix, else toml")
+    init.add_argument("--force", action="store_true", help="replace FILE if it exists")
     init.set_defaults(func=_cmd_init)
 
 
@@ -914,7 +1116,8 @@ def _add_demo_command(sub: _Subparsers[argparse.ArgumentParser]) -> None:
 
 
 def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
-    """Run the command line; returns the exit status."""
+    """Run the command line; returns the exit status (0 done, 1 unexpected,
+    2 bad input, 130 interrupted)."""
     out = sys.stdout if stdout is None else stdout
     err = sys.stderr if stderr is None else stderr
     args = _parser().parse_args(argv)
@@ -924,9 +1127,22 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
     except HealthScoreError as exc:
         print(f"healthscore: error: {exc}", file=err)
         return 2
+    except KeyboardInterrupt:
+        print("healthscore: interrupted; outputs not yet written were left as they were", file=err)
+        return 130
     return status
 
 
 def run() -> NoReturn:
-    """Console entry point: exit with :func:`main`'s status."""
-    sys.exit(main())
+    """Console entry point: exit with :func:`main`'s status; quietly with
+    status 141 when the reader of stdout goes away (``healthscore ... | head``)."""
+    try:
+        status = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader has gone: point stdout at devnull so the interpreter's own
+        # flush at exit does not fail again, and exit as a SIGPIPE'd program does.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(141)
+    sys.exit(status)

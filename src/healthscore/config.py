@@ -378,6 +378,9 @@ def load_model(
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError([f"cannot read the model file: {exc.strerror or exc}"], str(path)) from exc
+    except UnicodeDecodeError as exc:
+        problem = f"not UTF-8 text: byte {exc.object[exc.start]:#04x} at offset {exc.start} (save the file as UTF-8)"
+        raise ConfigError([problem], str(path)) from None
     return model_from_dict(_parse(text, fmt, str(path)), source=str(path))
 
 

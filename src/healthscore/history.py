@@ -1098,14 +1098,39 @@ _EXPORT_TAIL = (
 
 
 class _SQLiteBackend:
-    """SQLite through the standard library, in write-ahead-log mode."""
+    """SQLite through the standard library, in write-ahead-log mode (or
+    read-only, which reads a file it may not write and never changes it)."""
 
-    def __init__(self, path: str) -> None:
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.execute("PRAGMA busy_timeout=30000")
+    def __init__(self, path: str, *, create: bool = True, read_only: bool = False) -> None:
+        self._read_only = read_only
+        in_memory = path == ":memory:"
+        if not in_memory:
+            _check_sqlite_path(path, create=create and not read_only, read_only=read_only)
+        try:
+            if read_only and not in_memory:
+                uri = _read_only_uri(path)
+                self._db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+            else:
+                self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise InputError(f"history file {path}: cannot open it ({exc})", column="history", value=path) from None
+        try:
+            tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if read_only and "hs_meta" not in tables:
+                msg = f"history file {path} is a SQLite database but not a healthscore history (no hs_meta table)"
+                raise InputError(msg, column="history", value=path)
+            if not read_only:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.execute("PRAGMA busy_timeout=30000")
+        except sqlite3.Error as exc:
+            self._db.close()
+            msg = f"history file {path} is not a SQLite history database ({exc})"
+            raise InputError(msg, column="history", value=path) from None
+        except BaseException:
+            self._db.close()
+            raise
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return self._db.execute(sql, tuple(params)).fetchall()
@@ -1118,6 +1143,9 @@ class _SQLiteBackend:
         self.execute_many(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
 
     def begin(self, *, write_lock: bool) -> None:
+        if self._read_only:  # a reader takes no write lock (and a read-only file allows none)
+            self._db.execute("BEGIN")
+            return
         self._db.execute("BEGIN IMMEDIATE")  # the database lock: one writer at a time, readers go on
 
     def columns_of(self, table: str) -> set[str]:
@@ -1187,10 +1215,24 @@ class _PostgresBackend:
 class SQLiteHistory(HistoryStore):
     """Score history in a SQLite file (``":memory:"`` for a throwaway store)."""
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
-        """Open (or create) the store at ``path``."""
+    def __init__(self, path: str | os.PathLike[str], *, create: bool = True, read_only: bool = False) -> None:
+        """Open the store at ``path``; create the file when it is missing and
+        ``create`` is true. ``read_only`` opens it for reading only: the file
+        must exist, and writes fail.
+
+        Raises:
+            InputError: The file is missing (and not to be created), is a
+                folder, lies in a missing folder, is not a SQLite database,
+                or cannot be opened; the message names the path.
+        """
         self.path = str(path)
-        super().__init__(_SQLiteBackend(self.path))
+        backend = _SQLiteBackend(self.path, create=create, read_only=read_only)
+        try:
+            super().__init__(backend)
+        except sqlite3.Error as exc:
+            what = "cannot be changed: it is open read-only" if read_only else "cannot be set up"
+            msg = f"history file {self.path} {what} ({exc})"
+            raise InputError(msg, column="history", value=self.path) from None
 
     def __repr__(self) -> str:
         return f"SQLiteHistory({self.path!r})"
@@ -1222,9 +1264,22 @@ def _redact(url: str) -> str:
     return url
 
 
-def open_history(target: str | os.PathLike[str]) -> HistoryStore:
+def open_history(target: str | os.PathLike[str], *, create: bool = True, read_only: bool = False) -> HistoryStore:
     """A history store: PostgreSQL for a ``postgresql://`` (or ``postgres://``)
     URL, else a SQLite file at that path.
+
+    Args:
+        target: A SQLite file path (``":memory:"`` for a throwaway store) or a
+            PostgreSQL URL.
+        create: Create a SQLite file that does not exist (a command that only
+            reads passes ``False``, so a mistyped path is an error, not a new
+            empty history).
+        read_only: Open a SQLite file for reading only: it must exist, it may
+            be a file this process cannot write, and writes fail.
+
+    Raises:
+        InputError: The file does not exist and ``create`` is false (or
+            ``read_only``), or it cannot be opened as a history.
 
     Examples:
         >>> with open_history(":memory:") as store:
@@ -1234,4 +1289,43 @@ def open_history(target: str | os.PathLike[str]) -> HistoryStore:
     text = os.fspath(target)
     if text.startswith(("postgresql://", "postgres://")):
         return PostgresHistory(text)
-    return SQLiteHistory(text)
+    return SQLiteHistory(text, create=create, read_only=read_only)
+
+
+def _read_only_uri(path: str) -> str:
+    """The URI that reads ``path`` without writing it. A file in write-ahead-log
+    mode needs its ``-shm`` index beside it; where the folder cannot take one
+    and there is no log to read, the file is read as it stands (immutable)."""
+    target = Path(path).absolute()
+    uri = f"{target.as_uri()}?mode=ro"
+    folder_writable = os.access(target.parent, os.W_OK | os.X_OK)
+    shm = Path(f"{target}-shm")
+    if folder_writable or shm.exists():
+        return uri
+    wal = Path(f"{target}-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        msg = (
+            f"history file {path}: its write-ahead log {wal.name} has changes not yet in the file, and the folder "
+            f"{target.parent} is not writable, so they cannot be read; open it once where it can be written"
+        )
+        raise InputError(msg, column="history", value=path)
+    return f"{uri}&immutable=1"
+
+
+def _check_sqlite_path(path: str, *, create: bool, read_only: bool) -> None:
+    """A clear error for a SQLite path that cannot be a history file."""
+    target = Path(path)
+    if path == "":
+        raise InputError("history file: the path is empty", column="history", value=path)
+    if target.is_dir():
+        raise InputError(f"history file {path} is a folder, not a file", column="history", value=path)
+    if not target.exists():
+        if not target.parent.is_dir():
+            msg = f"history file {path}: the folder {target.parent} does not exist"
+            raise InputError(msg, column="history", value=path)
+        if not create:
+            msg = f"history file {path} does not exist (only a command that writes, like score --history, creates it)"
+            raise InputError(msg, column="history", value=path)
+    elif not read_only and not os.access(target, os.W_OK):
+        msg = f"history file {path} is read-only: this command writes to it"
+        raise InputError(msg, column="history", value=path)

@@ -18,7 +18,6 @@ def _as_of(value: str) -> CliCase:
         files={"a.csv": ACCOUNTS},
         stderr=(AS_OF_RULE, repr(value)),
         absent=("out.csv", "h.db"),
-        known="score writes its CSV before --as-of is checked: outputs must succeed or fail together",
     )
 
 
