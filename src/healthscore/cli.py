@@ -8,21 +8,19 @@ names the file, line, column and value), 1 on anything unexpected.
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 import math
 import sys
 import tomllib
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import Any, Literal, NoReturn, TextIO
 
 import attrs
 import numpy as np
 
 from healthscore import __version__, _time, presets
-from healthscore._io import null_hint, read_csv, write_atomic
+from healthscore._io import csv_text, display_width, null_hint, pad, read_csv, terminal_text, write_atomic
 from healthscore.actions import queue_from_history
 from healthscore.backtest import run_backtest
 from healthscore.config import AnyModel, dump_model, load_model, model_fingerprint
@@ -183,12 +181,11 @@ def _output_rows(ids: list[str], out: BatchScores) -> tuple[list[str], list[list
     return header, rows
 
 
-def _csv_text(header: list[str], rows: list[list[str]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue()
+def _csv_text(header: list[str], rows: list[list[str]], numbers: Sequence[str] = ()) -> str:
+    """CSV text by the one writer (``_io.csv_text``): the columns in ``numbers``
+    hold numbers this module formatted; every other cell is text, neutralised
+    for spreadsheets."""
+    return csv_text(header, rows, numbers=numbers)
 
 
 # --------------------------------------------------------------------------- commands
@@ -206,7 +203,7 @@ def _read_exports_dir(args: argparse.Namespace, err: TextIO) -> Exports:
         side = f"{args.output}.rejected.csv" if args.output != "-" else "rejected.csv"
         header = ["table", "source", "line", "column", "value", "reason"]
         rows = [[r.table, r.source, str(r.line), r.column, r.value, r.reason] for r in exports.rejected]
-        write_atomic(side, _csv_text(header, rows))
+        write_atomic(side, _csv_text(header, rows, numbers=["line"]))
         print(f"note: {len(rows)} bad row(s) set aside with their reasons -> {side}", file=err)
     return exports
 
@@ -231,7 +228,7 @@ def _cmd_signals(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             else:
                 row.append(value if isinstance(value, str) else f"{float(value):.6g}")
         rows.append(row)
-    text = _csv_text(header, rows)
+    text = _csv_text(header, rows, numbers=[n for n in SIGNAL_NAMES if np.asarray(table[n]).dtype != object])
     if args.output == "-":
         out.write(text)
     else:
@@ -260,7 +257,7 @@ def _cmd_score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             arr = _csv_arr(args.input, ids)
     scored = model.score_batch(columns, drivers=TOP_DRIVERS, missing_columns="missing")
     header, rows = _output_rows(ids, scored)
-    text = _csv_text(header, rows)
+    text = _csv_text(header, rows, numbers=["score", *scored.dimensions, "coverage"])
     if args.output == "-":
         out.write(text)
     else:
@@ -305,18 +302,36 @@ def _csv_arr(path: str, ids: list[str]) -> Any:
     return values
 
 
+def _cell(text: str, width: int, align: Literal["<", ">"] = "<") -> str:
+    """One cell of a terminal table: control characters shown as escapes,
+    padded to ``width`` terminal columns."""
+    return pad(terminal_text(text), width, align)
+
+
 def _table_text(header: list[str], rows: list[list[str]]) -> str:
-    widths = [max([len(h), *(len(r[j]) for r in rows)]) for j, h in enumerate(header)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip()]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    """A terminal table: control characters in cells shown as visible escapes
+    (``\\n``, ``\\x1b``), columns aligned by display width (an East Asian
+    wide character takes two columns)."""
+    shown = [[terminal_text(c) for c in row] for row in [header, *rows]]
+    widths = [max(display_width(r[j]) for r in shown) for j in range(len(header))]
+    lines = ["  ".join(pad(c, w) for c, w in zip(r, widths, strict=True)).rstrip() for r in shown]
     return "\n".join(lines) + "\n"
 
 
-def _emit(header: list[str], rows: list[list[str]], records: list[dict[str, Any]], fmt: str, out: TextIO) -> None:
+def _emit(
+    header: list[str],
+    rows: list[list[str]],
+    records: list[dict[str, Any]],
+    fmt: str,
+    out: TextIO,
+    numbers: Sequence[str] = (),
+) -> None:
+    """``rows`` as JSON records, CSV or a terminal table; ``numbers`` names the
+    CSV columns that hold numbers (see :func:`_csv_text`)."""
     if fmt == "json":
         out.write(json.dumps(records, indent=2) + "\n")
     elif fmt == "csv":
-        out.write(_csv_text(header, rows))
+        out.write(_csv_text(header, rows, numbers))
     else:
         out.write(_table_text(header, rows))
 
@@ -365,7 +380,7 @@ def _cmd_actions(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         record = {"rank": rank, **attrs.asdict(a)}
         record.update(change_30=_number(a.change_30), arr=_number(a.arr))
         records.append(record)
-    _emit(header, rows, records, args.format, out)
+    _emit(header, rows, records, args.format, out, numbers=["rank", "score", "change_30", "arr"])
     if args.format == "table":
         print(f"{len(queue)} account(s) need action", file=err)
     return 0
@@ -397,7 +412,7 @@ def _cmd_history(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             ]
         )
         records.append(attrs.asdict(p))
-    _emit(header, rows, records, args.format, out)
+    _emit(header, rows, records, args.format, out, numbers=["score", *dims, "coverage", "computed_score"])
     return 0
 
 
@@ -434,7 +449,7 @@ def _cmd_override(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 ]
                 for o in found
             ]
-            _emit(header, rows, [attrs.asdict(o) for o in found], args.format, out)
+            _emit(header, rows, [attrs.asdict(o) for o in found], args.format, out, numbers=["score"])
             return 0
         for flag in ("reason", "author", "expires"):
             if getattr(args, flag) is None:
@@ -581,9 +596,11 @@ def _describe_model(model: HealthModel, indent: str = "") -> list[str]:
     lines = [f"{indent}model {model.name}: {len(model.dimensions)} dimensions, {len(model.metric_names)} metrics"]
     shares = model.metric_weights
     for dim in model.dimensions:
-        lines.append(f"{indent}  {dim.name:<14} {model.dimension_weights[dim.name]:6.1%}")
+        lines.append(f"{indent}  {_cell(dim.name, 14)} {model.dimension_weights[dim.name]:6.1%}")
         for metric in dim.metrics:
-            lines.append(f"{indent}    {metric.name:<28} {shares[metric.name]:6.1%}  {input_kind(metric.scorer)}")
+            lines.append(
+                f"{indent}    {_cell(metric.name, 28)} {shares[metric.name]:6.1%}  {input_kind(metric.scorer)}"
+            )
     lines.append(f"{indent}  bands: " + ", ".join(f"{b.name} >= {b.min_score:g}" for b in model.bands.bands))
     lines.append(f"{indent}  missing data: {model.missing.strategy}, min coverage {model.missing.min_coverage:.0%}")
     return lines
@@ -644,8 +661,9 @@ def _cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             if names[i]
         )
         lines.append(
-            f"  {ids[i]:<8} {accounts['segment'][i]!s:<12} {accounts['arr'][i]:>9,.0f} {_fmt(scored.score[i], 1):>6}  "
-            f"{scored.band[i]:<7} {scored.alert[i]:<9} {drivers}"
+            f"  {_cell(ids[i], 8)} {_cell(str(accounts['segment'][i]), 12)} {accounts['arr'][i]:>9,.0f} "
+            f"{_fmt(scored.score[i], 1):>6}  {_cell(str(scored.band[i]), 7)} {_cell(str(scored.alert[i]), 9)} "
+            f"{terminal_text(drivers)}"
         )
     bands = model.bands if isinstance(model, HealthModel) else presets.three_dimension().bands
     summary = bands.summary(scored.score)
