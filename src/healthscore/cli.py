@@ -681,7 +681,7 @@ def _cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         ]
     worst = bands.bands[-1]
     lines += ["", f"Playbook for {worst.name}: " + "; ".join(worst.playbook)]
-    print("\n".join(lines), file=out)
+    print("\n".join(map(terminal_text, lines)), file=out)  # names from the model file too: shown, never obeyed
     return 0
 
 

@@ -260,6 +260,8 @@ Japanese key (a category label) is quoted."""
 
 
 def _japanese_round_trip(_folder: Path) -> object:
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "config.md").read_text(encoding="utf-8")
+    assert f'JAPANESE = """\n{JAPANESE_MODEL}"""' in docs  # the example of the docs is the one tested
     model = load_model(JAPANESE_MODEL, format="toml")
     text = dump_model(model)
     return model, text, load_model(text, format="toml")
@@ -290,7 +292,9 @@ def _check_validate_aligned(value: Any) -> None:
 
 def _demo_japanese_bands(folder: Path) -> object:
     text = dump_model(presets.three_dimension()).replace('name = "green"', 'name = "良好"')
-    (folder / "m.toml").write_text(text.replace('name = "orange"', 'name = "要注意"'), encoding="utf-8")
+    text = text.replace('name = "orange"', 'name = "要注意"')
+    text = text.replace('"Immediate management escalation"', '"Immediate\\u001b[2J escalation"')  # clears a screen
+    (folder / "m.toml").write_text(text, encoding="utf-8")
     return _run("demo", "--model", str(folder / "m.toml"), "--top", "60", "--accounts", "60")
 
 
@@ -298,6 +302,8 @@ def _check_demo_aligned(value: Any) -> None:
     lines = [_on_screen(line) for line in str(value).splitlines()]
     header = next(line for line in lines if line.endswith("top drivers"))
     ranked = [line for line in lines if line.startswith("  A0")]
+    assert "\x1b" not in str(value)
+    assert "Immediate\\x1b[2J escalation" in str(value)
     assert "要注意" in str(value)
     assert "良好" in str(value)
     for name in ("band", "alert"):
@@ -329,7 +335,7 @@ CASES: list[CliCase | ApiCase] = [
     ApiCase(id="terminal-control-characters-in-history-tables", call=_history_table, check=_check_history_table),
     ApiCase(id="japanese-account-names-align-in-table", call=_actions_table(JAPANESE_IDS), check=_check_aligned),
     ApiCase(id="japanese-names-align-in-validate-model", call=_validate_japanese, check=_check_validate_aligned),
-    ApiCase(id="japanese-band-names-align-in-demo", call=_demo_japanese_bands, check=_check_demo_aligned),
+    ApiCase(id="demo-japanese-and-escape-codes-in-model-names", call=_demo_japanese_bands, check=_check_demo_aligned),
     ApiCase(id="toml-japanese-keys-quoted-round-trip", call=_japanese_round_trip, check=_check_japanese_round_trip),
     CliCase(
         id="toml-japanese-key-unquoted",
