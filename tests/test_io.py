@@ -227,3 +227,9 @@ def test_pad_fills_to_a_display_width() -> None:
     assert pad("東京", 6) == "東京  "
     assert pad("7", 3, ">") == "  7"
     assert pad("株式会社", 4) == "株式会社"  # never cut
+
+
+def test_the_writer_leaves_the_callers_rows_as_they_are() -> None:
+    rows = [["=1", "a"], ["b", "@2"], ["c", "d"]]
+    assert csv_text(["x", "y"], rows) == "x,y\n'=1,a\nb,'@2\nc,d\n"
+    assert rows == [["=1", "a"], ["b", "@2"], ["c", "d"]]

@@ -406,14 +406,20 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]], *, numbers: C
         raise ValueError(f"numbers names columns not in the header: {sorted(unknown)}")
     table = rows if isinstance(rows, list) else list(rows)
     text_at = [j for j, name in enumerate(names) if name not in numbers]
-    risky, has_cr = [], any("\r" in name for name in names)
+    has_cr = any("\r" in name for name in names)
+    copied: dict[int, list[Any]] = {}  # row index -> the row with its cells neutralised
     for j in text_at:  # a whole column at a time: most columns need nothing
-        joined = "\n".join([row[j] or "" for row in table])
+        column = [row[j] or "" for row in table]
+        joined = "\n".join(column)
         has_cr = has_cr or "\r" in joined
         if joined[:1] in FORMULA_START or any(f"\n{c}" in joined for c in FORMULA_START):
-            risky.append(j)
-    if risky:
-        table = [_neutralised(row, risky) for row in table]
+            for i in [i for i, cell in enumerate(column) if cell[:1] in FORMULA_START]:
+                cells = copied.setdefault(i, list(table[i]))
+                cells[j] = "'" + column[i]
+    if copied:
+        table = list(table)  # the caller's rows are left as they are
+        for i, cells in copied.items():
+            table[i] = cells
     head = [spreadsheet_text(name) for name in names]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -433,13 +439,6 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]], *, numbers: C
         else:
             writer.writerow(cells)
     return buffer.getvalue()
-
-
-def _neutralised(row: Sequence[Any], text_at: list[int]) -> list[Any]:
-    cells = list(row)
-    for j in text_at:
-        cells[j] = spreadsheet_text(cells[j] or "")
-    return cells
 
 
 _ESCAPED = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
