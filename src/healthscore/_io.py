@@ -404,7 +404,7 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]], *, numbers: C
     unknown = set(numbers) - set(names)
     if unknown:
         raise ValueError(f"numbers names columns not in the header: {sorted(unknown)}")
-    table = rows if isinstance(rows, list) else list(rows)
+    table: list[Sequence[Any]] = rows if isinstance(rows, list) else list(rows)
     text_at = [j for j, name in enumerate(names) if name not in numbers]
     has_cr = any("\r" in name for name in names)
     copied: dict[int, list[Any]] = {}  # row index -> the row with its cells neutralised
@@ -414,12 +414,11 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]], *, numbers: C
         has_cr = has_cr or "\r" in joined
         if joined[:1] in FORMULA_START or any(f"\n{c}" in joined for c in FORMULA_START):
             for i in [i for i, cell in enumerate(column) if cell[:1] in FORMULA_START]:
-                cells = copied.setdefault(i, list(table[i]))
-                cells[j] = "'" + column[i]
+                copied.setdefault(i, list(table[i]))[j] = "'" + column[i]
     if copied:
         table = list(table)  # the caller's rows are left as they are
-        for i, cells in copied.items():
-            table[i] = cells
+        for i, fixed in copied.items():
+            table[i] = fixed
     head = [spreadsheet_text(name) for name in names]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -430,7 +429,8 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]], *, numbers: C
     # The csv module quotes a carriage return inside a cell only when CR ends its
     # lines: such rows are written that way, then given the line end of the rest.
     crlf = csv.writer(scratch := io.StringIO(), lineterminator="\r\n")
-    for cells, at in [(head, range(len(names))), *((row, text_at) for row in table)]:
+    lines: list[tuple[Sequence[Any], Sequence[int]]] = [(head, range(len(names))), *((r, text_at) for r in table)]
+    for cells, at in lines:
         if any("\r" in (cells[j] or "") for j in at):
             scratch.seek(0)
             scratch.truncate()
