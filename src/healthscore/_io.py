@@ -42,6 +42,8 @@ import os
 import re
 import sys
 import tempfile
+import unicodedata
+from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -356,6 +358,141 @@ def _chunk_to_str(chunk: Any, pa: Any) -> npt.NDArray[np.str_]:
     shift = np.arange(0, n * width, width, dtype=np.intp) - (offsets[:-1] - offsets[0])
     out[np.arange(data.size, dtype=np.intp) + np.repeat(shift, lengths)] = data
     return out.view(f"<U{width}")
+
+
+# --------------------------------------------------------------------------- output safety: CSV and terminal text
+
+FORMULA_START = frozenset("=+-@\t\r")
+"""First characters that make a spreadsheet read a cell as a formula (OWASP,
+"CSV Injection"): ``=``, ``+``, ``-``, ``@``, tab and carriage return."""
+
+
+def spreadsheet_text(cell: str) -> str:
+    """``cell`` with a ``'`` put in front when it starts with one of
+    :data:`FORMULA_START`, so that a spreadsheet shows it as text instead of
+    running it; any other text is returned as it is.
+
+    Examples:
+        >>> spreadsheet_text("=1+1"), spreadsheet_text("-5abc"), spreadsheet_text("A-1")
+        ("'=1+1", "'-5abc", 'A-1')
+    """
+    return "'" + cell if cell[:1] in FORMULA_START else cell
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]], *, numbers: Collection[str] = ()) -> str:
+    """The one CSV writer: ``header`` and ``rows`` as RFC 4180 text, safe to open
+    in a spreadsheet.
+
+    Which cells are text is decided by column: the columns named in
+    ``numbers`` hold numbers the package formatted (a ``str`` such as
+    ``"-25.2"``, an ``int`` or a ``float``; ``None`` or ``""`` when missing)
+    and are written as they are. Every other cell, and every header name, is
+    text and goes through :func:`spreadsheet_text` (``None`` is an empty cell).
+    Cells holding a comma, a quote, a line feed or a carriage return are quoted,
+    a quote inside doubled; lines end in ``\\n``.
+
+    Raises:
+        ValueError: ``numbers`` names a column that is not in ``header``.
+
+    Examples:
+        >>> print(csv_text(["account_id", "change"], [["=1+1", "-25.2"], ["-5abc", ""]], numbers=["change"]), end="")
+        account_id,change
+        '=1+1,-25.2
+        '-5abc,
+    """
+    names = list(header)
+    unknown = set(numbers) - set(names)
+    if unknown:
+        raise ValueError(f"numbers names columns not in the header: {sorted(unknown)}")
+    table: list[Sequence[Any]] = rows if isinstance(rows, list) else list(rows)
+    text_at = [j for j, name in enumerate(names) if name not in numbers]
+    has_cr = any("\r" in name for name in names)
+    copied: dict[int, list[Any]] = {}  # row index -> the row with its cells neutralised
+    for j in text_at:  # a whole column at a time: most columns need nothing
+        column = [row[j] or "" for row in table]
+        joined = "\n".join(column)
+        has_cr = has_cr or "\r" in joined
+        if joined[:1] in FORMULA_START or any(f"\n{c}" in joined for c in FORMULA_START):
+            for i in [i for i, cell in enumerate(column) if cell[:1] in FORMULA_START]:
+                copied.setdefault(i, list(table[i]))[j] = "'" + column[i]
+    if copied:
+        table = list(table)  # the caller's rows are left as they are
+        for i, fixed in copied.items():
+            table[i] = fixed
+    head = [spreadsheet_text(name) for name in names]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    if not has_cr:
+        writer.writerow(head)
+        writer.writerows(table)
+        return buffer.getvalue()
+    # The csv module quotes a carriage return inside a cell only when CR ends its
+    # lines: such rows are written that way, then given the line end of the rest.
+    crlf = csv.writer(scratch := io.StringIO(), lineterminator="\r\n")
+    lines: list[tuple[Sequence[Any], Sequence[int]]] = [(head, range(len(names))), *((r, text_at) for r in table)]
+    for cells, at in lines:
+        if any("\r" in (cells[j] or "") for j in at):
+            scratch.seek(0)
+            scratch.truncate()
+            crlf.writerow(cells)
+            buffer.write(scratch.getvalue()[:-2] + "\n")
+        else:
+            writer.writerow(cells)
+    return buffer.getvalue()
+
+
+_ESCAPED = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+_HIDDEN = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})  # controls, format characters, lone surrogates, line breaks
+_WIDE = frozenset({"W", "F"})
+
+
+def terminal_text(text: str) -> str:
+    """``text`` with every control character (Unicode categories Cc, Cf, Cs,
+    Zl, Zp: line breaks, tabs, ANSI escapes, bidirectional overrides, zero-width
+    characters) written as a visible escape: ``\\n``, ``\\t``, ``\\r``,
+    else ``\\xNN``, ``\\uNNNN`` or ``\\UNNNNNNNN``. Other text, a
+    backslash included, is shown as it is.
+
+    Examples:
+        >>> print(terminal_text("A1\\x1b[31m\\nred\\u202e"))
+        A1\\x1b[31m\\nred\\u202e
+    """
+    if text.isprintable():
+        return text
+    return "".join(_escape(c) if unicodedata.category(c) in _HIDDEN else c for c in text)
+
+
+def _escape(char: str) -> str:
+    if char in _ESCAPED:
+        return _ESCAPED[char]
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def display_width(text: str) -> int:
+    """The columns ``text`` takes in a terminal: 2 for each East Asian Wide or
+    Fullwidth character (:func:`unicodedata.east_asian_width` ``W`` or ``F``),
+    0 for a combining mark, 1 for any other character.
+
+    Examples:
+        >>> display_width("A1"), display_width("株式会社"), display_width("カ\\u3099")
+        (2, 8, 2)
+    """
+    if text.isascii():
+        return len(text)
+    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in _WIDE else 1 for c in text)
+
+
+def pad(text: str, width: int, align: Literal["<", ">"] = "<") -> str:
+    """``text`` padded with spaces to ``width`` terminal columns (see
+    :func:`display_width`), on the right (``"<"``) or on the left (``">"``).
+
+    Examples:
+        >>> pad("東京", 6) + "|", pad("7", 3, ">") + "|"
+        ('東京  |', '  7|')
+    """
+    fill = " " * max(width - display_width(text), 0)
+    return text + fill if align == "<" else fill + text
 
 
 # --------------------------------------------------------------------------- writing

@@ -15,9 +15,7 @@ open it read-only and exit 2 when it does not exist.
 from __future__ import annotations
 
 import argparse
-import csv
 import gc
-import io
 import json
 import math
 import os
@@ -29,13 +27,13 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import TracebackType
-from typing import Any, NoReturn, TextIO
+from typing import Any, Literal, NoReturn, TextIO
 
 import attrs
 import numpy as np
 
 from healthscore import __version__, _time, presets
-from healthscore._io import null_hint, read_csv, write_atomic
+from healthscore._io import csv_text, display_width, null_hint, pad, read_csv, terminal_text, write_atomic
 from healthscore.actions import queue_from_history
 from healthscore.backtest import run_backtest
 from healthscore.config import AnyModel, dump_model, load_model, model_fingerprint
@@ -215,12 +213,11 @@ def _output_rows(ids: list[str], out: BatchScores) -> tuple[list[str], list[list
     return header, list(map(list, zip(*columns, strict=True)))
 
 
-def _csv_text(header: list[str], rows: list[list[str]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue()
+def _csv_text(header: list[str], rows: list[list[str]], numbers: Sequence[str] = ()) -> str:
+    """CSV text by the one writer (``_io.csv_text``): the columns in ``numbers``
+    hold numbers this module formatted; every other cell is text, neutralised
+    for spreadsheets."""
+    return csv_text(header, rows, numbers=numbers)
 
 
 # --------------------------------------------------------------------------- outputs and history files
@@ -357,7 +354,7 @@ def _read_exports_dir(args: argparse.Namespace, pending: _Pending) -> Exports:
         header = ["table", "source", "line", "column", "value", "reason"]
         rows = [[r.table, r.source, str(r.line), r.column, r.value, r.reason] for r in exports.rejected]
         note = f"note: {len(rows)} bad row(s) set aside with their reasons -> {side}"
-        pending.append((side, _csv_text(header, rows), note))
+        pending.append((side, _csv_text(header, rows, numbers=["line"]), note))
     return exports
 
 
@@ -389,7 +386,7 @@ def _cmd_signals(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             else:
                 row.append(value if isinstance(value, str) else f"{float(value):.6g}")
         rows.append(row)
-    text = _csv_text(header, rows)
+    text = _csv_text(header, rows, numbers=[n for n in SIGNAL_NAMES if np.asarray(table[n]).dtype != object])
     _write_pending(pending, err)
     if args.output == "-":
         out.write(text)
@@ -431,7 +428,7 @@ def _cmd_score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         progress.stage(f"formatting {len(ids):,} rows")
         with _gc_paused():
             header, rows = _output_rows(ids, scored)
-            text = _csv_text(header, rows)
+            text = _csv_text(header, rows, numbers=["score", *scored.dimensions, "coverage"])
             del rows
         if args.history is not None and day is not None:  # the history first: the CSV only once it is stored
             progress.stage(f"writing the snapshot to {args.history}")
@@ -489,18 +486,36 @@ def _csv_arr(path: str, ids: list[str]) -> Any:
     return values
 
 
+def _cell(text: str, width: int, align: Literal["<", ">"] = "<") -> str:
+    """One cell of a terminal table: control characters shown as escapes,
+    padded to ``width`` terminal columns."""
+    return pad(terminal_text(text), width, align)
+
+
 def _table_text(header: list[str], rows: list[list[str]]) -> str:
-    widths = [max([len(h), *(len(r[j]) for r in rows)]) for j, h in enumerate(header)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip()]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    """A terminal table: control characters in cells shown as visible escapes
+    (``\\n``, ``\\x1b``), columns aligned by display width (an East Asian
+    wide character takes two columns)."""
+    shown = [[terminal_text(c) for c in row] for row in [header, *rows]]
+    widths = [max(display_width(r[j]) for r in shown) for j in range(len(header))]
+    lines = ["  ".join(pad(c, w) for c, w in zip(r, widths, strict=True)).rstrip() for r in shown]
     return "\n".join(lines) + "\n"
 
 
-def _emit(header: list[str], rows: list[list[str]], records: list[dict[str, Any]], fmt: str, out: TextIO) -> None:
+def _emit(
+    header: list[str],
+    rows: list[list[str]],
+    records: list[dict[str, Any]],
+    fmt: str,
+    out: TextIO,
+    numbers: Sequence[str] = (),
+) -> None:
+    """``rows`` as JSON records, CSV or a terminal table; ``numbers`` names the
+    CSV columns that hold numbers (see :func:`_csv_text`)."""
     if fmt == "json":
         out.write(json.dumps(records, indent=2) + "\n")
     elif fmt == "csv":
-        out.write(_csv_text(header, rows))
+        out.write(_csv_text(header, rows, numbers))
     else:
         out.write(_table_text(header, rows))
 
@@ -550,7 +565,7 @@ def _cmd_actions(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         record = {"rank": rank, **attrs.asdict(a)}
         record.update(change_30=_number(a.change_30), arr=_number(a.arr))
         records.append(record)
-    _emit(header, rows, records, args.format, out)
+    _emit(header, rows, records, args.format, out, numbers=["rank", "score", "change_30", "arr"])
     if args.format == "table":
         print(f"{len(queue)} account(s) need action", file=err)
     return 0
@@ -582,7 +597,7 @@ def _cmd_history(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             ]
         )
         records.append(attrs.asdict(p))
-    _emit(header, rows, records, args.format, out)
+    _emit(header, rows, records, args.format, out, numbers=["score", *dims, "coverage", "computed_score"])
     return 0
 
 
@@ -610,7 +625,7 @@ def _cmd_override(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             ]
             for o in found
         ]
-        _emit(header, rows, [attrs.asdict(o) for o in found], args.format, out)
+        _emit(header, rows, [attrs.asdict(o) for o in found], args.format, out, numbers=["score"])
         return 0
     for flag in ("reason", "author", "expires"):
         if getattr(args, flag) is None:
@@ -775,9 +790,11 @@ def _describe_model(model: HealthModel, indent: str = "") -> list[str]:
     lines = [f"{indent}model {model.name}: {len(model.dimensions)} dimensions, {len(model.metric_names)} metrics"]
     shares = model.metric_weights
     for dim in model.dimensions:
-        lines.append(f"{indent}  {dim.name:<14} {model.dimension_weights[dim.name]:6.1%}")
+        lines.append(f"{indent}  {_cell(dim.name, 14)} {model.dimension_weights[dim.name]:6.1%}")
         for metric in dim.metrics:
-            lines.append(f"{indent}    {metric.name:<28} {shares[metric.name]:6.1%}  {input_kind(metric.scorer)}")
+            lines.append(
+                f"{indent}    {_cell(metric.name, 28)} {shares[metric.name]:6.1%}  {input_kind(metric.scorer)}"
+            )
     lines.append(f"{indent}  bands: " + ", ".join(f"{b.name} >= {b.min_score:g}" for b in model.bands.bands))
     lines.append(f"{indent}  missing data: {model.missing.strategy}, min coverage {model.missing.min_coverage:.0%}")
     return lines
@@ -862,8 +879,9 @@ def _cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             if names[i]
         )
         lines.append(
-            f"  {ids[i]:<8} {accounts['segment'][i]!s:<12} {accounts['arr'][i]:>9,.0f} {_fmt(scored.score[i], 1):>6}  "
-            f"{scored.band[i]:<7} {scored.alert[i]:<9} {drivers}"
+            f"  {_cell(ids[i], 8)} {_cell(str(accounts['segment'][i]), 12)} {accounts['arr'][i]:>9,.0f} "
+            f"{_fmt(scored.score[i], 1):>6}  {_cell(str(scored.band[i]), 7)} {_cell(str(scored.alert[i]), 9)} "
+            f"{terminal_text(drivers)}"
         )
     bands = model.bands if isinstance(model, HealthModel) else presets.three_dimension().bands
     summary = bands.summary(scored.score)
@@ -881,7 +899,7 @@ def _cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         ]
     worst = bands.bands[-1]
     lines += ["", f"Playbook for {worst.name}: " + "; ".join(worst.playbook)]
-    print("\n".join(lines), file=out)
+    print("\n".join(map(terminal_text, lines)), file=out)  # names from the model file too: shown, never obeyed
     return 0
 
 

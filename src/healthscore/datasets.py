@@ -16,8 +16,6 @@ Examples:
 
 from __future__ import annotations
 
-import csv
-import io
 import sys
 from collections.abc import Iterator
 from importlib import resources
@@ -28,7 +26,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from healthscore._io import parse_csv
+from healthscore._io import csv_text, parse_csv
 from healthscore.exceptions import InputError
 from healthscore.exports import _numbers
 
@@ -117,14 +115,24 @@ def generate_portfolio(n: int = 300, seed: int = 7, missing_share: float = 0.04)
 
 
 def portfolio_to_csv(columns: dict[str, Any]) -> str:
-    """Render columns (name -> list) as CSV text, ``None`` as an empty cell."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    """Render columns (name -> list) as CSV text by the one CSV writer, ``None``
+    as an empty cell.
+
+    A column whose values are all numbers (or ``None``) is a number column,
+    written as it is; any other column is text, each value written as its
+    ``str``, and a text cell that starts with ``=``, ``+``, ``-``, ``@``, a tab
+    or a carriage return gets a leading ``'`` (see ``_io.csv_text``).
+
+    Examples:
+        >>> print(portfolio_to_csv({"account_id": ["-5abc", "A2"], "nps": [-5, None]}), end="")
+        account_id,nps
+        '-5abc,-5
+        A2,
+    """
     names = list(columns)
-    writer.writerow(names)
-    for row in zip(*(columns[c] for c in names), strict=True):
-        writer.writerow(["" if v is None else v for v in row])
-    return out.getvalue()
+    numbers = [c for c in names if all(v is None or isinstance(v, int | float | np.number) for v in columns[c])]
+    cells = [columns[c] if c in numbers else [None if v is None else str(v) for v in columns[c]] for c in names]
+    return csv_text(names, list(zip(*cells, strict=True)), numbers=numbers)
 
 
 def load_sample_portfolio() -> dict[str, Any]:

@@ -35,8 +35,6 @@ Examples:
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 import os
@@ -52,7 +50,7 @@ import attrs
 import numpy as np
 
 from healthscore import _time
-from healthscore._io import write_atomic
+from healthscore._io import csv_text, write_atomic
 from healthscore.config import AnyModel, model_fingerprint, model_from_dict, model_to_dict
 from healthscore.exceptions import InputError, ValidationError
 from healthscore.model import BatchScores, HealthModel, SegmentedModel
@@ -1043,7 +1041,10 @@ class HistoryStore:
         """Write stored snapshots to a CSV or Parquet file (atomically).
 
         Columns as :meth:`read` gives them, drivers joined by ``;``. Parquet
-        needs the ``arrow`` extra (pyarrow).
+        needs the ``arrow`` extra (pyarrow). In CSV, a text cell (an object
+        column: ids, dates, bands, ...) that a spreadsheet would run as a
+        formula gets a leading ``'`` (``_io.csv_text``); numbers and Parquet
+        values are written as they are.
 
         Returns:
             The number of rows written.
@@ -1077,17 +1078,14 @@ def _write_table(columns: dict[str, Any], target: Path, kind: str) -> int:
         pq.write_table(table, sink)
         write_atomic(target, sink.getvalue().to_pybytes())
         return n
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(order)
+    numbers = [k for k in order if columns[k].dtype != object]  # text columns are object arrays
     cells = [
         [("" if math.isnan(v) else repr(v)) for v in columns[k].tolist()]
-        if columns[k].dtype != object
-        else [str(v) for v in columns[k].tolist()]
+        if k in numbers
+        else ["" if v is None else str(v) for v in columns[k].tolist()]
         for k in order
     ]
-    writer.writerows(zip(*cells, strict=True))
-    write_atomic(target, buffer.getvalue())
+    write_atomic(target, csv_text(order, list(zip(*cells, strict=True)), numbers=numbers))
     return n
 
 
