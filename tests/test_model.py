@@ -628,9 +628,10 @@ def _portfolio(n: int, seed: int) -> dict[str, Any]:
             values[rng.random(n) < 0.1] = None
         else:
             assert isinstance(scorer, Piecewise)
-            lo, hi = scorer.domain
+            lo, hi = scorer.span
             span = hi - lo
-            values = rng.uniform(lo - 0.1 * span, hi + 0.1 * span, size=n)
+            low, high = scorer.bounds  # values outside the domain are an error or a report, see below
+            values = rng.uniform(max(lo - 0.1 * span, low), min(hi + 0.1 * span, high), size=n)
             values[rng.random(n) < 0.1] = math.nan
         columns[name] = values
     return columns

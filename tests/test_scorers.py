@@ -58,7 +58,21 @@ def _sample_inputs(scorer: Any) -> list[Any]:
     xs = [*np.linspace(-1000.0, 1000.0, 41).tolist(), math.inf, -math.inf, 0.0, 0.5, 1.0]
     if isinstance(scorer, Piecewise):
         xs += [x for x, _ in scorer.points]
-    return xs
+    low, high = scorer.bounds
+    return [x for x in xs if low <= x <= high]
+
+
+def _outside_inputs(scorer: Piecewise | Steps) -> list[float]:
+    """Values outside a numeric scorer's domain: beyond each finite end, and
+    the infinities."""
+    assert scorer.domain is not None
+    low, high = scorer.domain
+    out = [math.inf, -math.inf]
+    if math.isfinite(low):
+        out += [low - 1.0, math.nextafter(low, -math.inf)]
+    if math.isfinite(high):
+        out += [high + 1.0, math.nextafter(high, math.inf)]
+    return out
 
 
 # --------------------------------------------------------------------------- seed tables
@@ -113,9 +127,9 @@ def test_roi_multiple_seed_rule() -> None:
     scorer = scorers.roi_multiple()
     for good in (3.0, 3.5, 5.0, 10.0, 1e9):
         assert scorer(good) >= 80
-    for bad in (0.0, 0.5, 0.9, 0.999, -2.0):
+    for bad in (0.0, 0.5, 0.9, 0.999):
         assert scorer(bad) < 40
-    grid = np.linspace(-1.0, 12.0, 2001)
+    grid = np.linspace(0.0, 12.0, 2001)
     assert np.all(np.diff(scorer(grid)) >= 0)
 
 
@@ -123,12 +137,13 @@ def test_payment_delay_seed_rule() -> None:
     scorer = scorers.payment_delay()
     assert scorer(0) >= 90
     assert scorer(60) < 40
-    grid = np.linspace(-5.0, 200.0, 2001)
+    grid = np.linspace(0.0, 200.0, 2001)
     assert np.all(np.diff(scorer(grid)) <= 0)
 
 
 def test_nps_reads_account_nps_and_is_non_decreasing() -> None:
     scorer = scorers.nps()
+    assert scorer.span == (-100.0, 100.0)
     assert scorer.domain == (-100.0, 100.0)
     grid = np.linspace(-100.0, 100.0, 2001)
     out = scorer(grid)
@@ -217,9 +232,11 @@ def test_monotone_factories_are_monotone() -> None:
         scorer = getattr(scorers, name)()
         if not isinstance(scorer, Piecewise) or scorer.direction not in ("increasing", "decreasing"):
             continue
-        lo, hi = scorer.domain
+        lo, hi = scorer.span
         span = hi - lo
-        grid = np.unique(np.concatenate([np.linspace(lo - span, hi + span, 4001), [x for x, _ in scorer.points]]))
+        low, high = scorer.bounds
+        grid = np.linspace(max(lo - span, low), min(hi + span, high), 4001)
+        grid = np.unique(np.concatenate([grid, [x for x, _ in scorer.points]]))
         diffs = np.diff(scorer(grid))
         if scorer.direction == "increasing":
             assert np.all(diffs >= 0), name
@@ -246,9 +263,25 @@ NUMERIC_FACTORIES = [name for name in FACTORIES if isinstance(getattr(scorers, n
 
 
 @given(name=st.sampled_from(NUMERIC_FACTORIES), x=non_nan_floats)
-def test_numeric_factories_output_is_a_score_for_any_number(name: str, x: float) -> None:
-    out = getattr(scorers, name)()(x)
-    assert 0.0 <= out <= 100.0
+def test_numeric_factories_score_their_domain_and_reject_the_rest(name: str, x: float) -> None:
+    scorer = getattr(scorers, name)()
+    low, high = scorer.bounds
+    if low <= x <= high:
+        assert 0.0 <= scorer(x) <= 100.0
+    else:
+        with pytest.raises(InputError, match="out of range"):
+            scorer(x)
+
+
+@pytest.mark.parametrize("name", NUMERIC_FACTORIES)
+def test_numeric_factories_reject_values_outside_their_domain(name: str) -> None:
+    scorer = getattr(scorers, name)()
+    for x in _outside_inputs(scorer):
+        with pytest.raises(InputError, match=r"out of range: the value must be a finite number"):
+            scorer(x)
+        with pytest.raises(InputError, match=r"^row 1: "):
+            scorer([math.nan, x])
+    assert math.isnan(scorer(math.nan))  # missing is not out of range
 
 
 @given(scorer=st.one_of(categories(), booleans), data=st.data())
@@ -660,6 +693,6 @@ def test_input_kind_and_is_missing() -> None:
 
 @given(x=finite_floats(-1e6, 1e6))
 def test_scalar_in_gives_float_out(x: float) -> None:
-    assert type(scorers.penetration()(x)) is float
+    assert type(scorers.penetration(domain=None)(x)) is float
     assert type(Steps(edges=[0.0], scores=[10.0, 20.0])(x)) is float
-    assert type(scorers.penetration()(np.float64(x))) is float
+    assert type(scorers.penetration(domain=None)(np.float64(x))) is float
