@@ -14,6 +14,7 @@ import json
 import math
 import sys
 import tomllib
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
@@ -244,7 +245,11 @@ def _cmd_score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     model = _load(args.model)
     exports: Exports | None = None
     if Path(args.input).is_dir():
-        ids, columns, exports = _signals_table(args, err)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            ids, columns, exports = _signals_table(args, err)
+        for warning in caught:
+            print(f"warning: {warning.message}", file=err)
         if isinstance(model, SegmentedModel):
             columns[model.segment_column] = exports.tables["accounts"]["segment"]
     else:
@@ -259,6 +264,16 @@ def _cmd_score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         else:
             arr = _csv_arr(args.input, ids)
     scored = model.score_batch(columns, drivers=TOP_DRIVERS, missing_columns="missing")
+    for report in scored.out_of_range:  # the accounts by id, not by row
+        shown = ", ".join(f"{ids[r]}: {v!r}" for r, v in zip(report.rows, report.values, strict=True))
+        more = ", ..." if report.count > len(report.rows) else ""
+        print(
+            f"warning: column {report.column!r}: {report.count} value(s) out of range, scored as missing; "
+            f"the value {report.rule} ({shown}{more})",
+            file=err,
+        )
+    for line in scored.warnings[len(scored.out_of_range) :]:
+        print(f"warning: {line}", file=err)
     header, rows = _output_rows(ids, scored)
     text = _csv_text(header, rows)
     if args.output == "-":

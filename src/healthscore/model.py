@@ -985,7 +985,8 @@ class HealthModel:
 
 
 def _warnings(reports: Iterable[_scorers.OutOfRange], typos: Iterable[tuple[str, str]]) -> tuple[str, ...]:
-    """The lines of :attr:`BatchScores.warnings`."""
+    """The lines of :attr:`BatchScores.warnings`: the out-of-range reports
+    first, in their order, then the misspelt columns."""
     lines = [str(r) for r in reports]
     lines += [
         f"column {k!r} is not a metric of the model: did you mean {m!r}? {m!r} has no column and is scored as missing"
