@@ -14,7 +14,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from healthscore import scorers
+from healthscore import ConfigError, Dimension, HealthModel, Metric, dump_model, load_model, scorers
 from healthscore.exceptions import HealthScoreError, InputError, UnknownCategoryError, ValidationError
 from healthscore.scorers import Boolean, Categories, Piecewise, Steps, evaluate
 from strategies import (
@@ -696,3 +696,97 @@ def test_scalar_in_gives_float_out(x: float) -> None:
     assert type(scorers.penetration(domain=None)(x)) is float
     assert type(Steps(edges=[0.0], scores=[10.0, 20.0])(x)) is float
     assert type(scorers.penetration(domain=None)(np.float64(x))) is float
+
+
+# --------------------------------------------------------------------------- domains
+
+
+@pytest.mark.parametrize(
+    ("factory", "domain"),
+    [
+        (scorers.penetration, (0.0, 1.0)),
+        (scorers.outcome_achievement, (0.0, 1.0)),
+        (scorers.nps, (-100.0, 100.0)),
+        (scorers.nps_response, (0.0, 10.0)),
+        (scorers.csat, (1.0, 5.0)),
+        (scorers.ticket_sentiment, (-1.0, 1.0)),
+        (scorers.roi_multiple, (0.0, math.inf)),
+        (scorers.login_recency, (0.0, math.inf)),
+        (scorers.payment_delay, (0.0, math.inf)),
+    ],
+)
+def test_factories_carry_their_signal_domain(factory: Callable[..., Piecewise], domain: tuple[float, float]) -> None:
+    assert factory().domain == domain
+    assert factory(domain=None).domain is None
+
+
+def test_every_numeric_factory_has_a_domain() -> None:
+    assert all(getattr(scorers, name)().domain is not None for name in NUMERIC_FACTORIES)
+
+
+def test_a_share_given_in_percent_gets_a_hint() -> None:
+    with pytest.raises(InputError, match=r"45\.0 is out of range: .*in \[0, 1\] \(a share: 45 % is 0\.45\)"):
+        scorers.penetration()(45)
+
+
+def test_without_a_domain_every_number_scores() -> None:
+    scorer = scorers.penetration(domain=None)
+    assert scorer(45) == scorer(math.inf) == 100.0
+    assert scorer([-3.0, 45.0]).tolist() == [0.0, 100.0]
+
+
+def test_steps_carry_a_domain() -> None:
+    contract = Steps(edges=[3, 12], scores=[20, 60, 100], domain=(0, math.inf))
+    assert contract(0) == 20.0
+    assert contract([1e300]).tolist() == [100.0]
+    for bad in (-1, math.inf):
+        with pytest.raises(InputError, match="must be a finite number >= 0"):
+            contract(bad)
+    with pytest.raises(InputError, match=r"^row 0: -1\.0"):
+        contract([-1.0])
+
+
+@pytest.mark.parametrize("domain", [(1, 0), (0, 0), (math.nan, 1), "ab", (0, 1, 2)])
+def test_a_domain_must_be_an_increasing_pair(domain: Any) -> None:
+    with pytest.raises(ValidationError, match="domain must be"):
+        Piecewise(points=[(0, 0), (1, 100)], domain=domain)
+
+
+@pytest.mark.parametrize("fmt", ["toml", "json", "yaml"])
+@pytest.mark.parametrize("domain", [(0.0, 1.0), (0.0, math.inf), (-math.inf, 5.0), None])
+def test_a_domain_round_trips_through_config_files(fmt: Any, domain: tuple[float, float] | None) -> None:
+    if fmt == "yaml":
+        pytest.importorskip("yaml")
+    model = HealthModel(
+        dimensions=[
+            Dimension(
+                name="d",
+                metrics=[
+                    Metric(name="p", scorer=Piecewise(points=[(0, 0), (1, 100)], domain=domain)),
+                    Metric(name="s", scorer=Steps(edges=[1.0], scores=[0, 100], domain=domain)),
+                ],
+            )
+        ]
+    )
+    text = dump_model(model, format=fmt)
+    assert load_model(text, format=fmt) == model
+    assert ("domain" in text) == (domain is not None)
+
+
+def test_a_bad_domain_in_a_file_names_its_path() -> None:
+    text = (
+        '[[dimensions]]\nname = "d"\n[[dimensions.metrics]]\nname = "p"\n'
+        'scorer = { kind = "piecewise", points = [[0, 0], [1, 100]], domain = [1, 0] }\n'
+    )
+    with pytest.raises(ConfigError, match=r"domain must be \(low, high\) with low < high.*@ \$\.dimensions\[0\]"):
+        load_model(text, format="toml")
+
+
+def test_outside_mask_lets_missing_through() -> None:
+    bounds = scorers.domain_bounds((0.0, 1.0))
+    assert scorers.outside_mask(bounds, np.array([0.0, 1.0, math.nan])) is None
+    mask = scorers.outside_mask(bounds, np.array([math.nan, 2.0, -math.inf, 0.5]))
+    assert mask is not None
+    assert mask.tolist() == [False, True, True, False]
+    assert scorers.outside_mask(bounds, np.array([], dtype=np.float64)) is None
+    assert scorers.outside_mask(bounds, np.array([0, 1, 2])).tolist() == [False, False, True]  # type: ignore[union-attr]

@@ -767,12 +767,13 @@ class _XpColumns:
         if not bool(self.xp.any(outside)):
             return x
         rows = self.xp.nonzero(outside)[0]
-        first = [int(r) for r in rows[:3]]
+        count = int(rows.shape[0])
+        first = [int(r) for r in rows[: min(3, count)]]
         self.reports.append(
             _scorers.OutOfRange(
                 column=k.name,
                 rule=_scorers.domain_rule(k.domain),
-                count=int(rows.shape[0]),
+                count=count,
                 rows=tuple(first),
                 values=tuple(float(values[r]) for r in first),
             )

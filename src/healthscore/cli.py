@@ -264,16 +264,7 @@ def _cmd_score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         else:
             arr = _csv_arr(args.input, ids)
     scored = model.score_batch(columns, drivers=TOP_DRIVERS, missing_columns="missing")
-    for report in scored.out_of_range:  # the accounts by id, not by row
-        shown = ", ".join(f"{ids[r]}: {v!r}" for r, v in zip(report.rows, report.values, strict=True))
-        more = ", ..." if report.count > len(report.rows) else ""
-        print(
-            f"warning: column {report.column!r}: {report.count} value(s) out of range, scored as missing; "
-            f"the value {report.rule} ({shown}{more})",
-            file=err,
-        )
-    for line in scored.warnings[len(scored.out_of_range) :]:
-        print(f"warning: {line}", file=err)
+    _print_batch_warnings(scored, ids, err)
     header, rows = _output_rows(ids, scored)
     text = _csv_text(header, rows)
     if args.output == "-":
@@ -299,6 +290,20 @@ def _cmd_score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 file=err,
             )
     return 0
+
+
+def _print_batch_warnings(scored: BatchScores, ids: list[str], err: TextIO) -> None:
+    """The batch's warnings on stderr, out-of-range values named by account id."""
+    for report in scored.out_of_range:
+        shown = ", ".join(f"{ids[r]}: {v!r}" for r, v in zip(report.rows, report.values, strict=True))
+        more = ", ..." if report.count > len(report.rows) else ""
+        print(
+            f"warning: column {report.column!r}: {report.count} value(s) out of range, scored as missing; "
+            f"the value {report.rule} ({shown}{more})",
+            file=err,
+        )
+    for line in scored.warnings[len(scored.out_of_range) :]:  # the other warnings follow the reports
+        print(f"warning: {line}", file=err)
 
 
 def _csv_arr(path: str, ids: list[str]) -> Any:

@@ -92,21 +92,22 @@ def misspelt(keys: Iterable[object], metrics: Sequence[str], ignore: Collection[
     """The keys that are no metric (nor in ``ignore``: the id, the segment
     column) but look like one of the ``metrics`` the keys lack, each with that
     metric: ``("penatration", "penetration")``. A key unlike every metric is
-    other data, not a typo.
+    other data, not a typo. Case is ignored (``"NPS"`` is a misspelt ``"nps"``).
 
     Examples:
         >>> misspelt(["penatration", "arr"], ["penetration", "nps"], {"account_id"})
         [('penatration', 'penetration')]
     """
     texts = [str(k) for k in keys]
-    lacking = [m for m in metrics if m not in set(texts)]
+    given = set(texts)
+    lacking = {m.casefold(): m for m in metrics if m not in given}  # compared ignoring case
     found = []
     for key in texts:
         if key in ignore or key in metrics:
             continue
-        close = difflib.get_close_matches(key, lacking, n=1, cutoff=TYPO_CUTOFF)
+        close = difflib.get_close_matches(key.casefold(), list(lacking), n=1, cutoff=TYPO_CUTOFF)
         if close:
-            found.append((key, close[0]))
+            found.append((key, lacking[close[0]]))
     return found
 
 
@@ -118,6 +119,7 @@ def _misspelt_error(typos: list[tuple[str, str]]) -> InputError:
         f"ignored and {metric!r} scored as missing{others}",
         column=key,
     )
+
 
 # --------------------------------------------------------------------------- validators
 

@@ -172,9 +172,7 @@ def _segmented_typo(_folder: Path) -> object:
 
 
 def _domain_in_config(_folder: Path) -> object:
-    model = HealthModel(
-        dimensions=[Dimension(name="d", metrics=[Metric(name="nps", scorer=scorers.nps())])], name="m"
-    )
+    model = HealthModel(dimensions=[Dimension(name="d", metrics=[Metric(name="nps", scorer=scorers.nps())])], name="m")
     return load_model(dump_model(model, format="json"), format="json").score({"nps": 150})
 
 
