@@ -305,7 +305,13 @@ def present_values(scorer: BuiltinScorer) -> st.SearchStrategy[Any]:
         return label_values(scorer)
     if isinstance(scorer, Boolean):
         return st.booleans()
-    return raw_numbers
+    if scorer.domain is None:
+        return raw_numbers
+    low, high = scorer.bounds
+    return st.one_of(
+        finite_floats(max(low, -1e6), min(high, 1e6)),
+        st.sampled_from([v for v in (low, high, 0.0, 1.0) if low <= v <= high and abs(v) <= 1e6]),
+    )
 
 
 def missing_values(scorer: BuiltinScorer) -> st.SearchStrategy[Any]:

@@ -628,9 +628,10 @@ def _portfolio(n: int, seed: int) -> dict[str, Any]:
             values[rng.random(n) < 0.1] = None
         else:
             assert isinstance(scorer, Piecewise)
-            lo, hi = scorer.domain
+            lo, hi = scorer.span
             span = hi - lo
-            values = rng.uniform(lo - 0.1 * span, hi + 0.1 * span, size=n)
+            low, high = scorer.bounds  # values outside the domain are an error or a report, see below
+            values = rng.uniform(max(lo - 0.1 * span, low), min(hi + 0.1 * span, high), size=n)
             values[rng.random(n) < 0.1] = math.nan
         columns[name] = values
     return columns
@@ -947,3 +948,169 @@ def test_unknown_segment_never_takes_another_segments_policies() -> None:
     without = _two_segments()
     with pytest.raises(InputError, match=r"'startup'.*'ent', 'smb'"):
         _policies_for(without, "startup")
+
+
+# --------------------------------------------------------------------------- domains, misspelt keys, weights
+
+
+def _outside_value(scorer: Any, data: st.DataObject) -> float:
+    """A value outside a numeric scorer's domain."""
+    low, high = scorer.domain
+    choices = [math.inf, -math.inf]
+    if math.isfinite(low):
+        choices.append(low - data.draw(finite_floats(1e-6, 1e6)))
+    if math.isfinite(high):
+        choices.append(high + data.draw(finite_floats(1e-6, 1e6)))
+    return float(data.draw(st.sampled_from(choices)))
+
+
+@given(data=st.data())
+def test_out_of_range_in_a_batch_scores_as_missing_and_one_account_raises(data: st.DataObject) -> None:
+    """The two paths agree on every account: a value outside its metric's
+    domain is an error for ``score`` and, in a batch, scores exactly as that
+    account without the value, and is reported."""
+    model = presets.three_dimension()
+    numeric = [n for n, m in model.metrics.items() if isinstance(m.scorer, Piecewise)]
+    n = data.draw(st.integers(1, 8))
+    rows = [data.draw(records(model)) for _ in range(n)]
+    bad: dict[str, list[int]] = {}
+    for i, row in enumerate(rows):
+        for name in data.draw(st.lists(st.sampled_from(numeric), max_size=2, unique=True)):
+            row[name] = _outside_value(model.metrics[name].scorer, data)
+            bad.setdefault(name, []).append(i)
+    columns = columns_from_records(model, rows, data.draw(st.sampled_from(["list", "array"])))
+    batch = model.score_batch(columns, metric_scores=True, drivers=2)
+    cleaned = [{k: v for k, v in row.items() if i not in bad.get(k, [])} for i, row in enumerate(rows)]
+    _assert_batch_matches([model.score(row) for row in cleaned], batch, 2)
+    assert {r.column: (r.count, r.rows) for r in batch.out_of_range} == {
+        name: (len(where), tuple(where[:3])) for name, where in bad.items()
+    }
+    for i, row in enumerate(rows):
+        first = next((name for name in model.metric_names if i in bad.get(name, [])), None)
+        if first is not None:
+            with pytest.raises(InputError, match=rf"metric {first!r}: .* is out of range: the value must be"):
+                model.score(row)
+
+
+def test_out_of_range_report_names_the_rows_and_values() -> None:
+    model = presets.three_dimension()
+    values = np.array([0.5, 45.0, np.nan, np.inf, -0.5, 2.0, 0.1])
+    batch = model.score_batch({"penetration": values}, missing_columns="missing", metric_scores=True)
+    (report,) = batch.out_of_range
+    assert (report.column, report.count, report.rows, report.values) == (
+        "penetration",
+        4,
+        (1, 3, 4),
+        (45.0, np.inf, -0.5),
+    )
+    assert report.rule == "must be a finite number in [0, 1]"
+    assert str(report) in batch.warnings
+    assert str(report).endswith("row 1: 45.0, row 3: inf, row 4: -0.5, ...)")
+    # treated as missing, not clamped: no coverage from them
+    assert batch.coverage.tolist()[1] == batch.coverage.tolist()[2] == 0.0
+    assert np.isnan(batch.metric_scores["penetration"][[1, 2, 3, 4, 5]]).all()
+    assert values[1] == 45.0  # the caller's array is left alone
+
+
+def test_out_of_range_keeps_float32_and_integer_columns() -> None:
+    model = presets.three_dimension()
+    ints = model.score_batch({"nps": np.array([10, 150, -120], dtype=np.int64)}, missing_columns="missing")
+    assert [(r.count, r.rows, r.values) for r in ints.out_of_range] == [(2, (1, 2), (150.0, -120.0))]
+    single = np.array([0.5, 45.0], dtype=np.float32)
+    f32 = model.score_batch({"penetration": single}, missing_columns="missing", precision="float32")
+    assert f32.out_of_range[0].rows == (1,)
+    assert math.isnan(float(f32.score[1]))
+
+
+def test_a_clean_batch_reports_nothing() -> None:
+    model = presets.three_dimension()
+    batch = model.score_batch({"penetration": [0.0, 1.0, math.nan], "nps": [-100, 100, 0]}, missing_columns="missing")
+    assert batch.out_of_range == ()
+    assert batch.warnings == ()
+
+
+def test_segmented_batch_reports_out_of_range_with_the_input_rows() -> None:
+    seg = SegmentedModel(segments={"a": presets.three_dimension(name="a"), "b": presets.three_dimension(name="b")})
+    columns = {"segment": ["a", "b", "a", "b", "b"], "nps": [500, 10, 20, -500, 600]}
+    batch = seg.score_batch(columns, missing_columns="missing")
+    (report,) = batch.out_of_range
+    assert (report.column, report.count, report.rows, report.values) == ("nps", 3, (0, 3, 4), (500.0, -500.0, 600.0))
+    assert batch.warnings == (str(report),)
+
+
+def test_out_of_range_on_array_api_arrays() -> None:
+    xp = pytest.importorskip("array_api_strict")
+    model = presets.three_dimension()
+    values = [0.5, 45.0, 0.2]
+    batch = model.score_batch({"penetration": xp.asarray(values)}, missing_columns="missing")
+    cpu = model.score_batch({"penetration": np.array(values)}, missing_columns="missing")
+    assert batch.out_of_range == cpu.out_of_range
+    assert np.array_equal(np.asarray(batch.coverage), cpu.coverage)
+
+
+@pytest.mark.parametrize(
+    ("record", "match"),
+    [
+        ({"penatration": 0.5}, r"unknown metric 'penatration': did you mean 'penetration'\?"),
+        ({"NPS": 10}, r"unknown metric 'NPS': did you mean 'nps'\?"),
+        ({"active_day": 3, "penetration": 0.5}, r"did you mean 'active_days'"),
+    ],
+)
+def test_a_misspelt_metric_key_is_an_error(record: dict[str, Any], match: str) -> None:
+    with pytest.raises(InputError, match=match):
+        presets.three_dimension().score(record)
+
+
+def test_keys_unlike_any_metric_are_other_data() -> None:
+    model = presets.three_dimension()
+    plain = model.score({"penetration": 0.5})
+    extra = model.score({"penetration": 0.5, "account_id": "A1", "segment": "smb", "arr": 1000, "name": "Acme"})
+    assert plain.score == extra.score
+    # a key close to a metric that has its own value is a separate field, not a typo
+    assert model.score({"penetration": 0.5, "penetrations": 3}).score == plain.score
+
+
+def test_batch_warns_of_a_misspelt_column_and_hints_at_it_in_errors() -> None:
+    model = presets.three_dimension()
+    batch = model.score_batch({"penatration": [0.5], "nps": [10], "arr": [5.0]}, missing_columns="missing")
+    assert batch.warnings == (
+        "column 'penatration' is not a metric of the model: did you mean 'penetration'? 'penetration' has no "
+        "column and is scored as missing",
+    )
+    with pytest.raises(InputError, match="column 'penatration' looks like a misspelling of 'penetration'"):
+        model.score_batch({"penatration": [0.5], "nps": [10]})
+
+
+def test_segmented_score_checks_keys_against_every_segment() -> None:
+    seg = presets.segmented()
+    smb_only = set(seg.models["smb"].metric_names) - set(seg.models["enterprise"].metric_names)
+    record: dict[str, Any] = {"segment": "enterprise", **dict.fromkeys(smb_only, None)}
+    seg.score(record)  # another segment's metric is no typo
+    with pytest.raises(InputError, match="did you mean 'executive_engagement'"):
+        seg.score({"segment": "enterprise", "executive_engagment": "quarterly"})
+
+
+@pytest.mark.parametrize("value", [[0.5], (0.5,), np.array([0.5]), {"a": 1}])
+def test_a_sequence_for_one_metric_is_an_error(value: Any) -> None:
+    with pytest.raises(InputError, match=r"metric 'penetration': expected a single value, got a"):
+        presets.three_dimension().score({"penetration": value})
+
+
+def test_overflowing_weight_sums_are_rejected() -> None:
+    metric = Metric(name="a", scorer=scorers.penetration())
+    with pytest.raises(ValidationError, match="dimensions must have a finite total weight"):
+        HealthModel(
+            dimensions=[
+                Dimension(name="x", weight=1e308, metrics=[metric]),
+                Dimension(name="y", weight=1e308, metrics=[Metric(name="b", scorer=scorers.nps())]),
+            ]
+        )
+    with pytest.raises(ValidationError, match="metrics must have a finite total weight"):
+        Dimension(
+            name="x",
+            metrics=[
+                metric,
+                Metric(name="b", scorer=scorers.nps(), weight=1.7e308),
+                Metric(name="c", scorer=scorers.csat(), weight=1.7e308),
+            ],
+        )

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from healthscore import scorers
+from healthscore import ConfigError, Dimension, HealthModel, Metric, dump_model, load_model, scorers
 from healthscore.exceptions import HealthScoreError, InputError, UnknownCategoryError, ValidationError
 from healthscore.scorers import Boolean, Categories, Piecewise, Steps, evaluate
 from strategies import (
@@ -58,7 +58,21 @@ def _sample_inputs(scorer: Any) -> list[Any]:
     xs = [*np.linspace(-1000.0, 1000.0, 41).tolist(), math.inf, -math.inf, 0.0, 0.5, 1.0]
     if isinstance(scorer, Piecewise):
         xs += [x for x, _ in scorer.points]
-    return xs
+    low, high = scorer.bounds
+    return [x for x in xs if low <= x <= high]
+
+
+def _outside_inputs(scorer: Piecewise | Steps) -> list[float]:
+    """Values outside a numeric scorer's domain: beyond each finite end, and
+    the infinities."""
+    assert scorer.domain is not None
+    low, high = scorer.domain
+    out = [math.inf, -math.inf]
+    if math.isfinite(low):
+        out += [low - 1.0, math.nextafter(low, -math.inf)]
+    if math.isfinite(high):
+        out += [high + 1.0, math.nextafter(high, math.inf)]
+    return out
 
 
 # --------------------------------------------------------------------------- seed tables
@@ -113,9 +127,9 @@ def test_roi_multiple_seed_rule() -> None:
     scorer = scorers.roi_multiple()
     for good in (3.0, 3.5, 5.0, 10.0, 1e9):
         assert scorer(good) >= 80
-    for bad in (0.0, 0.5, 0.9, 0.999, -2.0):
+    for bad in (0.0, 0.5, 0.9, 0.999):
         assert scorer(bad) < 40
-    grid = np.linspace(-1.0, 12.0, 2001)
+    grid = np.linspace(0.0, 12.0, 2001)
     assert np.all(np.diff(scorer(grid)) >= 0)
 
 
@@ -123,12 +137,13 @@ def test_payment_delay_seed_rule() -> None:
     scorer = scorers.payment_delay()
     assert scorer(0) >= 90
     assert scorer(60) < 40
-    grid = np.linspace(-5.0, 200.0, 2001)
+    grid = np.linspace(0.0, 200.0, 2001)
     assert np.all(np.diff(scorer(grid)) <= 0)
 
 
 def test_nps_reads_account_nps_and_is_non_decreasing() -> None:
     scorer = scorers.nps()
+    assert scorer.span == (-100.0, 100.0)
     assert scorer.domain == (-100.0, 100.0)
     grid = np.linspace(-100.0, 100.0, 2001)
     out = scorer(grid)
@@ -217,9 +232,11 @@ def test_monotone_factories_are_monotone() -> None:
         scorer = getattr(scorers, name)()
         if not isinstance(scorer, Piecewise) or scorer.direction not in ("increasing", "decreasing"):
             continue
-        lo, hi = scorer.domain
+        lo, hi = scorer.span
         span = hi - lo
-        grid = np.unique(np.concatenate([np.linspace(lo - span, hi + span, 4001), [x for x, _ in scorer.points]]))
+        low, high = scorer.bounds
+        grid = np.linspace(max(lo - span, low), min(hi + span, high), 4001)
+        grid = np.unique(np.concatenate([grid, [x for x, _ in scorer.points]]))
         diffs = np.diff(scorer(grid))
         if scorer.direction == "increasing":
             assert np.all(diffs >= 0), name
@@ -246,9 +263,25 @@ NUMERIC_FACTORIES = [name for name in FACTORIES if isinstance(getattr(scorers, n
 
 
 @given(name=st.sampled_from(NUMERIC_FACTORIES), x=non_nan_floats)
-def test_numeric_factories_output_is_a_score_for_any_number(name: str, x: float) -> None:
-    out = getattr(scorers, name)()(x)
-    assert 0.0 <= out <= 100.0
+def test_numeric_factories_score_their_domain_and_reject_the_rest(name: str, x: float) -> None:
+    scorer = getattr(scorers, name)()
+    low, high = scorer.bounds
+    if low <= x <= high:
+        assert 0.0 <= scorer(x) <= 100.0
+    else:
+        with pytest.raises(InputError, match="out of range"):
+            scorer(x)
+
+
+@pytest.mark.parametrize("name", NUMERIC_FACTORIES)
+def test_numeric_factories_reject_values_outside_their_domain(name: str) -> None:
+    scorer = getattr(scorers, name)()
+    for x in _outside_inputs(scorer):
+        with pytest.raises(InputError, match=r"out of range: the value must be a finite number"):
+            scorer(x)
+        with pytest.raises(InputError, match=r"^row 1: "):
+            scorer([math.nan, x])
+    assert math.isnan(scorer(math.nan))  # missing is not out of range
 
 
 @given(scorer=st.one_of(categories(), booleans), data=st.data())
@@ -660,6 +693,100 @@ def test_input_kind_and_is_missing() -> None:
 
 @given(x=finite_floats(-1e6, 1e6))
 def test_scalar_in_gives_float_out(x: float) -> None:
-    assert type(scorers.penetration()(x)) is float
+    assert type(scorers.penetration(domain=None)(x)) is float
     assert type(Steps(edges=[0.0], scores=[10.0, 20.0])(x)) is float
-    assert type(scorers.penetration()(np.float64(x))) is float
+    assert type(scorers.penetration(domain=None)(np.float64(x))) is float
+
+
+# --------------------------------------------------------------------------- domains
+
+
+@pytest.mark.parametrize(
+    ("factory", "domain"),
+    [
+        (scorers.penetration, (0.0, 1.0)),
+        (scorers.outcome_achievement, (0.0, 1.0)),
+        (scorers.nps, (-100.0, 100.0)),
+        (scorers.nps_response, (0.0, 10.0)),
+        (scorers.csat, (1.0, 5.0)),
+        (scorers.ticket_sentiment, (-1.0, 1.0)),
+        (scorers.roi_multiple, (0.0, math.inf)),
+        (scorers.login_recency, (0.0, math.inf)),
+        (scorers.payment_delay, (0.0, math.inf)),
+    ],
+)
+def test_factories_carry_their_signal_domain(factory: Callable[..., Piecewise], domain: tuple[float, float]) -> None:
+    assert factory().domain == domain
+    assert factory(domain=None).domain is None
+
+
+def test_every_numeric_factory_has_a_domain() -> None:
+    assert all(getattr(scorers, name)().domain is not None for name in NUMERIC_FACTORIES)
+
+
+def test_a_share_given_in_percent_gets_a_hint() -> None:
+    with pytest.raises(InputError, match=r"45\.0 is out of range: .*in \[0, 1\] \(a share: 45 % is 0\.45\)"):
+        scorers.penetration()(45)
+
+
+def test_without_a_domain_every_number_scores() -> None:
+    scorer = scorers.penetration(domain=None)
+    assert scorer(45) == scorer(math.inf) == 100.0
+    assert scorer([-3.0, 45.0]).tolist() == [0.0, 100.0]
+
+
+def test_steps_carry_a_domain() -> None:
+    contract = Steps(edges=[3, 12], scores=[20, 60, 100], domain=(0, math.inf))
+    assert contract(0) == 20.0
+    assert contract([1e300]).tolist() == [100.0]
+    for bad in (-1, math.inf):
+        with pytest.raises(InputError, match="must be a finite number >= 0"):
+            contract(bad)
+    with pytest.raises(InputError, match=r"^row 0: -1\.0"):
+        contract([-1.0])
+
+
+@pytest.mark.parametrize("domain", [(1, 0), (0, 0), (math.nan, 1), "ab", (0, 1, 2)])
+def test_a_domain_must_be_an_increasing_pair(domain: Any) -> None:
+    with pytest.raises(ValidationError, match="domain must be"):
+        Piecewise(points=[(0, 0), (1, 100)], domain=domain)
+
+
+@pytest.mark.parametrize("fmt", ["toml", "json", "yaml"])
+@pytest.mark.parametrize("domain", [(0.0, 1.0), (0.0, math.inf), (-math.inf, 5.0), None])
+def test_a_domain_round_trips_through_config_files(fmt: Any, domain: tuple[float, float] | None) -> None:
+    if fmt == "yaml":
+        pytest.importorskip("yaml")
+    model = HealthModel(
+        dimensions=[
+            Dimension(
+                name="d",
+                metrics=[
+                    Metric(name="p", scorer=Piecewise(points=[(0, 0), (1, 100)], domain=domain)),
+                    Metric(name="s", scorer=Steps(edges=[1.0], scores=[0, 100], domain=domain)),
+                ],
+            )
+        ]
+    )
+    text = dump_model(model, format=fmt)
+    assert load_model(text, format=fmt) == model
+    assert ("domain" in text) == (domain is not None)
+
+
+def test_a_bad_domain_in_a_file_names_its_path() -> None:
+    text = (
+        '[[dimensions]]\nname = "d"\n[[dimensions.metrics]]\nname = "p"\n'
+        'scorer = { kind = "piecewise", points = [[0, 0], [1, 100]], domain = [1, 0] }\n'
+    )
+    with pytest.raises(ConfigError, match=r"domain must be \(low, high\) with low < high.*@ \$\.dimensions\[0\]"):
+        load_model(text, format="toml")
+
+
+def test_outside_mask_lets_missing_through() -> None:
+    bounds = scorers.domain_bounds((0.0, 1.0))
+    assert scorers.outside_mask(bounds, np.array([0.0, 1.0, math.nan])) is None
+    mask = scorers.outside_mask(bounds, np.array([math.nan, 2.0, -math.inf, 0.5]))
+    assert mask is not None
+    assert mask.tolist() == [False, True, True, False]
+    assert scorers.outside_mask(bounds, np.array([], dtype=np.float64)) is None
+    assert scorers.outside_mask(bounds, np.array([0, 1, 2])).tolist() == [False, False, True]  # type: ignore[union-attr]

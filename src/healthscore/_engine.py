@@ -194,12 +194,25 @@ class Kernel:
     knots: tuple[float, ...] = ()
     table: FloatArray = attrs.field(factory=lambda: np.empty(0))
     missing: float | None = None
+    domain: _scorers.Domain | None = None
+    bounds: _scorers.Domain = (-math.inf, math.inf)
 
 
 def compile_kernel(name: str, dim: int, weight: float, cover: float, scorer: Scorer) -> Kernel:
     """The kernel for one metric of a model's plan."""
     if isinstance(scorer, _scorers.Piecewise):
-        return Kernel(name, dim, weight, cover, "piecewise", scorer, curve=scorer.curve, missing=scorer.missing)
+        return Kernel(
+            name,
+            dim,
+            weight,
+            cover,
+            "piecewise",
+            scorer,
+            curve=scorer.curve,
+            missing=scorer.missing,
+            domain=scorer.domain,
+            bounds=scorer.bounds,
+        )
     if isinstance(scorer, _scorers.Steps):
         return Kernel(
             name,
@@ -211,6 +224,8 @@ def compile_kernel(name: str, dim: int, weight: float, cover: float, scorer: Sco
             knots=scorer.edges,
             table=np.array(scorer.scores, dtype=np.float64),
             missing=scorer.missing,
+            domain=scorer.domain,
+            bounds=scorer.bounds,
         )
     return Kernel(name, dim, weight, cover, "scores", scorer)
 
@@ -243,15 +258,20 @@ class Raw:
     metric_scores: list[Any] | None
     driver_index: Any | None
     driver_points: Any | None
+    out_of_range: tuple[_scorers.OutOfRange, ...] = ()
 
 
 # --------------------------------------------------------------------------- input
 
 
-def prepare_columns(layout: Layout, columns: dict[str, Any], n: int) -> dict[str, Any]:
+def prepare_columns(
+    layout: Layout, columns: dict[str, Any], n: int
+) -> tuple[dict[str, Any], tuple[_scorers.OutOfRange, ...]]:
     """Validate and convert the columns the kernels read (no copy for numeric
-    NumPy arrays; label and custom metrics are scored here, once)."""
+    NumPy arrays; label and custom metrics are scored here, once), and the
+    reports of values outside their metric's domain, which become missing."""
     prepared: dict[str, Any] = {}
+    reports: list[_scorers.OutOfRange] = []
     for k in layout.kernels:
         if k.name not in columns:
             continue
@@ -269,8 +289,26 @@ def prepare_columns(layout: Layout, columns: dict[str, Any], n: int) -> dict[str
                 f"column {k.name!r}: expected a one-dimensional column of {n} values, got shape {out.shape}",
                 column=k.name,
             )
+        out, report = without_outside(k, out)
+        if report is not None:
+            reports.append(report)
         prepared[k.name] = out
-    return prepared
+    return prepared, tuple(reports)
+
+
+def without_outside(k: Kernel, x: Any) -> tuple[Any, _scorers.OutOfRange | None]:
+    """Column ``x`` of metric ``k`` with its values outside the metric's domain
+    made missing (a copy, only when there are some), and their report: the one
+    place a batch checks domains, one minimum and maximum per column."""
+    if k.domain is None:
+        return x, None
+    mask = _scorers.outside_mask(k.bounds, x)
+    if mask is None:
+        return x, None
+    report = _scorers.OutOfRange.of(k.name, k.domain, x, mask)
+    cleaned = np.array(x, dtype=x.dtype if x.dtype.kind == "f" else np.float64)
+    cleaned[mask] = math.nan
+    return cleaned, report
 
 
 # --------------------------------------------------------------------------- NumPy driver
@@ -616,7 +654,7 @@ def run_numpy(
 ) -> Raw:
     """Score ``n`` rows of NumPy columns in chunks, on ``threads`` threads."""
     dtype = np.float32 if precision == "float32" else np.float64
-    cols = prepare_columns(layout, columns, n)
+    cols, reports = prepare_columns(layout, columns, n)
     tables = {
         k.name: np.array((_fill(k, policy), *k.table.tolist()), dtype=dtype)
         for k in layout.kernels
@@ -630,6 +668,7 @@ def run_numpy(
         metric_scores=[np.empty(n, dtype) for _ in layout.kernels] if keep else None,
         driver_index=np.empty((n, n_drivers), np.intp) if n_drivers else None,
         driver_points=np.empty((n, n_drivers)) if n_drivers else None,
+        out_of_range=reports,
     )
     size = max(1, min(chunk, n))
     starts = list(range(0, n, size))
@@ -689,7 +728,7 @@ def run_xp(
     bad = insufficient(cov, total_den, policy.min_coverage)
     score = account_score(xp, total_num, total_den, bad, on.dtype)
     dims = [withhold(xp, d, bad) for d in dims]
-    return Raw(score, cov, dims, metric_scores, None, None)
+    return Raw(score, cov, dims, metric_scores, None, None, tuple(on.reports))
 
 
 class _XpColumns:
@@ -701,6 +740,7 @@ class _XpColumns:
         self.nan = xp.full((n,), math.nan, dtype=dtype, device=device)
         self.zero = self.const(0.0)
         self.nothing = self.zeros()  # never written to: sums start from it and make new arrays
+        self.reports: list[_scorers.OutOfRange] = []
 
     def const(self, values: Any) -> Any:
         return self.xp.asarray(np.asarray(values).tolist(), dtype=self.dtype, device=self.device)
@@ -718,7 +758,27 @@ class _XpColumns:
             )
         if getattr(values, "shape", None) != (self.n,):
             raise InputError(f"column {k.name!r}: expected {self.n} values, got shape {getattr(values, 'shape', None)}")
-        return self.xp.astype(values, self.dtype)
+        x = self.xp.astype(values, self.dtype)
+        if k.domain is None:
+            return x
+        # The rule of ``without_outside``, in array API functions on the device.
+        low, high = k.bounds
+        outside = (x < low) | (x > high)
+        if not bool(self.xp.any(outside)):
+            return x
+        rows = self.xp.nonzero(outside)[0]
+        count = int(rows.shape[0])
+        first = [int(r) for r in rows[: min(3, count)]]
+        self.reports.append(
+            _scorers.OutOfRange(
+                column=k.name,
+                rule=_scorers.domain_rule(k.domain),
+                count=count,
+                rows=tuple(first),
+                values=tuple(float(values[r]) for r in first),
+            )
+        )
+        return self.xp.where(outside, self.nan, x)
 
 
 def _xp_dimension(

@@ -23,6 +23,7 @@ import sys
 import threading
 import time
 import tomllib
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -408,7 +409,11 @@ def _cmd_score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         exports: Exports | None = None
         progress.stage(f"reading {args.input}")
         if Path(args.input).is_dir():
-            ids, columns, exports = _signals_table(args, pending)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                ids, columns, exports = _signals_table(args, pending)
+            for warning in caught:
+                progress.note(f"warning: {warning.message}")
             if isinstance(model, SegmentedModel):
                 columns[model.segment_column] = exports.tables["accounts"]["segment"]
         else:
@@ -425,6 +430,7 @@ def _cmd_score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 arr = _csv_arr(args.input, ids)
         progress.stage(f"scoring {len(ids):,} accounts")
         scored = model.score_batch(columns, drivers=TOP_DRIVERS, missing_columns="missing")
+        _print_batch_warnings(scored, ids, progress.note)
         progress.stage(f"formatting {len(ids):,} rows")
         with _gc_paused():
             header, rows = _output_rows(ids, scored)
@@ -465,6 +471,19 @@ def _score_history(
             + ", ".join(sorted(held)[:10])
             + (" ..." if len(held) > 10 else "")
         )
+
+
+def _print_batch_warnings(scored: BatchScores, ids: list[str], say: Callable[[str], None]) -> None:
+    """The batch's warnings, out-of-range values named by account id."""
+    for report in scored.out_of_range:
+        shown = ", ".join(f"{ids[r]}: {v!r}" for r, v in zip(report.rows, report.values, strict=True))
+        more = ", ..." if report.count > len(report.rows) else ""
+        say(
+            f"warning: column {report.column!r}: {report.count} value(s) out of range, scored as missing; "
+            f"the value {report.rule} ({shown}{more})"
+        )
+    for line in scored.warnings[len(scored.out_of_range) :]:  # the other warnings follow the reports
+        say(f"warning: {line}")
 
 
 def _csv_arr(path: str, ids: list[str]) -> Any:

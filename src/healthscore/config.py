@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import re
 import tomllib
@@ -74,6 +75,9 @@ def _make_converter() -> cattrs.Converter:
     conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
     # Literal options are checked by the classes' validators, which name the choices.
     conv.register_structure_hook_func(lambda t: t == MissingStrategy, lambda obj, _t: obj)
+    # A domain's open end is infinite, which JSON cannot hold: files write it "inf".
+    domain = tuple[float, float] | None
+    conv.register_unstructure_hook_func(lambda t: t == domain, _unstructure_domain)
     label_table = tuple[tuple[str, float], ...]
     conv.register_structure_hook_func(lambda t: t == label_table, _structure_table)
     conv.register_unstructure_hook_func(lambda t: t == label_table, lambda t: dict(t))
@@ -82,6 +86,12 @@ def _make_converter() -> cattrs.Converter:
     _register_segments(conv)
     _register_policies(conv)
     return conv
+
+
+def _unstructure_domain(value: tuple[float, float] | None) -> list[float | str] | None:
+    if value is None:
+        return None
+    return [v if math.isfinite(v) else ("inf" if v > 0 else "-inf") for v in value]
 
 
 def _structure_table(obj: Any, _type: Any) -> tuple[tuple[str, float], ...]:

@@ -41,8 +41,9 @@ Examples:
 
 from __future__ import annotations
 
+import difflib
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 import attrs
@@ -78,6 +79,47 @@ RESERVED_COLUMNS = frozenset(
     {"account_id", "score", "band", "alert", "coverage", "segment", "model", "status", "reason", "drivers"}
 )
 """Output column names that dimensions may not take."""
+
+ID_COLUMN = "account_id"
+"""The account id column: in a record or a batch, never taken for a metric."""
+
+TYPO_CUTOFF = 0.8
+"""How alike (:func:`difflib.get_close_matches`) a key that is no metric must
+be to a metric without a value to count as a misspelling of it."""
+
+
+def misspelt(keys: Iterable[object], metrics: Sequence[str], ignore: Collection[str]) -> list[tuple[str, str]]:
+    """The keys that are no metric (nor in ``ignore``: the id, the segment
+    column) but look like one of the ``metrics`` the keys lack, each with that
+    metric: ``("penatration", "penetration")``. A key unlike every metric is
+    other data, not a typo. Case is ignored (``"NPS"`` is a misspelt ``"nps"``).
+
+    Examples:
+        >>> misspelt(["penatration", "arr"], ["penetration", "nps"], {"account_id"})
+        [('penatration', 'penetration')]
+    """
+    texts = [str(k) for k in keys]
+    given = set(texts)
+    lacking = {m.casefold(): m for m in metrics if m not in given}  # compared ignoring case
+    found = []
+    for key in texts:
+        if key in ignore or key in metrics:
+            continue
+        close = difflib.get_close_matches(key.casefold(), list(lacking), n=1, cutoff=TYPO_CUTOFF)
+        if close:
+            found.append((key, lacking[close[0]]))
+    return found
+
+
+def _misspelt_error(typos: list[tuple[str, str]]) -> InputError:
+    key, metric = typos[0]
+    others = "".join(f"; {k!r} is not one either (did you mean {m!r}?)" for k, m in typos[1:])
+    return InputError(
+        f"unknown metric {key!r}: did you mean {metric!r}? The model reads no {key!r}, so it would be "
+        f"ignored and {metric!r} scored as missing{others}",
+        column=key,
+    )
+
 
 # --------------------------------------------------------------------------- validators
 
@@ -208,9 +250,14 @@ class Dimension:
             if m.name in seen:
                 raise ValidationError(f"metrics[{i}].name", "must be unique in the dimension", m.name)
             seen.add(m.name)
-        if sum(m.weight for m in value) <= 0:
+        total = sum(m.weight for m in value)
+        if total <= 0:
             raise ValidationError(
                 "metrics", "must have a positive total weight", [m.weight for m in value], "give a metric a weight > 0"
+            )
+        if not math.isfinite(total):
+            raise ValidationError(
+                "metrics", "must have a finite total weight", [m.weight for m in value], "scale the weights down"
             )
 
     @property
@@ -234,8 +281,10 @@ class _Plan:
     cover_w: tuple[float, ...]
     scalar: tuple[Callable[[Any], float], ...] = attrs.field(init=False, eq=False)
     layout: _engine.Layout = attrs.field(init=False, eq=False)
+    name_set: frozenset[str] = attrs.field(init=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "name_set", frozenset(self.names))
         scalar = tuple(_scalar_scorer(n, s) for n, s in zip(self.names, self.scorers, strict=True))
         kernels = tuple(
             _engine.compile_kernel(self.names[i], self.dim_of[i], self.metric_w[i], self.cover_w[i], self.scorers[i])
@@ -285,12 +334,15 @@ def _scalar_scorer(name: str, scorer: Scorer) -> Callable[[Any], float]:
     if isinstance(scorer, _scorers.Piecewise):
         one = scorer.curve.one
         if_missing = math.nan if scorer.missing is None else scorer.missing
+        low, high = scorer.bounds
 
         def piecewise(raw: Any) -> float:  # Piecewise.score_one, inlined
             kind = type(raw)
             if kind is float:
-                return one(raw) if raw == raw else if_missing
-            if kind is int:
+                if low <= raw <= high:
+                    return one(raw)
+                return if_missing if raw != raw else generic(raw)  # generic raises the domain's error
+            if kind is int and low <= raw <= high:
                 return one(float(raw))
             return generic(raw)
 
@@ -483,6 +535,11 @@ class BatchScores:
         points_lost: Points each driver in ``drivers`` costs, same layout.
         model: Name of the model per account (segmented models); else ``None``.
         segment: Segment per account (segmented models); else ``None``.
+        out_of_range: One report per column whose values fell outside its
+            metric's domain (count and the first rows): those values were
+            scored as missing, so coverage shows them.
+        warnings: What a reader should know, one line each: the out-of-range
+            reports and columns that look like a misspelt metric.
     """
 
     score: Any
@@ -497,6 +554,8 @@ class BatchScores:
     points_lost: tuple[FloatArray, ...] = ()
     model: StrArray | None = None
     segment: StrArray | None = None
+    out_of_range: tuple[_scorers.OutOfRange, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         """Number of accounts."""
@@ -657,12 +716,17 @@ class HealthModel:
                         m.name,
                     )
                 metrics[m.name] = dim.name
-        if sum(d.weight for d in value) <= 0:
+        total = sum(d.weight for d in value)
+        if total <= 0:
             raise ValidationError(
                 "dimensions",
                 "must have a positive total weight",
                 [d.weight for d in value],
                 "give a dimension a weight > 0",
+            )
+        if not math.isfinite(total):
+            raise ValidationError(
+                "dimensions", "must have a finite total weight", [d.weight for d in value], "scale the weights down"
             )
 
     def __attrs_post_init__(self) -> None:
@@ -703,16 +767,26 @@ class HealthModel:
 
         Args:
             record: Metric name -> raw value. A key that is absent, ``None``, NaN
-                or ``""`` is a missing metric; keys the model does not read are
-                ignored.
+                or ``""`` is a missing metric; other keys the model does not
+                read are ignored, unless one looks like a misspelt metric.
 
         Raises:
             MissingMetricError: A metric is missing and the policy is ``"fail"``.
             InputError: A value cannot be scored (text in a numeric metric, an
-                unknown category); the message names the metric.
+                unknown category, a list, a value outside the metric's
+                domain), or a key looks like a misspelt metric that has no
+                value (``"penatration"``); the message names the metric.
         """
         if not isinstance(record, Mapping):
             raise InputError(f"record must be a mapping of metric name -> value, got {type(record).__name__}")
+        if not self._plan.name_set.issuperset(record):
+            typos = misspelt(record, self._plan.names, {ID_COLUMN, "segment"})
+            if typos:
+                raise _misspelt_error(typos)
+        return self._score(record)
+
+    def _score(self, record: Mapping[str, Any]) -> ScoreResult:
+        """:meth:`score` once the record's keys are checked."""
         plan = self._plan
         policy = self.missing
         strategy = policy.strategy
@@ -849,13 +923,16 @@ class HealthModel:
             chunk_size=chunk_size,
         )
         labels = [n for n, m in self.metrics.items() if _scorers.input_kind(m.scorer) != "numeric"]
+        given = _frames.column_names(columns)
         columns = _frames.as_columns(columns, self.metric_names, labels=labels)
         plan = self._plan
+        typos = misspelt(given, plan.names, {ID_COLUMN, "segment"})
         absent = [n for n in plan.names if n not in columns]
         if absent and missing_columns == "error":
+            hint = "".join(f"; column {k!r} looks like a misspelling of {m!r}" for k, m in typos)
             raise InputError(
                 f"missing column(s) {', '.join(repr(a) for a in absent)}: the model reads "
-                f"{', '.join(plan.names)}; pass missing_columns='missing' to treat absent metrics as missing",
+                f"{', '.join(plan.names)}; pass missing_columns='missing' to treat absent metrics as missing{hint}",
                 column=absent[0],
             )
         if len(absent) == len(plan.names):
@@ -904,7 +981,20 @@ class HealthModel:
             metric_scores=dict(zip(plan.names, raw.metric_scores, strict=True)) if raw.metric_scores else {},
             drivers=top,
             points_lost=lost,
+            out_of_range=raw.out_of_range,
+            warnings=_warnings(raw.out_of_range, typos),
         )
+
+
+def _warnings(reports: Iterable[_scorers.OutOfRange], typos: Iterable[tuple[str, str]]) -> tuple[str, ...]:
+    """The lines of :attr:`BatchScores.warnings`: the out-of-range reports
+    first, in their order, then the misspelt columns."""
+    lines = [str(r) for r in reports]
+    lines += [
+        f"column {k!r} is not a metric of the model: did you mean {m!r}? {m!r} has no column and is scored as missing"
+        for k, m in typos
+    ]
+    return tuple(lines)
 
 
 def _is_whole(value: object) -> bool:
@@ -959,6 +1049,13 @@ def _array_namespace(columns: Mapping[str, Any]) -> Any:
 
 
 def _score_value(name: str, scorer: Scorer, raw: Any) -> float:
+    if isinstance(raw, (list, tuple, set, frozenset, Mapping)) or (isinstance(raw, np.ndarray) and raw.ndim):
+        raise InputError(
+            f"metric {name!r}: expected a single value, got a {type(raw).__name__} ({raw!r}); "
+            "score many accounts with score_batch",
+            column=name,
+            value=raw,
+        )
     try:
         return float(_scorers.evaluate(scorer, raw))
     except InputError as exc:
@@ -996,6 +1093,7 @@ class SegmentedModel:
     name: str = attrs.field(default="segmented", validator=_check_name)
     description: str = ""
     _lookup: dict[str, HealthModel] = attrs.field(init=False, repr=False, eq=False)
+    _names: frozenset[str] = attrs.field(init=False, repr=False, eq=False)
 
     @segments.validator
     def _check_segments(self, _attribute: attrs.Attribute[Any], value: tuple[tuple[str, HealthModel], ...]) -> None:
@@ -1014,6 +1112,7 @@ class SegmentedModel:
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "_lookup", {k.strip().casefold(): m for k, m in self.segments})
+        object.__setattr__(self, "_names", frozenset(self.metric_names))
 
     @property
     def models(self) -> dict[str, HealthModel]:
@@ -1068,8 +1167,12 @@ class SegmentedModel:
         record's segment column)."""
         if not isinstance(record, Mapping):
             raise InputError(f"record must be a mapping of metric name -> value, got {type(record).__name__}")
+        if not self._names.issuperset(record):
+            typos = misspelt(record, self.metric_names, {ID_COLUMN, self.segment_column})
+            if typos:
+                raise _misspelt_error(typos)
         seg = record.get(self.segment_column) if segment is None else segment
-        return self.model_for(seg).score(record)
+        return self.model_for(seg)._score(record)
 
     def score_batch(
         self,
@@ -1108,7 +1211,10 @@ class SegmentedModel:
         labels.update(
             n for m in segment_models for n, mt in m.metrics.items() if _scorers.input_kind(mt.scorer) != "numeric"
         )
+        given = _frames.column_names(columns)
         columns = _frames.as_columns(columns, [*self.metric_names, self.segment_column], labels=labels)
+        typos = misspelt(given, self.metric_names, {ID_COLUMN, self.segment_column})
+        reports: dict[str, _scorers.OutOfRange] = {}
         if self.segment_column not in columns:
             raise InputError(
                 f"missing column {self.segment_column!r}: a segmented model needs each account's segment",
@@ -1147,6 +1253,10 @@ class SegmentedModel:
                 )
             except InputError as exc:
                 raise type(exc)(f"segment model {model.name!r}: {exc}", column=exc.column, value=exc.value) from None
+            for report in out.out_of_range:
+                shifted = report.shifted(rows)
+                known = reports.get(report.column)
+                reports[report.column] = shifted if known is None else known.merged(shifted)
             score[rows] = out.score
             coverage[rows] = out.coverage
             band_codes[rows] = _recode(out.band_codes, model.bands.names, band_names)
@@ -1172,6 +1282,8 @@ class SegmentedModel:
             points_lost=tuple(lost),
             model=model_names.astype(np.str_),
             segment=keys,
+            out_of_range=tuple(reports.values()),
+            warnings=_warnings(reports.values(), typos),
         )
 
 

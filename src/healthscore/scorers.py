@@ -15,6 +15,13 @@ Kinds:
 * :class:`Categories` -- a table from label to score.
 * :class:`Boolean` -- one score for yes, one for no.
 
+A numeric scorer (:class:`Piecewise`, :class:`Steps`) may carry a ``domain``,
+the values its signal can take: ``(0, 1)`` for a share, ``(-100, 100)`` for
+NPS, ``(0, inf)`` for a count. A value outside it, or an infinite one, is an
+input error, never clamped: ``45`` given to a share meant 45 %, and scoring
+it as 100 % would be silently wrong. Every factory below sets its signal's
+domain; a scorer without one accepts any number.
+
 Below them, one ready factory per signal of the specification, with the
 source's numbers as defaults; every number can be overridden.
 
@@ -45,6 +52,8 @@ __all__ = [
     "Boolean",
     "BuiltinScorer",
     "Categories",
+    "Domain",
+    "OutOfRange",
     "Piecewise",
     "Points",
     "Steps",
@@ -89,6 +98,12 @@ __all__ = [
 
 Points: TypeAlias = tuple[tuple[float, float], ...]
 """Breakpoints of a :class:`Piecewise` curve: ``((x0, score0), (x1, score1), ...)``."""
+
+Domain: TypeAlias = tuple[float, float]
+"""The values a numeric signal can take, ``(low, high)``, both included; an
+end may be infinite (``(0, inf)`` for a count), a value never is."""
+
+_FINITE_MAX = float(np.finfo(np.float64).max)
 
 _TRUE_LABELS = ("true", "yes", "y", "t", "1", "1.0")
 _FALSE_LABELS = ("false", "no", "n", "f", "0", "0.0")
@@ -201,6 +216,146 @@ def _validate_points(_inst: object, _attribute: attrs.Attribute[Any], pts: Point
                 x,
                 "use Steps for a jump",
             )
+
+
+# --------------------------------------------------------------------------- domains
+
+
+def _domain(value: Any) -> Domain | None:
+    if value is None:
+        return None
+    try:
+        low, high = (float(v) for v in value)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError("domain", "must be a pair (low, high) or None", value) from exc
+    return low, high
+
+
+def _check_domain(_inst: object, _attribute: attrs.Attribute[Any], value: Domain | None) -> None:
+    if value is None:
+        return
+    low, high = value
+    if not low < high:  # also false for NaN
+        raise ValidationError("domain", "must be (low, high) with low < high", value)
+
+
+def domain_bounds(domain: Domain | None) -> Domain:
+    """The finite bounds a value must lie within, both included: the domain's
+    ends with infinite ones moved to the largest finite float (so that a test
+    against them rejects infinity and lets NaN, *missing*, through)."""
+    if domain is None:
+        return -math.inf, math.inf
+    return max(domain[0], -_FINITE_MAX), min(domain[1], _FINITE_MAX)
+
+
+def domain_rule(domain: Domain) -> str:
+    """The domain in words, as error messages and reports state the rule.
+
+    Examples:
+        >>> domain_rule((0.0, 1.0)), domain_rule((0.0, math.inf))
+        ('must be a finite number in [0, 1]', 'must be a finite number >= 0')
+    """
+    low, high = domain
+    if low == -math.inf and high == math.inf:
+        return "must be a finite number"
+    if high == math.inf:
+        return f"must be a finite number >= {low:g}"
+    if low == -math.inf:
+        return f"must be a finite number <= {high:g}"
+    return f"must be a finite number in [{low:g}, {high:g}]"
+
+
+def _domain_hint(domain: Domain, value: float) -> str:
+    if domain == (0.0, 1.0) and 1.0 < value <= 100.0:
+        return f" (a share: {value:g} % is {value / 100:g})"
+    return ""
+
+
+def outside_error(domain: Domain, value: float, *, row: int | None = None) -> InputError:
+    """The error for one value outside ``domain`` (``row``: where it was)."""
+    where = "" if row is None else f"row {row}: "
+    return InputError(
+        f"{where}{value!r} is out of range: the value {domain_rule(domain)}{_domain_hint(domain, value)}",
+        row=row,
+        value=value,
+    )
+
+
+def outside_mask(bounds: Domain, x: Any) -> BoolArray | None:
+    """Which values of the numeric array ``x`` fall outside ``bounds`` (see
+    :func:`domain_bounds`); ``None`` when none does. NaN is missing, never
+    outside. One pass for the minimum and maximum; the mask only when one of
+    them is out of bounds."""
+    low, high = bounds
+    if x.size == 0 or (low == -math.inf and high == math.inf):
+        return None
+    if x.dtype.kind in "biu":
+        if x.min() >= low and x.max() <= high:
+            return None
+        mask: BoolArray = (x < low) | (x > high)
+        return mask
+    with np.errstate(invalid="ignore"):
+        seen_low, seen_high = np.fmin.reduce(x, axis=None), np.fmax.reduce(x, axis=None)
+    if not (seen_low < low or seen_high > high):  # NaN when every value is missing
+        return None
+    mask = (x < low) | (x > high)
+    return mask
+
+
+@attrs.frozen(kw_only=True)
+class OutOfRange:
+    """The values of one column that fell outside its metric's domain, in a
+    batch: they are scored as missing (never clamped) and reported here.
+
+    Attributes:
+        column: The metric (column) name.
+        rule: The domain in words (``"must be a finite number in [0, 1]"``).
+        count: How many values broke it.
+        rows: Up to three zero-based rows that did, the first ones.
+        values: The values in those rows.
+    """
+
+    column: str
+    rule: str
+    count: int
+    rows: tuple[int, ...]
+    values: tuple[float, ...]
+
+    def __str__(self) -> str:
+        shown = ", ".join(f"row {r}: {v!r}" for r, v in zip(self.rows, self.values, strict=True))
+        more = ", ..." if self.count > len(self.rows) else ""
+        return (
+            f"column {self.column!r}: {self.count} value(s) out of range, scored as missing "
+            f"(the value {self.rule}; {shown}{more})"
+        )
+
+    @classmethod
+    def of(cls, column: str, domain: Domain, x: Any, mask: BoolArray) -> OutOfRange:
+        """The report of ``mask`` (the values of ``x`` outside ``domain``)."""
+        rows = np.flatnonzero(mask)
+        first = rows[:3]
+        return cls(
+            column=column,
+            rule=domain_rule(domain),
+            count=int(rows.size),
+            rows=tuple(int(r) for r in first),
+            values=tuple(float(v) for v in np.asarray(x)[first]),
+        )
+
+    def shifted(self, rows: Any) -> OutOfRange:
+        """The same report with its rows mapped through ``rows`` (a subset's
+        row -> the whole input's row)."""
+        return attrs.evolve(self, rows=tuple(int(rows[r]) for r in self.rows))
+
+    def merged(self, other: OutOfRange) -> OutOfRange:
+        """One report for the same column from two parts of the input."""
+        pairs = sorted(zip(self.rows + other.rows, self.values + other.values, strict=True))[:3]
+        return attrs.evolve(
+            self,
+            count=self.count + other.count,
+            rows=tuple(r for r, _ in pairs),
+            values=tuple(v for _, v in pairs),
+        )
 
 
 # --------------------------------------------------------------------------- kinds
@@ -355,6 +510,9 @@ class Piecewise:
             ``x`` the last one.
         missing: Score for a missing value; ``None`` (the default) returns NaN so
             the model's missing-data policy decides.
+        domain: The values the signal can take, ``(low, high)``; a value
+            outside it or an infinite one is an :class:`InputError` (a batch
+            reports it and scores it as missing). ``None`` accepts any number.
 
     Examples:
         >>> ticket_volume = Piecewise(points=[(0, 40), (2, 90), (6, 90), (25, 25)])
@@ -368,10 +526,18 @@ class Piecewise:
 
     points: Points = attrs.field(converter=_points, validator=_validate_points)
     missing: float | None = attrs.field(default=None, converter=_optional_float, validator=_check_missing)
+    domain: Domain | None = attrs.field(default=None, converter=_domain, validator=_check_domain)
     _curve: Curve = attrs.field(init=False, repr=False, eq=False)
+    _bounds: Domain = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "_curve", Curve.build(self.points))
+        object.__setattr__(self, "_bounds", domain_bounds(self.domain))
+
+    @property
+    def bounds(self) -> Domain:
+        """The finite bounds a value must lie within (see :func:`domain_bounds`)."""
+        return self._bounds
 
     @property
     def curve(self) -> Curve:
@@ -395,7 +561,7 @@ class Piecewise:
         return "peaked" if changes == 1 and signs[0] else "mixed"
 
     @property
-    def domain(self) -> tuple[float, float]:
+    def span(self) -> tuple[float, float]:
         """The x range the breakpoints span."""
         return self._curve.xs[0], self._curve.xs[-1]
 
@@ -413,11 +579,15 @@ class Piecewise:
         """Score one float (the scalar path)."""
         if x != x:  # NaN
             return math.nan if self.missing is None else self.missing
+        low, high = self._bounds
+        if not low <= x <= high:
+            raise outside_error(self.domain or (-math.inf, math.inf), x)
         return self._curve.one(x)
 
     def score_many(self, x: FloatArray) -> FloatArray:
         """Score a float64 array (the array path; same numbers as :meth:`score_one`)."""
         flat = x.reshape(-1)
+        _reject_outside(self.domain, self._bounds, flat)
         out = np.empty(flat.shape, dtype=np.float64)
         with np.errstate(over="ignore"):  # a huge x overflows a ramp, which is clamped right after
             self._curve.into(flat, out, CurveScratch(flat.shape[0]))
@@ -427,6 +597,16 @@ class Piecewise:
     def with_missing(self, score: float | None) -> Piecewise:
         """A copy that gives ``score`` to missing values."""
         return attrs.evolve(self, missing=score)
+
+
+def _reject_outside(domain: Domain | None, bounds: Domain, flat: Any) -> None:
+    """Raise for the first value of ``flat`` outside ``domain``, naming its row."""
+    if domain is None:
+        return
+    mask = outside_mask(bounds, flat)
+    if mask is not None:
+        row = int(np.argmax(mask))
+        raise outside_error(domain, float(flat[row]), row=row)
 
 
 def _floats(value: Iterable[float]) -> tuple[float, ...]:
@@ -452,8 +632,10 @@ class Steps:
     edges: tuple[float, ...] = attrs.field(converter=_floats)
     scores: tuple[float, ...] = attrs.field(converter=_floats)
     missing: float | None = attrs.field(default=None, converter=_optional_float, validator=_check_missing)
+    domain: Domain | None = attrs.field(default=None, converter=_domain, validator=_check_domain)
     _edge_array: FloatArray = attrs.field(init=False, repr=False, eq=False)
     _score_array: FloatArray = attrs.field(init=False, repr=False, eq=False)
+    _bounds: Domain = attrs.field(init=False, repr=False, eq=False)
 
     @edges.validator
     def _check_edges(self, _attribute: attrs.Attribute[Any], edges: tuple[float, ...]) -> None:
@@ -479,6 +661,12 @@ class Steps:
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "_edge_array", np.array(self.edges, dtype=np.float64))
         object.__setattr__(self, "_score_array", np.array(self.scores, dtype=np.float64))
+        object.__setattr__(self, "_bounds", domain_bounds(self.domain))
+
+    @property
+    def bounds(self) -> Domain:
+        """The finite bounds a value must lie within (see :func:`domain_bounds`)."""
+        return self._bounds
 
     @classmethod
     def from_bands(cls, bands: Sequence[tuple[float, float]], *, missing: float | None = None) -> Steps:
@@ -504,8 +692,11 @@ class Steps:
             v = _as_float(x)
             if v != v:
                 return math.nan if self.missing is None else self.missing
+            if not self._bounds[0] <= v <= self._bounds[1]:
+                raise outside_error(self.domain or (-math.inf, math.inf), v)
             return self.scores[bisect.bisect_right(self.edges, v)]
         arr = as_float_array(x)
+        _reject_outside(self.domain, self._bounds, arr.reshape(-1))
         out: FloatArray = self._score_array[np.searchsorted(self._edge_array, arr, side="right")]
         return _fill_missing(out, np.isnan(arr), self.missing)
 
@@ -711,6 +902,11 @@ def evaluate(scorer: Scorer, x: Any) -> Any:
 
 
 # --------------------------------------------------------------------------- factories
+# Each numeric factory's ``domain`` is its signal's range: shares [0, 1], NPS
+# [-100, 100], CSAT [1, 5], sentiment [-1, 1], counts, days and hours >= 0.
+# Pass ``domain=None`` to accept any number (values beyond the breakpoints then
+# take the end scores).
+
 # Product
 
 
@@ -718,6 +914,7 @@ def login_frequency(
     points: Iterable[tuple[float, float]] = ((0, 0), (1, 35), (2, 55), (4, 75), (12, 85), (20, 92), (30, 100)),
     *,
     missing: float | None = None,
+    domain: Domain | None = (0.0, math.inf),
 ) -> Piecewise:
     """Login frequency. Input: active days in a 30-day window (0..30).
 
@@ -729,7 +926,7 @@ def login_frequency(
         >>> [login_frequency()(d) for d in (0, 1, 2, 4, 20)]
         [0.0, 35.0, 55.0, 75.0, 92.0]
     """
-    return Piecewise(points=points, missing=missing)
+    return Piecewise(points=points, missing=missing, domain=domain)
 
 
 def login_recency(
@@ -745,6 +942,7 @@ def login_recency(
     ),
     *,
     missing: float | None = None,
+    domain: Domain | None = (0.0, math.inf),
 ) -> Piecewise:
     """Login recency. Input: days since the last login by anyone in the account.
 
@@ -756,13 +954,14 @@ def login_recency(
         >>> login_recency()(21)
         40.0
     """
-    return Piecewise(points=points, missing=missing)
+    return Piecewise(points=points, missing=missing, domain=domain)
 
 
 def feature_breadth(
     points: Iterable[tuple[float, float]] = ((0, 0), (0.15, 30), (0.5, 70), (0.75, 90), (1, 100)),
     *,
     missing: float | None = None,
+    domain: Domain | None = (0.0, 1.0),
 ) -> Piecewise:
     """Feature adoption breadth. Input: features used / features available (0..1).
 
@@ -772,13 +971,14 @@ def feature_breadth(
         >>> feature_breadth()(3 / 20), feature_breadth()(15 / 20)
         (30.0, 90.0)
     """
-    return Piecewise(points=points, missing=missing)
+    return Piecewise(points=points, missing=missing, domain=domain)
 
 
 def feature_depth(
     points: Iterable[tuple[float, float]] = ((0, 0), (0.05, 30), (0.15, 65), (0.3, 85), (0.5, 100)),
     *,
     missing: float | None = None,
+    domain: Domain | None = (0.0, 1.0),
 ) -> Piecewise:
     """Feature adoption depth. Input: share of the account's activity on advanced
     features (custom reports, complex filters, automation), 0..1.
@@ -791,16 +991,17 @@ def feature_depth(
         >>> feature_depth()(0.0), feature_depth()(0.3)
         (0.0, 85.0)
     """
-    return Piecewise(points=points, missing=missing)
+    return Piecewise(points=points, missing=missing, domain=domain)
 
 
 def penetration(
     points: Iterable[tuple[float, float]] = ((0, 0), (0.4, 50), (0.6, 70), (0.8, 90), (1, 100)),
     *,
     missing: float | None = None,
+    domain: Domain | None = (0.0, 1.0),
 ) -> Piecewise:
-    """Active-user penetration. Input: active users / purchased seats (0..1; above
-    1 is clamped).
+    """Active-user penetration. Input: active users / purchased seats, a share
+    in [0, 1] (45 % is ``0.45``; ``45`` is out of range).
 
     Seed rule: >= 80% -> 90-100, 60-80% -> 70-89, 40-60% -> 50-69, < 40% -> 0-49
     (18 of 20 seats = 90% excellent, 8 of 20 = 40% low).
@@ -809,13 +1010,14 @@ def penetration(
         >>> [penetration()(p) for p in (0.9, 0.8, 0.7, 0.5, 0.3)]
         [95.0, 90.0, 80.0, 60.0, 37.5]
     """
-    return Piecewise(points=points, missing=missing)
+    return Piecewise(points=points, missing=missing, domain=domain)
 
 
 def workflow_completion(
     points: Iterable[tuple[float, float]] = ((0, 0), (0.5, 50), (0.9, 90), (1, 100)),
     *,
     missing: float | None = None,
+    domain: Domain | None = (0.0, 1.0),
 ) -> Piecewise:
     """Workflow completion rate. Input: key workflows completed / started (0..1).
 
@@ -826,13 +1028,14 @@ def workflow_completion(
         >>> workflow_completion()(0.75)
         75.0
     """
-    return Piecewise(points=points, missing=missing)
+    return Piecewise(points=points, missing=missing, domain=domain)
 
 
 def integrations(
     points: Iterable[tuple[float, float]] = ((0, 20), (1, 60), (2, 80), (3, 95), (5, 100)),
     *,
     missing: float | None = None,
+    domain: Domain | None = (0.0, math.inf),
 ) -> Piecewise:
     """Integration usage. Input: number of integrations in use (CRM, warehouse,
     chat, ...).
@@ -843,13 +1046,14 @@ def integrations(
         >>> integrations()(0), integrations()(3)
         (20.0, 95.0)
     """
-    return Piecewise(points=points, missing=missing)
+    return Piecewise(points=points, missing=missing, domain=domain)
 
 
 def power_users(
     points: Iterable[tuple[float, float]] = ((0, 10), (1, 55), (2, 75), (3, 90), (5, 100)),
     *,
     missing: float | None = None,
+    domain: Domain | None = (0.0, math.inf),
 ) -> Piecewise:
     """Power users. Input: number of power users in the account.
 
@@ -860,7 +1064,7 @@ def power_users(
         >>> power_users()(0), power_users()(3)
         (10.0, 90.0)
     """
-    return Piecewise(points=points, missing=missing)
+    return Piecewise(points=points, missing=missing, domain=domain)
 
 
 # Relationship
@@ -889,6 +1093,7 @@ def qbr_attendance(
     points: Iterable[tuple[float, float]] = ((0, 0), (0.5, 60), (1, 100)),
     *,
     missing: float | None = None,
+    domain: Domain | None = (0.0, 1.0),
 ) -> Piecewise:
     """Business review (QBR) participation. Input: share of scheduled QBRs the
     customer attended, 0..1 (a cancelled QBR counts as not attended).
@@ -900,13 +1105,14 @@ def qbr_attendance(
         >>> qbr_attendance()(1.0), qbr_attendance()(0.5)
         (100.0, 60.0)
     """
-    return Piecewise(points=points, missing=missing)
+    return Piecewise(points=points, missing=missing, domain=domain)
 
 
 def ticket_volume(
     points: Iterable[tuple[float, float]] = ((0, 40), (1, 70), (2, 90), (6, 90), (12, 60), (25, 25), (50, 0)),
     *,
     missing: float | None = None,
+    domain: Domain | None = (0.0, math.inf),
 ) -> Piecewise:
     """Support ticket volume. Input: tickets opened per 30 days (averaged over the
     recent window). Not monotone.
@@ -919,13 +1125,14 @@ def ticket_volume(
         >>> ticket_volume()(0), ticket_volume()(4), ticket_volume()(25)
         (40.0, 90.0, 25.0)
     """
-    return Piecewise(points=points, missing=missing)
+    return Piecewise(points=points, missing=missing, domain=domain)
 
 
 def ticket_sentiment(
     points: Iterable[tuple[float, float]] = ((-1, 0), (-0.3, 30), (0, 60), (0.3, 85), (1, 100)),
     *,
     missing: float | None = None,
+    domain: Domain | None = (-1.0, 1.0),
 ) -> Piecewise:
     """Support ticket sentiment. Input: mean sentiment of recent ticket text,
     -1 (negative) .. 1 (positive).
@@ -937,13 +1144,14 @@ def ticket_sentiment(
         >>> ticket_sentiment()(0.0)
         60.0
     """
-    return Piecewise(points=points, missing=missing)
+    return Piecewise(points=points, missing=missing, domain=domain)
 
 
 def nps(
     points: Iterable[tuple[float, float]] = ((-100, 0), (-30, 25), (0, 50), (30, 75), (70, 95), (100, 100)),
     *,
     missing: float | None = None,
+    domain: Domain | None = (-100.0, 100.0),
 ) -> Piecewise:
     """Net Promoter Score of the account. Input: % promoters (9-10) minus %
     detractors (0-6) among recent answers, -100..100.
@@ -954,13 +1162,14 @@ def nps(
         >>> nps()(-100), nps()(0), nps()(100)
         (0.0, 50.0, 100.0)
     """
-    return Piecewise(points=points, missing=missing)
+    return Piecewise(points=points, missing=missing, domain=domain)
 
 
 def nps_response(
     points: Iterable[tuple[float, float]] = ((0, 0), (6, 40), (8, 75), (10, 100)),
     *,
     missing: float | None = None,
+    domain: Domain | None = (0.0, 10.0),
 ) -> Piecewise:
     """One NPS answer. Input: the 0..10 likelihood-to-recommend answer.
 
@@ -970,13 +1179,14 @@ def nps_response(
         >>> nps_response()(6), nps_response()(9)
         (40.0, 87.5)
     """
-    return Piecewise(points=points, missing=missing)
+    return Piecewise(points=points, missing=missing, domain=domain)
 
 
 def csat(
     points: Iterable[tuple[float, float]] = ((1, 0), (2, 30), (3, 60), (4, 80), (5, 100)),
     *,
     missing: float | None = None,
+    domain: Domain | None = (1.0, 5.0),
 ) -> Piecewise:
     """Customer satisfaction. Input: mean CSAT on the 1..5 scale.
 
@@ -986,7 +1196,7 @@ def csat(
         >>> csat()(2.9) < 60 <= csat()(3)
         True
     """
-    return Piecewise(points=points, missing=missing)
+    return Piecewise(points=points, missing=missing, domain=domain)
 
 
 def response_time(
@@ -1000,6 +1210,7 @@ def response_time(
     ),
     *,
     missing: float | None = None,
+    domain: Domain | None = (0.0, math.inf),
 ) -> Piecewise:
     """Outreach response time. Input: median hours between our email and the
     customer's reply.
@@ -1011,13 +1222,14 @@ def response_time(
         >>> response_time()(24), response_time()(336)
         (85.0, 25.0)
     """
-    return Piecewise(points=points, missing=missing)
+    return Piecewise(points=points, missing=missing, domain=domain)
 
 
 def champion_advocacy(
     points: Iterable[tuple[float, float]] = ((0, 20), (1, 60), (2, 80), (4, 100)),
     *,
     missing: float | None = None,
+    domain: Domain | None = (0.0, math.inf),
 ) -> Piecewise:
     """Champion advocacy. Input: advocacy acts in the last 12 months
     (references, case studies, talks, peer referrals).
@@ -1028,7 +1240,7 @@ def champion_advocacy(
         >>> champion_advocacy()(0), champion_advocacy()(2)
         (20.0, 80.0)
     """
-    return Piecewise(points=points, missing=missing)
+    return Piecewise(points=points, missing=missing, domain=domain)
 
 
 # Business
@@ -1038,9 +1250,11 @@ def outcome_achievement(
     points: Iterable[tuple[float, float]] = ((0, 0), (0.5, 45), (0.8, 75), (1, 100)),
     *,
     missing: float | None = None,
+    domain: Domain | None = (0.0, 1.0),
 ) -> Piecewise:
     """Outcome achievement. Input: progress on the customer's stated goals,
-    actual / target averaged over goals, 0..1 (above 1 is clamped).
+    actual / target averaged over goals, a share in [0, 1] (cap each goal's
+    progress at 1 first, as :func:`~healthscore.compute_signals` does).
 
     Seed rule: the strongest single predictor; achievers renew at 95%+, those
     falling short churn at 40%+.
@@ -1049,13 +1263,14 @@ def outcome_achievement(
         >>> outcome_achievement()(1.0), outcome_achievement()(0.5)
         (100.0, 45.0)
     """
-    return Piecewise(points=points, missing=missing)
+    return Piecewise(points=points, missing=missing, domain=domain)
 
 
 def roi_multiple(
     points: Iterable[tuple[float, float]] = ((0, 0), (1, 40), (2, 65), (3, 85), (5, 100)),
     *,
     missing: float | None = None,
+    domain: Domain | None = (0.0, math.inf),
 ) -> Piecewise:
     """Return on investment. Input: value delivered / cost (a multiple).
 
@@ -1066,7 +1281,7 @@ def roi_multiple(
         >>> roi_multiple()(3.0), roi_multiple()(0.99) < 40
         (85.0, True)
     """
-    return Piecewise(points=points, missing=missing)
+    return Piecewise(points=points, missing=missing, domain=domain)
 
 
 def budget_trend(
@@ -1092,6 +1307,7 @@ def expansion_conversations(
     points: Iterable[tuple[float, float]] = ((0, 40), (1, 70), (2, 85), (4, 100)),
     *,
     missing: float | None = None,
+    domain: Domain | None = (0.0, math.inf),
 ) -> Piecewise:
     """Expansion conversations. Input: talks about more users, higher tiers or new
     products in the last 90 days.
@@ -1102,13 +1318,14 @@ def expansion_conversations(
         >>> expansion_conversations()(0), expansion_conversations()(2)
         (40.0, 85.0)
     """
-    return Piecewise(points=points, missing=missing)
+    return Piecewise(points=points, missing=missing, domain=domain)
 
 
 def contract_length(
     points: Iterable[tuple[float, float]] = ((1, 30), (12, 75), (24, 90), (36, 100)),
     *,
     missing: float | None = None,
+    domain: Domain | None = (0.0, math.inf),
 ) -> Piecewise:
     """Contract length. Input: contract term in months.
 
@@ -1119,13 +1336,14 @@ def contract_length(
         >>> contract_length()(1), contract_length()(12), contract_length()(36)
         (30.0, 75.0, 100.0)
     """
-    return Piecewise(points=points, missing=missing)
+    return Piecewise(points=points, missing=missing, domain=domain)
 
 
 def payment_delay(
     points: Iterable[tuple[float, float]] = ((0, 100), (15, 80), (30, 55), (60, 25), (90, 0)),
     *,
     missing: float | None = None,
+    domain: Domain | None = (0.0, math.inf),
 ) -> Piecewise:
     """Payment behaviour. Input: days invoices are paid late (decay-weighted).
 
@@ -1135,7 +1353,7 @@ def payment_delay(
         >>> payment_delay()(0), payment_delay()(60)
         (100.0, 25.0)
     """
-    return Piecewise(points=points, missing=missing)
+    return Piecewise(points=points, missing=missing, domain=domain)
 
 
 # DEAR (Gainsight): Deployment, Engagement, Adoption, ROI
@@ -1146,6 +1364,7 @@ def deployment(
     *,
     points: Iterable[tuple[float, float]] | None = None,
     missing: float | None = None,
+    domain: Domain | None = (0.0, 1.0),
 ) -> Piecewise:
     """Deployment. Input: deployed licences / purchased licences (0..1).
 
@@ -1161,7 +1380,7 @@ def deployment(
         if not 0.0 < green_at < 1.0:
             raise ValidationError("green_at", "must be a share in (0, 1)", green_at)
         points = ((0, 0), (green_at / 2, 50), (green_at, 80), (1, 100))
-    return Piecewise(points=points, missing=missing)
+    return Piecewise(points=points, missing=missing, domain=domain)
 
 
 def onboarding_completed(
@@ -1182,6 +1401,7 @@ def operational_meetings(
     points: Iterable[tuple[float, float]] = ((0, 0), (1, 50), (2, 85), (4, 100)),
     *,
     missing: float | None = None,
+    domain: Domain | None = (0.0, math.inf),
 ) -> Piecewise:
     """Operational contact. Input: meetings with operational contacts per month.
 
@@ -1191,13 +1411,14 @@ def operational_meetings(
         >>> operational_meetings()(2)
         85.0
     """
-    return Piecewise(points=points, missing=missing)
+    return Piecewise(points=points, missing=missing, domain=domain)
 
 
 def executive_meetings(
     points: Iterable[tuple[float, float]] = ((0, 20), (1, 80), (2, 90), (4, 100)),
     *,
     missing: float | None = None,
+    domain: Domain | None = (0.0, math.inf),
 ) -> Piecewise:
     """Executive contact. Input: meetings with executive-level contacts in the
     last 12 months.
@@ -1209,13 +1430,14 @@ def executive_meetings(
         >>> executive_meetings()(1)
         80.0
     """
-    return Piecewise(points=points, missing=missing)
+    return Piecewise(points=points, missing=missing, domain=domain)
 
 
 def business_review_recency(
     points: Iterable[tuple[float, float]] = ((0, 100), (3, 80), (6, 40), (12, 0)),
     *,
     missing: float | None = None,
+    domain: Domain | None = (0.0, math.inf),
 ) -> Piecewise:
     """Business review recency. Input: months since the last business review with
     a senior customer contact.
@@ -1226,13 +1448,14 @@ def business_review_recency(
         >>> business_review_recency()(3)
         80.0
     """
-    return Piecewise(points=points, missing=missing)
+    return Piecewise(points=points, missing=missing, domain=domain)
 
 
 def key_user_events(
     points: Iterable[tuple[float, float]] = ((0, 30), (1, 70), (3, 100)),
     *,
     missing: float | None = None,
+    domain: Domain | None = (0.0, math.inf),
 ) -> Piecewise:
     """Key users at events. Input: events (webinars, user groups, conferences)
     attended by the account's key users in the last 12 months.
@@ -1243,13 +1466,14 @@ def key_user_events(
         >>> key_user_events()(1)
         70.0
     """
-    return Piecewise(points=points, missing=missing)
+    return Piecewise(points=points, missing=missing, domain=domain)
 
 
 def active_license_share(
     points: Iterable[tuple[float, float]] = ((0, 0), (0.4, 50), (0.6, 70), (0.8, 90), (1, 100)),
     *,
     missing: float | None = None,
+    domain: Domain | None = (0.0, 1.0),
 ) -> Piecewise:
     """Adoption depth (DEAR). Input: active licences / deployed licences (0..1).
 
@@ -1260,13 +1484,14 @@ def active_license_share(
         >>> active_license_share()(0.8)
         90.0
     """
-    return Piecewise(points=points, missing=missing)
+    return Piecewise(points=points, missing=missing, domain=domain)
 
 
 def key_features_used(
     points: Iterable[tuple[float, float]] = ((0, 0), (0.5, 60), (0.8, 85), (1, 100)),
     *,
     missing: float | None = None,
+    domain: Domain | None = (0.0, 1.0),
 ) -> Piecewise:
     """Key feature usage. Input: key features used / key features (0..1).
 
@@ -1276,7 +1501,7 @@ def key_features_used(
         >>> key_features_used()(0.5)
         60.0
     """
-    return Piecewise(points=points, missing=missing)
+    return Piecewise(points=points, missing=missing, domain=domain)
 
 
 def latest_version(true_score: float = 100.0, false_score: float = 40.0, *, missing: float | None = None) -> Boolean:
@@ -1295,6 +1520,7 @@ def training_completion(
     points: Iterable[tuple[float, float]] = ((0, 0), (0.5, 60), (1, 100)),
     *,
     missing: float | None = None,
+    domain: Domain | None = (0.0, 1.0),
 ) -> Piecewise:
     """Training completed. Input: share of users who completed training (0..1).
 
@@ -1304,7 +1530,7 @@ def training_completion(
         >>> training_completion()(0.5)
         60.0
     """
-    return Piecewise(points=points, missing=missing)
+    return Piecewise(points=points, missing=missing, domain=domain)
 
 
 def outcome_agreed(true_score: float = 100.0, false_score: float = 25.0, *, missing: float | None = None) -> Boolean:

@@ -449,6 +449,13 @@ def _users(ctx: _Context, ev: dict[str, Any], features: _Features, out: dict[str
     users = ev["user_id"][latest]
     l_acc = ev["_acc"][latest]
     seats = ctx.ex.tables["accounts"]["seats_purchased"]
+    no_seats = int(np.count_nonzero(seats == 0))
+    if no_seats:  # a share of nothing: missing, not infinite
+        warnings.warn(
+            f"{no_seats} account(s) have seats_purchased = 0: their penetration and active_license_share are "
+            "missing (a share of no seats); give the seats bought, or leave the cell blank if unknown",
+            stacklevel=4,
+        )
     user_codes = _string_codes(users)
     active_users = _distinct_count(l_acc, user_codes, n)
     out["penetration"] = np.minimum(_ratio(active_users, seats), 1.0)
