@@ -80,6 +80,7 @@ class ColumnSpec:
             or timestamp is a bad row otherwise).
         choices: Allowed values (case-insensitive), for text columns.
         minimum: Smallest allowed value, for numbers.
+        maximum: Largest allowed value, for numbers.
     """
 
     name: str
@@ -88,6 +89,7 @@ class ColumnSpec:
     missing_ok: bool = False
     choices: tuple[str, ...] = ()
     minimum: float | None = None
+    maximum: float | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -176,7 +178,7 @@ TABLES: dict[str, TableSpec] = {
                 ColumnSpec(name="opened_at", kind="timestamp"),
                 ColumnSpec(name="closed_at", kind="timestamp", required=False, missing_ok=True),
                 ColumnSpec(name="text", kind="text", required=False, missing_ok=True),
-                ColumnSpec(name="sentiment", kind="number", required=False, missing_ok=True, minimum=-1.0),
+                ColumnSpec(name="sentiment", kind="number", required=False, missing_ok=True, minimum=-1.0, maximum=1.0),
             ),
         ),
         TableSpec(
@@ -186,7 +188,8 @@ TABLES: dict[str, TableSpec] = {
                 ColumnSpec(name="respondent", kind="id", missing_ok=True),
                 ColumnSpec(name="timestamp", kind="timestamp"),
                 ColumnSpec(name="kind", kind="text", choices=("nps", "csat")),
-                ColumnSpec(name="value", kind="number"),
+                # an NPS answer is 0..10 and a CSAT answer 1..5: no answer is above 10
+                ColumnSpec(name="value", kind="number", minimum=0.0, maximum=10.0),
             ),
         ),
         TableSpec(
@@ -495,6 +498,9 @@ def _number_column(col: ColumnSpec, values: Any, rejects: _Rejects) -> Any:
     if col.minimum is not None:
         with np.errstate(invalid="ignore"):
             rejects.add(numbers < col.minimum, col.name, values, f"must be >= {col.minimum:g}")
+    if col.maximum is not None:
+        with np.errstate(invalid="ignore"):
+            rejects.add(numbers > col.maximum, col.name, values, f"must be <= {col.maximum:g}")
     return numbers
 
 

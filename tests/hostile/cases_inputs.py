@@ -198,17 +198,22 @@ CASES: list[CliCase | ApiCase] = [
         "csat",
         surveys="account_id,respondent,timestamp,kind,value\nA1,r1,2025-06-01,csat,7\nA2,r2,2025-06-01,csat,4\n",
     ),
-    _export_case(
-        "exports-survey-answer-11",
-        "nps",
-        known="an NPS answer of 11 counts as a promoter in the signals: the exports' survey spec has no maximum",
-        surveys="account_id,respondent,timestamp,kind,value\nA1,r1,2025-06-01,nps,11\nA2,r2,2025-06-01,nps,9\n",
+    # Answers outside any survey's scale are bad rows of the export, named by line.
+    CliCase(
+        id="exports-survey-answer-11",
+        argv=("score", "ex", "--as-of", "2025-06-30", "-o", "out.csv"),
+        files=_exports(
+            surveys="account_id,respondent,timestamp,kind,value\nA1,r1,2025-06-01,nps,11\nA2,r2,2025-06-01,nps,9\n"
+        ),
+        stderr=("surveys.csv line 2, column 'value'", "must be <= 10", "'11'"),
+        absent=("out.csv",),
     ),
-    _export_case(
-        "exports-ticket-sentiment-5",
-        "ticket_sentiment",
-        known="signals clip a ticket's sentiment to [-1, 1]: the exports' ticket spec has no maximum",
-        tickets="account_id,ticket_id,opened_at,sentiment\nA1,t1,2025-06-01,5\nA2,t2,2025-06-01,0.5\n",
+    CliCase(
+        id="exports-ticket-sentiment-5",
+        argv=("score", "ex", "--as-of", "2025-06-30", "-o", "out.csv"),
+        files=_exports(tickets="account_id,ticket_id,opened_at,sentiment\nA1,t1,2025-06-01,5\nA2,t2,2025-06-01,0.5\n"),
+        stderr=("tickets.csv line 2, column 'sentiment'", "must be <= 1", "'5'"),
+        absent=("out.csv",),
     ),
     # One account: an error naming the metric, the rule and the value.
     ApiCase(
