@@ -50,7 +50,11 @@ def test_score_writes_every_account_with_its_columns(tmp_path: Path) -> None:
     status, _, err = _run("score", str(src), "-o", str(dest))
     assert status == 0, err
     rows = _rows(dest)
-    assert [r["account_id"] for r in rows] == ["A1", "A2", "A3"]
+    # riskiest first: the lowest score leads, and the scores never go down the file
+    scores = [float(r["score"]) for r in rows]
+    assert scores == sorted(scores)
+    by_id = {r["account_id"]: r for r in rows}
+    assert sorted(by_id) == ["A1", "A2", "A3"]
     assert list(rows[0]) == [
         "account_id",
         "score",
@@ -61,19 +65,26 @@ def test_score_writes_every_account_with_its_columns(tmp_path: Path) -> None:
         "business",
         "coverage",
         "driver_1",
+        "driver_1_points",
         "driver_2",
+        "driver_2_points",
         "driver_3",
+        "driver_3_points",
     ]
     model = presets.three_dimension()
     expected = model.score(
         {"penetration": 0.9, "executive_engagement": "quarterly", "nps": 40, "outcome_achievement": 1.0}
     )
     assert expected.score is not None
-    assert float(rows[0]["score"]) == pytest.approx(expected.score, abs=1e-3)
-    assert rows[0]["band"] == expected.band
-    assert rows[1]["band"] == "red"
-    assert rows[1]["driver_1"] in {"penetration", "outcome_achievement", "executive_engagement", "nps"}
-    assert rows[2]["relationship"] != ""  # observed: executive_engagement
+    assert float(by_id["A1"]["score"]) == pytest.approx(expected.score, abs=1e-3)
+    assert by_id["A1"]["band"] == expected.band
+    if expected.drivers:
+        assert by_id["A1"]["driver_1"] == expected.drivers[0].name
+        assert float(by_id["A1"]["driver_1_points"]) == pytest.approx(expected.drivers[0].points_lost, abs=0.05)
+    assert by_id["A2"]["band"] == "red"
+    assert by_id["A2"]["driver_1"] in {"penetration", "outcome_achievement", "executive_engagement", "nps"}
+    assert float(by_id["A2"]["driver_1_points"]) > 0
+    assert by_id["A3"]["relationship"] != ""  # observed: executive_engagement
     assert "scored as missing" in err  # the preset's other metrics are not in the file
 
 
@@ -84,7 +95,7 @@ def test_score_with_a_model_file_and_stdout(tmp_path: Path) -> None:
     status, out, _ = _run("score", "--model", str(model_file), str(src), "-o", "-")
     assert status == 0
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert [r["band"] for r in rows] == ["green", "red"]
+    assert [(r["account_id"], r["band"]) for r in rows] == [("Y", "red"), ("X", "green")]  # riskiest first
     assert "deployment" in rows[0]
     assert "roi" in rows[0]
 
@@ -171,7 +182,7 @@ def test_segmented_model_scores_each_segment(tmp_path: Path) -> None:
     status, out, err = _run("score", "--model", str(model_file), str(src), "-o", "-")
     assert status == 0, err
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert [r["model"] for r in rows] == ["enterprise", "smb", "three_dimension"]
+    assert {r["account_id"]: r["model"] for r in rows} == {"A": "enterprise", "B": "smb", "C": "three_dimension"}
 
 
 def test_demo_ranks_accounts_and_shows_bands() -> None:

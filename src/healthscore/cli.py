@@ -199,18 +199,29 @@ def _gc_paused() -> Iterator[None]:
 
 
 def _output_rows(ids: list[str], out: BatchScores) -> tuple[list[str], list[list[str]]]:
+    """The scored table, riskiest first (lowest score first, unscored accounts
+    last, ties in input order); each driver with the points it costs."""
     header = [ID_COLUMN]
     if out.segment is not None:
         header += ["segment", "model"]
     header += ["score", "band", "alert", *out.dimensions, "coverage"]
-    header += [f"driver_{i + 1}" for i in range(len(out.drivers))]
-    columns: list[list[str]] = [ids]  # column by column (each label array built once), then transposed
+    for i in range(len(out.drivers)):
+        header += [f"driver_{i + 1}", f"driver_{i + 1}_points"]
+    order = np.argsort(np.where(np.isnan(out.score), np.inf, out.score), kind="stable")
+    columns: list[list[str]] = [np.asarray(ids, dtype=object)[order].tolist()]  # column by column, then transposed
     if out.segment is not None and out.model is not None:
-        columns += [np.asarray(out.segment).astype(str).tolist(), np.asarray(out.model).astype(str).tolist()]
-    columns += [_text_column(out.score, 3), out.band.astype(str).tolist(), out.alert.astype(str).tolist()]
-    columns += [_text_column(values, 3) for values in out.dimensions.values()]
-    columns.append(_text_column(out.coverage, 4))
-    columns += [np.asarray(names).astype(str).tolist() for names in out.drivers]
+        columns += [
+            np.asarray(out.segment).astype(str)[order].tolist(),
+            np.asarray(out.model).astype(str)[order].tolist(),
+        ]
+    columns += [_text_column(out.score[order], 3), out.band[order].astype(str).tolist()]
+    columns += [out.alert[order].astype(str).tolist()]
+    columns += [_text_column(np.asarray(values)[order], 3) for values in out.dimensions.values()]
+    columns.append(_text_column(out.coverage[order], 4))
+    for names, lost in zip(out.drivers, out.points_lost, strict=True):
+        named = np.asarray(names).astype(str)[order]
+        points = np.where(named == "", np.nan, np.asarray(lost, dtype=np.float64)[order])
+        columns += [named.tolist(), _text_column(points, 1)]
     return header, list(map(list, zip(*columns, strict=True)))
 
 
@@ -434,7 +445,11 @@ def _cmd_score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         progress.stage(f"formatting {len(ids):,} rows")
         with _gc_paused():
             header, rows = _output_rows(ids, scored)
-            text = _csv_text(header, rows, numbers=["score", *scored.dimensions, "coverage"])
+            text = _csv_text(
+                header,
+                rows,
+                numbers=["score", *scored.dimensions, "coverage", *(h for h in header if h.endswith("_points"))],
+            )
             del rows
         if args.history is not None and day is not None:  # the history first: the CSV only once it is stored
             progress.stage(f"writing the snapshot to {args.history}")
