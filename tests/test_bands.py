@@ -325,3 +325,15 @@ def test_one_tier_rule_for_floats_numpy_and_the_array_api(
     xp = pytest.importorskip("array_api_strict")
     device = _engine.tier_codes(xp, xp.asarray(scores, dtype=xp.float64), policy.thresholds, xp.int8)
     assert np.asarray(device).tolist() == expected
+
+
+def test_summary_aligns_japanese_band_names_by_display_width() -> None:
+    from healthscore._io import display_width
+
+    policy = BandPolicy(bands=[Band(name="良好", min_score=60), Band(name="要注意の顧客", min_score=0)])
+    lines = str(policy.summary([70.0, 10.0, 20.0])).splitlines()[:2]
+    # the count column ends at the same terminal column on every line
+    ends = [
+        display_width(line[: line.index(count) + len(count)]) for line, count in zip(lines, ["1", "2"], strict=True)
+    ]
+    assert ends[0] == ends[1]

@@ -31,6 +31,7 @@ import attrs
 import numpy as np
 
 from healthscore import _engine
+from healthscore._io import display_width, pad, terminal_text
 from healthscore.exceptions import ValidationError
 from healthscore.typing import FloatArray, IntArray, StrArray
 
@@ -337,10 +338,13 @@ class BandSummary:
 
     def __str__(self) -> str:
         """A small text table, one band a line."""
-        width = max(len(n) for n in [*self.counts, "no score"])
-        lines = [f"{name:<{width}}  {count:>7}  {self.shares[name]:6.1%}" for name, count in self.counts.items()]
+        names = {name: terminal_text(name) for name in self.counts}
+        width = max(display_width(n) for n in [*names.values(), "no score"])
+        lines = [
+            f"{pad(names[name], width)}  {count:>7}  {self.shares[name]:6.1%}" for name, count in self.counts.items()
+        ]
         if self.unscored:
-            lines.append(f"{'no score':<{width}}  {self.unscored:>7}  {'':>6}  (insufficient data)")
+            lines.append(f"{pad('no score', width)}  {self.unscored:>7}  {'':>6}  (insufficient data)")
         lines.extend(f"warning: {w}" for w in self.warnings)
         return "\n".join(lines)
 

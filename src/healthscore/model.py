@@ -51,6 +51,7 @@ import numpy as np
 
 from healthscore import _engine, _frames
 from healthscore import scorers as _scorers
+from healthscore._io import display_width, pad, terminal_text
 from healthscore.bands import AlertPolicy, BandPolicy, default_alerts, default_bands
 from healthscore.exceptions import InputError, MissingMetricError, ValidationError
 from healthscore.typing import Columns, FloatArray, InputKind, Record, Scorer, StrArray
@@ -497,10 +498,10 @@ class ScoreResult:
         else:
             head = f"score {self.score:.1f} ({self.band}, {self.alert})"
         lines = [f"{head}, coverage {self.coverage:.0%}, model {self.model}"]
-        width = max((len(n) for n in self.dimensions), default=0)
+        width = max((display_width(terminal_text(n)) for n in self.dimensions), default=0)
         for name, value in self.dimensions.items():
             shown = "-" if value is None else f"{value:.1f}"
-            lines.append(f"  {name:<{width}}  {shown:>6}")
+            lines.append(f"  {pad(terminal_text(name), width)}  {shown:>6}")
         drivers = self.drivers[:top]
         if drivers:
             lines.append("drivers: " + ", ".join(f"{m.name} -{m.points_lost:.1f}" for m in drivers))
