@@ -340,7 +340,13 @@ def _parse(text: str, fmt: Format, source: str | None) -> Any:
     except ConfigError:
         raise
     except Exception as exc:
-        raise ConfigError([f"not valid {fmt.upper()}: {exc}"], source) from exc
+        hint = ""
+        if fmt == "toml" and "key" in str(exc).lower():
+            hint = (
+                "; a key of other characters than A-Z, a-z, 0-9, - and _ (Japanese, spaces, dots) "
+                'must be quoted: "製品利用" = 80'
+            )
+        raise ConfigError([f"not valid {fmt.upper()}: {exc}{hint}"], source) from exc
 
 
 def load_model(

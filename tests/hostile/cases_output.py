@@ -341,7 +341,7 @@ CASES: list[CliCase | ApiCase] = [
         id="toml-japanese-key-unquoted",
         argv=("validate-model", "m.toml"),
         files={"m.toml": JAPANESE_MODEL.replace('"増加"', "増加")},
-        stderr=("m.toml", "not valid TOML", "line 30"),
+        stderr=("m.toml", "not valid TOML", "line 30", "must be quoted"),
     ),
     ApiCase(
         id="toml-japanese-key-unquoted-api",
