@@ -310,3 +310,10 @@ def test_scalar_batch_and_portfolio_agree_on_every_account(
         for dim, value in want.dimensions.items():
             assert _same(value, float(batch.dimensions[dim][i]))
             assert _same(value, float(table[dim][i]))
+
+
+def test_out_of_range_values_in_a_frame_are_said_as_warnings() -> None:
+    frame = pd.DataFrame({"account_id": ["a", "b"], "penetration": [0.5, 45.0], "nps": [10.0, 20.0]})
+    with pytest.warns(UserWarning, match=r"penetration.*out of range"):
+        out = score_portfolio(presets.three_dimension(), frame, missing_columns="missing")
+    assert out["coverage"][1] < out["coverage"][0]  # the bad value is scored as missing, not clamped

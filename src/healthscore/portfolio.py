@@ -25,6 +25,7 @@ Examples:
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Literal, TypeAlias
 
 import numpy as np
@@ -132,6 +133,8 @@ def score_portfolio(
         threads=threads,
         precision=precision,
     )
+    for line in scored.warnings:  # a data frame cannot carry the report: it is said instead
+        warnings.warn(line, UserWarning, stacklevel=2)
     return _output(scored, family, data, id_column, ids)
 
 
