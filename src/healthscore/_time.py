@@ -256,16 +256,6 @@ def days_between(later: Any, earlier: Any) -> Any:
     return later // SECONDS_PER_DAY - earlier // SECONDS_PER_DAY
 
 
-def instant_text(seconds: int) -> str:
-    """UTC seconds as ``YYYY-MM-DDTHH:MM:SSZ``."""
-    return f"{np.datetime64(int(seconds), 's')}Z"
-
-
-def now_text() -> str:
-    """The current UTC instant, to the microsecond, as canonical text."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 def today() -> str:
     """Today's UTC date as ``YYYY-MM-DD``."""
     return datetime.now(UTC).date().isoformat()

@@ -51,6 +51,24 @@ def _history_bytes() -> bytes:
 HISTORY = _history_bytes()
 
 
+def _set_override(flag: str, value: str, *, reason: str = "r") -> tuple[str, ...]:
+    """``healthscore override A1`` setting ``flag value`` in ``h.db``."""
+    return (
+        "override",
+        "A1",
+        "--history",
+        "h.db",
+        flag,
+        value,
+        "--reason",
+        reason,
+        "--author",
+        "dana",
+        "--expires",
+        "2099-01-01",
+    )
+
+
 def _read_only_history(folder: Path) -> object:
     """``actions`` on a history file nobody may write (mode 0444)."""
     path = folder / "h.db"
@@ -227,58 +245,19 @@ CASES: list[CliCase | ApiCase] = [
     ),
     CliCase(
         id="history-created-by-override",
-        argv=(
-            "override",
-            "A1",
-            "--history",
-            "h.db",
-            "--band",
-            "red",
-            "--reason",
-            "champion left",
-            "--author",
-            "dana",
-            "--expires",
-            "2099-01-01",
-        ),
+        argv=_set_override("--band", "red", reason="champion left"),
         status=0,
         stderr=("created history file h.db",),
     ),
     CliCase(
         id="history-not-created-by-a-failed-override",
-        argv=(
-            "override",
-            "A1",
-            "--history",
-            "h.db",
-            "--score",
-            "150",
-            "--reason",
-            "r",
-            "--author",
-            "dana",
-            "--expires",
-            "2099-01-01",
-        ),
+        argv=_set_override("--score", "150"),
         stderr=("must be a number from 0 to 100", "150"),
         absent=("h.db", "h.db-wal", "h.db-shm"),
     ),
     CliCase(
         id="override-into-an-existing-history",
-        argv=(
-            "override",
-            "A1",
-            "--history",
-            "h.db",
-            "--score",
-            "10",
-            "--reason",
-            "r",
-            "--author",
-            "dana",
-            "--expires",
-            "2099-01-01",
-        ),
+        argv=_set_override("--score", "10"),
         files={"h.db": HISTORY},
         status=0,
         check=lambda folder: _one_override(folder / "h.db"),
@@ -300,20 +279,7 @@ CASES: list[CliCase | ApiCase] = [
     ),
     CliCase(
         id="history-is-random-bytes-override",
-        argv=(
-            "override",
-            "A1",
-            "--history",
-            "h.db",
-            "--score",
-            "10",
-            "--reason",
-            "r",
-            "--author",
-            "dana",
-            "--expires",
-            "2099-01-01",
-        ),
+        argv=_set_override("--score", "10"),
         files={"h.db": RANDOM_BYTES},
         stderr=("history file h.db is not a SQLite history database",),
         unchanged=("h.db",),
