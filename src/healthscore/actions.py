@@ -43,7 +43,7 @@ from healthscore.history import HistoryStore, _policies_for
 from healthscore.model import BatchScores, HealthModel
 from healthscore.trends import DropRule, trends
 
-__all__ = ["DROP_DUE_HOURS", "Action", "action_queue", "queue_from_history"]
+__all__ = ["DROP_DUE_HOURS", "Action", "LatestState", "action_queue", "latest_state", "queue_from_history"]
 
 DROP_DUE_HOURS = 48.0
 """Latest response time for an account with a drop alert."""
@@ -146,26 +146,82 @@ def queue_from_history(
     Returns:
         The accounts that need action, most urgent first (empty without history).
     """
+    state = latest_state(store, as_of, model=model, drop=drop)
+    return [] if state is None else state.queue()
+
+
+@attrs.frozen(kw_only=True)
+class LatestState:
+    """What the action queue and the dashboard read from a history store: the
+    latest snapshot at or before a date, its model version's trends and the
+    stored model.
+
+    Attributes:
+        latest: The snapshot's columns (:meth:`HistoryStore.snapshot_columns`).
+        version: Its model version (fingerprint).
+        day: The date trends and due dates count from.
+        model: The stored model of that version.
+        trend: :func:`healthscore.trends.trends` of that version's history.
+        drop: The drop rule used.
+    """
+
+    latest: dict[str, Any]
+    version: str
+    day: str
+    model: AnyModel
+    trend: dict[str, Any]
+    drop: DropRule
+
+    def policies(self, i: int) -> HealthModel:
+        """The model whose bands, alerts and playbooks apply to account ``i``."""
+        return _policies_for(self.model, str(self.latest["segment"][i]) or None)
+
+    def queue(self) -> list[Action]:
+        """The accounts that need action, most urgent first."""
+        latest = self.latest
+        return _rank(
+            ids=[str(a) for a in latest["account_id"].tolist()],
+            score=latest["score"],
+            band=latest["band"],
+            alert=latest["alert"],
+            drivers=latest["drivers"].tolist(),
+            arr=latest["arr"],
+            trend=self.trend,
+            as_of=self.day,
+            policies=self.policies,
+        )
+
+
+def latest_state(
+    store: HistoryStore,
+    as_of: Any = None,
+    *,
+    model: AnyModel | str | None = None,
+    drop: DropRule | None = None,
+) -> LatestState | None:
+    """The latest snapshot at or before ``as_of`` (default: the latest) of
+    ``model`` (default: the latest snapshot's version), with that version's
+    trends and stored model: the one read behind :func:`queue_from_history`
+    and the dashboard (:mod:`healthscore.report`).
+
+    Returns:
+        The state, or ``None`` when no snapshot is that old.
+    """
     latest = store.snapshot_columns(as_of, model=model)
     if len(latest["score"]) == 0:
-        return []
+        return None
     version = str(latest["model_version"][0])
     day = str(latest["as_of"][0]) if as_of is None else str(as_of)
     rule = drop or DropRule()
     today = _time.utc_day(day, "as_of")
     history = store.trend_columns(day, model=version, lookback_days=max(90.0, today - rule.first_day(today)))
-    stored = store.model(version)
-    segment = latest["segment"]
-    return _rank(
-        ids=[str(a) for a in latest["account_id"].tolist()],
-        score=latest["score"],
-        band=latest["band"],
-        alert=latest["alert"],
-        drivers=latest["drivers"].tolist(),
-        arr=latest["arr"],
+    return LatestState(
+        latest=latest,
+        version=version,
+        day=day,
+        model=store.model(version),
         trend=trends(history, day, drop=rule),
-        as_of=day,
-        policies=lambda i: _policies_for(stored, str(segment[i]) or None),
+        drop=rule,
     )
 
 
