@@ -328,7 +328,7 @@ def _load_scored(source: str | os.PathLike[str] | Mapping[str, Any]) -> tuple[di
         return dict(source), "the scored table"
     from healthscore.cli import read_table_csv  # noqa: PLC0415 -- the one CSV table reader; cli imports report
 
-    return read_table_csv(source), str(source)
+    return read_table_csv(Path(source)), str(source)
 
 
 def _from_scored(
@@ -400,13 +400,14 @@ def _from_scored(
 
 @attrs.frozen(kw_only=True)
 class _Detail:
-    """Per account and metric: score (NaN where not counted), weight, raw value."""
+    """Per account and metric: the score shown (an imputed metric at its
+    neutral score, NaN where none), the effective weight (dictionary-encoded
+    rows) and the raw value."""
 
     metrics: tuple[str, ...]
-    score: Any  # N x M, the score shown (imputed ones at their neutral score)
+    score: Any  # N x M
     weight_code: Any  # N
-    weights: list[list[float]]  # per pattern
-    imputed: list[list[int]]  # per pattern: metric indices imputed
+    weights: list[list[float]]  # distinct weight rows
     values: dict[str, list[Any]]
     total: Any  # N: the re-scored total
 
@@ -432,70 +433,40 @@ def _is_missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and value != value)
 
 
-def _detail(model: AnyModel, inputs: Mapping[str, Any], ids: Sequence[str], segments: Sequence[str]) -> _Detail:
+def _detail(data: _Data, inputs: Mapping[str, Any]) -> _Detail:
+    """The metric detail of ``inputs`` (one snapshot's raw inputs), re-scored
+    with the stored model: ``score_batch`` with metric scores and weights."""
+    model, ids = data.model, data.now.ids
     columns, have = _aligned(inputs, ids)
     metrics = tuple(model.metric_names)
     typed: dict[str, Any] = {}
     for m in metrics:
-        if m not in columns:
-            continue
-        kind = input_kind(model_metric(model, m).scorer)
-        raw = columns[m]
-        typed[m] = (
-            np.array([math.nan if _is_missing(v) else float(v) for v in raw], dtype=float) if kind == "numeric" else raw
-        )
+        if m in columns:
+            raw = columns[m]
+            numeric = input_kind(model_metric(model, m).scorer) == "numeric"
+            typed[m] = np.array([math.nan if _is_missing(v) else float(v) for v in raw]) if numeric else raw
     if isinstance(model, SegmentedModel):
-        typed[model.segment_column] = np.asarray(segments, dtype=object)
-    batch = model.score_batch(typed, metric_scores=True, missing_columns="missing", dimensions=False)
+        typed[model.segment_column] = np.asarray(data.now.segment, dtype=object)
+    batch = model.score_batch(typed, metric_scores=True, weights=True, missing_columns="missing", dimensions=False)
     n, width = len(ids), len(metrics)
     scores = np.full((n, width), math.nan)
-    raw_missing = np.ones((n, width), dtype=bool)
+    weight = np.zeros((n, width))
     for j, m in enumerate(metrics):
         if m in batch.metric_scores:
             scores[:, j] = np.asarray(batch.metric_scores[m], dtype=float)
-        if m in columns:
-            raw_missing[:, j] = [_is_missing(v) for v in columns[m]]
-    seg_code = np.zeros(n, dtype=np.uint8)
-    if isinstance(model, SegmentedModel):
-        names = {s: k for k, s in enumerate(dict.fromkeys(segments))}
-        seg_code = np.array([names[s] for s in segments], dtype=np.int64).astype(np.uint32).view(np.uint8)
-        seg_code = seg_code.reshape(n, 4)
-    keys = np.concatenate(
-        [
-            np.asarray(seg_code).reshape(n, -1),
-            np.packbits(np.isnan(scores), axis=1),
-            np.packbits(raw_missing, axis=1),
-            have.reshape(n, 1).astype(np.uint8),
-        ],
-        axis=1,
-    )
-    unique, first, code = np.unique(keys, axis=0, return_index=True, return_inverse=True)
-    weights: list[list[float]] = []
-    imputed: list[list[int]] = []
-    shown = scores.copy()
-    code = np.asarray(code).reshape(-1)
-    for p in range(len(unique)):
-        r = int(first[p])
-        record = {m: (None if _is_missing(columns[m][r]) else columns[m][r]) for m in metrics if m in columns}
-        result = model.score(record, segment=segments[r]) if isinstance(model, SegmentedModel) else model.score(record)
-        parts = result.metrics
-        weights.append([round(parts[m].weight, 7) if m in parts else 0.0 for m in metrics])
-        flags = [j for j, m in enumerate(metrics) if m in parts and parts[m].imputed]
-        imputed.append(flags)
-        rows = code == p
-        for j in flags:
-            neutral = parts[metrics[j]].score
-            shown[rows, j] = math.nan if neutral is None else neutral
-        if not have[r]:
-            weights[-1] = [0.0] * width
-    values = {m: columns[m].tolist() for m in metrics if m in columns}
+        if m in batch.metric_weights:
+            weight[:, j] = np.nan_to_num(np.asarray(batch.metric_weights[m], dtype=float))
+    weight[~have] = 0.0
+    neutral = np.array([p.missing.neutral_score for p in data.policies])[np.asarray(data.policy_of)]
+    imputed = np.isnan(scores) & (weight > 0)  # counted without a value: the neutral score (MetricScore.imputed)
+    scores = np.where(imputed, neutral[:, None], scores)
+    rows, code = np.unique(np.round(weight, 7), axis=0, return_inverse=True)
     return _Detail(
         metrics=metrics,
-        score=shown,
-        weight_code=code,
-        weights=weights,
-        imputed=imputed,
-        values=values,
+        score=scores,
+        weight_code=np.asarray(code).reshape(-1),
+        weights=rows.tolist(),
+        values={m: columns[m].tolist() for m in metrics if m in columns},
         total=np.where(have, np.asarray(batch.score, dtype=float), math.nan),
     )
 
@@ -504,7 +475,7 @@ def model_metric(model: AnyModel, name: str) -> Any:
     """The :class:`~healthscore.model.Metric` called ``name`` (the first segment
     model that has it)."""
     if isinstance(model, SegmentedModel):
-        for m in model._all_models():  # noqa: SLF001 -- every segment's model, in order
+        for m in model._all_models():
             if name in m.metrics:
                 return m.metrics[name]
     return model.metrics[name]  # type: ignore[union-attr]
@@ -593,7 +564,8 @@ def _pack(data: Any) -> str:
 def _x10(values: Any) -> list[int]:
     """Scores quantised to 0.1 as integers, -1 where missing."""
     arr = np.asarray(values, dtype=float)
-    return np.where(np.isnan(arr), -1, np.round(arr * 10)).astype(np.int64).tolist()
+    codes: list[int] = np.where(np.isnan(arr), -1, np.round(arr * 10)).astype(np.int64).tolist()
+    return codes
 
 
 def _nullable(values: Any, digits: int = 1) -> list[float | None]:
@@ -624,7 +596,9 @@ def _band_table(data: _Data, t: Catalogue) -> list[dict[str, Any]]:
     for k, name in enumerate(names):
         colour = _COLOURS.get(name.lower()) or _LADDER[min(k, len(_LADDER) - 1)]
         band = first.get(name) if name in first.names else None
-        out.append({"name": name, "label": t.band(name), "colour": colour, "min": None if band is None else band.min_score})
+        out.append(
+            {"name": name, "label": t.band(name), "colour": colour, "min": None if band is None else band.min_score}
+        )
     return out
 
 
@@ -748,7 +722,7 @@ def _detail_part(data: _Data, t: Catalogue) -> dict[str, Any]:
     if data.inputs_now is None:
         part["metrics"] = None
         return part
-    detail = _detail(model, data.inputs_now, now.ids, now.segment)
+    detail = _detail(data, data.inputs_now)
     labels = _Codes()
     values: dict[str, list[Any]] = {}
     for m, raw in detail.values.items():
@@ -768,11 +742,10 @@ def _detail_part(data: _Data, t: Catalogue) -> dict[str, Any]:
         "scores": [_x10(detail.score[:, j]) for j in range(len(detail.metrics))],
         "wc": np.asarray(detail.weight_code, dtype=np.int64).tolist(),
         "wv": detail.weights,
-        "imp": detail.imputed,
         "total": _x10(detail.total),
     }
     if data.inputs_prev is not None and data.prev_day is not None:
-        before = _detail(model, data.inputs_prev, now.ids, now.segment)
+        before = _detail(data, data.inputs_prev)
         total, changes = _what_changed(detail, before)
         has_prev = ~np.isnan(before.total)
         part["changed"] = {
@@ -786,7 +759,7 @@ def _detail_part(data: _Data, t: Catalogue) -> dict[str, Any]:
 
 def _dimension_of(data: _Data, metric: str) -> str:
     model = data.model
-    models = model._all_models() if isinstance(model, SegmentedModel) else [model]  # noqa: SLF001
+    models = model._all_models() if isinstance(model, SegmentedModel) else [model]
     for m in models:
         for d in m.dimensions:
             if metric in d.metric_names:
@@ -834,14 +807,18 @@ def _model_fragment(model: AnyModel, lang: str = "en") -> str:
     """TEMP: replaced by _html.model_fragment. Dimensions, weights and each
     metric's curve in words."""
     t = catalogue(lang)
-    models = model._all_models() if isinstance(model, SegmentedModel) else [model]  # noqa: SLF001
+    models = model._all_models() if isinstance(model, SegmentedModel) else [model]
     dims = []
     for m in models[:1]:
         for d in m.dimensions:
             rows = []
             for metric in d.metrics:
                 curve = _curve(metric.scorer, [])
-                points = "" if curve is None else ", ".join(f"{x} → {y:g}" for x, y in curve["points"][:: max(1, len(curve["points"]) // 6)])
+                points = (
+                    ""
+                    if curve is None
+                    else ", ".join(f"{x} → {y:g}" for x, y in curve["points"][:: max(1, len(curve["points"]) // 6)])
+                )
                 rows.append({"label": t.label(metric.name), "weight": f"{metric.weight:g}", "curve": points})
             dims.append({"label": t.label(d.name), "weight": f"{d.weight:g}", "metrics": rows})
     return str(environment().from_string(_MODEL_FRAGMENT).render(t=t, dims=dims))
@@ -895,7 +872,7 @@ def _backtest(
     if isinstance(churn, (str, os.PathLike)):
         from healthscore.cli import read_table_csv  # noqa: PLC0415 -- the one CSV table reader
 
-        outcomes = read_table_csv(churn)
+        outcomes = read_table_csv(Path(churn))
     if isinstance(source, HistoryStore):
         return run_backtest(source, outcomes, horizons=horizons, model=version)
     table = dict(source)

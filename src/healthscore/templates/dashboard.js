@@ -6,7 +6,7 @@
   var W = META.words;
   var PAGE = 50;
   var LOW_COVERAGE = META.lowCoverage;
-  var SVGNS = "http://www.w3.org/2000/svg";
+  var SVGNS = document.getElementById("hs-svg-ns").namespaceURI;  // the SVG namespace, from the parser
   var L = null, D = null, detailPromise = null, byId = null, lowerIds = null, lowerNames = null;
   var state = { sort: "score", dir: 1, band: "", alert: "", segment: "", search: "", page: 0, qpage: 0 };
   var DEFAULT_DIR = { score: 1, change: 1, arr: -1, segment: 1, due: 1 };
@@ -331,12 +331,12 @@
     return box;
   }
   function metricRows(i, M) {
-    var code = M.wc[i], weights = M.wv[code], imputed = M.imp[code];
+    var weights = M.wv[M.wc[i]];
     var rows = [], missing = [];
     M.names.forEach(function (name, j) {
       var weight = weights[j], s = M.scores[j][i], raw = M.values[j] ? M.values[j][i] : null;
       if (raw !== null && M.kind[j] !== "numeric") raw = M.labelNames[raw];
-      var isImputed = imputed.indexOf(j) >= 0;
+      var isImputed = (raw === null || raw === undefined) && s >= 0;
       if (raw === null || raw === undefined) missing.push(M.labels[j]);
       rows.push({ j: j, name: name, weight: weight, score: s, raw: raw, imputed: isImputed });
     });
