@@ -30,6 +30,13 @@
   function signed(v, digits) { return v > 0 ? "+" + num(v, digits) : num(v, digits); }
   function pct(share, digits) { return share === null || share === undefined ? "\u2013" : num(100 * share, digits || 0) + "%"; }
   function money(v) { return v === null || v === undefined ? "\u2013" : num(v, 0); }
+  function compact(v) {
+    var size = Math.abs(v);
+    if (size >= 1e9) return num(v / 1e9, 1) + "G";
+    if (size >= 1e6) return num(v / 1e6, 1) + "M";
+    if (size >= 1e4) return num(v / 1e3, 0) + "k";
+    return num(v, 0);
+  }
 
   function el(tag, attrs) {
     var node = document.createElement(tag);
@@ -515,7 +522,7 @@
         who,
         el("td", { "data-col": "score", "class": "hs-num" }, el("span", { "class": "hs-dot", style: "background:" + (b ? b.colour : "#999") }), scoreText(L.sc[i])),
         el("td", { "data-col": "alert" }, alert ? alert.label : "\u2013", entry[2] ? el("span", { "class": "hs-drop", "data-field": "drop" }, " \u25bc " + w("drop_alert")) : null),
-        el("td", { "data-col": "due" }, L.dues[entry[1]]),
+        el("td", { "data-col": "due" }, L.dues[entry[1]], alert ? el("div", { "class": "hs-muted" }, policy.response[alert.name] || "") : null),
         el("td", { "data-col": "reason" }, reason.join("; ")),
         el("td", { "data-col": "drivers", "class": "hs-drivers" }, driverList(i)),
         el("td", { "data-col": "playbook" }, el("ol", { "class": "hs-steps" }, (b ? policy.playbook[b.name] || [] : []).map(function (s) { return el("li", null, s); })))));
@@ -559,7 +566,7 @@
     if (!META.history || META.mix.length < 1) { root.appendChild(el("p", { "class": "hs-note" }, w("no_history_trends"))); return; }
     if (META.mix.length < 2) root.appendChild(el("p", { "class": "hs-note" }, w("one_snapshot")));
     root.appendChild(stacked(w("mix_accounts"), function (x) { return x[0]; }, function (v) { return num(v); }));
-    root.appendChild(stacked(w("mix_arr"), function (x) { return x[1]; }, function (v) { return money(v); }));
+    root.appendChild(stacked(w("mix_arr"), function (x) { return x[1]; }, compact));
   }
 
   // -- navigation ---------------------------------------------------------------------
