@@ -530,9 +530,11 @@ class ScoreResult:
             >>> result = model.score({"penetration": 0.35, "nps": -20, "roi_multiple": 1.5,
             ...                       "days_since_last_login": 12, "executive_engagement": "aware"})
             >>> page = result.to_html(model=model, as_of="2026-06-30")
-            >>> f"{result.score:.1f}" in page, "Escalate to management now" in page
-            (True, True)
-            >>> "レッド" in result.to_html("ja")
+            >>> print(result.explain().splitlines()[0])
+            score 52.8 (orange, at_risk), coverage 29%, model three_dimension
+            >>> "52.8" in page, "CSM contact within 48 hours" in page, "Jul 2, 2026 00:00 UTC" in page
+            (True, True, True)
+            >>> "オレンジ" in result.to_html("ja")
             True
         """
         return _html.score_html(self, lang=lang, model=model, as_of=as_of)
