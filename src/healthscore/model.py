@@ -563,6 +563,10 @@ class BatchScores:
         alert_names: Alert level names in code order.
         metric_scores: Metric name -> 0..100 scores (NaN where missing); empty
             unless asked for.
+        metric_weights: Metric name -> each account's effective weight of the
+            metric (``ScoreResult.metrics[name].weight``: its share of the total
+            once missing data is handled, 0 where it did not count); empty
+            unless asked for. ``weight * score`` is the metric's contribution.
         drivers: Names of the metrics costing each account most points,
             costliest first (``drivers[0]`` is every account's top driver);
             ``""`` where fewer metrics cost points. Empty unless asked for.
@@ -584,6 +588,7 @@ class BatchScores:
     band_names: tuple[str, ...]
     alert_names: tuple[str, ...]
     metric_scores: dict[str, Any] = attrs.field(factory=dict)
+    metric_weights: dict[str, FloatArray] = attrs.field(factory=dict)
     drivers: tuple[StrArray, ...] = ()
     points_lost: tuple[FloatArray, ...] = ()
     model: StrArray | None = None
@@ -616,10 +621,12 @@ class BatchScores:
         ``segment`` and ``model`` (segmented models), ``score``, ``band``,
         ``alert``, one per dimension, ``coverage``, ``status``,
         ``<metric>_score`` for each metric when metric scores were asked for,
-        and ``driver_1``, ``driver_1_points``, ... when drivers were asked for."""
+        ``<metric>_weight`` when weights were asked for, and ``driver_1``,
+        ``driver_1_points``, ... when drivers were asked for."""
         names = [n for n in ("segment", "model") if getattr(self, n) is not None]
         names += ["score", "band", "alert", *self.dimensions, "coverage", "status"]
         names += [f"{name}_score" for name in self.metric_scores]
+        names += [f"{name}_weight" for name in self.metric_weights]
         for i in range(1, len(self.drivers) + 1):
             names += [f"driver_{i}", f"driver_{i}_points"]
         return tuple(names)
@@ -646,6 +653,8 @@ class BatchScores:
             return self.dimensions[name]
         if name.endswith("_score") and name.removesuffix("_score") in self.metric_scores:
             return self.metric_scores[name.removesuffix("_score")]
+        if name.endswith("_weight") and name.removesuffix("_weight") in self.metric_weights:
+            return self.metric_weights[name.removesuffix("_weight")]
         if name.startswith("driver_"):
             index, _, points = name.removeprefix("driver_").partition("_")
             if index.isdigit() and 1 <= int(index) <= len(self.drivers) and points in ("", "points"):
@@ -934,6 +943,7 @@ class HealthModel:
         threads: int | None = None,
         precision: _engine.Precision | None = None,
         chunk_size: int = _engine.DEFAULT_CHUNK,
+        weights: bool = False,
     ) -> BatchScores:
         """Score many accounts at once.
 
@@ -958,6 +968,9 @@ class HealthModel:
                 the engine's working memory at an error of at most a few
                 thousandths of a point (see ``docs/portfolio.md``).
             chunk_size: Rows per chunk on the CPU.
+            weights: Also return each metric's effective weight per account
+                (:attr:`BatchScores.metric_weights`, the scalar path's
+                ``MetricScore.weight``); computed on the CPU.
 
         Returns:
             A :class:`BatchScores`; in float64 its numbers equal :meth:`score`
@@ -973,6 +986,7 @@ class HealthModel:
         """
         _check_batch_options(
             metric_scores=metric_scores,
+            weights=weights,
             drivers=drivers,
             missing_columns=missing_columns,
             dimensions=dimensions,
@@ -1012,11 +1026,12 @@ class HealthModel:
                 chunk=chunk_size,
                 precision=precision or "float64",
                 keep_dimensions=dimensions,
+                keep_weights=weights,
             )
             ns: Any = np
         else:
-            if drivers:
-                raise InputError("drivers are computed on the CPU; pass NumPy arrays to ask for drivers")
+            if drivers or weights:
+                raise InputError("drivers and weights are computed on the CPU; pass NumPy arrays to ask for them")
             with np.errstate(invalid="ignore", divide="ignore"):  # NumPy-backed namespaces: 0 / 0 is NaN on purpose
                 raw = _engine.run_xp(
                     xp, plan.layout, policy, present, n, keep_metrics=metric_scores, precision=precision
@@ -1037,6 +1052,7 @@ class HealthModel:
             band_names=self.bands.names,
             alert_names=self.alerts.names,
             metric_scores=dict(zip(plan.names, raw.metric_scores, strict=True)) if raw.metric_scores else {},
+            metric_weights=dict(zip(plan.names, raw.metric_weights, strict=True)) if raw.metric_weights else {},
             drivers=top,
             points_lost=lost,
             out_of_range=raw.out_of_range,
@@ -1082,6 +1098,7 @@ def _is_whole(value: object) -> bool:
 def _check_batch_options(
     *,
     metric_scores: object,
+    weights: object = False,
     drivers: object,
     missing_columns: object,
     dimensions: object,
@@ -1090,7 +1107,7 @@ def _check_batch_options(
     chunk_size: object,
 ) -> None:
     """The options of every ``score_batch``, checked in one place."""
-    for field, flag in (("metric_scores", metric_scores), ("dimensions", dimensions)):
+    for field, flag in (("metric_scores", metric_scores), ("weights", weights), ("dimensions", dimensions)):
         if not isinstance(flag, bool | np.bool_):
             raise ValidationError(field, "must be True or False", flag)
     if not isinstance(missing_columns, str) or missing_columns not in ("error", "missing"):
@@ -1263,6 +1280,7 @@ class SegmentedModel:
         threads: int | None = None,
         precision: _engine.Precision | None = None,
         chunk_size: int = _engine.DEFAULT_CHUNK,
+        weights: bool = False,
     ) -> BatchScores:
         """Score every account with its segment's model, in one call.
 
@@ -1277,6 +1295,7 @@ class SegmentedModel:
         """
         _check_batch_options(
             metric_scores=metric_scores,
+            weights=weights,
             drivers=drivers,
             missing_columns=missing_columns,
             dimensions=dimensions,
@@ -1312,6 +1331,7 @@ class SegmentedModel:
         model_names = np.full(n, "", dtype=object)
         dims = {d: np.full(n, math.nan, dtype) for d in self.dimension_names} if dimensions else {}
         metric_out = {m: np.full(n, math.nan, dtype) for m in self.metric_names} if metric_scores else {}
+        weight_out = {m: np.zeros(n) for m in self.metric_names} if weights else {}
         top = [np.full(n, "", dtype=object) for _ in range(drivers)]
         lost = [np.zeros(n) for _ in range(drivers)]
         for m_idx, u_list in groups.items():
@@ -1328,6 +1348,7 @@ class SegmentedModel:
                     threads=threads,
                     precision=precision,
                     chunk_size=chunk_size,
+                    weights=weights,
                 )
             except InputError as exc:
                 raise type(exc)(f"segment model {model.name!r}: {exc}", column=exc.column, value=exc.value) from None
@@ -1344,6 +1365,8 @@ class SegmentedModel:
                 dims[d][rows] = values
             for m, values in out.metric_scores.items():
                 metric_out[m][rows] = values
+            for m, values in out.metric_weights.items():
+                weight_out[m][rows] = values
             for j in range(len(out.drivers)):
                 top[j][rows] = out.drivers[j]
                 lost[j][rows] = out.points_lost[j]
@@ -1356,6 +1379,7 @@ class SegmentedModel:
             band_names=band_names,
             alert_names=alert_names,
             metric_scores=metric_out,
+            metric_weights=weight_out,
             drivers=tuple(t.astype(np.str_) for t in top),
             points_lost=tuple(lost),
             model=model_names.astype(np.str_),
