@@ -253,7 +253,7 @@ def _score_text(score: float | None, t: Catalogue) -> str:
 # --------------------------------------------------------------------------- one account
 
 
-def _metric_row(m: MetricScore, t: Catalogue) -> dict[str, Any]:
+def _metric_row(m: MetricScore, t: Catalogue, scorer: Scorer | None) -> dict[str, Any]:
     if m.observed:
         state = ""
     elif m.imputed:
@@ -271,6 +271,7 @@ def _metric_row(m: MetricScore, t: Catalogue) -> dict[str, Any]:
         "lost": t.number(m.points_lost, 1) if m.score is not None else "-",
         "state": state,
         "counted": m.weight > 0,
+        "chart": None if scorer is None else curve_view(scorer, marker=m.value),
     }
 
 
@@ -306,7 +307,7 @@ def score_html(result: ScoreResult, *, lang: str = "en", model: HealthModel | No
     """
     t = catalogue(lang)
     colours = band_colours(model.bands.names) if model is not None else None
-    ladder = _ladder(model.bands) if model is not None else None
+    scorers_of = {} if model is None else {name: m.scorer for name, m in model.metrics.items()}
     dims = [
         {
             "name": t.label(name),
@@ -327,12 +328,12 @@ def score_html(result: ScoreResult, *, lang: str = "en", model: HealthModel | No
         "coverage_share": result.coverage,
         "model": result.model,
         "dimensions": dims,
-        "metrics": [_metric_row(m, t) for m in result.metrics.values()],
+        "metrics": [_metric_row(m, t, scorers_of.get(m.name)) for m in result.metrics.values()],
+        "curves": bool(scorers_of),
         "drivers": [{"name": t.label(m.name), "lost": t.number(m.points_lost, 1)} for m in result.drivers[:3]],
         "missing": [t.label(name) for name in result.missing],
         "response": _response(result, model, as_of, t),
         "playbook": _playbook(result, model, t),
-        "ladder": ladder,
     }
     return render("display/score.html.j2", lang=lang, **context)
 
@@ -393,7 +394,7 @@ def curve_view(scorer: Scorer, marker: Any = None) -> dict[str, Any] | None:
         bars = [{"label": str(label), "value": float(_scorers.evaluate(scorer, label))} for label in labels]
     except Exception:  # noqa: BLE001 -- a user's scorer that cannot be sampled gets no chart, not an error
         return None
-    return {"kind": "bars", "bars": bars}
+    return {"kind": "bars", "bars": bars, "marker": None if marker is None else str(marker)}
 
 
 def _numeric_curve(scorer: Any, marker: Any) -> dict[str, Any]:
