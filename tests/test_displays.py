@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from html.parser import HTMLParser
 from typing import Any
 
+import attrs
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -20,7 +21,7 @@ from healthscore.actions import ActionQueue, action_queue, queue_from_history
 from healthscore.backtest import BacktestReport, run_backtest
 from healthscore.bands import AlertLevel, AlertPolicy, Band, BandPolicy
 from healthscore.exceptions import InputError
-from healthscore.history import AccountHistory, HistoryStore, SQLiteHistory
+from healthscore.history import AccountHistory, HistoryPoint, HistoryStore, SQLiteHistory
 from healthscore.model import Dimension, HealthModel, Metric, SegmentedModel
 from strategies import health_models, models_and_records
 
@@ -496,3 +497,25 @@ def test_other_import_errors_are_not_hidden() -> None:
 
     with pytest.raises(ImportError, match="something else"):
         _html.notebook(broken, lambda: "text")
+
+
+def test_empty_and_unscored_inputs_display() -> None:
+    empty = presets.dear().score_batch({"deployment": np.array([], dtype=float)}, missing_columns="missing")
+    assert " 0 accounts " in text_of(empty.to_html())
+    assert "0 need action" in text_of(ActionQueue().to_html())
+    unscored = HistoryPoint(
+        account_id="x",
+        as_of="2026-01-31",
+        model_version="v",
+        score=None,
+        band=None,
+        alert=None,
+        coverage=0.0,
+        dimensions={},
+    )
+    scored = attrs.evolve(unscored, as_of="2026-02-28", score=50.0, band="orange", alert="at_risk", coverage=1.0)
+    page = AccountHistory([unscored, scored]).to_html()
+    shown = text_of(page)
+    assert "Jan 31, 2026 - " in shown
+    assert "Feb 28, 2026 50.0 orange at risk 100%" in shown
+    assert "<polyline" not in page  # one scored point draws no line

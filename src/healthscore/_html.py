@@ -59,15 +59,20 @@ __all__ = [
     "INSTALL_HINT",
     "NEUTRAL_COLOURS",
     "actions_html",
+    "actions_text",
     "backtest_fragment",
     "backtest_html",
     "band_colours",
     "batch_html",
+    "batch_text",
+    "curve_view",
     "environment",
     "fallback",
     "history_html",
+    "history_text",
     "model_fragment",
     "model_html",
+    "model_text",
     "notebook",
     "render",
     "score_html",
@@ -457,17 +462,17 @@ def _model_view(model: HealthModel, t: Catalogue) -> dict[str, Any]:
     }
 
 
-def _segments(model: HealthModel | SegmentedModel) -> list[tuple[str | None, HealthModel]] | None:
-    """A segmented model's models, the default last (as segment ``None``);
-    ``None`` for a plain model."""
+def _parts(model: HealthModel | SegmentedModel) -> tuple[SegmentedModel | None, list[tuple[str | None, HealthModel]]]:
+    """A segmented model and its models, the default last (as segment
+    ``None``); for a plain model ``None`` and the model alone."""
     from healthscore.model import SegmentedModel  # noqa: PLC0415 -- model imports this module
 
     if not isinstance(model, SegmentedModel):
-        return None
+        return None, [(None, model)]
     parts: list[tuple[str | None, HealthModel]] = list(model.segments)
     if model.default is not None:
         parts.append((None, model.default))
-    return parts
+    return model, parts
 
 
 def model_html(model: HealthModel | SegmentedModel, *, lang: str = "en") -> str:
@@ -476,12 +481,12 @@ def model_html(model: HealthModel | SegmentedModel, *, lang: str = "en") -> str:
     breakpoints); the bands with their playbooks, the alert levels with their
     responses. A segmented model shows each segment's model and the default."""
     t = catalogue(lang)
-    parts = _segments(model)
-    if parts is None:
-        return render("display/model.html.j2", lang=lang, model=_model_view(model, t), segmented=None)  # type: ignore[arg-type]
-    segmented = {"name": model.name, "description": model.description, "column": model.segment_column}  # type: ignore[union-attr]
+    segmented, parts = _parts(model)
+    if segmented is None:
+        return render("display/model.html.j2", lang=lang, model=_model_view(parts[0][1], t), segmented=None)
+    head = {"name": segmented.name, "description": segmented.description, "column": segmented.segment_column}
     segments = [{"segment": key, "model": _model_view(m, t)} for key, m in parts]
-    return render("display/model.html.j2", lang=lang, model=None, segmented=segmented, segments=segments)
+    return render("display/model.html.j2", lang=lang, model=None, segmented=head, segments=segments)
 
 
 def model_fragment(model: HealthModel | SegmentedModel, *, lang: str = "en") -> str:
@@ -493,10 +498,10 @@ def model_fragment(model: HealthModel | SegmentedModel, *, lang: str = "en") -> 
 
 def model_text(model: HealthModel | SegmentedModel) -> str:
     """The model in a few lines of text (the display without Jinja2)."""
-    parts = _segments(model)
-    if parts is None:
-        return _one_model_text(model)  # type: ignore[arg-type]
-    lines = [f"segmented model {model.name} (column {model.segment_column})"]  # type: ignore[union-attr]
+    segmented, parts = _parts(model)
+    if segmented is None:
+        return _one_model_text(parts[0][1])
+    lines = [f"segmented model {segmented.name} (column {segmented.segment_column})"]
     lines += [f"[{'default' if key is None else key}]\n{_one_model_text(m)}" for key, m in parts]
     return "\n".join(lines)
 
