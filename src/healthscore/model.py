@@ -49,7 +49,7 @@ from typing import Any, Literal, TypeAlias
 import attrs
 import numpy as np
 
-from healthscore import _engine, _frames
+from healthscore import _engine, _frames, _html
 from healthscore import scorers as _scorers
 from healthscore._io import display_width, pad, terminal_text
 from healthscore.bands import AlertPolicy, BandPolicy, default_alerts, default_bands
@@ -511,6 +511,39 @@ class ScoreResult:
             lines.append(f"missing: {shown_missing}")
         return "\n".join(lines)
 
+    def to_html(self, lang: str = "en", *, model: HealthModel | None = None, as_of: Any = None) -> str:
+        """The account as an HTML display (needs Jinja2: the ``report`` extra):
+        score, band colour, alert, coverage, dimension bars, drivers, missing
+        metrics and the metric table (raw value, metric score, weight,
+        contribution, points lost) -- the numbers :meth:`explain` prints.
+
+        Args:
+            lang: ``"en"`` or ``"ja"``: labels, band and alert names from the
+                language's catalogue; names a model file defined as written.
+            model: The model that scored the account: adds the alert's
+                response and due time and the band's playbook.
+            as_of: The scoring date: the due time as a date (else "within N hours").
+
+        Examples:
+            >>> from healthscore import presets
+            >>> model = presets.three_dimension()
+            >>> result = model.score({"penetration": 0.35, "nps": -20, "roi_multiple": 1.5,
+            ...                       "days_since_last_login": 12, "executive_engagement": "aware"})
+            >>> page = result.to_html(model=model, as_of="2026-06-30")
+            >>> print(result.explain().splitlines()[0])
+            score 52.8 (orange, at_risk), coverage 29%, model three_dimension
+            >>> "52.8" in page, "CSM contact within 48 hours" in page, "Jul 2, 2026 00:00 UTC" in page
+            (True, True, True)
+            >>> "オレンジ" in result.to_html("ja")
+            True
+        """
+        return _html.score_html(self, lang=lang, model=model, as_of=as_of)
+
+    def _repr_html_(self) -> str:
+        """The notebook display: :meth:`to_html`, or the text of :meth:`explain`
+        without Jinja2."""
+        return _html.notebook(self.to_html, self.explain)
+
 
 @attrs.frozen(kw_only=True)
 class BatchScores:
@@ -633,6 +666,30 @@ class BatchScores:
         """All results as one ordered mapping of column name -> array (the
         columns of :attr:`column_names`)."""
         return {name: self[name] for name in self.column_names}
+
+    def to_html(self, account_ids: Any = None, top: int = 10, lang: str = "en") -> str:
+        """The portfolio as an HTML display (needs Jinja2: the ``report``
+        extra): accounts per band and the ``top`` riskiest accounts, lowest
+        score first, with their drivers when they were asked for.
+
+        Args:
+            account_ids: One id per account, in score order (default: the row index).
+            top: How many of the riskiest accounts to list.
+            lang: ``"en"`` or ``"ja"``.
+
+        Examples:
+            >>> from healthscore import presets
+            >>> out = presets.dear().score_batch(
+            ...     {"deployment": [0.9, 0.2, 0.5]}, missing_columns="missing", drivers=2)
+            >>> page = out.to_html(account_ids=["acme", "globex", "initech"], top=2)
+            >>> page.index("globex") < page.index("initech"), "acme" in page
+            (True, False)
+        """
+        return _html.batch_html(self, account_ids=account_ids, top=top, lang=lang)
+
+    def _repr_html_(self) -> str:
+        """The notebook display: :meth:`to_html`, or a text summary without Jinja2."""
+        return _html.notebook(self.to_html, lambda: _html.batch_text(self))
 
 
 def to_numpy(values: Any) -> Any:
@@ -1002,6 +1059,26 @@ class HealthModel:
             warnings=_warnings(raw.out_of_range, typos),
         )
 
+    # -- display ---------------------------------------------------------------
+
+    def to_html(self, lang: str = "en") -> str:
+        """The model as an HTML display (needs Jinja2: the ``report`` extra):
+        dimensions and weights, each metric's share of the score and its curve
+        with its breakpoints (label scorers: one bar per label), the bands with
+        their playbooks and the alert levels with their responses.
+
+        Examples:
+            >>> from healthscore import presets
+            >>> page = presets.three_dimension().to_html()
+            >>> page.count('class="hs-chart hs-curve"') > 10, "<script" in page
+            (True, False)
+        """
+        return _html.model_html(self, lang=lang)
+
+    def _repr_html_(self) -> str:
+        """The notebook display: :meth:`to_html`, or a text summary without Jinja2."""
+        return _html.notebook(self.to_html, lambda: _html.model_text(self))
+
 
 def _warnings(reports: Iterable[_scorers.OutOfRange], typos: Iterable[tuple[str, str]]) -> tuple[str, ...]:
     """The lines of :attr:`BatchScores.warnings`: the out-of-range reports
@@ -1310,6 +1387,26 @@ class SegmentedModel:
             out_of_range=tuple(reports.values()),
             warnings=_warnings(reports.values(), typos),
         )
+
+    # -- display ---------------------------------------------------------------
+
+    def to_html(self, lang: str = "en") -> str:
+        """Each segment's model as an HTML display (needs Jinja2: the ``report`` extra):
+        dimensions and weights, each metric's share of the score and its curve
+        with its breakpoints (label scorers: one bar per label), the bands with
+        their playbooks and the alert levels with their responses.
+
+        Examples:
+            >>> from healthscore import presets
+            >>> page = presets.segmented().to_html()
+            >>> page.count('class="hs-chart hs-curve"') > 10, 'enterprise' in page, "<script" in page
+            (True, True, False)
+        """
+        return _html.model_html(self, lang=lang)
+
+    def _repr_html_(self) -> str:
+        """The notebook display: :meth:`to_html`, or a text summary without Jinja2."""
+        return _html.notebook(self.to_html, lambda: _html.model_text(self))
 
 
 def _group_by_model(segmented: SegmentedModel, keys: Any) -> tuple[list[HealthModel], dict[int, list[int]], Any]:

@@ -45,7 +45,7 @@ import attrs
 import numpy as np
 
 from healthscore import _time, presets
-from healthscore._html import environment, render
+from healthscore._html import _numeric_range, backtest_fragment, curve_view, model_fragment, render
 from healthscore._i18n import Catalogue, catalogue, check_language
 from healthscore._io import write_atomic
 from healthscore.actions import Action, _rank, latest_state
@@ -54,14 +54,13 @@ from healthscore.config import AnyModel, load_model, model_fingerprint
 from healthscore.exceptions import InputError
 from healthscore.history import HistoryStore, Override, _policies_for, open_history
 from healthscore.model import HealthModel, SegmentedModel
-from healthscore.scorers import Boolean, Categories, Piecewise, Steps, evaluate, input_kind
+from healthscore.scorers import input_kind
 from healthscore.trends import DropRule
 
 __all__ = ["Dashboard", "dashboard"]
 
 _COLOURS = {"green": "#2e7d32", "yellow": "#f9a825", "orange": "#ef6c00", "red": "#c62828"}
 _LADDER = ("#2e7d32", "#7cb342", "#f9a825", "#ef6c00", "#c62828", "#8e0000")
-_CURVE_SAMPLES = 24
 _LOW_COVERAGE = 0.75
 """Coverage below this is flagged on the page."""
 _SCORED_COLUMNS = ("account_id", "score", "band", "alert", "coverage")
@@ -510,42 +509,23 @@ def _what_changed(now: _Detail, prev: _Detail) -> tuple[Any, list[list[int]]]:
     return total, changes
 
 
-# -- curves: sampled from each scorer ----------------------------------------------------
+# -- curves: sampled from each scorer, as the notebook displays sample them ----------------
 
 
-def _curve(scorer: Any, observed: Any) -> dict[str, Any] | None:
-    """A small point list of ``scorer``: numeric ``[[x, score], ...]`` over its
-    breakpoints' span (or the observed values), labels ``[[label, score], ...]``."""
-    if isinstance(scorer, Categories):
-        return {"kind": "labels", "points": [[label, float(evaluate(scorer, label))] for label in scorer.labels]}
-    if isinstance(scorer, Boolean):
-        return {"kind": "labels", "points": [["true", scorer.true_score], ["false", scorer.false_score]]}
-    if isinstance(scorer, Piecewise):
-        low, high = scorer.span
-        marks = [float(x) for x, _ in scorer.points]
-    elif isinstance(scorer, Steps):
-        width = (scorer.edges[-1] - scorer.edges[0]) or 1.0
-        low, high = scorer.edges[0] - 0.25 * width, scorer.edges[-1] + 0.25 * width
-        marks = [e for x in scorer.edges for e in (x - 1e-9 * width, x)]
-    else:
-        seen = np.asarray(observed, dtype=float)
-        seen = seen[np.isfinite(seen)]
-        if seen.size == 0:
-            return None
-        low, high, marks = float(seen.min()), float(seen.max()), []
-    if not (math.isfinite(low) and math.isfinite(high)) or high <= low:
-        high = low + 1.0
-    bounds = getattr(scorer, "bounds", (-math.inf, math.inf))
-    grid = np.unique(np.concatenate([np.linspace(low, high, _CURVE_SAMPLES), np.asarray(marks, dtype=float)]))
-    grid = grid[(grid >= bounds[0]) & (grid <= bounds[1])]
-    try:
-        ys = np.asarray(evaluate(scorer, grid), dtype=float)
-    except (InputError, TypeError, ValueError):
+def _curve(scorer: Any) -> dict[str, Any] | None:
+    """A metric's curve, once per model (:func:`healthscore._html.curve_view`):
+    numeric ``{"kind": "numeric", "lo", "hi", "line": [[fx, score], ...]}``
+    (``fx`` the share of the ``lo..hi`` range), labels ``{"kind": "labels",
+    "points": [[label, score], ...]}``. The page marks the account on it at its
+    raw value and metric score."""
+    view = curve_view(scorer)
+    if view is None:
         return None
-    return {
-        "kind": "numeric",
-        "points": [[_short(float(x)), round(float(y), 2)] for x, y in zip(grid, ys, strict=True) if y == y],
-    }
+    if view["kind"] == "bars":
+        return {"kind": "labels", "points": [[b["label"], round(b["value"], 2)] for b in view["bars"]]}
+    lo, hi = _numeric_range(scorer)
+    line = [[round(fx, 4), round(y, 2)] for fx, y in view["line"]]
+    return {"kind": "numeric", "lo": lo, "hi": hi, "line": line}
 
 
 def _short(value: float) -> float:
@@ -736,7 +716,7 @@ def _detail_part(data: _Data, t: Catalogue) -> dict[str, Any]:
         "labels": [t.label(m) for m in detail.metrics],
         "dimension": [model_metric(model, m).name and _dimension_of(data, m) for m in detail.metrics],
         "kind": [input_kind(model_metric(model, m).scorer) for m in detail.metrics],
-        "curves": [_curve(model_metric(model, m).scorer, values.get(m, [])) for m in detail.metrics],
+        "curves": [_curve(model_metric(model, m).scorer) for m in detail.metrics],
         "values": [values.get(m) for m in detail.metrics],
         "labelNames": labels.values,
         "scores": [_x10(detail.score[:, j]) for j in range(len(detail.metrics))],
@@ -786,73 +766,6 @@ def _meta(data: _Data, t: Catalogue, title: str | None, bands: list[dict[str, An
         "names": data.now.names is not None,
         "lowCoverage": round(100 * _LOW_COVERAGE),
     }
-
-
-# -- fragments of the Model and Backtest tabs ---------------------------------------------
-
-# TEMP: replaced by _html.model_fragment
-_MODEL_FRAGMENT = """\
-<div class="hs-model">
-{% for dim in dims %}
-<h3>{{ dim.label }} <small>{{ t.text("dashboard.weight") }} {{ dim.weight }}</small></h3>
-<table class="hs-table"><thead><tr><th>{{ t.text("dashboard.metric") }}</th><th>{{ t.text("dashboard.weight") }}</th>
-<th>{{ t.text("dashboard.curve") }}</th></tr></thead><tbody>
-{% for m in dim.metrics %}<tr><td>{{ m.label }}</td><td>{{ m.weight }}</td><td>{{ m.curve }}</td></tr>{% endfor %}
-</tbody></table>
-{% endfor %}
-</div>"""
-
-
-def _model_fragment(model: AnyModel, lang: str = "en") -> str:
-    """TEMP: replaced by _html.model_fragment. Dimensions, weights and each
-    metric's curve in words."""
-    t = catalogue(lang)
-    models = model._all_models() if isinstance(model, SegmentedModel) else [model]
-    dims = []
-    for m in models[:1]:
-        for d in m.dimensions:
-            rows = []
-            for metric in d.metrics:
-                curve = _curve(metric.scorer, [])
-                points = (
-                    ""
-                    if curve is None
-                    else ", ".join(f"{x} → {y:g}" for x, y in curve["points"][:: max(1, len(curve["points"]) // 6)])
-                )
-                rows.append({"label": t.label(metric.name), "weight": f"{metric.weight:g}", "curve": points})
-            dims.append({"label": t.label(d.name), "weight": f"{d.weight:g}", "metrics": rows})
-    return str(environment().from_string(_MODEL_FRAGMENT).render(t=t, dims=dims))
-
-
-# TEMP: replaced by _html.backtest_fragment
-_BACKTEST_FRAGMENT = """\
-<table class="hs-table"><thead><tr><th>{{ t.text("dashboard.horizon") }}</th><th>AUC</th>
-<th>{{ t.text("dashboard.churn_rate") }}</th><th>{{ t.text("dashboard.missed") }}</th>
-<th>{{ t.text("dashboard.false_alarms") }}</th></tr></thead><tbody>
-{% for h in horizons %}<tr><td>{{ h.days }}</td><td>{{ h.auc }}</td><td>{{ h.rate }}</td><td>{{ h.missed }}</td>
-<td>{{ h.false }}</td></tr>{% endfor %}
-</tbody></table>
-{% for h in horizons %}<h3>{{ t.text("dashboard.churn_by_band") }} ({{ h.days }})</h3>
-<table class="hs-table"><tbody>{% for b in h.bands %}<tr><td>{{ b.band }}</td><td>{{ b.rate }}</td></tr>{% endfor %}
-</tbody></table>{% endfor %}"""
-
-
-def _backtest_fragment(report: Any, lang: str = "en") -> str:
-    """TEMP: replaced by _html.backtest_fragment. AUC per horizon, churn per
-    band, misses and false alarms."""
-    t = catalogue(lang)
-    horizons = [
-        {
-            "days": h.days,
-            "auc": t.number(h.auc, 3),
-            "rate": t.percent(h.churn_rate, 1),
-            "missed": f"{len(h.missed_churn)} ({t.percent(h.missed_churn_rate, 0)})",
-            "false": f"{len(h.false_alarms)} ({t.percent(h.false_alarm_rate, 0)})",
-            "bands": [{"band": t.band(b.band), "rate": t.percent(b.rate, 1)} for b in h.band_rates],
-        }
-        for h in report.horizons
-    ]
-    return str(environment().from_string(_BACKTEST_FRAGMENT).render(t=t, horizons=horizons))
 
 
 # -- the entry point ----------------------------------------------------------------------
@@ -954,8 +867,8 @@ def _page(data: _Data, t: Catalogue, title: str | None) -> Dashboard:
         meta=meta,
         list_data=_pack(_list_part(data, t, bands)),
         detail_data=_pack(_detail_part(data, t)),
-        model_html=_model_fragment(data.model, lang=t.lang),
-        backtest_html=None if data.backtest is None else _backtest_fragment(data.backtest, lang=t.lang),
+        model_html=model_fragment(data.model, lang=t.lang),
+        backtest_html=None if data.backtest is None else backtest_fragment(data.backtest, lang=t.lang),
         css=_asset("dashboard.css"),
         js=_asset("dashboard.js"),
     )

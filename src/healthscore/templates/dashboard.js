@@ -310,9 +310,9 @@
     }
     return box;
   }
-  function miniCurve(curve, value) {
+  function miniCurve(curve, value, score) {
     var box = sv("svg", { "class": "hs-curve", viewBox: "0 0 120 36", width: 120, height: 36, role: "img" });
-    if (!curve || !curve.points.length) return box;
+    if (!curve) return box;
     if (curve.kind === "labels") {
       var bw = 116 / curve.points.length;
       curve.points.forEach(function (p, k) {
@@ -321,19 +321,13 @@
       });
       return box;
     }
-    var xs = curve.points.map(function (p) { return p[0]; });
-    var lo = Math.min.apply(null, xs), hi = Math.max.apply(null, xs), span = hi - lo || 1;
-    var px = function (v) { return 3 + 114 * (Math.min(hi, Math.max(lo, v)) - lo) / span; };
-    var py = function (s) { return 33 - 30 * s / 100; };
-    box.appendChild(sv("polyline", { points: curve.points.map(function (p) { return px(p[0]).toFixed(1) + "," + py(p[1]).toFixed(1); }).join(" "), fill: "none", stroke: "#78909c", "stroke-width": 1.4 }));
-    if (value !== null && value !== undefined && typeof value === "number") {
-      var score = null;
-      for (var k = 1; k < curve.points.length; k++) {
-        var a = curve.points[k - 1], b = curve.points[k];
-        var v = Math.min(hi, Math.max(lo, value));
-        if (v >= a[0] && v <= b[0]) { score = b[0] === a[0] ? b[1] : a[1] + (b[1] - a[1]) * (v - a[0]) / (b[0] - a[0]); break; }
-      }
-      if (score !== null) box.appendChild(sv("circle", { cx: px(value), cy: py(score), r: 3.5, fill: "#1565c0", "data-mark": "value" }, sv("title", null, String(value))));
+    var span = curve.hi - curve.lo || 1;
+    var px = function (fx) { return 3 + 114 * fx; };
+    var py = function (y) { return 33 - 30 * y / 100; };
+    box.appendChild(sv("polyline", { points: curve.line.map(function (p) { return px(p[0]).toFixed(1) + "," + py(p[1]).toFixed(1); }).join(" "), fill: "none", stroke: "#78909c", "stroke-width": 1.4 }));
+    if (typeof value === "number" && score !== null && score >= 0) {
+      var fx = Math.min(1, Math.max(0, (value - curve.lo) / span));
+      box.appendChild(sv("circle", { cx: px(fx), cy: py(score), r: 3.5, fill: "#1565c0", "data-mark": "value" }, sv("title", null, num(value, 3) + " \u2192 " + num(score, 1))));
     }
     return box;
   }
@@ -372,7 +366,7 @@
           el("td", { "data-col": "weight", "class": "hs-num" }, pct(r.weight, 2)),
           el("td", { "data-col": "contribution", "class": "hs-num" }, contribution === null ? "\u2013" : num(contribution, 2)),
           el("td", { "data-col": "lost", "class": "hs-num" + (lost > 3 ? " hs-neg" : "") }, lost === null ? "\u2013" : num(lost, 2)),
-          el("td", { "data-col": "curve" }, miniCurve(M.curves[r.j], r.raw === undefined ? null : r.raw))));
+          el("td", { "data-col": "curve" }, miniCurve(M.curves[r.j], r.raw === undefined ? null : r.raw, r.score >= 0 ? r.score / 10 : null))));
       });
     });
     table.appendChild(body);
