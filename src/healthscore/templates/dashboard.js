@@ -338,8 +338,10 @@
       var weight = weights[j], s = M.scores[j][i], raw = M.values[j] ? M.values[j][i] : null;
       if (raw !== null && M.kind[j] !== "numeric") raw = M.labelNames[raw];
       var isImputed = (raw === null || raw === undefined) && s >= 0;
+      var outside = raw !== null && raw !== undefined && s < 0;
       if (raw === null || raw === undefined) missing.push(M.labels[j]);
-      rows.push({ j: j, name: name, weight: weight, score: s, raw: raw, imputed: isImputed });
+      else if (outside) missing.push(M.labels[j] + " (" + w("out_of_range") + ")");
+      rows.push({ j: j, name: name, weight: weight, score: s, raw: raw, imputed: isImputed, outside: outside });
     });
     return { rows: rows, missing: missing };
   }
@@ -358,7 +360,8 @@
         var lost = counted ? r.weight * (100 - r.score / 10) : null;
         var missingRow = r.raw === null || r.raw === undefined;
         var valueText = missingRow ? (r.imputed ? w("imputed") : w("missing")) : (typeof r.raw === "number" ? num(r.raw, Math.abs(r.raw) < 10 && r.raw % 1 ? 3 : r.raw % 1 ? 1 : 0) : r.raw);
-        body.appendChild(el("tr", { "data-metric": r.name, "class": missingRow ? "hs-missing" : null },
+        if (r.outside) valueText += " \u00b7 " + w("out_of_range");
+        body.appendChild(el("tr", { "data-metric": r.name, "class": missingRow || r.outside ? "hs-missing" : null },
           el("td", { "data-col": "name" }, M.labels[r.j]),
           el("td", { "data-col": "dimension", "class": "hs-muted" }, D.dimLabels[M.dimension[r.j]] || M.dimension[r.j]),
           el("td", { "data-col": "value" }, valueText),
