@@ -139,7 +139,7 @@ def test_sorting_and_filtering_change_the_visible_rows(chromium: Browser, histor
     assert set(_rows(chromium)) == {a for a in ids.tolist() if "acc-001" in a.lower()}
     chromium.type("input[data-filter=search]", "no such account")
     assert _rows(chromium) == []
-    assert chromium.texts(".hs-empty") == ["No account matches these filters."]
+    assert chromium.texts(".hd-empty") == ["No account matches these filters."]
 
 
 def test_an_account_page_shows_model_score(chromium: Browser, history: Any) -> None:
@@ -188,8 +188,8 @@ def test_the_japanese_page_shows_japanese_labels(chromium: Browser, tmp_path: Pa
     _open(chromium, path)
     assert chromium.texts("nav a") == ["アカウント", "アクションキュー", "トレンド", "モデル"]
     assert "スコア" in chromium.texts("#hs-list th")
-    assert chromium.texts(".hs-card-title") == ["グリーン", "イエロー", "オレンジ", "レッド"]
-    names = chromium.texts(".hs-name")
+    assert chromium.texts(".hd-card-title") == ["グリーン", "イエロー", "オレンジ", "レッド"]
+    names = chromium.texts(".hd-name")
     assert "山田商事株式会社" in names
     assert (
         chromium.tofu("山田商事株式会社さくらソフト", font="32px 'Noto Sans CJK JP', 'Noto Serif CJK JP', sans-serif")
@@ -222,7 +222,7 @@ def test_hostile_texts_stay_inert_and_literal(chromium: Browser, history: Any, t
     _open(chromium, path)
     assert chromium.alerts_fired() == []
     assert chromium.requests() == []  # an injected <img src=x> would have been fetched
-    assert sorted(chromium.texts(".hs-name")) == sorted(INJECTIONS)
+    assert sorted(chromium.texts(".hd-name")) == sorted(INJECTIONS)
     assert sorted(chromium.texts("[data-col=segment]")) == sorted(INJECTIONS)
     options = chromium.texts("[data-filter=segment] option")
     assert set(INJECTIONS) <= set(options)

@@ -81,7 +81,7 @@
   function band(i) { return L.bd[i] >= 0 ? META.bands[L.bd[i]] : null; }
   function bandChip(b, attrs) {
     var a = attrs || {};
-    a["class"] = "hs-chip";
+    a["class"] = "hd-chip";
     if (b) a.style = "background:" + b.colour;
     return el("span", a, b ? b.label : "\u2013");
   }
@@ -91,7 +91,7 @@
     return el("a", { href: "#account/" + encodeURIComponent(L.id[i]), "data-link": "account" }, L.id[i]);
   }
   function sparkline(i) {
-    var width = L.spw, box = sv("svg", { "class": "hs-spark", viewBox: "0 0 80 22", width: 80, height: 22, role: "img" });
+    var width = L.spw, box = sv("svg", { "class": "hd-spark", viewBox: "0 0 80 22", width: 80, height: 22, role: "img" });
     if (!width) return box;
     var pts = [], base = i * width;
     for (var k = 0; k < width; k++) {
@@ -109,18 +109,18 @@
   }
   function coverageMeter(code) {
     var low = code >= 0 && code < LOW_COVERAGE;
-    var wrap = el("span", { "class": "hs-meter" + (low ? " hs-low" : ""), title: low ? w("low_coverage") : w("coverage") });
-    var bar = el("span", { "class": "hs-meter-bar" });
-    bar.appendChild(el("span", { "class": "hs-meter-fill", style: "width:" + Math.max(0, code) + "%" }));
+    var wrap = el("span", { "class": "hd-meter" + (low ? " hd-low" : ""), title: low ? w("low_coverage") : w("coverage") });
+    var bar = el("span", { "class": "hd-meter-bar" });
+    bar.appendChild(el("span", { "class": "hd-meter-fill", style: "width:" + Math.max(0, code) + "%" }));
     wrap.appendChild(bar);
-    wrap.appendChild(el("span", { "class": "hs-meter-text" }, code < 0 ? "\u2013" : code + "%" + (low ? " \u26a0" : "")));
+    wrap.appendChild(el("span", { "class": "hd-meter-text" }, code < 0 ? "\u2013" : code + "%" + (low ? " \u26a0" : "")));
     return wrap;
   }
   function driverList(i) {
     return L.dr[i].map(function (d) { return L.drivers[d].label; }).join(", ");
   }
   function pager(kind, page, pages, total, onMove) {
-    var bar = el("div", { "class": "hs-pager", "data-pager": kind });
+    var bar = el("div", { "class": "hd-pager", "data-pager": kind });
     var prev = el("button", { type: "button", "data-page": "prev", disabled: page <= 0 }, w("previous"));
     var next = el("button", { type: "button", "data-page": "next", disabled: page >= pages - 1 }, w("next"));
     prev.addEventListener("click", function () { onMove(page - 1); });
@@ -134,20 +134,20 @@
   // -- header -------------------------------------------------------------------------
   function renderHeader() {
     var h = META.header, root = document.getElementById("hs-header");
-    var facts = el("div", { "class": "hs-facts" },
+    var facts = el("div", { "class": "hd-facts" },
       el("span", { "data-field": "as-of" }, w("as_of") + " " + h.as_of),
       el("span", { "data-field": "model" }, w("model") + " " + h.model + " \u00b7 " + h.version.slice(0, 12)),
       el("span", { "data-field": "accounts" }, w("accounts_scored", { n: num(h.accounts) })),
       el("span", null, w("arr") + " " + money(h.arr)));
-    var cards = el("div", { "class": "hs-cards" });
+    var cards = el("div", { "class": "hd-cards" });
     h.bands.forEach(function (row) {
       var b = META.bands.filter(function (x) { return x.name === row.band; })[0];
       var change = row.change === null ? w("no_previous") : w("since_previous", { change: signed(row.change, 0), date: h.prev });
-      cards.appendChild(el("div", { "class": "hs-card", "data-band": row.band, style: "border-top-color:" + (b ? b.colour : "#888") },
-        el("div", { "class": "hs-card-title" }, b ? b.label : row.band),
-        el("div", { "class": "hs-card-big" }, num(row.accounts)),
+      cards.appendChild(el("div", { "class": "hd-card", "data-band": row.band, style: "border-top-color:" + (b ? b.colour : "#888") },
+        el("div", { "class": "hd-card-title" }, b ? b.label : row.band),
+        el("div", { "class": "hd-card-big" }, num(row.accounts)),
         el("div", null, pct(row.share, 1) + " \u00b7 " + w("arr") + " " + money(row.arr) + (row.arr_share === null ? "" : " (" + pct(row.arr_share, 1) + ")")),
-        el("div", { "class": "hs-muted", "data-field": "band-change" }, change)));
+        el("div", { "class": "hd-muted", "data-field": "band-change" }, change)));
     });
     root.appendChild(facts);
     root.appendChild(cards);
@@ -204,7 +204,7 @@
     var search = el("input", { type: "search", "data-filter": "search", placeholder: w("search"), "aria-label": w("search") });
     search.addEventListener("input", function () { state.search = search.value; state.page = 0; refreshList(); });
     root.appendChild(search);
-    root.appendChild(el("span", { "class": "hs-muted", id: "hs-count" }));
+    root.appendChild(el("span", { "class": "hd-muted", id: "hs-count" }));
   }
   function renderListHead() {
     var row = document.querySelector("#hs-list thead tr");
@@ -213,7 +213,7 @@
     cols.forEach(function (c) {
       var th = el("th", { "data-sort": c[1], scope: "col" }, w(c[0]));
       if (c[1]) {
-        th.classList.add("hs-sortable");
+        th.classList.add("hd-sortable");
         th.addEventListener("click", function () {
           if (state.sort === c[1]) state.dir = -state.dir; else { state.sort = c[1]; state.dir = DEFAULT_DIR[c[1]]; }
           state.page = 0;
@@ -226,20 +226,20 @@
   function listRow(i) {
     var b = band(i);
     var who = el("td", { "data-col": "account" }, accountLink(i));
-    if (L.nm && L.nm[i]) who.appendChild(el("div", { "class": "hs-name" }, L.nm[i]));
-    var score = el("td", { "data-col": "score", "class": "hs-num" },
-      el("span", { "class": "hs-dot", style: "background:" + (b ? b.colour : "#999") }), scoreText(L.sc[i]),
-      L.ov[i] ? el("span", { "class": "hs-tag", title: w("override") }, "\u270e") : null);
+    if (L.nm && L.nm[i]) who.appendChild(el("div", { "class": "hd-name" }, L.nm[i]));
+    var score = el("td", { "data-col": "score", "class": "hd-num" },
+      el("span", { "class": "hd-dot", style: "background:" + (b ? b.colour : "#999") }), scoreText(L.sc[i]),
+      L.ov[i] ? el("span", { "class": "hd-tag", title: w("override") }, "\u270e") : null);
     var change = L.c30[i];
     return el("tr", { "data-account": L.id[i], "data-band": b ? b.name : "" },
       who,
       el("td", { "data-col": "segment" }, L.segs[L.sg[i]]),
       score,
-      el("td", { "data-col": "change", "class": "hs-num" + (change !== null && change < 0 ? " hs-neg" : "") }, change === null ? "\u2013" : signed(change, 1), L.drop[i] ? el("span", { "class": "hs-drop", title: w("drop_alert") }, " \u25bc") : null),
+      el("td", { "data-col": "change", "class": "hd-num" + (change !== null && change < 0 ? " hd-neg" : "") }, change === null ? "\u2013" : signed(change, 1), L.drop[i] ? el("span", { "class": "hd-drop", title: w("drop_alert") }, " \u25bc") : null),
       el("td", { "data-col": "trend" }, sparkline(i)),
       el("td", { "data-col": "coverage" }, coverageMeter(L.cv[i])),
-      el("td", { "data-col": "drivers", "class": "hs-drivers" }, driverList(i)),
-      el("td", { "data-col": "arr", "class": "hs-num" }, money(L.arr[i])),
+      el("td", { "data-col": "drivers", "class": "hd-drivers" }, driverList(i)),
+      el("td", { "data-col": "arr", "class": "hd-num" }, money(L.arr[i])),
       el("td", { "data-col": "due" }, L.due[i] >= 0 ? L.dues[L.due[i]] : "\u2013"));
   }
   function refreshList() {
@@ -251,7 +251,7 @@
     var frag = document.createDocumentFragment();
     view.slice(start, start + PAGE).forEach(function (i) { frag.appendChild(listRow(i)); });
     body.appendChild(frag);
-    if (!view.length) body.appendChild(el("tr", null, el("td", { colspan: 9, "class": "hs-empty" }, w("no_match"))));
+    if (!view.length) body.appendChild(el("tr", null, el("td", { colspan: 9, "class": "hd-empty" }, w("no_match"))));
     document.querySelectorAll("#hs-list th[data-sort]").forEach(function (th) {
       var on = th.getAttribute("data-sort") === state.sort;
       th.setAttribute("aria-sort", on ? (state.dir > 0 ? "ascending" : "descending") : "none");
@@ -268,7 +268,7 @@
   }
   function historyChart(i, policy) {
     var width = 640, height = 200, left = 34, right = 10, top = 8, bottom = 24;
-    var box = sv("svg", { "class": "hs-history", viewBox: "0 0 " + width + " " + height, role: "img", "aria-label": w("score_history") });
+    var box = sv("svg", { "class": "hd-history", viewBox: "0 0 " + width + " " + height, role: "img", "aria-label": w("score_history") });
     var y = function (v) { return top + (height - top - bottom) * (1 - v / 100); };
     var bands = policy.bands, upper = 100;
     bands.forEach(function (pair) {
@@ -277,7 +277,7 @@
       upper = pair[1];
     });
     [0, 20, 40, 60, 80, 100].forEach(function (v) {
-      box.appendChild(sv("text", { x: left - 4, y: y(v) + 4, "text-anchor": "end", "class": "hs-axis" }, String(v)));
+      box.appendChild(sv("text", { x: left - 4, y: y(v) + 4, "text-anchor": "end", "class": "hd-axis" }, String(v)));
     });
     var n = L.spw || 0, dates = META.isoDates;
     var x = function (k) { return n <= 1 ? (left + width - right) / 2 : left + (width - left - right) * k / (n - 1); };
@@ -301,17 +301,17 @@
       if (L.drop[i]) {
         var end = pts[pts.length - 1];
         box.appendChild(sv("circle", { cx: end[0], cy: end[1], r: 7, fill: "none", stroke: "#c62828", "stroke-width": 2, "data-mark": "drop" }, sv("title", null, w("drop_alert"))));
-        box.appendChild(sv("text", { x: Math.min(end[0], width - 80), y: Math.max(14, end[1] - 10), "class": "hs-drop-label" }, w("drop_alert")));
+        box.appendChild(sv("text", { x: Math.min(end[0], width - 80), y: Math.max(14, end[1] - 10), "class": "hd-drop-label" }, w("drop_alert")));
       }
     }
     if (n) {
-      box.appendChild(sv("text", { x: left, y: height - 6, "class": "hs-axis" }, META.dates[0]));
-      box.appendChild(sv("text", { x: width - right, y: height - 6, "text-anchor": "end", "class": "hs-axis" }, META.dates[n - 1]));
+      box.appendChild(sv("text", { x: left, y: height - 6, "class": "hd-axis" }, META.dates[0]));
+      box.appendChild(sv("text", { x: width - right, y: height - 6, "text-anchor": "end", "class": "hd-axis" }, META.dates[n - 1]));
     }
     return box;
   }
   function miniCurve(curve, value, score) {
-    var box = sv("svg", { "class": "hs-curve", viewBox: "0 0 120 36", width: 120, height: 36, role: "img" });
+    var box = sv("svg", { "class": "hd-curve", viewBox: "0 0 120 36", width: 120, height: 36, role: "img" });
     if (!curve) return box;
     if (curve.kind === "labels") {
       var bw = 116 / curve.points.length;
@@ -347,13 +347,13 @@
   }
   function metricTable(i, M) {
     var found = metricRows(i, M);
-    var table = el("table", { "class": "hs-table hs-metrics" });
+    var table = el("table", { "class": "hd-table hd-metrics" });
     table.appendChild(el("thead", null, el("tr", null, ["metric", "dimension", "value", "score", "weight", "contribution", "points_lost", "curve"].map(function (k) { return el("th", { scope: "col" }, w(k)); }))));
     var body = el("tbody");
     var dims = {};
     found.rows.forEach(function (r) { (dims[M.dimension[r.j]] = dims[M.dimension[r.j]] || []).push(r); });
     Object.keys(dims).forEach(function (dim) {
-      body.appendChild(el("tr", { "class": "hs-dimrow" }, el("th", { colspan: 8, scope: "rowgroup" }, D.dimLabels[dim] || dim)));
+      body.appendChild(el("tr", { "class": "hd-dimrow" }, el("th", { colspan: 8, scope: "rowgroup" }, D.dimLabels[dim] || dim)));
       dims[dim].forEach(function (r) {
         var counted = r.weight > 0 && r.score >= 0;
         var contribution = counted ? r.weight * r.score / 10 : null;
@@ -361,14 +361,14 @@
         var missingRow = r.raw === null || r.raw === undefined;
         var valueText = missingRow ? (r.imputed ? w("imputed") : w("missing")) : (typeof r.raw === "number" ? num(r.raw, Math.abs(r.raw) < 10 && r.raw % 1 ? 3 : r.raw % 1 ? 1 : 0) : r.raw);
         if (r.outside) valueText += " \u00b7 " + w("out_of_range");
-        body.appendChild(el("tr", { "data-metric": r.name, "class": missingRow || r.outside ? "hs-missing" : null },
+        body.appendChild(el("tr", { "data-metric": r.name, "class": missingRow || r.outside ? "hd-missing" : null },
           el("td", { "data-col": "name" }, M.labels[r.j]),
-          el("td", { "data-col": "dimension", "class": "hs-muted" }, D.dimLabels[M.dimension[r.j]] || M.dimension[r.j]),
+          el("td", { "data-col": "dimension", "class": "hd-muted" }, D.dimLabels[M.dimension[r.j]] || M.dimension[r.j]),
           el("td", { "data-col": "value" }, valueText),
-          el("td", { "data-col": "score", "class": "hs-num" }, r.score >= 0 ? num(r.score / 10, 1) : "\u2013"),
-          el("td", { "data-col": "weight", "class": "hs-num" }, pct(r.weight, 2)),
-          el("td", { "data-col": "contribution", "class": "hs-num" }, contribution === null ? "\u2013" : num(contribution, 2)),
-          el("td", { "data-col": "lost", "class": "hs-num" + (lost > 3 ? " hs-neg" : "") }, lost === null ? "\u2013" : num(lost, 2)),
+          el("td", { "data-col": "score", "class": "hd-num" }, r.score >= 0 ? num(r.score / 10, 1) : "\u2013"),
+          el("td", { "data-col": "weight", "class": "hd-num" }, pct(r.weight, 2)),
+          el("td", { "data-col": "contribution", "class": "hd-num" }, contribution === null ? "\u2013" : num(contribution, 2)),
+          el("td", { "data-col": "lost", "class": "hd-num" + (lost > 3 ? " hd-neg" : "") }, lost === null ? "\u2013" : num(lost, 2)),
           el("td", { "data-col": "curve" }, miniCurve(M.curves[r.j], r.raw === undefined ? null : r.raw, r.score >= 0 ? r.score / 10 : null))));
       });
     });
@@ -376,36 +376,36 @@
     return { table: table, missing: found.missing };
   }
   function whatChanged(i, M) {
-    var box = el("div", { "class": "hs-box hs-changed", "data-panel": "what-changed" });
+    var box = el("div", { "class": "hd-box hd-changed", "data-panel": "what-changed" });
     var C = M ? D.changed : null;
     if (!C) {
       box.appendChild(el("h3", null, w("what_changed_title")));
-      box.appendChild(el("p", { "class": "hs-note" }, !META.history ? w("no_history_changed") : (!M ? w("no_detail") : w("no_previous_inputs"))));
+      box.appendChild(el("p", { "class": "hd-note" }, !META.history ? w("no_history_changed") : (!M ? w("no_detail") : w("no_previous_inputs"))));
       return box;
     }
     box.appendChild(el("h3", null, w("what_changed", { date: C.since })));
     var total = C.total[i];
-    if (total === null) { box.appendChild(el("p", { "class": "hs-note" }, w("not_in_previous"))); return box; }
-    box.appendChild(el("p", { "class": "hs-big" + (total < 0 ? " hs-neg" : total > 0 ? " hs-pos" : "") , "data-field": "change" },
+    if (total === null) { box.appendChild(el("p", { "class": "hd-note" }, w("not_in_previous"))); return box; }
+    box.appendChild(el("p", { "class": "hd-big" + (total < 0 ? " hd-neg" : total > 0 ? " hd-pos" : "") , "data-field": "change" },
       w("score_moved", { from: scoreText(C.prev[i]), to: scoreText(M.total[i]), change: signed(total / 10, 1) })));
-    var moves = C.moves[i], list = el("ul", { "class": "hs-moves" });
+    var moves = C.moves[i], list = el("ul", { "class": "hd-moves" });
     var biggest = 1;
     for (var k = 1; k < moves.length; k += 2) biggest = Math.max(biggest, Math.abs(moves[k]));
     for (var m = 0; m < moves.length && m < 16; m += 2) {
       var j = moves[m], change = moves[m + 1] / 10;
       list.appendChild(el("li", { "data-moved": M.names[j] },
-        el("span", { "class": "hs-move-name" }, M.labels[j]),
-        el("span", { "class": "hs-move-bar" }, el("span", { "class": change < 0 ? "hs-bar-neg" : "hs-bar-pos", style: "width:" + (100 * Math.abs(moves[m + 1]) / biggest).toFixed(0) + "%" })),
-        el("span", { "class": "hs-num " + (change < 0 ? "hs-neg" : "hs-pos") }, signed(change, 1))));
+        el("span", { "class": "hd-move-name" }, M.labels[j]),
+        el("span", { "class": "hd-move-bar" }, el("span", { "class": change < 0 ? "hd-bar-neg" : "hd-bar-pos", style: "width:" + (100 * Math.abs(moves[m + 1]) / biggest).toFixed(0) + "%" })),
+        el("span", { "class": "hd-num " + (change < 0 ? "hd-neg" : "hd-pos") }, signed(change, 1))));
     }
     if (!moves.length) list.appendChild(el("li", null, w("nothing_moved")));
     box.appendChild(list);
-    box.appendChild(el("p", { "class": "hs-muted" }, w("changed_note")));
+    box.appendChild(el("p", { "class": "hd-muted" }, w("changed_note")));
     return box;
   }
   function coverageBox(i, missing) {
     var code = L.cv[i], low = code >= 0 && code < LOW_COVERAGE;
-    var box = el("div", { "class": "hs-box hs-coverage" + (low ? " hs-low" : ""), "data-panel": "coverage" });
+    var box = el("div", { "class": "hd-box hd-coverage" + (low ? " hd-low" : ""), "data-panel": "coverage" });
     box.appendChild(el("h3", null, w("coverage") + " ", coverageMeter(code)));
     box.appendChild(el("p", null, low ? w("coverage_low_text", { coverage: code + "%" }) : w("coverage_text", { coverage: code < 0 ? "\u2013" : code + "%" })));
     if (missing !== null) {
@@ -416,57 +416,57 @@
   function renderAccount(id) {
     var root = clear(section("account"));
     var i = indexOf(id);
-    if (i < 0) { root.appendChild(el("p", { "class": "hs-note" }, w("unknown_account", { id: id }))); return; }
+    if (i < 0) { root.appendChild(el("p", { "class": "hd-note" }, w("unknown_account", { id: id }))); return; }
     if (!D) {
-      root.appendChild(el("p", { "class": "hs-note" }, w("loading")));
+      root.appendChild(el("p", { "class": "hd-note" }, w("loading")));
       detail().then(function () { if (currentHash() === "account/" + encodeURIComponent(id)) renderAccount(id); });
       return;
     }
     var b = band(i), policy = META.policies[L.pol[i]], M = D.metrics;
-    var head = el("div", { "class": "hs-account-head" });
-    head.appendChild(el("a", { href: "#list", "class": "hs-back" }, "\u2190 " + w("back")));
+    var head = el("div", { "class": "hd-account-head" });
+    head.appendChild(el("a", { href: "#list", "class": "hd-back" }, "\u2190 " + w("back")));
     head.appendChild(el("h2", { "data-field": "name" }, L.nm && L.nm[i] ? L.nm[i] : L.id[i]));
-    head.appendChild(el("div", { "class": "hs-muted" }, el("span", { "data-field": "id" }, L.id[i]), " \u00b7 ", el("span", { "data-field": "segment" }, L.segs[L.sg[i]] || w("no_segment"))));
-    var facts = el("div", { "class": "hs-account-facts" });
-    var scoreBox = el("div", { "class": "hs-score", style: "border-color:" + (b ? b.colour : "#999") },
-      el("div", { "class": "hs-score-num", "data-field": "score" }, scoreText(L.sc[i])), el("div", null, w("score")));
-    if (L.ov[i]) scoreBox.appendChild(el("div", { "class": "hs-override-note", "data-field": "computed" }, w("overridden", { computed: scoreText(L.cs[i]) })));
+    head.appendChild(el("div", { "class": "hd-muted" }, el("span", { "data-field": "id" }, L.id[i]), " \u00b7 ", el("span", { "data-field": "segment" }, L.segs[L.sg[i]] || w("no_segment"))));
+    var facts = el("div", { "class": "hd-account-facts" });
+    var scoreBox = el("div", { "class": "hd-score", style: "border-color:" + (b ? b.colour : "#999") },
+      el("div", { "class": "hd-score-num", "data-field": "score" }, scoreText(L.sc[i])), el("div", null, w("score")));
+    if (L.ov[i]) scoreBox.appendChild(el("div", { "class": "hd-override-note", "data-field": "computed" }, w("overridden", { computed: scoreText(L.cs[i]) })));
     facts.appendChild(scoreBox);
-    facts.appendChild(el("div", null, el("div", { "class": "hs-muted" }, w("band")), bandChip(b, { "data-field": "band" }), b ? el("div", { "class": "hs-muted" }, policy.description[b.name] || "") : null));
+    facts.appendChild(el("div", null, el("div", { "class": "hd-muted" }, w("band")), bandChip(b, { "data-field": "band" }), b ? el("div", { "class": "hd-muted" }, policy.description[b.name] || "") : null));
     var alertName = L.al[i] >= 0 ? L.alerts[L.al[i]].name : "";
-    facts.appendChild(el("div", null, el("div", { "class": "hs-muted" }, w("alert")), el("div", { "data-field": "alert" }, alertLabel(i)), el("div", { "class": "hs-muted" }, policy.response[alertName] || "")));
-    facts.appendChild(el("div", null, el("div", { "class": "hs-muted" }, w("due")), el("div", { "data-field": "due" }, L.due[i] >= 0 ? L.dues[L.due[i]] : "\u2013")));
-    facts.appendChild(el("div", null, el("div", { "class": "hs-muted" }, w("change_30")), el("div", null, L.c30[i] === null ? "\u2013" : signed(L.c30[i], 1), L.drop[i] ? el("span", { "class": "hs-drop" }, " \u25bc " + w("drop_alert")) : null)));
-    facts.appendChild(el("div", null, el("div", { "class": "hs-muted" }, w("arr")), el("div", null, money(L.arr[i]))));
+    facts.appendChild(el("div", null, el("div", { "class": "hd-muted" }, w("alert")), el("div", { "data-field": "alert" }, alertLabel(i)), el("div", { "class": "hd-muted" }, policy.response[alertName] || "")));
+    facts.appendChild(el("div", null, el("div", { "class": "hd-muted" }, w("due")), el("div", { "data-field": "due" }, L.due[i] >= 0 ? L.dues[L.due[i]] : "\u2013")));
+    facts.appendChild(el("div", null, el("div", { "class": "hd-muted" }, w("change_30")), el("div", null, L.c30[i] === null ? "\u2013" : signed(L.c30[i], 1), L.drop[i] ? el("span", { "class": "hd-drop" }, " \u25bc " + w("drop_alert")) : null)));
+    facts.appendChild(el("div", null, el("div", { "class": "hd-muted" }, w("arr")), el("div", null, money(L.arr[i]))));
     head.appendChild(facts);
     root.appendChild(head);
     var metrics = M ? metricTable(i, M) : null;
-    var grid = el("div", { "class": "hs-grid" });
+    var grid = el("div", { "class": "hd-grid" });
     grid.appendChild(whatChanged(i, M));
     grid.appendChild(coverageBox(i, metrics ? metrics.missing : null));
     root.appendChild(grid);
-    var hist = el("div", { "class": "hs-box" }, el("h3", null, w("score_history")));
+    var hist = el("div", { "class": "hd-box" }, el("h3", null, w("score_history")));
     if (META.history && L.spw) { hist.appendChild(historyChart(i, policy)); hist.appendChild(legend()); }
-    else hist.appendChild(el("p", { "class": "hs-note" }, w("no_history")));
+    else hist.appendChild(el("p", { "class": "hd-note" }, w("no_history")));
     root.appendChild(hist);
-    var dims = el("div", { "class": "hs-box" }, el("h3", null, w("dimensions")));
+    var dims = el("div", { "class": "hd-box" }, el("h3", null, w("dimensions")));
     Object.keys(D.dims).forEach(function (d) {
       var v = D.dims[d][i];
-      dims.appendChild(el("div", { "class": "hs-dim", "data-dimension": d },
-        el("span", { "class": "hs-dim-name" }, D.dimLabels[d] || d),
-        el("span", { "class": "hs-dim-bar" }, el("span", { style: "width:" + Math.max(0, v / 10) + "%;background:" + dimColour(v) })),
-        el("span", { "class": "hs-num" }, scoreText(v))));
+      dims.appendChild(el("div", { "class": "hd-dim", "data-dimension": d },
+        el("span", { "class": "hd-dim-name" }, D.dimLabels[d] || d),
+        el("span", { "class": "hd-dim-bar" }, el("span", { style: "width:" + Math.max(0, v / 10) + "%;background:" + dimColour(v) })),
+        el("span", { "class": "hd-num" }, scoreText(v))));
     });
     root.appendChild(dims);
-    var mbox = el("div", { "class": "hs-box" }, el("h3", null, w("metrics")));
-    if (metrics) mbox.appendChild(el("div", { "class": "hs-scroll" }, metrics.table));
-    else mbox.appendChild(el("p", { "class": "hs-note", "data-field": "no-detail" }, w("no_detail")));
+    var mbox = el("div", { "class": "hd-box" }, el("h3", null, w("metrics")));
+    if (metrics) mbox.appendChild(el("div", { "class": "hd-scroll" }, metrics.table));
+    else mbox.appendChild(el("p", { "class": "hd-note", "data-field": "no-detail" }, w("no_detail")));
     root.appendChild(mbox);
     var mine = (D.overrides || []).filter(function (o) { return o.i === i; });
-    var obox = el("div", { "class": "hs-box", "data-panel": "overrides" }, el("h3", null, w("overrides")));
-    if (!mine.length) obox.appendChild(el("p", { "class": "hs-muted" }, w("no_overrides")));
+    var obox = el("div", { "class": "hd-box", "data-panel": "overrides" }, el("h3", null, w("overrides")));
+    if (!mine.length) obox.appendChild(el("p", { "class": "hd-muted" }, w("no_overrides")));
     else {
-      var t = el("table", { "class": "hs-table" }, el("thead", null, el("tr", null, ["override_value", "reason", "author", "starts", "expires", "state"].map(function (k) { return el("th", null, w(k)); }))));
+      var t = el("table", { "class": "hd-table" }, el("thead", null, el("tr", null, ["override_value", "reason", "author", "starts", "expires", "state"].map(function (k) { return el("th", null, w(k)); }))));
       var tb = el("tbody");
       mine.forEach(function (o) {
         var value = [o.score === null ? null : num(o.score, 1), o.band === null ? null : o.band].filter(function (x) { return x !== null; }).join(" / ");
@@ -477,10 +477,10 @@
       obox.appendChild(t);
     }
     root.appendChild(obox);
-    var pbox = el("div", { "class": "hs-box", "data-panel": "playbook" }, el("h3", null, w("playbook") + (b ? " \u00b7 " + b.label : "")));
+    var pbox = el("div", { "class": "hd-box", "data-panel": "playbook" }, el("h3", null, w("playbook") + (b ? " \u00b7 " + b.label : "")));
     var steps = b ? policy.playbook[b.name] || [] : [];
     if (steps.length) pbox.appendChild(el("ol", null, steps.map(function (s) { return el("li", null, s); })));
-    else pbox.appendChild(el("p", { "class": "hs-muted" }, w("no_playbook")));
+    else pbox.appendChild(el("p", { "class": "hd-muted" }, w("no_playbook")));
     root.appendChild(pbox);
     window.scrollTo(0, 0);
   }
@@ -491,8 +491,8 @@
     return pick ? pick.colour : "#888";
   }
   function legend() {
-    return el("div", { "class": "hs-legend" }, META.bands.map(function (b) {
-      return el("span", null, el("span", { "class": "hs-swatch", style: "background:" + b.colour }), b.label);
+    return el("div", { "class": "hd-legend" }, META.bands.map(function (b) {
+      return el("span", null, el("span", { "class": "hd-swatch", style: "background:" + b.colour }), b.label);
     }));
   }
 
@@ -500,11 +500,11 @@
   function renderQueue() {
     var root = clear(section("queue"));
     root.appendChild(el("h2", null, w("queue")));
-    root.appendChild(el("p", { "class": "hs-muted" }, w("queue_intro", { n: num(L.q.length) })));
-    if (!L.q.length) { root.appendChild(el("p", { "class": "hs-note" }, w("queue_empty"))); return; }
+    root.appendChild(el("p", { "class": "hd-muted" }, w("queue_intro", { n: num(L.q.length) })));
+    if (!L.q.length) { root.appendChild(el("p", { "class": "hd-note" }, w("queue_empty"))); return; }
     var pages = Math.ceil(L.q.length / PAGE);
     state.qpage = Math.max(0, Math.min(state.qpage, pages - 1));
-    var table = el("table", { "class": "hs-table", id: "hs-queue" });
+    var table = el("table", { "class": "hd-table", id: "hs-queue" });
     table.appendChild(el("thead", null, el("tr", null, ["rank", "account", "score", "alert", "due", "reason", "drivers", "playbook"].map(function (k) { return el("th", { scope: "col" }, w(k)); }))));
     var body = el("tbody");
     L.q.slice(state.qpage * PAGE, (state.qpage + 1) * PAGE).forEach(function (entry, k) {
@@ -513,33 +513,33 @@
       var reason = [w("reason_level", { alert: alert ? alert.label : "\u2013", score: scoreText(L.sc[i]) })];
       if (entry[2]) reason.push(w(entry[4] !== undefined && L.since[entry[4]] ? "reason_drop_since" : "reason_drop", { points: num(entry[3]), since: entry[4] !== undefined ? L.since[entry[4]] : "" }));
       var who = el("td", { "data-col": "account" }, accountLink(i));
-      if (L.nm && L.nm[i]) who.appendChild(el("div", { "class": "hs-name" }, L.nm[i]));
+      if (L.nm && L.nm[i]) who.appendChild(el("div", { "class": "hd-name" }, L.nm[i]));
       body.appendChild(el("tr", { "data-account": L.id[i] },
-        el("td", { "class": "hs-num" }, num(state.qpage * PAGE + k + 1)),
+        el("td", { "class": "hd-num" }, num(state.qpage * PAGE + k + 1)),
         who,
-        el("td", { "data-col": "score", "class": "hs-num" }, el("span", { "class": "hs-dot", style: "background:" + (b ? b.colour : "#999") }), scoreText(L.sc[i])),
-        el("td", { "data-col": "alert" }, alert ? alert.label : "\u2013", entry[2] ? el("span", { "class": "hs-drop", "data-field": "drop" }, " \u25bc " + w("drop_alert")) : null),
-        el("td", { "data-col": "due" }, L.dues[entry[1]], alert ? el("div", { "class": "hs-muted" }, policy.response[alert.name] || "") : null),
+        el("td", { "data-col": "score", "class": "hd-num" }, el("span", { "class": "hd-dot", style: "background:" + (b ? b.colour : "#999") }), scoreText(L.sc[i])),
+        el("td", { "data-col": "alert" }, alert ? alert.label : "\u2013", entry[2] ? el("span", { "class": "hd-drop", "data-field": "drop" }, " \u25bc " + w("drop_alert")) : null),
+        el("td", { "data-col": "due" }, L.dues[entry[1]], alert ? el("div", { "class": "hd-muted" }, policy.response[alert.name] || "") : null),
         el("td", { "data-col": "reason" }, reason.join("; ")),
-        el("td", { "data-col": "drivers", "class": "hs-drivers" }, driverList(i)),
-        el("td", { "data-col": "playbook" }, el("ol", { "class": "hs-steps" }, (b ? policy.playbook[b.name] || [] : []).map(function (s) { return el("li", null, s); })))));
+        el("td", { "data-col": "drivers", "class": "hd-drivers" }, driverList(i)),
+        el("td", { "data-col": "playbook" }, el("ol", { "class": "hd-steps" }, (b ? policy.playbook[b.name] || [] : []).map(function (s) { return el("li", null, s); })))));
     });
     table.appendChild(body);
-    root.appendChild(el("div", { "class": "hs-scroll" }, table));
+    root.appendChild(el("div", { "class": "hd-scroll" }, table));
     root.appendChild(pager("queue", state.qpage, pages, L.q.length, function (p) { state.qpage = p; renderQueue(); }));
   }
 
   // -- portfolio trends ---------------------------------------------------------------
   function stacked(title, pick, format) {
     var mix = META.mix, width = 720, height = 240, left = 60, right = 10, top = 10, bottom = 28;
-    var box = sv("svg", { "class": "hs-stack", viewBox: "0 0 " + width + " " + height, role: "img", "aria-label": title });
+    var box = sv("svg", { "class": "hd-stack", viewBox: "0 0 " + width + " " + height, role: "img", "aria-label": title });
     var totals = mix.map(function (m) { return META.bands.reduce(function (s, b) { return s + (m.bands[b.name] ? pick(m.bands[b.name]) : 0); }, 0); });
     var most = Math.max.apply(null, totals.concat([1]));
     var slot = (width - left - right) / mix.length, barW = Math.max(2, slot * 0.75);
     [0, 0.5, 1].forEach(function (f) {
       var yy = top + (height - top - bottom) * (1 - f);
       box.appendChild(sv("line", { x1: left, x2: width - right, y1: yy, y2: yy, stroke: "#e0e0e0" }));
-      box.appendChild(sv("text", { x: left - 4, y: yy + 4, "text-anchor": "end", "class": "hs-axis" }, format(most * f)));
+      box.appendChild(sv("text", { x: left - 4, y: yy + 4, "text-anchor": "end", "class": "hd-axis" }, format(most * f)));
     });
     mix.forEach(function (m, k) {
       var base = height - bottom;
@@ -552,16 +552,16 @@
       });
     });
     if (mix.length) {
-      box.appendChild(sv("text", { x: left, y: height - 8, "class": "hs-axis" }, META.dates[0]));
-      box.appendChild(sv("text", { x: width - right, y: height - 8, "text-anchor": "end", "class": "hs-axis" }, META.dates[mix.length - 1]));
+      box.appendChild(sv("text", { x: left, y: height - 8, "class": "hd-axis" }, META.dates[0]));
+      box.appendChild(sv("text", { x: width - right, y: height - 8, "text-anchor": "end", "class": "hd-axis" }, META.dates[mix.length - 1]));
     }
-    return el("div", { "class": "hs-box" }, el("h3", null, title), box, legend());
+    return el("div", { "class": "hd-box" }, el("h3", null, title), box, legend());
   }
   function renderTrends() {
     var root = clear(section("trends"));
     root.appendChild(el("h2", null, w("trends")));
-    if (!META.history || META.mix.length < 1) { root.appendChild(el("p", { "class": "hs-note" }, w("no_history_trends"))); return; }
-    if (META.mix.length < 2) root.appendChild(el("p", { "class": "hs-note" }, w("one_snapshot")));
+    if (!META.history || META.mix.length < 1) { root.appendChild(el("p", { "class": "hd-note" }, w("no_history_trends"))); return; }
+    if (META.mix.length < 2) root.appendChild(el("p", { "class": "hd-note" }, w("one_snapshot")));
     root.appendChild(stacked(w("mix_accounts"), function (x) { return x[0]; }, function (v) { return num(v); }));
     root.appendChild(stacked(w("mix_arr"), function (x) { return x[1]; }, compact));
   }
@@ -573,7 +573,7 @@
     var known = ["list", "account", "queue", "trends", "backtest", "model"];
     if (known.indexOf(name) < 0 || !section(name)) name = "list";
     document.querySelectorAll("section[data-view]").forEach(function (s) { s.hidden = s.getAttribute("data-view") !== name; });
-    document.querySelectorAll("nav a[data-nav]").forEach(function (a) { a.classList.toggle("hs-active", a.getAttribute("data-nav") === (name === "account" ? "list" : name)); });
+    document.querySelectorAll("nav a[data-nav]").forEach(function (a) { a.classList.toggle("hd-active", a.getAttribute("data-nav") === (name === "account" ? "list" : name)); });
     if (name === "account") renderAccount(decodeURIComponent(hash.slice("account/".length)));
     if (name === "queue") renderQueue();
     if (name === "trends") renderTrends();
@@ -596,6 +596,6 @@
   }
   unpack("hs-data-list").then(start).catch(function (err) {
     var box = document.getElementById("hs-header");
-    box.appendChild(el("p", { "class": "hs-note" }, w("load_failed") + " " + String(err)));
+    box.appendChild(el("p", { "class": "hd-note" }, w("load_failed") + " " + String(err)));
   });
 })();
