@@ -324,3 +324,28 @@ def test_errors_name_the_problem(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="missing column 'band'") as caught:
         dashboard(broken)
     assert caught.value.column == "band"
+
+
+def test_a_segmented_model_scores_each_account_with_its_segment(tmp_path: Path) -> None:
+    model = presets.segmented()
+    base = generate_portfolio(40, seed=5)
+    store = _InputsHistory(tmp_path / "h.db")
+    store.stored = {}
+    for day in DAYS[-2:]:
+        scored = model.score_batch(base, missing_columns="missing", drivers=3)
+        store.write_snapshot(model, day, base["account_id"], scored, arr=base["arr"])
+        store.stored[day] = {"account_id": base["account_id"], **{m: base[m] for m in model.metric_names}}
+    with store:
+        page = dashboard(store, lang="ja")
+    listed, detail, meta = _part(page, "list"), _part(page, "detail"), _meta(page)
+    metrics = detail["metrics"]
+    assert len(meta["policies"]) == len({s for s in base["segment"]})
+    for i in range(0, 40, 5):
+        seg = base["segment"][i]
+        result = model.score({m: base[m][i] for m in model.metric_names}, segment=seg)
+        assert listed["segs"][listed["sg"][i]] == seg
+        assert metrics["total"][i] / 10 == pytest.approx(result.score, abs=0.0501)
+        weights = metrics["wv"][metrics["wc"][i]]
+        for j, name in enumerate(metrics["names"]):
+            assert weights[j] == pytest.approx(result.metrics[name].weight, abs=1e-6)
+    assert detail["changed"]["moves"] == [[] for _ in range(40)]  # the same inputs twice: nothing moved

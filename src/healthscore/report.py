@@ -233,6 +233,7 @@ def _from_history(
     day = str(state.latest["as_of"][0])
     now = _snapshot(state.latest, stored.dimension_names)
     policies, policy_of = _policy_index(stored, now.segment)
+    shown = set(now.ids)
     dates = sorted({s.as_of for s in store.snapshots() if s.model_version == version and s.as_of <= day})
     prev_day = dates[-2] if len(dates) > 1 else None
     series, band_mix = _series(store, version, dates, now, policies, policy_of)
@@ -261,7 +262,7 @@ def _from_history(
         prev_bands=prev_bands,
         inputs_now=_stored_inputs(store, day, version),
         inputs_prev=inputs_prev,
-        overrides=[o for o in store.overrides(include_inactive=True) if o.account_id in set(now.ids)],
+        overrides=[o for o in store.overrides(include_inactive=True) if o.account_id in shown],
     )
 
 
@@ -678,12 +679,13 @@ def _list_part(data: _Data, t: Catalogue, bands: list[dict[str, Any]]) -> dict[s
 def _detail_part(data: _Data, t: Catalogue) -> dict[str, Any]:
     now = data.now
     model = data.model
+    position = {a: i for i, a in enumerate(now.ids)}
     part: dict[str, Any] = {
         "dims": {d: _x10(v) for d, v in now.dims.items()},
         "dimLabels": {d: t.label(d) for d in now.dims},
         "overrides": [
             {
-                "i": now.ids.index(o.account_id),
+                "i": position[o.account_id],
                 "id": o.override_id,
                 "score": o.score,
                 "band": o.band,

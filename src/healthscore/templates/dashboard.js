@@ -419,7 +419,7 @@
     if (i < 0) { root.appendChild(el("p", { "class": "hd-note" }, w("unknown_account", { id: id }))); return; }
     if (!D) {
       root.appendChild(el("p", { "class": "hd-note" }, w("loading")));
-      detail().then(function () { if (currentHash() === "account/" + encodeURIComponent(id)) renderAccount(id); });
+      detail().then(function () { if (decoded(currentHash().slice("account/".length)) === id) renderAccount(id); });
       return;
     }
     var b = band(i), policy = META.policies[L.pol[i]], M = D.metrics;
@@ -567,6 +567,9 @@
   }
 
   // -- navigation ---------------------------------------------------------------------
+  function decoded(text) {
+    try { return decodeURIComponent(text); } catch (e) { return text; }  // a hand-typed, malformed address
+  }
   function currentHash() { return location.hash.replace(/^#/, "") || "list"; }
   function route() {
     var hash = currentHash(), name = hash.split("/")[0];
@@ -574,7 +577,7 @@
     if (known.indexOf(name) < 0 || !section(name)) name = "list";
     document.querySelectorAll("section[data-view]").forEach(function (s) { s.hidden = s.getAttribute("data-view") !== name; });
     document.querySelectorAll("nav a[data-nav]").forEach(function (a) { a.classList.toggle("hd-active", a.getAttribute("data-nav") === (name === "account" ? "list" : name)); });
-    if (name === "account") renderAccount(decodeURIComponent(hash.slice("account/".length)));
+    if (name === "account") renderAccount(decoded(hash.slice("account/".length)));
     if (name === "queue") renderQueue();
     if (name === "trends") renderTrends();
   }
