@@ -339,7 +339,7 @@ def test_a_segmented_model_scores_each_account_with_its_segment(tmp_path: Path) 
         page = dashboard(store, lang="ja")
     listed, detail, meta = _part(page, "list"), _part(page, "detail"), _meta(page)
     metrics = detail["metrics"]
-    assert len(meta["policies"]) == len({s for s in base["segment"]})
+    assert len(meta["policies"]) == len(set(base["segment"]))
     for i in range(0, 40, 5):
         seg = base["segment"][i]
         result = model.score({m: base[m][i] for m in model.metric_names}, segment=seg)
