@@ -53,7 +53,7 @@ from healthscore.bands import BandPolicy
 from healthscore.config import AnyModel, load_model, model_fingerprint
 from healthscore.exceptions import InputError
 from healthscore.history import HistoryStore, Override, _policies_for, open_history
-from healthscore.model import HealthModel, SegmentedModel
+from healthscore.model import HealthModel, Metric, SegmentedModel
 from healthscore.scorers import input_kind
 from healthscore.trends import DropRule
 
@@ -443,7 +443,7 @@ def _detail(data: _Data, inputs: Mapping[str, Any]) -> _Detail:
     for m in metrics:
         if m in columns:
             raw = columns[m]
-            numeric = input_kind(model_metric(model, m).scorer) == "numeric"
+            numeric = input_kind(_metric(model, m).scorer) == "numeric"
             typed[m] = np.array([math.nan if _is_missing(v) else float(v) for v in raw]) if numeric else raw
     if isinstance(model, SegmentedModel):
         typed[model.segment_column] = np.asarray(data.now.segment, dtype=object)
@@ -471,14 +471,18 @@ def _detail(data: _Data, inputs: Mapping[str, Any]) -> _Detail:
     )
 
 
-def model_metric(model: AnyModel, name: str) -> Any:
+def _metric(model: AnyModel, name: str) -> Metric:
     """The :class:`~healthscore.model.Metric` called ``name`` (the first segment
     model that has it)."""
-    if isinstance(model, SegmentedModel):
-        for m in model._all_models():
-            if name in m.metrics:
-                return m.metrics[name]
-    return model.metrics[name]  # type: ignore[union-attr]
+    for m in _models(model):
+        if name in m.metrics:
+            return m.metrics[name]
+    raise KeyError(name)
+
+
+def _models(model: AnyModel) -> list[HealthModel]:
+    """Every model that scores accounts: a segmented model's segments and default."""
+    return model._all_models() if isinstance(model, SegmentedModel) else [model]
 
 
 def _contributions(detail: _Detail) -> Any:
@@ -708,7 +712,7 @@ def _detail_part(data: _Data, t: Catalogue) -> dict[str, Any]:
     labels = _Codes()
     values: dict[str, list[Any]] = {}
     for m, raw in detail.values.items():
-        numeric = input_kind(model_metric(model, m).scorer) == "numeric"
+        numeric = input_kind(_metric(model, m).scorer) == "numeric"
         if numeric:
             values[m] = [None if _is_missing(v) else _short(float(v)) for v in raw]
         else:
@@ -716,9 +720,9 @@ def _detail_part(data: _Data, t: Catalogue) -> dict[str, Any]:
     part["metrics"] = {
         "names": list(detail.metrics),
         "labels": [t.label(m) for m in detail.metrics],
-        "dimension": [model_metric(model, m).name and _dimension_of(data, m) for m in detail.metrics],
-        "kind": [input_kind(model_metric(model, m).scorer) for m in detail.metrics],
-        "curves": [_curve(model_metric(model, m).scorer) for m in detail.metrics],
+        "dimension": [_dimension_of(data, m) for m in detail.metrics],
+        "kind": [input_kind(_metric(model, m).scorer) for m in detail.metrics],
+        "curves": [_curve(_metric(model, m).scorer) for m in detail.metrics],
         "values": [values.get(m) for m in detail.metrics],
         "labelNames": labels.values,
         "scores": [_x10(detail.score[:, j]) for j in range(len(detail.metrics))],
@@ -740,9 +744,7 @@ def _detail_part(data: _Data, t: Catalogue) -> dict[str, Any]:
 
 
 def _dimension_of(data: _Data, metric: str) -> str:
-    model = data.model
-    models = model._all_models() if isinstance(model, SegmentedModel) else [model]
-    for m in models:
+    for m in _models(data.model):
         for d in m.dimensions:
             if metric in d.metric_names:
                 return d.name
