@@ -42,6 +42,8 @@ from typing import Any
 
 import pytest
 
+from healthscore._io import write_atomic
+
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 CHROMEDRIVER_CANDIDATES = ("/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver")
 
@@ -372,7 +374,7 @@ class Browser:
             self.cdp("Emulation.clearDeviceMetricsOverride")
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(base64.b64decode(shot["data"]))
+        write_atomic(target, base64.b64decode(shot["data"]))
         return target
 
 
