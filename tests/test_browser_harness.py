@@ -8,10 +8,12 @@ opposite: so each is proved on a page that does it, and on one that does not.
 from __future__ import annotations
 
 import struct
+import sys
 from pathlib import Path
 
 import pytest
 
+import browser
 from browser import Browser, BrowserError, chromium
 
 __all__ = ["chromium"]  # the fixture, imported for the tests below
@@ -217,3 +219,24 @@ def test_japanese_text_renders_with_real_glyphs(chromium: Browser, tmp_path: Pat
     assert chromium.tofu("\U0010fffd") == ["\U0010fffd"]  # the check itself sees a missing glyph
     shot = chromium.screenshot(tmp_path / "ja.png", 900, 120)
     assert png_size(shot) == (900, 120)
+
+
+# --------------------------------------------------------------------------- without a browser
+
+
+def test_without_chromium_the_reason_says_what_to_install(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("HEALTHSCORE_CHROMIUM", str(tmp_path / "no-such-chromium"))
+    with pytest.raises(browser.Unavailable, match=r"apt-get install chromium chromium-driver"):
+        browser.start()
+
+
+def test_without_chromedriver_the_reason_says_what_to_install(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("HEALTHSCORE_CHROMEDRIVER", str(tmp_path / "no-such-driver"))
+    with pytest.raises(browser.Unavailable, match=r"chromedriver not found: .*chromium-driver"):
+        browser.start()
+
+
+def test_without_selenium_the_reason_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "selenium", None)
+    with pytest.raises(browser.Unavailable, match=r"pip install selenium"):
+        browser.start()
