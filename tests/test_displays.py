@@ -177,12 +177,14 @@ def test_score_display_shows_the_numbers_of_explain() -> None:
     assert "Weekly touchpoints" in shown  # the orange playbook
 
 
-def test_score_display_without_the_model_shows_no_response_and_neutral_dimension_bars() -> None:
-    page = presets.three_dimension().score(RECORD).to_html()
-    assert "CSM contact" not in page
-    assert "Playbook" not in page
+def test_score_display_knows_the_model_that_scored_it() -> None:
+    model = presets.three_dimension()
+    result = model.score(RECORD)
+    page = result.to_html()
+    assert "CSM contact within 48 hours" in page  # the scoring model's alert response
+    assert "Playbook" in page
     assert _html.BAND_COLOURS["orange"] in page  # the band pill
-    assert page == presets.three_dimension().score(RECORD)._repr_html_()
+    assert page == result._repr_html_() == result.to_html(model=model)
 
 
 def test_score_display_of_an_unscored_account_gives_the_reason() -> None:

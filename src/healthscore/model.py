@@ -406,6 +406,7 @@ class _Detail:
     den_total: float
     scored: bool
     neutral: float | None
+    source: HealthModel | None = None  # its policies: the alert's response, the band's playbook
 
     def metric_scores(self) -> tuple[MetricScore, ...]:
         plan = self.plan
@@ -520,8 +521,9 @@ class ScoreResult:
         Args:
             lang: ``"en"`` or ``"ja"``: labels, band and alert names from the
                 language's catalogue; names a model file defined as written.
-            model: The model that scored the account: adds the alert's
-                response and due time and the band's playbook.
+            model: The model whose policies to show (default: the model that
+                scored the account): the alert's response and due time, the
+                band's playbook and each metric's curve.
             as_of: The scoring date: the due time as a date (else "within N hours").
 
         Examples:
@@ -529,7 +531,7 @@ class ScoreResult:
             >>> model = presets.three_dimension()
             >>> result = model.score({"penetration": 0.35, "nps": -20, "roi_multiple": 1.5,
             ...                       "days_since_last_login": 12, "executive_engagement": "aware"})
-            >>> page = result.to_html(model=model, as_of="2026-06-30")
+            >>> page = result.to_html(as_of="2026-06-30")
             >>> print(result.explain().splitlines()[0])
             score 52.8 (orange, at_risk), coverage 29%, model three_dimension
             >>> "52.8" in page, "CSM contact within 48 hours" in page, "Jul 2, 2026 00:00 UTC" in page
@@ -537,6 +539,8 @@ class ScoreResult:
             >>> "オレンジ" in result.to_html("ja")
             True
         """
+        if model is None and self._detail is not None:
+            model = self._detail.source
         return _html.score_html(self, lang=lang, model=model, as_of=as_of)
 
     def _repr_html_(self) -> str:
@@ -906,6 +910,7 @@ class HealthModel:
             den_total,
             reason is None,
             policy.neutral_score if strategy == "neutral" else None,
+            self,
         )
         if reason:
             return ScoreResult(
