@@ -301,7 +301,8 @@
       if (L.drop[i]) {
         var end = pts[pts.length - 1];
         box.appendChild(sv("circle", { cx: end[0], cy: end[1], r: 7, fill: "none", stroke: "#c62828", "stroke-width": 2, "data-mark": "drop" }, sv("title", null, w("drop_alert"))));
-        box.appendChild(sv("text", { x: Math.min(end[0], width - 80), y: Math.max(14, end[1] - 10), "class": "hd-drop-label" }, w("drop_alert")));
+        box.appendChild(sv("line", { x1: end[0], x2: end[0], y1: top, y2: height - bottom, stroke: "#c62828", "stroke-dasharray": "3 3", "stroke-width": 1 }));
+        box.appendChild(sv("text", { x: end[0] - 6, y: top + 12, "text-anchor": "end", "class": "hd-drop-label" }, w("drop_alert")));
       }
     }
     if (n) {
