@@ -274,6 +274,9 @@ def _stored_inputs(store: HistoryStore, day: str, version: str) -> Mapping[str, 
     found = reader(day, model=version)
     if found is None or "account_id" not in found or len(found["account_id"]) == 0:
         return None
+    metrics = set(store.model(version).metric_names)
+    if not metrics.intersection(found):  # written without inputs: account ids only
+        return None
     return dict(found)
 
 
