@@ -280,6 +280,8 @@ def test_a_scored_table_without_history_says_so(tmp_path: Path) -> None:
     path.write_text("\n".join([",".join(header), *rows]) + "\n", encoding="utf-8")
     from_file = dashboard(path, as_of="2026-06-30")
     assert _part(from_file, "list")["id"] == table["account_id"]
+    renamed = path.rename(tmp_path / "scored.txt")  # told apart from a history by its content, not its name
+    assert _part(dashboard(renamed, as_of="2026-06-30"), "list")["id"] == table["account_id"]
 
 
 def test_save_is_atomic_and_the_repr_is_short(tmp_path: Path) -> None:

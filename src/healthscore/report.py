@@ -778,9 +778,21 @@ def _meta(data: _Data, t: Catalogue, title: str | None, bands: list[dict[str, An
 # -- the entry point ----------------------------------------------------------------------
 
 
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
 def _is_history_path(source: str | os.PathLike[str]) -> bool:
+    """Whether ``source`` names a history (a PostgreSQL URL or a SQLite file)
+    rather than a scored CSV: by the file's first bytes where it exists, else
+    by its name (``.csv`` is a scored table)."""
     text = os.fspath(source)
-    return text.startswith(("postgresql://", "postgres://")) or Path(text).suffix.lower() != ".csv"
+    if text.startswith(("postgresql://", "postgres://")):
+        return True
+    path = Path(text)
+    if path.is_file():
+        with path.open("rb") as handle:
+            return handle.read(len(_SQLITE_HEADER)) == _SQLITE_HEADER
+    return path.suffix.lower() != ".csv"
 
 
 def _backtest(
