@@ -830,7 +830,7 @@ def dashboard(
         source: A :class:`~healthscore.history.HistoryStore`; a history file
             path or PostgreSQL URL (opened read-only, closed afterwards); or a
             scored table without history: the path of a CSV written by
-            ``healthscore score`` (a ``.csv`` file) or such a mapping of columns
+            ``healthscore score`` (any file that is not a SQLite history) or such a mapping of columns
             (``account_id``, ``score``, ``band``, ``alert``, ``coverage``;
             optional ``segment``, ``name``, ``arr``, dimensions, ``driver_k``
             and the model's metric columns for metric detail).
