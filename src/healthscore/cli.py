@@ -432,13 +432,9 @@ def _cmd_score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 ids, columns, notes = read_portfolio_csv(args.input, model)
             for note in notes:
                 progress.note(f"note: {note}")
-        arr = None
+        arr = names = None
         if args.history is not None:  # read before anything is written
-            if exports is not None:
-                accounts = exports.tables["accounts"]
-                arr = np.asarray(accounts["arr"], dtype=np.float64) if "arr" in accounts else None
-            else:
-                arr = _csv_arr(args.input, ids)
+            arr, names = _history_extras(args.input, exports, ids)
         progress.stage(f"scoring {len(ids):,} accounts")
         scored = model.score_batch(columns, drivers=TOP_DRIVERS, missing_columns="missing")
         _print_batch_warnings(scored, ids, progress.note)
@@ -453,7 +449,8 @@ def _cmd_score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             del rows
         if args.history is not None and day is not None:  # the history first: the CSV only once it is stored
             progress.stage(f"writing the snapshot to {args.history}")
-            _score_history(args.history, model, day, ids, scored, arr, progress, err)
+            extras = {"arr": arr, "names": names, "inputs": columns}
+            _score_history(args.history, model, day, ids, scored, extras, progress, err)
         progress.stage(f"writing {args.output}")
         _write_pending(pending, err)
         if args.output == "-":
@@ -465,18 +462,42 @@ def _cmd_score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+def _history_extras(source: str, exports: Exports | None, ids: list[str]) -> tuple[Any, list[str | None] | None]:
+    """What a snapshot keeps beside the scores: the ARR and the display names,
+    from the exports' accounts table or the portfolio CSV (``None`` where the
+    column is absent)."""
+    if exports is None:
+        return _csv_arr(source, ids), _csv_names(source)
+    accounts = exports.tables["accounts"]
+    arr = np.asarray(accounts["arr"], dtype=np.float64) if "arr" in accounts else None
+    if "name" not in accounts:
+        return arr, None
+    by_id = dict(zip(np.asarray(accounts["account_id"]).astype(str).tolist(), accounts["name"].tolist(), strict=True))
+    return arr, [by_id.get(a) or None for a in ids]
+
+
+def _csv_names(path: str) -> list[str | None] | None:
+    """The optional ``name`` column of a portfolio CSV (``None`` where blank), else None."""
+    table = read_csv(path)
+    if "name" not in table.columns:
+        return None
+    return [c.strip() or None for c in table.columns["name"].tolist()]
+
+
 def _score_history(
     target: str,
     model: AnyModel,
     day: str,
     ids: list[str],
     scored: BatchScores,
-    arr: Any,
+    extras: dict[str, Any],
     progress: _Progress,
     err: TextIO,
 ) -> None:
+    """Append the run to the history: scores, ``extras`` (``arr``, ``names``
+    and the scored columns as ``inputs``, for ``write_snapshot``)."""
     with _history(target, err, write=True, create=True) as store:
-        store.write_snapshot(model, day, ids, scored, arr=arr)
+        store.write_snapshot(model, day, ids, scored, **extras)
         every = store.overrides(include_inactive=True)
         held = {o.account_id for o in every if o.active_on(day)} & set(ids)
     progress.note(f"snapshot as of {day} ({len(ids)} accounts, model {model_fingerprint(model)}) -> {target}")
@@ -611,7 +632,9 @@ def _cmd_history(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if not points:
         raise _UsageError(f"no snapshots of account {args.account_id!r} in {args.history}")
     dims = list(dict.fromkeys(name for p in points for name in p.dimensions))
-    header = ["as_of", "score", "band", "alert", *dims, "coverage", "computed_score", "override", "model_version"]
+    named = any(p.name for p in points)  # the name column only where the history holds one
+    header = ["as_of", *(["name"] if named else []), "score", "band", "alert", *dims, "coverage"]
+    header += ["computed_score", "override", "model_version"]
     rows, records = [], []
     for p in points:
         override = (
@@ -620,6 +643,7 @@ def _cmd_history(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         rows.append(
             [
                 p.as_of,
+                *([p.name or ""] if named else []),
                 _fmt(p.score if p.score is not None else math.nan, 1),
                 p.band or "",
                 p.alert or "",
