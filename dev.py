@@ -8,6 +8,9 @@ file and installs what it needs into it, then runs. Needs only Python 3.11+.
 * ``test [PYTEST ARGS]`` -- install the package with its test tools, then run
   ruff (lint and format check), mypy --strict on src and tests, pytest (with
   doctests), and a smoke run of the benchmarks.
+* ``screenshots [ARGS]`` -- install the package with its test tools and take
+  the docs' screenshots of the dashboard and the notebook displays in the real
+  browser (Debian's ``chromium`` and ``chromium-driver``) into ``docs/images``.
 """
 
 from __future__ import annotations
@@ -75,8 +78,13 @@ def test(args: list[str]) -> int:
     return 0
 
 
+def screenshots(args: list[str]) -> int:
+    _ensure_env("test")
+    return _run(PYTHON, ROOT / "docs" / "make_screenshots.py", *args)
+
+
 def main() -> int:
-    commands = {"demo": demo, "test": test}
+    commands = {"demo": demo, "test": test, "screenshots": screenshots}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         print(__doc__)
         return 2

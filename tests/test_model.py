@@ -127,6 +127,8 @@ def _assert_batch_matches(
             if batch.metric_scores:
                 want = metric.score if metric.observed else None
                 assert _same(batch.metric_scores[name][i], _nan(want)), (i, name)
+            if batch.metric_weights:
+                assert batch.metric_weights[name][i] == metric.weight, (i, name)
         if k:
             drivers = res.drivers[:k]
             for j in range(k):
@@ -499,8 +501,9 @@ def test_score_batch_equals_score_for_every_account(
         with pytest.raises(MissingMetricError):
             model.score_batch(columns, drivers=k, metric_scores=with_metric_scores)
         return
-    batch = model.score_batch(columns, drivers=k, metric_scores=with_metric_scores)
+    batch = model.score_batch(columns, drivers=k, metric_scores=with_metric_scores, weights=k % 2 == 1)
     assert len(batch.drivers) == min(k, len(model.metric_names))
+    assert set(batch.metric_weights) == (set(model.metric_names) if k % 2 == 1 else set())
     assert set(batch.dimensions) == set(model.dimension_names)
     if with_metric_scores:
         assert set(batch.metric_scores) == set(model.metric_names)
@@ -521,7 +524,7 @@ def test_score_batch_equals_score_under_each_strategy(strategy: MissingStrategy,
             model.score_batch(columns)
         return
     k = min(2, len(model.metric_names))
-    _assert_batch_matches(results, model.score_batch(columns, metric_scores=True, drivers=2), k)
+    _assert_batch_matches(results, model.score_batch(columns, metric_scores=True, drivers=2, weights=True), k)
 
 
 @given(data=st.data())
@@ -612,7 +615,7 @@ def test_engine_fast_paths_equal_score(missing: MissingPolicy) -> None:
     results = [model.score(row) for row in rows]
     for chunk_size in (7, 64, n):
         _assert_batch_matches(
-            results, model.score_batch(columns, chunk_size=chunk_size, metric_scores=True, drivers=3), 3
+            results, model.score_batch(columns, chunk_size=chunk_size, metric_scores=True, drivers=3, weights=True), 3
         )
 
 
@@ -645,7 +648,7 @@ def test_large_batch_across_chunks_and_threads_equals_score() -> None:
     model = presets.three_dimension()
     n = 5_003
     columns = _portfolio(n, seed=7)
-    batch = model.score_batch(columns, chunk_size=1_000, threads=4, drivers=3, metric_scores=True)
+    batch = model.score_batch(columns, chunk_size=1_000, threads=4, drivers=3, metric_scores=True, weights=True)
     rows = sorted({0, 1, 998, 999, 1_000, 1_001, 2_999, 3_000, 4_999, 5_000, n - 1, *range(0, n, 97)})
     _assert_batch_matches([model.score(_row(columns, i)) for i in rows], batch, 3, rows=rows)
     default = model.score_batch(columns)
@@ -789,6 +792,28 @@ def test_unknown_segment_without_default_names_the_known_segments() -> None:
     with pytest.raises(InputError, match="'enterprise'") as batch_info:
         seg.score_batch({"segment": ["smb", "startup"], "penetration": [0.5, 0.5]}, missing_columns="missing")
     assert batch_info.value.column == "segment"
+
+
+def test_segmented_weights_equal_each_segment_models_score() -> None:
+    seg = presets.segmented()
+    columns = _portfolio(300, seed=11)
+    columns["segment"] = np.array([SEGMENT_NAMES[i % len(SEGMENT_NAMES)] for i in range(300)], dtype=object)
+    batch = seg.score_batch(columns, metric_scores=True, weights=True, drivers=2)
+    assert set(batch.metric_weights) == set(seg.metric_names)
+    assert batch["penetration_weight"] is batch.metric_weights["penetration"]
+    for i in range(0, 300, 7):
+        result = seg.score(_row(columns, i))
+        for name in seg.metric_names:
+            want = result.metrics[name].weight if name in result.metrics else 0.0
+            assert batch.metric_weights[name][i] == want, (i, name)
+        contributions = sum(m.contribution for m in result.metrics.values())
+        if result.score is not None:
+            assert math.isclose(contributions, result.score, abs_tol=1e-9)
+
+
+def test_weights_option_is_checked() -> None:
+    with pytest.raises(ValidationError, match="weights"):
+        presets.dear().score_batch({"deployment": [0.5]}, missing_columns="missing", weights="yes")  # type: ignore[arg-type]
 
 
 def test_segmented_model_is_validated() -> None:

@@ -90,7 +90,19 @@ PUBLIC_MODULES = [
     "exceptions",
     "typing",
 ]
-HEAVY = ("pandas", "scipy", "polars", "pyarrow", "narwhals", "yaml", "sklearn", "psycopg")
+HEAVY = (
+    "pandas",
+    "scipy",
+    "polars",
+    "pyarrow",
+    "narwhals",
+    "yaml",
+    "sklearn",
+    "psycopg",
+    "jinja2",
+    "markupsafe",
+    "selenium",
+)
 
 
 def _module(name: str) -> ModuleType:

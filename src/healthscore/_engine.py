@@ -259,6 +259,7 @@ class Raw:
     driver_index: Any | None
     driver_points: Any | None
     out_of_range: tuple[_scorers.OutOfRange, ...] = ()
+    metric_weights: list[Any] | None = None
 
 
 # --------------------------------------------------------------------------- input
@@ -460,6 +461,8 @@ def _chunk(
             dim_values[lo:hi] = withhold(np, dim_values[lo:hi], bad)
     if n_drivers:
         _chunk_drivers(layout, b, m, bad, total_den, out, lo, hi, n_drivers)
+    if out.metric_weights is not None:
+        _chunk_weights(layout, b, m, bad, total_den, out, lo, hi, neutral=policy.strategy == "neutral")
 
 
 def _chunk_dimension(
@@ -614,6 +617,24 @@ def _chunk_drivers(
     out.driver_points[lo:hi] = picked
 
 
+def _chunk_weights(
+    layout: Layout, b: _Buffers, m: int, insufficient: Any, total_den: Any, out: Raw, lo: int, hi: int, *, neutral: bool
+) -> None:
+    """Each metric's effective weight on rows ``lo:hi`` (the scalar path's
+    ``MetricScore.weight``): :func:`effective_weight` where the metric counted
+    -- the account has a score, the metric was observed (or given the neutral
+    score) and its dimension has weight -- else 0."""
+    assert out.metric_scores is not None
+    assert out.metric_weights is not None
+    for i, k in enumerate(layout.kernels):
+        den = b.dens[k.dim][:m]
+        counted = ~insufficient & (den > 0)
+        if not neutral:
+            counted &= ~np.isnan(out.metric_scores[i][lo:hi])
+        weight = effective_weight(layout.dim_weights[k.dim], k.weight, den, total_den)
+        out.metric_weights[i][lo:hi] = np.where(counted, weight, 0.0)
+
+
 MAX_TABLE_METRICS = 12
 """Dimensions with at most this many metrics look their weight sums up
 (a table of ``2 ** n`` sums); larger ones add them up."""
@@ -651,6 +672,7 @@ def run_numpy(
     chunk: int,
     precision: Precision,
     keep_dimensions: bool = True,
+    keep_weights: bool = False,
 ) -> Raw:
     """Score ``n`` rows of NumPy columns in chunks, on ``threads`` threads."""
     dtype = np.float32 if precision == "float32" else np.float64
@@ -660,7 +682,7 @@ def run_numpy(
         for k in layout.kernels
         if k.kind == "steps"
     }
-    keep = keep_metrics or n_drivers > 0
+    keep = keep_metrics or n_drivers > 0 or keep_weights
     out = Raw(
         score=np.empty(n, dtype),
         coverage=np.empty(n, np.float64),
@@ -669,6 +691,7 @@ def run_numpy(
         driver_index=np.empty((n, n_drivers), np.intp) if n_drivers else None,
         driver_points=np.empty((n, n_drivers)) if n_drivers else None,
         out_of_range=reports,
+        metric_weights=[np.empty(n, np.float64) for _ in layout.kernels] if keep_weights else None,
     )
     size = max(1, min(chunk, n))
     starts = list(range(0, n, size))
@@ -681,7 +704,7 @@ def run_numpy(
     ]
 
     def work(my_starts: Sequence[int]) -> None:
-        buffers = _Buffers(size, dtype, den_tables, keep_dens=n_drivers > 0)
+        buffers = _Buffers(size, dtype, den_tables, keep_dens=n_drivers > 0 or keep_weights)
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             for lo in my_starts:
                 _chunk(layout, policy, cols, lo, min(n, lo + size), buffers, out, tables, n_drivers)

@@ -31,19 +31,19 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, SupportsIndex, overload
 
 import attrs
 import numpy as np
 
-from healthscore import _time
+from healthscore import _html, _time
 from healthscore.config import AnyModel
 from healthscore.exceptions import InputError
 from healthscore.history import HistoryStore, _policies_for
 from healthscore.model import BatchScores, HealthModel
 from healthscore.trends import DropRule, trends
 
-__all__ = ["DROP_DUE_HOURS", "Action", "action_queue", "queue_from_history"]
+__all__ = ["DROP_DUE_HOURS", "Action", "ActionQueue", "action_queue", "queue_from_history"]
 
 DROP_DUE_HOURS = 48.0
 """Latest response time for an account with a drop alert."""
@@ -95,7 +95,7 @@ def action_queue(
     *,
     trend: Mapping[str, Any] | None = None,
     arr: Sequence[float] | Any | None = None,
-) -> list[Action]:
+) -> ActionQueue:
     """The accounts that need action, most urgent first.
 
     Args:
@@ -134,7 +134,7 @@ def queue_from_history(
     *,
     model: AnyModel | str | None = None,
     drop: DropRule | None = None,
-) -> list[Action]:
+) -> ActionQueue:
     """The action queue from a history store: the latest snapshot at or before
     ``as_of`` (default: the latest), with trends and drop alerts (``drop``,
     default :class:`~healthscore.trends.DropRule`: 20 points within a calendar
@@ -148,7 +148,7 @@ def queue_from_history(
     """
     latest = store.snapshot_columns(as_of, model=model)
     if len(latest["score"]) == 0:
-        return []
+        return ActionQueue()
     version = str(latest["model_version"][0])
     day = str(latest["as_of"][0]) if as_of is None else str(as_of)
     rule = drop or DropRule()
@@ -180,7 +180,7 @@ def _rank(
     trend: Mapping[str, Any] | None,
     as_of: Any,
     policies: Callable[[int], HealthModel],
-) -> list[Action]:
+) -> ActionQueue:
     n = len(ids)
     start = _as_of(as_of)
     drop = np.zeros(n, dtype=np.bool_)
@@ -230,4 +230,45 @@ def _rank(
         stake = 0.0 if arr[i] != arr[i] else float(arr[i])
         actions.append(((-severity, -fallen[i], -stake, float(score[i])), action))
     actions.sort(key=lambda item: item[0])
-    return [a for _, a in actions]
+    return ActionQueue(a for _, a in actions)
+
+
+class ActionQueue(list[Action]):
+    """The action queue: a list of :class:`Action`, most urgent first (equal
+    to a plain list of the same actions), that shows itself as a table in a
+    notebook. A slice of it is an action queue too.
+
+    Examples:
+        >>> from healthscore import presets
+        >>> model = presets.dear()
+        >>> scored = model.score_batch({"deployment": [0.9, 0.1, 0.45]}, missing_columns="missing", drivers=1)
+        >>> queue = action_queue(model, ["a", "b", "c"], scored, "2026-06-30")
+        >>> queue == list(queue), type(queue[:1]).__name__
+        (True, 'ActionQueue')
+        >>> page = queue.to_html()
+        >>> "Escalate to management now" in page, "即座の管理エスカレーション" in queue.to_html("ja")
+        (True, True)
+    """
+
+    __slots__ = ()
+
+    @overload
+    def __getitem__(self, index: SupportsIndex) -> Action: ...
+    @overload
+    def __getitem__(self, index: slice) -> ActionQueue: ...
+    def __getitem__(self, index: SupportsIndex | slice) -> Action | ActionQueue:
+        """One action, or a slice of the queue as a queue."""
+        if isinstance(index, slice):
+            return ActionQueue(super().__getitem__(index))
+        return super().__getitem__(index)
+
+    def to_html(self, lang: str = "en") -> str:
+        """The queue as an HTML table (needs Jinja2: the ``report`` extra):
+        rank, account, score and band, alert level and drop alert, 30-day
+        change, ARR, due time, response, playbook steps and drivers; band and
+        alert names, responses and the default playbooks in ``lang``."""
+        return _html.actions_html(self, lang=lang)
+
+    def _repr_html_(self) -> str:
+        """The notebook display: :meth:`to_html`, or one line per action without Jinja2."""
+        return _html.notebook(self.to_html, lambda: _html.actions_text(self))

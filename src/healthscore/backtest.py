@@ -52,7 +52,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from healthscore import _time
+from healthscore import _html, _time
 from healthscore._stats import roc_auc
 from healthscore.config import AnyModel
 from healthscore.exceptions import InputError, ValidationError
@@ -237,6 +237,29 @@ class BacktestReport:
         for h in self.horizons:
             lines += _listed(f"false alarms, at risk {h.days} days before renewing", h.false_alarms)
         return "\n".join(lines)
+
+    def to_html(self, lang: str = "en") -> str:
+        """The report as an HTML display (needs Jinja2: the ``report`` extra):
+        the numbers of :meth:`summary` -- AUC, churn rate, top-decile lift,
+        missed churn and false alarms per horizon -- with churn per band and
+        the lead-time distribution as bars.
+
+        Examples:
+            >>> history = {
+            ...     "account_id": ["a", "a", "b", "b"],
+            ...     "as_of": ["2026-01-01", "2026-02-01", "2026-01-01", "2026-02-01"],
+            ...     "score": [70.0, 30.0, 80.0, 82.0],
+            ...     "band": ["yellow", "red", "green", "green"],
+            ... }
+            >>> report = run_backtest(history, {"account_id": ["a"], "churn_date": ["2026-03-15"]}, horizons=(30,))
+            >>> "Churn within 30 days, by band" in report.to_html(), "30日以内" in report.to_html("ja")
+            (True, True)
+        """
+        return _html.backtest_html(self, lang=lang)
+
+    def _repr_html_(self) -> str:
+        """The notebook display: :meth:`to_html`, or the text of :meth:`summary` without Jinja2."""
+        return _html.notebook(self.to_html, self.summary)
 
 
 def _listed(label: str, accounts: tuple[str, ...], shown: int = 8) -> list[str]:

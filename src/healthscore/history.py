@@ -49,13 +49,15 @@ from typing import Any, Literal, Protocol
 import attrs
 import numpy as np
 
-from healthscore import _time
+from healthscore import _html, _time
 from healthscore._io import csv_text, write_atomic
+from healthscore.bands import BandPolicy
 from healthscore.config import AnyModel, model_fingerprint, model_from_dict, model_to_dict
 from healthscore.exceptions import InputError, ValidationError
 from healthscore.model import BatchScores, HealthModel, SegmentedModel
 
 __all__ = [
+    "AccountHistory",
     "HistoryPoint",
     "HistoryStore",
     "Override",
@@ -994,10 +996,15 @@ class HistoryStore:
         """
         return self._reader.read(model=model, since=since, until=until, account_id=account_id, fields=fields)
 
-    def series(self, account_id: str, *, model: AnyModel | str | None = None) -> list[HistoryPoint]:
+    def series(self, account_id: str, *, model: AnyModel | str | None = None) -> AccountHistory:
         """One account's snapshots over time, oldest first (optionally one model
-        version only: a model or its fingerprint)."""
-        return self._reader.points(self.read(model=model, account_id=str(account_id)))
+        version only: a model or its fingerprint), as an :class:`AccountHistory`
+        that knows the bands of the latest snapshot's model."""
+        points = self._reader.points(self.read(model=model, account_id=str(account_id)))
+        if not points:
+            return AccountHistory()
+        latest = points[-1]
+        return AccountHistory(points, bands=_policies_for(self.model(latest.model_version), latest.segment).bands)
 
     def portfolio(self, as_of: Any = None, *, model: AnyModel | str | None = None) -> list[HistoryPoint]:
         """The portfolio as it stood on ``as_of``: every account of the latest
@@ -1327,3 +1334,41 @@ def _check_sqlite_path(path: str, *, create: bool, read_only: bool) -> None:
     elif not read_only and not os.access(target, os.W_OK):
         msg = f"history file {path} is read-only: this command writes to it"
         raise InputError(msg, column="history", value=path)
+
+
+class AccountHistory(list[HistoryPoint]):
+    """One account's snapshots, oldest first: a list of :class:`HistoryPoint`
+    (equal to a plain list of the same points) that shows itself in a notebook
+    as its score over time on the bands' colours, drop alerts and overrides
+    marked.
+
+    Attributes:
+        bands: The band policy of the latest snapshot's model (set by
+            :meth:`HistoryStore.series`); ``None``: the default bands.
+
+    Examples:
+        >>> from healthscore import presets
+        >>> model = presets.dear()
+        >>> with SQLiteHistory(":memory:") as store:
+        ...     for day, value in [("2026-05-31", 0.9), ("2026-06-30", 0.3)]:
+        ...         _ = store.write_snapshot(model, day, ["a"], model.score_batch(
+        ...             {"deployment": [value]}, missing_columns="missing"))
+        ...     series = store.series("a")
+        >>> len(series), series.bands == model.bands, "drop alert" in series.to_html()
+        (2, True, True)
+    """
+
+    def __init__(self, points: Iterable[HistoryPoint] = (), *, bands: BandPolicy | None = None) -> None:
+        super().__init__(points)
+        self.bands = bands
+
+    def to_html(self, lang: str = "en") -> str:
+        """The history as an HTML display (needs Jinja2: the ``report``
+        extra): the score line on the bands' colours, drop alerts
+        (:class:`~healthscore.trends.DropRule`, as of each snapshot) and
+        overrides marked, and one table row per snapshot."""
+        return _html.history_html(self, bands=self.bands, lang=lang)
+
+    def _repr_html_(self) -> str:
+        """The notebook display: :meth:`to_html`, or one line per snapshot without Jinja2."""
+        return _html.notebook(self.to_html, lambda: _html.history_text(self))

@@ -49,7 +49,7 @@ from typing import Any, Literal, TypeAlias
 import attrs
 import numpy as np
 
-from healthscore import _engine, _frames
+from healthscore import _engine, _frames, _html
 from healthscore import scorers as _scorers
 from healthscore._io import display_width, pad, terminal_text
 from healthscore.bands import AlertPolicy, BandPolicy, default_alerts, default_bands
@@ -406,6 +406,7 @@ class _Detail:
     den_total: float
     scored: bool
     neutral: float | None
+    source: HealthModel | None = None  # its policies: the alert's response, the band's playbook
 
     def metric_scores(self) -> tuple[MetricScore, ...]:
         plan = self.plan
@@ -511,6 +512,42 @@ class ScoreResult:
             lines.append(f"missing: {shown_missing}")
         return "\n".join(lines)
 
+    def to_html(self, lang: str = "en", *, model: HealthModel | None = None, as_of: Any = None) -> str:
+        """The account as an HTML display (needs Jinja2: the ``report`` extra):
+        score, band colour, alert, coverage, dimension bars, drivers, missing
+        metrics and the metric table (raw value, metric score, weight,
+        contribution, points lost) -- the numbers :meth:`explain` prints.
+
+        Args:
+            lang: ``"en"`` or ``"ja"``: labels, band and alert names from the
+                language's catalogue; names a model file defined as written.
+            model: The model whose policies to show (default: the model that
+                scored the account): the alert's response and due time, the
+                band's playbook and each metric's curve.
+            as_of: The scoring date: the due time as a date (else "within N hours").
+
+        Examples:
+            >>> from healthscore import presets
+            >>> model = presets.three_dimension()
+            >>> result = model.score({"penetration": 0.35, "nps": -20, "roi_multiple": 1.5,
+            ...                       "days_since_last_login": 12, "executive_engagement": "aware"})
+            >>> page = result.to_html(as_of="2026-06-30")
+            >>> print(result.explain().splitlines()[0])
+            score 52.8 (orange, at_risk), coverage 29%, model three_dimension
+            >>> "52.8" in page, "CSM contact within 48 hours" in page, "Jul 2, 2026 00:00 UTC" in page
+            (True, True, True)
+            >>> "オレンジ" in result.to_html("ja")
+            True
+        """
+        if model is None and self._detail is not None:
+            model = self._detail.source
+        return _html.score_html(self, lang=lang, model=model, as_of=as_of)
+
+    def _repr_html_(self) -> str:
+        """The notebook display: :meth:`to_html`, or the text of :meth:`explain`
+        without Jinja2."""
+        return _html.notebook(self.to_html, self.explain)
+
 
 @attrs.frozen(kw_only=True)
 class BatchScores:
@@ -530,6 +567,10 @@ class BatchScores:
         alert_names: Alert level names in code order.
         metric_scores: Metric name -> 0..100 scores (NaN where missing); empty
             unless asked for.
+        metric_weights: Metric name -> each account's effective weight of the
+            metric (``ScoreResult.metrics[name].weight``: its share of the total
+            once missing data is handled, 0 where it did not count); empty
+            unless asked for. ``weight * score`` is the metric's contribution.
         drivers: Names of the metrics costing each account most points,
             costliest first (``drivers[0]`` is every account's top driver);
             ``""`` where fewer metrics cost points. Empty unless asked for.
@@ -551,6 +592,7 @@ class BatchScores:
     band_names: tuple[str, ...]
     alert_names: tuple[str, ...]
     metric_scores: dict[str, Any] = attrs.field(factory=dict)
+    metric_weights: dict[str, FloatArray] = attrs.field(factory=dict)
     drivers: tuple[StrArray, ...] = ()
     points_lost: tuple[FloatArray, ...] = ()
     model: StrArray | None = None
@@ -583,10 +625,12 @@ class BatchScores:
         ``segment`` and ``model`` (segmented models), ``score``, ``band``,
         ``alert``, one per dimension, ``coverage``, ``status``,
         ``<metric>_score`` for each metric when metric scores were asked for,
-        and ``driver_1``, ``driver_1_points``, ... when drivers were asked for."""
+        ``<metric>_weight`` when weights were asked for, and ``driver_1``,
+        ``driver_1_points``, ... when drivers were asked for."""
         names = [n for n in ("segment", "model") if getattr(self, n) is not None]
         names += ["score", "band", "alert", *self.dimensions, "coverage", "status"]
         names += [f"{name}_score" for name in self.metric_scores]
+        names += [f"{name}_weight" for name in self.metric_weights]
         for i in range(1, len(self.drivers) + 1):
             names += [f"driver_{i}", f"driver_{i}_points"]
         return tuple(names)
@@ -613,6 +657,8 @@ class BatchScores:
             return self.dimensions[name]
         if name.endswith("_score") and name.removesuffix("_score") in self.metric_scores:
             return self.metric_scores[name.removesuffix("_score")]
+        if name.endswith("_weight") and name.removesuffix("_weight") in self.metric_weights:
+            return self.metric_weights[name.removesuffix("_weight")]
         if name.startswith("driver_"):
             index, _, points = name.removeprefix("driver_").partition("_")
             if index.isdigit() and 1 <= int(index) <= len(self.drivers) and points in ("", "points"):
@@ -624,6 +670,30 @@ class BatchScores:
         """All results as one ordered mapping of column name -> array (the
         columns of :attr:`column_names`)."""
         return {name: self[name] for name in self.column_names}
+
+    def to_html(self, account_ids: Any = None, top: int = 10, lang: str = "en") -> str:
+        """The portfolio as an HTML display (needs Jinja2: the ``report``
+        extra): accounts per band and the ``top`` riskiest accounts, lowest
+        score first, with their drivers when they were asked for.
+
+        Args:
+            account_ids: One id per account, in score order (default: the row index).
+            top: How many of the riskiest accounts to list.
+            lang: ``"en"`` or ``"ja"``.
+
+        Examples:
+            >>> from healthscore import presets
+            >>> out = presets.dear().score_batch(
+            ...     {"deployment": [0.9, 0.2, 0.5]}, missing_columns="missing", drivers=2)
+            >>> page = out.to_html(account_ids=["acme", "globex", "initech"], top=2)
+            >>> page.index("globex") < page.index("initech"), "acme" in page
+            (True, False)
+        """
+        return _html.batch_html(self, account_ids=account_ids, top=top, lang=lang)
+
+    def _repr_html_(self) -> str:
+        """The notebook display: :meth:`to_html`, or a text summary without Jinja2."""
+        return _html.notebook(self.to_html, lambda: _html.batch_text(self))
 
 
 def to_numpy(values: Any) -> Any:
@@ -840,6 +910,7 @@ class HealthModel:
             den_total,
             reason is None,
             policy.neutral_score if strategy == "neutral" else None,
+            self,
         )
         if reason:
             return ScoreResult(
@@ -877,6 +948,7 @@ class HealthModel:
         threads: int | None = None,
         precision: _engine.Precision | None = None,
         chunk_size: int = _engine.DEFAULT_CHUNK,
+        weights: bool = False,
     ) -> BatchScores:
         """Score many accounts at once.
 
@@ -901,6 +973,9 @@ class HealthModel:
                 the engine's working memory at an error of at most a few
                 thousandths of a point (see ``docs/portfolio.md``).
             chunk_size: Rows per chunk on the CPU.
+            weights: Also return each metric's effective weight per account
+                (:attr:`BatchScores.metric_weights`, the scalar path's
+                ``MetricScore.weight``); computed on the CPU.
 
         Returns:
             A :class:`BatchScores`; in float64 its numbers equal :meth:`score`
@@ -916,6 +991,7 @@ class HealthModel:
         """
         _check_batch_options(
             metric_scores=metric_scores,
+            weights=weights,
             drivers=drivers,
             missing_columns=missing_columns,
             dimensions=dimensions,
@@ -955,11 +1031,12 @@ class HealthModel:
                 chunk=chunk_size,
                 precision=precision or "float64",
                 keep_dimensions=dimensions,
+                keep_weights=weights,
             )
             ns: Any = np
         else:
-            if drivers:
-                raise InputError("drivers are computed on the CPU; pass NumPy arrays to ask for drivers")
+            if drivers or weights:
+                raise InputError("drivers and weights are computed on the CPU; pass NumPy arrays to ask for them")
             with np.errstate(invalid="ignore", divide="ignore"):  # NumPy-backed namespaces: 0 / 0 is NaN on purpose
                 raw = _engine.run_xp(
                     xp, plan.layout, policy, present, n, keep_metrics=metric_scores, precision=precision
@@ -980,11 +1057,32 @@ class HealthModel:
             band_names=self.bands.names,
             alert_names=self.alerts.names,
             metric_scores=dict(zip(plan.names, raw.metric_scores, strict=True)) if raw.metric_scores else {},
+            metric_weights=dict(zip(plan.names, raw.metric_weights, strict=True)) if raw.metric_weights else {},
             drivers=top,
             points_lost=lost,
             out_of_range=raw.out_of_range,
             warnings=_warnings(raw.out_of_range, typos),
         )
+
+    # -- display ---------------------------------------------------------------
+
+    def to_html(self, lang: str = "en") -> str:
+        """The model as an HTML display (needs Jinja2: the ``report`` extra):
+        dimensions and weights, each metric's share of the score and its curve
+        with its breakpoints (label scorers: one bar per label), the bands with
+        their playbooks and the alert levels with their responses.
+
+        Examples:
+            >>> from healthscore import presets
+            >>> page = presets.three_dimension().to_html()
+            >>> page.count('class="hs-chart hs-curve"') > 10, "<script" in page
+            (True, False)
+        """
+        return _html.model_html(self, lang=lang)
+
+    def _repr_html_(self) -> str:
+        """The notebook display: :meth:`to_html`, or a text summary without Jinja2."""
+        return _html.notebook(self.to_html, lambda: _html.model_text(self))
 
 
 def _warnings(reports: Iterable[_scorers.OutOfRange], typos: Iterable[tuple[str, str]]) -> tuple[str, ...]:
@@ -1005,6 +1103,7 @@ def _is_whole(value: object) -> bool:
 def _check_batch_options(
     *,
     metric_scores: object,
+    weights: object = False,
     drivers: object,
     missing_columns: object,
     dimensions: object,
@@ -1013,7 +1112,7 @@ def _check_batch_options(
     chunk_size: object,
 ) -> None:
     """The options of every ``score_batch``, checked in one place."""
-    for field, flag in (("metric_scores", metric_scores), ("dimensions", dimensions)):
+    for field, flag in (("metric_scores", metric_scores), ("weights", weights), ("dimensions", dimensions)):
         if not isinstance(flag, bool | np.bool_):
             raise ValidationError(field, "must be True or False", flag)
     if not isinstance(missing_columns, str) or missing_columns not in ("error", "missing"):
@@ -1186,6 +1285,7 @@ class SegmentedModel:
         threads: int | None = None,
         precision: _engine.Precision | None = None,
         chunk_size: int = _engine.DEFAULT_CHUNK,
+        weights: bool = False,
     ) -> BatchScores:
         """Score every account with its segment's model, in one call.
 
@@ -1200,6 +1300,7 @@ class SegmentedModel:
         """
         _check_batch_options(
             metric_scores=metric_scores,
+            weights=weights,
             drivers=drivers,
             missing_columns=missing_columns,
             dimensions=dimensions,
@@ -1235,6 +1336,7 @@ class SegmentedModel:
         model_names = np.full(n, "", dtype=object)
         dims = {d: np.full(n, math.nan, dtype) for d in self.dimension_names} if dimensions else {}
         metric_out = {m: np.full(n, math.nan, dtype) for m in self.metric_names} if metric_scores else {}
+        weight_out = {m: np.zeros(n) for m in self.metric_names} if weights else {}
         top = [np.full(n, "", dtype=object) for _ in range(drivers)]
         lost = [np.zeros(n) for _ in range(drivers)]
         for m_idx, u_list in groups.items():
@@ -1251,6 +1353,7 @@ class SegmentedModel:
                     threads=threads,
                     precision=precision,
                     chunk_size=chunk_size,
+                    weights=weights,
                 )
             except InputError as exc:
                 raise type(exc)(f"segment model {model.name!r}: {exc}", column=exc.column, value=exc.value) from None
@@ -1267,6 +1370,8 @@ class SegmentedModel:
                 dims[d][rows] = values
             for m, values in out.metric_scores.items():
                 metric_out[m][rows] = values
+            for m, values in out.metric_weights.items():
+                weight_out[m][rows] = values
             for j in range(len(out.drivers)):
                 top[j][rows] = out.drivers[j]
                 lost[j][rows] = out.points_lost[j]
@@ -1279,6 +1384,7 @@ class SegmentedModel:
             band_names=band_names,
             alert_names=alert_names,
             metric_scores=metric_out,
+            metric_weights=weight_out,
             drivers=tuple(t.astype(np.str_) for t in top),
             points_lost=tuple(lost),
             model=model_names.astype(np.str_),
@@ -1286,6 +1392,26 @@ class SegmentedModel:
             out_of_range=tuple(reports.values()),
             warnings=_warnings(reports.values(), typos),
         )
+
+    # -- display ---------------------------------------------------------------
+
+    def to_html(self, lang: str = "en") -> str:
+        """Each segment's model as an HTML display (needs Jinja2: the ``report`` extra):
+        dimensions and weights, each metric's share of the score and its curve
+        with its breakpoints (label scorers: one bar per label), the bands with
+        their playbooks and the alert levels with their responses.
+
+        Examples:
+            >>> from healthscore import presets
+            >>> page = presets.segmented().to_html()
+            >>> page.count('class="hs-chart hs-curve"') > 10, 'enterprise' in page, "<script" in page
+            (True, True, False)
+        """
+        return _html.model_html(self, lang=lang)
+
+    def _repr_html_(self) -> str:
+        """The notebook display: :meth:`to_html`, or a text summary without Jinja2."""
+        return _html.notebook(self.to_html, lambda: _html.model_text(self))
 
 
 def _group_by_model(segmented: SegmentedModel, keys: Any) -> tuple[list[HealthModel], dict[int, list[int]], Any]:
