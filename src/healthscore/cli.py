@@ -38,7 +38,7 @@ import numpy as np
 
 from healthscore import __version__, _time, presets
 from healthscore._html import INSTALL_HINT
-from healthscore._i18n import LANGUAGES, Catalogue, catalogue, check_language
+from healthscore._i18n import LANGUAGES, Catalogue, Language, catalogue, check_language
 from healthscore._io import csv_text, display_width, null_hint, pad, read_csv, terminal_text, write_atomic
 from healthscore.actions import Action, queue_from_history
 from healthscore.backtest import run_backtest
@@ -990,6 +990,7 @@ class _DemoData:
 
 @attrs.frozen(kw_only=True)
 class _DemoPaths:
+    lang: Language
     folder: Path
     history: Path
     churn: Path
@@ -1063,7 +1064,7 @@ def _is_demo_history(path: Path) -> bool:
     return bool(stored) and all(s.as_of in days for s in stored)
 
 
-def _demo_paths(args: argparse.Namespace) -> _DemoPaths:
+def _demo_paths(args: argparse.Namespace, lang: Language) -> _DemoPaths:
     """The demo's files, checked before anything is made: a history the demo
     did not write (or a churn table beside none) is never replaced."""
     if args.dashboard is not None and args.no_dashboard:
@@ -1081,7 +1082,9 @@ def _demo_paths(args: argparse.Namespace) -> _DemoPaths:
             )
         if not folder.exists():
             _check_output(str(folder), "the demo's folder")
-    paths = _DemoPaths(folder=folder, history=folder / "history.db", churn=folder / "churn.csv", dashboard=dashboard)
+    paths = _DemoPaths(
+        lang=lang, folder=folder, history=folder / "history.db", churn=folder / "churn.csv", dashboard=dashboard
+    )
     if dashboard is not None and dashboard.name in (paths.history.name, paths.churn.name):
         raise _UsageError(
             f"--dashboard {dashboard}: the demo writes its {dashboard.name} there; name the page otherwise"
@@ -1099,9 +1102,17 @@ def _demo_paths(args: argparse.Namespace) -> _DemoPaths:
     return paths
 
 
-def _write_demo_history(target: Path, model: AnyModel, data: _DemoData, snapshots: list[BatchScores]) -> None:
+def _write_demo_history(
+    target: Path,
+    model: AnyModel,
+    data: _DemoData,
+    snapshots: list[BatchScores],
+    then: Callable[[HistoryStore], Path | str | None],
+) -> Path | str | None:
     """The weekly snapshots into a fresh history at ``target``: written beside
-    it, then moved over it, so a failed run leaves the previous one whole."""
+    it, then moved over it, so a failed run leaves the previous one whole.
+    ``then`` reads the new history before it is closed (a reader of a closed
+    one would leave its write-ahead log behind); what it says is returned."""
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         with open_history(str(tmp), create=True) as store:
@@ -1110,6 +1121,7 @@ def _write_demo_history(target: Path, model: AnyModel, data: _DemoData, snapshot
                 if _SNAPSHOT_NAMES:
                     extra = {"names": data.names, "inputs": _demo_columns(model, data, day)}
                 store.write_snapshot(model, day, data.ids, scored, arr=data.arr, **extra)
+            said = then(store)
         for stale in (f"{target}-wal", f"{target}-shm", f"{target}-journal"):  # of the history replaced
             with suppress(FileNotFoundError):
                 os.unlink(stale)
@@ -1119,29 +1131,39 @@ def _write_demo_history(target: Path, model: AnyModel, data: _DemoData, snapshot
             with suppress(OSError):
                 os.unlink(leftover)
         raise
+    return said
+
+
+def _demo_page(store: HistoryStore, paths: _DemoPaths) -> Path | str | None:
+    """The demo's dashboard, from its history and churn table: the path
+    written, the reason it was not (a missing extra), or None when not asked for."""
+    if paths.dashboard is None:
+        return None
+    try:
+        board = _make_dashboard(store, churn=str(paths.churn), lang=paths.lang)
+    except _MissingExtra as exc:
+        return str(exc)
+    saved: Path = board.save(paths.dashboard)
+    return saved
 
 
 def _write_demo_files(
-    paths: _DemoPaths, model: AnyModel, data: _DemoData, snapshots: list[BatchScores], words: Catalogue, err: TextIO
+    paths: _DemoPaths, model: AnyModel, data: _DemoData, snapshots: list[BatchScores], words: Catalogue
 ) -> list[str]:
-    """Write the history, the churn table and the dashboard; the lines that say where."""
+    """Write the churn table, the history and the dashboard; the lines that say where."""
     paths.folder.mkdir(exist_ok=True)
-    _write_demo_history(paths.history, model, data, snapshots)
     rows = [list(pair) for pair in zip(data.churn["account_id"], data.churn["churn_date"], strict=True)]
     write_atomic(paths.churn, _csv_text(["account_id", "churn_date"], rows))
+    page = _write_demo_history(paths.history, model, data, snapshots, lambda store: _demo_page(store, paths))
     first, last = words.date(data.days[0]), words.date(data.days[-1])
     lines = [
         words.text("cli.demo_history", snapshots=len(data.days), first=first, last=last, path=paths.history),
         words.text("cli.demo_churn", path=paths.churn),
     ]
-    if paths.dashboard is not None:
-        try:
-            with _history(str(paths.history), err, write=False) as store:
-                board = _make_dashboard(store, churn=str(paths.churn), lang=words.lang)
-                saved = board.save(paths.dashboard)
-            lines.append(words.text("cli.demo_dashboard", path=saved))
-        except _MissingExtra as exc:
-            lines.append(words.text("cli.demo_no_dashboard", reason=str(exc)))
+    if isinstance(page, Path):
+        lines.append(words.text("cli.demo_dashboard", path=page))
+    elif page is not None:
+        lines.append(words.text("cli.demo_no_dashboard", reason=page))
     lang = [] if words.lang == "en" else ["--lang", words.lang]
     history = str(paths.history)
     report = ["healthscore", "report", "--history", history, "--churn", str(paths.churn), *lang]
@@ -1151,8 +1173,8 @@ def _write_demo_files(
         "  " + shlex.join(["healthscore", "actions", "--history", history, "--format", "table", *lang]),
         "  " + shlex.join([*report, "-o", str(paths.folder / "dashboard.html")]),
     ]
-    if paths.dashboard is not None and paths.dashboard.exists():
-        lines.append("  " + words.text("cli.demo_open", path=paths.dashboard))
+    if isinstance(page, Path):
+        lines.append("  " + words.text("cli.demo_open", path=page))
     return lines
 
 
@@ -1162,7 +1184,7 @@ def _cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.top < 0:
         raise _UsageError(f"--top must be 0 or more, got {args.top}")
     words = catalogue(check_language(args.lang, "--lang"))
-    paths = _demo_paths(args)
+    paths = _demo_paths(args, words.lang)
     model = _load(args.model)
     with _Progress(err) as progress:
         progress.stage(f"making a year of exports and their weekly signals for {args.accounts:,} accounts")
@@ -1173,7 +1195,7 @@ def _cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             for day in data.days
         ]
         progress.stage(f"writing {paths.folder}")
-        files = _write_demo_files(paths, model, data, snapshots, words, err)
+        files = _write_demo_files(paths, model, data, snapshots, words)
     lines = _demo_lines(args, model, data, snapshots[-1], words)
     print(
         "\n".join(map(terminal_text, [*lines, "", *files])), file=out
