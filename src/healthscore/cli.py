@@ -922,6 +922,8 @@ def _make_dashboard(source: Any, **options: Any) -> Any:
         report = importlib.import_module("healthscore.report")  # the report extra: imported only to make a page
         return report.dashboard(source, **options)
     except ImportError as exc:
+        if exc.name == "healthscore.report":  # a build without the dashboard module
+            raise _MissingExtra("this build of healthscore has no dashboard (healthscore.report)") from None
         if exc.name != "jinja2" and INSTALL_HINT not in str(exc):
             raise
         raise _MissingExtra(INSTALL_HINT) from None
