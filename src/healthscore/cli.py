@@ -1,4 +1,4 @@
-"""Command line: ``healthscore score | signals | actions | history | override |
+"""Command line: ``healthscore score | signals | actions | history | override | report |
 export-history | backtest | fit | validate-model | init-model | demo``.
 
 Exit status: 0 on success, 2 on bad input or a bad model file (the message
