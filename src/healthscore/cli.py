@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import gc
 import importlib
-import inspect
 import json
 import math
 import os
@@ -993,10 +992,6 @@ DEMO_START, DEMO_DAYS, DEMO_SEED = "2025-01-01", 365, 7
 DEMO_WEEKS = 12
 """The demo's score history: a snapshot a week over the last twelve weeks of its year."""
 
-# Temporary, until HistoryStore.write_snapshot(..., names=, inputs=) is in main:
-# a history without them stores the demo's snapshots without names and inputs.
-_SNAPSHOT_NAMES = "inputs" in inspect.signature(HistoryStore.write_snapshot).parameters
-
 
 @attrs.frozen(kw_only=True)
 class _DemoData:
@@ -1143,10 +1138,8 @@ def _write_demo_history(
     try:
         with open_history(str(tmp), create=True) as store:
             for day, scored in zip(data.days, snapshots, strict=True):
-                extra: dict[str, Any] = {}
-                if _SNAPSHOT_NAMES:
-                    extra = {"names": data.names, "inputs": _demo_columns(model, data, day)}
-                store.write_snapshot(model, day, data.ids, scored, arr=data.arr, **extra)
+                inputs = _demo_columns(model, data, day)
+                store.write_snapshot(model, day, data.ids, scored, arr=data.arr, names=data.names, inputs=inputs)
             said = then(store)
         for stale in (f"{target}-wal", f"{target}-shm", f"{target}-journal"):  # of the history replaced
             with suppress(FileNotFoundError):
