@@ -7,12 +7,16 @@ Times, in the same run:
   of inserting the same rows into a bare SQLite table with no keys or indexes;
 * the action queue (``queue_from_history``) over 12 months of weekly snapshots
   for 100,000 accounts (5.2 million snapshot rows, scores drifting week to
-  week), against the floor of reading those rows' (account, date, score) alone.
+  week), against the floor of reading those rows' (account, date, score) alone;
+* the cost of keeping names and raw inputs: one 100,000-account W1 snapshot
+  (16 metrics) written without and with ``names=`` and ``inputs=``, and read
+  back with ``snapshot_columns`` against ``inputs()`` (and the re-scoring that
+  checks they give the stored scores).
 
 Targets: each under 30 s on the 2-core machine. ``--postgres URL`` runs the same
 on a PostgreSQL database (it must be empty). Usage::
 
-    python benchmarks/bench_history.py                  # 1M write, 100k x 52 weeks queue
+    python benchmarks/bench_history.py                  # 1M write, 100k x 52 weeks queue, 100k inputs
     python benchmarks/bench_history.py --smoke          # tiny, for CI
 """
 
@@ -33,6 +37,7 @@ import numpy as np
 from w1 import generate, load
 
 from healthscore.actions import queue_from_history
+from healthscore.config import model_fingerprint
 from healthscore.history import HistoryStore, open_history
 from healthscore.model import BatchScores, HealthModel
 
@@ -117,22 +122,49 @@ def queue_benchmark(model: HealthModel, n: int, weeks: int, folder: Path, postgr
     print(f"  {len(rows['score']):,} rows read; {len(queue):,} accounts need action, {drops:,} with a drop alert")
 
 
+def inputs_benchmark(model: HealthModel, n: int, folder: Path, postgres: str | None) -> None:
+    """Write and read one snapshot without and with names and raw inputs."""
+    print(f"\nnames and raw inputs: one snapshot of {n:,} accounts, {len(model.metric_names)} metrics")
+    columns = generate(n, seed=3)
+    result = model.score_batch(columns, drivers=3)
+    ids = [f"ACC{i:07d}" for i in range(n)]
+    names = [f"Customer {i} Ltd" for i in range(n)]
+    plain = attrs.evolve(model, name="w1_plain")  # two versions: each snapshot kept apart
+    full = attrs.evolve(model, name="w1_inputs")
+    with open_history(postgres or str(folder / "inputs.db")) as store:
+        bare, _ = timed("write_snapshot, scores only", lambda: store.write_snapshot(plain, "2025-01-01", ids, result))
+        took, _ = timed("write_snapshot with names= and inputs=", lambda: store.write_snapshot(
+            full, "2025-01-01", ids, result, names=names, inputs=columns))  # fmt: skip
+        print(f"  {'write overhead of names and inputs':<58}{took - bare:8.2f} s   ({took / bare:.2f} x)")
+        timed("snapshot_columns (scores, names, dimensions)", lambda: store.snapshot_columns(model=plain))
+        _, raw = timed("inputs() (raw values as columns)", lambda: store.inputs(model=full))
+        _, rescored = timed("score_batch(inputs()) with the stored model", lambda: store.model(
+            model_fingerprint(full)).score_batch(raw))  # fmt: skip
+        stored = store.snapshot_columns(model=full)["computed_score"]
+        same = bool(np.array_equal(rescored.score, stored, equal_nan=True))
+        print(f"  re-scored equals stored: {same}")
+        if not same:
+            raise SystemExit("the stored inputs do not give the stored scores")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--write-accounts", type=int, default=1_000_000)
     parser.add_argument("--queue-accounts", type=int, default=100_000)
     parser.add_argument("--weeks", type=int, default=52)
+    parser.add_argument("--inputs-accounts", type=int, default=100_000)
     parser.add_argument("--postgres", metavar="URL", help="an empty PostgreSQL database instead of SQLite files")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes: checks the script runs")
     args = parser.parse_args()
     if args.smoke:
-        args.write_accounts, args.queue_accounts, args.weeks = 2_000, 500, 6
+        args.write_accounts, args.queue_accounts, args.weeks, args.inputs_accounts = 2_000, 500, 6, 2_000
     machine = platform.processor() or platform.machine()
     print(f"{machine}, Python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}")
     model = load()
     with tempfile.TemporaryDirectory() as tmp:
         write_benchmark(model, args.write_accounts, Path(tmp), args.postgres)
         queue_benchmark(model, args.queue_accounts, args.weeks, Path(tmp), args.postgres)
+        inputs_benchmark(model, args.inputs_accounts, Path(tmp), args.postgres)
     return 0
 
 

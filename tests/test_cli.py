@@ -185,8 +185,9 @@ def test_segmented_model_scores_each_segment(tmp_path: Path) -> None:
     assert {r["account_id"]: r["model"] for r in rows} == {"A": "enterprise", "B": "smb", "C": "three_dimension"}
 
 
-def test_demo_ranks_accounts_and_shows_bands() -> None:
-    status, out, _ = _run("demo", "--top", "5")
+def test_demo_ranks_accounts_and_shows_bands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # the demo writes its history and dashboard here
+    status, out, _ = _run("demo", "--top", "5", "--no-dashboard")
     assert status == 0
     lines = out.splitlines()
     ranked = [line for line in lines if line.strip().startswith("A0")]
@@ -203,9 +204,13 @@ def test_demo_ranks_accounts_and_shows_bands() -> None:
     assert sum(counts.values()) == 300  # every account lands in one band
 
 
-def test_python_dash_m_works_the_same() -> None:
+def test_python_dash_m_works_the_same(tmp_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "healthscore", "demo", "--top", "3"], capture_output=True, text=True, check=False
+        [sys.executable, "-m", "healthscore", "demo", "--top", "3"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
     )
     assert done.returncode == 0, done.stderr
     assert "Band distribution:" in done.stdout
@@ -498,7 +503,9 @@ def _child(*argv: str, **kwargs: Any) -> subprocess.CompletedProcess[bytes]:
 
 def test_piping_into_head_exits_quietly(tmp_path: Path) -> None:
     shell = f"{shlex.quote(sys.executable)} -m healthscore demo --accounts 50 | head -1"
-    done = _child("-c", f"import subprocess, sys; sys.exit(subprocess.run({shell!r}, shell=True).returncode)")
+    done = _child(
+        "-c", f"import subprocess, sys; sys.exit(subprocess.run({shell!r}, shell=True).returncode)", cwd=tmp_path
+    )
     assert done.returncode == 0
     assert done.stdout.decode().startswith("healthscore ")
     assert b"Traceback" not in done.stderr

@@ -6,6 +6,7 @@ expiry, export."""
 from __future__ import annotations
 
 import csv
+import json
 import math
 import re
 import signal
@@ -267,6 +268,7 @@ def test_export_writes_every_row(history_target: str, model: HealthModel, tmp_pa
         assert first["product"] == pytest.approx(float(scored.dimensions["product"][np.argsort(ids)][0]))
     assert len(rows) == 600
     assert list(first)[:7] == ["account_id", "as_of", "model_version", "score", "band", "alert", "coverage"]
+    assert list(first)[-2:] == ["segment", "name"]
     assert [f for f in list(first) if f.startswith("computed")] == ["computed_score", "computed_band", "computed_alert"]
     assert not list(tmp_path.glob(".history*"))  # no temporary file left behind
 
@@ -495,9 +497,18 @@ def test_an_override_ends_on_the_utc_date_it_is_revoked(history_target: str) -> 
         assert [p.score for p in store.series("a")] == [90.0, pytest.approx(float(scored.score[0]))]
 
 
+def _as_schema(store: HistoryStore, version: str) -> None:
+    """Turn a fresh store into one of schema 3 (or 2, whose tables were the
+    same): without the columns schema 4 added, inside the caller's transaction."""
+    for table, column in (("hs_scores", "name"), ("hs_scores", "inputs"), ("hs_runs", "metrics")):
+        store._query(f"ALTER TABLE {table} DROP COLUMN {column}")
+    store._query("UPDATE hs_meta SET value = ? WHERE key = 'schema'", (version,))
+
+
 def test_a_schema_2_file_is_migrated_in_one_go(history_target: str) -> None:
     """Schema 2 (commit 3ad8b32) kept as_of, starts and expires as the caller
-    wrote them; the tables were the same. Write one, then open it."""
+    wrote them; its tables were those of schema 3. Write one, then open it:
+    it goes through 3 to 4."""
     model = presets.dear()
     scored = model.score_batch({"deployment": [0.5, 0.9]}, missing_columns="missing")
     with open_history(history_target) as store:
@@ -508,7 +519,7 @@ def test_a_schema_2_file_is_migrated_in_one_go(history_target: str) -> None:
         open_history(history_target) as db,
         db._transaction(),
     ):  # what the old code wrote for datetime(2026, 6, 30, 9) and "2026-06-30T11:00:00+02:00"
-        db._query("UPDATE hs_meta SET value = '2' WHERE key = 'schema'")
+        _as_schema(db, "2")
         db._query("UPDATE hs_runs SET as_of = '2026-06-30T09:00:00' WHERE as_of = '2026-06-30'")
         db._query(
             "INSERT INTO hs_runs SELECT 3, model_version, '2026-06-30T11:00:00+02:00', accounts, dimensions, "
@@ -521,7 +532,8 @@ def test_a_schema_2_file_is_migrated_in_one_go(history_target: str) -> None:
         assert store.portfolio("2026-06-30")[0].computed_score == 1.0  # the later written of the two kept
         (o,) = store.overrides(include_inactive=True)
         assert (o.expires, o.revoked_at) == ("2026-07-31", "2026-06-30T00:00:00.000000+00:00")
-        assert store._query("SELECT value FROM hs_meta WHERE key = 'schema'") == [("3",)]
+        assert store._query("SELECT value FROM hs_meta WHERE key = 'schema'") == [("4",)]
+        assert store.portfolio("2026-06-30")[0].name is None
 
 
 def test_a_failed_migration_leaves_the_file_as_it_was(tmp_path: Path) -> None:
@@ -545,3 +557,225 @@ def test_a_failed_migration_leaves_the_file_as_it_was(tmp_path: Path) -> None:
     assert sorted(db.execute("SELECT as_of FROM hs_runs").fetchall()) == [("2026-06-29T09:00:00",), ("soon",)]
     assert db.execute("SELECT value FROM hs_meta WHERE key = 'schema'").fetchall() == [("2",)]
     db.close()
+
+
+# --------------------------------------------------------------------------- names and raw inputs (schema 4)
+
+
+def _portfolio_inputs() -> tuple[list[str], dict[str, Any]]:
+    """The sample portfolio's columns with the cases inputs must keep: NaN and
+    infinities, a missing label, a metric with no column, a column no model reads."""
+    columns = load_sample_portfolio()
+    ids = [str(a) for a in columns.pop("account_id").tolist()]
+    columns["nps"] = np.asarray(columns["nps"], dtype=np.float64).copy()
+    columns["nps"][:3] = [math.nan, math.inf, -math.inf]
+    columns["executive_engagement"] = np.asarray(columns["executive_engagement"], dtype=object).copy()
+    columns["executive_engagement"][4] = None
+    del columns["csat"]
+    columns["not_a_metric"] = np.arange(len(ids))
+    return ids, columns
+
+
+def _names(n: int) -> list[str | None]:
+    return [None if i % 7 == 0 else "" if i % 7 == 1 else f"Customer {i} GmbH" for i in range(n)]
+
+
+@pytest.mark.parametrize("segmented", [False, True], ids=["plain", "segmented"])
+def test_stored_inputs_rescore_to_the_stored_scores_exactly(history_target: str, segmented: bool) -> None:
+    model = presets.segmented() if segmented else presets.three_dimension()
+    ids, columns = _portfolio_inputs()
+    if segmented:
+        columns["segment"] = np.asarray(columns["segment"], dtype=object).copy()
+        columns["segment"][5] = None  # no segment: the default model scores it
+    scored = model.score_batch(columns, missing_columns="missing", drivers=3)
+    with open_history(history_target) as store:
+        store.write_snapshot(model, "2026-05-31", ids, scored, inputs=columns, names=_names(len(ids)))
+        later = {k: v[::-1] for k, v in columns.items()}  # another day: other values in other rows
+        store.write_snapshot(model, "2026-06-30", ids[::-1], model.score_batch(later, missing_columns="missing"),
+                             inputs=later)  # fmt: skip
+        stored = store.snapshot_columns("2026-06-01")
+        raw = store.inputs("2026-06-01")
+        version = str(stored["model_version"][0])
+        again = store.model(version).score_batch(raw)
+        latest = store.model(version).score_batch(store.inputs())  # written in reverse order, read by account
+        np.testing.assert_array_equal(latest.score, store.snapshot_columns()["computed_score"])
+    assert raw["account_id"].tolist() == stored["account_id"].tolist()
+    assert set(raw) == {"account_id", *model.metric_names, *(["segment"] if segmented else [])}
+    np.testing.assert_array_equal(again.score, stored["computed_score"])  # float64, bit for bit
+    np.testing.assert_array_equal(again.band, stored["computed_band"])
+    np.testing.assert_array_equal(again.coverage, stored["coverage"])
+    order = np.argsort(np.array(ids))
+    assert raw["nps"].dtype == np.float64
+    np.testing.assert_array_equal(raw["nps"], np.where(np.isfinite(columns["nps"]), columns["nps"], np.nan)[order])
+    assert np.isnan(raw["csat"]).all()  # no column: stored as null
+    assert raw["executive_engagement"].dtype == object
+    assert raw["executive_engagement"].tolist() == columns["executive_engagement"][order].tolist()
+    assert "not_a_metric" not in raw
+    expected_names = [n or "" for n in np.array(_names(len(ids)), dtype=object)[order].tolist()]
+    assert stored["name"].tolist() == expected_names
+
+
+def test_names_read_back_everywhere_and_inputs_by_account(history_target: str, model: HealthModel) -> None:
+    ids, columns = _portfolio_inputs()
+    scored = model.score_batch(columns, missing_columns="missing")
+    names = _names(len(ids))
+    with open_history(history_target) as store:
+        store.write_snapshot(model, "2026-06-30", ids, scored, names=np.array(names, dtype=object), inputs=columns)
+        (point,) = store.series(ids[9])
+        assert point.name == "Customer 9 GmbH"
+        assert store.series(ids[7])[0].name is None
+        assert store.series(ids[8])[0].name is None  # "" is no name
+        by_id = dict(zip(store.read()["account_id"].tolist(), store.read()["name"].tolist(), strict=True))
+        assert by_id[ids[9]] == "Customer 9 GmbH"
+        one = store.inputs(account_id=ids[9])
+        assert one["account_id"].tolist() == [ids[9]]
+        assert one["penetration"].tolist() == [float(columns["penetration"][9])]
+        assert store.inputs(account_id="nobody")["account_id"].tolist() == []
+        none = store.inputs("2020-01-01")  # no snapshot that old
+        assert list(none) == ["account_id"]
+        assert len(none["account_id"]) == 0
+
+
+def test_a_snapshot_without_inputs_gives_account_ids_only(history_target: str, model: HealthModel) -> None:
+    ids, scored = _scored(model)
+    with open_history(history_target) as store:
+        store.write_snapshot(model, "2026-06-30", ids, scored)
+        raw = store.inputs()
+        assert list(raw) == ["account_id"]
+        assert raw["account_id"].tolist() == sorted(ids)
+        assert (store.read()["name"] == "").all()
+        assert store._query("SELECT COUNT(*) FROM hs_scores WHERE inputs IS NOT NULL") == [(0,)]
+
+
+def test_a_data_frame_of_inputs_is_stored_like_a_mapping(history_target: str, model: HealthModel) -> None:
+    pd = pytest.importorskip("pandas")
+    ids, columns = _portfolio_inputs()
+    scored = model.score_batch(columns, missing_columns="missing")
+    with open_history(history_target) as store:
+        store.write_snapshot(model, "2026-05-31", ids, scored, inputs=columns)
+        store.write_snapshot(model, "2026-06-30", ids, scored, inputs=pd.DataFrame(columns))
+        cells = store._query("SELECT run_id, account_id, inputs FROM hs_scores ORDER BY account_id, run_id")
+    pairs = [(a[2], b[2]) for a, b in zip(cells[::2], cells[1::2], strict=True)]
+    assert all(a == b for a, b in pairs)
+    assert "NaN" not in cells[0][2]
+    assert "Infinity" not in cells[1][2]
+
+
+def test_inputs_and_names_of_the_wrong_length_are_errors_naming_them(history_target: str, model: HealthModel) -> None:
+    ids, columns = _portfolio_inputs()
+    scored = model.score_batch(columns, missing_columns="missing")
+    with open_history(history_target) as store:
+        short = {**columns, "penetration": columns["penetration"][:-1]}
+        with pytest.raises(InputError, match=r"inputs column 'penetration' must hold one value per account \(300\)"):
+            store.write_snapshot(model, "2026-06-30", ids, scored, inputs=short)
+        with pytest.raises(InputError, match=r"inputs column 'nps': .*expected a number, got 'lots'") as err:
+            store.write_snapshot(model, "2026-06-30", ids, scored, inputs={**columns, "nps": ["lots"] * 300})
+        assert err.value.column == "nps"
+        with pytest.raises(InputError, match=r"names must hold one name per account \(300\)"):
+            store.write_snapshot(model, "2026-06-30", ids, scored, names=["x"])
+        assert store.snapshots() == []
+
+
+def test_a_schema_3_store_is_migrated_and_its_old_snapshots_have_no_inputs(
+    history_target: str, model: HealthModel
+) -> None:
+    ids, columns = _portfolio_inputs()
+    scored = model.score_batch(columns, missing_columns="missing")
+    with open_history(history_target) as store:
+        store.write_snapshot(model, "2026-05-31", ids, scored)
+        with store._transaction():
+            _as_schema(store, "3")
+    with open_history(history_target) as store:
+        assert store._query("SELECT value FROM hs_meta WHERE key = 'schema'") == [("4",)]
+        assert list(store.inputs()) == ["account_id"]
+        assert store.portfolio()[0].name is None
+        store.write_snapshot(model, "2026-06-30", ids, scored, names=_names(len(ids)), inputs=columns)
+        again = model.score_batch(store.inputs())
+        np.testing.assert_array_equal(again.score, store.snapshot_columns()["computed_score"])
+        assert store.series(ids[9])[-1].name == "Customer 9 GmbH"
+
+
+def test_a_schema_3_file_opened_read_only_is_read_as_it_stands(tmp_path: Path, model: HealthModel) -> None:
+    ids, scored = _scored(model)
+    path = tmp_path / "old.db"
+    with SQLiteHistory(path) as store:
+        store.write_snapshot(model, "2026-05-31", ids, scored)
+        with store._transaction():
+            _as_schema(store, "3")
+    with SQLiteHistory(path, read_only=True) as store:
+        assert len(store.portfolio()) == 300
+        assert (store.read()["name"] == "").all()
+        assert list(store.inputs()) == ["account_id"]
+        assert store._query("SELECT value FROM hs_meta WHERE key = 'schema'") == [("3",)]  # unchanged
+
+
+# --------------------------------------------------------------------------- the command line stores names and inputs
+
+
+def _cli(*argv: str) -> tuple[int, str, str]:
+    import io
+
+    from healthscore.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    status = main(list(argv), stdout=out, stderr=err)
+    return status, out.getvalue(), err.getvalue()
+
+
+def test_score_history_stores_names_and_inputs_and_history_shows_the_name(tmp_path: Path, history_target: str) -> None:
+    src = tmp_path / "p.csv"
+    src.write_text(
+        "account_id,name,penetration,executive_engagement,nps,arr\n"
+        "A1,Acme Corp,0.9,quarterly,40,1000\nA2,,0.3,none,-50,\nA3,Zeta AG,,annual,,\n",
+        encoding="utf-8",
+    )
+    status, _, err = _cli("score", str(src), "-o", str(tmp_path / "o.csv"), "--history", history_target,
+                          "--as-of", "2026-06-30")  # fmt: skip
+    assert status == 0, err
+    with open_history(history_target) as store:
+        assert [p.name for p in store.portfolio()] == ["Acme Corp", None, "Zeta AG"]
+        raw = store.inputs()
+        assert raw["penetration"].tolist()[:2] == [0.9, 0.3]
+        assert math.isnan(raw["penetration"][2])
+        assert raw["executive_engagement"].tolist() == ["quarterly", "none", "annual"]
+        stored = store.snapshot_columns()
+        again = store.model(str(stored["model_version"][0])).score_batch(raw)
+        np.testing.assert_array_equal(again.score, stored["computed_score"])
+    status, out, err = _cli("history", "A1", "--history", history_target)
+    assert status == 0, err
+    header, row = out.splitlines()
+    assert header.split()[:3] == ["as_of", "name", "score"]
+    assert "Acme Corp" in row
+    status, out, _ = _cli("history", "A2", "--history", history_target, "--format", "json")
+    assert json.loads(out)[0]["name"] is None
+    status, out, _ = _cli("history", "A1", "--history", history_target, "--format", "csv")
+    assert next(iter(csv.DictReader(out.splitlines())))["name"] == "Acme Corp"
+    status, out, _ = _cli("history", "A2", "--history", history_target)  # no name: no column
+    assert out.split()[:2] == ["as_of", "score"]
+
+
+def test_score_history_from_exports_stores_the_accounts_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from healthscore import exports
+    from healthscore.datasets import generate_exports, write_exports
+
+    spec = exports.TABLES["accounts"]
+    name = exports.ColumnSpec(name="name", kind="text", required=False, missing_ok=True)
+    named = attrs.evolve(spec, columns=(*spec.columns, name))
+    monkeypatch.setitem(exports.TABLES, "accounts", named)  # an accounts export that carries names
+    tables = generate_exports(6, 60, seed=4).tables
+    accounts = dict(tables["accounts"])
+    accounts["name"] = np.array([f"Name of {a}" for a in accounts["account_id"].tolist()], dtype=object)
+    tables["accounts"] = accounts
+    folder = tmp_path / "exports"
+    write_exports(tables, folder)
+    store_path = str(tmp_path / "h.db")
+    status, _, err = _cli("score", str(folder), "-o", str(tmp_path / "o.csv"), "--as-of", "2026-06-30",
+                          "--history", store_path)  # fmt: skip
+    assert status == 0, err
+    with open_history(store_path) as store:
+        points = store.portfolio()
+        assert [p.name for p in points] == [f"Name of {p.account_id}" for p in points]
+        raw = store.inputs()
+        stored = store.snapshot_columns()
+        again = store.model(str(stored["model_version"][0])).score_batch(raw)
+        np.testing.assert_array_equal(again.score, stored["computed_score"])

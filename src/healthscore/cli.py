@@ -1,4 +1,4 @@
-"""Command line: ``healthscore score | signals | actions | history | override |
+"""Command line: ``healthscore score | signals | actions | history | override | report |
 export-history | backtest | fit | validate-model | init-model | demo``.
 
 Exit status: 0 on success, 2 on bad input or a bad model file (the message
@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib
 import json
 import math
 import os
+import shlex
 import sys
 import threading
 import time
@@ -34,9 +36,12 @@ import attrs
 import numpy as np
 
 from healthscore import __version__, _time, presets
+from healthscore._html import INSTALL_HINT
+from healthscore._i18n import LANGUAGES, Catalogue, Language, catalogue, check_language
 from healthscore._io import csv_text, display_width, null_hint, pad, read_csv, terminal_text, write_atomic
-from healthscore.actions import queue_from_history
+from healthscore.actions import Action, queue_from_history
 from healthscore.backtest import run_backtest
+from healthscore.bands import BandSummary
 from healthscore.config import AnyModel, dump_model, load_model, model_fingerprint
 from healthscore.datasets import ADVANCED_FEATURES, generate_export_blocks
 from healthscore.exceptions import HealthScoreError, InputError
@@ -432,13 +437,9 @@ def _cmd_score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 ids, columns, notes = read_portfolio_csv(args.input, model)
             for note in notes:
                 progress.note(f"note: {note}")
-        arr = None
+        arr = names = None
         if args.history is not None:  # read before anything is written
-            if exports is not None:
-                accounts = exports.tables["accounts"]
-                arr = np.asarray(accounts["arr"], dtype=np.float64) if "arr" in accounts else None
-            else:
-                arr = _csv_arr(args.input, ids)
+            arr, names = _history_extras(args.input, exports, ids)
         progress.stage(f"scoring {len(ids):,} accounts")
         scored = model.score_batch(columns, drivers=TOP_DRIVERS, missing_columns="missing")
         _print_batch_warnings(scored, ids, progress.note)
@@ -453,7 +454,8 @@ def _cmd_score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             del rows
         if args.history is not None and day is not None:  # the history first: the CSV only once it is stored
             progress.stage(f"writing the snapshot to {args.history}")
-            _score_history(args.history, model, day, ids, scored, arr, progress, err)
+            extras = {"arr": arr, "names": names, "inputs": columns}
+            _score_history(args.history, model, day, ids, scored, extras, progress, err)
         progress.stage(f"writing {args.output}")
         _write_pending(pending, err)
         if args.output == "-":
@@ -465,18 +467,42 @@ def _cmd_score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+def _history_extras(source: str, exports: Exports | None, ids: list[str]) -> tuple[Any, list[str | None] | None]:
+    """What a snapshot keeps beside the scores: the ARR and the display names,
+    from the exports' accounts table or the portfolio CSV (``None`` where the
+    column is absent)."""
+    if exports is None:
+        return _csv_arr(source, ids), _csv_names(source)
+    accounts = exports.tables["accounts"]
+    arr = np.asarray(accounts["arr"], dtype=np.float64) if "arr" in accounts else None
+    if "name" not in accounts:
+        return arr, None
+    by_id = dict(zip(np.asarray(accounts["account_id"]).astype(str).tolist(), accounts["name"].tolist(), strict=True))
+    return arr, [by_id.get(a) or None for a in ids]
+
+
+def _csv_names(path: str) -> list[str | None] | None:
+    """The optional ``name`` column of a portfolio CSV (``None`` where blank), else None."""
+    table = read_csv(path)
+    if "name" not in table.columns:
+        return None
+    return [c.strip() or None for c in table.columns["name"].tolist()]
+
+
 def _score_history(
     target: str,
     model: AnyModel,
     day: str,
     ids: list[str],
     scored: BatchScores,
-    arr: Any,
+    extras: dict[str, Any],
     progress: _Progress,
     err: TextIO,
 ) -> None:
+    """Append the run to the history: scores, ``extras`` (``arr``, ``names``
+    and the scored columns as ``inputs``, for ``write_snapshot``)."""
     with _history(target, err, write=True, create=True) as store:
-        store.write_snapshot(model, day, ids, scored, arr=arr)
+        store.write_snapshot(model, day, ids, scored, **extras)
         every = store.overrides(include_inactive=True)
         held = {o.account_id for o in every if o.active_on(day)} & set(ids)
     progress.note(f"snapshot as of {day} ({len(ids)} accounts, model {model_fingerprint(model)}) -> {target}")
@@ -558,26 +584,37 @@ def _number(value: float) -> float | None:
     return None if value != value else value
 
 
+ACTION_COLUMNS = (
+    "rank",
+    "account_id",
+    "score",
+    "band",
+    "alert",
+    "drop_alert",
+    "change_30",
+    "arr",
+    "due",
+    "reason",
+    "drivers",
+    "playbook",
+)
+"""The columns of ``actions --format csv``: machine values, the same in every language."""
+ACTION_TABLE_COLUMNS = (*ACTION_COLUMNS[:9], "response", *ACTION_COLUMNS[9:])
+"""The columns of ``actions --format table``: words in the language of ``--lang``."""
+
+
 def _cmd_actions(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    drop = DropRule.from_text(points=args.drop_points, window=args.drop_window)  # before the store is opened
+    words = catalogue(check_language(args.lang, "--lang"))  # every argument before the store is opened
+    drop = DropRule.from_text(points=args.drop_points, window=args.drop_window)
     with _history(args.history, err, write=False) as store:
         queue = queue_from_history(store, args.as_of, model=args.model_version, drop=drop)
     if args.limit is not None:
         queue = queue[: args.limit]
-    header = [
-        "rank",
-        "account_id",
-        "score",
-        "band",
-        "alert",
-        "drop_alert",
-        "change_30",
-        "arr",
-        "due",
-        "reason",
-        "drivers",
-        "playbook",
-    ]
+    if args.format == "table":
+        header = [words.text(f"cli.{name}") for name in ACTION_TABLE_COLUMNS]
+        out.write(_table_text(header, [_action_table_row(rank, a, words) for rank, a in enumerate(queue, start=1)]))
+        print(words.text("cli.actions_count", count=len(queue)), file=err)
+        return 0
     rows, records = [], []
     for rank, a in enumerate(queue, start=1):
         rows.append(
@@ -593,16 +630,44 @@ def _cmd_actions(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 a.due,
                 a.reason,
                 "; ".join(a.drivers),
-                a.playbook[0] if args.format == "table" and a.playbook else "; ".join(a.playbook),
+                "; ".join(a.playbook),
             ]
         )
         record = {"rank": rank, **attrs.asdict(a)}
         record.update(change_30=_number(a.change_30), arr=_number(a.arr))
         records.append(record)
-    _emit(header, rows, records, args.format, out, numbers=["rank", "score", "change_30", "arr"])
-    if args.format == "table":
-        print(f"{len(queue)} account(s) need action", file=err)
+    _emit(list(ACTION_COLUMNS), rows, records, args.format, out, numbers=["rank", "score", "change_30", "arr"])
     return 0
+
+
+def _action_table_row(rank: int, a: Action, words: Catalogue) -> list[str]:
+    """One row of the action queue's terminal table, in the catalogue's language:
+    band and alert names, response and playbook, dates and numbers."""
+    return [
+        words.number(rank),
+        a.account_id,
+        words.number(a.score, 1),
+        words.band(a.band),
+        words.alert(a.alert),
+        words.text("cli.drop_yes") if a.drop_alert else "",
+        "" if math.isnan(a.change_30) else words.number(a.change_30, 1),
+        "" if math.isnan(a.arr) else words.number(a.arr, 0),
+        words.instant(a.due),
+        words.phrase(a.response),
+        _action_reason(a, words),
+        words.text("cli.list_separator").join(words.label(d) for d in a.drivers),
+        words.phrase(a.playbook[0]) if a.playbook else "",
+    ]
+
+
+def _action_reason(a: Action, words: Catalogue) -> str:
+    """Why the account is in the queue. English: the queue's own reason, with the
+    size and start of a drop; another language: the alert level and score, and
+    whether the score dropped (the queue does not keep the drop's size apart)."""
+    if words.lang == "en":
+        return a.reason
+    reason = words.text("cli.reason_level", alert=words.alert(a.alert), score=words.number(a.score, 1))
+    return reason + (words.text("cli.list_separator") + words.text("cli.reason_drop") if a.drop_alert else "")
 
 
 def _cmd_history(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -611,7 +676,9 @@ def _cmd_history(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if not points:
         raise _UsageError(f"no snapshots of account {args.account_id!r} in {args.history}")
     dims = list(dict.fromkeys(name for p in points for name in p.dimensions))
-    header = ["as_of", "score", "band", "alert", *dims, "coverage", "computed_score", "override", "model_version"]
+    named = any(p.name for p in points)  # the name column only where the history holds one
+    header = ["as_of", *(["name"] if named else []), "score", "band", "alert", *dims, "coverage"]
+    header += ["computed_score", "override", "model_version"]
     rows, records = [], []
     for p in points:
         override = (
@@ -620,6 +687,7 @@ def _cmd_history(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         rows.append(
             [
                 p.as_of,
+                *([p.name or ""] if named else []),
                 _fmt(p.score if p.score is not None else math.nan, 1),
                 p.band or "",
                 p.alert or "",
@@ -863,24 +931,270 @@ def _cmd_init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
-def _demo_data(n_accounts: int) -> tuple[dict[str, Any], dict[str, Any], set[str], int, str]:
-    """The demo's signals and accounts (columns joined over blocks), the
-    churned ids, the number of events and the scoring date. The exports are
-    made, read and turned into signals a block of accounts at a time, and each
-    block dropped: memory holds one block's events, not the portfolio's."""
-    signals: list[dict[str, Any]] = []
+# --------------------------------------------------------------------------- report and demo
+
+
+class _MissingExtra(_UsageError):
+    """An optional library a command needs is not installed."""
+
+
+def _make_dashboard(source: Any, **options: Any) -> Any:
+    """``healthscore.report.dashboard(source, **options)``; a missing Jinja2 is
+    a one-line error with the install hint."""
+    try:
+        report = importlib.import_module("healthscore.report")  # the report extra: imported only to make a page
+        return report.dashboard(source, **options)
+    except ImportError as exc:
+        if exc.name == "healthscore.report":  # a build without the dashboard module
+            raise _MissingExtra("this build of healthscore has no dashboard (healthscore.report)") from None
+        if exc.name != "jinja2" and INSTALL_HINT not in str(exc):
+            raise
+        raise _MissingExtra(INSTALL_HINT) from None
+
+
+def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    # every argument is checked before anything is read
+    lang = check_language(args.lang, "--lang")
+    if args.history is not None and args.model is not None:
+        raise _UsageError(
+            "--model goes with --scores (the model of a scored CSV); with --history, choose a stored model "
+            "version with --model-version"
+        )
+    if args.scores is not None and args.model_version is not None:
+        raise _UsageError("--model-version goes with --history; with --scores, give the model file with --model")
+    _check_output(args.output, "-o", inputs=[args.history, args.scores, args.churn, args.model])
+    if args.as_of is not None:
+        _time.utc_date(args.as_of, "--as-of")
+    drop = DropRule.from_text(points=args.drop_points, window=args.drop_window)
+    options: dict[str, Any] = {"as_of": args.as_of, "churn": args.churn, "lang": lang, "drop": drop}
+    options["title"] = args.title
+    with _Progress(err) as progress:
+        if args.history is not None:
+            progress.stage(f"building the dashboard of {args.history}")
+            with _history(args.history, err, write=False) as store:
+                board = _make_dashboard(store, model=args.model_version, **options)
+        else:
+            model = None if args.model is None else load_model(args.model)
+            progress.stage(f"building the dashboard of {args.scores}")
+            board = _make_dashboard(args.scores, model=model, **options)
+        if args.output == "-":
+            out.write(board.html)
+            return 0
+        progress.stage(f"writing {args.output}")
+        saved = board.save(args.output)
+    print(f"dashboard of {board.accounts:,} accounts as of {board.as_of} ({lang}) -> {saved}", file=err)
+    return 0
+
+
+DEMO_FOLDER = "healthscore-demo"
+"""Where ``healthscore demo`` writes its history, churn table and dashboard (in the current folder)."""
+DEMO_START, DEMO_DAYS, DEMO_SEED = "2025-01-01", 365, 7
+DEMO_WEEKS = 12
+"""The demo's score history: a snapshot a week over the last twelve weeks of its year."""
+
+
+@attrs.frozen(kw_only=True)
+class _DemoData:
+    """The demo's synthetic portfolio, in accounts order: ids, names, segments
+    and ARR; the signals as of each weekly date; the churn table; the number of
+    product events."""
+
+    ids: list[str]
+    names: list[str]
+    segment: Any
+    arr: Any
+    days: tuple[str, ...]
+    signals: dict[str, dict[str, Any]]
+    churn: dict[str, list[str]]
+    n_events: int
+
+
+@attrs.frozen(kw_only=True)
+class _DemoPaths:
+    lang: Language
+    folder: Path
+    history: Path
+    churn: Path
+    dashboard: Path | None
+
+
+def _demo_days() -> tuple[str, ...]:
+    """The demo's snapshot dates, oldest first; the last is its year's last day."""
+    last = _time.utc_day(DEMO_START, "start") + DEMO_DAYS - 1
+    return tuple(_time.day_text(last - 7 * k) for k in range(DEMO_WEEKS - 1, -1, -1))
+
+
+def _joined(blocks: list[dict[str, Any]]) -> dict[str, Any]:
+    return {k: np.concatenate([b[k] for b in blocks]) for k in blocks[0]} if blocks else {}
+
+
+def _demo_data(n_accounts: int) -> _DemoData:
+    """The demo's portfolio and its signals as of every snapshot date. The
+    exports are made, read and turned into signals a block of accounts at a
+    time, and each block dropped: memory holds one block's events, not the
+    portfolio's; each date's signals come from the same exports, nothing after
+    the date read."""
+    days = _demo_days()
+    settings = SignalSettings(advanced_features=ADVANCED_FEATURES)
+    per_day: dict[str, list[dict[str, Any]]] = {day: [] for day in days}
     accounts: list[dict[str, Any]] = []
-    churned: set[str] = set()
-    n_events, end = 0, ""
-    for gen in generate_export_blocks(n_accounts, 365, seed=7):
+    churn: dict[str, list[str]] = {"account_id": [], "churn_date": []}
+    n_events = 0
+    for gen in generate_export_blocks(n_accounts, DEMO_DAYS, seed=DEMO_SEED, start=DEMO_START):
         exports = read_exports(gen.tables)
-        signals.append(compute_signals(exports, gen.end, SignalSettings(advanced_features=ADVANCED_FEATURES)))
-        accounts.append({k: exports.tables["accounts"][k] for k in ("segment", "arr")})
-        churned.update(gen.churn["account_id"].tolist())
-        n_events, end = n_events + exports.rows("events"), gen.end
+        for day in days:
+            per_day[day].append(compute_signals(exports, day, settings))
+        table = exports.tables["accounts"]
+        accounts.append({"name": gen.tables["accounts"]["name"], "segment": table["segment"], "arr": table["arr"]})
+        churn["account_id"] += gen.churn["account_id"].tolist()
+        churn["churn_date"] += gen.churn["churn_date"].tolist()
+        n_events += exports.rows("events")
         del gen, exports
-    joined = {k: np.concatenate([b[k] for b in signals]) for k in signals[0]} if signals else {}
-    return joined, {k: np.concatenate([b[k] for b in accounts]) for k in ("segment", "arr")}, churned, n_events, end
+    signals = {day: _joined(blocks) for day, blocks in per_day.items()}
+    ids = [str(a) for a in signals[days[-1]]["account_id"].tolist()]
+    for columns in signals.values():
+        columns.pop("account_id", None)
+    joined = _joined(accounts)
+    return _DemoData(
+        ids=ids,
+        names=[str(n) for n in joined.get("name", np.array([])).tolist()],
+        segment=joined.get("segment", np.array([], dtype=object)),
+        arr=joined.get("arr", np.array([])),
+        days=days,
+        signals=signals,
+        churn=churn,
+        n_events=n_events,
+    )
+
+
+def _demo_columns(model: AnyModel, data: _DemoData, day: str) -> dict[str, Any]:
+    columns = dict(data.signals[day])
+    if isinstance(model, SegmentedModel):
+        columns[model.segment_column] = data.segment
+    return columns
+
+
+def _is_demo_history(path: Path) -> bool:
+    """Whether ``path`` is a history the demo wrote: snapshots on its dates only."""
+    try:
+        with open_history(str(path), create=False, read_only=True) as store:
+            stored = store.snapshots()
+    except HealthScoreError:
+        return False
+    days = set(_demo_days())
+    return bool(stored) and all(s.as_of in days for s in stored)
+
+
+def _demo_paths(args: argparse.Namespace, lang: Language) -> _DemoPaths:
+    """The demo's files, checked before anything is made: a history the demo
+    did not write (or a churn table beside none) is never replaced."""
+    if args.dashboard is not None and args.no_dashboard:
+        raise _UsageError("--dashboard PATH and --no-dashboard contradict each other: give one of them")
+    if args.dashboard is not None:
+        _check_output(args.dashboard, "--dashboard", inputs=[args.model])
+        folder = Path(args.dashboard).parent
+        dashboard: Path | None = Path(args.dashboard)
+    else:
+        folder = Path(DEMO_FOLDER)
+        dashboard = None if args.no_dashboard else folder / "dashboard.html"
+        if folder.exists() and not folder.is_dir():
+            raise _UsageError(
+                f"{folder} exists and is not a folder: the demo writes its files into a folder of that name"
+            )
+        if not folder.exists():
+            _check_output(str(folder), "the demo's folder")
+    paths = _DemoPaths(
+        lang=lang, folder=folder, history=folder / "history.db", churn=folder / "churn.csv", dashboard=dashboard
+    )
+    if dashboard is not None and dashboard.name in (paths.history.name, paths.churn.name):
+        raise _UsageError(
+            f"--dashboard {dashboard}: the demo writes its {dashboard.name} there; name the page otherwise"
+        )
+    if not folder.is_dir():
+        return paths
+    for path in (paths.history, paths.churn, *([dashboard] if dashboard is not None else [])):
+        _check_output(str(path), "the demo's file", inputs=[args.model])
+    replaced = paths.history if paths.history.exists() else paths.churn if paths.churn.exists() else None
+    if replaced is not None and not (paths.history.exists() and _is_demo_history(paths.history)):
+        raise _UsageError(
+            f"{replaced} exists and was not written by 'healthscore demo': the demo replaces its history.db and "
+            "churn.csv; give it another folder (--dashboard FOLDER/dashboard.html) or move the file"
+        )
+    return paths
+
+
+def _write_demo_history(
+    target: Path,
+    model: AnyModel,
+    data: _DemoData,
+    snapshots: list[BatchScores],
+    then: Callable[[HistoryStore], Path | str | None],
+) -> Path | str | None:
+    """The weekly snapshots into a fresh history at ``target``: written beside
+    it, then moved over it, so a failed run leaves the previous one whole.
+    ``then`` reads the new history before it is closed (a reader of a closed
+    one would leave its write-ahead log behind); what it says is returned."""
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        with open_history(str(tmp), create=True) as store:
+            for day, scored in zip(data.days, snapshots, strict=True):
+                inputs = _demo_columns(model, data, day)
+                store.write_snapshot(model, day, data.ids, scored, arr=data.arr, names=data.names, inputs=inputs)
+            said = then(store)
+        for stale in (f"{target}-wal", f"{target}-shm", f"{target}-journal"):  # of the history replaced
+            with suppress(FileNotFoundError):
+                os.unlink(stale)
+        os.replace(tmp, target)
+    except BaseException:
+        for leftover in (tmp, f"{tmp}-wal", f"{tmp}-shm", f"{tmp}-journal"):
+            with suppress(OSError):
+                os.unlink(leftover)
+        raise
+    return said
+
+
+def _demo_page(store: HistoryStore, paths: _DemoPaths) -> Path | str | None:
+    """The demo's dashboard, from its history and churn table: the path
+    written, the reason it was not (a missing extra), or None when not asked for."""
+    if paths.dashboard is None:
+        return None
+    try:
+        board = _make_dashboard(store, churn=str(paths.churn), lang=paths.lang)
+    except _MissingExtra as exc:
+        return str(exc)
+    saved: Path = board.save(paths.dashboard)
+    return saved
+
+
+def _write_demo_files(
+    paths: _DemoPaths, model: AnyModel, data: _DemoData, snapshots: list[BatchScores], words: Catalogue
+) -> list[str]:
+    """Write the churn table, the history and the dashboard; the lines that say where."""
+    paths.folder.mkdir(exist_ok=True)
+    rows = [list(pair) for pair in zip(data.churn["account_id"], data.churn["churn_date"], strict=True)]
+    write_atomic(paths.churn, _csv_text(["account_id", "churn_date"], rows))
+    page = _write_demo_history(paths.history, model, data, snapshots, lambda store: _demo_page(store, paths))
+    first, last = words.date(data.days[0]), words.date(data.days[-1])
+    lines = [
+        words.text("cli.demo_history", snapshots=len(data.days), first=first, last=last, path=paths.history),
+        words.text("cli.demo_churn", path=paths.churn),
+    ]
+    if isinstance(page, Path):
+        lines.append(words.text("cli.demo_dashboard", path=page))
+    elif page is not None:
+        lines.append(words.text("cli.demo_no_dashboard", reason=page))
+    lang = [] if words.lang == "en" else ["--lang", words.lang]
+    history = str(paths.history)
+    report = ["healthscore", "report", "--history", history, "--churn", str(paths.churn), *lang]
+    lines += [
+        "",
+        words.text("cli.demo_next"),
+        "  " + shlex.join(["healthscore", "actions", "--history", history, "--format", "table", *lang]),
+        "  " + shlex.join([*report, "-o", str(paths.folder / "dashboard.html")]),
+    ]
+    if isinstance(page, Path):
+        lines.append("  " + words.text("cli.demo_open", path=page))
+    return lines
 
 
 def _cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -888,53 +1202,124 @@ def _cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise _UsageError(f"--accounts must be at least 1, got {args.accounts}")
     if args.top < 0:
         raise _UsageError(f"--top must be 0 or more, got {args.top}")
+    words = catalogue(check_language(args.lang, "--lang"))
+    paths = _demo_paths(args, words.lang)
     model = _load(args.model)
     with _Progress(err) as progress:
-        progress.stage(f"making a year of exports and their signals for {args.accounts:,} accounts")
-        signals, accounts, churned, n_events, end = _demo_data(args.accounts)
-        ids = [str(a) for a in signals.pop("account_id").tolist()]
-        columns = dict(signals)
-        if isinstance(model, SegmentedModel):
-            columns[model.segment_column] = accounts["segment"]
-        progress.stage(f"scoring {len(ids):,} accounts")
-        scored = model.score_batch(columns, drivers=TOP_DRIVERS, missing_columns="missing")
-    order = np.argsort(np.where(np.isnan(scored.score), np.inf, scored.score), kind="stable")
-    lines = [
-        f"healthscore {__version__} demo: {len(ids)} synthetic accounts, {n_events:,} product events and the CRM, "
-        f"billing, support and survey exports of a year, scored as of {end} with model {model.name!r}",
-        "",
-        f"Accounts ranked by risk (lowest score first), top {args.top}:",
-        f"  {'account':<8} {'segment':<12} {'ARR':>9} {'score':>6}  {'band':<7} {'alert':<9} top drivers",
-    ]
-    for i in order[: args.top]:
-        drivers = ", ".join(
-            f"{names[i]} -{lost[i]:.1f}"
-            for names, lost in zip(scored.drivers, scored.points_lost, strict=True)
-            if names[i]
-        )
-        lines.append(
-            f"  {_cell(ids[i], 8)} {_cell(str(accounts['segment'][i]), 12)} {accounts['arr'][i]:>9,.0f} "
-            f"{_fmt(scored.score[i], 1):>6}  {_cell(str(scored.band[i]), 7)} {_cell(str(scored.alert[i]), 9)} "
-            f"{terminal_text(drivers)}"
-        )
+        progress.stage(f"making a year of exports and their weekly signals for {args.accounts:,} accounts")
+        data = _demo_data(args.accounts)
+        progress.stage(f"scoring {len(data.ids):,} accounts in {len(data.days)} weeks")
+        snapshots = [
+            model.score_batch(_demo_columns(model, data, day), drivers=TOP_DRIVERS, missing_columns="missing")
+            for day in data.days
+        ]
+        progress.stage(f"writing {paths.folder}")
+        files = _write_demo_files(paths, model, data, snapshots, words)
+    lines = _demo_lines(args, model, data, snapshots[-1], words)
+    print(
+        "\n".join(map(terminal_text, [*lines, "", *files])), file=out
+    )  # names from the model too: shown, never obeyed
+    return 0
+
+
+def _demo_lines(
+    args: argparse.Namespace, model: AnyModel, data: _DemoData, scored: BatchScores, words: Catalogue
+) -> list[str]:
+    """The demo's text: the portfolio, the riskiest accounts, bands and alerts, the ground truth."""
+    intro = words.text(
+        "cli.demo_intro",
+        version=__version__,
+        accounts=words.number(len(data.ids)),
+        events=words.number(data.n_events),
+        date=words.date(data.days[-1]),
+        model=repr(model.name),
+    )
+    lines = [intro, "", words.text("cli.demo_ranked", top=args.top), *_demo_ranking(args.top, data, scored, words)]
     bands = model.bands if isinstance(model, HealthModel) else presets.three_dimension().bands
-    summary = bands.summary(scored.score)
-    lines += ["", "Band distribution:"]
-    lines += [f"  {line}" for line in str(summary).splitlines()]
-    alerts = {name: int(np.sum(scored.alert == name)) for name in model_alert_names(model)}
-    lines += ["", "Alerts: " + ", ".join(f"{k} {v}" for k, v in alerts.items())]
-    is_churned = np.array([a in churned for a in ids])
+    lines += ["", words.text("cli.band_distribution"), *_band_lines(bands.summary(scored.score), words)]
+    sep = words.text("cli.list_separator")
+    alerts = sep.join(f"{words.alert(n)} {int(np.sum(scored.alert == n))}" for n in model_alert_names(model))
+    lines += ["", words.text("cli.alerts_line", counts=alerts)]
+    churned = set(data.churn["account_id"])
+    is_churned = np.array([a in churned for a in data.ids])
     if is_churned.any():
         lines += [
             "",
-            f"Ground truth of the synthetic data: {int(is_churned.sum())} accounts churned during the year; "
-            f"their mean score {np.nanmean(scored.score[is_churned]):.1f}, the others' "
-            f"{np.nanmean(scored.score[~is_churned]):.1f}.",
+            words.text(
+                "cli.ground_truth",
+                churned=words.number(int(is_churned.sum())),
+                churned_mean=words.number(float(np.nanmean(scored.score[is_churned])), 1),
+                others_mean=words.number(float(np.nanmean(scored.score[~is_churned])), 1),
+            ),
         ]
     worst = bands.bands[-1]
-    lines += ["", f"Playbook for {worst.name}: " + "; ".join(worst.playbook)]
-    print("\n".join(map(terminal_text, lines)), file=out)  # names from the model file too: shown, never obeyed
-    return 0
+    steps = sep.join(words.phrase(step) for step in worst.playbook)
+    lines += ["", words.text("cli.playbook_for", band=words.band(worst.name), steps=steps)]
+    return lines
+
+
+_Align = Literal["<", ">"]
+_DEMO_COLUMNS: tuple[tuple[str, int, _Align], ...] = (
+    ("account", 8, "<"),
+    ("segment", 12, "<"),
+    ("arr", 9, ">"),
+    ("score", 6, ">"),
+    ("band", 7, "<"),
+    ("alert", 9, "<"),
+)
+"""The demo's ranking: catalogue key, least width and alignment of each column before the drivers."""
+
+
+def _demo_ranking(top: int, data: _DemoData, scored: BatchScores, words: Catalogue) -> list[str]:
+    """The riskiest accounts, lowest score first, aligned by display width."""
+    order = np.argsort(np.where(np.isnan(scored.score), np.inf, scored.score), kind="stable")[:top]
+    sep = words.text("cli.list_separator")
+    rows = []
+    for i in order.tolist():
+        drivers = sep.join(
+            f"{words.label(str(names[i]))} -{words.number(float(lost[i]), 1)}"
+            for names, lost in zip(scored.drivers, scored.points_lost, strict=True)
+            if names[i]
+        )
+        rows.append(
+            [
+                data.ids[i],
+                str(data.segment[i]),
+                words.number(float(data.arr[i])),
+                _fmt(scored.score[i], 1),
+                words.band(str(scored.band[i])),
+                words.alert(str(scored.alert[i])),
+                drivers,
+            ]
+        )
+    spec = _DEMO_COLUMNS
+    head = [terminal_text(words.text(f"cli.col_{key}")) for key, _, _ in spec]
+    widths = [
+        max(base, display_width(head[j]), *(display_width(terminal_text(r[j])) for r in rows))
+        for j, (_, base, _) in enumerate(spec)
+    ]
+
+    def line(cells: list[str]) -> str:
+        first = " ".join(_cell(c, w, a) for c, w, (_, _, a) in zip(cells[:4], widths[:4], spec[:4], strict=True))
+        second = " ".join(_cell(c, w, a) for c, w, (_, _, a) in zip(cells[4:6], widths[4:], spec[4:], strict=True))
+        return f"  {first}  {second} {terminal_text(cells[6])}".rstrip()
+
+    return [line([*head, words.text("cli.col_drivers")]), *map(line, rows)]
+
+
+def _band_lines(summary: BandSummary, words: Catalogue) -> list[str]:
+    """The band distribution: each band's accounts and share, best band first."""
+    names = {name: terminal_text(words.band(name)) for name in summary.counts}
+    no_score = terminal_text(words.text("cli.no_score"))
+    width = max(display_width(n) for n in [*names.values(), no_score])
+    lines = [
+        f"  {pad(names[name], width)}  {count:>7}  {words.percent(summary.shares[name], 1):>6}"
+        for name, count in summary.counts.items()
+    ]
+    if summary.unscored:
+        lines.append(f"  {pad(no_score, width)}  {summary.unscored:>7}  {'':>6}  {words.text('cli.insufficient_data')}")
+    lines.extend(f"  {words.text('cli.warning', text=words.phrase(w))}" for w in summary.warnings)
+    return lines
 
 
 def model_alert_names(model: AnyModel) -> tuple[str, ...]:
@@ -984,6 +1369,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_signals_command(sub)
     _add_validate_model_command(sub)
     _add_init_model_command(sub)
+    _add_report_command(sub)
     _add_demo_command(sub)
     return parser
 
@@ -1018,26 +1404,37 @@ def _add_actions_command(sub: _Subparsers[argparse.ArgumentParser]) -> None:
         description=(
             "Print the accounts that need action, most urgent first (alert level, drop alerts, then the fall "
             "from the peak within the drop window, ARR at stake and score), each with its due date, reason, "
-            "drivers and playbook."
+            "drivers and playbook. The table speaks --lang; CSV and JSON hold machine values (band and alert "
+            "names as the model has them, ISO 8601 dates, plain numbers) in every language."
         ),
     )
     _history_options(actions)
     actions.add_argument("--as-of", metavar="DATE", help="the queue as it stood on DATE (default: latest snapshot)")
     actions.add_argument("--limit", type=int, metavar="N", help="only the N most urgent")
-    actions.add_argument(
+    _drop_options(actions)
+    _lang_option(actions, "the table's words, band and alert names, response, playbook, dates and numbers")
+    actions.set_defaults(func=_cmd_actions)
+
+
+def _drop_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
         "--drop-points",
         default="20",
         metavar="POINTS",
         help="a drop alert fires on a fall of POINTS or more from the peak within the drop window (default 20)",
     )
-    actions.add_argument(
+    command.add_argument(
         "--drop-window",
         default="1m",
         metavar="1m|30d",
         help="the drop window: whole calendar months (1m: since the same day of the previous month, clamped to "
         "its month end) or days (30d); default 1m",
     )
-    actions.set_defaults(func=_cmd_actions)
+
+
+def _lang_option(command: argparse.ArgumentParser, what: str) -> None:
+    """``--lang``, checked by the command itself (one line, exit 2, before anything is read)."""
+    command.add_argument("--lang", default="en", metavar="|".join(LANGUAGES), help=f"language of {what} (default en)")
 
 
 def _add_history_command(sub: _Subparsers[argparse.ArgumentParser]) -> None:
@@ -1157,13 +1554,54 @@ def _add_init_model_command(sub: _Subparsers[argparse.ArgumentParser]) -> None:
     init.set_defaults(func=_cmd_init)
 
 
+def _add_report_command(sub: _Subparsers[argparse.ArgumentParser]) -> None:
+    report = sub.add_parser(
+        "report",
+        help="the health dashboard: one offline HTML file from a score history or a scored CSV",
+        description=(
+            "Write one self-contained HTML file (no request of any kind when opened) with the account list, "
+            "account pages, the action queue, portfolio trends and, with --churn, a backtest panel; from a "
+            "score history (--history), or from a CSV written by 'healthscore score' (--scores: no trends). "
+            "Needs Jinja2: pip install 'healthscore[report]'."
+        ),
+    )
+    source = report.add_mutually_exclusive_group(required=True)
+    source.add_argument("--history", metavar="FILE_OR_URL", help="a history store (SQLite file or postgresql:// URL)")
+    source.add_argument("--scores", metavar="SCORED.csv", help="instead of --history: a CSV of 'healthscore score'")
+    report.add_argument("--model-version", metavar="FINGERPRINT", help="with --history: one model version")
+    report.add_argument(
+        "--model", metavar="MODEL_FILE", help="with --scores: the model whose bands and playbooks apply"
+    )
+    report.add_argument("--as-of", metavar="DATE", help="the snapshot shown: the latest at or before DATE")
+    report.add_argument("--churn", metavar="CHURN.csv", help="account_id, churn_date: adds the backtest panel")
+    _drop_options(report)
+    _lang_option(report, "the dashboard")
+    report.add_argument("--title", metavar="TITLE", help="the page's title")
+    report.add_argument("-o", "--output", required=True, metavar="DASHBOARD.html", help="output file ('-' for stdout)")
+    report.set_defaults(func=_cmd_report)
+
+
 def _add_demo_command(sub: _Subparsers[argparse.ArgumentParser]) -> None:
     demo = sub.add_parser(
-        "demo", help="synthetic exports -> signals -> scores: the riskiest accounts and the band distribution"
+        "demo",
+        help="synthetic exports -> signals -> scores: the riskiest accounts and the band distribution",
+        description=(
+            f"Make a year of synthetic exports, score them as of each of its last {DEMO_WEEKS} weeks, print the "
+            f"riskiest accounts and the band distribution, and write {DEMO_FOLDER}/history.db (the weekly "
+            "snapshots), churn.csv (the synthetic churn) and dashboard.html beside it; files of an earlier demo "
+            "are replaced, any other file is left alone (exit 2)."
+        ),
     )
     demo.add_argument("--model", metavar="FILE", help="model file; default three_dimension")
     demo.add_argument("--top", type=int, default=15, help="how many accounts to list (default 15)")
     demo.add_argument("--accounts", type=int, default=300, help="synthetic accounts (default 300)")
+    _lang_option(demo, "the demo's text and dashboard")
+    demo.add_argument(
+        "--dashboard",
+        metavar="PATH",
+        help=f"the dashboard file; the history and churn table go beside it (default {DEMO_FOLDER}/dashboard.html)",
+    )
+    demo.add_argument("--no-dashboard", action="store_true", help="write the history and churn table only")
     demo.set_defaults(func=_cmd_demo)
 
 

@@ -37,6 +37,7 @@ __all__ = [
     "SAMPLE_PORTFOLIO",
     "SyntheticExports",
     "Table",
+    "company_names",
     "generate_driver_portfolio",
     "generate_export_blocks",
     "generate_exports",
@@ -247,7 +248,8 @@ def generate_exports(
     An account churns 30 days after its health has stayed below 0.3 for 21 days
     in a row; nothing happens for it after its churn date. The same arguments
     give the same tables. Account ids are ``A000001``, ``A000002``, ... from
-    ``first_id``.
+    ``first_id``; the accounts table also has a ``name`` (:func:`company_names`),
+    which :func:`~healthscore.exports.read_exports` does not read.
 
     Every table is held in memory at once: about 0.9 MB per account at the
     default event rate (some 2,200 product events per account and year). For
@@ -262,7 +264,7 @@ def generate_exports(
         >>> sorted(gen.tables)[:3], gen.end
         (['accounts', 'crm_activities', 'events'], '2025-03-01')
     """
-    return _generate(np.random.default_rng(seed), n_accounts, days, start, events_per_seat_day, first_id)
+    return _generate(np.random.default_rng(seed), n_accounts, days, start, events_per_seat_day, first_id, seed)
 
 
 def generate_export_blocks(
@@ -294,15 +296,21 @@ def generate_export_blocks(
     for k, first in enumerate(range(0, n_accounts, block)):
         rng = np.random.default_rng(seed if k == 0 else np.random.SeedSequence([seed, k]))
         size = min(block, n_accounts - first)
-        yield _generate(rng, size, days, start, events_per_seat_day, first + 1)
+        yield _generate(rng, size, days, start, events_per_seat_day, first + 1, seed)
 
 
 def _generate(
-    rng: np.random.Generator, n_accounts: int, days: int, start: str, events_per_seat_day: float, first_id: int
+    rng: np.random.Generator,
+    n_accounts: int,
+    days: int,
+    start: str,
+    events_per_seat_day: float,
+    first_id: int,
+    seed: int,
 ) -> SyntheticExports:
     world = _portfolio(rng, n_accounts, days, np.datetime64(start, "D"), first_id)
     tables = {
-        "accounts": _accounts_table(world),
+        "accounts": {**_accounts_table(world), "name": company_names(n_accounts, seed=seed, first_id=first_id)},
         "events": _events_table(world, rng, events_per_seat_day),
         "crm_activities": _crm_table(world, rng),
         "invoices": _invoices_table(world, rng),
@@ -322,6 +330,53 @@ def _generate(
         start=start,
         end=str(world.day0 + np.timedelta64(days - 1, "D")),
     )
+
+
+_NAME_STREAM = 0x6E616D65
+"""Mixed into the seed of the names' own random stream ("name")."""
+
+_EN_NAMES = (
+    ("Northwind", "Blue Harbor", "Summit", "Cedar", "Ironwood", "Brightline", "Silver Creek", "Redwood",
+     "Atlas", "Evergreen", "Harbor Point", "Lakeside", "Granite", "Maple Leaf", "Orion", "Pioneer"),
+    ("Logistics", "Analytics", "Health", "Foods", "Robotics", "Media", "Energy", "Systems",
+     "Labs", "Capital", "Retail", "Software"),
+)  # fmt: skip
+_JA_NAMES = (
+    ("みらい", "さくら", "ひかり", "あおぞら", "青葉", "富士", "東西", "北斗",
+     "大和", "栄光", "はるか", "光陽", "瑞穂", "朝日", "若葉", "つばさ"),
+    ("テック", "物流", "システムズ", "フーズ", "製作所", "商事", "ソリューションズ", "ヘルスケア",
+     "工業", "エナジー", "メディア", "ネットワークス"),
+)  # fmt: skip
+_EN_FORMS = ("{}", "{} Inc.", "{} Ltd.")
+_JA_FORMS = ("株式会社{}", "{}株式会社", "合同会社{}")
+
+
+def _name_space() -> list[str]:
+    """Every synthetic company name, English and Japanese, in a fixed order."""
+    english = [form.format(f"{a} {b}") for form in _EN_FORMS for a in _EN_NAMES[0] for b in _EN_NAMES[1]]
+    japanese = [form.format(a + b) for form in _JA_FORMS for a in _JA_NAMES[0] for b in _JA_NAMES[1]]
+    return english + japanese
+
+
+def company_names(n: int, *, seed: int = 7, first_id: int = 1) -> npt.NDArray[np.str_]:
+    """Plausible company names for ``n`` synthetic accounts: a mix of English
+    ("Northwind Logistics") and Japanese ("株式会社みらいテック") names.
+
+    The names come from a random stream of their own, seeded by ``seed`` and
+    ``first_id``: the same arguments give the same names, and adding names to
+    the synthetic exports changes no other value of them. Within one call no
+    name repeats until the 1,152 combinations (half of them Japanese) are used up.
+
+    Examples:
+        >>> names = company_names(3, seed=7)
+        >>> len(names), names.tolist() == company_names(3, seed=7).tolist()
+        (3, True)
+    """
+    space = np.array(_name_space())
+    rng = np.random.default_rng(np.random.SeedSequence([seed, first_id, _NAME_STREAM]))
+    picks = [rng.permutation(space.size) for _ in range(-(-n // space.size))] if n > 0 else []
+    order = np.concatenate(picks)[:n] if picks else np.array([], dtype=np.int64)
+    return space[order]
 
 
 def _portfolio(rng: np.random.Generator, n: int, t: int, day0: np.datetime64, first_id: int = 1) -> _Portfolio:

@@ -118,6 +118,7 @@ TABLES: dict[str, TableSpec] = {
             columns=(
                 _id(),
                 ColumnSpec(name="segment", kind="text", missing_ok=True),
+                ColumnSpec(name="name", kind="text", required=False, missing_ok=True),
                 ColumnSpec(name="seats_purchased", kind="number", minimum=0.0, missing_ok=True),
                 ColumnSpec(name="arr", kind="number", minimum=0.0, missing_ok=True),
                 ColumnSpec(name="contract_term_months", kind="number", minimum=0.0, missing_ok=True),

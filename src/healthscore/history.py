@@ -1,8 +1,9 @@
 """Score history: every account's score over time, in SQLite or PostgreSQL.
 
 A history store keeps one snapshot per (model version, as-of date): each
-account's score, band, alert, coverage, dimension scores, top drivers, ARR and
-segment. The model version is :func:`healthscore.model_fingerprint`, and the
+account's score, band, alert, coverage, dimension scores, top drivers, ARR,
+segment and display name, and the raw metric values it was scored from. The
+model version is :func:`healthscore.model_fingerprint`, and the
 model's configuration is stored with it, so a score that moved because the
 model changed is told apart from one that moved because the customer did.
 
@@ -16,6 +17,9 @@ model changed is told apart from one that moved because the customer did.
   (idempotent); another model version is kept apart.
 * Readers can read while a writer writes (write-ahead log in SQLite; MVCC in
   PostgreSQL).
+* The raw inputs (:meth:`HistoryStore.inputs`) come back as the columns the
+  stored model scores: ``store.model(version).score_batch(store.inputs())``
+  gives the snapshot's computed scores again, bit for bit.
 * Manual overrides (:meth:`HistoryStore.set_override`) set a score or band for
   an account, with a reason, an author and an expiry. Snapshots always store
   the computed values; reads apply the overrides active on each snapshot's
@@ -49,12 +53,13 @@ from typing import Any, Literal, Protocol
 import attrs
 import numpy as np
 
-from healthscore import _html, _time
+from healthscore import _frames, _html, _time
 from healthscore._io import csv_text, write_atomic
 from healthscore.bands import BandPolicy
 from healthscore.config import AnyModel, model_fingerprint, model_from_dict, model_to_dict
 from healthscore.exceptions import InputError, ValidationError
-from healthscore.model import BatchScores, HealthModel, SegmentedModel
+from healthscore.model import BatchScores, HealthModel, SegmentedModel, to_numpy
+from healthscore.scorers import as_float_array, input_kind, is_missing
 
 __all__ = [
     "AccountHistory",
@@ -67,7 +72,9 @@ __all__ = [
     "open_history",
 ]
 
-SCHEMA_VERSION = "3"  # 3: as_of, starts and expires are UTC dates, revoked_at a UTC instant
+SCHEMA_VERSION = "4"
+"""4: account names and raw inputs (``hs_scores.name``, ``.inputs``, ``hs_runs.metrics``);
+3: as_of, starts and expires are UTC dates, revoked_at a UTC instant."""
 
 # Portable SQL: runs on SQLite and PostgreSQL alike (``?`` placeholders are
 # rewritten for psycopg). Dimension scores live in columns d1, d2, ... added on
@@ -82,6 +89,7 @@ _SCHEMA = (
     " accounts INTEGER NOT NULL,"
     " dimensions TEXT NOT NULL,"
     " written_at TEXT NOT NULL,"
+    " metrics TEXT,"
     " UNIQUE (model_version, as_of))",
     "CREATE TABLE IF NOT EXISTS hs_scores ("
     " run_id INTEGER NOT NULL,"
@@ -93,6 +101,8 @@ _SCHEMA = (
     " drivers TEXT NOT NULL,"
     " arr DOUBLE PRECISION,"
     " segment TEXT,"
+    " name TEXT,"
+    " inputs TEXT,"
     " PRIMARY KEY (run_id, account_id))",
     "CREATE INDEX IF NOT EXISTS hs_scores_by_account ON hs_scores (account_id, run_id)",
     "CREATE TABLE IF NOT EXISTS hs_overrides ("
@@ -109,7 +119,9 @@ _SCHEMA = (
     " revoked_by TEXT)",
     "CREATE INDEX IF NOT EXISTS hs_overrides_by_account ON hs_overrides (account_id)",
 )
-_SCORE_FIELDS = ("run_id", "account_id", "score", "band", "alert", "coverage", "drivers", "arr", "segment")
+_SCORE_FIELDS = ("run_id", "account_id", "score", "band", "alert", "coverage", "drivers", "arr", "segment", "name")
+# Added by schema 4: a read-only store of schema 3 is read as it stands, these columns NULL.
+_SCHEMA_4_COLUMNS = (("hs_scores", "name"), ("hs_scores", "inputs"), ("hs_runs", "metrics"))
 
 
 @attrs.frozen(kw_only=True)
@@ -145,7 +157,8 @@ class HistoryPoint:
     ``score``, ``band`` and ``alert`` are the values in force: a manual
     override's where one applied (``override``), else the model's. The model's
     own values are always in ``computed_score``, ``computed_band`` and
-    ``computed_alert``.
+    ``computed_alert``. ``name`` is the account's display name in that
+    snapshot (``None`` where none was stored).
     """
 
     account_id: str
@@ -159,6 +172,7 @@ class HistoryPoint:
     drivers: tuple[str, ...] = ()
     arr: float | None = None
     segment: str | None = None
+    name: str | None = None
     override: Override | None = None
     computed_score: float | None = attrs.field(default=attrs.Factory(lambda self: self.score, takes_self=True))
     computed_band: str | None = attrs.field(default=attrs.Factory(lambda self: self.band, takes_self=True))
@@ -233,12 +247,80 @@ def _snapshot_ids_and_arr(account_ids: Any, scores: BatchScores, arr: Any) -> tu
     return ids, money
 
 
-def _score_rows(ids: list[str], scores: BatchScores, money: list[Any]) -> tuple[list[str], list[list[Any]]]:
+def _name_cells(names: Any, n: int) -> list[str | None]:
+    """One display name per account, ``None`` where there is none (``None``,
+    NaN or a blank text)."""
+    if names is None:
+        return [None] * n
+    values = np.asarray(to_numpy(names), dtype=object)
+    if values.shape != (n,):
+        raise InputError(f"names must hold one name per account ({n}), got shape {values.shape}", column="names")
+    return [None if is_missing(v) else str(v) for v in values.tolist()]
+
+
+def _label_metrics(model: AnyModel) -> set[str]:
+    """The metrics whose raw values are labels (categories, yes/no) for some
+    model of ``model``; the others read numbers."""
+    members = model._all_models() if isinstance(model, SegmentedModel) else [model]
+    return {name for m in members for name, metric in m.metrics.items() if input_kind(metric.scorer) != "numeric"}
+
+
+def _label_cell(value: Any) -> Any:
+    """A raw label as JSON: text, a yes/no, a whole number as given (a scorer
+    may read ``1`` and ``"1"`` differently); ``None`` where missing."""
+    if is_missing(value):
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value) if math.isfinite(value) else None
+    return str(value)
+
+
+def _input_column(name: str, values: Any, n: int, *, label: bool) -> list[Any]:
+    """One metric's raw values as JSON cells: numbers as floats, labels as
+    :func:`_label_cell` gives them, ``None`` where missing or not finite (every
+    scorer scores NaN and infinities as missing)."""
+    raw = to_numpy(values)
+    if raw.shape != (n,):
+        msg = f"inputs column {name!r} must hold one value per account ({n}), got shape {raw.shape}"
+        raise InputError(msg, column=name)
+    if label:
+        return [_label_cell(v) for v in raw.tolist()]
+    try:
+        numbers = as_float_array(raw)
+    except InputError as exc:
+        raise InputError(f"inputs column {name!r}: {exc}", column=name, row=exc.row, value=exc.value) from None
+    cells = numbers.astype(object)
+    cells[~np.isfinite(numbers)] = None
+    out: list[Any] = cells.tolist()
+    return out
+
+
+def _input_cells(model: AnyModel, inputs: Any, n: int) -> tuple[str | None, list[str | None]]:
+    """The run's metric names (JSON) and each account's raw inputs (a JSON
+    array in that order); ``None`` for both without ``inputs``. A metric
+    without a column is ``null``; columns the model does not read are ignored."""
+    if inputs is None:
+        return None, [None] * n
+    metrics = list(model.metric_names)
+    labels = _label_metrics(model)
+    given = _frames.table_columns(inputs, metrics, labels=labels)
+    per_metric = [_input_column(m, given[m], n, label=m in labels) if m in given else [None] * n for m in metrics]
+    encode = json.JSONEncoder(allow_nan=False, separators=(",", ":")).encode
+    return json.dumps(metrics), [encode(list(row)) for row in zip(*per_metric, strict=True)]
+
+
+def _score_rows(
+    ids: list[str], scores: BatchScores, money: list[Any], names: list[str | None], inputs: list[str | None]
+) -> tuple[list[str], list[list[Any]]]:
     """The ``hs_scores`` columns of a snapshot and their cells, column by column."""
     n = len(ids)
     dims = list(scores.dimensions)
     segment: list[Any] = [None] * n if scores.segment is None else [str(s) for s in scores.segment.tolist()]
-    columns = [*_SCORE_FIELDS, *(f"d{k}" for k in range(1, len(dims) + 1))]
+    columns = [*_SCORE_FIELDS, "inputs", *(f"d{k}" for k in range(1, len(dims) + 1))]
     data = [
         ids,
         _nullable(scores.score),
@@ -248,6 +330,8 @@ def _score_rows(ids: list[str], scores: BatchScores, money: list[Any]) -> tuple[
         _driver_texts(scores, n),
         money,
         segment,
+        names,
+        inputs,
         *(_nullable(values) for values in scores.dimensions.values()),
     ]
     return columns, data
@@ -297,6 +381,11 @@ class _Backend(Protocol):
         """The column names of a table."""
         ...
 
+    @property
+    def read_only(self) -> bool:
+        """Whether the database was opened for reading only (nothing can be migrated)."""
+        ...
+
     def setup_lock(self) -> AbstractContextManager[None]:
         """Held while the tables are created or migrated."""
         ...
@@ -331,7 +420,9 @@ def _version_of(model: AnyModel | str | None) -> str | None:
 
 def _create_or_migrate(db: _Backend, store: str) -> None:
     """Create the tables that are missing and bring an older schema up to
-    :data:`SCHEMA_VERSION`, in one transaction.
+    :data:`SCHEMA_VERSION`, step by step (2 -> 3 -> 4), in one transaction.
+    A store opened read-only at schema 3 is read as it stands: it has no
+    names and no inputs, which is what schema 4 says of its old snapshots.
 
     Raises:
         InputError: The store holds a schema this release cannot read.
@@ -342,15 +433,18 @@ def _create_or_migrate(db: _Backend, store: str) -> None:
         row = db.query("SELECT value FROM hs_meta WHERE key = 'schema'")
         if not row:
             db.query("INSERT INTO hs_meta (key, value) VALUES ('schema', ?)", (SCHEMA_VERSION,))
-        elif row[0][0] == "2":
-            _migrate_from_2(db)
-        elif row[0][0] != SCHEMA_VERSION:
-            found = row[0][0]
+            return
+        found = row[0][0]
+        if found not in ("2", "3", SCHEMA_VERSION):
             msg = (
                 f"hs_meta.schema of history store {store} is {found!r}; this healthscore reads version "
                 f"{SCHEMA_VERSION!r} (open it with the healthscore release that wrote it and export it)"
             )
             raise InputError(msg, column="hs_meta.schema", value=found)
+        if found == "2":
+            _migrate_from_2(db)
+        if found == "2" or (found == "3" and not db.read_only):
+            _migrate_from_3(db)
 
 
 def _migrate_from_2(db: _Backend) -> None:
@@ -383,6 +477,18 @@ def _migrate_from_2(db: _Backend) -> None:
                 oid,
             ),
         )
+    db.query("UPDATE hs_meta SET value = '3' WHERE key = 'schema'")
+
+
+def _migrate_from_3(db: _Backend) -> None:
+    """Schema 4 keeps each account's display name (``hs_scores.name``), the
+    raw metric values it was scored from (``hs_scores.inputs``, a JSON array)
+    and the metrics those follow (``hs_runs.metrics``). Older snapshots get
+    the columns empty (NULL): no name, written without inputs. Runs inside the
+    set-up transaction: all or nothing."""
+    for table, column in _SCHEMA_4_COLUMNS:
+        if column not in db.columns_of(table):
+            db.query(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
     db.query("UPDATE hs_meta SET value = ? WHERE key = 'schema'", (SCHEMA_VERSION,))
 
 
@@ -626,6 +732,8 @@ class _Reader:
         self._db = db
         self._catalog = catalog
         self._overrides = overrides
+        # a schema-3 store opened read-only lacks them: read as NULL
+        self._absent = {(t, c) for t, c in _SCHEMA_4_COLUMNS if c not in db.columns_of(t)}
 
     def read(
         self,
@@ -659,7 +767,8 @@ class _Reader:
         if not runs:
             return []
         where = f"run_id IN ({', '.join(str(r) for r in sorted(runs))})"
-        select = f"SELECT {', '.join(names)} FROM hs_scores WHERE {where}"
+        cells = [f"NULL AS {n}" if ("hs_scores", n) in self._absent else n for n in names]
+        select = f"SELECT {', '.join(cells)} FROM hs_scores WHERE {where}"
         if account_id is None:
             return self._db.query(select)
         wanted = [account_id] if isinstance(account_id, str) else [str(a) for a in account_id]
@@ -700,6 +809,7 @@ class _Reader:
                     drivers=tuple(columns["drivers"][i]),
                     arr=number("arr", i),
                     segment=text("segment", i),
+                    name=text("name", i),
                     override=lookup.get(str(columns["override_id"][i])),
                     computed_score=number("computed_score", i),
                     computed_band=text("computed_band", i),
@@ -724,13 +834,42 @@ class _Reader:
         older = self.read(model=version, since=None, until=before, account_id=missing, fields="scores")
         return {k: np.concatenate([older[k], recent[k]]) for k in recent}
 
-    def snapshot_columns(self, as_of: Any, *, model: AnyModel | str | None) -> dict[str, Any]:
+    def _snapshot_of(self, as_of: Any, model: AnyModel | str | None) -> tuple[str, str] | None:
+        """The (model version, date) of the snapshot :meth:`snapshot_columns`
+        reads; ``None`` when no snapshot is that old."""
         day = None if as_of is None else _iso_date(as_of)
         version = _version_of(model) or self._catalog.latest_version(day)
         latest = None if version is None else self._catalog.latest_as_of(version, day)
-        if version is None or latest is None:  # no such snapshot: empty columns
+        return None if version is None or latest is None else (version, latest)
+
+    def snapshot_columns(self, as_of: Any, *, model: AnyModel | str | None) -> dict[str, Any]:
+        found = self._snapshot_of(as_of, model)
+        if found is None:  # no such snapshot: empty columns
             return self.read(model="", since=None, until=None, account_id=None, fields="all")
+        version, latest = found
         return self.read(model=version, since=latest, until=latest, account_id=None, fields="all")
+
+    def inputs(self, as_of: Any, *, model: AnyModel | str | None, account_id: str | None) -> dict[str, Any]:
+        found = self._snapshot_of(as_of, model)
+        if found is None:
+            return {"account_id": np.zeros(0, dtype=object)}
+        version, day = found
+        metrics_sql = "NULL" if ("hs_runs", "metrics") in self._absent else "metrics"
+        ((run_id, metrics),) = self._db.query(
+            f"SELECT run_id, {metrics_sql} FROM hs_runs WHERE model_version = ? AND as_of = ?", (version, day)
+        )
+        run = {int(run_id): _Run(as_of=day, version=version, dimensions=())}
+        rows = self._score_rows(run, ["account_id", "segment", "inputs"], account_id)
+        rows.sort(key=lambda row: str(row[0]))  # the order of snapshot_columns: by account id
+        ids = np.array([row[0] for row in rows], dtype=object)
+        if metrics is None:  # written without inputs
+            return {"account_id": ids}
+        stored = self._catalog.model(version)
+        out: dict[str, Any] = {"account_id": ids}
+        if isinstance(stored, SegmentedModel):
+            out[stored.segment_column] = np.array([row[1] or None for row in rows], dtype=object)
+        out.update(_input_columns(json.loads(metrics), [row[2] for row in rows], _label_metrics(stored)))
+        return out
 
     def export(
         self, path: str | os.PathLike[str], *, model: AnyModel | str | None, since: Any, until: Any, kind: str | None
@@ -741,6 +880,21 @@ class _Reader:
             raise ValidationError("format", "must be 'csv' or 'parquet'", kind)
         columns = self.read(model=model, since=since, until=until, account_id=None, fields="all")
         return _write_table(columns, target, kind)
+
+
+def _input_columns(metrics: Sequence[str], cells: Sequence[str | None], labels: set[str]) -> dict[str, Any]:
+    """Stored raw inputs (JSON arrays, one per account) as columns: numeric
+    metrics float64 with NaN where missing, label metrics object arrays with
+    ``None``. The arrays are parsed as one document, and the columns cut from
+    one object matrix (the fast way for a whole snapshot)."""
+    empty = json.dumps([None] * len(metrics))
+    rows = json.loads("[" + ",".join(empty if text is None else text for text in cells) + "]")
+    table = np.empty((len(rows), len(metrics)), dtype=object)
+    if rows:
+        table[:] = rows
+    return {
+        name: table[:, j].copy() if name in labels else table[:, j].astype(np.float64) for j, name in enumerate(metrics)
+    }
 
 
 def _columns(raw: Mapping[str, list[Any]], runs: Mapping[int, _Run], fields: str) -> dict[str, Any]:
@@ -765,6 +919,7 @@ def _columns(raw: Mapping[str, list[Any]], runs: Mapping[int, _Run], fields: str
     out["coverage"] = _floats(raw["coverage"])
     out["arr"] = _floats(raw["arr"])
     out["segment"] = _texts(raw["segment"])
+    out["name"] = _texts(raw["name"])
     out["drivers"] = np.fromiter((tuple(json.loads(d)) for d in raw["drivers"]), dtype=object, count=len(run_ids))
     for name in dict.fromkeys(name for r in order_runs for name in runs[r].dimensions):
         values = np.full(len(run_ids), math.nan)
@@ -844,12 +999,19 @@ class HistoryStore:
         scores: BatchScores,
         *,
         arr: Sequence[float] | Any | None = None,
+        names: Sequence[str | None] | Any | None = None,
+        inputs: Mapping[str, Any] | Any | None = None,
     ) -> int:
         """Store the scores of every account as of ``as_of``, in one transaction.
 
         Writing the same ``as_of`` with the same model again replaces the earlier
         snapshot; another model version is kept apart. Manual overrides are not
         touched: they keep applying to reads until they expire.
+
+        With ``inputs`` the snapshot also keeps the raw value of each of the
+        model's metrics (for a segmented model, of every segment's), so that
+        :meth:`inputs` gives them back and the stored model scores them again
+        to the same numbers.
 
         Args:
             model: The model that produced ``scores`` (its fingerprint is the version).
@@ -858,17 +1020,32 @@ class HistoryStore:
             scores: The result of ``model.score_batch`` (with ``drivers=k`` to
                 keep the top drivers for the action queue).
             arr: ARR per account, in ``scores`` order (NaN where unknown).
+            names: A display name per account, in ``scores`` order (``None``
+                or ``""`` where there is none).
+            inputs: The columns given to ``score_batch`` (a mapping of column
+                -> array, or a pandas / polars / pyarrow data frame). The
+                model's metrics are kept, in the model's metric order: numbers
+                as numbers, labels as given, missing and non-finite values as
+                null; a metric without a column is null; other columns are
+                ignored.
 
         Returns:
             The number of accounts written.
+
+        Raises:
+            InputError: A duplicate or missing account id, or ``arr``,
+                ``names`` or an ``inputs`` column not of one value per account
+                (the message names it), or a text in a numeric metric's
+                column.
         """
         day = _iso_date(as_of)
         ids, money = _snapshot_ids_and_arr(account_ids, scores, arr)
         n = len(ids)
+        metrics, raw = _input_cells(model, inputs, n)
         version = model_fingerprint(model)
         config = json.dumps(model_to_dict(model))
         dims = json.dumps(list(scores.dimensions))
-        columns, data = _score_rows(ids, scores, money)
+        columns, data = _score_rows(ids, scores, money, _name_cells(names, n), raw)
         with self._transaction():
             self._query(
                 "INSERT INTO hs_models (version, name, config) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
@@ -878,11 +1055,11 @@ class HistoryStore:
             for k in range(1, len(scores.dimensions) + 1):
                 if f"d{k}" not in have:
                     self._query(f"ALTER TABLE hs_scores ADD COLUMN d{k} DOUBLE PRECISION")
-            run_id = self._empty_run(version, day, n, dims)
+            run_id = self._empty_run(version, day, n, dims, metrics)
             self._insert_scores(columns, zip([run_id] * n, *data, strict=True))
         return n
 
-    def _empty_run(self, version: str, day: str, accounts: int, dims: str) -> int:
+    def _empty_run(self, version: str, day: str, accounts: int, dims: str, metrics: str | None) -> int:
         """The id of ``version``'s run dated ``day``, its old scores deleted, or
         of a new run; inside the write's transaction."""
         found = self._query("SELECT run_id FROM hs_runs WHERE model_version = ? AND as_of = ?", (version, day))
@@ -890,15 +1067,15 @@ class HistoryStore:
             run_id = int(found[0][0])
             self._query("DELETE FROM hs_scores WHERE run_id = ?", (run_id,))
             self._query(
-                "UPDATE hs_runs SET accounts = ?, dimensions = ?, written_at = ? WHERE run_id = ?",
-                (accounts, dims, _now(), run_id),
+                "UPDATE hs_runs SET accounts = ?, dimensions = ?, written_at = ?, metrics = ? WHERE run_id = ?",
+                (accounts, dims, _now(), metrics, run_id),
             )
             return run_id
         ((last,),) = self._query("SELECT COALESCE(MAX(run_id), 0) FROM hs_runs")
         self._query(
-            "INSERT INTO hs_runs (run_id, model_version, as_of, accounts, dimensions, written_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (int(last) + 1, version, day, accounts, dims, _now()),
+            "INSERT INTO hs_runs (run_id, model_version, as_of, accounts, dimensions, written_at, metrics) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (int(last) + 1, version, day, accounts, dims, _now(), metrics),
         )
         return int(last) + 1
 
@@ -988,7 +1165,8 @@ class HistoryStore:
             ``account_id``, ``as_of``, ``model_version``, ``score``, ``band``,
             ``alert`` (values in force), ``computed_score``, ``computed_band``,
             ``computed_alert``, ``override_id`` (``""`` where none applied),
-            ``coverage``, ``arr``, ``segment``, ``drivers`` (tuples) and one
+            ``coverage``, ``arr``, ``segment``, ``name`` (the account's display
+            name), ``drivers`` (tuples) and one
             column per dimension name (NaN where a snapshot has no such
             dimension; ``dimension_<name>`` for a dimension named like one of
             the other columns). Texts are object arrays, ``""`` where empty.
@@ -1035,6 +1213,39 @@ class HistoryStore:
         """:meth:`portfolio` as columns (see :meth:`read`); empty columns when
         no snapshot is that old."""
         return self._reader.snapshot_columns(as_of, model=model)
+
+    def inputs(
+        self, as_of: Any = None, *, model: AnyModel | str | None = None, account_id: str | None = None
+    ) -> dict[str, Any]:
+        """The raw inputs of the snapshot :meth:`snapshot_columns` reads (the
+        same accounts, in the same order), as the columns its model scores.
+
+        Args:
+            as_of: The latest snapshot at or before this date (default: the latest).
+            model: One model version (a model or its fingerprint); default:
+                the version of the latest snapshot at ``as_of``.
+            account_id: That account's row only.
+
+        Returns:
+            ``account_id`` and one column per stored metric: numeric metrics
+            float64 with NaN where missing, label metrics object arrays with
+            ``None``; for a segmented model also its ``segment_column``. A
+            snapshot written without inputs (or before schema 4) gives
+            ``account_id`` only; no snapshot that old, an empty ``account_id``.
+
+        Examples:
+            >>> from healthscore import presets
+            >>> model = presets.dear()
+            >>> columns = {"deployment": [0.9, 0.2]}
+            >>> scored = model.score_batch(columns, missing_columns="missing")
+            >>> with SQLiteHistory(":memory:") as store:
+            ...     store.write_snapshot(model, "2026-06-30", ["a", "b"], scored, inputs=columns)
+            ...     again = model.score_batch(store.inputs())
+            2
+            >>> again.score.tolist() == scored.score.tolist()
+            True
+        """
+        return self._reader.inputs(as_of, model=model, account_id=account_id)
 
     def export(
         self,
@@ -1098,7 +1309,7 @@ def _write_table(columns: dict[str, Any], target: Path, kind: str) -> int:
 
 _EXPORT_HEAD = ("account_id", "as_of", "model_version", "score", "band", "alert", "coverage")
 _EXPORT_TAIL = (
-    "computed_score", "computed_band", "computed_alert", "override_id", "drivers", "arr", "segment",
+    "computed_score", "computed_band", "computed_alert", "override_id", "drivers", "arr", "segment", "name",
 )  # fmt: skip
 
 
@@ -1156,6 +1367,10 @@ class _SQLiteBackend:
     def columns_of(self, table: str) -> set[str]:
         return {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
 
+    @property
+    def read_only(self) -> bool:
+        return self._read_only
+
     def setup_lock(self) -> AbstractContextManager[None]:
         return nullcontext()  # BEGIN IMMEDIATE already serialises the set-up
 
@@ -1204,6 +1419,10 @@ class _PostgresBackend:
             (table,),
         )
         return {r[0] for r in rows}
+
+    @property
+    def read_only(self) -> bool:
+        return False
 
     @contextmanager
     def setup_lock(self) -> Iterator[None]:
