@@ -20,7 +20,7 @@ from healthscore.actions import queue_from_history
 from healthscore.bands import Band, BandPolicy
 from healthscore.datasets import generate_portfolio
 from healthscore.exceptions import InputError
-from healthscore.history import SQLiteHistory, open_history
+from healthscore.history import HistoryStore, open_history
 from healthscore.model import Dimension, HealthModel, Metric
 from healthscore.report import Dashboard, dashboard
 from healthscore.scorers import Piecewise
@@ -64,21 +64,12 @@ def _scored_table(n: int = 60, **extra: Any) -> tuple[dict[str, Any], HealthMode
     return table, model
 
 
-class _InputsHistory(SQLiteHistory):
-    """A history that also hands back the raw inputs each snapshot was scored from."""
-
-    stored: dict[str, dict[str, Any]]
-
-    def inputs(self, as_of: Any, *, model: Any = None) -> dict[str, Any] | None:
-        return self.stored.get(str(as_of))
-
-
-def _history(path: Path, n: int = 30, model: HealthModel | None = None) -> tuple[_InputsHistory, HealthModel]:
+def _history(path: Path, n: int = 30, model: HealthModel | None = None) -> tuple[HistoryStore, HealthModel]:
+    """Weekly snapshots with names and the raw inputs they were scored from."""
     model = model or presets.three_dimension()
     base = generate_portfolio(n, seed=9)
     ids = base["account_id"]
-    store = _InputsHistory(path)
-    store.stored = {}
+    store = open_history(path)
     rng = np.random.default_rng(1)
     for k, day in enumerate(DAYS):
         cols = dict(base)
@@ -86,8 +77,8 @@ def _history(path: Path, n: int = 30, model: HealthModel | None = None) -> tuple
             values = np.array([math.nan if v is None else v for v in base[name]], dtype=float)
             cols[name] = np.clip(values * (1 - 0.12 * k * rng.random(n)), 0, None).round(3)
         scored = model.score_batch(cols, missing_columns="missing", drivers=3)
-        store.write_snapshot(model, day, ids, scored, arr=base["arr"])
-        store.stored[day] = {"account_id": ids, **{m: cols[m] for m in model.metric_names if m in cols}}
+        names = [f"Customer {i}" for i in range(n)]
+        store.write_snapshot(model, day, ids, scored, arr=base["arr"], names=names, inputs=cols)
     return store, model
 
 
@@ -170,8 +161,22 @@ def test_a_path_is_opened_read_only_and_closed(tmp_path: Path) -> None:
     store.close()
     page = dashboard(tmp_path / "h.db", as_of="2026-06-20")
     assert page.as_of == "2026-06-15"  # the latest snapshot at or before
-    assert _part(page, "detail")["metrics"] is None  # a plain history stores no inputs: the page says so
-    assert "Metric detail was not stored" in json.dumps(_meta(page)["words"])
+    listed = _part(page, "list")
+    assert listed["nm"][:2] == ["Customer 0", "Customer 1"]  # the names stored with the snapshot
+    assert _part(page, "detail")["metrics"] is not None
+    with open_history(tmp_path / "h.db"):  # closed again: it opens for writing
+        pass
+
+
+def test_a_snapshot_without_stored_inputs_says_so(tmp_path: Path) -> None:
+    model = presets.three_dimension()
+    cols = generate_portfolio(12, seed=3)
+    with open_history(tmp_path / "h.db") as store:
+        for day in DAYS[:2]:
+            store.write_snapshot(model, day, cols["account_id"], model.score_batch(cols, missing_columns="missing"))
+        page = dashboard(store)
+    assert _part(page, "detail")["metrics"] is None
+    assert "Metric detail was not stored for this snapshot" in _meta(page)["words"]["no_detail"]
 
 
 def test_data_and_config_are_escaped_everywhere(tmp_path: Path) -> None:
@@ -331,13 +336,10 @@ def test_errors_name_the_problem(tmp_path: Path) -> None:
 def test_a_segmented_model_scores_each_account_with_its_segment(tmp_path: Path) -> None:
     model = presets.segmented()
     base = generate_portfolio(40, seed=5)
-    store = _InputsHistory(tmp_path / "h.db")
-    store.stored = {}
-    for day in DAYS[-2:]:
-        scored = model.score_batch(base, missing_columns="missing", drivers=3)
-        store.write_snapshot(model, day, base["account_id"], scored, arr=base["arr"])
-        store.stored[day] = {"account_id": base["account_id"], **{m: base[m] for m in model.metric_names}}
-    with store:
+    with open_history(tmp_path / "h.db") as store:
+        for day in DAYS[-2:]:
+            scored = model.score_batch(base, missing_columns="missing", drivers=3)
+            store.write_snapshot(model, day, base["account_id"], scored, arr=base["arr"], inputs=base)
         page = dashboard(store, lang="ja")
     listed, detail, meta = _part(page, "list"), _part(page, "detail"), _meta(page)
     metrics = detail["metrics"]

@@ -17,7 +17,7 @@ import pytest
 from healthscore import presets
 from healthscore.actions import queue_from_history
 from healthscore.datasets import generate_portfolio
-from healthscore.history import SQLiteHistory
+from healthscore.history import open_history
 from healthscore.model import HealthModel
 from healthscore.report import dashboard
 
@@ -37,23 +37,13 @@ INJECTIONS = (
 N = 130
 
 
-class _InputsHistory(SQLiteHistory):
-    """A history that hands back the raw inputs each snapshot was scored from."""
-
-    stored: dict[str, dict[str, Any]]
-
-    def inputs(self, as_of: Any, *, model: Any = None) -> dict[str, Any] | None:
-        return self.stored.get(str(as_of))
-
-
 @pytest.fixture(scope="module")
 def history(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, HealthModel, dict[str, Any], list[str]]:
     folder = tmp_path_factory.mktemp("dash")
     model = presets.three_dimension()
     base = generate_portfolio(N, seed=12)
     ids = base["account_id"]
-    store = _InputsHistory(folder / "h.db")
-    store.stored = {}
+    store = open_history(folder / "h.db")
     rng = np.random.default_rng(3)
     cols: dict[str, Any] = {}
     for k, day in enumerate(DAYS):
@@ -62,8 +52,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, HealthModel
             values = np.array([math.nan if v is None else v for v in base[name]], dtype=float)
             cols[name] = np.clip(values * (1 - 0.1 * k * rng.random(N)), 0, None).round(3)
         scored = model.score_batch(cols, missing_columns="missing", drivers=3)
-        store.write_snapshot(model, day, ids, scored, arr=base["arr"])
-        store.stored[day] = {"account_id": ids, **{m: cols[m] for m in model.metric_names}}
+        store.write_snapshot(model, day, ids, scored, arr=base["arr"], inputs=cols)
     store.set_override(
         ids[3], reason=INJECTIONS[0], author=INJECTIONS[1], score=12, expires="2027-01-01", starts=DAYS[0]
     )
