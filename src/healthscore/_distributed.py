@@ -38,6 +38,7 @@ from typing import Any, Literal
 
 import attrs
 
+from healthscore import _frames
 from healthscore import config as _config
 from healthscore.exceptions import ConfigError, InputError
 from healthscore.model import HealthModel, SegmentedModel
@@ -138,8 +139,13 @@ def categories(model: AnyModel) -> dict[str, tuple[str, ...]]:
     return {"band": tuple(bands), "alert": tuple(alerts)}
 
 
-def _in_partition(exc: InputError, where: str) -> InputError:
-    """The error of one partition, saying which (its row is the partition's)."""
+def _in_partition(exc: InputError, where: str, table: Any, id_column: str | None) -> InputError:
+    """The error of one partition, saying which, and the account of its row
+    (a row number counts from the partition's first row)."""
+    if exc.row is not None and id_column is not None:
+        ids = _frames.table_columns(table, [id_column], labels={id_column}).get(id_column)
+        if ids is not None and 0 <= exc.row < len(ids):
+            where = f"{where}, account {ids[exc.row]!r}"
     return type(exc)(f"{where}: {exc}", column=exc.column, row=exc.row, value=exc.value)
 
 
@@ -209,7 +215,7 @@ class DaskPartitions:
         try:
             out = self.local(self.model.get(), partition, **self.options)
         except InputError as exc:
-            raise _in_partition(exc, where) from None
+            raise _in_partition(exc, where, partition, self.options.get("id_column")) from None
         return _cast_like(out, self.meta, where)
 
 
@@ -298,7 +304,8 @@ class SparkBatches:
             try:
                 out = self.local(model, batch, **self.options)
             except InputError as exc:
-                raise _in_partition(exc, f"Arrow batch {index} of a Spark partition") from None
+                where = f"Spark partition {_spark_partition()}, Arrow batch {index}"
+                raise _in_partition(exc, where, batch, self.options.get("id_column")) from None
             yield from out.cast(self.schema).to_batches()
 
 
@@ -313,6 +320,14 @@ def score_spark(model: AnyModel, data: Any, wanted: list[str], options: Mapping[
     with warnings.catch_warnings():  # mapInArrow reads no pandas, whose version pyspark checks all the same
         warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
         return selected.mapInArrow(task, schema)
+
+
+def _spark_partition() -> str:
+    """The running task's partition number, ``?`` outside a task."""
+    from pyspark import TaskContext  # noqa: PLC0415 -- optional extra, in a Spark worker
+
+    context = TaskContext.get()
+    return "?" if context is None else str(context.partitionId())
 
 
 def _pyarrow() -> Any:
