@@ -382,3 +382,9 @@ def test_import_healthscore_imports_no_engine() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_score_batch_points_a_dask_frame_to_score_portfolio(dask_client: Any, accounts: Any) -> None:
+    ddf = _dd().from_pandas(accounts, npartitions=2)
+    with pytest.raises(InputError, match=r"got dask\..*scored where it lives by score_portfolio"):
+        presets.three_dimension().score_batch(ddf)
