@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import itertools
 import os
 import shutil
 import sys
@@ -49,15 +50,15 @@ TARGET = 1.5
 
 def write_parquet(folder: Path, size: int, partitions: int) -> list[Path]:
     """W1 accounts as ``partitions`` Parquet files."""
-    import pyarrow as pa  # noqa: PLC0415 -- optional extra
-    import pyarrow.parquet as pq  # noqa: PLC0415 -- optional extra
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
     columns = w1.generate(size, seed=1)
     columns = {"account_id": np.arange(size, dtype=np.int64), **columns}
     table = pa.table(columns)
     paths = []
     bounds = np.linspace(0, size, partitions + 1).astype(int)
-    for i, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
+    for i, (lo, hi) in enumerate(itertools.pairwise(bounds)):
         path = folder / f"part-{i:04d}.parquet"
         pq.write_table(table.slice(int(lo), int(hi - lo)), path)
         paths.append(path)
@@ -75,17 +76,15 @@ def best_of(repeats: int, run: Any) -> float:
 
 
 def in_process(model: HealthModel, folder: Path, repeats: int) -> float:
-    import pandas as pd  # noqa: PLC0415 -- optional extra
+    import pandas as pd
 
     frame = pd.read_parquet(folder)
-    seconds = best_of(repeats, lambda: score_portfolio(model, frame))
-    del frame
-    return seconds
+    return best_of(repeats, lambda: score_portfolio(model, frame))
 
 
 def on_dask(model: HealthModel, folder: Path, repeats: int) -> float:
-    import dask.dataframe as dd  # noqa: PLC0415 -- optional engine
-    from distributed import Client, LocalCluster, wait  # noqa: PLC0415 -- optional engine
+    import dask.dataframe as dd
+    from distributed import Client, LocalCluster, wait
 
     cluster = LocalCluster(  # type: ignore[no-untyped-call]
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
@@ -93,11 +92,11 @@ def on_dask(model: HealthModel, folder: Path, repeats: int) -> float:
     client = Client(cluster)  # type: ignore[no-untyped-call]
     try:
         data = dd.read_parquet(str(folder)).persist()
-        wait(data)
+        wait(data)  # type: ignore[no-untyped-call]
 
         def run() -> None:
             scored = score_portfolio(model, data).persist()
-            wait(scored)
+            wait(scored)  # type: ignore[no-untyped-call]
             del scored
 
         return best_of(repeats, run)
@@ -107,7 +106,7 @@ def on_dask(model: HealthModel, folder: Path, repeats: int) -> float:
 
 
 def on_spark(model: HealthModel, folder: Path, repeats: int) -> float:
-    from pyspark.sql import SparkSession  # noqa: PLC0415 -- optional engine
+    from pyspark.sql import SparkSession
 
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     spark = (
@@ -124,9 +123,7 @@ def on_spark(model: HealthModel, folder: Path, repeats: int) -> float:
     try:
         data = spark.read.parquet(str(folder)).cache()
         data.count()
-        return best_of(
-            repeats, lambda: score_portfolio(model, data).write.format("noop").mode("overwrite").save()
-        )
+        return best_of(repeats, lambda: score_portfolio(model, data).write.format("noop").mode("overwrite").save())
     finally:
         spark.stop()
 
@@ -135,12 +132,12 @@ def missing_engines() -> tuple[str | None, str | None]:
     """Why Dask, and why Spark, cannot run here (``None`` when they can)."""
     dask_reason = spark_reason = None
     try:
-        import dask.dataframe  # noqa: F401, PLC0415 -- optional engine
-        import distributed  # noqa: F401, PLC0415 -- optional engine
+        import dask.dataframe  # noqa: F401 -- optional engine
+        import distributed  # noqa: F401 -- optional engine
     except ImportError:
         dask_reason = "Dask is not installed (pip install 'dask[dataframe]' distributed)"
     try:
-        import pyspark  # noqa: F401, PLC0415 -- optional engine
+        import pyspark  # noqa: F401 -- optional engine
     except ImportError:
         spark_reason = "PySpark is not installed (pip install pyspark)"
     else:
