@@ -9,6 +9,12 @@ needs, and the result comes back as a LazyFrame over the computed scores.
 Data frames are read and written through narwhals (``healthscore._frames``);
 none of those libraries is imported unless the data is one of theirs.
 
+A Dask or Spark DataFrame is scored where it lives: the result is a lazy Dask
+DataFrame (one ``map_partitions`` task per partition, with the exact ``meta``)
+or a Spark DataFrame (``mapInArrow`` with a schema planned from the model),
+each partition scored by this same in-process path on its workers (see
+``docs/engines.md``).
+
 Missing values from every family -- NaN, ``None``/null, pandas ``NA``, arrow
 nulls -- are missing metrics under the model's missing-data policy. A column
 that is absent, or that holds text where a metric needs numbers, is an error
@@ -30,7 +36,7 @@ from typing import Any, Literal, TypeAlias
 
 import numpy as np
 
-from healthscore import _frames
+from healthscore import _distributed, _frames
 from healthscore._engine import Precision
 from healthscore._frames import column_names, family_of, table_columns, to_family
 from healthscore.exceptions import InputError
@@ -60,15 +66,16 @@ def _label_metrics(model: HealthModel | SegmentedModel) -> set[str]:
 
 
 def _check_ids(ids: Any, id_column: str) -> None:
-    values = np.asarray(ids, dtype=object)
+    values = ids if isinstance(ids, np.ndarray) and ids.dtype == np.int64 else np.asarray(ids, dtype=object)
     if values.size == 0:
         return
-    keys = values.astype(np.str_)  # fixed-width text sorts in C, four times faster than objects
+    # int64 ids sort as they are; fixed-width text sorts in C, four times faster than objects
+    keys = values if values.dtype == np.int64 else values.astype(np.str_)
     uniques, counts = np.unique(keys, return_counts=True)
     if (counts > 1).any():
         dup = int(np.flatnonzero(counts > 1)[0])
         key = str(uniques[dup])
-        rows = np.flatnonzero(keys == key)
+        rows = np.flatnonzero(keys == uniques[dup])
         raise InputError(
             f"column {id_column!r}: duplicate account id {key!r} in rows {rows[0]} and {rows[1]}",
             column=id_column,
@@ -95,7 +102,8 @@ def score_portfolio(
         model: The model (or segmented model) to score with.
         data: The accounts: a mapping of column -> array (NumPy, lists, or
             another array API library's arrays), a pandas DataFrame, a polars
-            DataFrame or LazyFrame, or a pyarrow Table.
+            DataFrame or LazyFrame, a pyarrow Table, or a Dask or Spark
+            DataFrame.
         id_column: Column with the account ids, copied to the output first (it
             is optional: a table without it is scored all the same; duplicate
             ids are an error). ``None`` to ignore ids.
@@ -105,7 +113,8 @@ def score_portfolio(
         missing_columns: ``"error"`` raises when a metric's column is absent;
             ``"missing"`` scores it as missing everywhere.
         dimensions: Output one column per dimension (default).
-        threads: CPU threads (default: automatic).
+        threads: CPU threads (default: automatic; one per partition on Dask
+            and Spark, whose partitions run in parallel).
         precision: ``"float64"`` (default) or ``"float32"``.
 
     Returns:
@@ -116,11 +125,48 @@ def score_portfolio(
         ``Categorical`` in pandas, ``Enum`` in polars, a dictionary in arrow. A
         pandas result keeps the input's index; a polars LazyFrame is collected
         once (only the columns read) and the result returned as a LazyFrame.
+        A Dask DataFrame gives a lazy Dask DataFrame with the pandas result's
+        columns and dtypes (and the input's index); a Spark DataFrame gives a
+        Spark DataFrame, bands and alerts as strings. On both, the columns
+        are checked when the job is planned; values are read, and ids checked
+        for duplicates, partition by partition when it runs.
     """
+    options: dict[str, Any] = {
+        "id_column": id_column,
+        "metric_scores": metric_scores,
+        "drivers": drivers,
+        "missing_columns": missing_columns,
+        "dimensions": dimensions,
+        "threads": threads,
+        "precision": precision,
+    }
+    engine = _distributed.engine_of(data)
+    if engine is not None:  # planned here, scored partition by partition on the workers
+        options["threads"] = 1 if threads is None else threads  # the partitions are the parallelism
+        adapter = _distributed.score_dask if engine == "dask" else _distributed.score_spark
+        return adapter(model, data, _wanted(model, id_column), options, _score_local)
+    return _score_local(model, data, stacklevel=3, **options)
+
+
+def _score_local(
+    model: HealthModel | SegmentedModel,
+    data: Any,
+    *,
+    id_column: str | None,
+    metric_scores: bool,
+    drivers: int,
+    missing_columns: Literal["error", "missing"],
+    dimensions: bool,
+    threads: int | None,
+    precision: Precision | None,
+    stacklevel: int = 2,
+) -> Any:
+    """The in-process path: one table read, scored by ``model.score_batch``
+    and written back in its family (also each Dask or Spark partition's)."""
     family = family_of(data)
     wanted = _wanted(model, id_column)
     labels = _label_metrics(model) | {n for n in wanted if n not in model.metric_names}  # segment, ids
-    columns = table_columns(data, wanted, labels=labels)
+    columns = table_columns(data, wanted, labels=labels, whole={id_column} if id_column is not None else ())
     ids = columns.pop(id_column, None) if id_column is not None else None
     if ids is not None:
         _check_ids(ids, id_column or "")
@@ -134,7 +180,7 @@ def score_portfolio(
         precision=precision,
     )
     for line in scored.warnings:  # a data frame cannot carry the report: it is said instead
-        warnings.warn(line, UserWarning, stacklevel=2)
+        warnings.warn(line, UserWarning, stacklevel=stacklevel)
     return _output(scored, family, data, id_column, ids)
 
 
@@ -155,6 +201,8 @@ def _output(scored: BatchScores, family: Family, data: Any, id_column: str | Non
 def _id_values(ids: Any) -> Any:
     """Ids read from a frame (Python objects) back as int64 when they are all
     ints, so that a frame's integer id column stays one."""
+    if ids.dtype == np.int64:  # read as int64 already
+        return ids
     values = ids.tolist()
     kinds = {type(v) for v in values}
     if kinds == {int} and all(-(2**63) <= v < 2**63 for v in values):
