@@ -87,6 +87,7 @@ PUBLIC_MODULES = [
     "backtest",
     "fit",
     "stability",
+    "report",
     "exceptions",
     "typing",
 ]
@@ -102,6 +103,10 @@ HEAVY = (
     "jinja2",
     "markupsafe",
     "selenium",
+    "dask",
+    "distributed",
+    "pyspark",
+    "py4j",
 )
 
 
