@@ -636,6 +636,25 @@ def test_names_read_back_everywhere_and_inputs_by_account(history_target: str, m
         assert len(none["account_id"]) == 0
 
 
+def test_segments_are_kept_for_a_plain_model_and_a_segmented_model_keeps_its_own(
+    history_target: str, model: HealthModel
+) -> None:
+    ids, scored = _scored(model)
+    segments = ["smb" if i % 2 else None for i in range(len(ids))]
+    with open_history(history_target) as store:
+        store.write_snapshot(model, "2026-06-30", ids, scored, segments=segments)
+        by_id = dict(zip(store.read()["account_id"].tolist(), store.read()["segment"].tolist(), strict=True))
+        assert [by_id[a] for a in ids] == [s or "" for s in segments]
+        with pytest.raises(InputError, match=r"segments must hold one text per account"):
+            store.write_snapshot(model, "2026-07-31", ids, scored, segments=["smb"])
+    seg = presets.segmented()
+    columns = {"segment": np.array(["enterprise", "smb"], dtype=object), "penetration": np.array([0.5, 0.6])}
+    out = seg.score_batch(columns, missing_columns="missing")
+    with open_history(history_target) as store:
+        store.write_snapshot(seg, "2026-06-30", ["E", "S"], out, segments=["ignored", "ignored"])
+        assert store.read(model=seg)["segment"].tolist() == ["enterprise", "smb"]
+
+
 def test_a_snapshot_without_inputs_gives_account_ids_only(history_target: str, model: HealthModel) -> None:
     ids, scored = _scored(model)
     with open_history(history_target) as store:
@@ -671,7 +690,7 @@ def test_inputs_and_names_of_the_wrong_length_are_errors_naming_them(history_tar
         with pytest.raises(InputError, match=r"inputs column 'nps': .*expected a number, got 'lots'") as err:
             store.write_snapshot(model, "2026-06-30", ids, scored, inputs={**columns, "nps": ["lots"] * 300})
         assert err.value.column == "nps"
-        with pytest.raises(InputError, match=r"names must hold one name per account \(300\)"):
+        with pytest.raises(InputError, match=r"names must hold one text per account \(300\)"):
             store.write_snapshot(model, "2026-06-30", ids, scored, names=["x"])
         assert store.snapshots() == []
 
@@ -758,10 +777,7 @@ def test_score_history_from_exports_stores_the_accounts_names(tmp_path: Path, mo
     from healthscore import exports
     from healthscore.datasets import generate_exports, write_exports
 
-    spec = exports.TABLES["accounts"]
-    name = exports.ColumnSpec(name="name", kind="text", required=False, missing_ok=True)
-    named = attrs.evolve(spec, columns=(*spec.columns, name))
-    monkeypatch.setitem(exports.TABLES, "accounts", named)  # an accounts export that carries names
+    assert "name" in [c.name for c in exports.TABLES["accounts"].columns]  # an accounts export may carry names
     tables = generate_exports(6, 60, seed=4).tables
     accounts = dict(tables["accounts"])
     accounts["name"] = np.array([f"Name of {a}" for a in accounts["account_id"].tolist()], dtype=object)
@@ -775,6 +791,8 @@ def test_score_history_from_exports_stores_the_accounts_names(tmp_path: Path, mo
     with open_history(store_path) as store:
         points = store.portfolio()
         assert [p.name for p in points] == [f"Name of {p.account_id}" for p in points]
+        segment_of = dict(zip(accounts["account_id"].tolist(), accounts["segment"].tolist(), strict=True))
+        assert [p.segment for p in points] == [segment_of[p.account_id] for p in points]  # the accounts' segments
         raw = store.inputs()
         stored = store.snapshot_columns()
         again = store.model(str(stored["model_version"][0])).score_batch(raw)

@@ -437,9 +437,9 @@ def _cmd_score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 ids, columns, notes = read_portfolio_csv(args.input, model)
             for note in notes:
                 progress.note(f"note: {note}")
-        arr = names = None
+        extras: dict[str, Any] = {}
         if args.history is not None:  # read before anything is written
-            arr, names = _history_extras(args.input, exports, ids)
+            extras = _history_extras(args.input, exports, ids)
         progress.stage(f"scoring {len(ids):,} accounts")
         scored = model.score_batch(columns, drivers=TOP_DRIVERS, missing_columns="missing")
         _print_batch_warnings(scored, ids, progress.note)
@@ -454,7 +454,7 @@ def _cmd_score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             del rows
         if args.history is not None and day is not None:  # the history first: the CSV only once it is stored
             progress.stage(f"writing the snapshot to {args.history}")
-            extras = {"arr": arr, "names": names, "inputs": columns}
+            extras = {**extras, "inputs": columns}
             _score_history(args.history, model, day, ids, scored, extras, progress, err)
         progress.stage(f"writing {args.output}")
         _write_pending(pending, err)
@@ -467,26 +467,26 @@ def _cmd_score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
-def _history_extras(source: str, exports: Exports | None, ids: list[str]) -> tuple[Any, list[str | None] | None]:
-    """What a snapshot keeps beside the scores: the ARR and the display names,
-    from the exports' accounts table or the portfolio CSV (``None`` where the
-    column is absent)."""
+def _history_extras(source: str, exports: Exports | None, ids: list[str]) -> dict[str, Any]:
+    """What a snapshot keeps beside the scores (``write_snapshot``'s ``arr``,
+    ``names`` and ``segments``), from the exports' accounts table or the
+    portfolio CSV; a column that is absent is left out."""
     if exports is None:
-        return _csv_arr(source, ids), _csv_names(source)
+        table = read_csv(source)
+        texts = {
+            key: [c.strip() or None for c in table.columns[column].tolist()]
+            for key, column in (("names", "name"), ("segments", "segment"))
+            if column in table.columns
+        }
+        return {"arr": _csv_arr(source, ids), **texts}
     accounts = exports.tables["accounts"]
-    arr = np.asarray(accounts["arr"], dtype=np.float64) if "arr" in accounts else None
-    if "name" not in accounts:
-        return arr, None
-    by_id = dict(zip(np.asarray(accounts["account_id"]).astype(str).tolist(), accounts["name"].tolist(), strict=True))
-    return arr, [by_id.get(a) or None for a in ids]
-
-
-def _csv_names(path: str) -> list[str | None] | None:
-    """The optional ``name`` column of a portfolio CSV (``None`` where blank), else None."""
-    table = read_csv(path)
-    if "name" not in table.columns:
-        return None
-    return [c.strip() or None for c in table.columns["name"].tolist()]
+    known = np.asarray(accounts["account_id"]).astype(str).tolist()
+    out: dict[str, Any] = {"arr": np.asarray(accounts["arr"], dtype=np.float64) if "arr" in accounts else None}
+    for key, column in (("names", "name"), ("segments", "segment")):
+        if column in accounts:
+            by_id = dict(zip(known, accounts[column].tolist(), strict=True))
+            out[key] = [by_id.get(a) or None for a in ids]
+    return out
 
 
 def _score_history(
@@ -1139,7 +1139,9 @@ def _write_demo_history(
         with open_history(str(tmp), create=True) as store:
             for day, scored in zip(data.days, snapshots, strict=True):
                 inputs = _demo_columns(model, data, day)
-                store.write_snapshot(model, day, data.ids, scored, arr=data.arr, names=data.names, inputs=inputs)
+                store.write_snapshot(
+                    model, day, data.ids, scored, arr=data.arr, names=data.names, segments=data.segment, inputs=inputs
+                )
             said = then(store)
         for stale in (f"{target}-wal", f"{target}-shm", f"{target}-journal"):  # of the history replaced
             with suppress(FileNotFoundError):

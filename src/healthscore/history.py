@@ -247,14 +247,14 @@ def _snapshot_ids_and_arr(account_ids: Any, scores: BatchScores, arr: Any) -> tu
     return ids, money
 
 
-def _name_cells(names: Any, n: int) -> list[str | None]:
-    """One display name per account, ``None`` where there is none (``None``,
-    NaN or a blank text)."""
+def _name_cells(names: Any, n: int, field: str = "names") -> list[str | None]:
+    """One text per account (a display name, a segment), ``None`` where there
+    is none (``None``, NaN or a blank text)."""
     if names is None:
         return [None] * n
     values = np.asarray(to_numpy(names), dtype=object)
     if values.shape != (n,):
-        raise InputError(f"names must hold one name per account ({n}), got shape {values.shape}", column="names")
+        raise InputError(f"{field} must hold one text per account ({n}), got shape {values.shape}", column=field)
     return [None if is_missing(v) else str(v) for v in values.tolist()]
 
 
@@ -314,12 +314,17 @@ def _input_cells(model: AnyModel, inputs: Any, n: int) -> tuple[str | None, list
 
 
 def _score_rows(
-    ids: list[str], scores: BatchScores, money: list[Any], names: list[str | None], inputs: list[str | None]
+    ids: list[str],
+    scores: BatchScores,
+    money: list[Any],
+    names: list[str | None],
+    inputs: list[str | None],
+    segments: list[str | None],
 ) -> tuple[list[str], list[list[Any]]]:
-    """The ``hs_scores`` columns of a snapshot and their cells, column by column."""
-    n = len(ids)
+    """The ``hs_scores`` columns of a snapshot and their cells, column by column:
+    a segmented model's segment where it picked the model, else ``segments``."""
     dims = list(scores.dimensions)
-    segment: list[Any] = [None] * n if scores.segment is None else [str(s) for s in scores.segment.tolist()]
+    segment: list[Any] = segments if scores.segment is None else [str(s) for s in scores.segment.tolist()]
     columns = [*_SCORE_FIELDS, "inputs", *(f"d{k}" for k in range(1, len(dims) + 1))]
     data = [
         ids,
@@ -327,7 +332,7 @@ def _score_rows(
         [b or None for b in scores.band.tolist()],
         [a or None for a in scores.alert.tolist()],
         np.asarray(scores.coverage, dtype=np.float64).tolist(),
-        _driver_texts(scores, n),
+        _driver_texts(scores, len(ids)),
         money,
         segment,
         names,
@@ -1001,6 +1006,7 @@ class HistoryStore:
         arr: Sequence[float] | Any | None = None,
         names: Sequence[str | None] | Any | None = None,
         inputs: Mapping[str, Any] | Any | None = None,
+        segments: Sequence[str | None] | Any | None = None,
     ) -> int:
         """Store the scores of every account as of ``as_of``, in one transaction.
 
@@ -1028,6 +1034,9 @@ class HistoryStore:
                 as numbers, labels as given, missing and non-finite values as
                 null; a metric without a column is null; other columns are
                 ignored.
+            segments: A segment per account, for the dashboard's and the
+                queue's filters (a segmented model's scores carry their own,
+                which win).
 
         Returns:
             The number of accounts written.
@@ -1045,7 +1054,9 @@ class HistoryStore:
         version = model_fingerprint(model)
         config = json.dumps(model_to_dict(model))
         dims = json.dumps(list(scores.dimensions))
-        columns, data = _score_rows(ids, scores, money, _name_cells(names, n), raw)
+        columns, data = _score_rows(
+            ids, scores, money, _name_cells(names, n), raw, _name_cells(segments, n, "segments")
+        )
         with self._transaction():
             self._query(
                 "INSERT INTO hs_models (version, name, config) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
