@@ -29,8 +29,8 @@ import numpy as np
 
 from healthscore import _stats, presets, read_exports
 from healthscore.backtest import run_backtest, score_over_time
-from healthscore.cli import read_table_csv
 from healthscore.datasets import generate_driver_portfolio, generate_exports
+from healthscore.exports import read_table_csv
 from healthscore.fit import fit_scorecard, reweight
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "iranian_churn" / "customer_churn.csv"

@@ -39,7 +39,7 @@ import browser as harness  # noqa: E402 -- after the path set-up above
 from healthscore.actions import queue_from_history  # noqa: E402
 from healthscore.backtest import run_backtest  # noqa: E402
 from healthscore.cli import main as main_cli  # noqa: E402
-from healthscore.cli import read_table_csv  # noqa: E402
+from healthscore.exports import read_table_csv  # noqa: E402
 from healthscore.history import HistoryStore, open_history  # noqa: E402
 
 WIDTH, HEIGHT = 1280, 900

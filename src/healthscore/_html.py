@@ -354,7 +354,7 @@ def _dimension_colour(value: float | None, model: HealthModel | None, colours: M
 # --------------------------------------------------------------------------- models
 
 
-def _numeric_range(scorer: Any) -> tuple[float, float]:
+def numeric_range(scorer: Any) -> tuple[float, float]:
     """The x range a numeric scorer's chart spans: its breakpoints or edges
     with a margin, inside its domain; a plain function's finite domain, else 0..100."""
     low, high = getattr(scorer, "bounds", (-math.inf, math.inf))
@@ -403,7 +403,7 @@ def curve_view(scorer: Scorer, marker: Any = None) -> dict[str, Any] | None:
 
 
 def _numeric_curve(scorer: Any, marker: Any) -> dict[str, Any]:
-    lo, hi = _numeric_range(scorer)
+    lo, hi = numeric_range(scorer)
     points = _breakpoints(scorer)
     edges = [x for x, _ in points if lo <= x <= hi]
     steps = isinstance(scorer, _scorers.Steps)

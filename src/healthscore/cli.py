@@ -45,7 +45,7 @@ from healthscore.bands import BandSummary
 from healthscore.config import AnyModel, dump_model, load_model, model_fingerprint
 from healthscore.datasets import ADVANCED_FEATURES, generate_export_blocks
 from healthscore.exceptions import HealthScoreError, InputError
-from healthscore.exports import Exports, _numbers, read_exports
+from healthscore.exports import Exports, _numbers, read_exports, read_table_csv
 from healthscore.fit import _outcome as fit_outcome
 from healthscore.fit import fit_scorecard, reweight
 from healthscore.history import HistoryStore, open_history
@@ -744,35 +744,6 @@ def _cmd_override(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         )
     print(f"override {made.override_id}: {made.account_id} from {made.starts} until {made.expires}", file=out)
     return 0
-
-
-def read_table_csv(path: str | Path) -> dict[str, Any]:
-    """A CSV file as columns: numbers as float64 (NaN for empty cells) where
-    every non-empty cell is a number, else text (``None`` for empty cells).
-
-    A column of numbers with a ``nan``-like text among them (``NA``, ``null``,
-    ...) is an error: leave such cells empty."""
-    table = read_csv(path)
-    if len(table) == 0:
-        raise InputError(f"{path}: expected a header and at least one row")
-    out: dict[str, Any] = {}
-    for column, cells in table.columns.items():
-        numbers, bad = _numbers(cells)
-        if not bad.any():
-            out[column] = numbers
-            continue
-        texts = [c.strip() for c in cells.tolist()]
-        nulls = [i for i in np.flatnonzero(bad).tolist() if null_hint(texts[i])]
-        if nulls and (~bad & ~np.isnan(numbers)).any():
-            i, line = nulls[0], int(table.lines[nulls[0]])
-            raise InputError(
-                f"{path} line {line}, column {column!r}: {texts[i]!r} is not a number{null_hint(texts[i])}",
-                column=column,
-                row=line,
-                value=texts[i],
-            )
-        out[column] = np.array([c or None for c in texts], dtype=object)
-    return out
 
 
 def _pairs(items: Sequence[str] | None, flag: str) -> dict[str, str]:

@@ -45,7 +45,7 @@ import numpy as np
 
 from healthscore import _time
 from healthscore._frames import column_names, family_of, table_columns
-from healthscore._io import read_csv
+from healthscore._io import null_hint, read_csv
 from healthscore.exceptions import InputError
 
 __all__ = [
@@ -57,6 +57,7 @@ __all__ = [
     "TableSpec",
     "parse_timestamps",
     "read_exports",
+    "read_table_csv",
 ]
 
 BadRows = Literal["error", "report"]
@@ -626,3 +627,32 @@ def read_exports(
         more = f" ({len(rejected) - 1} more bad rows; on_bad_rows='report' lists them all)" if len(rejected) > 1 else ""
         raise InputError(first.message() + more, column=first.column, row=first.line, value=first.value)
     return Exports(tables=tables, sources=names, lines=lines, rejected=tuple(rejected), family=_family(source))
+
+
+def read_table_csv(path: str | Path) -> dict[str, Any]:
+    """A CSV file as columns: numbers as float64 (NaN for empty cells) where
+    every non-empty cell is a number, else text (``None`` for empty cells).
+
+    A column of numbers with a ``nan``-like text among them (``NA``, ``null``,
+    ...) is an error: leave such cells empty."""
+    table = read_csv(path)
+    if len(table) == 0:
+        raise InputError(f"{path}: expected a header and at least one row")
+    out: dict[str, Any] = {}
+    for column, cells in table.columns.items():
+        numbers, bad = _numbers(cells)
+        if not bad.any():
+            out[column] = numbers
+            continue
+        texts = [c.strip() for c in cells.tolist()]
+        nulls = [i for i in np.flatnonzero(bad).tolist() if null_hint(texts[i])]
+        if nulls and (~bad & ~np.isnan(numbers)).any():
+            i, line = nulls[0], int(table.lines[nulls[0]])
+            raise InputError(
+                f"{path} line {line}, column {column!r}: {texts[i]!r} is not a number{null_hint(texts[i])}",
+                column=column,
+                row=line,
+                value=texts[i],
+            )
+        out[column] = np.array([c or None for c in texts], dtype=object)
+    return out

@@ -45,13 +45,14 @@ import attrs
 import numpy as np
 
 from healthscore import _time, presets
-from healthscore._html import _numeric_range, backtest_fragment, curve_view, model_fragment, render
+from healthscore._html import backtest_fragment, curve_view, model_fragment, numeric_range, render
 from healthscore._i18n import Catalogue, catalogue, check_language
 from healthscore._io import write_atomic
 from healthscore.actions import Action, _rank, latest_state
 from healthscore.bands import BandPolicy
 from healthscore.config import AnyModel, load_model, model_fingerprint
 from healthscore.exceptions import InputError
+from healthscore.exports import read_table_csv
 from healthscore.history import HistoryStore, Override, _policies_for, open_history
 from healthscore.model import HealthModel, Metric, SegmentedModel
 from healthscore.scorers import input_kind
@@ -329,7 +330,6 @@ def _band_totals(snap: _Snapshot) -> dict[str, tuple[int, float]]:
 def _load_scored(source: str | os.PathLike[str] | Mapping[str, Any]) -> tuple[dict[str, Any], str]:
     if isinstance(source, Mapping):
         return dict(source), "the scored table"
-    from healthscore.cli import read_table_csv  # noqa: PLC0415 -- the one CSV table reader; cli imports report
 
     return read_table_csv(Path(source)), str(source)
 
@@ -531,7 +531,7 @@ def _curve(scorer: Any) -> dict[str, Any] | None:
         return None
     if view["kind"] == "bars":
         return {"kind": "labels", "points": [[b["label"], round(b["value"], 2)] for b in view["bars"]]}
-    lo, hi = _numeric_range(scorer)
+    lo, hi = numeric_range(scorer)
     line = [[round(fx, 4), round(y, 2)] for fx, y in view["line"]]
     return {"kind": "numeric", "lo": lo, "hi": hi, "line": line}
 
@@ -802,8 +802,6 @@ def _backtest(
 
     outcomes = churn
     if isinstance(churn, (str, os.PathLike)):
-        from healthscore.cli import read_table_csv  # noqa: PLC0415 -- the one CSV table reader
-
         outcomes = read_table_csv(Path(churn))
     if isinstance(source, HistoryStore):
         return run_backtest(source, outcomes, horizons=horizons, model=version)
