@@ -263,3 +263,14 @@ def test_snapshot_dates_and_as_of_follow_the_one_date_rule() -> None:
     columns["as_of"][0] = "2026-05-31junk"
     with pytest.raises(InputError, match=r"as_of must hold an ISO 8601 date .*row 0 is '2026-05-31junk'"):
         trends(columns, "2026-06-30")
+
+
+def test_trend_columns_are_matched_to_accounts_by_id() -> None:
+    from healthscore.trends import _for_accounts
+
+    trend = {"account_id": np.array(["b", "a", "c"]), "change_30": np.array([-2.0, 1.0, 3.0])}
+    got = _for_accounts(trend, ["c", "x", "a"], {"change_30": np.nan, "drop_alert": False})
+    np.testing.assert_array_equal(got["change_30"], [3.0, np.nan, 1.0])
+    assert got["drop_alert"].tolist() == [False, False, False]  # a column the trends lack: the fill
+    empty = _for_accounts({"account_id": np.array([], dtype=str)}, ["a"], {"change_30": np.nan})
+    assert np.isnan(empty["change_30"]).all()

@@ -41,7 +41,7 @@ from healthscore.config import AnyModel
 from healthscore.exceptions import InputError
 from healthscore.history import HistoryStore, _policies_for
 from healthscore.model import BatchScores, HealthModel
-from healthscore.trends import DropRule, trends
+from healthscore.trends import DropRule, _for_accounts, trends
 
 __all__ = [
     "DROP_DUE_HOURS",
@@ -247,20 +247,12 @@ def _rank(
 ) -> ActionQueue:
     n = len(ids)
     start = _as_of(as_of)
-    drop = np.zeros(n, dtype=np.bool_)
-    fallen = np.zeros(n)
-    change = np.full(n, math.nan)
-    since = np.full(n, "", dtype=object)
-    if trend is not None:
-        position = {a: i for i, a in enumerate(np.asarray(trend["account_id"]).astype(str).tolist())}
-        for i, account in enumerate(ids):
-            j = position.get(account)
-            if j is not None:
-                drop[i] = bool(trend["drop_alert"][j])
-                fallen[i] = float(trend["drop"][j])
-                change[i] = float(trend["change_30"][j])
-                if "peak_since" in trend:
-                    since[i] = str(trend["peak_since"][j])
+    fills = {"drop_alert": False, "drop": 0.0, "change_30": math.nan, "peak_since": ""}
+    matched = _for_accounts(trend if trend is not None else {"account_id": []}, ids, fills)
+    drop = matched["drop_alert"].astype(np.bool_)
+    fallen = matched["drop"].astype(np.float64)
+    change = matched["change_30"].astype(np.float64)
+    since = matched["peak_since"].astype(str)
     actions: list[tuple[tuple[float, ...], Action]] = []
     for i in range(n):
         name = str(alert[i])

@@ -56,7 +56,7 @@ from healthscore.exports import read_table_csv
 from healthscore.history import HistoryStore, Override, _policies_for, open_history
 from healthscore.model import HealthModel, Metric, SegmentedModel
 from healthscore.scorers import input_kind
-from healthscore.trends import DropRule
+from healthscore.trends import DropRule, _for_accounts
 
 __all__ = ["Dashboard", "dashboard"]
 
@@ -203,17 +203,6 @@ def _policy_index(model: AnyModel, segments: Sequence[str]) -> tuple[list[Health
     return models, index
 
 
-def _trend_by_id(trend: Mapping[str, Any], ids: Sequence[str], name: str, fill: Any) -> Any:
-    position = {a: j for j, a in enumerate(np.asarray(trend["account_id"]).astype(str).tolist())}
-    values = np.asarray(trend[name])
-    out = np.full(len(ids), fill, dtype=values.dtype if len(values) else type(fill))
-    for i, a in enumerate(ids):
-        j = position.get(a)
-        if j is not None:
-            out[i] = values[j]
-    return out
-
-
 def _from_history(
     store: HistoryStore, where: str, *, as_of: Any, model: AnyModel | str | None, drop: DropRule | None
 ) -> _Data:
@@ -244,6 +233,8 @@ def _from_history(
         prev = store.snapshot_columns(prev_day, model=version)
         prev_bands = _band_totals(_snapshot(prev, ()))
         inputs_prev = _stored_inputs(store, prev_day, version)
+    fills = {"change_30": math.nan, "drop_alert": False, "drop": math.nan, "peak_since": ""}
+    matched = _for_accounts(state.trend, now.ids, fills)
     return _Data(
         model=stored,
         version=version,
@@ -252,10 +243,10 @@ def _from_history(
         policies=policies,
         policy_of=policy_of,
         actions=state.queue(),
-        change_30=_trend_by_id(state.trend, now.ids, "change_30", math.nan),
-        drop_alert=_trend_by_id(state.trend, now.ids, "drop_alert", False),
-        fallen=_trend_by_id(state.trend, now.ids, "drop", math.nan),
-        peak_since=_trend_by_id(state.trend, now.ids, "peak_since", ""),
+        change_30=matched["change_30"],
+        drop_alert=matched["drop_alert"],
+        fallen=matched["drop"],
+        peak_since=matched["peak_since"],
         dates=dates,
         series=series,
         band_mix=band_mix,
@@ -319,11 +310,12 @@ def _series(
 
 
 def _band_totals(snap: _Snapshot) -> dict[str, tuple[int, float]]:
+    bands = np.asarray(snap.band, dtype=object)
+    money = np.nan_to_num(np.asarray(snap.arr, dtype=np.float64))
     out: dict[str, tuple[int, float]] = {}
-    money = np.nan_to_num(snap.arr)
-    for i, band in enumerate(snap.band):
-        count, arr = out.get(band, (0, 0.0))
-        out[band] = (count + 1, arr + float(money[i]))
+    for band in dict.fromkeys(snap.band):  # in order of first appearance, as the page lists them
+        mask = bands == band
+        out[band] = (int(mask.sum()), float(money[mask].sum()))
     return out
 
 

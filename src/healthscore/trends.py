@@ -224,6 +224,28 @@ def trends(
     }
 
 
+def _for_accounts(trend: Mapping[str, Any], ids: Sequence[str], fills: Mapping[str, Any]) -> dict[str, Any]:
+    """Columns of :func:`trends` output (``fills``: name -> value for an
+    account it lacks, or a column it lacks) in the order of ``ids``: the one
+    way the queue and the dashboard match trends to accounts."""
+    keys = np.asarray(trend["account_id"]).astype(str)
+    want = np.asarray(ids, dtype=object).astype(str).reshape(-1)
+    rows = np.full(want.shape[0], -1, dtype=np.intp)
+    if keys.size:
+        order = np.argsort(keys, kind="stable")
+        at = np.minimum(np.searchsorted(keys[order], want), keys.size - 1)
+        rows = np.where(keys[order][at] == want, order[at], -1)
+    hit = rows >= 0
+    out: dict[str, Any] = {}
+    for name, fill in fills.items():
+        if name not in trend or not keys.size:
+            out[name] = np.full(want.shape[0], fill, dtype=type(fill) if isinstance(fill, bool | float) else object)
+            continue
+        values = np.asarray(trend[name])
+        out[name] = np.where(hit, values[np.maximum(rows, 0)], fill)
+    return out
+
+
 def _scored_snapshots(points: Sequence[HistoryPoint] | Mapping[str, Any]) -> tuple[Any, Any, Any]:
     """Account ids, day numbers and scores of the snapshots that have a score,
     from points or from history columns."""
