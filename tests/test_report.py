@@ -325,8 +325,15 @@ def test_errors_name_the_problem(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"does not exist|no such|not found"):
         dashboard(tmp_path / "nothing.db")
     store, _m = _history(tmp_path / "h.db")
-    with store, pytest.raises(InputError, match=r"as_of '2020-01-01' is before the first snapshot \(2026-06-01\)"):
+    with (
+        store,
+        pytest.raises(InputError, match=r"h\.db.*as_of '2020-01-01' is before the first snapshot \(2026-06-01\)"),
+    ):
         dashboard(store, as_of="2020-01-01")
+    churn = tmp_path / "churn.csv"
+    churn.write_text("account_id,left_on\nA1,2026-07-01\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"churn\.csv: churn needs columns 'account_id' and 'churn_date'"):
+        dashboard(tmp_path / "h.db", churn=churn)
     broken = {k: v for k, v in table.items() if k != "band"}
     with pytest.raises(InputError, match="missing column 'band'") as caught:
         dashboard(broken)

@@ -795,12 +795,19 @@ def _backtest(
     outcomes = churn
     if isinstance(churn, (str, os.PathLike)):
         outcomes = read_table_csv(Path(churn))
-    if isinstance(source, HistoryStore):
-        return run_backtest(source, outcomes, horizons=horizons, model=version)
-    table = dict(source)
-    if "as_of" not in table:
-        table["as_of"] = [day] * len(table["account_id"])
-    return run_backtest(table, outcomes, horizons=horizons)
+    history: HistoryStore | Mapping[str, Any] = source
+    if not isinstance(source, HistoryStore):
+        history = dict(source)
+        if "as_of" not in history:
+            history["as_of"] = [day] * len(history["account_id"])
+    try:
+        return run_backtest(
+            history, outcomes, horizons=horizons, model=version if isinstance(history, HistoryStore) else None
+        )
+    except InputError as exc:
+        if not isinstance(churn, (str, os.PathLike)):
+            raise
+        raise type(exc)(f"{os.fspath(churn)}: {exc}", column=exc.column, row=exc.row, value=exc.value) from None
 
 
 def dashboard(
@@ -845,7 +852,7 @@ def dashboard(
     lang = check_language(lang)
     t = catalogue(lang)
     if isinstance(source, HistoryStore):
-        data = _from_history(source, "store", as_of=as_of, model=_version_arg(model), drop=drop)
+        data = _from_history(source, repr(source), as_of=as_of, model=_version_arg(model), drop=drop)
         backtest_source: Any = source
     elif isinstance(source, Mapping) or not _is_history_path(source):
         data = _from_scored(source, as_of=as_of, model=model)
