@@ -27,20 +27,25 @@ and on Spark in ANSI mode), ``CAST(... AS DOUBLE)`` before every division
 
 from __future__ import annotations
 
+import logging
 import math
+import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from healthscore import decay as _decay
-from healthscore.exceptions import ValidationError
+from healthscore.exceptions import InputError, ValidationError
 
 if TYPE_CHECKING:
     from healthscore.signals import SignalSettings
 
-__all__ = ["decay_sql", "signal_query", "ticket_text_query"]
+__all__ = ["DIALECTS", "NOW", "decay_sql", "signal_query", "ticket_text_query", "transpile", "with_now"]
 
 SECONDS_PER_DAY = 86_400
 DAYS_PER_MONTH = 365.25 / 12
+
+DIALECTS = ("duckdb", "spark", "snowflake", "bigquery", "postgres")
+"""The SQL dialects :func:`transpile` writes."""
 
 CATEGORY_SIGNALS = frozenset({"executive_engagement", "budget_trend"})
 
@@ -89,12 +94,25 @@ def _day(column: str) -> str:
     return f"CAST(FLOOR({column} / 86400.0) AS BIGINT)"
 
 
+NOW = "healthscore_now"
+"""Stands for the current instant (UTC seconds) in the query; :func:`transpile`
+writes each dialect's own expression in its place."""
+
+_NOW_SQL = {
+    "duckdb": "CAST(EPOCH(CURRENT_TIMESTAMP) AS BIGINT)",
+    "spark": "UNIX_TIMESTAMP()",
+    "snowflake": "DATE_PART(EPOCH_SECOND, CURRENT_TIMESTAMP())",
+    "bigquery": "UNIX_SECONDS(CURRENT_TIMESTAMP())",
+    "postgres": "CAST(EXTRACT(EPOCH FROM CURRENT_TIMESTAMP) AS BIGINT)",
+}
+
+
 class _Clock:
     """The as-of instant and day as SQL expressions: literals, or the current time."""
 
     def __init__(self, as_of: int | None) -> None:
         if as_of is None:
-            self.seconds = "CAST(EPOCH(CURRENT_TIMESTAMP) AS BIGINT)"
+            self.seconds = NOW
             self.day = _day(self.seconds)
         else:
             self.seconds = str(int(as_of))
@@ -180,8 +198,9 @@ def _active_days(s: SignalSettings, ctes: list[str]) -> dict[str, str]:
   FROM (SELECT account_id, CAST(FLOOR(age / {w}) AS BIGINT) AS win FROM ev_days) windowed
   WHERE win < {n_win} GROUP BY account_id
 )""")
+    last_window = f"COALESCE(ev_span.last_window, {n_win - 1})"  # no activity: every window, all zero
     return {
-        "active_days": f"COALESCE(ev_windows.weighted, 0.0) / {_case(f'COALESCE(ev_span.last_window, {n_win - 1})', spans)}",
+        "active_days": f"COALESCE(ev_windows.weighted, 0.0) / {_case(last_window, spans)}",
         "days_since_last_login": "ev_span.last_age",
     }
 
@@ -276,12 +295,20 @@ def _crm(s: SignalSettings, clock: _Clock) -> tuple[list[str], dict[str, str]]:
          ) AS reply_ts
   FROM crm WHERE kind IN ('email_out', 'email_reply')
 )""",
-        f"""crm_response AS (
-  SELECT account_id, PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY waited) AS hours FROM (
-    SELECT account_id, reply_ts, {_double(f"COALESCE(reply_ts, {clock.seconds}) - ts")} / 3600.0 AS waited
-    FROM crm_emails WHERE kind = 'email_out' AND age < {_num(s.response_days)}
-  ) waits
-  WHERE reply_ts IS NOT NULL OR waited >= {_num(s.unanswered_after_days * 24)}
+        f"""crm_waits AS (
+  SELECT account_id, {_double(f"COALESCE(reply_ts, {clock.seconds}) - ts")} / 3600.0 AS waited
+  FROM crm_emails WHERE kind = 'email_out' AND age < {_num(s.response_days)}
+    AND (reply_ts IS NOT NULL OR {clock.seconds} - ts >= {_num(s.unanswered_after_days * 86400)})
+)""",
+        # the median without a median function (not every dialect has an exact one):
+        # the mean of the middle one or two waits of each account
+        """crm_response AS (
+  SELECT account_id, AVG(waited) AS hours FROM (
+    SELECT account_id, waited, ROW_NUMBER() OVER (PARTITION BY account_id ORDER BY waited) AS place,
+           COUNT(*) OVER (PARTITION BY account_id) AS waits
+    FROM crm_waits
+  ) ranked
+  WHERE place = FLOOR((waits + 1) / 2.0) OR place = FLOOR(waits / 2.0) + 1
   GROUP BY account_id
 )""",
     ]
@@ -453,3 +480,40 @@ def ticket_text_query(settings: SignalSettings, as_of: int) -> str:
         f"SELECT _row, text FROM tickets WHERE {ticket_window(settings, _Clock(as_of))} "
         "AND sentiment IS NULL AND COALESCE(text, '') <> '' ORDER BY _row"
     )
+
+
+class _KnownNullOrder(logging.Filter):
+    """SQLGlot warns that it cannot spell out DuckDB's NULL ordering in some
+    dialects' window functions; every ordering column of the query is never NULL
+    there (or its NULL order is explicit), so the warning says nothing."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "NULLS" not in record.getMessage()
+
+
+def transpile(sql: str, dialect: str) -> str:
+    """The DuckDB query in another dialect (SQLGlot), pretty-printed.
+
+    Examples:
+        >>> transpile("SELECT CAST(x AS DOUBLE) FROM t", "bigquery")
+        'SELECT\n  CAST(x AS FLOAT64)\nFROM t'
+    """
+    if dialect not in DIALECTS:
+        raise ValidationError("dialect", f"must be one of {', '.join(DIALECTS)}", dialect)
+    try:
+        import sqlglot  # noqa: PLC0415 -- optional extra
+    except ImportError:
+        raise InputError("writing the signal SQL needs SQLGlot: pip install 'healthscore[exports]'") from None
+    logger = logging.getLogger("sqlglot")
+    quiet = _KnownNullOrder()
+    logger.addFilter(quiet)
+    try:
+        (out,) = sqlglot.transpile(sql, read="duckdb", write=dialect, pretty=True)
+    finally:
+        logger.removeFilter(quiet)
+    return with_now(str(out), dialect)
+
+
+def with_now(sql: str, dialect: str) -> str:
+    """``sql`` with the dialect's current instant in place of :data:`NOW`."""
+    return re.sub(rf"\b{NOW}\b", _NOW_SQL[dialect], sql)

@@ -44,7 +44,7 @@ from healthscore import _sql, _time
 from healthscore import decay as _decay
 from healthscore._frames import to_family
 from healthscore.exceptions import InputError, ValidationError
-from healthscore.exports import ACCOUNT_INDEX, MISSING_TIME, Exports
+from healthscore.exports import ACCOUNT_INDEX, MISSING_TIME, TABLES, Exports
 
 __all__ = [
     "DEAR_SIGNALS",
@@ -54,6 +54,7 @@ __all__ = [
     "SignalSettings",
     "as_of_seconds",
     "compute_signals",
+    "signal_sql",
     "signals_for_account",
     "vader",
 ]
@@ -362,6 +363,7 @@ def _run_query(exports: Exports, as_of: int, s: SignalSettings) -> dict[str, Any
 
 # --------------------------------------------------------------------------- entry points
 
+
 def compute_signals(
     exports: Exports,
     as_of: Any,
@@ -395,6 +397,48 @@ def compute_signals(
     if output == "mapping":
         return table
     return to_family(table, exports.family if output == "auto" else output)
+
+
+def signal_sql(
+    dialect: str = "duckdb",
+    settings: SignalSettings | None = None,
+    as_of: Any = None,
+    *,
+    tables: Sequence[str] | None = None,
+) -> str:
+    """The query :func:`compute_signals` runs, for a warehouse, Spark or dbt.
+
+    The definitions are written once, in DuckDB's dialect, and transpiled by
+    SQLGlot (``pip install 'healthscore[exports]'``). The query reads the export
+    tables by their names (``accounts``, ``events``, ...) with the columns
+    documented in ``docs/engines-signals.md``: timestamps as whole seconds since
+    1970-01-01 UTC, empty cells as ``NULL``, and ticket ``sentiment`` already
+    scored (text sentiment is a Python analyser). It returns ``account_id`` and
+    every column of :data:`SIGNAL_NAMES`, one row per account.
+
+    Args:
+        dialect: ``"duckdb"``, ``"spark"``, ``"snowflake"``, ``"bigquery"`` or
+            ``"postgres"``.
+        settings: Windows, thresholds and decays (default :class:`SignalSettings`);
+            ``payment_decay`` must be one of :mod:`healthscore.decay`'s rules.
+        as_of: The scoring instant (as for :func:`compute_signals`); ``None``
+            writes the engine's current time, for a query run on a schedule.
+        tables: The tables the warehouse has (default: all of them); the
+            signals of the others are ``NULL``.
+
+    Examples:
+        >>> sql = signal_sql("postgres", as_of="2026-06-30")
+        >>> sql.startswith("WITH") and "PERCENTILE" not in sql and "1782863999" in sql
+        True
+    """
+    s = settings or SignalSettings()
+    cutoff = None if as_of is None else as_of_seconds(as_of)
+    known = list(TABLES) if tables is None else list(tables)
+    unknown = sorted(set(known) - set(TABLES))
+    if unknown or "accounts" not in known:
+        msg = f"must name export tables, accounts among them (known: {', '.join(TABLES)})"
+        raise ValidationError("tables", msg, unknown or known)
+    return _sql.transpile(_sql.signal_query(s, cutoff, known, SIGNAL_NAMES), dialect)
 
 
 def signals_for_account(
