@@ -39,7 +39,16 @@ from healthscore.exceptions import InputError, ValidationError
 if TYPE_CHECKING:
     from healthscore.signals import SignalSettings
 
-__all__ = ["DIALECTS", "NOW", "decay_sql", "signal_query", "ticket_text_query", "transpile", "with_now"]
+__all__ = [
+    "DIALECTS",
+    "NOW",
+    "available_features_query",
+    "decay_sql",
+    "signal_query",
+    "ticket_text_query",
+    "transpile",
+    "with_now",
+]
 
 SECONDS_PER_DAY = 86_400
 DAYS_PER_MONTH = 365.25 / 12
@@ -158,23 +167,32 @@ def _case(column: str, values: Sequence[float]) -> str:
 # --------------------------------------------------------------------------- product
 
 
-def _events(s: SignalSettings, clock: _Clock) -> tuple[list[str], dict[str, str]]:
+def _event_ctes(s: SignalSettings, clock: _Clock) -> list[str]:
+    """Events known at as-of, with their age, and the number of features available."""
     prefix = s.integration_prefix
     integration = f"SUBSTRING(feature, 1, {len(prefix)}) = {_text(prefix)}" if prefix else "1 = 1"
-    ctes = [
-        f"""ev AS (
-  SELECT account_id, user_id, feature, {clock.age('"timestamp"')} AS age,
-         CASE WHEN {integration} THEN 1 ELSE 0 END AS is_integration
-  FROM events WHERE {clock.known('"timestamp"')}
-)""",
-        "ev_days AS (SELECT DISTINCT account_id, age FROM ev)",
-    ]
     available = (
         f"SELECT {int(s.features_available)} AS n"
         if s.features_available
         else "SELECT COUNT(DISTINCT CASE WHEN is_integration = 0 THEN feature END) AS n FROM ev"
     )
-    ctes.append(f"ev_available AS (SELECT CASE WHEN n > 0 THEN n ELSE 1 END AS n FROM ({available}) counted)")
+    return [
+        f"""ev AS (
+  SELECT account_id, user_id, feature, {clock.age('"timestamp"')} AS age,
+         CASE WHEN {integration} THEN 1 ELSE 0 END AS is_integration
+  FROM events WHERE {clock.known('"timestamp"')}
+)""",
+        f"ev_available AS (SELECT CASE WHEN n > 0 THEN n ELSE 1 END AS n FROM ({available}) counted)",
+    ]
+
+
+def available_features_query(settings: SignalSettings, as_of: int) -> str:
+    """How many features ``feature_breadth`` divides by (one row, column ``n``)."""
+    return "WITH\n" + ",\n".join(_event_ctes(settings, _Clock(as_of))) + "\nSELECT n FROM ev_available"
+
+
+def _events(s: SignalSettings, clock: _Clock) -> tuple[list[str], dict[str, str]]:
+    ctes = [*_event_ctes(s, clock), "ev_days AS (SELECT DISTINCT account_id, age FROM ev)"]
     cols = _active_days(s, ctes)
     cols.update(_feature_use(s, ctes))
     cols.update(_users(s, ctes))
@@ -495,8 +513,10 @@ def transpile(sql: str, dialect: str) -> str:
     """The DuckDB query in another dialect (SQLGlot), pretty-printed.
 
     Examples:
-        >>> transpile("SELECT CAST(x AS DOUBLE) FROM t", "bigquery")
-        'SELECT\n  CAST(x AS FLOAT64)\nFROM t'
+        >>> print(transpile("SELECT CAST(x AS DOUBLE) FROM t", "bigquery"))
+        SELECT
+          CAST(x AS FLOAT64)
+        FROM t
     """
     if dialect not in DIALECTS:
         raise ValidationError("dialect", f"must be one of {', '.join(DIALECTS)}", dialect)

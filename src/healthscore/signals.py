@@ -327,6 +327,26 @@ def _score_ticket_texts(con: Any, exports: Exports, tables: dict[str, Any], as_o
     )
 
 
+def _features_available(exports: Exports, as_of: int, s: SignalSettings) -> int:
+    """The features ``feature_breadth`` divides by, counted over every account."""
+    import pyarrow as pa  # noqa: PLC0415 -- optional extra
+
+    duckdb = _duckdb()
+    events = exports.tables["events"]
+    table = pa.table(
+        {
+            "account_id": pa.array(events[ACCOUNT_INDEX].astype(np.int64, copy=False)),
+            "user_id": pa.nulls(events[ACCOUNT_INDEX].shape[0], type=pa.string()),
+            "timestamp": _arrow_column(events["timestamp"]),
+            "feature": _arrow_column(events["feature"]),
+        }
+    )
+    with duckdb.connect(":memory:") as con:
+        con.register("events", table)
+        (count,) = con.execute(_sql.available_features_query(s, as_of)).fetchone()
+    return int(count)
+
+
 def _warn_no_seats(exports: Exports) -> None:
     if not exports.has("events"):
         return
@@ -463,9 +483,9 @@ def signals_for_account(
         only[name][ACCOUNT_INDEX] = np.zeros(int(keep.sum()), dtype=np.intp)
     one = attrs.evolve(exports, tables=only)
     settings = settings or SignalSettings()
-    if settings.features_available is None and exports.has("events"):
-        names = np.unique(exports.tables["events"]["feature"]).astype(str)
-        product = names[~np.char.startswith(names, settings.integration_prefix)]
-        settings = attrs.evolve(settings, features_available=int(product.size) or 1)
+    if not settings.features_available and exports.has("events"):  # counted over every account, as in the batch
+        settings = attrs.evolve(
+            settings, features_available=_features_available(exports, as_of_seconds(as_of), settings)
+        )
     table = compute_signals(one, as_of, settings)
     return {k: (v[0].item() if isinstance(v[0], np.generic) else v[0]) for k, v in table.items() if k != "account_id"}
