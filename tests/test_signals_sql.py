@@ -149,3 +149,42 @@ def test_without_duckdb_compute_signals_names_the_extra(monkeypatch: pytest.Monk
     exports = read_exports({"accounts": accounts})
     with pytest.raises(InputError, match=r"pip install 'healthscore\[exports\]'"):
         compute_signals(exports, "2026-06-30")
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def _cli(*argv: str) -> tuple[int, str, str]:
+    import io
+
+    from healthscore.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    status = main(list(argv), stdout=out, stderr=err)
+    return status, out.getvalue(), err.getvalue()
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_the_command_line_prints_the_query_of_a_dialect(dialect: str) -> None:
+    status, out, err = _cli("signals", "--sql", "--dialect", dialect, "--as-of", "2026-06-30")
+    assert status == 0, err
+    assert out == signal_sql(dialect, SignalSettings(), "2026-06-30") + "\n"
+
+
+def test_the_command_line_writes_the_query_to_a_file_and_refuses_misuse(tmp_path: Any) -> None:
+    dest = tmp_path / "signals.sql"
+    status, out, err = _cli("signals", "--sql", "--dialect", "spark", "-o", str(dest))
+    assert status == 0, err
+    assert out == ""
+    assert "UNIX_TIMESTAMP()" in dest.read_text(encoding="utf-8")  # no --as-of: the time it runs
+    assert "-> " + str(dest) in err
+    status, _, err = _cli("signals", "--dialect", "spark", str(tmp_path), "--as-of", "2026-06-30", "-o", "-")
+    assert status == 2
+    assert "--dialect only goes with --sql" in err
+    status, _, err = _cli("signals", "--sql", "--as-of", "tomorrow")
+    assert status == 2
+    assert "as_of must be an ISO 8601" in err
+    assert "Traceback" not in err
+    status, _, err = _cli("signals", str(tmp_path), "-o", "-")
+    assert status == 2
+    assert "--as-of" in err

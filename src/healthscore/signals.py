@@ -49,6 +49,7 @@ from healthscore.exports import ACCOUNT_INDEX, MISSING_TIME, TABLES, Exports
 __all__ = [
     "DEAR_SIGNALS",
     "SIGNAL_NAMES",
+    "SQL_DIALECTS",
     "THREE_DIMENSION_SIGNALS",
     "SentimentAnalyzer",
     "SignalSettings",
@@ -100,6 +101,9 @@ SIGNAL_NAMES: tuple[str, ...] = (*THREE_DIMENSION_SIGNALS, *DEAR_SIGNALS)
 """The columns :func:`compute_signals` returns after ``account_id``."""
 
 _CATEGORY_SIGNALS = _sql.CATEGORY_SIGNALS
+
+SQL_DIALECTS: tuple[str, ...] = _sql.DIALECTS
+"""The dialects :func:`signal_sql` writes."""
 
 
 @runtime_checkable
