@@ -85,10 +85,12 @@ def measure(accounts: int, days: int, rate: float, *, quiet: bool = False) -> di
         print(f"generated in {time.perf_counter() - start:.1f} s: {made}")
     settings = SignalSettings(advanced_features=ADVANCED_FEATURES)
     validate, exports = timed("read_exports on arrays (validate)", lambda: read_exports(gen.tables), quiet=quiet)
-    first, signals = timed(
-        "compute_signals (first call)", lambda: compute_signals(exports, gen.end, settings), quiet=quiet
-    )
-    second, _ = timed("compute_signals (again)", lambda: compute_signals(exports, gen.end, settings), quiet=quiet)
+
+    def signals() -> Any:
+        return compute_signals(exports, gen.end, settings)
+
+    first, table = timed("compute_signals (first call)", signals, quiet=quiet)
+    second, _ = timed("compute_signals (again)", signals, quiet=quiet)
     assert len(table["account_id"]) == accounts
     return {"rows": rows, "validate": validate, "first": first, "second": second, "gen": gen, "settings": settings}
 
