@@ -14,8 +14,11 @@ is present but has no rows for an account gives that account a real zero where
 zero means something (no tickets, no expansion talks) and missing where
 nothing can be said (no survey answers, no invoices).
 
-Everything is vectorised: group-bys are ``bincount``/``unique``/``lexsort`` over
-whole columns, never a Python loop over rows or accounts.
+Every signal is defined once, in SQL (:mod:`healthscore._sql`): one query
+that :func:`compute_signals` runs on an embedded DuckDB connection over the
+validated tables (``pip install 'healthscore[exports]'``), and that
+:func:`signal_sql` writes for Spark, Snowflake, BigQuery or PostgreSQL. Only
+ticket text sentiment is Python: DuckDB picks the texts, the analyser scores them.
 
 Examples:
     >>> from healthscore.exports import read_exports
