@@ -122,7 +122,12 @@ def test_the_spark_query_gives_the_embedded_signals(spark: Any) -> None:
         names, rows = _spark_rows(columns)
         spark.createDataFrame(rows, schema=names).createOrReplaceTempView(table)
     rows = spark.sql(signal_sql("spark", SETTINGS, gen.end, tables=list(exports.tables))).collect()
-    got = {name: [row[name] for row in rows] for name in ["account_id", *SIGNAL_NAMES]}
+    _expect_equal(want, {name: [row[name] for row in rows] for name in ["account_id", *SIGNAL_NAMES]})
+    assert np.isfinite(np.asarray(want["response_hours"], dtype=float)).any()  # the windows were exercised
+
+
+def _expect_equal(want: dict[str, Any], got: dict[str, list[Any]]) -> None:
+    """Rows of another engine (ordered by account_id) against the embedded signals."""
     assert got["account_id"] == sorted(want["account_id"].tolist())
     order = np.argsort(want["account_id"])
     for name in SIGNAL_NAMES:
@@ -132,7 +137,35 @@ def test_the_spark_query_gives_the_embedded_signals(spark: Any) -> None:
         else:
             values = np.array([math.nan if v is None else v for v in got[name]], dtype=float)
             np.testing.assert_allclose(values, expected, rtol=1e-9, atol=0, equal_nan=True, err_msg=name)
-    assert np.isfinite(np.asarray(want["response_hours"], dtype=float)).any()  # the windows were exercised
+
+
+_PG_TYPES = {"f": "DOUBLE PRECISION", "i": "BIGINT", "U": "TEXT"}
+
+
+def test_the_postgres_query_gives_the_embedded_signals(postgres_url: str) -> None:
+    psycopg = pytest.importorskip("psycopg")
+    gen = generate_exports(30, 120, seed=12)
+    exports = read_exports(gen.tables)
+    want = compute_signals(exports, gen.end, SETTINGS)
+    schema = f"hs_signals_{os.getpid()}"
+    with psycopg.connect(postgres_url, autocommit=True) as con:
+        con.execute(f"CREATE SCHEMA {schema}")
+        try:
+            con.execute(f"SET search_path TO {schema}")
+            for table, columns in exports.tables.items():
+                names, rows = _spark_rows(columns)
+                types = ", ".join(f'"{n}" {_PG_TYPES[columns[n].dtype.kind]}' for n in names)
+                con.execute(f'CREATE TABLE "{table}" ({types})')
+                quoted = ", ".join(f'"{n}"' for n in names)
+                with con.cursor().copy(f'COPY "{table}" ({quoted}) FROM STDIN') as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            cursor = con.execute(signal_sql("postgres", SETTINGS, gen.end, tables=list(exports.tables)))
+            names = [d.name for d in cursor.description or ()]
+            fetched = cursor.fetchall()
+        finally:
+            con.execute(f"DROP SCHEMA {schema} CASCADE")
+    _expect_equal(want, {name: [row[i] for row in fetched] for i, name in enumerate(names)})
 
 
 def test_without_duckdb_compute_signals_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
