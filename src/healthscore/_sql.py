@@ -261,19 +261,19 @@ def _users(s: SignalSettings, ctes: list[str]) -> dict[str, str]:
         if s.advanced_features
         else ""
     )
-    ctes.append(f"ev_latest AS (SELECT account_id, user_id, feature, age FROM ev WHERE age < {_num(s.window_days)})")
-    ctes.append("ev_users AS (SELECT account_id, COUNT(DISTINCT user_id) AS users FROM ev_latest GROUP BY account_id)")
-    ctes.append(f"""ev_power AS (
-  SELECT account_id, COUNT(*) AS power_users FROM (
-    SELECT account_id, user_id FROM ev_latest GROUP BY account_id, user_id
-    HAVING COUNT(DISTINCT age) >= {int(s.power_user_min_days)}{advanced}
-  ) powered GROUP BY account_id
+    # one row per (account, user) of the latest window: is the user a power user?
+    ctes.append(f"""ev_users AS (
+  SELECT account_id, COUNT(*) AS users, SUM(power) AS power_users FROM (
+    SELECT account_id, user_id,
+           CASE WHEN COUNT(DISTINCT age) >= {int(s.power_user_min_days)}{advanced} THEN 1 ELSE 0 END AS power
+    FROM ev WHERE age < {_num(s.window_days)} GROUP BY account_id, user_id
+  ) users GROUP BY account_id
 )""")
     penetration = _cap(_ratio("COALESCE(ev_users.users, 0)", "accounts.seats_purchased"), None, "1.0")
     return {
         "penetration": penetration,
         "active_license_share": penetration,
-        "power_users": "COALESCE(ev_power.power_users, 0)",
+        "power_users": "COALESCE(ev_users.power_users, 0)",
     }
 
 
@@ -443,7 +443,7 @@ def _invoices(s: SignalSettings, clock: _Clock) -> tuple[list[str], dict[str, st
 _Group = Callable[["SignalSettings", _Clock], tuple[list[str], dict[str, str]]]
 
 _GROUPS: tuple[tuple[str, _Group, tuple[str, ...]], ...] = (
-    ("events", _events, ("ev_span", "ev_windows", "ev_breadth", "ev_users", "ev_power")),
+    ("events", _events, ("ev_span", "ev_windows", "ev_breadth", "ev_users")),
     ("crm_activities", _crm, ("crm_counts", "crm_response")),
     ("tickets", _tickets, ("tk",)),
     ("surveys", _surveys, ("sv",)),
