@@ -7,6 +7,7 @@ import math
 import os
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -221,3 +222,20 @@ def test_the_command_line_writes_the_query_to_a_file_and_refuses_misuse(tmp_path
     status, _, err = _cli("signals", str(tmp_path), "-o", "-")
     assert status == 2
     assert "--as-of" in err
+
+
+def test_the_documented_schema_is_the_one_the_query_reads() -> None:
+    import re
+
+    from healthscore import _sql
+
+    doc = _sql.__doc__ or ""
+    documented = {
+        table.strip('"'): tuple(c.strip().strip('"') for c in columns.split(","))
+        for table, columns in re.findall(r"^\* ``([\w\"]+)\((.*?)\)``", doc, re.MULTILINE)
+    }
+    assert documented == {table: ("account_id", *cols) for table, cols in _sql.TABLE_COLUMNS.items()}
+    page = (Path(__file__).resolve().parents[1] / "docs" / "engines-signals.md").read_text(encoding="utf-8")
+    for table, cols in _sql.TABLE_COLUMNS.items():
+        row = next(line for line in page.splitlines() if line.startswith(f"| `{table}` |"))
+        assert all(f"`{c}`" in row for c in ("account_id", *cols)), table

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DIALECTS",
     "NOW",
+    "TABLE_COLUMNS",
     "available_features_query",
     "decay_sql",
     "signal_query",
@@ -52,6 +53,19 @@ __all__ = [
 
 SECONDS_PER_DAY = 86_400
 DAYS_PER_MONTH = 365.25 / 12
+
+TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "accounts": ("seats_purchased", "arr", "contract_term_months"),
+    "events": ("user_id", "timestamp", "feature"),
+    "crm_activities": ("timestamp", "kind", "persona"),
+    "invoices": ("due_date", "paid_date"),
+    "tickets": ("opened_at", "sentiment"),
+    "surveys": ("timestamp", "kind", "value"),
+    "goals": ("goal", "target", "actual", "timestamp"),
+    "value": ("timestamp", "value_delivered"),
+}
+"""The columns the query reads from each table, besides ``account_id`` (the
+schema above; a test keeps the two equal)."""
 
 DIALECTS = ("duckdb", "spark", "snowflake", "bigquery", "postgres")
 """The SQL dialects :func:`transpile` writes."""

@@ -234,18 +234,6 @@ def as_of_seconds(as_of: Any) -> int:
 
 # --------------------------------------------------------------------------- the engine
 
-_COLUMNS: dict[str, tuple[str, ...]] = {
-    "accounts": ("seats_purchased", "arr", "contract_term_months"),
-    "events": ("user_id", "timestamp", "feature"),
-    "crm_activities": ("timestamp", "kind", "persona"),
-    "invoices": ("due_date", "paid_date"),
-    "tickets": ("opened_at", "sentiment"),
-    "surveys": ("timestamp", "kind", "value"),
-    "goals": ("goal", "target", "actual", "timestamp"),
-    "value": ("timestamp", "value_delivered"),
-}
-"""The columns the signal query reads from each table (besides ``account_id``)."""
-
 _NULL_FILLED = {("tickets", "sentiment"): np.float64, ("goals", "timestamp"): np.int64}
 """Optional columns the query reads: an absent one is all empty."""
 
@@ -281,7 +269,7 @@ def _arrow_tables(exports: Exports) -> dict[str, Any]:
     import pyarrow as pa  # noqa: PLC0415 -- optional extra
 
     out: dict[str, Any] = {}
-    for name, wanted in _COLUMNS.items():
+    for name, wanted in _sql.TABLE_COLUMNS.items():
         if not exports.has(name):
             continue
         cols = exports.tables[name]
@@ -327,7 +315,7 @@ def _score_ticket_texts(con: Any, exports: Exports, tables: dict[str, Any], as_o
             stacklevel=3,
         )
     given = cols.get("sentiment")
-    sentiment = np.full(rows.size and cols["text"].shape[0], math.nan) if given is None else given.astype(np.float64)
+    sentiment = np.full(cols["text"].shape[0], math.nan) if given is None else given.astype(np.float64)
     sentiment[rows] = np.clip(scored, -1.0, 1.0)
     tables["tickets"] = tables["tickets"].set_column(
         tables["tickets"].schema.get_field_index("sentiment"), "sentiment", _arrow_column(sentiment)
