@@ -239,3 +239,37 @@ def test_the_documented_schema_is_the_one_the_query_reads() -> None:
     for table, cols in _sql.TABLE_COLUMNS.items():
         row = next(line for line in page.splitlines() if line.startswith(f"| `{table}` |"))
         assert all(f"`{c}`" in row for c in ("account_id", *cols)), table
+
+
+def test_the_duckdb_query_runs_over_text_ids_as_of_a_date_and_as_of_now() -> None:
+    import duckdb
+
+    gen = generate_exports(15, 60, seed=4)
+    exports = read_exports(gen.tables)
+    want = compute_signals(exports, gen.end, SETTINGS)
+    con = duckdb.connect()
+    for table, columns in exports.tables.items():
+        names, rows = _spark_rows(columns)
+        con.execute(f'CREATE TABLE "{table}" AS SELECT * FROM (VALUES {_values(rows)}) t({_quoted(names)})')
+    cursor = con.execute(signal_sql("duckdb", SETTINGS, gen.end))
+    names = [d[0] for d in cursor.description]
+    fetched = cursor.fetchall()
+    _expect_equal(want, {name: [row[i] for row in fetched] for i, name in enumerate(names)})
+    now = con.execute(signal_sql("duckdb", SETTINGS)).fetchall()  # months later: nothing recent
+    assert len(now) == 15
+    assert {row[names.index("penetration")] for row in now} <= {0.0, None}
+
+
+def _quoted(names: list[str]) -> str:
+    return ", ".join(f'"{n}"' for n in names)
+
+
+def _values(rows: list[tuple[Any, ...]]) -> str:
+    def literal(v: Any) -> str:
+        if v is None:
+            return "NULL"
+        if isinstance(v, str):
+            return "'" + v.replace("'", "''") + "'"
+        return repr(float(v)) if isinstance(v, float) else str(v)
+
+    return ", ".join("(" + ", ".join(literal(v) for v in row) + ")" for row in rows)
