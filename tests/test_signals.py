@@ -458,3 +458,17 @@ def test_offsets_are_normalised_to_utc_and_naive_times_are_utc(as_of: str) -> No
 def test_values_that_are_not_iso_8601_are_refused_by_name(value: Any) -> None:
     with pytest.raises(InputError, match=r"as_of must be an ISO 8601 date \(YYYY-MM-DD\) or date-time .* got"):
         compute_signals(read_exports(_exports()), value)
+
+
+def test_the_one_account_path_counts_features_as_of_then_like_the_batch() -> None:
+    """A feature first seen after as_of is not available yet, on either path."""
+    data = _exports()
+    data["events"]["account_id"].append("steady")
+    data["events"]["user_id"].append("s1")
+    data["events"]["timestamp"].append("2026-07-15T10:00:00Z")
+    data["events"]["feature"].append("brand_new")
+    ex = read_exports(data)
+    batch = compute_signals(ex, AS_OF)["feature_breadth"]
+    assert batch[1] == 1.0  # busy used all four features available on 06-30
+    assert signals_for_account(ex, "busy", AS_OF)["feature_breadth"] == batch[1]
+    assert signals_for_account(ex, "steady", AS_OF)["feature_breadth"] == batch[0] == pytest.approx(1 / 4)

@@ -51,7 +51,7 @@ from healthscore.fit import fit_scorecard, reweight
 from healthscore.history import HistoryStore, open_history
 from healthscore.model import BatchScores, HealthModel, SegmentedModel
 from healthscore.scorers import Boolean, Categories, input_kind
-from healthscore.signals import SIGNAL_NAMES, SignalSettings, compute_signals
+from healthscore.signals import SIGNAL_NAMES, SQL_DIALECTS, SignalSettings, compute_signals, signal_sql
 from healthscore.trends import DropRule
 
 __all__ = ["main", "read_portfolio_csv"]
@@ -388,7 +388,35 @@ def _write_pending(pending: _Pending, err: TextIO) -> None:
         print(note, file=err)
 
 
+def _signals_sql(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """``signals --sql``: the signal query in a dialect, written or printed."""
+    if args.input is not None:
+        raise _UsageError("signals --sql writes the query and reads no exports: drop EXPORTS_DIR")
+    output = args.output or "-"
+    _check_output(output, "-o")
+    text = signal_sql(args.dialect, SignalSettings(), args.as_of)
+    if not text.endswith("\n"):
+        text += "\n"
+    if output == "-":
+        out.write(text)
+    else:
+        write_atomic(output, text)
+        when = f"as of {args.as_of}" if args.as_of else "as of the time it runs"
+        print(f"signal SQL ({args.dialect}, {when}) -> {output}", file=err)
+    return 0
+
+
 def _cmd_signals(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.sql:
+        return _signals_sql(args, out, err)
+    if args.dialect != "duckdb":
+        raise _UsageError("--dialect only goes with --sql (the signals are computed on embedded DuckDB)")
+    if args.input is None:
+        raise _UsageError("signals needs EXPORTS_DIR (or --sql to print the signal query)")
+    if args.output is None:
+        raise _UsageError("signals needs -o SIGNALS.csv ('-' for stdout)")
+    if args.as_of is None:
+        raise _UsageError("signals needs --as-of DATE: nothing after it is read")
     _check_output(args.output, "-o", inputs=[args.input])
     pending: _Pending = []
     ids, table, _ = _signals_table(args, pending)
@@ -1503,12 +1531,21 @@ def _add_signals_command(sub: _Subparsers[argparse.ArgumentParser]) -> None:
         help="turn a folder of raw exports into signals as of a date",
         description=(
             "Read EXPORTS_DIR (accounts.csv plus any of events, crm_activities, invoices, tickets, surveys, "
-            "goals, value as .csv or .parquet) and write one row of signals per account as of --as-of."
+            "goals, value as .csv or .parquet) and write one row of signals per account as of --as-of. "
+            "With --sql, print the query that computes them instead, in a warehouse's or Spark's dialect "
+            "(tables named as the exports; see docs/engines.md)."
         ),
     )
-    signals.add_argument("input", metavar="EXPORTS_DIR")
-    signals.add_argument("-o", "--output", required=True, metavar="SIGNALS.csv", help="output file ('-' for stdout)")
-    _exports_options(signals, as_of_required=True)
+    signals.add_argument("input", metavar="EXPORTS_DIR", nargs="?")
+    signals.add_argument("-o", "--output", metavar="SIGNALS.csv", help="output file ('-' for stdout)")
+    signals.add_argument("--sql", action="store_true", help="print the signal query instead of computing it")
+    signals.add_argument(
+        "--dialect",
+        choices=list(SQL_DIALECTS),
+        default="duckdb",
+        help="--sql: the SQL dialect (default duckdb); without --as-of the query uses the time it runs",
+    )
+    _exports_options(signals, as_of_required=False)
     signals.set_defaults(func=_cmd_signals)
 
 
