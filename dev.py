@@ -4,8 +4,8 @@
 Each command creates (or reuses) the virtual environment ``.venv`` beside this
 file and installs what it needs into it, then runs. Needs only Python 3.11+.
 
-* ``demo [ARGS]`` -- install the package with its ``report`` extra (the
-  dashboard), run ``healthscore demo [ARGS]``.
+* ``demo [ARGS]`` -- install the package with its ``demo`` extra (DuckDB for
+  the signals, Jinja2 for the dashboard), run ``healthscore demo [ARGS]``.
 * ``test [PYTEST ARGS]`` -- install the package with its test tools, then run
   ruff (lint and format check), mypy --strict on src and tests, pytest (with
   doctests), and a smoke run of the benchmarks.
@@ -54,7 +54,7 @@ def _ensure_env(extra: str | None) -> None:
 
 
 def demo(args: list[str]) -> int:
-    _ensure_env("report")  # the demo also writes the dashboard
+    _ensure_env("demo")  # the demo computes signals (DuckDB) and writes the dashboard
     return _run(PYTHON, "-m", "healthscore", "demo", *args)
 
 

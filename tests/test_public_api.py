@@ -107,6 +107,8 @@ HEAVY = (
     "distributed",
     "pyspark",
     "py4j",
+    "duckdb",
+    "sqlglot",
 )
 
 
