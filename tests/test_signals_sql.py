@@ -169,7 +169,7 @@ def test_the_postgres_query_gives_the_embedded_signals(postgres_url: str) -> Non
     _expect_equal(want, {name: [row[i] for row in fetched] for i, name in enumerate(names)})
 
 
-def test_without_duckdb_compute_signals_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_duckdb_reading_exports_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     import sys
 
     monkeypatch.setitem(sys.modules, "duckdb", None)
@@ -180,9 +180,8 @@ def test_without_duckdb_compute_signals_names_the_extra(monkeypatch: pytest.Monk
         "arr": [1],
         "contract_term_months": [1],
     }
-    exports = read_exports({"accounts": accounts})
     with pytest.raises(InputError, match=r"pip install 'healthscore\[exports\]'"):
-        compute_signals(exports, "2026-06-30")
+        read_exports({"accounts": accounts})
 
 
 # --------------------------------------------------------------------------- command line

@@ -133,7 +133,9 @@ _NOW_SQL = {
 class _Clock:
     """The as-of instant and day as SQL expressions: literals, or the current time."""
 
-    def __init__(self, as_of: int | None) -> None:
+    def __init__(self, as_of: int | None, *, ordered: bool = False) -> None:
+        self.ordered = ordered
+        self.rows = ", _src, _line" if ordered else ""
         if as_of is None:
             self.seconds = NOW
             self.day = _day(self.seconds)
@@ -148,6 +150,12 @@ class _Clock:
     def known(self, column: str) -> str:
         """Rows dated at or before the as-of instant."""
         return f"{column} IS NOT NULL AND {column} <= {self.seconds}"
+
+    def total(self, function: str, expr: str, order: str = "_src, _line") -> str:
+        """A sum or mean of floats. Run embedded, the rows are added in one
+        order (``order``: the rows' file and line), so the same exports give
+        the same bits on every run, however DuckDB splits the work."""
+        return f"{function}({expr} ORDER BY {order})" if self.ordered else f"{function}({expr})"
 
 
 def decay_sql(rule: _decay.Decay, age: str) -> str:
@@ -207,13 +215,13 @@ def available_features_query(settings: SignalSettings, as_of: int) -> str:
 
 def _events(s: SignalSettings, clock: _Clock) -> tuple[list[str], dict[str, str]]:
     ctes = [*_event_ctes(s, clock), "ev_days AS (SELECT DISTINCT account_id, age FROM ev)"]
-    cols = _active_days(s, ctes)
+    cols = _active_days(s, clock, ctes)
     cols.update(_feature_use(s, ctes))
     cols.update(_users(s, ctes))
     return ctes, cols
 
 
-def _active_days(s: SignalSettings, ctes: list[str]) -> dict[str, str]:
+def _active_days(s: SignalSettings, clock: _Clock, ctes: list[str]) -> dict[str, str]:
     """Active days per window, decay-weighted over the windows since the first
     activity (at most ``activity_windows``); days since the last event."""
     w, n_win = _num(s.window_days), s.activity_windows
@@ -226,8 +234,8 @@ def _active_days(s: SignalSettings, ctes: list[str]) -> dict[str, str]:
   FROM ev_days GROUP BY account_id
 )""")
     ctes.append(f"""ev_windows AS (
-  SELECT account_id, SUM({_case("win", weights)}) AS weighted
-  FROM (SELECT account_id, CAST(FLOOR(age / {w}) AS BIGINT) AS win FROM ev_days) windowed
+  SELECT account_id, {clock.total("SUM", _case("win", weights), "age")} AS weighted
+  FROM (SELECT account_id, age, CAST(FLOOR(age / {w}) AS BIGINT) AS win FROM ev_days) windowed
   WHERE win < {n_win} GROUP BY account_id
 )""")
     last_window = f"COALESCE(ev_span.last_window, {n_win - 1})"  # no activity: every window, all zero
@@ -373,7 +381,7 @@ def _tickets(s: SignalSettings, clock: _Clock) -> tuple[list[str], dict[str, str
     sentiment = _cap("sentiment", "-1.0", "1.0")
     ctes = [
         f"""tk AS (
-  SELECT account_id, COUNT(*) AS tickets, AVG({sentiment}) AS sentiment
+  SELECT account_id, COUNT(*) AS tickets, {clock.total("AVG", sentiment)} AS sentiment
   FROM tickets WHERE {ticket_window(s, clock)} GROUP BY account_id
 )"""
     ]
@@ -386,13 +394,14 @@ def _tickets(s: SignalSettings, clock: _Clock) -> tuple[list[str], dict[str, str
 
 def _surveys(s: SignalSettings, clock: _Clock) -> tuple[list[str], dict[str, str]]:
     promoter, detractor = "kind = 'nps' AND \"value\" >= 9", "kind = 'nps' AND \"value\" <= 6"
+    csat = "CASE WHEN kind = 'csat' THEN \"value\" END"
     ctes = [
         f"""sv AS (
   SELECT account_id,
          {_count_if("kind = 'nps'")} AS answers,
          {_count_if(promoter)} AS promoters,
          {_count_if(detractor)} AS detractors,
-         AVG(CASE WHEN kind = 'csat' THEN "value" END) AS csat
+         {clock.total("AVG", csat)} AS csat
   FROM surveys WHERE {clock.known('"timestamp"')} AND {clock.age('"timestamp"')} < {_num(s.survey_days)}
   GROUP BY account_id
 )"""
@@ -408,8 +417,8 @@ def _goals(_s: SignalSettings, clock: _Clock) -> tuple[list[str], dict[str, str]
     progress = _ratio("COALESCE(actual, 0.0)", "target")
     ctes = [
         f"""gl AS (
-  SELECT account_id, AVG({_cap("progress", "0.0", "1.0")}) AS achievement FROM (
-    SELECT account_id, {progress} AS progress,
+  SELECT account_id, {clock.total("AVG", _cap("progress", "0.0", "1.0"), "goal")} AS achievement FROM (
+    SELECT account_id, goal, {progress} AS progress,
            ROW_NUMBER() OVER (
              PARTITION BY account_id, goal ORDER BY "timestamp" DESC NULLS LAST, actual DESC NULLS LAST
            ) AS latest
@@ -424,7 +433,7 @@ def _goals(_s: SignalSettings, clock: _Clock) -> tuple[list[str], dict[str, str]
 def _value(s: SignalSettings, clock: _Clock) -> tuple[list[str], dict[str, str]]:
     ctes = [
         f"""vl AS (
-  SELECT account_id, SUM(value_delivered) AS delivered FROM "value"
+  SELECT account_id, {clock.total("SUM", "value_delivered")} AS delivered FROM "value"
   WHERE {clock.known('"timestamp"')} AND {clock.age('"timestamp"')} < {_num(s.value_days)}
   GROUP BY account_id
 )"""
@@ -439,12 +448,13 @@ def _invoices(s: SignalSettings, clock: _Clock) -> tuple[list[str], dict[str, st
     ctes = [
         f"""inv AS (
   SELECT account_id, {clock.day} - {due_day} AS age,
-         CASE WHEN {settled} > {due_day} THEN {settled} - {due_day} ELSE 0 END AS late
+         CASE WHEN {settled} > {due_day} THEN {settled} - {due_day} ELSE 0 END AS late{clock.rows}
   FROM invoices WHERE due_date IS NOT NULL AND {due_day} * 86400 + 86399 <= {clock.seconds}
 )""",
         f"""inv_delay AS (
-  SELECT account_id, SUM(weight * late) AS weighted_late, SUM(weight) AS weight FROM (
-    SELECT account_id, late, {decay_sql(s.payment_decay, "age")} AS weight
+  SELECT account_id, {clock.total("SUM", "weight * late")} AS weighted_late, {clock.total("SUM", "weight")} AS weight
+  FROM (
+    SELECT account_id, late, {decay_sql(s.payment_decay, "age")} AS weight{clock.rows}
     FROM inv WHERE age < {_num(s.payment_days)}
   ) weighted GROUP BY account_id
 )""",
@@ -473,6 +483,8 @@ def signal_query(
     as_of: int | None,
     tables: Iterable[str],
     names: Sequence[str],
+    *,
+    ordered: bool = False,
 ) -> str:
     """The one query of every signal in ``names``, one row per account.
 
@@ -481,8 +493,11 @@ def signal_query(
         as_of: The as-of instant (UTC seconds), or ``None`` for the current time.
         tables: The export tables present; signals of absent ones are ``NULL``.
         names: The signal columns, in order, after ``account_id``.
+        ordered: Add floats in the rows' order (``_src``, ``_line``: the
+            embedded run over :class:`healthscore.exports.Exports`), for the same
+            bits on every run; a warehouse's tables have no such columns.
     """
-    clock = _Clock(as_of)
+    clock = _Clock(as_of, ordered=ordered)
     present = set(tables)
     ctes: list[str] = []
     joins: list[str] = []
@@ -509,8 +524,8 @@ def signal_query(
 def ticket_text_query(settings: SignalSettings, as_of: int) -> str:
     """The tickets of the ticket window whose text needs an analyser (no sentiment given)."""
     return (
-        f"SELECT _row, text FROM tickets WHERE {ticket_window(settings, _Clock(as_of))} "
-        "AND sentiment IS NULL AND COALESCE(text, '') <> '' ORDER BY _row"
+        f"SELECT _src, _line, text FROM tickets WHERE {ticket_window(settings, _Clock(as_of))} "
+        "AND sentiment IS NULL AND COALESCE(text, '') <> '' ORDER BY _src, _line"
     )
 
 

@@ -53,13 +53,13 @@ RULE = (
 """The rule, in words, for error messages."""
 
 _DASH, _T, _SPACE = ord("-"), ord("T"), ord(" ")
-_FIRST = int(np.datetime64(f"{FIRST_YEAR}-01-01", "s").astype(np.int64))
-_LAST = int(np.datetime64(f"{LAST_YEAR + 1}-01-01", "s").astype(np.int64)) - 1
+FIRST_SECOND = int(np.datetime64(f"{FIRST_YEAR}-01-01", "s").astype(np.int64))
+LAST_SECOND = int(np.datetime64(f"{LAST_YEAR + 1}-01-01", "s").astype(np.int64)) - 1
 
 
 def _out_of_range(seconds: Any) -> Any:
     """Which instants fall outside the years of the rule."""
-    return (seconds < _FIRST) | (seconds > _LAST)
+    return (seconds < FIRST_SECOND) | (seconds > LAST_SECOND)
 
 
 class Instant(NamedTuple):

@@ -35,7 +35,6 @@ from __future__ import annotations
 import difflib
 import math
 import os
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -242,31 +241,74 @@ class RejectedRow:
         return f"{self.source} line {self.line}, column {self.column!r}: {self.reason} (value {self.value!r})"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False)
 class Exports:
-    """Validated export tables: table name -> column name -> NumPy array.
+    """Validated export tables, held by an embedded DuckDB database.
 
-    Ids and text are str arrays (``""`` for empty cells), numbers float64
-    (NaN for empty), timestamps int64 UTC seconds (``MISSING_TIME`` for empty).
-    Every table also has ``_account``: each row's position in ``accounts``.
-    ``lines`` gives each kept row's line in its source, for later messages.
+    Each table present is a relation of that database, under its own name
+    (``accounts``, ``events``, ...), with the columns of :data:`TABLES`:
+    ``account_id`` is each row's position in ``accounts`` (a whole number),
+    ids and text are ``VARCHAR``, numbers ``DOUBLE``, timestamps ``BIGINT`` UTC
+    seconds, an empty cell ``NULL``, and ``_src`` / ``_line`` say where each row
+    came from. ``accounts`` also keeps the id as ``account_key``. Files are read
+    by DuckDB where they lie (Parquet, a DuckDB database): the relations are
+    views over them, scanned in parallel and out of core by each query.
+
+    :attr:`tables` gives the same tables as NumPy columns, read on first use.
+
+    Attributes:
+        db: The DuckDB connection (``duckdb.DuckDBPyConnection``); use
+            ``db.cursor()`` to query it from another thread.
+        present: The tables provided, in :data:`TABLES` order.
+        columns: Table -> the columns its source has (the others are all ``NULL``).
+        sources: Table -> where it was read from (a file, a glob, ``<table>``).
+        rejected: Rows set aside by ``on_bad_rows="report"``.
+        family: The data frame family the tables came in (``"mapping"`` for files).
     """
 
-    tables: dict[str, dict[str, Any]]
+    db: Any = attrs.field(repr=False)
+    present: tuple[str, ...]
+    columns: dict[str, tuple[str, ...]]
     sources: dict[str, str]
-    lines: dict[str, Any]
     rejected: tuple[RejectedRow, ...] = ()
     family: str = "mapping"
-    """The data frame family the tables came in (``"mapping"`` for files)."""
+    _cache: dict[str, Any] = attrs.field(factory=dict, repr=False, alias="_cache")
 
     def has(self, table: str) -> bool:
         """Whether the table was provided."""
-        return table in self.tables
+        return table in self.present
 
     def rows(self, table: str) -> int:
         """Number of rows of ``table`` (0 when absent)."""
-        cols = self.tables.get(table)
-        return 0 if not cols else len(next(iter(cols.values())))
+        if table not in self.present:
+            return 0
+        (count,) = self.db.cursor().execute(f"SELECT COUNT(*) FROM {_quote(table)}").fetchone()
+        return int(count)
+
+    @property
+    def tables(self) -> dict[str, dict[str, Any]]:
+        """Table -> column -> NumPy array, in each source's row order.
+
+        Ids and text are str arrays (``""`` for empty cells), numbers float64
+        (NaN for empty), timestamps int64 UTC seconds (:data:`MISSING_TIME` for
+        empty); every table also has :data:`ACCOUNT_INDEX`, each row's position
+        in ``accounts``. Read from the database on first use (for a large event
+        table, that is the whole table in memory: the signals never need it).
+        """
+        return self._numpy()[0]
+
+    @property
+    def lines(self) -> dict[str, Any]:
+        """Table -> the line (or row number + 1) each kept row came from, in
+        :attr:`tables` order."""
+        return self._numpy()[1]
+
+    def _numpy(self) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+        if "numpy" not in self._cache:
+            read = {t: _numpy_table(self.db, t, self.columns[t]) for t in self.present}
+            self._cache["numpy"] = ({t: cols for t, (cols, _) in read.items()}, {t: ln for t, (_, ln) in read.items()})
+        numpy: tuple[dict[str, dict[str, Any]], dict[str, Any]] = self._cache["numpy"]
+        return numpy
 
 
 MISSING_TIME = _time.MISSING_TIME
@@ -350,34 +392,285 @@ def _strip(text: Any) -> Any:
     return out
 
 
-# --------------------------------------------------------------------------- reading
+# --------------------------------------------------------------------------- the database
 
 
-def _read_csv(path: Path) -> tuple[dict[str, Any], Any]:
-    """Every column of a CSV export as text (the one reader, ``_io.read_csv``),
-    and the file line each row starts on."""
-    table = read_csv(path)
-    return dict(table.columns), table.lines
+def duckdb_module() -> Any:
+    """DuckDB (with pyarrow, which carries in-memory tables to it), or an
+    :class:`InputError` with the install hint."""
+    try:
+        import duckdb  # noqa: PLC0415 -- optional extra
+        import pyarrow  # noqa: F401, PLC0415 -- optional extra: in-memory tables reach DuckDB as Arrow
+    except ImportError:
+        raise InputError("reading exports needs DuckDB and pyarrow: pip install 'healthscore[exports]'") from None
+    return duckdb
 
 
-def _read_parquet(path: Path) -> dict[str, Any]:
-    if "pyarrow" in sys.modules or _importable("pyarrow"):
-        import pyarrow.parquet as pq  # noqa: PLC0415 -- optional extra, imported only for Parquet files
-
-        table = pq.read_table(path)
-        return {name: table.column(name).to_numpy(zero_copy_only=False) for name in table.schema.names}
-    if "polars" in sys.modules or _importable("polars"):
-        import polars as pl  # noqa: PLC0415 -- optional extra, imported only for Parquet files
-
-        frame = pl.read_parquet(path)
-        return {name: frame.get_column(name).to_numpy() for name in frame.columns}
-    raise InputError(f"{path}: reading Parquet needs pyarrow or polars: pip install 'healthscore[arrow]'")
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
-def _importable(name: str) -> bool:
-    from importlib.util import find_spec  # noqa: PLC0415 -- only when a Parquet file is met
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
-    return find_spec(name) is not None
+
+_LINE, _SRC = "_line", "_src"
+_BAD_TIME = MISSING_TIME
+"""What ``hs_time`` gives for a text that breaks the rule (an empty cell is ``NULL``)."""
+
+
+def _udf_texts(values: Any) -> Any:
+    import pyarrow.compute as pc  # noqa: PLC0415 -- optional extra
+
+    return np.asarray(pc.fill_null(values, "").to_numpy(zero_copy_only=False), dtype=str)
+
+
+def _udf_time(values: Any) -> Any:
+    """``hs_time(text)``: the one date rule (:func:`healthscore._time.parse_texts`)
+    for text cells that DuckDB reads; ``NULL`` for empty, :data:`_BAD_TIME` for bad."""
+    import pyarrow as pa  # noqa: PLC0415 -- optional extra
+
+    texts = _udf_texts(values)
+    secs, bad, _ = _time.parse_texts(texts)
+    secs[bad] = _BAD_TIME
+    return pa.array(secs, mask=texts == "")
+
+
+def _udf_number(values: Any) -> Any:
+    """``hs_number(text)``: the one number rule (:func:`_numbers`) for text
+    cells; ``NULL`` for empty, NaN for a text that is not a number."""
+    import pyarrow as pa  # noqa: PLC0415 -- optional extra
+
+    texts = _udf_texts(values)
+    numbers, _ = _numbers(texts)
+    return pa.array(numbers, mask=texts == "")
+
+
+def _connect() -> Any:
+    con = duckdb_module().connect(":memory:")
+    con.create_function("hs_time", _udf_time, ["VARCHAR"], "BIGINT", type="arrow")
+    con.create_function("hs_number", _udf_number, ["VARCHAR"], "DOUBLE", type="arrow")
+    return con
+
+
+# --------------------------------------------------------------------------- finding the tables
+
+
+@attrs.frozen(kw_only=True)
+class _Raw:
+    """One table as read: a relation with its columns, ``_src`` and ``_line``."""
+
+    table: str
+    relation: str
+    source: str
+    in_memory: bool
+
+
+_TABLE_SUFFIXES = (".csv", ".parquet")
+
+
+def _refuse_unknown(names: list[str], where: str) -> None:
+    """A table file whose name is not a known table (``event.csv``) is an
+    error, not a file left unread: naming the known tables and the closest one."""
+    if not names:
+        return
+    name = names[0]
+    stem = Path(name).stem
+    close = difflib.get_close_matches(stem.lower(), list(TABLES), n=1, cutoff=0.75)
+    hint = (
+        f"; did you mean {close[0]}{Path(name).suffix}?"
+        if close
+        else "; move files that are not exports out of the folder"
+    )
+    more = f" (and {len(names) - 1} more: {', '.join(names[1:])})" if len(names) > 1 else ""
+    msg = f"{where}: {name} is not an export table{more}; known tables: {', '.join(TABLES)}{hint}"
+    raise InputError(msg, value=name)
+
+
+def _table_of(path: Path) -> str | None:
+    """The table a file holds: its name (``events.parquet``), its name before a
+    part number (``events-0001.parquet``, ``events_2026.csv``), or the folder it
+    sits in (``events/part-0.parquet``)."""
+    stem = path.stem.lower()
+    if stem in TABLES:
+        return stem
+    for table in sorted(TABLES, key=len, reverse=True):
+        if stem.startswith(table) and not stem[len(table)].isalpha():
+            return table
+    parent = path.parent.name.lower()
+    return parent if parent in TABLES else None
+
+
+def _group_files(files: list[Path], where: str) -> dict[str, list[Path]]:
+    """Table files by table, each table's files all CSV or all Parquet."""
+    grouped: dict[str, list[Path]] = {}
+    unknown: list[str] = []
+    for path in files:
+        table = _table_of(path)
+        if table is None:
+            unknown.append(str(path))
+        else:
+            grouped.setdefault(table, []).append(path)
+    _refuse_unknown(unknown, where)
+    for table, paths in grouped.items():
+        kinds = {p.suffix.lower() for p in paths}
+        if len(kinds) > 1:
+            names = ", ".join(p.name for p in paths[:4])
+            raise InputError(f"{where}: table {table!r} has both CSV and Parquet files ({names}); keep one kind")
+    return grouped
+
+
+def _folder_files(folder: Path) -> list[Path]:
+    """A folder's table files: ``<table>.csv|parquet``, and the parts in a
+    ``<table>/`` folder."""
+    files: list[Path] = []
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith("."):
+            continue
+        if path.is_file() and path.suffix.lower() in _TABLE_SUFFIXES:
+            files.append(path)
+        elif path.is_dir() and path.name.lower() in TABLES:
+            files += sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in _TABLE_SUFFIXES)
+    return files
+
+
+def _glob_files(pattern: str) -> list[Path]:
+    import glob  # noqa: PLC0415 -- only for a glob
+
+    found = sorted(Path(p) for p in glob.glob(pattern, recursive=True))
+    files = [p for p in found if p.is_file() and p.suffix.lower() in _TABLE_SUFFIXES]
+    for folder in (p for p in found if p.is_dir()):
+        files += _folder_files(folder)
+    if not files:
+        raise InputError(f"{pattern}: the pattern matches no .csv or .parquet file")
+    return files
+
+
+def _parquet_raw(table: str, paths: list[Path], where: str) -> _Raw:
+    listed = ", ".join(_literal(str(p)) for p in paths)
+    relation = (
+        f"(SELECT * EXCLUDE (file_row_number, filename), filename AS {_SRC}, file_row_number + 2 AS {_LINE} "
+        f"FROM read_parquet([{listed}], filename = true, file_row_number = true, union_by_name = true))"
+    )
+    source = str(paths[0]) if len(paths) == 1 else f"{where} ({len(paths)} {table} files)"
+    return _Raw(table=table, relation=relation, source=source, in_memory=False)
+
+
+def _arrow_table(columns: Mapping[str, Any], lines: Any, source: str) -> Any:
+    """In-memory columns as an Arrow table, with ``_src`` and ``_line``."""
+    import pyarrow as pa  # noqa: PLC0415 -- optional extra
+
+    n = lines.shape[0]
+    arrays = {name: _arrow(values) for name, values in columns.items() if name not in (_SRC, _LINE)}
+    arrays[_SRC] = pa.array(np.full(n, source), type=pa.string())
+    arrays[_LINE] = pa.array(np.asarray(lines, dtype=np.int64))
+    return pa.table(arrays)
+
+
+def _arrow(values: Any) -> Any:
+    """One column as Arrow: text as text (``None`` and NaN as empty), numbers
+    and datetimes as they are."""
+    import pyarrow as pa  # noqa: PLC0415 -- optional extra
+
+    arr = np.asarray(values)
+    if arr.dtype.kind in "fiubM":
+        return pa.array(arr)
+    if arr.dtype.kind == "U":
+        return pa.array(arr, type=pa.string())
+    obj = arr.astype(object)
+    missing = (obj == None) | (obj != obj)  # noqa: E711 -- elementwise: None, or NaN (unequal to itself)
+    obj[missing] = ""
+    return pa.array(obj.astype(str), type=pa.string())
+
+
+def _csv_raws(con: Any, table: str, paths: list[Path], where: str) -> _Raw:
+    """CSV files through the one CSV reader (:func:`healthscore._io.read_csv`:
+    its encoding, quoting and ragged-row errors, and the line each row starts on)."""
+    import pyarrow as pa  # noqa: PLC0415 -- optional extra
+
+    parts = []
+    for path in paths:
+        csv = read_csv(path)
+        parts.append(_arrow_table(dict(csv.columns), csv.lines, str(path)))
+    merged = pa.concat_tables(parts, promote_options="default") if len(parts) > 1 else parts[0]
+    name = f"hs_raw_{table}"
+    con.register(name, merged)
+    source = str(paths[0]) if len(paths) == 1 else f"{where} ({len(paths)} {table} files)"
+    return _Raw(table=table, relation=name, source=source, in_memory=True)
+
+
+def _file_raws(con: Any, files: list[Path], where: str) -> list[_Raw]:
+    raws = []
+    for table, paths in _group_files(files, where).items():
+        if paths[0].suffix.lower() == ".parquet":
+            raws.append(_parquet_raw(table, paths, where))
+        else:
+            raws.append(_csv_raws(con, table, paths, where))
+    return raws
+
+
+def _is_duckdb_file(path: Path) -> bool:
+    """A DuckDB database file: its header holds the magic bytes ``DUCK`` at byte 8."""
+    try:
+        with path.open("rb") as f:
+            return f.read(12)[8:12] == b"DUCK"
+    except OSError:
+        return False
+
+
+def _database_raws(con: Any, path: Path) -> list[_Raw]:
+    """The export tables of a DuckDB database file (its main schema), read where they lie."""
+    con.execute(f"ATTACH {_literal(str(path))} AS hs_source (READ_ONLY)")
+    found = {
+        str(name).lower(): str(name)
+        for (name,) in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'hs_source' "
+            "AND table_schema = 'main'"
+        ).fetchall()
+    }
+    raws = []
+    for table in TABLES:
+        if table in found:
+            relation = (
+                f"(SELECT *, {_literal(f'{path}:{found[table]}')} AS {_SRC}, "
+                f"CAST(ROW_NUMBER() OVER () AS BIGINT) AS {_LINE} FROM hs_source.main.{_quote(found[table])})"
+            )
+            raws.append(_Raw(table=table, relation=relation, source=f"{path}:{found[table]}", in_memory=False))
+    return raws
+
+
+def _mapping_raws(con: Any, source: Mapping[str, Any]) -> list[_Raw]:
+    unknown = sorted(set(source) - set(TABLES))
+    if unknown:
+        raise InputError(f"unknown export table(s) {', '.join(map(repr, unknown))}; known: {', '.join(TABLES)}")
+    raws = []
+    for table, data in source.items():
+        columns = _frame_columns(data)
+        n = len(next(iter(columns.values()))) if columns else 0
+        name = f"hs_raw_{table}"
+        con.register(name, _arrow_table(columns, np.arange(1, n + 1), f"<{table}>"))
+        raws.append(_Raw(table=table, relation=name, source=f"<{table}>", in_memory=True))
+    return raws
+
+
+def _raw_tables(con: Any, source: str | os.PathLike[str] | Mapping[str, Any]) -> dict[str, _Raw]:
+    """Each table provided, as the database reads it."""
+    if isinstance(source, Mapping):
+        raws = _mapping_raws(con, source)
+    else:
+        path = Path(source)
+        text = str(source)
+        if path.is_dir():
+            raws = _file_raws(con, _folder_files(path), str(path))
+        elif path.is_file() and _is_duckdb_file(path):
+            raws = _database_raws(con, path)
+        elif any(c in text for c in "*?["):
+            raws = _file_raws(con, _glob_files(text), text)
+        elif path.is_file():
+            raise InputError(f"{path}: not a folder of exports, a glob or a DuckDB database file")
+        else:
+            raise InputError(f"{path}: not a folder of exports (expected accounts.csv, events.csv, ...)")
+    return {raw.table: raw for raw in raws}
 
 
 def _frame_columns(data: Any) -> dict[str, Any]:
@@ -394,189 +687,202 @@ def _family(source: str | os.PathLike[str] | Mapping[str, Any]) -> str:
     return "polars" if family == "polars-lazy" else family
 
 
-def _row_numbers(columns: Mapping[str, Any], first: int) -> Any:
-    n = len(next(iter(columns.values()))) if columns else 0
-    return np.arange(first, first + n, dtype=np.int64)
+# --------------------------------------------------------------------------- validation, in SQL
+
+_BLANKS = "' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)"
+_TEMPORAL = ("TIMESTAMP", "DATE")
+_NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT")
+_NUMERIC += ("UHUGEINT", "FLOAT", "DOUBLE", "DECIMAL", "BOOLEAN")
+_SQL_TYPES = {"id": "VARCHAR", "text": "VARCHAR", "number": "DOUBLE", "timestamp": "BIGINT"}
 
 
-_TABLE_SUFFIXES = (".csv", ".parquet")
+@attrs.frozen(kw_only=True)
+class _Check:
+    """One rule on one column: the condition that breaks it, in SQL."""
+
+    column: str
+    condition: str
+    reason: str
 
 
-def _refuse_unknown_files(folder: Path) -> None:
-    """A table file whose name is not a known table (``event.csv``) is an
-    error, not a file left unread: naming the known tables and the closest one.
-    Files of other kinds (``.txt``, ``.json``) and hidden files are not tables."""
-    unknown = sorted(
-        p.name
-        for p in folder.iterdir()
-        if p.suffix.lower() in _TABLE_SUFFIXES and p.stem not in TABLES and not p.name.startswith(".")
-    )
-    if not unknown:
-        return
-    name = unknown[0]
-    stem, suffix = name.rsplit(".", 1)
-    close = difflib.get_close_matches(stem.lower(), list(TABLES), n=1, cutoff=0.75)
-    hint = f"; did you mean {close[0]}.{suffix}?" if close else "; move files that are not exports out of the folder"
-    more = f" (and {len(unknown) - 1} more: {', '.join(unknown[1:])})" if len(unknown) > 1 else ""
-    msg = f"{folder / name}: not an export table{more}; known tables: {', '.join(TABLES)}{hint}"
-    raise InputError(msg, value=name)
+def _text_sql(raw: str, dtype: str) -> str:
+    """A cell as stripped text, ``NULL`` when empty (NaN in a float column too)."""
+    text = f"NULLIF(TRIM(CAST({raw} AS VARCHAR), {_BLANKS}), '')"
+    if dtype in ("FLOAT", "DOUBLE"):
+        return f"CASE WHEN isnan({raw}) THEN NULL ELSE {text} END"
+    return text
 
 
-_RawTables = tuple[dict[str, dict[str, Any]], dict[str, str], dict[str, Any]]
-
-
-def _raw_tables(source: str | os.PathLike[str] | Mapping[str, Any]) -> _RawTables:
-    """Each table's columns, its name in messages, and each row's line: the
-    file line it starts on for CSV, the row counted from 1 in memory, and the
-    row counted after the header for Parquet."""
-    raw: dict[str, dict[str, Any]] = {}
-    names: dict[str, str] = {}
-    lines: dict[str, Any] = {}
-    if isinstance(source, Mapping):
-        unknown = sorted(set(source) - set(TABLES))
-        if unknown:
-            raise InputError(f"unknown export table(s) {', '.join(map(repr, unknown))}; known: {', '.join(TABLES)}")
-        for table, data in source.items():
-            raw[table] = _frame_columns(data)
-            names[table], lines[table] = f"<{table}>", _row_numbers(raw[table], 1)
-        return raw, names, lines
-    folder = Path(source)
-    if not folder.is_dir():
-        raise InputError(f"{folder}: not a folder of exports (expected accounts.csv, events.csv, ...)")
-    _refuse_unknown_files(folder)
-    for table in TABLES:
-        csv_path, parquet_path = folder / f"{table}.csv", folder / f"{table}.parquet"
-        if csv_path.exists() and parquet_path.exists():
-            raise InputError(f"{folder}: both {csv_path.name} and {parquet_path.name} exist; keep one")
-        if csv_path.exists():
-            (raw[table], lines[table]), names[table] = _read_csv(csv_path), str(csv_path)
-        elif parquet_path.exists():
-            raw[table], names[table] = _read_parquet(parquet_path), str(parquet_path)
-            lines[table] = _row_numbers(raw[table], 2)
-    return raw, names, lines
-
-
-# --------------------------------------------------------------------------- validation
-
-
-class _Rejects:
-    def __init__(self, table: str, source: str, lines: Any) -> None:
-        self.table = table
-        self.source = source
-        self.lines = lines
-        self.bad = np.zeros(lines.shape[0], dtype=np.bool_)
-        self.rows: list[RejectedRow] = []
-
-    def add(self, mask: Any, column: str, values: Any, reason: str) -> None:
-        fresh = np.asarray(mask, dtype=np.bool_) & ~self.bad
-        for i in np.flatnonzero(fresh).tolist():
-            value = values[i]
-            self.rows.append(
-                RejectedRow(
-                    table=self.table,
-                    source=self.source,
-                    line=int(self.lines[i]),
-                    column=column,
-                    value="" if value is None else str(value),
-                    reason=reason,
-                )
-            )
-        self.bad |= fresh
-
-
-def _timestamp_column(col: ColumnSpec, values: Any, rejects: _Rejects) -> Any:
-    parsed, bad = parse_timestamps(values)
-    rejects.add(bad, col.name, values, f"not {_time.RULE}")
+def _column_sql(col: ColumnSpec, raw: str, dtype: str) -> tuple[str, str, list[_Check]]:
+    """The parsed cell (step one), the clean value from it (step two), and the
+    rules in order. ``p`` / ``v`` name the step-one / step-two columns."""
+    p, v = _quote(f"p_{col.name}"), _quote(f"v_{col.name}")
+    base = dtype.split("(")[0].split(" ")[0]
+    checks: list[_Check] = []
+    if col.kind == "timestamp":
+        if base.startswith(_TEMPORAL):
+            moment = raw if "TIME ZONE" in dtype else f"TRY_CAST({raw} AS TIMESTAMP)"
+            parsed = f"CAST(FLOOR(epoch({moment})) AS BIGINT)"
+            given = _quote(col.name)
+            bad = f"{given} IS NOT NULL AND ({p} IS NULL OR {p} < {_time.FIRST_SECOND} OR {p} > {_time.LAST_SECOND})"
+        else:
+            parsed = f"hs_time({_text_sql(raw, base)})"
+            bad = f"{p} = {_BAD_TIME}"
+        checks.append(_Check(column=col.name, condition=bad, reason=f"not {_time.RULE}"))
+        clean = f"CASE WHEN {bad} THEN NULL ELSE {p} END"
+        empty = "empty; a timestamp is required"
+    elif col.kind == "number":
+        if base in _NUMERIC:
+            parsed = f"CAST({raw} AS DOUBLE)"
+        else:
+            parsed = f"hs_number({_text_sql(raw, base)})"
+            checks.append(_Check(column=col.name, condition=f"isnan({p})", reason="not a number"))
+        clean = f"CASE WHEN isnan({p}) THEN NULL ELSE {p} END"
+        empty = "empty; a number is required"
+    else:
+        parsed = _text_sql(raw, base)
+        clean = p
+        if col.choices:
+            listed = ", ".join(_literal(c) for c in col.choices)
+            clean = f"CASE WHEN {p} IN ({listed}) THEN {p} WHEN lower({p}) IN ({listed}) THEN lower({p}) END"
+        empty = "empty; a value is required"
     if not col.missing_ok:
-        rejects.add(parsed == MISSING_TIME, col.name, values, "empty; a timestamp is required")
-    return parsed
-
-
-def _number_column(col: ColumnSpec, values: Any, rejects: _Rejects) -> Any:
-    numbers, bad = _numbers(values)
-    rejects.add(bad, col.name, values, "not a number")
-    if not col.missing_ok:
-        rejects.add(np.isnan(numbers), col.name, values, "empty; a number is required")
-    if col.minimum is not None:
-        with np.errstate(invalid="ignore"):
-            rejects.add(numbers < col.minimum, col.name, values, f"must be >= {col.minimum:g}")
-    if col.maximum is not None:
-        with np.errstate(invalid="ignore"):
-            rejects.add(numbers > col.maximum, col.name, values, f"must be <= {col.maximum:g}")
-    return numbers
-
-
-def _text_column(col: ColumnSpec, values: Any, rejects: _Rejects) -> Any:
-    texts = _texts(values)
-    empty = texts == ""
-    if not col.missing_ok:
-        rejects.add(empty, col.name, values, "empty; a value is required")
+        checks.append(_Check(column=col.name, condition=f"{p} IS NULL", reason=empty))
     if col.choices:
-        choices = np.array(col.choices)
-        off = ~empty & ~np.isin(texts, choices)
-        if off.any():  # lower only what does not match as it is
-            texts = texts.copy()
-            texts[off] = np.char.lower(texts[off])
-            off = ~empty & ~np.isin(texts, choices)
-        rejects.add(off, col.name, values, f"must be one of {', '.join(col.choices)}")
-    return texts
+        reason = f"must be one of {', '.join(col.choices)}"
+        checks.append(_Check(column=col.name, condition=f"{p} IS NOT NULL AND {v} IS NULL", reason=reason))
+    if col.minimum is not None:
+        checks.append(_Check(column=col.name, condition=f"{v} < {col.minimum!r}", reason=f"must be >= {col.minimum:g}"))
+    if col.maximum is not None:
+        checks.append(_Check(column=col.name, condition=f"{v} > {col.maximum!r}", reason=f"must be <= {col.maximum:g}"))
+    return parsed, clean, checks
 
 
-_COLUMN_READERS = {"timestamp": _timestamp_column, "number": _number_column}
+def _describe(con: Any, relation: str) -> dict[str, str]:
+    """Column name -> DuckDB type of a relation."""
+    return {str(r[0]): str(r[1]).upper() for r in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()}
 
 
-def _link_accounts(out: dict[str, Any], known_accounts: tuple[Any, Any], rejects: _Rejects) -> None:
-    """Each row's position in the accounts table; an unknown account_id is a bad row."""
-    order, sorted_ids = known_accounts
-    ids = out["account_id"]
-    n = ids.shape[0]
-    pos = np.minimum(np.searchsorted(sorted_ids, ids), max(sorted_ids.size - 1, 0))
-    unknown = sorted_ids[pos] != ids if sorted_ids.size else np.ones(n, dtype=np.bool_)
-    rejects.add(unknown, "account_id", ids, "unknown account_id (not in accounts)")
-    out[ACCOUNT_INDEX] = order[pos] if sorted_ids.size else np.zeros(n, dtype=np.intp)
+def _check_sql(spec: TableSpec, raw: _Raw, types: Mapping[str, str]) -> tuple[str, list[_Check]]:
+    """The query that reads one table by its specs: every row with its clean
+    values (``v_<column>``), its account's position (``_pos``, but for
+    ``accounts``), ``_why`` (the index of the first rule it breaks, ``NULL``
+    for a good row) and ``_value`` (the cell that breaks it, as text)."""
+    parsed, clean, checks = [], [], []
+    for col in spec.columns:
+        if col.name in types:
+            p, v, rules = _column_sql(col, f"r.{_quote(col.name)}", types[col.name])
+            parsed.append(f"{p} AS {_quote('p_' + col.name)}")
+            clean.append(f"{v} AS {_quote('v_' + col.name)}")
+            checks += rules
+    step1 = f"SELECT r.*, {', '.join(parsed)} FROM {raw.relation} r"
+    step2 = f"SELECT s1.*, {', '.join(clean)} FROM ({step1}) s1"
+    extra, join = "", ""
+    if spec.name != "accounts":
+        extra += ", k.account_id AS _pos"
+        join = " LEFT JOIN accounts k ON k.account_key = s2.v_account_id"
+        unknown = "unknown account_id (not in accounts)"
+        checks.append(
+            _Check(column="account_id", condition="v_account_id IS NOT NULL AND _pos IS NULL", reason=unknown)
+        )
+    if spec.unique is not None:
+        key = _quote(f"v_{spec.unique}")
+        nth = f"ROW_NUMBER() OVER (PARTITION BY s2.{key} ORDER BY s2.{_SRC}, s2.{_LINE})"
+        extra += f", CASE WHEN s2.{key} IS NULL THEN 1 ELSE {nth} END AS _nth"
+        checks.append(_Check(column=spec.unique, condition="_nth > 1", reason=f"duplicate {spec.unique}"))
+    step3 = f"SELECT s2.*{extra} FROM ({step2}) s2{join}"
+    why = (
+        "CASE " + " ".join(f"WHEN {c.condition} THEN {i}" for i, c in enumerate(checks)) + " END" if checks else "NULL"
+    )
+    step4 = f"SELECT s3.*, {why} AS _why FROM ({step3}) s3"
+    keep = [_SRC, _LINE, "_why", *(_quote("v_" + c.name) for c in spec.columns if c.name in types)]
+    if spec.name != "accounts":
+        keep.append("_pos")
+    value = " ".join(f"WHEN {i} THEN CAST({_quote(c.column)} AS VARCHAR)" for i, c in enumerate(checks))
+    if checks:
+        keep.append(f"CASE _why {value} END AS _value")
+    return f"SELECT {', '.join(keep)} FROM ({step4}) s4", checks
 
 
-def _reject_duplicates(keys: Any, column: str, rejects: _Rejects) -> None:
-    """Every repeat of a key after its first row is a bad row."""
-    n = keys.shape[0]
-    order = np.argsort(keys, kind="stable")
-    dup_sorted = np.zeros(n, dtype=np.bool_)
-    if n:
-        dup_sorted[1:] = keys[order][1:] == keys[order][:-1]
-    dup = np.zeros(n, dtype=np.bool_)
-    dup[order] = dup_sorted
-    rejects.add(dup, column, keys, f"duplicate {column}")
+def _clean_sql(spec: TableSpec, checked: str, types: Mapping[str, str]) -> str:
+    """The good rows of a checked table, with every column of its spec (an
+    absent optional one all ``NULL``); ``accounts`` also keeps the id as ``account_key``."""
+    cols = ["v_account_id AS account_key"] if spec.name == "accounts" else []
+    for col in spec.columns:
+        if col.name == "account_id" and spec.name != "accounts":
+            cols.append("_pos AS account_id")
+        elif col.name in types:
+            cols.append(f"{_quote('v_' + col.name)} AS {_quote(col.name)}")
+        else:
+            cols.append(f"CAST(NULL AS {_SQL_TYPES[col.kind]}) AS {_quote(col.name)}")
+    return f"SELECT {', '.join(cols)}, {_SRC}, {_LINE} FROM {checked} WHERE _why IS NULL"
 
 
-def _validate(
-    spec: TableSpec,
-    raw: dict[str, Any],
-    source: str,
-    known_accounts: tuple[Any, Any] | None,
-    lines: Any,
-) -> tuple[dict[str, Any], Any, list[RejectedRow]]:
-    """One table's columns parsed by their specs; bad rows set aside with the
-    line each starts on (``lines``: one per row)."""
-    missing = [c.name for c in spec.columns if c.required and c.name not in raw]
+def _missing_columns(spec: TableSpec, raw: _Raw, types: Mapping[str, str]) -> None:
+    missing = [c.name for c in spec.columns if c.required and c.name not in types]
     if missing:
+        have = ", ".join(t for t in types if t not in (_SRC, _LINE)) or "none"
         raise InputError(
-            f"{source}: missing column(s) {', '.join(map(repr, missing))} in table {spec.name!r} "
-            f"(columns: {', '.join(raw) or 'none'})",
+            f"{raw.source}: missing column(s) {', '.join(map(repr, missing))} in table {spec.name!r} (columns: {have})",
             column=missing[0],
         )
-    rejects = _Rejects(spec.name, source, lines)
-    out: dict[str, Any] = {}
-    for col in spec.columns:
-        if col.name in raw:
-            out[col.name] = _COLUMN_READERS.get(col.kind, _text_column)(col, raw[col.name], rejects)
-    if known_accounts is not None and "account_id" in out:
-        _link_accounts(out, known_accounts, rejects)
-    if spec.unique is not None and spec.unique in out:
-        _reject_duplicates(out[spec.unique], spec.unique, rejects)
-    if not rejects.bad.any():  # nothing set aside: no copies
-        return out, lines, rejects.rows
-    keep = ~rejects.bad
-    return {k: v[keep] for k, v in out.items()}, lines[keep], rejects.rows
+
+
+def _rejected(
+    con: Any, spec: TableSpec, checked: str, checks: list[_Check], *, first_only: bool
+) -> tuple[list[RejectedRow], int]:
+    """The bad rows of a checked table (only the first with ``first_only``), and how many there are."""
+    if not checks:
+        return [], 0
+    (count,) = con.execute(f"SELECT COUNT(*) FROM {checked} WHERE _why IS NOT NULL").fetchone()
+    if not count:
+        return [], 0
+    limit = " LIMIT 1" if first_only else ""
+    query = (
+        f"SELECT {_SRC}, {_LINE}, _why, _value FROM {checked} WHERE _why IS NOT NULL ORDER BY {_SRC}, {_LINE}{limit}"
+    )
+    rows = [
+        RejectedRow(
+            table=spec.name,
+            source=str(src),
+            line=int(line),
+            column=checks[why].column,
+            value="" if text is None else str(text),
+            reason=checks[why].reason,
+        )
+        for src, line, why, text in con.execute(query).fetchall()
+    ]
+    return rows, int(count)
+
+
+def _read_table(con: Any, raw: _Raw, *, first_only: bool) -> tuple[list[RejectedRow], int, tuple[str, ...]]:
+    """Check one table and make its clean relation: its bad rows, how many, and the columns it has."""
+    spec = TABLES[raw.table]
+    types = _describe(con, raw.relation)
+    _missing_columns(spec, raw, types)
+    query, checks = _check_sql(spec, raw, types)
+    checked = _quote(f"hs_checked_{spec.name}")
+    name = _quote(spec.name)
+    # rows DuckDB reads from files stay there (views, scanned by each query); in-memory rows are checked once
+    materialize = raw.in_memory or spec.name == "accounts"
+    con.execute(f"CREATE {'TEMP TABLE' if materialize else 'VIEW'} {checked} AS {query}")
+    bad, count = _rejected(con, spec, checked, checks, first_only=first_only)
+    clean = _clean_sql(spec, checked, types)
+    if spec.name == "accounts":
+        position = f"CAST(ROW_NUMBER() OVER (ORDER BY {_SRC}, {_LINE}) - 1 AS BIGINT) AS account_id"
+        con.execute(
+            f"CREATE TABLE accounts AS SELECT {position}, * EXCLUDE (account_id) FROM ({clean}) c "
+            f"ORDER BY {_SRC}, {_LINE}"
+        )
+    elif materialize:
+        con.execute(f"CREATE TABLE {name} AS {clean}")
+    else:
+        con.execute(f"CREATE VIEW {name} AS {clean}")
+    if materialize:
+        con.execute(f"DROP TABLE {checked}")
+        if raw.relation.startswith("hs_raw_"):
+            con.unregister(raw.relation)
+    return bad, count, tuple(c.name for c in spec.columns if c.name in types)
 
 
 def read_exports(
@@ -584,12 +890,21 @@ def read_exports(
     *,
     on_bad_rows: BadRows = "error",
 ) -> Exports:
-    """Read and validate export tables.
+    """Read and validate export tables (``pip install 'healthscore[exports]'``).
 
     Args:
-        source: A folder holding ``<table>.csv`` or ``<table>.parquet`` files
-            (``accounts`` is required, the rest optional), or a mapping of table
-            name -> data frame or mapping of columns.
+        source: One of
+            * a folder holding ``<table>.csv`` or ``<table>.parquet`` files, or
+              a ``<table>/`` folder of part files (``accounts`` is required, the
+              rest optional);
+            * a glob (``"dump/*.parquet"``, ``"2026-*/events-*.csv"``): each
+              file's table is its name, its name before a part number
+              (``events-0001.parquet``) or its folder's name;
+            * a DuckDB database file whose main schema has the tables;
+            * a mapping of table name -> data frame (pandas, polars, arrow) or
+              mapping of columns.
+            Parquet files and DuckDB tables are read by DuckDB where they lie,
+            in parallel and out of core; CSV files by :func:`healthscore._io.read_csv`.
         on_bad_rows: ``"error"`` (default) stops at the first bad row with a
             message naming file, line, column and value; ``"report"`` sets every
             bad row aside in :attr:`Exports.rejected` and keeps the rest.
@@ -601,32 +916,60 @@ def read_exports(
     """
     if on_bad_rows not in ("error", "report"):
         raise InputError(f"on_bad_rows must be 'error' or 'report', got {on_bad_rows!r}")
-    raw, names, raw_lines = _raw_tables(source)
-    if "accounts" not in raw:
-        raise InputError(f"{source}: the accounts table is required (accounts.csv or accounts.parquet)")
-    tables: dict[str, dict[str, Any]] = {}
-    lines: dict[str, Any] = {}
-    rejected: list[RejectedRow] = []
-    accounts, account_lines, bad = _validate(
-        TABLES["accounts"], raw["accounts"], names["accounts"], None, raw_lines["accounts"]
+    con = _connect()
+    try:
+        raws = _raw_tables(con, source)
+        if "accounts" not in raws:
+            raise InputError(f"{source}: the accounts table is required (accounts.csv or accounts.parquet)")
+        rejected: list[RejectedRow] = []
+        count = 0
+        present = tuple(t for t in TABLES if t in raws)
+        columns: dict[str, tuple[str, ...]] = {}
+        for table in present:
+            bad, n, columns[table] = _read_table(con, raws[table], first_only=on_bad_rows == "error")
+            rejected += bad
+            count += n
+        if rejected and on_bad_rows == "error":
+            first = rejected[0]
+            more = f" ({count - 1} more bad rows; on_bad_rows='report' lists them all)" if count > 1 else ""
+            raise InputError(first.message() + more, column=first.column, row=first.line, value=first.value)
+    except BaseException:
+        con.close()
+        raise
+    sources = {t: raws[t].source for t in present}
+    return Exports(
+        db=con, present=present, columns=columns, sources=sources, rejected=tuple(rejected), family=_family(source)
     )
-    rejected += bad
-    tables["accounts"], lines["accounts"] = accounts, account_lines
-    ids = accounts["account_id"]
-    order = np.argsort(ids, kind="stable")
-    known = (order, ids[order])
-    tables["accounts"][ACCOUNT_INDEX] = np.arange(ids.shape[0])
-    for table, spec in TABLES.items():
-        if table == "accounts" or table not in raw:
-            continue
-        cols, kept_lines, bad = _validate(spec, raw[table], names[table], known, raw_lines[table])
-        rejected += bad
-        tables[table], lines[table] = cols, kept_lines
-    if rejected and on_bad_rows == "error":
-        first = rejected[0]
-        more = f" ({len(rejected) - 1} more bad rows; on_bad_rows='report' lists them all)" if len(rejected) > 1 else ""
-        raise InputError(first.message() + more, column=first.column, row=first.line, value=first.value)
-    return Exports(tables=tables, sources=names, lines=lines, rejected=tuple(rejected), family=_family(source))
+
+
+def _numpy_table(con: Any, table: str, columns: tuple[str, ...]) -> tuple[dict[str, Any], Any]:
+    """One clean table as NumPy columns (see :attr:`Exports.tables`), and each row's line."""
+    spec = TABLES[table]
+    cur = con.cursor()
+    if table == "accounts":
+        query = (
+            f"SELECT account_key AS account_id, account_id AS {ACCOUNT_INDEX}, * EXCLUDE (account_id, account_key) "
+            "FROM accounts ORDER BY account_id"
+        )
+    else:
+        query = (
+            f"SELECT a.account_key AS account_id, t.account_id AS {ACCOUNT_INDEX}, t.* EXCLUDE (account_id) "
+            f"FROM {_quote(table)} t JOIN accounts a ON a.account_id = t.account_id ORDER BY t.{_SRC}, t.{_LINE}"
+        )
+    got = cur.execute(query).fetchnumpy()
+    out: dict[str, Any] = {}
+    for col in (c for c in spec.columns if c.name in columns):
+        values = got[col.name]
+        if col.kind in ("id", "text"):
+            obj = np.asarray(np.ma.filled(values, None) if np.ma.isMaskedArray(values) else values, dtype=object)
+            obj[obj == None] = ""  # noqa: E711 -- elementwise
+            out[col.name] = obj.astype(str)
+        elif col.kind == "number":
+            out[col.name] = np.ma.filled(np.ma.asarray(values, dtype=np.float64), math.nan)
+        else:
+            out[col.name] = np.ma.filled(np.ma.asarray(values, dtype=np.int64), MISSING_TIME)
+    out[ACCOUNT_INDEX] = np.asarray(got[ACCOUNT_INDEX], dtype=np.intp)
+    return out, np.asarray(got[_LINE], dtype=np.int64)
 
 
 def read_table_csv(path: str | Path) -> dict[str, Any]:

@@ -36,6 +36,7 @@ Examples:
 from __future__ import annotations
 
 import math
+import uuid
 import warnings
 from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
@@ -47,7 +48,7 @@ from healthscore import _sql, _time
 from healthscore import decay as _decay
 from healthscore._frames import to_family
 from healthscore.exceptions import InputError, ValidationError
-from healthscore.exports import ACCOUNT_INDEX, MISSING_TIME, TABLES, Exports
+from healthscore.exports import TABLES, Exports
 
 __all__ = [
     "DEAR_SIGNALS",
@@ -234,136 +235,91 @@ def as_of_seconds(as_of: Any) -> int:
 
 # --------------------------------------------------------------------------- the engine
 
-_NULL_FILLED = {("tickets", "sentiment"): np.float64, ("goals", "timestamp"): np.int64}
-"""Optional columns the query reads: an absent one is all empty."""
+
+class _Query:
+    """A cursor on the exports' database whose export tables are views of a
+    private schema over the real ones: the query reads them by their plain
+    names, and the views can narrow them (one account) or add to them (scored
+    ticket text) without touching the exports. Dropped on exit."""
+
+    def __init__(self, exports: Exports) -> None:
+        self.exports = exports
+        self.cursor = exports.db.cursor()
+        self.schema = f"hs_query_{uuid.uuid4().hex}"
+
+    def __enter__(self) -> _Query:
+        self.cursor.execute(f"CREATE SCHEMA {self.schema}")
+        self.cursor.execute(f"SET search_path = '{self.schema},main'")
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.cursor.execute(f"DROP SCHEMA {self.schema} CASCADE")
+        self.cursor.close()
+
+    def view(self, table: str, select: str) -> None:
+        """``table`` (in the query) is ``select`` over ``main.<table>``."""
+        self.cursor.execute(f'CREATE VIEW {self.schema}."{table}" AS {select}')
 
 
-def _duckdb() -> Any:
-    try:
-        import duckdb  # noqa: PLC0415 -- optional extra
-        import pyarrow  # noqa: F401, PLC0415 -- optional extra: the tables reach DuckDB as Arrow
-    except ImportError:
-        msg = "computing signals needs DuckDB and pyarrow: pip install 'healthscore[exports]'"
-        raise InputError(msg) from None
-    return duckdb
-
-
-def _arrow_column(values: Any) -> Any:
-    """A NumPy column as Arrow, empty cells (NaN, ``MISSING_TIME``) as nulls;
-    numbers without empty cells are not copied."""
-    import pyarrow as pa  # noqa: PLC0415 -- optional extra
-
-    kind = values.dtype.kind
-    if kind == "f":
-        empty = np.isnan(values)
-    elif kind in "iu" and values.dtype == np.int64:
-        empty = values == MISSING_TIME
-    else:
-        return pa.array(values if kind == "U" else values.astype(str))
-    return pa.array(values, mask=empty) if empty.any() else pa.array(values)
-
-
-def _arrow_tables(exports: Exports) -> dict[str, Any]:
-    """The tables the query reads, as Arrow, ``account_id`` being each row's
-    position in the accounts table (so every join is on whole numbers)."""
-    import pyarrow as pa  # noqa: PLC0415 -- optional extra
-
-    out: dict[str, Any] = {}
-    for name, wanted in _sql.TABLE_COLUMNS.items():
-        if not exports.has(name):
-            continue
-        cols = exports.tables[name]
-        rows = cols[ACCOUNT_INDEX].shape[0]
-        arrays = {"account_id": pa.array(cols[ACCOUNT_INDEX].astype(np.int64, copy=False))}
-        for column in wanted:
-            if column in cols:
-                arrays[column] = _arrow_column(cols[column])
-            else:
-                arrays[column] = pa.nulls(rows, type=pa.from_numpy_dtype(_NULL_FILLED[name, column]))
-        out[name] = pa.table(arrays)
-    return out
-
-
-def _score_ticket_texts(con: Any, exports: Exports, tables: dict[str, Any], as_of: int, s: SignalSettings) -> None:
+def _score_ticket_texts(q: _Query, as_of: int, s: SignalSettings) -> None:
     """Ticket text without a sentiment: DuckDB picks the texts of the ticket
     window, the analyser (Python) scores them, and the scores become the
     tickets' sentiment for the query."""
     import pyarrow as pa  # noqa: PLC0415 -- optional extra
 
-    cols = exports.tables.get("tickets", {})
-    if "text" not in cols:
+    if "text" not in q.exports.columns.get("tickets", ()):
         return
-    probe = tables["tickets"].append_column("_row", pa.array(np.arange(cols["text"].shape[0])))
-    probe = probe.append_column("text", _arrow_column(cols["text"]))
-    con.register("tickets", probe)
-    need = con.execute(_sql.ticket_text_query(s, as_of)).fetchnumpy()
-    rows = np.asarray(need["_row"], dtype=np.intp)
-    if not rows.size:
+    need = q.cursor.execute(_sql.ticket_text_query(s, as_of)).fetchall()
+    if not need:
         return
     if s.sentiment is None:
         warnings.warn(
-            f"{rows.size} ticket(s) have text but no sentiment and no analyser is set: their sentiment is "
+            f"{len(need)} ticket(s) have text but no sentiment and no analyser is set: their sentiment is "
             "missing; set SignalSettings(sentiment=healthscore.signals.vader()) for English text",
-            stacklevel=3,
+            stacklevel=4,
         )
         return
-    scored = np.asarray(s.sentiment([str(t) for t in need["text"].tolist()]), dtype=np.float64)
+    scored = np.asarray(s.sentiment([str(text) for _, _, text in need]), dtype=np.float64)
     if np.isnan(scored).any():
         warnings.warn(
             f"{int(np.isnan(scored).sum())} ticket text(s) could not be scored by the analyser (another language?): "
             "their sentiment is missing",
-            stacklevel=3,
+            stacklevel=4,
         )
-    given = cols.get("sentiment")
-    sentiment = np.full(cols["text"].shape[0], math.nan) if given is None else given.astype(np.float64)
-    sentiment[rows] = np.clip(scored, -1.0, 1.0)
-    tables["tickets"] = tables["tickets"].set_column(
-        tables["tickets"].schema.get_field_index("sentiment"), "sentiment", _arrow_column(sentiment)
-    )
-
-
-def _features_available(exports: Exports, as_of: int, s: SignalSettings) -> int:
-    """The features ``feature_breadth`` divides by, counted over every account."""
-    import pyarrow as pa  # noqa: PLC0415 -- optional extra
-
-    duckdb = _duckdb()
-    events = exports.tables["events"]
-    table = pa.table(
+    scores = pa.table(
         {
-            "account_id": pa.array(events[ACCOUNT_INDEX].astype(np.int64, copy=False)),
-            "user_id": pa.nulls(events[ACCOUNT_INDEX].shape[0], type=pa.string()),
-            "timestamp": _arrow_column(events["timestamp"]),
-            "feature": _arrow_column(events["feature"]),
+            "_src": pa.array([src for src, _, _ in need], type=pa.string()),
+            "_line": pa.array([line for _, line, _ in need], type=pa.int64()),
+            "_score": pa.array(np.clip(scored, -1.0, 1.0), mask=np.isnan(scored)),
         }
     )
-    with duckdb.connect(":memory:") as con:
-        con.register("events", table)
-        (count,) = con.execute(_sql.available_features_query(s, as_of)).fetchone()
-    return int(count)
+    q.cursor.register("hs_ticket_scores", scores)
+    q.cursor.execute(f"CREATE TABLE {q.schema}.ticket_scores AS SELECT * FROM hs_ticket_scores")
+    q.cursor.unregister("hs_ticket_scores")
+    q.view(
+        "tickets",
+        "SELECT * EXCLUDE (_score) REPLACE (COALESCE(sentiment, _score) AS sentiment) "
+        f"FROM main.tickets LEFT JOIN {q.schema}.ticket_scores USING (_src, _line)",
+    )
 
 
 def _warn_no_seats(exports: Exports) -> None:
     if not exports.has("events"):
         return
-    no_seats = int(np.count_nonzero(exports.tables["accounts"]["seats_purchased"] == 0))
+    (no_seats,) = exports.db.cursor().execute("SELECT COUNT(*) FROM accounts WHERE seats_purchased = 0").fetchone()
     if no_seats:  # a share of nothing: missing, not infinite
         warnings.warn(
             f"{no_seats} account(s) have seats_purchased = 0: their penetration and active_license_share are "
             "missing (a share of no seats); give the seats bought, or leave the cell blank if unknown",
-            stacklevel=3,
+            stacklevel=4,
         )
 
 
-def _run_query(exports: Exports, as_of: int, s: SignalSettings) -> dict[str, Any]:
-    """The signal query on an in-memory DuckDB connection -> column -> NumPy array."""
-    duckdb = _duckdb()
-    tables = _arrow_tables(exports)
-    with duckdb.connect(":memory:") as con:
-        _score_ticket_texts(con, exports, tables, as_of, s)
-        for name, table in tables.items():
-            con.register(name, table)
-        result = con.execute(_sql.signal_query(s, as_of, tables, SIGNAL_NAMES)).fetchnumpy()
-    n = exports.tables["accounts"]["account_id"].shape[0]
+def _run_query(q: _Query, as_of: int, s: SignalSettings) -> dict[str, Any]:
+    """The signal query -> column -> NumPy array, one row per account of the exports."""
+    _score_ticket_texts(q, as_of, s)
+    result = q.cursor.execute(_sql.signal_query(s, as_of, q.exports.present, SIGNAL_NAMES, ordered=True)).fetchnumpy()
+    n = q.exports.rows("accounts")
     where = np.asarray(result["account_id"], dtype=np.intp)
     out: dict[str, Any] = {}
     for name in SIGNAL_NAMES:
@@ -374,6 +330,11 @@ def _run_query(exports: Exports, as_of: int, s: SignalSettings) -> dict[str, Any
         column[where[keep]] = np.asarray(values.data[keep], dtype=object if category else np.float64)
         out[name] = column
     return out
+
+
+def _account_ids(exports: Exports) -> Any:
+    ids = exports.db.cursor().execute("SELECT account_key FROM accounts ORDER BY account_id").fetchnumpy()
+    return np.asarray(ids["account_key"], dtype=str)
 
 
 # --------------------------------------------------------------------------- entry points
@@ -407,8 +368,9 @@ def compute_signals(
     s = settings or SignalSettings()
     cutoff = as_of_seconds(as_of)
     _warn_no_seats(exports)
-    table: dict[str, Any] = {"account_id": exports.tables["accounts"]["account_id"].copy()}
-    table.update(_run_query(exports, cutoff, s))
+    table: dict[str, Any] = {"account_id": _account_ids(exports)}
+    with _Query(exports) as q:
+        table.update(_run_query(q, cutoff, s))
     if output == "mapping":
         return table
     return to_family(table, exports.family if output == "auto" else output)
@@ -462,25 +424,24 @@ def signals_for_account(
     as_of: Any,
     settings: SignalSettings | None = None,
 ) -> dict[str, Any]:
-    """The signals of one account (the real-time path): the same rules as
+    """The signals of one account (the real-time path): the signal query of
     :func:`compute_signals` on that account's rows only.
 
     Returns:
         Signal name -> value (``float``, NaN for missing, or a label / ``None``).
     """
-    ids = exports.tables["accounts"]["account_id"].astype(str)
-    if str(account_id) not in set(ids.tolist()):
+    cur = exports.db.cursor()
+    found = cur.execute("SELECT account_id FROM accounts WHERE account_key = ?", [str(account_id)]).fetchone()
+    if found is None:
         raise InputError(f"unknown account_id {account_id!r}", column="account_id", value=account_id)
-    only: dict[str, dict[str, Any]] = {}
-    for name, cols in exports.tables.items():
-        keep = cols["account_id"] == str(account_id)
-        only[name] = {k: v[keep] for k, v in cols.items()}
-        only[name][ACCOUNT_INDEX] = np.zeros(int(keep.sum()), dtype=np.intp)
-    one = attrs.evolve(exports, tables=only)
-    settings = settings or SignalSettings()
-    if not settings.features_available and exports.has("events"):  # counted over every account, as in the batch
-        settings = attrs.evolve(
-            settings, features_available=_features_available(exports, as_of_seconds(as_of), settings)
-        )
-    table = compute_signals(one, as_of, settings)
-    return {k: (v[0].item() if isinstance(v[0], np.generic) else v[0]) for k, v in table.items() if k != "account_id"}
+    (position,) = found
+    s = settings or SignalSettings()
+    cutoff = as_of_seconds(as_of)
+    with _Query(exports) as q:
+        if not s.features_available and exports.has("events"):  # counted over every account, as in the batch
+            (count,) = q.cursor.execute(_sql.available_features_query(s, cutoff)).fetchone()
+            s = attrs.evolve(s, features_available=int(count))
+        for table in exports.present:
+            q.view(table, f'SELECT * FROM main."{table}" WHERE account_id = {int(position)}')
+        table = _run_query(q, cutoff, s)
+    return {k: (v[position].item() if isinstance(v[position], np.generic) else v[position]) for k, v in table.items()}
