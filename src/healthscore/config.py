@@ -46,7 +46,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 from healthscore._io import write_atomic
 from healthscore.bands import AlertLevel, AlertPolicy, Band, BandPolicy
 from healthscore.exceptions import ConfigError, HealthScoreError, ValidationError
-from healthscore.model import HealthModel, MissingStrategy, SegmentedModel
+from healthscore.model import HealthModel, MissingStrategy, SegmentedModel, misspelt
 from healthscore.scorers import Boolean, Categories, Piecewise, Steps
 from healthscore.typing import Scorer
 
@@ -216,9 +216,9 @@ def _describe(exc: BaseException, path: str, expected: Any = None) -> list[str]:
             problems.extend(_describe(sub, sub_path, sub_type))
         return problems
     if isinstance(exc, ForbiddenExtraKeysError):
-        allowed = sorted(a.alias or a.name for a in attrs.fields(exc.cl) if a.init)
-        extra = ", ".join(repr(k) for k in sorted(exc.extra_fields))
-        return [f"unknown key {extra} (allowed: {', '.join(allowed)}) @ {path}"]
+        return [_unknown_keys(sorted(exc.extra_fields), exc.cl, path)]
+    if isinstance(exc, _Problem):
+        return [f"{path.rsplit('.', 1)[-1]}{exc.at} {exc.rule}, got {exc.value!r} @ {path}{exc.at}"]
     if isinstance(exc, ValidationError):
         return [f"{exc.bare_message} @ {_field_path(path, exc.field)}"]
     if isinstance(exc, KeyError):
@@ -231,6 +231,31 @@ def _describe(exc: BaseException, path: str, expected: Any = None) -> list[str]:
 
 
 _ARTICLE = {"float": "a number", "int": "a whole number", "str": "a string", "bool": "true or false"}
+
+
+def _unknown_keys(extra: list[str], cls: type[Any], path: str) -> str:
+    """``unknown key 'wieght' (did you mean 'weight'? allowed: ...)``: the
+    closest allowed key by the rule that catches misspelt metrics."""
+    allowed = sorted(a.alias or a.name for a in attrs.fields(cls) if a.init)
+    close = dict(misspelt(extra, allowed, ()))
+    if len(extra) == 1:
+        hints = [f"did you mean {close[extra[0]]!r}?"] if extra[0] in close else []
+    else:
+        hints = [f"did you mean {m!r} for {k!r}?" for k, m in close.items()]
+    listed = ", ".join(repr(k) for k in extra)
+    return f"unknown key {listed} ({' '.join([*hints, 'allowed: ' + ', '.join(allowed)])}) @ {path}"
+
+
+class _Problem(Exception):
+    """A value of a file that breaks a rule, raised by a structure hook that
+    does not know its own key: :func:`_describe` names it by its path, with
+    ``at`` (``[2]``) for a place inside the value."""
+
+    def __init__(self, rule: str, value: Any, at: str = "") -> None:
+        self.rule = rule
+        self.value = value
+        self.at = at
+        super().__init__(f"{rule}, got {value!r}")
 
 
 # --------------------------------------------------------------------------- dict level
@@ -309,34 +334,34 @@ def model_from_dict(data: Mapping[str, Any], *, source: str | None = None) -> An
 # --------------------------------------------------------------------------- files
 
 
-def _format_of(path: Path, fmt: str | None) -> Format:
+def _format_of(path: Path, fmt: str | None, error: type[ConfigError] = ConfigError) -> Format:
     if fmt is None:
         suffix = path.suffix.lower()
         fmt = {".toml": "toml", ".json": "json", ".yaml": "yaml", ".yml": "yaml"}.get(suffix)
         if fmt is None:
-            raise ConfigError(
+            raise error(
                 [f"cannot tell the format of {path.name!r} from its suffix; use .toml, .json, .yaml or pass format="]
             )
     if fmt not in ("toml", "json", "yaml"):
-        raise ConfigError([f"format must be 'toml', 'json' or 'yaml', got {fmt!r}"])
+        raise error([f"format must be 'toml', 'json' or 'yaml', got {fmt!r}"])
     return fmt  # type: ignore[return-value]
 
 
-def _yaml() -> Any:
+def _yaml(error: type[ConfigError] = ConfigError) -> Any:
     try:
         import yaml  # noqa: PLC0415 -- optional extra, imported only when used
     except ImportError:
-        raise ConfigError(["YAML support needs PyYAML: pip install 'healthscore[yaml]'"]) from None
+        raise error(["YAML support needs PyYAML: pip install 'healthscore[yaml]'"]) from None
     return yaml
 
 
-def _parse(text: str, fmt: Format, source: str | None) -> Any:
+def _parse(text: str, fmt: Format, source: str | None, error: type[ConfigError] = ConfigError) -> Any:
     try:
         if fmt == "toml":
             return tomllib.loads(text)
         if fmt == "json":
             return json.loads(text)
-        return _yaml().safe_load(text)
+        return _yaml(error).safe_load(text)
     except ConfigError:
         raise
     except Exception as exc:
@@ -346,7 +371,40 @@ def _parse(text: str, fmt: Format, source: str | None) -> Any:
                 "; a key of other characters than A-Z, a-z, 0-9, - and _ (Japanese, spaces, dots) "
                 'must be quoted: "製品利用" = 80'
             )
-        raise ConfigError([f"not valid {fmt.upper()}: {exc}{hint}"], source) from exc
+        raise error([f"not valid {fmt.upper()}: {exc}{hint}"], source) from exc
+
+
+def _read_document(
+    source: str | os.PathLike[str], fmt: Format | None, what: str, error: type[ConfigError]
+) -> tuple[Any, str | None]:
+    """A file, or text when ``fmt`` is given and ``source`` names no file ->
+    (the parsed document, the file's path or ``None`` for text). ``what``
+    (``"model"``) names the document in messages."""
+    if not isinstance(source, (str, os.PathLike)):
+        raise error([f"expected a file path, {what} text or a mapping, got {type(source).__name__} @ $"])
+    path = Path(source)
+    names_a_file = path.suffix.lower() in (".toml", ".json", ".yaml", ".yml")
+    is_text = isinstance(source, str) and fmt is not None and ("\n" in source or not (path.exists() or names_a_file))
+    if is_text:
+        assert fmt is not None
+        try:
+            return _parse(str(source), fmt, None, error), None
+        except ConfigError as exc:
+            if "\n" in str(source):
+                raise
+            problem = "; ".join(exc.problems)
+            raise error([f"no {what} file {source!r} exists, and as {what} text it is {problem}"]) from exc
+    if not path.exists():
+        raise error([f"the {what} file does not exist (looked for {path.absolute()})"], str(path))
+    fmt = _format_of(path, fmt, error)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise error([f"cannot read the {what} file: {exc.strerror or exc}"], str(path)) from exc
+    except UnicodeDecodeError as exc:
+        problem = f"not UTF-8 text: byte {exc.object[exc.start]:#04x} at offset {exc.start} (save the file as UTF-8)"
+        raise error([problem], str(path)) from None
+    return _parse(text, fmt, str(path), error), str(path)
 
 
 def load_model(
@@ -372,32 +430,21 @@ def load_model(
     """
     if isinstance(source, Mapping):
         return model_from_dict(source)
-    if not isinstance(source, (str, os.PathLike)):
-        raise ConfigError([f"expected a file path, model text or a mapping, got {type(source).__name__} @ $"])
-    path = Path(source)
-    names_a_file = path.suffix.lower() in (".toml", ".json", ".yaml", ".yml")
-    is_text = isinstance(source, str) and format is not None and ("\n" in source or not (path.exists() or names_a_file))
-    if is_text:
-        assert format is not None
-        try:
-            data = _parse(str(source), format, None)
-        except ConfigError as exc:
-            if "\n" in str(source):
-                raise
-            problem = "; ".join(exc.problems)
-            raise ConfigError([f"no model file {source!r} exists, and as model text it is {problem}"]) from exc
-        return model_from_dict(data)
-    if not path.exists():
-        raise ConfigError([f"the model file does not exist (looked for {path.absolute()})"], str(path))
-    fmt = _format_of(path, format)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError([f"cannot read the model file: {exc.strerror or exc}"], str(path)) from exc
-    except UnicodeDecodeError as exc:
-        problem = f"not UTF-8 text: byte {exc.object[exc.start]:#04x} at offset {exc.start} (save the file as UTF-8)"
-        raise ConfigError([problem], str(path)) from None
-    return model_from_dict(_parse(text, fmt, str(path)), source=str(path))
+    data, name = _read_document(source, format, "model", ConfigError)
+    return model_from_dict(data, source=name)
+
+
+def _text(data: dict[str, Any], fmt: Format, error: type[ConfigError] = ConfigError) -> str:
+    """Plain data as the text of a file."""
+    if fmt == "toml":
+        return tomlkit.dumps(data)
+    if fmt == "json":
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    # Line-break characters YAML reads as line breaks (NEL, LS, PS) only
+    # survive escaped, so fall back to escaped output when a string has one.
+    plain = not _has_yaml_breaks(data)
+    text: str = _yaml(error).safe_dump(data, sort_keys=False, allow_unicode=plain)
+    return text
 
 
 def dump_model(
@@ -417,16 +464,7 @@ def dump_model(
         The text that was (or would be) written.
     """
     fmt: Format = format or "toml" if path is None else _format_of(Path(path), format)
-    data = model_to_dict(model)
-    if fmt == "toml":
-        text = tomlkit.dumps(data)
-    elif fmt == "json":
-        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    else:
-        # Line-break characters YAML reads as line breaks (NEL, LS, PS) only
-        # survive escaped, so fall back to escaped output when a string has one.
-        plain = not _has_yaml_breaks(data)
-        text = _yaml().safe_dump(data, sort_keys=False, allow_unicode=plain)
+    text = _text(model_to_dict(model), fmt)
     if path is not None:
         write_atomic(path, text)
     return text
