@@ -197,7 +197,7 @@ def test_comments_are_toml_only() -> None:
             'kind = "model"',
             "kind must be 'signals', got 'model' (a model file: pass it with --model or to load_model) @ $.kind",
         ),
-        ('kind = "signal"', "kind must be 'signals', got 'signal' (not 'signals') @ $.kind"),
+        ('kind = "signal"', "kind must be 'signals', got 'signal' (the kind of a signal settings file) @ $.kind"),
     ],
 )
 def test_a_bad_value_names_the_rule_the_value_and_the_path(text: str, problem: str) -> None:

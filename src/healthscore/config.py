@@ -10,6 +10,10 @@ file::
 
 ``load_model(dump_model(m)) == m`` for every model made of built-in scorers.
 
+:func:`load_signal_settings` and :func:`dump_signal_settings` do the same for
+:class:`~healthscore.signals.SignalSettings` (``kind = "signals"``: the
+windows, feature lists and decays of the signals), with the same rules.
+
 Examples:
     >>> from healthscore import presets, dump_model, load_model
     >>> text = dump_model(presets.dear())
@@ -666,7 +670,11 @@ def settings_from_dict(data: Mapping[str, Any], *, source: str | None = None) ->
     body = dict(data)
     kind = body.pop("kind", "signals")
     if kind != "signals":
-        where = "a model file: pass it with --model or to load_model" if kind in _DOC_KINDS else "not 'signals'"
+        where = (
+            "a model file: pass it with --model or to load_model"
+            if kind in _DOC_KINDS
+            else "the kind of a signal settings file"
+        )
         raise _SettingsError([f"kind must be 'signals', got {kind!r} ({where}) @ $.kind"], source)
     try:
         return _SETTINGS_CONVERTER.structure(body, SignalSettings)
