@@ -1,5 +1,5 @@
 """Command line: ``healthscore score | signals | actions | history | override | report |
-export-history | backtest | fit | validate-model | init-model | demo``.
+export-history | backtest | fit | validate-model | init-model | init-settings | demo``.
 
 Exit status: 0 on success, 2 on bad input or a bad model file (the message
 names the file, line, column and value), 130 on Ctrl-C, 141 (quietly) when the
@@ -42,7 +42,14 @@ from healthscore._io import csv_text, display_width, null_hint, pad, read_csv, t
 from healthscore.actions import Action, queue_from_history
 from healthscore.backtest import run_backtest
 from healthscore.bands import BandSummary
-from healthscore.config import AnyModel, dump_model, load_model, model_fingerprint
+from healthscore.config import (
+    AnyModel,
+    dump_model,
+    dump_signal_settings,
+    load_model,
+    load_signal_settings,
+    model_fingerprint,
+)
 from healthscore.datasets import ADVANCED_FEATURES, generate_export_blocks
 from healthscore.exceptions import HealthScoreError, InputError
 from healthscore.exports import Exports, _numbers, read_exports, read_table_csv
@@ -375,9 +382,23 @@ def _read_exports_dir(args: argparse.Namespace, pending: _Pending) -> Exports:
     return exports
 
 
-def _signals_table(args: argparse.Namespace, pending: _Pending) -> tuple[list[str], dict[str, Any], Exports]:
+def _signal_settings(args: argparse.Namespace) -> SignalSettings:
+    """``--settings FILE``, read before any export is (default: the defaults)."""
+    if args.settings is None:
+        return SignalSettings()
+    if not (getattr(args, "sql", False) or Path(args.input).is_dir()):
+        raise _UsageError(
+            f"--settings sets how signals are computed from a folder of exports; {args.input} is not one "
+            "(a CSV holds the metric values already)"
+        )
+    return load_signal_settings(args.settings)
+
+
+def _signals_table(
+    args: argparse.Namespace, pending: _Pending, settings: SignalSettings
+) -> tuple[list[str], dict[str, Any], Exports]:
     exports = _read_exports_dir(args, pending)
-    table = compute_signals(exports, args.as_of, SignalSettings())
+    table = compute_signals(exports, args.as_of, settings)
     ids = [str(a) for a in table.pop("account_id").tolist()]
     return ids, table, exports
 
@@ -394,7 +415,7 @@ def _signals_sql(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise _UsageError("signals --sql writes the query and reads no exports: drop EXPORTS_DIR")
     output = args.output or "-"
     _check_output(output, "-o")
-    text = signal_sql(args.dialect, SignalSettings(), args.as_of)
+    text = signal_sql(args.dialect, _signal_settings(args), args.as_of)
     if not text.endswith("\n"):
         text += "\n"
     if output == "-":
@@ -417,9 +438,10 @@ def _cmd_signals(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise _UsageError("signals needs -o SIGNALS.csv ('-' for stdout)")
     if args.as_of is None:
         raise _UsageError("signals needs --as-of DATE: nothing after it is read")
-    _check_output(args.output, "-o", inputs=[args.input])
+    _check_output(args.output, "-o", inputs=[args.input, args.settings])
+    settings = _signal_settings(args)
     pending: _Pending = []
-    ids, table, _ = _signals_table(args, pending)
+    ids, table, _ = _signals_table(args, pending, settings)
     header = [ID_COLUMN, *SIGNAL_NAMES]
     rows = []
     for i, account in enumerate(ids):
@@ -443,8 +465,9 @@ def _cmd_signals(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _cmd_score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     # every argument is checked before anything is read or written
-    _check_output(args.output, "-o", inputs=[args.input, args.model, args.history])
+    _check_output(args.output, "-o", inputs=[args.input, args.model, args.history, args.settings])
     model = _load(args.model)
+    settings = _signal_settings(args)
     day = None
     if args.history is not None:
         day = _time.utc_date(args.as_of, "--as-of") if args.as_of else _time.today()  # the history's form
@@ -455,7 +478,7 @@ def _cmd_score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if Path(args.input).is_dir():
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                ids, columns, exports = _signals_table(args, pending)
+                ids, columns, exports = _signals_table(args, pending, settings)
             for warning in caught:
                 progress.note(f"warning: {warning.message}")
             if isinstance(model, SegmentedModel):
@@ -918,6 +941,18 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+def _cmd_init_settings(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.output is None or args.output == "-":
+        out.write(dump_signal_settings(SignalSettings(), format=args.format, comments=args.format in (None, "toml")))
+        return 0
+    _check_output(args.output, "-o", force=args.force)
+    _check_model_output(args.output, args.format, "-o")
+    toml = (args.format or MODEL_SUFFIXES.get(Path(args.output).suffix.lower())) == "toml"
+    dump_signal_settings(SignalSettings(), args.output, format=args.format, comments=toml)
+    print(f"wrote the default signal settings -> {args.output}", file=err)
+    return 0
+
+
 def _cmd_init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     model = PRESETS[args.preset]()
     if args.output is None or args.output == "-":
@@ -1346,6 +1381,16 @@ def _exports_options(command: argparse.ArgumentParser, *, as_of_required: bool) 
     )
 
 
+def _settings_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--settings",
+        metavar="FILE",
+        help="exports: the signal settings (windows, advanced/key/workflow features, decays) from a .toml, .json "
+        "or .yaml file, checked before any export is read; keys left out keep their defaults; "
+        "'healthscore init-settings' writes them (see docs/signals.md)",
+    )
+
+
 _Subparsers = argparse._SubParsersAction  # the object ``add_subparsers`` returns; each command adds itself to it
 
 
@@ -1370,6 +1415,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_signals_command(sub)
     _add_validate_model_command(sub)
     _add_init_model_command(sub)
+    _add_init_settings_command(sub)
     _add_report_command(sub)
     _add_demo_command(sub)
     return parser
@@ -1389,6 +1435,7 @@ def _add_score_command(sub: _Subparsers[argparse.ArgumentParser]) -> None:
     score.add_argument("-o", "--output", required=True, metavar="OUT.csv", help="output file ('-' for stdout)")
     score.add_argument("--model", metavar="FILE", help="model file (.toml/.json/.yaml); default three_dimension")
     _exports_options(score, as_of_required=False)
+    _settings_option(score)
     score.add_argument(
         "--history",
         metavar="FILE_OR_URL",
@@ -1546,6 +1593,7 @@ def _add_signals_command(sub: _Subparsers[argparse.ArgumentParser]) -> None:
         help="--sql: the SQL dialect (default duckdb); without --as-of the query uses the time it runs",
     )
     _exports_options(signals, as_of_required=False)
+    _settings_option(signals)
     signals.set_defaults(func=_cmd_signals)
 
 
@@ -1562,6 +1610,22 @@ def _add_init_model_command(sub: _Subparsers[argparse.ArgumentParser]) -> None:
     init.add_argument("--format", choices=["toml", "json", "yaml"], help="default: from the suffix, else toml")
     init.add_argument("--force", action="store_true", help="replace FILE if it exists")
     init.set_defaults(func=_cmd_init)
+
+
+def _add_init_settings_command(sub: _Subparsers[argparse.ArgumentParser]) -> None:
+    init = sub.add_parser(
+        "init-settings",
+        help="write the default signal settings to a file to edit (for --settings)",
+        description=(
+            "Write every window, feature list and decay of the signals with its default value, as a TOML "
+            "file with a comment on each key (JSON and YAML without comments); pass the edited file to "
+            "'healthscore signals' or 'healthscore score' with --settings FILE."
+        ),
+    )
+    init.add_argument("-o", "--output", metavar="FILE", help="output file (default stdout)")
+    init.add_argument("--format", choices=["toml", "json", "yaml"], help="default: from the suffix, else toml")
+    init.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    init.set_defaults(func=_cmd_init_settings)
 
 
 def _add_report_command(sub: _Subparsers[argparse.ArgumentParser]) -> None:
