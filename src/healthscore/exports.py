@@ -35,6 +35,9 @@ from __future__ import annotations
 import difflib
 import math
 import os
+import shutil
+import tempfile
+import weakref
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -446,11 +449,25 @@ def _udf_number(values: Any) -> Any:
     return pa.array(numbers, mask=texts == "")
 
 
-def _connect() -> Any:
-    con = duckdb_module().connect(":memory:")
-    con.create_function("hs_time", _udf_time, ["VARCHAR"], "BIGINT", type="arrow")
-    con.create_function("hs_number", _udf_number, ["VARCHAR"], "DOUBLE", type="arrow")
-    return con
+def _connect(memory_limit: str | None) -> tuple[Any, str]:
+    """A fresh in-memory database that spills to a private temporary folder
+    when it outgrows ``memory_limit`` (DuckDB's default: 80% of the memory)."""
+    spill = tempfile.mkdtemp(prefix="healthscore-exports-")
+    con = duckdb_module().connect(":memory:", config={"temp_directory": spill})
+    try:
+        if memory_limit is not None:
+            con.execute(f"SET memory_limit = {_literal(str(memory_limit))}")
+        con.create_function("hs_time", _udf_time, ["VARCHAR"], "BIGINT", type="arrow")
+        con.create_function("hs_number", _udf_number, ["VARCHAR"], "DOUBLE", type="arrow")
+    except duckdb_module().Error as exc:
+        _close(con, spill)
+        raise InputError(f"memory_limit: {exc}", value=memory_limit) from None
+    return con, spill
+
+
+def _close(con: Any, spill: str) -> None:
+    con.close()
+    shutil.rmtree(spill, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------- finding the tables
@@ -785,22 +802,17 @@ def _check_sql(spec: TableSpec, raw: _Raw, types: Mapping[str, str]) -> tuple[st
         checks.append(
             _Check(column="account_id", condition="v_account_id IS NOT NULL AND _pos IS NULL", reason=unknown)
         )
-    if spec.unique is not None:
-        key = _quote(f"v_{spec.unique}")
-        nth = f"ROW_NUMBER() OVER (PARTITION BY s2.{key} ORDER BY s2.{_SRC}, s2.{_LINE})"
-        extra += f", CASE WHEN s2.{key} IS NULL THEN 1 ELSE {nth} END AS _nth"
-        checks.append(_Check(column=spec.unique, condition="_nth > 1", reason=f"duplicate {spec.unique}"))
+    if spec.unique is not None:  # found once the table is read: see _mark_duplicates
+        checks.append(_Check(column=spec.unique, condition="", reason=f"duplicate {spec.unique}"))
     step3 = f"SELECT s2.*{extra} FROM ({step2}) s2{join}"
-    why = (
-        "CASE " + " ".join(f"WHEN {c.condition} THEN {i}" for i, c in enumerate(checks)) + " END" if checks else "NULL"
-    )
+    rules = [f"WHEN {c.condition} THEN {i}" for i, c in enumerate(checks) if c.condition]
+    why = f"CAST(CASE {' '.join(rules)} END AS INTEGER)" if rules else "CAST(NULL AS INTEGER)"
     step4 = f"SELECT s3.*, {why} AS _why FROM ({step3}) s3"
     keep = [_SRC, _LINE, "_why", *(_quote("v_" + c.name) for c in spec.columns if c.name in types)]
     if spec.name != "accounts":
         keep.append("_pos")
-    value = " ".join(f"WHEN {i} THEN CAST({_quote(c.column)} AS VARCHAR)" for i, c in enumerate(checks))
-    if checks:
-        keep.append(f"CASE _why {value} END AS _value")
+    value = " ".join(f"WHEN {i} THEN CAST({_quote(c.column)} AS VARCHAR)" for i, c in enumerate(checks) if c.condition)
+    keep.append(f"CAST({f'CASE _why {value} END' if value else 'NULL'} AS VARCHAR) AS _value")
     return f"SELECT {', '.join(keep)} FROM ({step4}) s4", checks
 
 
@@ -826,6 +838,27 @@ def _missing_columns(spec: TableSpec, raw: _Raw, types: Mapping[str, str]) -> No
             f"{raw.source}: missing column(s) {', '.join(map(repr, missing))} in table {spec.name!r} (columns: {have})",
             column=missing[0],
         )
+
+
+def _mark_duplicates(con: Any, checked: str, key: str, rule: int) -> None:
+    """Every repeat of a key after its first row (by file and line) is a bad
+    row, unless it broke an earlier rule: one hash aggregation finds the keys
+    that repeat, and only their rows are ranked."""
+    column = _quote(f"v_{key}")
+    repeats = f"SELECT {column} FROM {checked} WHERE {column} IS NOT NULL GROUP BY {column} HAVING COUNT(*) > 1"
+    (found,) = con.execute(f"SELECT COUNT(*) FROM ({repeats}) r").fetchone()
+    if not found:
+        return
+    ranked = (
+        f"SELECT {column} AS k, {_SRC} AS s, {_LINE} AS l, "
+        f"ROW_NUMBER() OVER (PARTITION BY {column} ORDER BY {_SRC}, {_LINE}) AS nth "
+        f"FROM {checked} WHERE {column} IN ({repeats})"
+    )
+    con.execute(
+        f"UPDATE {checked} SET _why = {rule}, _value = CAST({column} AS VARCHAR) FROM ({ranked}) d "
+        f"WHERE {checked}.{column} = d.k AND {checked}.{_SRC} = d.s AND {checked}.{_LINE} = d.l "
+        f"AND d.nth > 1 AND {checked}._why IS NULL"
+    )
 
 
 def _rejected(
@@ -863,9 +896,13 @@ def _read_table(con: Any, raw: _Raw, *, first_only: bool) -> tuple[list[Rejected
     query, checks = _check_sql(spec, raw, types)
     checked = _quote(f"hs_checked_{spec.name}")
     name = _quote(spec.name)
-    # rows DuckDB reads from files stay there (views, scanned by each query); in-memory rows are checked once
-    materialize = raw.in_memory or spec.name == "accounts"
-    con.execute(f"CREATE {'TEMP TABLE' if materialize else 'VIEW'} {checked} AS {query}")
+    # every row is checked once, into a table of the database (spilled to disk when it outgrows memory);
+    # the bad rows are read from it and the clean relation is a view of its good rows
+    con.execute(f"CREATE TABLE {checked} AS {query}")
+    if raw.relation.startswith("hs_raw_"):
+        con.unregister(raw.relation)
+    if spec.unique is not None:
+        _mark_duplicates(con, checked, spec.unique, len(checks) - 1)
     bad, count = _rejected(con, spec, checked, checks, first_only=first_only)
     clean = _clean_sql(spec, checked, types)
     if spec.name == "accounts":
@@ -874,14 +911,9 @@ def _read_table(con: Any, raw: _Raw, *, first_only: bool) -> tuple[list[Rejected
             f"CREATE TABLE accounts AS SELECT {position}, * EXCLUDE (account_id) FROM ({clean}) c "
             f"ORDER BY {_SRC}, {_LINE}"
         )
-    elif materialize:
-        con.execute(f"CREATE TABLE {name} AS {clean}")
+        con.execute(f"DROP TABLE {checked}")
     else:
         con.execute(f"CREATE VIEW {name} AS {clean}")
-    if materialize:
-        con.execute(f"DROP TABLE {checked}")
-        if raw.relation.startswith("hs_raw_"):
-            con.unregister(raw.relation)
     return bad, count, tuple(c.name for c in spec.columns if c.name in types)
 
 
@@ -889,6 +921,7 @@ def read_exports(
     source: str | os.PathLike[str] | Mapping[str, Any],
     *,
     on_bad_rows: BadRows = "error",
+    memory_limit: str | None = None,
 ) -> Exports:
     """Read and validate export tables (``pip install 'healthscore[exports]'``).
 
@@ -908,6 +941,9 @@ def read_exports(
         on_bad_rows: ``"error"`` (default) stops at the first bad row with a
             message naming file, line, column and value; ``"report"`` sets every
             bad row aside in :attr:`Exports.rejected` and keeps the rest.
+        memory_limit: The most memory the database may hold (``"2GB"``); past
+            it, DuckDB spills to a temporary folder (removed with the exports).
+            Default: DuckDB's, 80% of the machine's memory.
 
     Raises:
         InputError: A missing ``accounts`` table or required column, a table
@@ -916,7 +952,7 @@ def read_exports(
     """
     if on_bad_rows not in ("error", "report"):
         raise InputError(f"on_bad_rows must be 'error' or 'report', got {on_bad_rows!r}")
-    con = _connect()
+    con, spill = _connect(memory_limit)
     try:
         raws = _raw_tables(con, source)
         if "accounts" not in raws:
@@ -934,12 +970,14 @@ def read_exports(
             more = f" ({count - 1} more bad rows; on_bad_rows='report' lists them all)" if count > 1 else ""
             raise InputError(first.message() + more, column=first.column, row=first.line, value=first.value)
     except BaseException:
-        con.close()
+        _close(con, spill)
         raise
     sources = {t: raws[t].source for t in present}
-    return Exports(
+    exports = Exports(
         db=con, present=present, columns=columns, sources=sources, rejected=tuple(rejected), family=_family(source)
     )
+    weakref.finalize(exports, _close, con, spill)
+    return exports
 
 
 def _numpy_table(con: Any, table: str, columns: tuple[str, ...]) -> tuple[dict[str, Any], Any]:
