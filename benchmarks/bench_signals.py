@@ -99,7 +99,8 @@ def same_signals(ours: dict[str, Any], theirs: dict[str, Any]) -> bool:
     for name in SIGNAL_NAMES:
         a = np.asarray(ours[name])[order]
         got = np.ma.asarray(theirs[name])
-        b = np.where(np.ma.getmaskarray(got), None if a.dtype == object else math.nan, np.ma.getdata(got))
+        empty: Any = None if a.dtype == object else math.nan
+        b = np.where(np.ma.getmaskarray(got), empty, np.ma.getdata(got))
         if a.dtype == object:
             if list(a) != list(b):
                 return False
@@ -132,7 +133,7 @@ def main() -> int:
         print("healthscore (files read by DuckDB, every row checked):")
         read_s, exports = timed("read_exports(folder)", lambda: read_exports(folder))
         first_s, ours = timed("compute_signals", lambda: compute_signals(exports, gen.end, settings))
-        again_s, _ = timed("compute_signals again, same exports", lambda: compute_signals(exports, gen.end, settings))
+        timed("compute_signals again, same exports", lambda: compute_signals(exports, gen.end, settings))
         print("hand-written DuckDB (the same query on the files, nothing checked):")
         hand_s, theirs = timed("signal query on read_parquet views", lambda: hand_written(folder, gen.end, settings))
         total = read_s + first_s

@@ -16,6 +16,10 @@ reports:
   strings): "the data's size" to compare the peak with;
 * the wall time of each step and the rows per second.
 
+``--memory-limit`` (default ``2GB``) is passed to ``read_exports``: past it, the
+database spills the checked tables to a temporary folder, so the peak stays
+near the limit whatever the size of the data.
+
 Nothing is asserted: the numbers are printed. The subprocess is stopped if its
 resident memory passes ``--max-rss-gb`` (default: 70% of the memory available
 when it starts), and the report then says so and gives the memory reached.
@@ -192,14 +196,14 @@ def _peak_rss() -> int:
     return int(peak) * (1 if sys.platform == "darwin" else 1024)
 
 
-def child(folder: str, as_of: str) -> int:
+def child(folder: str, as_of: str, memory_limit: str) -> int:
     """``read_exports`` + ``compute_signals`` on the folder; one JSON line of results."""
     from healthscore.exports import read_exports
     from healthscore.signals import SignalSettings, compute_signals
 
     base = _peak_rss()
     start = time.perf_counter()
-    exports = read_exports(folder)
+    exports = read_exports(folder, memory_limit=memory_limit or None)
     read_s = time.perf_counter() - start
     after_read = _peak_rss()
     table = compute_signals(exports, as_of, SignalSettings(advanced_features=ADVANCED_FEATURES))
@@ -236,9 +240,9 @@ def _available() -> int:
     return 0
 
 
-def measure(written: Written, max_rss: int) -> dict[str, Any]:
+def measure(written: Written, max_rss: int, memory_limit: str) -> dict[str, Any]:
     """Run :func:`child` in a subprocess, watching its memory; stop it above ``max_rss`` bytes."""
-    command = [sys.executable, __file__, "--child", str(written.folder), written.as_of]
+    command = [sys.executable, __file__, "--child", str(written.folder), written.as_of, memory_limit]
     start = time.perf_counter()
     seen = 0
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
@@ -328,7 +332,12 @@ def main() -> int:
     parser.add_argument("--keep", metavar="FOLDER", help="write the Parquet files there (reused when they fit)")
     parser.add_argument("--max-rss-gb", type=float, help="stop the subprocess above this (default: 70%% of free)")
     parser.add_argument("--smoke", action="store_true")
-    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)  # the measured subprocess: FOLDER AS_OF
+    parser.add_argument(
+        "--memory-limit",
+        default="2GB",
+        help="read_exports(memory_limit=...): the most the database holds before it spills ('' for DuckDB's default)",
+    )
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)  # the measured subprocess: FOLDER AS_OF LIMIT
     args = parser.parse_args()
     if args.child:
         return child(*args.child)
@@ -342,8 +351,9 @@ def main() -> int:
     for written in _exports(args, events, days, block):
         made = ", ".join(f"{k} {v:,}" for k, v in written.rows.items())
         print(f"Parquet exports in {written.folder} ({written.seconds:.1f} s to generate and write): {made}")
-        print(f"measuring in a subprocess (stopped above {max_rss / GB:.1f} GB resident)", flush=True)
-        report(written, measure(written, max_rss))
+        limit = f"memory_limit={args.memory_limit!r}" if args.memory_limit else "DuckDB's default memory limit"
+        print(f"measuring in a subprocess ({limit}; stopped above {max_rss / GB:.1f} GB resident)", flush=True)
+        report(written, measure(written, max_rss, args.memory_limit))
     return 0
 
 

@@ -415,7 +415,7 @@ def test_settings_with_a_csv_of_metric_values_is_an_error(tmp_path: Path) -> Non
     dump_signal_settings(SignalSettings(), settings_file)
     status, _, err = _run("score", str(portfolio), "--settings", str(settings_file), "-o", str(tmp_path / "o.csv"))
     assert status == 2
-    assert "--settings sets how signals are computed from a folder of exports" in err
+    assert "--settings sets how signals are computed from raw exports" in err
 
 
 @pytest.mark.parametrize("command", ["signals", "score"])

@@ -234,7 +234,7 @@ def test_the_documented_schema_is_the_one_the_query_reads() -> None:
         for table, columns in re.findall(r"^\* ``([\w\"]+)\((.*?)\)``", doc, re.MULTILINE)
     }
     assert documented == {table: ("account_id", *cols) for table, cols in _sql.TABLE_COLUMNS.items()}
-    page = (Path(__file__).resolve().parents[1] / "docs" / "engines-signals.md").read_text(encoding="utf-8")
+    page = (Path(__file__).resolve().parents[1] / "docs" / "engines.md").read_text(encoding="utf-8")
     for table, cols in _sql.TABLE_COLUMNS.items():
         row = next(line for line in page.splitlines() if line.startswith(f"| `{table}` |"))
         assert all(f"`{c}`" in row for c in ("account_id", *cols)), table

@@ -155,7 +155,10 @@ class _Clock:
         """A sum or mean of floats. Run embedded, the rows are added in one
         order (``order``: the rows' file and line), so the same exports give
         the same bits on every run, however DuckDB splits the work."""
-        return f"{function}({expr} ORDER BY {order})" if self.ordered else f"{function}({expr})"
+        if not self.ordered:
+            return f"{function}({expr})"
+        # DuckDB drops ORDER BY from SUM and AVG (it treats them as order-blind): a list keeps it
+        return f"list_{function.lower()}(list({expr} ORDER BY {order}))"
 
 
 def decay_sql(rule: _decay.Decay, age: str) -> str:

@@ -52,7 +52,7 @@ from healthscore.config import (
 )
 from healthscore.datasets import ADVANCED_FEATURES, generate_export_blocks
 from healthscore.exceptions import HealthScoreError, InputError
-from healthscore.exports import Exports, _numbers, read_exports, read_table_csv
+from healthscore.exports import Exports, _numbers, is_exports_path, read_exports, read_table_csv
 from healthscore.fit import _outcome as fit_outcome
 from healthscore.fit import fit_scorecard, reweight
 from healthscore.history import HistoryStore, open_history
@@ -370,8 +370,8 @@ _Pending = list[tuple[str, str, str]]  # (path, text, what to say once written):
 
 def _read_exports_dir(args: argparse.Namespace, pending: _Pending) -> Exports:
     if args.as_of is None:
-        raise _UsageError(f"{args.input} is a folder of exports: --as-of DATE is required (nothing after it is read)")
-    exports = read_exports(args.input, on_bad_rows=args.on_bad_rows)
+        raise _UsageError(f"{args.input} holds raw exports: --as-of DATE is required (nothing after it is read)")
+    exports = read_exports(args.input, on_bad_rows=args.on_bad_rows, memory_limit=args.memory_limit)
     if exports.rejected:
         side = f"{args.output}.rejected.csv" if args.output != "-" else "rejected.csv"
         _check_output(side, "rejected rows file")
@@ -386,9 +386,9 @@ def _signal_settings(args: argparse.Namespace) -> SignalSettings:
     """``--settings FILE``, read before any export is (default: the defaults)."""
     if args.settings is None:
         return SignalSettings()
-    if not (getattr(args, "sql", False) or Path(args.input).is_dir()):
+    if not (getattr(args, "sql", False) or is_exports_path(args.input)):
         raise _UsageError(
-            f"--settings sets how signals are computed from a folder of exports; {args.input} is not one "
+            f"--settings sets how signals are computed from raw exports; {args.input} is not exports "
             "(a CSV holds the metric values already)"
         )
     return load_signal_settings(args.settings)
@@ -412,7 +412,7 @@ def _write_pending(pending: _Pending, err: TextIO) -> None:
 def _signals_sql(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """``signals --sql``: the signal query in a dialect, written or printed."""
     if args.input is not None:
-        raise _UsageError("signals --sql writes the query and reads no exports: drop EXPORTS_DIR")
+        raise _UsageError("signals --sql writes the query and reads no exports: drop EXPORTS")
     output = args.output or "-"
     _check_output(output, "-o")
     text = signal_sql(args.dialect, _signal_settings(args), args.as_of)
@@ -433,7 +433,7 @@ def _cmd_signals(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.dialect != "duckdb":
         raise _UsageError("--dialect only goes with --sql (the signals are computed on embedded DuckDB)")
     if args.input is None:
-        raise _UsageError("signals needs EXPORTS_DIR (or --sql to print the signal query)")
+        raise _UsageError("signals needs EXPORTS (or --sql to print the signal query)")
     if args.output is None:
         raise _UsageError("signals needs -o SIGNALS.csv ('-' for stdout)")
     if args.as_of is None:
@@ -475,7 +475,7 @@ def _cmd_score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         pending: _Pending = []
         exports: Exports | None = None
         progress.stage(f"reading {args.input}")
-        if Path(args.input).is_dir():
+        if is_exports_path(args.input):
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 ids, columns, exports = _signals_table(args, pending, settings)
@@ -1379,6 +1379,12 @@ def _exports_options(command: argparse.ArgumentParser, *, as_of_required: bool) 
         default="error",
         help="exports: stop at the first bad row (default), or set bad rows aside in OUT.rejected.csv and go on",
     )
+    command.add_argument(
+        "--memory-limit",
+        metavar="SIZE",
+        help="exports: the most memory the database of checked rows may hold (e.g. 2GB); past it, it spills "
+        "to a temporary folder. Default: DuckDB's, 80%% of the machine's memory",
+    )
 
 
 def _settings_option(command: argparse.ArgumentParser) -> None:
@@ -1427,11 +1433,12 @@ def _add_score_command(sub: _Subparsers[argparse.ArgumentParser]) -> None:
         help="score the accounts of a CSV file or of a folder of raw exports",
         description=(
             "Score every account of INPUT.csv (an account_id column plus one column per metric; an empty "
-            "cell is a missing value), or of a folder of raw exports as of --as-of, and write account_id, "
+            "cell is a missing value), or of raw exports as of --as-of (a folder, a glob such as "
+            "'dump/*.parquet', or a DuckDB database file), and write account_id, "
             "score, band, alert, one column per dimension, coverage and the top drivers to OUT.csv."
         ),
     )
-    score.add_argument("input", metavar="INPUT.csv|EXPORTS_DIR")
+    score.add_argument("input", metavar="INPUT.csv|EXPORTS")
     score.add_argument("-o", "--output", required=True, metavar="OUT.csv", help="output file ('-' for stdout)")
     score.add_argument("--model", metavar="FILE", help="model file (.toml/.json/.yaml); default three_dimension")
     _exports_options(score, as_of_required=False)
@@ -1577,13 +1584,15 @@ def _add_signals_command(sub: _Subparsers[argparse.ArgumentParser]) -> None:
         "signals",
         help="turn a folder of raw exports into signals as of a date",
         description=(
-            "Read EXPORTS_DIR (accounts.csv plus any of events, crm_activities, invoices, tickets, surveys, "
-            "goals, value as .csv or .parquet) and write one row of signals per account as of --as-of. "
+            "Read EXPORTS (a folder with accounts.csv plus any of events, crm_activities, invoices, tickets, "
+            "surveys, goals, value as .csv or .parquet, or <table>/ folders of part files; a glob such as "
+            "'dump/*.parquet'; or a DuckDB database file holding those tables) and write one row of signals "
+            "per account as of --as-of. "
             "With --sql, print the query that computes them instead, in a warehouse's or Spark's dialect "
             "(tables named as the exports; see docs/engines.md)."
         ),
     )
-    signals.add_argument("input", metavar="EXPORTS_DIR", nargs="?")
+    signals.add_argument("input", metavar="EXPORTS", nargs="?")
     signals.add_argument("-o", "--output", metavar="SIGNALS.csv", help="output file ('-' for stdout)")
     signals.add_argument("--sql", action="store_true", help="print the signal query instead of computing it")
     signals.add_argument(

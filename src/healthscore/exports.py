@@ -57,6 +57,7 @@ __all__ = [
     "Exports",
     "RejectedRow",
     "TableSpec",
+    "is_exports_path",
     "parse_timestamps",
     "read_exports",
     "read_table_csv",
@@ -453,8 +454,11 @@ def _connect(memory_limit: str | None) -> tuple[Any, str]:
     """A fresh in-memory database that spills to a private temporary folder
     when it outgrows ``memory_limit`` (DuckDB's default: 80% of the memory)."""
     spill = tempfile.mkdtemp(prefix="healthscore-exports-")
-    con = duckdb_module().connect(":memory:", config={"temp_directory": spill})
+    # rows are ordered where order matters (by file and line), so DuckDB may write them in any order
+    settings = {"temp_directory": spill, "preserve_insertion_order": False}
+    con = duckdb_module().connect(":memory:", config=settings)
     try:
+        con.execute("SET enable_progress_bar = false")
         if memory_limit is not None:
             con.execute(f"SET memory_limit = {_literal(str(memory_limit))}")
         con.create_function("hs_time", _udf_time, ["VARCHAR"], "BIGINT", type="arrow")
@@ -481,6 +485,8 @@ class _Raw:
     relation: str
     source: str
     in_memory: bool
+    files: tuple[str, ...]
+    """What each value of ``_src`` (a number: no text repeated on every row) stands for."""
 
 
 _TABLE_SUFFIXES = (".csv", ".parquet")
@@ -564,22 +570,22 @@ def _glob_files(pattern: str) -> list[Path]:
 
 
 def _parquet_raw(table: str, paths: list[Path], where: str) -> _Raw:
-    listed = ", ".join(_literal(str(p)) for p in paths)
-    relation = (
-        f"(SELECT * EXCLUDE (file_row_number, filename), filename AS {_SRC}, file_row_number + 2 AS {_LINE} "
-        f"FROM read_parquet([{listed}], filename = true, file_row_number = true, union_by_name = true))"
+    parts = " UNION ALL BY NAME ".join(
+        f"SELECT * EXCLUDE (file_row_number), {i} AS {_SRC}, file_row_number + 2 AS {_LINE} "
+        f"FROM read_parquet({_literal(str(p))}, file_row_number = true)"
+        for i, p in enumerate(paths)
     )
     source = str(paths[0]) if len(paths) == 1 else f"{where} ({len(paths)} {table} files)"
-    return _Raw(table=table, relation=relation, source=source, in_memory=False)
+    return _Raw(table=table, relation=f"({parts})", source=source, in_memory=False, files=tuple(map(str, paths)))
 
 
-def _arrow_table(columns: Mapping[str, Any], lines: Any, source: str) -> Any:
+def _arrow_table(columns: Mapping[str, Any], lines: Any, source: int) -> Any:
     """In-memory columns as an Arrow table, with ``_src`` and ``_line``."""
     import pyarrow as pa  # noqa: PLC0415 -- optional extra
 
     n = lines.shape[0]
     arrays = {name: _arrow(values) for name, values in columns.items() if name not in (_SRC, _LINE)}
-    arrays[_SRC] = pa.array(np.full(n, source), type=pa.string())
+    arrays[_SRC] = pa.array(np.full(n, source, dtype=np.int32))
     arrays[_LINE] = pa.array(np.asarray(lines, dtype=np.int64))
     return pa.table(arrays)
 
@@ -605,15 +611,15 @@ def _csv_raws(con: Any, table: str, paths: list[Path], where: str) -> _Raw:
     its encoding, quoting and ragged-row errors, and the line each row starts on)."""
     import pyarrow as pa  # noqa: PLC0415 -- optional extra
 
-    parts = []
+    parts: list[Any] = []
     for path in paths:
         csv = read_csv(path)
-        parts.append(_arrow_table(dict(csv.columns), csv.lines, str(path)))
+        parts.append(_arrow_table(dict(csv.columns), csv.lines, len(parts)))
     merged = pa.concat_tables(parts, promote_options="default") if len(parts) > 1 else parts[0]
     name = f"hs_raw_{table}"
     con.register(name, merged)
     source = str(paths[0]) if len(paths) == 1 else f"{where} ({len(paths)} {table} files)"
-    return _Raw(table=table, relation=name, source=source, in_memory=True)
+    return _Raw(table=table, relation=name, source=source, in_memory=True, files=tuple(map(str, paths)))
 
 
 def _file_raws(con: Any, files: list[Path], where: str) -> list[_Raw]:
@@ -649,11 +655,17 @@ def _database_raws(con: Any, path: Path) -> list[_Raw]:
     for table in TABLES:
         if table in found:
             relation = (
-                f"(SELECT *, {_literal(f'{path}:{found[table]}')} AS {_SRC}, "
+                f"(SELECT *, 0 AS {_SRC}, "
                 f"CAST(ROW_NUMBER() OVER () AS BIGINT) AS {_LINE} FROM hs_source.main.{_quote(found[table])})"
             )
-            raws.append(_Raw(table=table, relation=relation, source=f"{path}:{found[table]}", in_memory=False))
+            where = f"{path}:{found[table]}"
+            raws.append(_Raw(table=table, relation=relation, source=where, in_memory=False, files=(where,)))
     return raws
+
+
+def _attached(con: Any) -> bool:
+    (found,) = con.execute("SELECT COUNT(*) FROM duckdb_databases() WHERE database_name = 'hs_source'").fetchone()
+    return bool(found)
 
 
 def _mapping_raws(con: Any, source: Mapping[str, Any]) -> list[_Raw]:
@@ -662,12 +674,23 @@ def _mapping_raws(con: Any, source: Mapping[str, Any]) -> list[_Raw]:
         raise InputError(f"unknown export table(s) {', '.join(map(repr, unknown))}; known: {', '.join(TABLES)}")
     raws = []
     for table, data in source.items():
-        columns = _frame_columns(data)
-        n = len(next(iter(columns.values()))) if columns else 0
         name = f"hs_raw_{table}"
-        con.register(name, _arrow_table(columns, np.arange(1, n + 1), f"<{table}>"))
-        raws.append(_Raw(table=table, relation=name, source=f"<{table}>", in_memory=True))
+        con.register(name, _frame_arrow(data))
+        raws.append(_Raw(table=table, relation=name, source=f"<{table}>", in_memory=True, files=(f"<{table}>",)))
     return raws
+
+
+def is_exports_path(source: str | os.PathLike[str]) -> bool:
+    """Whether ``source`` names exports :func:`read_exports` reads: a folder, a
+    glob (``dump/*.parquet``) or a DuckDB database file (a CSV file of metric
+    values is none of these).
+
+    Examples:
+        >>> is_exports_path("dump/*.parquet"), is_exports_path("accounts.csv")
+        (True, False)
+    """
+    path = Path(source)
+    return path.is_dir() or any(c in str(source) for c in "*?[") or (path.is_file() and _is_duckdb_file(path))
 
 
 def _raw_tables(con: Any, source: str | os.PathLike[str] | Mapping[str, Any]) -> dict[str, _Raw]:
@@ -690,6 +713,27 @@ def _raw_tables(con: Any, source: str | os.PathLike[str] | Mapping[str, Any]) ->
     return {raw.table: raw for raw in raws}
 
 
+def _frame_arrow(data: Any) -> Any:
+    """An in-memory table as Arrow with ``_src`` and ``_line``: arrow and polars
+    frames as they are (no copy of their text), others through their columns."""
+    import pyarrow as pa  # noqa: PLC0415 -- optional extra
+
+    family = family_of(data)
+    names = column_names(data, family)  # refuses repeated column names, for every family
+    if family == "arrow":
+        table = data if isinstance(data, pa.Table) else pa.Table.from_batches([data])
+    elif family in ("polars", "polars-lazy"):
+        table = (data.collect() if family == "polars-lazy" else data).to_arrow()
+    else:
+        columns = _frame_columns(data)
+        n = len(next(iter(columns.values()))) if columns else 0
+        return _arrow_table(columns, np.arange(1, n + 1), 0)
+    table = table.select(names)
+    n = table.num_rows
+    table = table.append_column(_SRC, pa.array(np.zeros(n, dtype=np.int32)))
+    return table.append_column(_LINE, pa.array(np.arange(1, n + 1, dtype=np.int64)))
+
+
 def _frame_columns(data: Any) -> dict[str, Any]:
     """Every column of an in-memory table as arrays, values untouched (numbers
     are not coerced: validation reads each column by its spec)."""
@@ -706,10 +750,13 @@ def _family(source: str | os.PathLike[str] | Mapping[str, Any]) -> str:
 
 # --------------------------------------------------------------------------- validation, in SQL
 
-_BLANKS = "' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)"
+_SQL_BLANKS = "' \t\n\v\f\r'"
+_OTHER_BLANKS = (9, 10, 11, 12, 13)
+"""The blanks besides the space: tab, line feed, vertical tab, form feed, carriage return."""
+"""The blanks a text cell is stripped of, as an SQL literal (the characters themselves)."""
 _TEMPORAL = ("TIMESTAMP", "DATE")
-_NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT")
-_NUMERIC += ("UHUGEINT", "FLOAT", "DOUBLE", "DECIMAL", "BOOLEAN")
+_INTEGERS = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT")
+_NUMERIC = frozenset((*_INTEGERS, *(f"U{t}" for t in _INTEGERS), "FLOAT", "DOUBLE", "DECIMAL", "BOOLEAN"))
 _SQL_TYPES = {"id": "VARCHAR", "text": "VARCHAR", "number": "DOUBLE", "timestamp": "BIGINT"}
 
 
@@ -724,7 +771,10 @@ class _Check:
 
 def _text_sql(raw: str, dtype: str) -> str:
     """A cell as stripped text, ``NULL`` when empty (NaN in a float column too)."""
-    text = f"NULLIF(TRIM(CAST({raw} AS VARCHAR), {_BLANKS}), '')"
+    cell = f"CAST({raw} AS VARCHAR)"
+    # TRIM(x) strips spaces only, and fast; the slower TRIM(x, blanks) only for cells holding another blank
+    other = " OR ".join(f"contains({cell}, chr({code}))" for code in _OTHER_BLANKS)
+    text = f"NULLIF(CASE WHEN {other} THEN TRIM({cell}, {_SQL_BLANKS}) ELSE TRIM({cell}) END, '')"
     if dtype in ("FLOAT", "DOUBLE"):
         return f"CASE WHEN isnan({raw}) THEN NULL ELSE {text} END"
     return text
@@ -785,7 +835,9 @@ def _check_sql(spec: TableSpec, raw: _Raw, types: Mapping[str, str]) -> tuple[st
     values (``v_<column>``), its account's position (``_pos``, but for
     ``accounts``), ``_why`` (the index of the first rule it breaks, ``NULL``
     for a good row) and ``_value`` (the cell that breaks it, as text)."""
-    parsed, clean, checks = [], [], []
+    parsed: list[str] = []
+    clean: list[str] = []
+    checks: list[_Check] = []
     for col in spec.columns:
         if col.name in types:
             p, v, rules = _column_sql(col, f"r.{_quote(col.name)}", types[col.name])
@@ -805,8 +857,8 @@ def _check_sql(spec: TableSpec, raw: _Raw, types: Mapping[str, str]) -> tuple[st
     if spec.unique is not None:  # found once the table is read: see _mark_duplicates
         checks.append(_Check(column=spec.unique, condition="", reason=f"duplicate {spec.unique}"))
     step3 = f"SELECT s2.*{extra} FROM ({step2}) s2{join}"
-    rules = [f"WHEN {c.condition} THEN {i}" for i, c in enumerate(checks) if c.condition]
-    why = f"CAST(CASE {' '.join(rules)} END AS INTEGER)" if rules else "CAST(NULL AS INTEGER)"
+    whens = [f"WHEN {c.condition} THEN {i}" for i, c in enumerate(checks) if c.condition]
+    why = f"CAST(CASE {' '.join(whens)} END AS INTEGER)" if whens else "CAST(NULL AS INTEGER)"
     step4 = f"SELECT s3.*, {why} AS _why FROM ({step3}) s3"
     keep = [_SRC, _LINE, "_why", *(_quote("v_" + c.name) for c in spec.columns if c.name in types)]
     if spec.name != "accounts":
@@ -862,7 +914,7 @@ def _mark_duplicates(con: Any, checked: str, key: str, rule: int) -> None:
 
 
 def _rejected(
-    con: Any, spec: TableSpec, checked: str, checks: list[_Check], *, first_only: bool
+    con: Any, raw: _Raw, checked: str, checks: list[_Check], *, first_only: bool
 ) -> tuple[list[RejectedRow], int]:
     """The bad rows of a checked table (only the first with ``first_only``), and how many there are."""
     if not checks:
@@ -876,8 +928,8 @@ def _rejected(
     )
     rows = [
         RejectedRow(
-            table=spec.name,
-            source=str(src),
+            table=raw.table,
+            source=raw.files[int(src)],
             line=int(line),
             column=checks[why].column,
             value="" if text is None else str(text),
@@ -903,7 +955,7 @@ def _read_table(con: Any, raw: _Raw, *, first_only: bool) -> tuple[list[Rejected
         con.unregister(raw.relation)
     if spec.unique is not None:
         _mark_duplicates(con, checked, spec.unique, len(checks) - 1)
-    bad, count = _rejected(con, spec, checked, checks, first_only=first_only)
+    bad, count = _rejected(con, raw, checked, checks, first_only=first_only)
     clean = _clean_sql(spec, checked, types)
     if spec.name == "accounts":
         position = f"CAST(ROW_NUMBER() OVER (ORDER BY {_SRC}, {_LINE}) - 1 AS BIGINT) AS account_id"
@@ -972,6 +1024,8 @@ def read_exports(
     except BaseException:
         _close(con, spill)
         raise
+    if isinstance(source, (str, os.PathLike)) and _attached(con):
+        con.execute("DETACH hs_source")  # every table is checked into the database: the file is free again
     sources = {t: raws[t].source for t in present}
     exports = Exports(
         db=con, present=present, columns=columns, sources=sources, rejected=tuple(rejected), family=_family(source)

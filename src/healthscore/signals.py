@@ -127,6 +127,11 @@ def _check_positive(_inst: object, attribute: attrs.Attribute[Any], value: float
         raise ValidationError(attribute.name, "must be a positive number of days", value)
 
 
+def _days(default: float) -> Any:
+    """A window in days: a positive, finite number."""
+    return attrs.field(default=default, converter=float, validator=_check_positive)
+
+
 def _strings(value: Sequence[str]) -> tuple[str, ...]:
     return tuple(str(v) for v in value)
 
@@ -178,17 +183,17 @@ class SignalSettings:
     key_features: tuple[str, ...] = attrs.field(default=(), converter=_strings)
     workflow_start: str | None = None
     workflow_complete: str | None = None
-    power_user_min_days: int = 15
+    power_user_min_days: int = attrs.field(default=15)
     integration_prefix: str = "integration:"
-    executive_quarter_days: float = 120.0
-    relationship_days: float = 365.0
-    expansion_days: float = 90.0
-    ticket_days: float = 90.0
-    survey_days: float = 180.0
-    response_days: float = 90.0
-    unanswered_after_days: float = 14.0
-    value_days: float = 365.0
-    payment_days: float = 365.0
+    executive_quarter_days: float = _days(120.0)
+    relationship_days: float = _days(365.0)
+    expansion_days: float = _days(90.0)
+    ticket_days: float = _days(90.0)
+    survey_days: float = _days(180.0)
+    response_days: float = _days(90.0)
+    unanswered_after_days: float = _days(14.0)
+    value_days: float = _days(365.0)
+    payment_days: float = _days(365.0)
     payment_decay: _decay.Decay = attrs.field(factory=lambda: _decay.exponential(90.0))
     sentiment: SentimentAnalyzer | None = None
 
@@ -196,6 +201,11 @@ class SignalSettings:
     def _check_windows(self, attribute: attrs.Attribute[Any], value: int) -> None:
         if not (isinstance(value, int) and value >= 1):
             raise ValidationError(attribute.name, "must be a whole number >= 1", value)
+
+    @power_user_min_days.validator
+    def _check_min_days(self, attribute: attrs.Attribute[Any], value: int) -> None:
+        if not (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
+            raise ValidationError(attribute.name, "must be a whole number >= 0", value)
 
 
 def vader() -> SentimentAnalyzer:
@@ -248,6 +258,7 @@ class _Query:
         self.schema = f"hs_query_{uuid.uuid4().hex}"
 
     def __enter__(self) -> _Query:
+        self.cursor.execute("SET enable_progress_bar = false")
         self.cursor.execute(f"CREATE SCHEMA {self.schema}")
         self.cursor.execute(f"SET search_path = '{self.schema},main'")
         return self
@@ -288,7 +299,7 @@ def _score_ticket_texts(q: _Query, as_of: int, s: SignalSettings) -> None:
         )
     scores = pa.table(
         {
-            "_src": pa.array([src for src, _, _ in need], type=pa.string()),
+            "_src": pa.array([src for src, _, _ in need], type=pa.int32()),
             "_line": pa.array([line for _, line, _ in need], type=pa.int64()),
             "_score": pa.array(np.clip(scored, -1.0, 1.0), mask=np.isnan(scored)),
         }
@@ -388,7 +399,7 @@ def signal_sql(
     The definitions are written once, in DuckDB's dialect, and transpiled by
     SQLGlot (``pip install 'healthscore[exports]'``). The query reads the export
     tables by their names (``accounts``, ``events``, ...) with the columns
-    documented in ``docs/engines-signals.md``: timestamps as whole seconds since
+    documented in ``docs/engines.md``: timestamps as whole seconds since
     1970-01-01 UTC, empty cells as ``NULL``, and ticket ``sentiment`` already
     scored (text sentiment is a Python analyser). It returns ``account_id`` and
     every column of :data:`SIGNAL_NAMES`, one row per account.
@@ -443,5 +454,5 @@ def signals_for_account(
             s = attrs.evolve(s, features_available=int(count))
         for table in exports.present:
             q.view(table, f'SELECT * FROM main."{table}" WHERE account_id = {int(position)}')
-        table = _run_query(q, cutoff, s)
-    return {k: (v[position].item() if isinstance(v[position], np.generic) else v[position]) for k, v in table.items()}
+        got = _run_query(q, cutoff, s)
+    return {k: (v[position].item() if isinstance(v[position], np.generic) else v[position]) for k, v in got.items()}

@@ -1,0 +1,252 @@
+"""Where exports are read from: folders, part folders, globs, DuckDB database
+files; bad rows across files; the database that holds them."""
+
+from __future__ import annotations
+
+import gc
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from healthscore.datasets import generate_exports, write_exports
+from healthscore.exceptions import InputError
+from healthscore.exports import read_exports
+from healthscore.signals import SIGNAL_NAMES, compute_signals, signals_for_account
+
+pa = pytest.importorskip("pyarrow")
+pq = pytest.importorskip("pyarrow.parquet")
+duckdb = pytest.importorskip("duckdb")
+
+
+@pytest.fixture(scope="module")
+def gen() -> Any:
+    return generate_exports(30, 90, seed=21)
+
+
+@pytest.fixture(scope="module")
+def want(gen: Any) -> dict[str, Any]:
+    signals: dict[str, Any] = compute_signals(read_exports(gen.tables), gen.end)
+    return signals
+
+
+def _same(a: dict[str, Any], b: dict[str, Any]) -> None:
+    assert a["account_id"].tolist() == b["account_id"].tolist()
+    for name in SIGNAL_NAMES:
+        assert [str(x) for x in np.asarray(a[name]).tolist()] == [str(x) for x in np.asarray(b[name]).tolist()], name
+
+
+def _parquet(cols: dict[str, Any], path: Path) -> None:
+    pq.write_table(pa.table({k: np.asarray(v) for k, v in cols.items()}), path)
+
+
+def _split_parquet(gen: Any, folder: Path, *, parts: int = 3) -> None:
+    """Every table as ``<table>/part-<i>.parquet`` files, rows dealt in turn."""
+    for table, cols in gen.tables.items():
+        (folder / table).mkdir(parents=True)
+        n = len(next(iter(cols.values())))
+        for i in range(parts):
+            rows = np.arange(i, n, parts)
+            _parquet({k: np.asarray(v)[rows] for k, v in cols.items()}, folder / table / f"part-{i}.parquet")
+
+
+def test_part_folders_give_the_signals_of_one_file_per_table(gen: Any, want: dict[str, Any], tmp_path: Path) -> None:
+    _split_parquet(gen, tmp_path)
+    got = compute_signals(read_exports(tmp_path), gen.end)
+    order = np.argsort(got["account_id"])  # accounts come in file order: part 0, then part 1, ...
+    assert got["account_id"][order].tolist() == want["account_id"].tolist()
+    for name in SIGNAL_NAMES:
+        a, b = np.asarray(want[name]), np.asarray(got[name])[order]
+        if a.dtype == object:
+            assert a.tolist() == b.tolist(), name
+        else:  # the same rows added in another order
+            np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-12, equal_nan=True, err_msg=name)
+
+
+def test_a_glob_reads_numbered_parts_and_names_each_file_in_messages(gen: Any, tmp_path: Path) -> None:
+    for table, cols in gen.tables.items():
+        n = len(next(iter(cols.values())))
+        half = n // 2
+        _parquet({k: np.asarray(v)[:half] for k, v in cols.items()}, tmp_path / f"{table}-0001.parquet")
+        _parquet({k: np.asarray(v)[half:] for k, v in cols.items()}, tmp_path / f"{table}-0002.parquet")
+    ex = read_exports(str(tmp_path / "*.parquet"))
+    assert ex.rows("events") == len(gen.tables["events"]["account_id"])
+    # a bad row in the second file is named by that file and its row
+    events = {k: np.asarray(v)[:3] for k, v in gen.tables["events"].items()}
+    events["account_id"] = np.array([events["account_id"][0], "nobody", events["account_id"][0]])
+    _parquet(events, tmp_path / "events-0002.parquet")
+    with pytest.raises(InputError, match=r"events-0002\.parquet line 3, column 'account_id'.*unknown.*'nobody'"):
+        read_exports(str(tmp_path / "*.parquet"))
+    kept = read_exports(str(tmp_path / "*.parquet"), on_bad_rows="report")
+    assert [(Path(r.source).name, r.line, r.value) for r in kept.rejected] == [("events-0002.parquet", 3, "nobody")]
+
+
+def test_a_glob_that_matches_nothing_or_an_unknown_table_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"matches no \.csv or \.parquet file"):
+        read_exports(str(tmp_path / "*.parquet"))
+    (tmp_path / "notes-1.csv").write_text("a\n1\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"notes-1\.csv is not an export table"):
+        read_exports(str(tmp_path / "*.csv"))
+
+
+def test_one_table_in_both_csv_and_parquet_is_an_error(gen: Any, tmp_path: Path) -> None:
+    write_exports({"accounts": gen.tables["accounts"]}, tmp_path)
+    _parquet(gen.tables["accounts"], tmp_path / "accounts.parquet")
+    with pytest.raises(InputError, match="table 'accounts' has both CSV and Parquet files"):
+        read_exports(tmp_path)
+
+
+def test_csv_parts_keep_their_own_lines(gen: Any, tmp_path: Path) -> None:
+    accounts = {k: np.asarray(v) for k, v in gen.tables["accounts"].items()}
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    write_exports({"accounts": {k: v[:10] for k, v in accounts.items()}}, tmp_path / "a")
+    bad = {k: v[10:13].copy() for k, v in accounts.items()}
+    bad["arr"] = np.array(["1", "lots", "3"], dtype=object)
+    write_exports({"accounts": bad}, tmp_path / "b")
+    with pytest.raises(InputError, match=r"b/accounts\.csv line 3, column 'arr': not a number \(value 'lots'\)"):
+        read_exports(str(tmp_path / "*" / "accounts.csv"))
+
+
+def test_a_duplicate_key_across_files_is_the_later_row(gen: Any, tmp_path: Path) -> None:
+    accounts = {k: np.asarray(v) for k, v in gen.tables["accounts"].items()}
+    _parquet({k: v[:5] for k, v in accounts.items()}, tmp_path / "accounts-1.parquet")
+    _parquet({k: v[4:8] for k, v in accounts.items()}, tmp_path / "accounts-2.parquet")  # repeats the 5th
+    ex = read_exports(str(tmp_path / "accounts-*.parquet"), on_bad_rows="report")
+    assert [(Path(r.source).name, r.line, r.reason) for r in ex.rejected] == [
+        ("accounts-2.parquet", 2, "duplicate account_id")
+    ]
+    assert ex.tables["accounts"]["account_id"].tolist() == accounts["account_id"][:8].tolist()
+
+
+def test_a_duckdb_database_file_is_read_where_it_lies(gen: Any, want: dict[str, Any], tmp_path: Path) -> None:
+    path = tmp_path / "crm.duckdb"
+    with duckdb.connect(str(path)) as con:
+        for table, cols in gen.tables.items():
+            con.register("t", pa.table({k: np.asarray(v) for k, v in cols.items()}))
+            con.execute(f'CREATE TABLE "{table}" AS SELECT * FROM t')
+            con.unregister("t")
+        con.execute("CREATE TABLE notes AS SELECT 1 AS x")  # not an export table: not read
+    ex = read_exports(path)
+    assert ex.sources["events"] == f"{path}:events"
+    _same(want, compute_signals(ex, gen.end))
+    with duckdb.connect(str(path)) as con:  # the file was only read
+        con.execute(
+            "UPDATE accounts SET seats_purchased = -1 WHERE account_id = (SELECT MIN(account_id) FROM accounts)"
+        )
+    with pytest.raises(InputError, match=r"crm\.duckdb:accounts line 1, column 'seats_purchased': must be >= 0"):
+        read_exports(path)
+
+
+def test_a_file_that_is_not_a_database_or_folder_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "exports.zip"
+    path.write_bytes(b"PK\x03\x04 not a database")
+    with pytest.raises(InputError, match=r"exports\.zip: not a folder of exports, a glob or a DuckDB database file"):
+        read_exports(path)
+
+
+def test_a_memory_limit_spills_and_gives_the_same_signals(gen: Any, want: dict[str, Any], tmp_path: Path) -> None:
+    write_exports(gen.tables, tmp_path)
+    _same(want, compute_signals(read_exports(tmp_path, memory_limit="64MB"), gen.end))
+    with pytest.raises(InputError, match="memory_limit"):
+        read_exports(tmp_path, memory_limit="a lot")
+
+
+def test_the_spill_folder_goes_with_the_exports(gen: Any) -> None:
+    ex = read_exports({"accounts": gen.tables["accounts"]})
+    (spill,) = ex.db.execute("SELECT current_setting('temp_directory')").fetchone()
+    assert Path(spill).is_dir()
+    del ex
+    gc.collect()
+    assert not Path(spill).exists()
+
+
+def test_signals_are_the_same_bits_on_every_run(gen: Any, want: dict[str, Any]) -> None:
+    """Floats are added in the rows' order, however DuckDB splits the work."""
+    again = compute_signals(read_exports(gen.tables), gen.end)
+    for name in SIGNAL_NAMES:
+        a, b = np.asarray(want[name]), np.asarray(again[name])
+        if a.dtype == object:
+            assert a.tolist() == b.tolist(), name
+        else:
+            assert np.array_equal(a, b, equal_nan=True), name
+
+
+def test_the_one_account_path_reads_parquet_too(gen: Any, want: dict[str, Any], tmp_path: Path) -> None:
+    _split_parquet(gen, tmp_path, parts=2)
+    ex = read_exports(tmp_path)
+    ids = want["account_id"].tolist()
+    batch = compute_signals(ex, gen.end)
+    for i in (0, len(ids) // 2, len(ids) - 1):
+        one = signals_for_account(ex, ids[i], gen.end)
+        for name in SIGNAL_NAMES:
+            expected = batch[name][batch["account_id"].tolist().index(ids[i])]
+            if isinstance(expected, float) and math.isnan(expected):
+                assert isinstance(one[name], float), name
+                assert math.isnan(one[name]), name
+            else:
+                assert one[name] == expected, name
+
+
+def test_text_timestamps_in_parquet_follow_the_one_date_rule(gen: Any, tmp_path: Path) -> None:
+    accounts = gen.tables["accounts"]
+    _parquet(accounts, tmp_path / "accounts.parquet")
+    first = str(accounts["account_id"][0])
+    events = {
+        "account_id": [first] * 3,
+        "user_id": ["u1", "u2", "u3"],
+        "timestamp": ["2026-01-05", "2026-01-06T10:00:00+02:00", "20260107"],
+        "feature": ["reports"] * 3,
+    }
+    _parquet(events, tmp_path / "events.parquet")
+    with pytest.raises(InputError, match=r"events\.parquet line 4, column 'timestamp': not an ISO 8601.*'20260107'"):
+        read_exports(tmp_path)
+    ex = read_exports(tmp_path, on_bad_rows="report")
+    assert ex.tables["events"]["timestamp"].tolist() == [1767571200, 1767686400]
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def _cli(*argv: str) -> tuple[int, str, str]:
+    import io
+
+    from healthscore.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    status = main(list(argv), stdout=out, stderr=err)
+    return status, out.getvalue(), err.getvalue()
+
+
+def test_the_command_line_reads_a_glob_and_a_database_file(gen: Any, tmp_path: Path) -> None:
+    (tmp_path / "dump").mkdir()
+    for table, cols in gen.tables.items():
+        _parquet(cols, tmp_path / "dump" / f"{table}-0001.parquet")
+    status, from_glob, err = _cli("signals", str(tmp_path / "dump" / "*.parquet"), "--as-of", gen.end, "-o", "-")
+    assert status == 0, err
+    db = tmp_path / "crm.duckdb"
+    with duckdb.connect(str(db)) as con:
+        for table in gen.tables:
+            con.execute(
+                f"CREATE TABLE \"{table}\" AS SELECT * FROM read_parquet('{tmp_path}/dump/{table}-0001.parquet')"
+            )
+    status, from_db, err = _cli("signals", str(db), "--as-of", gen.end, "-o", "-", "--memory-limit", "256MB")
+    assert status == 0, err
+    assert from_db == from_glob
+    assert len(from_db.splitlines()) == 1 + len(gen.tables["accounts"]["account_id"])
+    status, scored, err = _cli("score", str(db), "--as-of", gen.end, "-o", "-")
+    assert status == 0, err
+    assert scored.splitlines()[0].startswith("account_id,score,band")
+
+
+def test_the_command_line_names_a_bad_memory_limit_and_a_missing_glob(gen: Any, tmp_path: Path) -> None:
+    write_exports(gen.tables, tmp_path)
+    status, _, err = _cli("signals", str(tmp_path), "--as-of", gen.end, "-o", "-", "--memory-limit", "plenty")
+    assert status == 2
+    assert "memory_limit" in err
+    assert "Traceback" not in err
+    status, _, err = _cli("signals", str(tmp_path / "nothing-*.parquet"), "--as-of", gen.end, "-o", "-")
+    assert status == 2
+    assert "matches no .csv or .parquet file" in err
