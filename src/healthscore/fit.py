@@ -30,7 +30,7 @@ import attrs
 import numpy as np
 
 from healthscore import _stats
-from healthscore.bands import Band, BandPolicy, default_bands
+from healthscore.bands import AlertPolicy, BandPolicy, default_alerts, default_bands
 from healthscore.exceptions import FitError, InputError, ValidationError
 from healthscore.model import Dimension, HealthModel, Metric
 from healthscore.portfolio import column_names, family_of, table_columns
@@ -568,22 +568,26 @@ class BandFit:
 
     Attributes:
         policy: The band policy (best band first), ready for a model.
+        alerts: Alert levels starting at the same cut-offs, level for band
+            (:meth:`~healthscore.bands.AlertPolicy.following`), so that band
+            and alert never disagree; ready for a model beside ``policy``.
         shares: Share of accounts per band.
         churn_rates: Churn rate per band (ordered: worst band highest).
         warnings: What a reader should know (e.g. more than half in the worst band).
     """
 
     policy: BandPolicy
+    alerts: AlertPolicy
     shares: dict[str, float]
     churn_rates: dict[str, float]
     warnings: tuple[str, ...]
 
     def summary(self) -> str:
         """A readable table."""
-        lines = [f"{'band':<10} {'from':>6} {'share':>7} {'churn':>7}"]
-        for band in self.policy.bands:
+        lines = [f"{'band':<10} {'alert':<10} {'from':>6} {'share':>7} {'churn':>7}"]
+        for band, level in zip(self.policy.bands, self.alerts.levels, strict=True):
             lines.append(
-                f"{band.name:<10} {band.min_score:>6.1f} {self.shares[band.name]:>7.1%} "
+                f"{band.name:<10} {level.name:<10} {band.min_score:>6.1f} {self.shares[band.name]:>7.1%} "
                 f"{self.churn_rates[band.name]:>7.1%}"
             )
         lines += [f"warning: {w}" for w in self.warnings]
@@ -692,10 +696,11 @@ def _best_cuts(cuts: _Cuts, red_options: Any, k: int, min_share: float) -> tuple
     return None if best is None else best[1]
 
 
-def _band_fit(policy: BandPolicy, cuts: list[float], s: Any, y: Any) -> BandFit:
-    """The fitted policy from ascending cut-offs, with its shares and churn rates."""
+def _band_fit(policy: BandPolicy, alerts: AlertPolicy, cuts: list[float], s: Any, y: Any) -> BandFit:
+    """The fitted policy (and the alerts following it) from ascending cut-offs,
+    with its shares and churn rates."""
     mins = [*reversed(cuts), 0.0]  # best band first
-    bands = [Band(name=b.name, min_score=m, playbook=b.playbook) for b, m in zip(policy.bands, mins, strict=True)]
+    bands = [attrs.evolve(b, min_score=m) for b, m in zip(policy.bands, mins, strict=True)]
     fitted = BandPolicy(bands=tuple(bands))
     codes = fitted.codes(s)
     shares = {b.name: float(np.mean(codes == i)) for i, b in enumerate(fitted.bands)}
@@ -704,7 +709,13 @@ def _band_fit(policy: BandPolicy, cuts: list[float], s: Any, y: Any) -> BandFit:
     worst = fitted.bands[-1].name
     if shares[worst] > 0.5:
         warnings.append(f"more than half of the accounts ({shares[worst]:.0%}) are in {worst}")
-    return BandFit(policy=fitted, shares=shares, churn_rates=rates, warnings=tuple(warnings))
+    return BandFit(
+        policy=fitted,
+        alerts=AlertPolicy.following(fitted, template=alerts),
+        shares=shares,
+        churn_rates=rates,
+        warnings=tuple(warnings),
+    )
 
 
 def choose_thresholds(
@@ -712,6 +723,7 @@ def choose_thresholds(
     outcome: Any,
     *,
     base: BandPolicy | None = None,
+    alerts: AlertPolicy | None = None,
     red_precision: float | None = None,
     max_red_share: float | None = None,
     min_share: float = 0.05,
@@ -726,10 +738,18 @@ def choose_thresholds(
     at least ``min_share`` of the accounts and the churn rate falls strictly
     from the worst band to the best.
 
+    The alert levels are fitted with the bands: level ``i`` starts at band
+    ``i``'s cut-off (:meth:`~healthscore.bands.AlertPolicy.following`), so a
+    model given both (``attrs.evolve(model, bands=fit.policy,
+    alerts=fit.alerts)``) never puts a Green account on an "at_risk" alert.
+
     Args:
         score: Health scores (NaN rows are left out).
         outcome: 0/1 per score (1 = churned).
         base: Band names, playbooks and order (default: green, yellow, orange, red).
+        alerts: Alert names and responses, one level per band, healthiest
+            first (default: healthy, warning, at_risk, critical); their
+            ``min_score`` is replaced by the fitted cut-offs.
         red_precision: Target churn rate of the worst band, in (0, 1].
         max_red_share: Largest share of accounts in the worst band, in (0, 1].
         min_share: Smallest share of accounts in any band.
@@ -737,11 +757,14 @@ def choose_thresholds(
     Raises:
         InputError: A bad outcome.
         ValidationError: A bad ``base``, ``red_precision``, ``max_red_share``
-            or ``min_share``.
+            or ``min_share``, or ``alerts`` with another number of levels
+            than ``base`` has bands.
         FitError: No banding satisfies the constraints (the message says
             which to relax).
     """
     policy = base or default_bands()
+    levels = alerts or default_alerts()
+    AlertPolicy.following(policy, template=levels)  # one level per band, checked before any work
     s = np.asarray(score, dtype=np.float64)
     y = _outcome(None, outcome, s.size)
     keep = ~np.isnan(s)
@@ -757,7 +780,8 @@ def choose_thresholds(
             f"churn rates cannot be strictly ordered across {k} bands with at least {min_share:.0%} of the accounts "
             f"each ({s.size} scores, {int(y.sum())} churned); use fewer bands or a smaller min_share"
         )
-    return _band_fit(policy, [float(cuts.candidates[i]) for i in best], s, y)  # ascending: worst band's edge first
+    ascending = [float(cuts.candidates[i]) for i in best]  # the worst band's edge first
+    return _band_fit(policy, levels, ascending, s, y)
 
 
 # --------------------------------------------------------------------------- scorecards
@@ -1022,7 +1046,7 @@ def fit_scorecard(
     draft = HealthModel(name=name, dimensions=_scorecard_dimensions(kept_fits), description="fitted scorecard")
     score = np.asarray(draft.score_batch(dict(cols), missing_columns="missing").score, dtype=np.float64)
     bands = choose_thresholds(score, y, red_precision=red_precision, max_red_share=max_red_share, min_share=min_share)
-    model = attrs.evolve(draft, bands=bands.policy)
+    model = attrs.evolve(draft, bands=bands.policy, alerts=bands.alerts)
     report = ScorecardReport(
         columns=tuple(done.get(f.name, f) for f in fits),
         bands=bands,
