@@ -10,11 +10,12 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sklearn.isotonic import IsotonicRegression
 
 from healthscore import ValidationError, dump_model, load_model
-from healthscore._stats import stratified_folds
+from healthscore._stats import log_loss, stratified_folds
 from healthscore.bands import AlertLevel, AlertPolicy, Band, BandPolicy, default_alerts, default_bands
-from healthscore.fit import choose_thresholds, fit_scorecard
+from healthscore.fit import choose_thresholds, churn_probability, fit_scorecard
 from healthscore.model import HealthModel
 
 
@@ -110,3 +111,83 @@ def test_fitted_alerts_survive_the_model_file() -> None:
     assert isinstance(again, HealthModel)
     assert again.alerts.thresholds == again.bands.thresholds == model.bands.thresholds
     assert math.isclose(again.score_batch(columns).score[0], model.score_batch(columns).score[0])
+
+
+# --------------------------------------------------------------------------- bounded churn probabilities
+
+
+def _separable(seed: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Scores where high scorers never churn and low scorers nearly always do:
+    raw isotonic regression gives blocks of exactly 0 and 1."""
+    rng = np.random.default_rng(seed)
+    score = rng.uniform(0, 100, n)
+    churned = (rng.random(n) < np.where(score > 60, 0.0, np.where(score < 10, 1.0, 0.3))).astype(int)
+    return score, churned
+
+
+def test_held_out_probabilities_are_never_0_or_1_and_log_loss_is_finite() -> None:
+    score, churned = _separable(1, 3000)
+    train, test = slice(0, 2000), slice(2000, None)
+    raw = churn_probability(score[train], churned[train], prior=0)
+    assert (raw.predict(score[test]) == 0).sum() > 300  # the problem: exact zeros out of sample
+    cal = churn_probability(score[train], churned[train])
+    p = cal.predict(score[test])
+    assert ((p > 0) & (p < 1)).all()
+    assert math.isfinite(log_loss(churned[test], p))
+    assert log_loss(churned[test], p) < -math.log(float(np.finfo(np.float64).eps)) / 100
+    assert np.all(np.diff(cal.predict(np.linspace(0, 100, 201))) <= 0)  # still non-increasing in the score
+    assert cal.folds == 5
+    assert math.isfinite(cal.held_out_log_loss)
+    assert math.isfinite(cal.held_out_brier)
+    assert cal.held_out_brier >= cal.brier - 0.01
+    assert cal.held_out_reliability is not None
+    assert int(cal.held_out_reliability.count.sum()) == 2000
+    text = cal.summary()
+    assert "held out (5-fold cross-fit): Brier" in text
+    assert "log loss" in text
+
+
+def test_a_block_with_no_churn_reads_the_smoothed_rate() -> None:
+    score = np.r_[np.linspace(0, 10, 10), np.linspace(50, 100, 90)]
+    churned = np.r_[np.ones(10, dtype=int), np.zeros(90, dtype=int)]
+    cal = churn_probability(score, churned, prior=2.0)
+    p0 = (10 + 1) / (100 + 2)
+    assert cal.predict(80.0) == pytest.approx(2 * p0 / (90 + 2))
+    assert cal.predict(5.0) == pytest.approx((10 + 2 * p0) / (10 + 2))
+    loose = churn_probability(score, churned, prior=20.0)
+    assert cal.predict(80.0) < loose.predict(80.0) < p0  # a stronger prior pulls further toward the base rate
+
+
+def test_prior_zero_is_scikit_learns_isotonic_regression() -> None:
+    score, churned = _separable(4, 1500)
+    cal = churn_probability(score, churned, prior=0)
+    iso = IsotonicRegression(increasing=False, out_of_bounds="clip").fit(score, churned)
+    grid = np.linspace(0, 100, 57)
+    np.testing.assert_allclose(cal.predict(grid), iso.predict(grid), atol=1e-10)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**16), n=st.integers(2, 300), prior=st.floats(0.01, 50.0))
+def test_smoothed_isotonic_stays_monotone_and_inside_0_1(seed: int, n: int, prior: float) -> None:
+    rng = np.random.default_rng(seed)
+    score = np.round(rng.uniform(0, 100, n), 0)
+    churned = (rng.random(n) < rng.uniform(0, 1)).astype(int)
+    churned[:2] = [1, 0]  # both outcomes occur
+    cal = churn_probability(score, churned, prior=prior)
+    p = cal.predict(np.linspace(-5, 105, 111))
+    assert ((p > 0) & (p < 1)).all()
+    assert np.all(np.diff(p) <= 1e-12)
+    if cal.folds:
+        assert math.isfinite(cal.held_out_log_loss)
+    else:
+        assert math.isnan(cal.held_out_log_loss)
+
+
+def test_bad_calibration_arguments_are_named() -> None:
+    with pytest.raises(ValidationError, match="prior must be a finite number of pseudo-accounts >= 0"):
+        churn_probability([10, 90], [1, 0], prior=-1)
+    with pytest.raises(ValidationError, match="folds must be a whole number >= 2"):
+        churn_probability([10, 90], [1, 0], folds=1)
+    few = churn_probability([10, 20, 90], [1, 0, 0])
+    assert few.folds == 0
+    assert "too few churned or retained accounts" in few.summary()
