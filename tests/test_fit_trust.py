@@ -4,6 +4,7 @@ training said out loud."""
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -15,8 +16,10 @@ from sklearn.isotonic import IsotonicRegression
 from healthscore import ValidationError, dump_model, load_model
 from healthscore._stats import log_loss, stratified_folds
 from healthscore.bands import AlertLevel, AlertPolicy, Band, BandPolicy, default_alerts, default_bands
+from healthscore.exceptions import UnknownCategoryError
 from healthscore.fit import choose_thresholds, churn_probability, fit_scorecard
 from healthscore.model import HealthModel
+from healthscore.scorers import Categories
 
 
 def _portfolio(seed: int, n: int, signal: float) -> tuple[dict[str, object], np.ndarray]:
@@ -191,3 +194,55 @@ def test_bad_calibration_arguments_are_named() -> None:
     few = churn_probability([10, 20, 90], [1, 0, 0])
     assert few.folds == 0
     assert "too few churned or retained accounts" in few.summary()
+
+
+# --------------------------------------------------------------------------- categories never seen in training
+
+
+def test_a_category_never_seen_in_training_is_said_in_the_batch_and_scalar_results() -> None:
+    columns, churned = _portfolio(3, 2000, 1.2)
+    model = fit_scorecard(columns, churned, KINDS).model
+    table = model.metrics["plan"].scorer
+    assert isinstance(table, Categories)
+    assert table.unknown is not None
+    new = {
+        "usage": np.array([50.0, 60.0, 70.0, 80.0]),
+        "tickets": np.array([1.0, 2.0, 3.0, 4.0]),
+        "plan": np.array(["pro", "Platinum", None, "platinum "], dtype=object),
+    }
+    out = model.score_batch(new)
+    lines = [w for w in out.warnings if "not in the category table" in w]
+    assert lines == [
+        f"column 'plan': 2 value(s) not in the category table, scored {table.unknown:g} "
+        "(the unknown score; row 1: 'Platinum', row 3: 'platinum ')"
+    ]
+    assert model.score_batch({k: v[[0, 2]] for k, v in new.items()}).warnings == ()  # known and missing: silent
+    one = model.score({"usage": 60.0, "tickets": 2.0, "plan": "Platinum"})
+    assert one.warnings == (
+        f"column 'plan': 1 value(s) not in the category table, scored {table.unknown:g} "
+        "(the unknown score; row 0: 'Platinum')",
+    )
+    assert one.score == pytest.approx(float(out.score[1]))
+    assert model.score({"usage": 60.0, "tickets": 2.0, "plan": "pro"}).warnings == ()
+    strict = Categories(table={"pro": 80.0})  # no unknown score: an unknown label stays an error
+    assert strict.unknown_labels("plan", ["gold"]) is None
+    with pytest.raises(UnknownCategoryError):
+        strict("gold")
+
+
+def test_the_model_file_sets_the_unknown_score() -> None:
+    columns, churned = _portfolio(3, 2000, 1.2)
+    model = fit_scorecard(columns, churned, KINDS).model
+    text = dump_model(model, format="json")
+    data = json.loads(text)
+    scorer = next(m["scorer"] for d in data["dimensions"] for m in d["metrics"] if m["name"] == "plan")
+    assert scorer["kind"] == "categories"
+    scorer["unknown"] = 0
+    edited = load_model(data)
+    assert isinstance(edited, HealthModel)
+    record = {"usage": 60.0, "tickets": 2.0, "plan": "Platinum"}
+    assert edited.score(record).metrics["plan"].score == 0.0
+    assert "scored 0 (the unknown score" in edited.score(record).warnings[0]
+    del scorer["unknown"]
+    with pytest.raises(UnknownCategoryError, match="unknown category 'Platinum'"):
+        load_model(data).score(record)
