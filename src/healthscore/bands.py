@@ -311,6 +311,42 @@ class AlertPolicy(_Ladder[AlertLevel]):
     def _tiers(self) -> tuple[AlertLevel, ...]:
         return self.levels
 
+    @classmethod
+    def following(cls, bands: BandPolicy, *, template: AlertPolicy | None = None) -> AlertPolicy:
+        """Alert levels that start where the bands start, tier for tier.
+
+        Level ``i`` of ``template`` (default: :func:`default_alerts`) keeps its
+        name and response and takes band ``i``'s ``min_score``, so an account's
+        alert is always the one that goes with its band: the best band is the
+        healthiest level, the worst band the most urgent one. Fitted bands
+        (:func:`healthscore.fit.choose_thresholds`) come with such alerts.
+
+        Raises:
+            ValidationError: ``template`` has another number of levels than
+                ``bands`` has bands.
+
+        Examples:
+            >>> bands = BandPolicy.from_quantiles(np.arange(100.0), [0.25, 0.25, 0.3, 0.2])
+            >>> alerts = AlertPolicy.following(bands)
+            >>> alerts.thresholds == bands.thresholds, alerts.names
+            (True, ('healthy', 'warning', 'at_risk', 'critical'))
+            >>> bands.classify(60.0), alerts.classify(60.0)
+            ('yellow', 'warning')
+        """
+        base = default_alerts() if template is None else template
+        if len(base.levels) != len(bands.bands):
+            raise ValidationError(
+                "alerts.levels",
+                f"must hold one alert level per band ({len(bands.bands)}: {', '.join(bands.names)}) for the "
+                "alerts to follow the bands",
+                list(base.names),
+            )
+        return cls(
+            levels=tuple(
+                attrs.evolve(lvl, min_score=b.min_score) for lvl, b in zip(base.levels, bands.bands, strict=True)
+            )
+        )
+
 
 @attrs.frozen(kw_only=True)
 class BandSummary:

@@ -30,7 +30,7 @@ import attrs
 import numpy as np
 
 from healthscore import _stats
-from healthscore.bands import Band, BandPolicy, default_bands
+from healthscore.bands import AlertPolicy, BandPolicy, default_alerts, default_bands
 from healthscore.exceptions import FitError, InputError, ValidationError
 from healthscore.model import Dimension, HealthModel, Metric
 from healthscore.portfolio import column_names, family_of, table_columns
@@ -568,22 +568,26 @@ class BandFit:
 
     Attributes:
         policy: The band policy (best band first), ready for a model.
+        alerts: Alert levels starting at the same cut-offs, level for band
+            (:meth:`~healthscore.bands.AlertPolicy.following`), so that band
+            and alert never disagree; ready for a model beside ``policy``.
         shares: Share of accounts per band.
         churn_rates: Churn rate per band (ordered: worst band highest).
         warnings: What a reader should know (e.g. more than half in the worst band).
     """
 
     policy: BandPolicy
+    alerts: AlertPolicy
     shares: dict[str, float]
     churn_rates: dict[str, float]
     warnings: tuple[str, ...]
 
     def summary(self) -> str:
         """A readable table."""
-        lines = [f"{'band':<10} {'from':>6} {'share':>7} {'churn':>7}"]
-        for band in self.policy.bands:
+        lines = [f"{'band':<10} {'alert':<10} {'from':>6} {'share':>7} {'churn':>7}"]
+        for band, level in zip(self.policy.bands, self.alerts.levels, strict=True):
             lines.append(
-                f"{band.name:<10} {band.min_score:>6.1f} {self.shares[band.name]:>7.1%} "
+                f"{band.name:<10} {level.name:<10} {band.min_score:>6.1f} {self.shares[band.name]:>7.1%} "
                 f"{self.churn_rates[band.name]:>7.1%}"
             )
         lines += [f"warning: {w}" for w in self.warnings]
@@ -692,10 +696,11 @@ def _best_cuts(cuts: _Cuts, red_options: Any, k: int, min_share: float) -> tuple
     return None if best is None else best[1]
 
 
-def _band_fit(policy: BandPolicy, cuts: list[float], s: Any, y: Any) -> BandFit:
-    """The fitted policy from ascending cut-offs, with its shares and churn rates."""
+def _band_fit(policy: BandPolicy, alerts: AlertPolicy, cuts: list[float], s: Any, y: Any) -> BandFit:
+    """The fitted policy (and the alerts following it) from ascending cut-offs,
+    with its shares and churn rates."""
     mins = [*reversed(cuts), 0.0]  # best band first
-    bands = [Band(name=b.name, min_score=m, playbook=b.playbook) for b, m in zip(policy.bands, mins, strict=True)]
+    bands = [attrs.evolve(b, min_score=m) for b, m in zip(policy.bands, mins, strict=True)]
     fitted = BandPolicy(bands=tuple(bands))
     codes = fitted.codes(s)
     shares = {b.name: float(np.mean(codes == i)) for i, b in enumerate(fitted.bands)}
@@ -704,7 +709,13 @@ def _band_fit(policy: BandPolicy, cuts: list[float], s: Any, y: Any) -> BandFit:
     worst = fitted.bands[-1].name
     if shares[worst] > 0.5:
         warnings.append(f"more than half of the accounts ({shares[worst]:.0%}) are in {worst}")
-    return BandFit(policy=fitted, shares=shares, churn_rates=rates, warnings=tuple(warnings))
+    return BandFit(
+        policy=fitted,
+        alerts=AlertPolicy.following(fitted, template=alerts),
+        shares=shares,
+        churn_rates=rates,
+        warnings=tuple(warnings),
+    )
 
 
 def choose_thresholds(
@@ -712,6 +723,7 @@ def choose_thresholds(
     outcome: Any,
     *,
     base: BandPolicy | None = None,
+    alerts: AlertPolicy | None = None,
     red_precision: float | None = None,
     max_red_share: float | None = None,
     min_share: float = 0.05,
@@ -726,10 +738,18 @@ def choose_thresholds(
     at least ``min_share`` of the accounts and the churn rate falls strictly
     from the worst band to the best.
 
+    The alert levels are fitted with the bands: level ``i`` starts at band
+    ``i``'s cut-off (:meth:`~healthscore.bands.AlertPolicy.following`), so a
+    model given both (``attrs.evolve(model, bands=fit.policy,
+    alerts=fit.alerts)``) never puts a Green account on an "at_risk" alert.
+
     Args:
         score: Health scores (NaN rows are left out).
         outcome: 0/1 per score (1 = churned).
         base: Band names, playbooks and order (default: green, yellow, orange, red).
+        alerts: Alert names and responses, one level per band, healthiest
+            first (default: healthy, warning, at_risk, critical); their
+            ``min_score`` is replaced by the fitted cut-offs.
         red_precision: Target churn rate of the worst band, in (0, 1].
         max_red_share: Largest share of accounts in the worst band, in (0, 1].
         min_share: Smallest share of accounts in any band.
@@ -737,11 +757,14 @@ def choose_thresholds(
     Raises:
         InputError: A bad outcome.
         ValidationError: A bad ``base``, ``red_precision``, ``max_red_share``
-            or ``min_share``.
+            or ``min_share``, or ``alerts`` with another number of levels
+            than ``base`` has bands.
         FitError: No banding satisfies the constraints (the message says
             which to relax).
     """
     policy = base or default_bands()
+    levels = alerts or default_alerts()
+    AlertPolicy.following(policy, template=levels)  # one level per band, checked before any work
     s = np.asarray(score, dtype=np.float64)
     y = _outcome(None, outcome, s.size)
     keep = ~np.isnan(s)
@@ -757,7 +780,8 @@ def choose_thresholds(
             f"churn rates cannot be strictly ordered across {k} bands with at least {min_share:.0%} of the accounts "
             f"each ({s.size} scores, {int(y.sum())} churned); use fewer bands or a smaller min_share"
         )
-    return _band_fit(policy, [float(cuts.candidates[i]) for i in best], s, y)  # ascending: worst band's edge first
+    ascending = [float(cuts.candidates[i]) for i in best]  # the worst band's edge first
+    return _band_fit(policy, levels, ascending, s, y)
 
 
 # --------------------------------------------------------------------------- scorecards
@@ -1022,7 +1046,7 @@ def fit_scorecard(
     draft = HealthModel(name=name, dimensions=_scorecard_dimensions(kept_fits), description="fitted scorecard")
     score = np.asarray(draft.score_batch(dict(cols), missing_columns="missing").score, dtype=np.float64)
     bands = choose_thresholds(score, y, red_precision=red_precision, max_red_share=max_red_share, min_share=min_share)
-    model = attrs.evolve(draft, bands=bands.policy)
+    model = attrs.evolve(draft, bands=bands.policy, alerts=bands.alerts)
     report = ScorecardReport(
         columns=tuple(done.get(f.name, f) for f in fits),
         bands=bands,
@@ -1097,10 +1121,20 @@ class ChurnCalibration:
 
     Attributes:
         method: ``"isotonic"`` or ``"platt"``.
-        reliability: Predicted vs observed churn per probability bin.
-        brier: Brier score of the calibrated probabilities (lower is better).
-        log_loss: Their log loss.
+        fit: The fitted map (isotonic: with each block's rate smoothed, see
+            :func:`churn_probability`).
+        reliability: Predicted vs observed churn per probability bin, in sample.
+        brier: Brier score of the calibrated probabilities, in sample (lower is better).
+        log_loss: Their log loss, in sample.
         base_rate: The overall churn rate.
+        prior: Pseudo-accounts at the overall rate added to each isotonic block.
+        folds: Folds of the cross-fit behind the held-out figures (0: too few
+            churned or retained accounts to hold any out; the figures are NaN).
+        held_out_brier: Brier score on held-out accounts: each fold's
+            probabilities come from a map fitted to the other folds.
+        held_out_log_loss: Log loss on the same held-out probabilities.
+        held_out_reliability: The reliability table of those probabilities
+            (``None`` without folds).
     """
 
     method: str
@@ -1109,57 +1143,153 @@ class ChurnCalibration:
     brier: float
     log_loss: float
     base_rate: float
+    prior: float = 0.0
+    folds: int = 0
+    held_out_brier: float = math.nan
+    held_out_log_loss: float = math.nan
+    held_out_reliability: _stats.ReliabilityTable | None = None
 
     def predict(self, score: Any) -> Any:
         """Churn probability for a score (or an array of scores)."""
         return self.fit.predict(score)
 
     def summary(self) -> str:
-        """The reliability table and the scores."""
+        """The reliability table and the scores, held out and in sample."""
         t = self.reliability
         lines = [
-            f"{self.method} calibration: Brier {self.brier:.4f} (base rate {self.base_rate:.1%}, Brier of "
-            f"always predicting it {self.base_rate * (1 - self.base_rate):.4f}), log loss {self.log_loss:.4f}",
-            f"{'predicted':>10} {'observed':>9} {'accounts':>9}",
+            f"{self.method} calibration (base rate {self.base_rate:.1%}, Brier of always predicting it "
+            f"{self.base_rate * (1 - self.base_rate):.4f})",
+            f"held out ({self.folds}-fold cross-fit): Brier {self.held_out_brier:.4f}, "
+            f"log loss {self.held_out_log_loss:.4f}"
+            if self.folds
+            else "held out: too few churned or retained accounts for two folds",
+            f"in sample: Brier {self.brier:.4f}, log loss {self.log_loss:.4f}",
+            f"{'predicted':>10} {'observed':>9} {'accounts':>9}  (in sample)",
         ]
         for i in np.flatnonzero(t.nonempty).tolist():
             lines.append(f"{t.mean_predicted[i]:>10.1%} {t.observed_rate[i]:>9.1%} {int(t.count[i]):>9,}")
         return "\n".join(lines)
 
 
+def _smoothed(curve: _stats.IsotonicFit, s: Any, y: Any, prior: float) -> _stats.IsotonicFit:
+    """``curve`` with each block's churn rate ``(churned + prior * p0) /
+    (accounts + prior)``, ``p0 = (all churned + 1) / (all accounts + 2)``, and
+    the blocks pooled again where smoothing broke the order (a small block
+    moves further toward ``p0`` than a large one)."""
+    yk, xk = curve.y_knots, curve.x_knots
+    starts = np.r_[0, np.flatnonzero(np.diff(yk) != 0) + 1]  # runs of one value: the blocks
+    ends = np.r_[starts[1:] - 1, yk.size - 1]
+    order = np.argsort(s, kind="stable")
+    sorted_s, events_to = s[order], np.r_[0.0, np.cumsum(y[order])]
+    lo = np.searchsorted(sorted_s, xk[starts], side="left")
+    hi = np.searchsorted(sorted_s, xk[ends], side="right")
+    counts, events = (hi - lo).astype(np.float64), events_to[hi] - events_to[lo]
+    p0 = (float(y.sum()) + 1.0) / (y.size + 2.0)
+    rates = (events + prior * p0) / (counts + prior)
+    blocks = np.arange(rates.size, dtype=np.float64)
+    pooled = _stats.isotonic_fit(blocks, rates, counts + prior, increasing=curve.increasing).predict(blocks)
+    return _stats.IsotonicFit(x_knots=xk, y_knots=np.repeat(pooled, ends - starts + 1), increasing=curve.increasing)
+
+
+def _calibration_map(s: Any, y: Any, method: str, prior: float) -> _stats.IsotonicFit | _stats.PlattFit:
+    """The map of :func:`churn_probability` fitted to ``s`` and ``y``."""
+    if method == "isotonic":
+        curve = _stats.isotonic_fit(s, y, increasing=False)
+        return _smoothed(curve, s, y, prior) if prior > 0 and s.size else curve
+    platt = _stats.platt_fit(s, y)
+    if not platt.converged:
+        raise FitError(
+            f"the Platt map on {s.size} scores did not converge",
+            what=f"the Platt map on {s.size} scores",
+            hint="check that both outcomes occur, or use method='isotonic', which always fits",
+        )
+    return platt
+
+
+def _cross_fit(s: Any, y: Any, method: str, prior: float, folds: int, seed: int) -> tuple[int, Any]:
+    """Held-out probabilities: each fold's from a map fitted to the others
+    (as many folds as there are churned and retained accounts, up to ``folds``;
+    0 folds and no probabilities below two)."""
+    k = min(folds, int(y.sum()), int(y.size - y.sum()))
+    if k < 2:
+        return 0, None
+    fold = _stats.stratified_folds(y, k, seed)
+    p = np.empty(y.size)
+    for f in range(k):
+        test = fold == f
+        p[test] = _calibration_map(s[~test], y[~test], method, prior).predict(s[test])
+    return k, np.clip(p, 0.0, 1.0)
+
+
 def churn_probability(
-    score: Any, outcome: Any, *, method: Literal["isotonic", "platt"] = "isotonic", bins: int = 10
+    score: Any,
+    outcome: Any,
+    *,
+    method: Literal["isotonic", "platt"] = "isotonic",
+    bins: int = 10,
+    prior: float = 2.0,
+    folds: int = 5,
+    seed: int = 0,
 ) -> ChurnCalibration:
     """Fit a calibrated churn probability for any score.
 
     Isotonic regression (non-increasing in the score, step-wise) or Platt
-    scaling (a logistic curve). The reliability table, Brier score and log loss
-    are in sample; judge a calibration on held-out accounts by passing their
-    scores to :meth:`ChurnCalibration.predict` and :func:`healthscore._stats.brier`.
+    scaling (a logistic curve). Raw isotonic regression gives a block of
+    accounts none of which churned a probability of exactly 0 (and one where
+    all churned exactly 1): a held-out account in such a block that does churn
+    costs an unbounded log loss, and the 0 reads as a promise. So each isotonic
+    block's rate is smoothed toward the overall rate: ``prior`` pseudo-accounts
+    churning at ``p0 = (churned + 1) / (accounts + 2)`` are added to every
+    block (a Beta prior with that mean and ``prior`` accounts' weight, the rule
+    of succession centred on the base rate rather than on 1/2, which suits rare
+    churn), and blocks are pooled again where that breaks the order. A block of
+    ``m`` accounts with no churn then reads ``prior * p0 / (m + prior)``: never
+    0, smaller the more accounts back it, and large blocks barely move. A
+    clip to ``[1/(n+2), 1 - 1/(n+2)]`` would also bound them but gives a block
+    of 5 accounts and one of 1,500 the same near-zero rate. ``prior=0`` is the
+    raw isotonic fit (scikit-learn's). Platt probabilities are never 0 or 1.
+
+    The reliability table, Brier score and log loss are in sample; the
+    ``held_out_*`` figures come from a stratified ``folds``-fold cross-fit
+    (each fold's probabilities from a map fitted to the other folds), the
+    honest measure of how the map does on accounts it has not seen. To judge
+    it on your own held-out accounts, pass their scores to
+    :meth:`ChurnCalibration.predict` and :func:`healthscore._stats.log_loss`.
+
+    Args:
+        score: Health scores (NaN rows are left out).
+        outcome: 0/1 per score (1 = churned).
+        method: ``"isotonic"`` (default) or ``"platt"``.
+        bins: Bins of the reliability tables.
+        prior: Pseudo-accounts at the overall rate per isotonic block, >= 0.
+        folds: Folds of the held-out cross-fit (at least 2 are used when
+            both outcomes occur at least twice).
+        seed: Seed of the folds' shuffle.
+
+    Raises:
+        ValidationError: A bad ``method``, ``prior`` or ``folds``.
+        FitError: The Platt map does not converge.
 
     Examples:
         >>> cal = churn_probability([10, 20, 80, 90], [1, 1, 0, 0], method="isotonic")
         >>> float(cal.predict(15)), float(cal.predict(85))
-        (1.0, 0.0)
+        (0.75, 0.25)
+        >>> float(churn_probability([10, 20, 80, 90], [1, 1, 0, 0], prior=0).predict(85))
+        0.0
     """
+    if method not in ("isotonic", "platt"):
+        raise ValidationError("method", "must be 'isotonic' or 'platt'", method)
+    if not (isinstance(prior, int | float) and math.isfinite(prior) and prior >= 0):
+        raise ValidationError("prior", "must be a finite number of pseudo-accounts >= 0", prior)
+    if not (isinstance(folds, int) and folds >= 2):
+        raise ValidationError("folds", "must be a whole number >= 2", folds)
     s = np.asarray(score, dtype=np.float64)
     y = _outcome(None, outcome, s.size)
     keep = ~np.isnan(s)
     s, y = s[keep], y[keep]
-    curve: _stats.IsotonicFit | _stats.PlattFit
-    if method == "isotonic":
-        curve = _stats.isotonic_fit(s, y, increasing=False)
-    elif method == "platt":
-        curve = _stats.platt_fit(s, y)
-        if not curve.converged:
-            raise FitError(
-                f"the Platt map on {s.size} scores did not converge",
-                what=f"the Platt map on {s.size} scores",
-                hint="check that both outcomes occur, or use method='isotonic', which always fits",
-            )
-    else:
-        raise ValidationError("method", "must be 'isotonic' or 'platt'", method)
+    curve = _calibration_map(s, y, method, float(prior))
     p = np.clip(np.asarray(curve.predict(s), dtype=np.float64), 0.0, 1.0)
+    k, held = _cross_fit(s, y, method, float(prior), folds, seed)
     return ChurnCalibration(
         method=method,
         fit=curve,
@@ -1167,4 +1297,9 @@ def churn_probability(
         brier=_stats.brier(y, p),
         log_loss=_stats.log_loss(y, p),
         base_rate=float(y.mean()),
+        prior=float(prior),
+        folds=k,
+        held_out_brier=math.nan if held is None else _stats.brier(y, held),
+        held_out_log_loss=math.nan if held is None else _stats.log_loss(y, held),
+        held_out_reliability=None if held is None else _stats.reliability_table(y, held, n_bins=bins),
     )

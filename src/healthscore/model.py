@@ -283,9 +283,14 @@ class _Plan:
     scalar: tuple[Callable[[Any], float], ...] = attrs.field(init=False, eq=False)
     layout: _engine.Layout = attrs.field(init=False, eq=False)
     name_set: frozenset[str] = attrs.field(init=False, eq=False)
+    tables: tuple[tuple[int, _scorers.Categories], ...] = attrs.field(init=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "name_set", frozenset(self.names))
+        tables = [
+            (i, c) for i, c in enumerate(self.scorers) if isinstance(c, _scorers.Categories) and c.unknown is not None
+        ]
+        object.__setattr__(self, "tables", tuple(tables))  # category tables that score labels they lack
         scalar = tuple(_scalar_scorer(n, s) for n, s in zip(self.names, self.scorers, strict=True))
         kernels = tuple(
             _engine.compile_kernel(self.names[i], self.dim_of[i], self.metric_w[i], self.cover_w[i], self.scorers[i])
@@ -450,6 +455,8 @@ class ScoreResult:
         status: ``"scored"`` or ``"insufficient_data"``.
         reason: Why there is no score, when there is none.
         model: Name of the model that scored the account.
+        warnings: What a reader should know, one line each: labels not in a
+            metric's category table, which took its unknown score.
     """
 
     score: float | None
@@ -460,6 +467,7 @@ class ScoreResult:
     status: Status = "scored"
     reason: str | None = None
     model: str = ""
+    warnings: tuple[str, ...] = ()
     _detail: _Detail | None = attrs.field(default=None, alias="detail", repr=False, eq=False)
 
     @property
@@ -581,7 +589,8 @@ class BatchScores:
             metric's domain (count and the first rows): those values were
             scored as missing, so coverage shows them.
         warnings: What a reader should know, one line each: the out-of-range
-            reports and columns that look like a misspelt metric.
+            reports, columns that look like a misspelt metric, and labels not
+            in a metric's category table (scored its unknown score).
     """
 
     score: Any
@@ -926,6 +935,7 @@ class HealthModel:
             )
         total = _engine.account_score(one, num_total, den_total, False, float)
         return ScoreResult(
+            warnings=_unknown_labels(plan, record) if plan.tables else (),
             score=total,
             band=self.bands.bands[self.bands.code_one(total)].name,
             alert=self.alerts.levels[self.alerts.code_one(total)].name,
@@ -1061,7 +1071,7 @@ class HealthModel:
             drivers=top,
             points_lost=lost,
             out_of_range=raw.out_of_range,
-            warnings=_warnings(raw.out_of_range, typos),
+            warnings=(*_warnings(raw.out_of_range, typos), *_unknown_labels(plan, present)),
         )
 
     # -- display ---------------------------------------------------------------
@@ -1094,6 +1104,15 @@ def _warnings(reports: Iterable[_scorers.OutOfRange], typos: Iterable[tuple[str,
         for k, m in typos
     ]
     return tuple(lines)
+
+
+def _unknown_labels(plan: _Plan, columns: Mapping[str, Any]) -> tuple[str, ...]:
+    """The lines of :attr:`BatchScores.warnings` on labels not in a metric's
+    category table, one per column."""
+    reports = (
+        t.unknown_labels(plan.names[i], columns[plan.names[i]]) for i, t in plan.tables if plan.names[i] in columns
+    )
+    return tuple(str(r) for r in reports if r is not None)
 
 
 def _is_whole(value: object) -> bool:

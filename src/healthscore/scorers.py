@@ -57,6 +57,7 @@ __all__ = [
     "Piecewise",
     "Points",
     "Steps",
+    "UnknownLabels",
     "active_license_share",
     "budget_trend",
     "business_review_recency",
@@ -732,6 +733,34 @@ def _label_array(x: Any) -> tuple[Any, BoolArray]:
 
 
 @attrs.frozen(kw_only=True)
+class UnknownLabels:
+    """The labels of one column that a category table does not hold, which
+    took the table's ``unknown`` score: said, not silent.
+
+    Attributes:
+        column: The metric (column) name.
+        score: The score they took (the table's ``unknown``).
+        count: How many values were not in the table.
+        rows: Up to three zero-based rows that held one, the first ones.
+        labels: The labels in those rows.
+    """
+
+    column: str
+    score: float
+    count: int
+    rows: tuple[int, ...]
+    labels: tuple[str, ...]
+
+    def __str__(self) -> str:
+        shown = ", ".join(f"row {r}: {v!r}" for r, v in zip(self.rows, self.labels, strict=True))
+        more = ", ..." if self.count > len(self.rows) else ""
+        return (
+            f"column {self.column!r}: {self.count} value(s) not in the category table, scored {self.score:g} "
+            f"(the unknown score; {shown}{more})"
+        )
+
+
+@attrs.frozen(kw_only=True)
 class Categories:
     """A table from category label to score.
 
@@ -775,6 +804,38 @@ class Categories:
     def labels(self) -> tuple[str, ...]:
         """The allowed labels, in table order."""
         return tuple(k for k, _ in self.table)
+
+    def unknown_labels(self, column: str, x: Any) -> UnknownLabels | None:
+        """The report of the labels of ``x`` (one label or an array) that are
+        not in the table and so took the ``unknown`` score; ``None`` when there
+        is none or ``unknown`` is not set (an unknown label is then an error).
+
+        Examples:
+            >>> plan = Categories(table={"basic": 40, "pro": 80}, unknown=50)
+            >>> report = plan.unknown_labels("plan", ["pro", "Platinum", None, "gold"])
+            >>> report.count, report.rows, report.labels
+            (2, (1, 3), ('Platinum', 'gold'))
+        """
+        if self.unknown is None:
+            return None
+        if _is_scalar(x):
+            if is_missing(x) or _normalise_label(x) in self._lookup:
+                return None
+            return UnknownLabels(column=column, score=self.unknown, count=1, rows=(0,), labels=(str(x),))
+        labels, missing = _label_array(x)
+        flat, absent = labels.reshape(-1), missing.reshape(-1)
+        uniques, inverse = np.unique(flat[~absent], return_inverse=True)
+        known = np.array([_normalise_label(u) in self._lookup for u in uniques.tolist()], dtype=np.bool_)
+        if known.all():
+            return None
+        rows = np.flatnonzero(~absent)[~known[inverse.reshape(-1)]]
+        return UnknownLabels(
+            column=column,
+            score=self.unknown,
+            count=int(rows.size),
+            rows=tuple(int(r) for r in rows[:3]),
+            labels=tuple(str(flat[r]) for r in rows[:3]),
+        )
 
     def _score_label(self, label: object) -> float:
         score = self._lookup.get(_normalise_label(label))
