@@ -250,3 +250,38 @@ def test_the_command_line_names_a_bad_memory_limit_and_a_missing_glob(gen: Any, 
     status, _, err = _cli("signals", str(tmp_path / "nothing-*.parquet"), "--as-of", gen.end, "-o", "-")
     assert status == 2
     assert "matches no .csv or .parquet file" in err
+
+
+@pytest.mark.parametrize("family", ["mapping", "pandas", "polars", "arrow"])
+def test_the_numpy_tables_keep_the_source_order_and_empty_cells(family: str) -> None:
+    accounts: dict[str, list[Any]] = {
+        "account_id": ["zeta", "alpha", "mid"],
+        "segment": ["smb", None, ""],
+        "seats_purchased": [3, None, 1],
+        "arr": [1.0, 2.0, 3.0],
+        "contract_term_months": [12, 12, 24],
+    }
+    events: dict[str, list[Any]] = {
+        "account_id": ["mid", "zeta", "alpha", "zeta"],
+        "user_id": ["u3", "u1", "u2", "u1"],
+        "timestamp": ["2026-01-03", "2026-01-01", "2026-01-02", "2026-01-04"],
+        "feature": ["b", "a", None, "a"],
+    }
+    data: dict[str, Any] = {"accounts": accounts, "events": events}
+    if family != "mapping":
+        module = pytest.importorskip(family if family != "arrow" else "pyarrow")
+        make = module.table if family == "arrow" else module.DataFrame
+        data = {name: make(cols) for name, cols in data.items()}
+    ex = read_exports(data, on_bad_rows="report")
+    got = ex.tables["accounts"]
+    assert got["account_id"].tolist() == ["zeta", "alpha", "mid"]
+    assert got["segment"].tolist() == ["smb", "", ""]
+    assert got["_account"].tolist() == [0, 1, 2]
+    assert [r.line for r in ex.rejected] == [3]  # the event without a feature (rows count from 1)
+    kept = ex.tables["events"]
+    assert kept["account_id"].tolist() == ["mid", "zeta", "zeta"]
+    assert kept["_account"].tolist() == [2, 0, 0]
+    assert ex.lines["events"].tolist() == [1, 2, 4]
+    signals = compute_signals(ex, "2026-01-05")
+    assert signals["account_id"].tolist() == ["zeta", "alpha", "mid"]
+    assert signals["days_since_last_login"].tolist()[0] == 1.0

@@ -729,6 +729,8 @@ def _frame_arrow(data: Any) -> Any:
         table = data if isinstance(data, pa.Table) else pa.Table.from_batches([data])
     elif family in ("polars", "polars-lazy"):
         table = (data.collect() if family == "polars-lazy" else data).to_arrow()
+    elif family == "pandas" and (converted := _pandas_arrow(data, names)) is not None:
+        table = converted
     else:
         columns = _frame_columns(data)
         n = len(next(iter(columns.values()))) if columns else 0
@@ -737,6 +739,17 @@ def _frame_arrow(data: Any) -> Any:
     n = table.num_rows
     table = table.append_column(_SRC, pa.array(np.zeros(n, dtype=np.int32)))
     return table.append_column(_LINE, pa.array(np.arange(1, n + 1, dtype=np.int64)))
+
+
+def _pandas_arrow(frame: Any, names: list[str]) -> Any:
+    """A pandas frame as Arrow, or ``None`` when a column has no one Arrow type
+    (numbers and text mixed): that frame goes through its cells instead."""
+    import pyarrow as pa  # noqa: PLC0415 -- optional extra
+
+    try:
+        return pa.Table.from_pandas(frame[names], preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return None
 
 
 def _frame_columns(data: Any) -> dict[str, Any]:
@@ -1046,7 +1059,7 @@ def _numpy_table(con: Any, table: str, columns: tuple[str, ...]) -> tuple[dict[s
     if table == "accounts":
         query = (
             f"SELECT account_key AS account_id, account_id AS {ACCOUNT_INDEX}, * EXCLUDE (account_id, account_key) "
-            "FROM accounts ORDER BY account_id"
+            f"FROM accounts ORDER BY {ACCOUNT_INDEX}"
         )
     else:
         query = (
@@ -1058,8 +1071,8 @@ def _numpy_table(con: Any, table: str, columns: tuple[str, ...]) -> tuple[dict[s
     for col in (c for c in spec.columns if c.name in columns):
         values = got[col.name]
         if col.kind in ("id", "text"):
-            obj = np.asarray(np.ma.filled(values, None) if np.ma.isMaskedArray(values) else values, dtype=object)
-            obj[obj == None] = ""  # noqa: E711 -- elementwise
+            obj = np.asarray(np.ma.getdata(values), dtype=object).copy()
+            obj[np.ma.getmaskarray(values) | (obj == None)] = ""  # noqa: E711 -- elementwise
             out[col.name] = obj.astype(str)
         elif col.kind == "number":
             out[col.name] = np.ma.filled(np.ma.asarray(values, dtype=np.float64), math.nan)
