@@ -447,7 +447,7 @@ def choose(columns: Sequence[Binned], y: FloatArray, constraints: Sequence[str],
     fits, _ = boost(
         columns, y, train=[folds != k for k in range(INNER_FOLDS)], test=[folds == k for k in range(INNER_FOLDS)]
     )
-    held = [(fit, folds == k) for k, fit in enumerate(fits)]
+    held = [(fit, folds == k, fit.logit(columns, folds == k)) for k, fit in enumerate(fits)]
     losses_by_column: list[dict[str, float]] = []
     shapes: list[str] = []
     for j, constraint in enumerate(constraints):
@@ -464,15 +464,19 @@ def choose(columns: Sequence[Binned], y: FloatArray, constraints: Sequence[str],
 
 
 def _held_out_loss(
-    columns: Sequence[Binned], y: FloatArray, held: list[tuple[Additive, Any]], j: int, shape: str
+    columns: Sequence[Binned], y: FloatArray, held: list[tuple[Additive, Any, FloatArray]], j: int, shape: str
 ) -> float:
-    """Log loss over every inner fold's held-out rows with column ``j``'s shape projected onto ``shape``."""
+    """Log loss over every inner fold's held-out rows with column ``j``'s shape projected onto ``shape``.
+
+    ``held`` holds each inner fit, its held-out mask and its log-odds there.
+    """
     total = 0.0
-    for fit, test in held:
-        shapes = ["free"] * len(columns)
-        shapes[j] = shape
-        projected = with_shapes(fit, shapes) if shape != "free" else fit
-        total += _log_loss(y[test], projected.logit(columns, test)) * float(np.sum(test))
+    for fit, test, logit in held:
+        f, counts = fit.churn[j], fit.counts[j]
+        g = f.copy()
+        if shape != "free":
+            g[:-1] = -project(-f[:-1], counts[:-1], shape)
+        total += _log_loss(y[test], logit + (g - f)[columns[j].codes[test]]) * float(np.sum(test))
     return total / y.size
 
 
