@@ -136,7 +136,6 @@ def _isotonic(f: FloatArray, w: FloatArray, *, increasing: bool) -> FloatArray:
     vals, wts = f[used], w[used]
     starts = _stats._pava(vals, wts, increasing=increasing)
     out[used] = _stats._block_means(vals, wts, starts)
-    # empty bins take their left neighbour's value (the curve is read at bin medians only)
     return out
 
 
@@ -174,7 +173,7 @@ def _unimodal(f: FloatArray, w: FloatArray, *, peak: bool) -> FloatArray:
     split = int(np.argmin(rising + falling))
     left = _isotonic(f[:split], w[:split], increasing=peak) if split else f[:0]
     right = _isotonic(f[split:], w[split:], increasing=not peak) if split < f.size else f[:0]
-    return np.r_[left, right]
+    return np.asarray(np.r_[left, right], dtype=np.float64)
 
 
 def project(health: FloatArray, w: FloatArray, shape: str) -> FloatArray:
@@ -198,23 +197,14 @@ def project(health: FloatArray, w: FloatArray, shape: str) -> FloatArray:
 # --------------------------------------------------------------------------- boosting
 
 
-def _smooth(step: FloatArray) -> FloatArray:
-    """A [1, 2, 1] / 4 smoothing of a step over ordered bins (ends reflected)."""
-    if step.size < 3:
-        return step
-    padded = np.r_[step[0], step, step[-1]]
-    return (padded[:-2] + 2.0 * padded[1:-1] + padded[2:]) / 4.0
+def _binned_sums(codes: IntArray, weights: FloatArray, size: int) -> FloatArray:
+    """Sum of ``weights`` per bin."""
+    return np.asarray(np.bincount(codes, weights=weights, minlength=size), dtype=np.float64)
 
 
 def _log_loss(y: FloatArray, logit: FloatArray) -> float:
     """Mean log loss of log-odds ``logit`` (computed stably)."""
     return float(np.mean(np.logaddexp(0.0, logit) - y * logit))
-
-
-@attrs.frozen(kw_only=True)
-class _Problem:
-    columns: tuple[Binned, ...]
-    y: FloatArray
 
 
 @attrs.frozen(kw_only=True)
@@ -353,13 +343,18 @@ def boost(
     fit_rows = _Stack.of(columns, y, masks)
     k = fit_rows.folds
     sizes = [b.size for b in columns]
-    counts = [np.bincount(c, minlength=k * n).astype(np.float64).reshape(k, n) for c, n in zip(fit_rows.codes, sizes, strict=True)]
+    counts = [
+        np.bincount(c, minlength=k * n).astype(np.float64).reshape(k, n)
+        for c, n in zip(fit_rows.codes, sizes, strict=True)
+    ]
     intercept = _rates(fit_rows)
     churn = [np.zeros((k, n)) for n in sizes]
     if start is not None:
         intercept = np.array([start.intercept])
         churn = [f[None, :].copy() for f in start.churn]
-    logit = intercept[fit_rows.fold] + sum((c.reshape(-1)[codes] for c, codes in zip(churn, fit_rows.codes, strict=True)), np.zeros(fit_rows.y.size))
+    logit = intercept[fit_rows.fold] + sum(
+        (c.reshape(-1)[codes] for c, codes in zip(churn, fit_rows.codes, strict=True)), np.zeros(fit_rows.y.size)
+    )
     held = None if test is None else _Stack.of(columns, y, list(test))
     held_logit = None if held is None else intercept[held.fold]
     losses: list[float] = []
@@ -367,8 +362,8 @@ def boost(
     for cycle in range(cycles):
         for j, n in enumerate(sizes):
             p = 1.0 / (1.0 + np.exp(-logit))
-            g = np.bincount(fit_rows.codes[j], weights=fit_rows.y - p, minlength=k * n).reshape(k, n)
-            h = np.bincount(fit_rows.codes[j], weights=p * (1.0 - p), minlength=k * n).reshape(k, n)
+            g = _binned_sums(fit_rows.codes[j], fit_rows.y - p, k * n).reshape(k, n)
+            h = _binned_sums(fit_rows.codes[j], p * (1.0 - p), k * n).reshape(k, n)
             new = churn[j] + _tree_steps(g, h, counts[j]) * RATE
             if shapes is not None and shapes[j] != "free":
                 for i in range(k):
@@ -504,16 +499,19 @@ def _least_squares(xs: FloatArray, hs: FloatArray, ws: FloatArray, keep: list[in
     basis = _hats(xs, xs[keep])
     root = np.sqrt(ws)
     values, *_ = np.linalg.lstsq(basis * root[:, None], hs * root, rcond=None)
-    return values, _sse(basis @ values, hs, ws)
+    return np.asarray(values, dtype=np.float64), _sse(basis @ values, hs, ws)
 
 
-def simplify(x: FloatArray, health: FloatArray, w: FloatArray, max_points: int) -> tuple[IntArray, FloatArray]:
+def simplify(
+    x: FloatArray, health: FloatArray, w: FloatArray, max_points: int, shape: str = "free"
+) -> tuple[IntArray, FloatArray]:
     """At most ``max_points`` knots (bin indices) and their values: the piecewise-linear curve closest to ``health``.
 
     Greedy: start from the two end bins and add, one at a time, the knot whose
     weighted least-squares refit lowers the weighted squared error most; stop
     at ``max_points`` or when no knot helps. The values are refitted by least
-    squares, not read off the shape, so few knots follow it closely.
+    squares, not read off the shape, so few knots follow it closely, and
+    projected back onto ``shape`` (a refit may bend a monotone curve slightly).
 
     Examples:
         >>> x = np.arange(5.0)
@@ -533,7 +531,8 @@ def simplify(x: FloatArray, health: FloatArray, w: FloatArray, max_points: int) 
         if trial_err >= err:
             break
         chosen, values, err = sorted([*chosen, c]), trial_values, trial_err
-    return used[np.array(chosen, dtype=np.intp)], values
+    mass = _hats(xs, xs[chosen]).T @ ws
+    return used[np.array(chosen, dtype=np.intp)], project(values, np.maximum(mass, 1e-12), shape)
 
 
 def _readable(xs: FloatArray) -> FloatArray:
@@ -597,20 +596,29 @@ class Learning:
     auc: tuple[float, float]
 
 
-def _curve(binned: Binned, health: FloatArray, weights: FloatArray, max_points: int) -> tuple[FloatArray, FloatArray]:
+def _curve(
+    binned: Binned, health: FloatArray, weights: FloatArray, max_points: int, shape: str
+) -> tuple[FloatArray, FloatArray]:
     """The simplified curve's breakpoints (x, log-odds health) and its value at each fine bin."""
-    keep, hs = simplify(binned.centres, health[:-1], weights[:-1], max_points)
+    keep, hs = simplify(binned.centres, health[:-1], weights[:-1], max_points, shape)
     xs = binned.centres[keep]
     at_bins = np.interp(binned.centres, xs, hs) if xs.size else np.zeros(binned.centres.size)
     return np.column_stack([xs, hs]), np.r_[at_bins, health[-1]]
 
 
 def _scaled(
-    binned: Binned, fit: Additive, j: int, y: FloatArray, hess: FloatArray, shape: str, min_missing: float, max_points: int
+    binned: Binned,
+    fit: Additive,
+    j: int,
+    y: FloatArray,
+    hess: FloatArray,
+    shape: str,
+    min_missing: float,
+    max_points: int,
 ) -> tuple[Learned, FloatArray]:
     counts = fit.counts[j]
     health = -fit.churn[j]
-    curve, at_bins = _curve(binned, health, np.bincount(binned.codes, weights=hess, minlength=binned.size), max_points)
+    curve, at_bins = _curve(binned, health, _binned_sums(binned.codes, hess, binned.size), max_points, shape)
     missing_count = int(counts[-1])
     has_missing = missing_count >= max(min_missing, 1.0)
     values = np.r_[curve[:, 1], health[-1]] if has_missing else curve[:, 1]
@@ -623,7 +631,9 @@ def _scaled(
     observed = codes < binned.centres.size
     events = np.bincount(codes[observed], weights=y[observed], minlength=binned.centres.size)
     totals = counts[:-1]
-    info = _stats.information_value(codes[observed], y[observed], n_bins=binned.centres.size) if observed.any() else None
+    info = (
+        _stats.information_value(codes[observed], y[observed], n_bins=binned.centres.size) if observed.any() else None
+    )
     learned = Learned(
         shape=shape,
         losses=(),
@@ -684,9 +694,7 @@ def learn(
         change = (-at_bins - fit.churn[j])[binned[j].codes]
         alone = _log_loss(y, fine + change) - _log_loss(y, fine)
         simple += change
-        out[name] = attrs.evolve(
-            learned, losses=tuple(choice.losses[j].items()), simplification=float(alone)
-        )
+        out[name] = attrs.evolve(learned, losses=tuple(choice.losses[j].items()), simplification=float(alone))
     return Learning(
         columns=out,
         cycles=choice.cycles,

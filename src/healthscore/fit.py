@@ -1080,9 +1080,7 @@ def fit_scorecard(
         else None
     )
     learned = {} if learning is None else dict(learning.columns)
-    fits = [
-        _fit_column(column, kind, cols[column], y, max_bins, min_share, learned) for column, kind in kinds.items()
-    ]
+    fits = [_fit_column(column, kind, cols[column], y, max_bins, min_share, learned) for column, kind in kinds.items()]
     usable = [f for f in fits if f.scorer is not None]
     if not usable:
         raise FitError(
