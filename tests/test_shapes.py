@@ -79,10 +79,12 @@ def test_curves_follow_their_shape_with_few_breakpoints(card) -> None:  # type: 
         if isinstance(c.scorer, Piecewise):
             assert 2 <= len(c.scorer.points) <= 8
             ys = [p[1] for p in c.scorer.points]
-            assert min(ys) == pytest.approx(0.0) and max(ys) == pytest.approx(100.0)
+            assert min(ys) == pytest.approx(0.0)
+            assert max(ys) == pytest.approx(100.0)
     valley = by_name["dip"].scorer
     assert isinstance(valley, Piecewise)
-    assert valley(5.0) < valley(0.5) and valley(5.0) < valley(9.5)
+    assert valley(5.0) < valley(0.5)
+    assert valley(5.0) < valley(9.5)
     assert card.report.shape_log_loss[1] >= card.report.shape_log_loss[0] - 1e-9  # simplifying costs, never pays
 
 
@@ -90,7 +92,8 @@ def test_max_breakpoints_is_a_setting(truth) -> None:  # type: ignore[no-untyped
     cols, churned = truth
     small = fit_scorecard({"wave": cols["wave"]}, churned, {"wave": "auto"}, max_breakpoints=3)
     scorer = small.report.columns[0].scorer
-    assert isinstance(scorer, Piecewise) and len(scorer.points) <= 3
+    assert isinstance(scorer, Piecewise)
+    assert len(scorer.points) <= 3
     assert small.report.columns[0].simplification > 0
     with pytest.raises(ValidationError, match="max_breakpoints"):
         fit_scorecard(cols, churned, {"wave": "auto"}, max_breakpoints=1)
@@ -129,7 +132,8 @@ def test_missing_values_keep_their_own_learned_score() -> None:
     x[gone] = np.nan
     fit = fit_scorecard({"x": x}, churned, {"x": "auto"})
     scorer = fit.report.columns[0].scorer
-    assert isinstance(scorer, Piecewise) and scorer.missing is not None
+    assert isinstance(scorer, Piecewise)
+    assert scorer.missing is not None
     assert scorer.missing < scorer(0.0)  # worse than the worst observed value, as the data say
 
 
@@ -138,7 +142,8 @@ def test_auto_and_other_kinds_mix(truth) -> None:  # type: ignore[no-untyped-def
     data = {"up": cols["up"], "wave": cols["wave"], "plan": np.where(cols["noise"] > 5, "a", "b").astype(object)}
     fit = fit_scorecard(data, churned, {"up": "higher_is_better", "wave": "auto", "plan": "categorical"})
     by_name = {c.name: c for c in fit.report.columns}
-    assert by_name["up"].shape == "" and by_name["wave"].shape == "free"
+    assert by_name["up"].shape == ""
+    assert by_name["wave"].shape == "free"
     assert fit.report.shape_cycles > 0
 
 
@@ -204,7 +209,10 @@ def test_simplify_keeps_the_ends_and_at_most_max_points() -> None:
     x = np.arange(20.0)
     h = np.sin(x / 3)
     knots, fitted = simplify(x, h, np.ones(20), 5)
-    assert knots[0] == 0 and knots[-1] == 19 and len(knots) <= 5 and len(fitted) == len(knots)
+    assert knots[0] == 0
+    assert knots[-1] == 19
+    assert len(knots) <= 5
+    assert len(fitted) == len(knots)
 
 
 def test_fine_bins_give_each_value_its_own_bin_when_there_are_few() -> None:
