@@ -489,17 +489,35 @@ def fit_additive(
 
 
 def _hats(xs: FloatArray, knots: FloatArray) -> FloatArray:
-    """Piecewise-linear basis: column ``k`` is 1 at knot ``k``, 0 at the others, clamped outside."""
-    eye = np.eye(knots.size)
-    return np.column_stack([np.interp(xs, knots, eye[k]) for k in range(knots.size)])
+    """Piecewise-linear basis: column ``k`` is 1 at knot ``k``, 0 at the others, clamped outside.
+
+    Examples:
+        >>> _hats(np.array([-1.0, 0.5, 3.0]), np.array([0.0, 1.0, 2.0])).tolist()
+        [[1.0, 0.0, 0.0], [0.5, 0.5, 0.0], [0.0, 0.0, 1.0]]
+    """
+    out = np.zeros((xs.size, knots.size))
+    if knots.size == 1:
+        out[:] = 1.0
+        return out
+    pos = np.clip(np.searchsorted(knots, xs, side="right") - 1, 0, knots.size - 2)
+    t = np.clip((xs - knots[pos]) / (knots[pos + 1] - knots[pos]), 0.0, 1.0)
+    rows = np.arange(xs.size)
+    out[rows, pos] = 1.0 - t
+    out[rows, pos + 1] += t
+    return out
 
 
-def _least_squares(xs: FloatArray, hs: FloatArray, ws: FloatArray, keep: list[int]) -> tuple[FloatArray, float]:
-    """Knot values of the weighted least-squares piecewise-linear fit through knots ``xs[keep]``, and its error."""
-    basis = _hats(xs, xs[keep])
-    root = np.sqrt(ws)
-    values, *_ = np.linalg.lstsq(basis * root[:, None], hs * root, rcond=None)
-    return np.asarray(values, dtype=np.float64), _sse(basis @ values, hs, ws)
+def _least_squares(
+    xs: FloatArray, hs: FloatArray, ws: FloatArray, sets: Sequence[Sequence[int]]
+) -> tuple[FloatArray, FloatArray]:
+    """Knot values of the weighted least-squares piecewise-linear fit through knots ``xs[set]``, for
+    each of several knot sets of one size, and each fit's weighted squared error."""
+    bases = np.stack([_hats(xs, xs[list(chosen)]) for chosen in sets])  # (sets, bins, knots)
+    weighted = bases * ws[None, :, None]
+    gram = np.einsum("cbk,cbl->ckl", weighted, bases) + 1e-12 * np.eye(bases.shape[2])
+    values = np.linalg.solve(gram, np.einsum("cbk,b->ck", weighted, hs)[..., None])[..., 0]
+    errors = np.einsum("cbk,ck->cb", bases, values) - hs[None, :]
+    return np.asarray(values, dtype=np.float64), np.asarray((errors**2 * ws[None, :]).sum(axis=1), dtype=np.float64)
 
 
 def simplify(
@@ -524,13 +542,15 @@ def simplify(
         return used, health[used].astype(np.float64)
     xs, hs, ws = x[used], health[used], w[used]
     chosen = [0, used.size - 1]
-    values, err = _least_squares(xs, hs, ws, chosen)
+    fitted, errors = _least_squares(xs, hs, ws, [chosen])
+    values, err = fitted[0], float(errors[0])
     while len(chosen) < max_points and err > 1e-12:
-        trials = [(c, *_least_squares(xs, hs, ws, sorted([*chosen, c]))) for c in range(used.size) if c not in chosen]
-        c, trial_values, trial_err = min(trials, key=lambda t: t[2])
-        if trial_err >= err:
+        sets = [sorted([*chosen, c]) for c in range(used.size) if c not in chosen]
+        fitted, errors = _least_squares(xs, hs, ws, sets)
+        best = int(np.argmin(errors))
+        if errors[best] >= err:
             break
-        chosen, values, err = sorted([*chosen, c]), trial_values, trial_err
+        chosen, values, err = sets[best], fitted[best], float(errors[best])
     mass = _hats(xs, xs[chosen]).T @ ws
     return used[np.array(chosen, dtype=np.intp)], project(values, np.maximum(mass, 1e-12), shape)
 

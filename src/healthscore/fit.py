@@ -854,12 +854,12 @@ class ScorecardReport:
             f"{self.shape_auc[1]:.4f} as curves; log loss {self.shape_log_loss[0]:.4f} fine, "
             f"{self.shape_log_loss[1]:.4f} as curves",
             "shape evidence, log loss cross-validated inside the training data (chosen: the simplest within "
-            f"{_shapes.TOLERANCE:g} of the best):",
+            f"{_shapes.TOLERANCE:g} of the best), and the in-sample log loss the column's simplification adds:",
         ]
         for c in self.columns:
             if c.shape_losses:
                 evidence = "  ".join(f"{s} {v:.4f}" for s, v in c.shape_losses)
-                lines.append(f"  {c.name:<26} {c.shape:<10}  {evidence}")
+                lines.append(f"  {c.name:<26} {c.shape:<10}  {evidence}  (as a curve: +{c.simplification:.4f})")
         return lines
 
 
