@@ -153,6 +153,8 @@ def shapes_study(path: Path = DATA) -> dict[str, Any]:
     )
     risk = {"auto": np.empty(y.size), "kinds": np.empty(y.size), "logistic": np.empty(y.size)}
     seconds = {"auto": 0.0, "kinds": 0.0}
+    band = np.empty(y.size, dtype=object)
+    order: list[str] = []
     folds = stratified(n_splits=5, shuffle=True, random_state=7).split(numeric, y)
     for k, (train, test) in enumerate(folds):
         for label, kinds in (("auto", AUTO_KINDS), ("kinds", KINDS)):
@@ -161,6 +163,9 @@ def shapes_study(path: Path = DATA) -> dict[str, Any]:
             seconds[label] += time.perf_counter() - start
             scored = fit.model.score_batch({c: v[test] for c, v in columns.items()}, missing_columns="missing")
             risk[label][test] = -np.asarray(scored.score)
+            if label == "auto":
+                band[test] = scored.band
+                order = list(fit.model.bands.names)
         mean, std = numeric[train].mean(axis=0), numeric[train].std(axis=0)
         logit = _stats.require_converged(
             _stats.fit_logistic((numeric[train] - mean) / std, y[train], l2=1.0),
@@ -172,6 +177,7 @@ def shapes_study(path: Path = DATA) -> dict[str, Any]:
     return {
         "auc": {label: float(roc_auc_score(y, r)) for label, r in risk.items()},
         "seconds_per_fold": {label: t / 5 for label, t in seconds.items()},
+        "bands": {n: {"share": float(np.mean(band == n)), "churn_rate": float(y[band == n].mean())} for n in order},
         "full_fit": full.report.summary(),
     }
 
@@ -263,6 +269,9 @@ def _print_shapes(path: Path) -> None:
         print(f"   kinds 'auto'          AUC {auc['auto']:.4f}   fit {per_fold['auto']:.2f} s per fold")
         print(f"   kinds of KINDS        AUC {auc['kinds']:.4f}   fit {per_fold['kinds']:.2f} s per fold")
         print(f"   logistic regression   AUC {auc['logistic']:.4f}")
+        print("   bands of the learned shapes, out of fold:")
+        for name, row in study["bands"].items():
+            print(f"   {name:<8} {row['share']:>6.1%} of customers, churn {row['churn_rate']:>6.1%}")
         print("\n   scorecard with learned shapes fitted on all rows:")
         print("   " + study["full_fit"].replace("\n", "\n   "))
     else:
