@@ -782,7 +782,8 @@ class ColumnFit:
         note: Why it was dropped, if it was.
         shape: The learned shape of an ``"auto"`` column (``"increasing"``,
             ``"decreasing"``, ``"peaked"``, ``"valley"`` or ``"free"``, in
-            health terms); empty for the other kinds.
+            health terms; ``"flat"`` when nothing was learned and the column
+            was dropped); empty for the other kinds.
         shape_losses: The evidence for it: ``(shape, log loss)`` of every
             candidate, cross-validated inside the training data.
         simplification: In-sample log loss added by simplifying the learned
@@ -897,7 +898,7 @@ def _fit_numeric(
             auc=math.nan,
             weight=0.0,
             note="dropped: the learned shape is flat" if flat else "",
-            shape=learned.shape,
+            shape="flat" if flat else learned.shape,
             shape_losses=learned.losses,
             simplification=learned.simplification,
         )
