@@ -3,19 +3,21 @@
 Each numeric column is cut into fine quantile bins (missing values in a bin of
 their own). Cyclic gradient boosting fits one shape function per column on the
 churn log-odds scale: each step takes one column's binned gradient and
-Hessian, moves its bins a damped, smoothed Newton step, and projects the shape
-back onto its constraint (pool-adjacent-violators for monotone shapes, the best
-increasing-then-decreasing split for peaked and valley shapes).
+Hessian and moves it a damped Newton step of a three-leaf tree.
 
 The shape of an ``"auto"`` column (increasing, decreasing, peaked, valley or
 free, in health terms: a higher curve means less churn) and the number of
 boosting cycles are chosen by cross-validation inside the training data: on
-each inner fold a free fit is made, and each column's shape is replaced by its
-projection onto each candidate shape and scored on the held-out rows. The
-simplest shape within a small tolerance of the best held-out log loss wins.
+each inner fold (all folds boosted side by side) a free fit is made, and each
+column's shape is replaced by its projection onto each candidate shape
+(pool-adjacent-violators for monotone shapes, the best rising-then-falling
+split for peaked and valley ones) and scored on the held-out rows. The
+simplest shape within ``TOLERANCE`` of the best held-out log loss wins.
 
-The fitted shapes are then simplified to at most ``max_breakpoints`` points of
-a piecewise-linear curve; :func:`simplify` says how.
+The final fit boosts free shapes on all rows for the chosen cycles, projects
+each onto its shape and polishes for ``POLISH`` cycles, projecting after every
+step. Each shape is then simplified to at most ``max_breakpoints`` points of a
+piecewise-linear curve (:func:`simplify`) and scaled to 0..100 (:func:`learn`).
 
 NumPy only.
 """
