@@ -871,7 +871,7 @@ def _cmd_fit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if not kinds:
             raise _UsageError(
                 "fit scorecard needs each column's kind: --kind COLUMN=higher_is_better (or "
-                "lower_is_better, peaked, categorical), or --kinds FILE.toml"
+                "lower_is_better, peaked, categorical, or auto to learn the shape from the data), or --kinds FILE.toml"
             )
         for column, kind in kinds.items():
             if kind == "categorical" and column in data and data[column].dtype != object:

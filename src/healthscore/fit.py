@@ -29,7 +29,7 @@ from typing import Any, Literal
 import attrs
 import numpy as np
 
-from healthscore import _stats
+from healthscore import _shapes, _stats
 from healthscore.bands import AlertPolicy, BandPolicy, default_alerts, default_bands
 from healthscore.exceptions import FitError, InputError, ValidationError
 from healthscore.model import Dimension, HealthModel, Metric
@@ -53,8 +53,8 @@ __all__ = [
     "reweight",
 ]
 
-Kind = Literal["higher_is_better", "lower_is_better", "peaked", "categorical"]
-KINDS: tuple[str, ...] = ("higher_is_better", "lower_is_better", "peaked", "categorical")
+Kind = Literal["auto", "higher_is_better", "lower_is_better", "peaked", "categorical"]
+KINDS: tuple[str, ...] = ("auto", "higher_is_better", "lower_is_better", "peaked", "categorical")
 
 IV_DROP = 0.02
 """Information value below which a metric is recommended for dropping (the
@@ -804,6 +804,14 @@ class ColumnFit:
         auc: AUC of the column's score alone.
         weight: Fitted weight (share of the score); 0 when dropped.
         note: Why it was dropped, if it was.
+        shape: The learned shape of an ``"auto"`` column (``"increasing"``,
+            ``"decreasing"``, ``"peaked"``, ``"valley"`` or ``"free"``, in
+            health terms; ``"flat"`` when nothing was learned and the column
+            was dropped); empty for the other kinds.
+        shape_losses: The evidence for it: ``(shape, log loss)`` of every
+            candidate, cross-validated inside the training data.
+        simplification: In-sample log loss added by simplifying the learned
+            shape to the curve's few breakpoints (NaN for the other kinds).
     """
 
     name: str
@@ -818,17 +826,35 @@ class ColumnFit:
     auc: float
     weight: float
     note: str = ""
+    shape: str = ""
+    shape_losses: tuple[tuple[str, float], ...] = ()
+    simplification: float = math.nan
 
 
 @attrs.frozen(kw_only=True)
 class ScorecardReport:
-    """What :func:`fit_scorecard` built."""
+    """What :func:`fit_scorecard` built.
+
+    Attributes:
+        columns: How each column became a metric.
+        bands: The fitted bands.
+        accounts: Accounts fitted on.
+        churned: Of which churned.
+        auc: In-sample AUC of the model's score.
+        shape_cycles: Boosting cycles of the learned shapes (0 without ``"auto"`` columns).
+        shape_log_loss: In-sample log loss of the learned shapes before and
+            after their simplification to curves (empty without ``"auto"`` columns).
+        shape_auc: In-sample AUC of the learned shapes before and after simplification.
+    """
 
     columns: tuple[ColumnFit, ...]
     bands: BandFit
     accounts: int
     churned: int
     auc: float
+    shape_cycles: int = 0
+    shape_log_loss: tuple[float, ...] = ()
+    shape_auc: tuple[float, ...] = ()
 
     def summary(self) -> str:
         """A readable text summary."""
@@ -838,11 +864,28 @@ class ScorecardReport:
             f"{'column':<28} {'kind':<17} {'bins':>4} {'IV':>6} {'AUC':>6} {'weight':>7}  note",
         ]
         for c in self.columns:
+            kind = f"auto: {c.shape}" if c.shape else c.kind
             lines.append(
-                f"{c.name:<28} {c.kind:<17} {len(c.counts):>4} {c.iv:>6.3f} {_num(c.auc)} {c.weight:>7.1%}  {c.note}"
+                f"{c.name:<28} {kind:<17} {len(c.counts):>4} {c.iv:>6.3f} {_num(c.auc)} {c.weight:>7.1%}  {c.note}"
             )
+        if self.shape_auc:
+            lines += ["", *self._shape_lines()]
         lines += ["", "bands fitted to churn:", self.bands.summary()]
         return "\n".join(lines)
+
+    def _shape_lines(self) -> list[str]:
+        lines = [
+            f"learned shapes ({self.shape_cycles} boosting cycles), in-sample: AUC {self.shape_auc[0]:.4f} fine, "
+            f"{self.shape_auc[1]:.4f} as curves; log loss {self.shape_log_loss[0]:.4f} fine, "
+            f"{self.shape_log_loss[1]:.4f} as curves",
+            "shape evidence, log loss cross-validated inside the training data (chosen: the simplest within "
+            f"{_shapes.TOLERANCE:g} of the best), and the in-sample log loss the column's simplification adds:",
+        ]
+        for c in self.columns:
+            if c.shape_losses:
+                evidence = "  ".join(f"{s} {v:.4f}" for s, v in c.shape_losses)
+                lines.append(f"  {c.name:<26} {c.shape:<10}  {evidence}  (as a curve: +{c.simplification:.4f})")
+        return lines
 
 
 @attrs.frozen(kw_only=True)
@@ -860,7 +903,29 @@ def _scale(woe: Any) -> Any:
     return np.round((np.asarray(woe) - lo) / (hi - lo) * 100.0, 4)
 
 
-def _fit_numeric(name: str, kind: str, x: Any, y: Any, max_bins: int, min_share: float) -> ColumnFit:
+def _fit_numeric(
+    name: str, kind: str, x: Any, y: Any, max_bins: int, min_share: float, learned: _shapes.Learned | None = None
+) -> ColumnFit:
+    if learned is not None:
+        flat = learned.span <= 1e-9 or len(learned.points) < 2
+        scorer = None if flat else Piecewise(points=learned.points, missing=learned.missing)
+        return ColumnFit(
+            name=name,
+            kind=kind,
+            dimension="",
+            scorer=scorer,
+            bins=learned.edges,
+            counts=learned.counts,
+            churn_rates=learned.churn_rates,
+            points=tuple(p for _, p in learned.points),
+            iv=learned.iv,
+            auc=math.nan,
+            weight=0.0,
+            note="dropped: the learned shape is flat" if flat else "",
+            shape="flat" if flat else learned.shape,
+            shape_losses=learned.losses,
+            simplification=learned.simplification,
+        )
     observed = ~np.isnan(x)
     binning = _stats.monotone_bins(x, y, kind=kind, max_bins=max_bins, min_share=min_share)  # type: ignore[arg-type]
     if binning.n_bins < 2:
@@ -962,6 +1027,7 @@ def fit_scorecard(
     red_precision: float | None = None,
     max_red_share: float | None = 0.25,
     name: str = "scorecard",
+    max_breakpoints: int = 8,
 ) -> ScorecardResult:
     """Build a model from raw columns and an outcome.
 
@@ -971,15 +1037,26 @@ def fit_scorecard(
     medians (clamped outside). A categorical column becomes a category table
     (categories under ``min_share`` pooled as the unknown score). Missing
     values that are common enough get their own score; rarer ones follow the
-    model's re-normalisation. Weights come from a non-negative logistic
+    model's re-normalisation.
+
+    An ``"auto"`` column learns its shape from the data: all ``"auto"``
+    columns are fitted together as an additive logistic model (cyclic boosting
+    of one shape per column on fine quantile bins, see
+    :mod:`healthscore._shapes`), each column's shape (increasing, decreasing,
+    peaked, valley or free) and the number of boosting cycles chosen by
+    cross-validation inside the training data, then each shape is simplified
+    to a curve of at most ``max_breakpoints`` breakpoints. The report gives
+    each column's shape with its evidence and the simplification's cost.
+
+    Weights come from a non-negative logistic
     regression of churn on the metric scores; columns fitted a zero weight are
     left out, and band thresholds are fitted to churn (:func:`choose_thresholds`).
 
     Args:
         data: The raw columns (any data frame family or mapping).
         outcome: 0/1 per account (1 = churned), or the name of that column.
-        kinds: Column -> ``"higher_is_better"``, ``"lower_is_better"``,
-            ``"peaked"`` or ``"categorical"``.
+        kinds: Column -> ``"auto"`` (learn the shape), ``"higher_is_better"``,
+            ``"lower_is_better"``, ``"peaked"`` or ``"categorical"``.
         dimensions: Column -> dimension name (default: one dimension, "fitted").
         max_bins: Most bins per numeric column.
         min_share: Smallest share of accounts per bin (and per band).
@@ -987,6 +1064,7 @@ def fit_scorecard(
         red_precision: Churn rate the worst band should reach (optional).
         max_red_share: Largest share of accounts in the worst band (default 0.25).
         name: The model's name.
+        max_breakpoints: Most breakpoints of an ``"auto"`` column's curve (at least 2).
 
     Returns:
         The model (``.model``, an ordinary :class:`~healthscore.HealthModel`)
@@ -1006,8 +1084,13 @@ def fit_scorecard(
         >>> card = fit_scorecard({"usage": usage}, churned, {"usage": "higher_is_better"})
         >>> card.model.score({"usage": 95}).score > card.model.score({"usage": 5}).score
         True
+        >>> learned = fit_scorecard({"usage": usage}, churned, {"usage": "auto"})
+        >>> learned.report.columns[0].shape
+        'increasing'
     """
     dims = _check_kinds(kinds, dimensions)
+    if isinstance(max_breakpoints, bool) or not isinstance(max_breakpoints, int) or max_breakpoints < 2:
+        raise ValidationError("max_breakpoints", "must be a whole number of at least 2", max_breakpoints)
     labels = {c for c, k in kinds.items() if k == "categorical"}
     cols = table_columns(data, list(kinds), labels=labels)
     absent = [c for c in kinds if c not in cols]
@@ -1015,7 +1098,14 @@ def fit_scorecard(
         raise InputError(f"columns {absent} named in kinds are not in the data", column=absent[0])
     n = _n_rows(cols)
     y = _outcome(data, outcome, n)
-    fits = [_fit_column(column, kind, cols[column], y, max_bins, min_share) for column, kind in kinds.items()]
+    auto = {c: _column_numbers(c, k, cols[c]) for c, k in kinds.items() if k == "auto"}
+    learning = (
+        _shapes.learn(auto, y.astype(np.float64), max_breakpoints=max_breakpoints, min_missing=min_share * n)
+        if auto
+        else None
+    )
+    learned = {} if learning is None else dict(learning.columns)
+    fits = [_fit_column(column, kind, cols[column], y, max_bins, min_share, learned) for column, kind in kinds.items()]
     usable = [f for f in fits if f.scorer is not None]
     if not usable:
         raise FitError(
@@ -1053,6 +1143,9 @@ def fit_scorecard(
         accounts=n,
         churned=int(y.sum()),
         auc=_oriented_auc(y, score),
+        shape_cycles=0 if learning is None else learning.cycles,
+        shape_log_loss=() if learning is None else learning.log_loss,
+        shape_auc=() if learning is None else learning.auc,
     )
     return ScorecardResult(model=model, report=report)
 
@@ -1071,10 +1164,24 @@ def _check_kinds(kinds: Mapping[str, str], dimensions: Mapping[str, str] | None)
     return dims
 
 
-def _fit_column(column: str, kind: str, values: Any, y: Any, max_bins: int, min_share: float) -> ColumnFit:
-    """One raw column's curve or category table."""
+def _fit_column(
+    column: str,
+    kind: str,
+    values: Any,
+    y: Any,
+    max_bins: int,
+    min_share: float,
+    learned: Mapping[str, _shapes.Learned] | None = None,
+) -> ColumnFit:
+    """One raw column's curve or category table (an ``"auto"`` column's from its learned shape)."""
     if kind == "categorical":
         return _fit_categorical(column, np.asarray(values, dtype=object), y, min_share)
+    x = _column_numbers(column, kind, values)
+    return _fit_numeric(column, kind, x, y, max_bins, min_share, (learned or {}).get(column))
+
+
+def _column_numbers(column: str, kind: str, values: Any) -> Any:
+    """A numeric column's values as floats (NaN for missing), or an error naming the first bad row."""
     try:
         x = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError):
@@ -1087,7 +1194,7 @@ def _fit_column(column: str, kind: str, values: Any, y: Any, max_bins: int, min_
             row=row,
             value=cells[row],
         ) from None
-    return _fit_numeric(column, kind, x, y, max_bins, min_share)
+    return x
 
 
 def _notes(fits: list[ColumnFit]) -> str:
