@@ -116,20 +116,13 @@ class _Writers:
             writer.close()
 
 
-_ROW_IDS = {"invoices": "invoice_id", "tickets": "ticket_id"}
-"""The keys that must be unique across the whole table; each block numbers them from 0."""
-
-
 def _blocks(events: int, days: int, rate: float, block: int) -> Iterator[Any]:
-    """Blocks of synthetic exports until their events reach ``events``, their
-    invoice and ticket ids made unique across blocks (``B3-INV-0``)."""
+    """Blocks of synthetic exports until their events reach ``events`` (their
+    invoice and ticket ids are unique across blocks: ``B3-INV-0``)."""
     made = 0
     # at least one event per account is not promised, so bound the accounts by a generous multiple
     blocks = generate_export_blocks(max(events, block) * 10, days, seed=1, block=block, events_per_seat_day=rate)
-    for k, gen in enumerate(blocks):
-        if k:
-            for table, key in _ROW_IDS.items():
-                gen.tables[table][key] = np.char.add(f"B{k}-", gen.tables[table][key])
+    for gen in blocks:
         yield gen
         made += len(gen.tables["events"]["account_id"])
         if made >= events:

@@ -6,7 +6,7 @@ import attrs
 import numpy as np
 import pytest
 
-from healthscore.datasets import SyntheticExports, generate_exports
+from healthscore.datasets import SyntheticExports, generate_export_blocks, generate_exports
 
 TABLES = ("accounts", "events", "crm_activities", "invoices", "tickets", "surveys", "goals", "value")
 
@@ -59,3 +59,11 @@ def test_churn_truth_matches_the_hidden_health() -> None:
         events = gen.tables["events"]
         last = events["timestamp"][events["account_id"] == account]
         assert last.size == 0 or last.max() < date.astype("datetime64[s]")  # nothing after churn
+
+
+def test_blocks_keep_invoice_and_ticket_ids_unique_across_blocks() -> None:
+    blocks = list(generate_export_blocks(6, 60, seed=2, block=2))
+    for table, key in (("invoices", "invoice_id"), ("tickets", "ticket_id")):
+        ids = np.concatenate([b.tables[table][key] for b in blocks])
+        assert len(set(ids.tolist())) == ids.size, table
+    assert blocks[0].tables["invoices"]["invoice_id"][0] == "INV-0"  # the first block is generate_exports' own

@@ -283,8 +283,10 @@ def generate_export_blocks(
 
     The first block is ``generate_exports(min(n_accounts, block), days,
     seed=seed)`` itself; block ``k`` after it is a world of its own, seeded by
-    ``(seed, k)``, with account ids that go on from the block before. So up to
-    ``block`` accounts this gives what :func:`generate_exports` gives.
+    ``(seed, k)``, with account ids that go on from the block before and its
+    invoice and ticket ids prefixed ``B<k>-`` (``B3-INV-0``), so that every id is
+    unique across the blocks. So up to ``block`` accounts this gives what
+    :func:`generate_exports` gives.
 
     Examples:
         >>> blocks = list(generate_export_blocks(5, 30, seed=1, block=2))
@@ -296,7 +298,11 @@ def generate_export_blocks(
     for k, first in enumerate(range(0, n_accounts, block)):
         rng = np.random.default_rng(seed if k == 0 else np.random.SeedSequence([seed, k]))
         size = min(block, n_accounts - first)
-        yield _generate(rng, size, days, start, events_per_seat_day, first + 1, seed)
+        gen = _generate(rng, size, days, start, events_per_seat_day, first + 1, seed)
+        if k:  # each block numbers its invoices and tickets from 0: the block's prefix keeps them unique
+            for table, key in (("invoices", "invoice_id"), ("tickets", "ticket_id")):
+                gen.tables[table][key] = np.char.add(f"B{k}-", gen.tables[table][key])
+        yield gen
 
 
 def _generate(
