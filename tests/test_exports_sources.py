@@ -285,3 +285,14 @@ def test_the_numpy_tables_keep_the_source_order_and_empty_cells(family: str) -> 
     signals = compute_signals(ex, "2026-01-05")
     assert signals["account_id"].tolist() == ["zeta", "alpha", "mid"]
     assert signals["days_since_last_login"].tolist()[0] == 1.0
+
+
+def test_a_file_duckdb_cannot_read_is_named_with_its_reason(gen: Any, tmp_path: Path) -> None:
+    _parquet(gen.tables["accounts"], tmp_path / "accounts.parquet")
+    (tmp_path / "events.parquet").write_bytes(b"PAR1 cut short")
+    with pytest.raises(InputError, match=r"events\.parquet: cannot read the events table: .*Parquet"):
+        read_exports(tmp_path)
+    status, _, err = _cli("signals", str(tmp_path), "--as-of", gen.end, "-o", "-")
+    assert status == 2
+    assert "cannot read the events table" in err
+    assert "Traceback" not in err

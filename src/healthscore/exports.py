@@ -62,6 +62,7 @@ __all__ = [
     "Exports",
     "RejectedRow",
     "TableSpec",
+    "engine_error",
     "is_exports_path",
     "parse_timestamps",
     "read_exports",
@@ -648,7 +649,10 @@ def _is_duckdb_file(path: Path) -> bool:
 
 def _database_raws(con: Any, path: Path) -> list[_Raw]:
     """The export tables of a DuckDB database file (its main schema), read where they lie."""
-    con.execute(f"ATTACH {_literal(str(path))} AS hs_source (READ_ONLY)")
+    try:
+        con.execute(f"ATTACH {_literal(str(path))} AS hs_source (READ_ONLY)")
+    except duckdb_module().Error as exc:
+        raise InputError(f"{path}: cannot open the DuckDB database: {engine_error(exc)}") from None
     found = {
         str(name).lower(): str(name)
         for (name,) in con.execute(
@@ -987,6 +991,20 @@ def _read_table(con: Any, raw: _Raw, *, first_only: bool) -> tuple[list[Rejected
     return bad, count, tuple(c.name for c in spec.columns if c.name in types)
 
 
+def engine_error(exc: Exception) -> str:
+    """DuckDB's message, first line only, without its ``Invalid Input Error:`` kind."""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return first.split(" Error: ", 1)[-1]
+
+
+def _read_checked(con: Any, raw: _Raw, *, first_only: bool) -> tuple[list[RejectedRow], int, tuple[str, ...]]:
+    """:func:`_read_table`, a file DuckDB cannot read named with DuckDB's reason."""
+    try:
+        return _read_table(con, raw, first_only=first_only)
+    except duckdb_module().Error as exc:
+        raise InputError(f"{raw.source}: cannot read the {raw.table} table: {engine_error(exc)}") from None
+
+
 def read_exports(
     source: str | os.PathLike[str] | Mapping[str, Any],
     *,
@@ -1032,7 +1050,7 @@ def read_exports(
         present = tuple(t for t in TABLES if t in raws)
         columns: dict[str, tuple[str, ...]] = {}
         for table in present:
-            bad, n, columns[table] = _read_table(con, raws[table], first_only=on_bad_rows == "error")
+            bad, n, columns[table] = _read_checked(con, raws[table], first_only=on_bad_rows == "error")
             rejected += bad
             count += n
         if rejected and on_bad_rows == "error":

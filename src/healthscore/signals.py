@@ -48,7 +48,7 @@ from healthscore import _sql, _time
 from healthscore import decay as _decay
 from healthscore._frames import to_family
 from healthscore.exceptions import InputError, ValidationError
-from healthscore.exports import TABLES, Exports
+from healthscore.exports import TABLES, Exports, duckdb_module, engine_error
 
 __all__ = [
     "DEAR_SIGNALS",
@@ -329,7 +329,15 @@ def _warn_no_seats(exports: Exports) -> None:
 def _run_query(q: _Query, as_of: int, s: SignalSettings) -> dict[str, Any]:
     """The signal query -> column -> NumPy array, one row per account of the exports."""
     _score_ticket_texts(q, as_of, s)
-    result = q.cursor.execute(_sql.signal_query(s, as_of, q.exports.present, SIGNAL_NAMES, ordered=True)).fetchnumpy()
+    query = _sql.signal_query(s, as_of, q.exports.present, SIGNAL_NAMES, ordered=True)
+    try:
+        result = q.cursor.execute(query).fetchnumpy()
+    except duckdb_module().Error as exc:  # out of memory, out of disk: the engine's reason, and what helps
+        msg = (
+            f"computing the signals failed: {engine_error(exc)}; "
+            "read the exports with read_exports(..., memory_limit=...) (--memory-limit) to let DuckDB spill to disk"
+        )
+        raise InputError(msg) from None
     n = q.exports.rows("accounts")
     where = np.asarray(result["account_id"], dtype=np.intp)
     out: dict[str, Any] = {}
