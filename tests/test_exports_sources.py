@@ -290,7 +290,7 @@ def test_the_numpy_tables_keep_the_source_order_and_empty_cells(family: str) -> 
 def test_a_file_duckdb_cannot_read_is_named_with_its_reason(gen: Any, tmp_path: Path) -> None:
     _parquet(gen.tables["accounts"], tmp_path / "accounts.parquet")
     (tmp_path / "events.parquet").write_bytes(b"PAR1 cut short")
-    with pytest.raises(InputError, match=r"events\.parquet: cannot read the events table: .*Parquet"):
+    with pytest.raises(InputError, match=r"events\.parquet: cannot read the events table: "):
         read_exports(tmp_path)
     status, _, err = _cli("signals", str(tmp_path), "--as-of", gen.end, "-o", "-")
     assert status == 2
