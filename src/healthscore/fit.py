@@ -175,6 +175,15 @@ class WeightChange:
 class ReweightReport:
     """What :func:`reweight` fitted and what changed.
 
+    The headline AUCs are out of sample: the accounts are split into
+    ``folds`` stratified folds, the weights are re-fitted on all folds but one
+    and score the one left out, and the out-of-fold scores are pooled (cross
+    fitting). The current weights, fitted to none of the folds, score every
+    fold as they are, so the two AUCs compare like with like. The in-sample
+    AUCs (the weights fitted and judged on the same accounts) stand beside
+    them, labelled as such; their gap to the cross-fitted ones is the
+    optimism of the fit.
+
     Attributes:
         metrics: Each metric's share of the score, before and after.
         dimensions: Each dimension's share, before and after.
@@ -184,12 +193,18 @@ class ReweightReport:
         strength: The shrinkage strength.
         bootstrap: Bootstrap samples behind the intervals.
         interval: Coverage of the intervals.
-        auc_before: In-sample AUC of the current model's score.
-        auc_after: In-sample AUC of the re-weighted model's score.
-        cv_auc_before: 5-fold cross-validated AUC of the current weights.
-        cv_auc_after: 5-fold cross-validated AUC of the re-fitted weights: on
-            each fold, weights fitted on the other four; the same folds as
-            ``cv_auc_before``.
+        folds: Number of stratified cross-fitting folds.
+        auc_before: Cross-fitted AUC of the current weights.
+        auc_after: Cross-fitted AUC of the re-fitted weights: on each fold,
+            weights fitted on the other folds; the same folds as
+            ``auc_before``.
+        fold_auc_before: The current weights' AUC within each fold.
+        fold_auc_after: The re-fitted weights' AUC within each fold (weights
+            fitted on the other folds); their spread is the noise of
+            ``auc_after``.
+        in_sample_auc_before: In-sample AUC of the current model's score.
+        in_sample_auc_after: In-sample AUC of the re-weighted model's score,
+            fitted on the very accounts it is judged on (optimistic).
     """
 
     metrics: tuple[WeightChange, ...]
@@ -200,18 +215,34 @@ class ReweightReport:
     strength: float
     bootstrap: int
     interval: float
+    folds: int
     auc_before: float
     auc_after: float
-    cv_auc_before: float
-    cv_auc_after: float
+    fold_auc_before: tuple[float, ...]
+    fold_auc_after: tuple[float, ...]
+    in_sample_auc_before: float
+    in_sample_auc_after: float
+
+    @property
+    def cv_auc_before(self) -> float:
+        """The cross-fitted AUC of the current weights (``auc_before``)."""
+        return self.auc_before
+
+    @property
+    def cv_auc_after(self) -> float:
+        """The cross-fitted AUC of the re-fitted weights (``auc_after``)."""
+        return self.auc_after
 
     def summary(self) -> str:
         """A readable text summary."""
         lines = [
             f"re-weighted on {self.accounts:,} accounts ({self.churned:,} churned; {self.left_out:,} without a "
             f"score left out), shrinkage strength {self.strength:g}, {self.bootstrap} bootstrap samples",
-            f"AUC in sample {self.auc_before:.3f} -> {self.auc_after:.3f}; cross-validated (the same 5 folds) "
-            f"{self.cv_auc_before:.3f} -> {self.cv_auc_after:.3f}",
+            f"AUC cross-validated (the same {self.folds} folds) {self.auc_before:.3f} -> {self.auc_after:.3f}, "
+            f"new weights fitted on the other folds; fold-to-fold s.d. "
+            f"{_spread(self.fold_auc_before):.3f} -> {_spread(self.fold_auc_after):.3f}",
+            f"AUC in-sample (fitted and judged on the same accounts, optimistic) "
+            f"{self.in_sample_auc_before:.3f} -> {self.in_sample_auc_after:.3f}",
             "",
             f"{'dimension':<16} {'before':>7} {'after':>7}   {self.interval:.0%} interval",
         ]
@@ -224,6 +255,12 @@ class ReweightReport:
                 f"{f'{m.low:.1%} - {m.high:.1%}':>17} {_num(m.auc)}"
             )
         return "\n".join(lines)
+
+
+def _spread(values: Sequence[float]) -> float:
+    """Sample standard deviation of per-fold figures (NaN for fewer than two)."""
+    finite = np.asarray([v for v in values if v == v], dtype=np.float64)
+    return float(finite.std(ddof=1)) if finite.size > 1 else math.nan
 
 
 @attrs.frozen(kw_only=True)
@@ -319,21 +356,47 @@ def _intervals(samples: list[Any], fallback: Any, interval: float) -> tuple[Any,
     return np.percentile(stack, tail, axis=0), np.percentile(stack, 100 - tail, axis=0)
 
 
+@attrs.frozen(kw_only=True)
+class _CrossFit:
+    """Cross-fitted AUCs of the current and the re-fitted weights (pooled and per fold)."""
+
+    before: float
+    after: float
+    fold_before: tuple[float, ...]
+    fold_after: tuple[float, ...]
+
+
+def _fold_aucs(y: Any, risk: Any, folds: Any, k: int) -> tuple[float, ...]:
+    """AUC of ``risk`` within each fold (NaN for a fold that lacks a class)."""
+    out = []
+    for fold in range(k):
+        test = folds == fold
+        both = 0 < y[test].sum() < test.sum()
+        out.append(_stats.roc_auc(y[test], risk[test]) if both else math.nan)
+    return tuple(out)
+
+
 def _cross_validated(
-    y: Any, risk: Any, before: Any, fit_shares: Callable[[Any], Any], seed: int
-) -> tuple[float, float]:
-    """5-fold cross-validated AUC of the current and of the re-fitted weights,
-    on the same folds: the re-fitted shares come from four folds and score the
-    fifth; the current shares, fitted to none of them, score every fold the same
-    way, so the two numbers compare like with like."""
-    folds = _stats.stratified_folds(y, 5, seed)
+    y: Any, risk: Any, before: Any, fit_shares: Callable[[Any], Any], seed: int, k: int = 5
+) -> _CrossFit:
+    """``k``-fold cross-fitted AUC of the current and of the re-fitted weights,
+    on the same stratified folds: the re-fitted shares come from the other
+    folds and score the one left out; the current shares, fitted to none of
+    them, score every fold the same way, so the two numbers compare like with
+    like. Pooled over the out-of-fold scores, and within each fold."""
+    folds = _stats.stratified_folds(y, k, seed)
     cv_old = risk @ before
     cv_new = np.empty(y.size)
-    for k in range(5):
-        test = folds == k
+    for fold in range(k):
+        test = folds == fold
         shares = fit_shares(np.flatnonzero(~test))
         cv_new[test] = risk[test] @ shares if shares.sum() > 0 else 0.0
-    return _stats.roc_auc(y, cv_old), _stats.roc_auc(y, cv_new)
+    return _CrossFit(
+        before=_stats.roc_auc(y, cv_old),
+        after=_stats.roc_auc(y, cv_new),
+        fold_before=_fold_aucs(y, cv_old, folds, k),
+        fold_after=_fold_aucs(y, cv_new, folds, k),
+    )
 
 
 def _changes(
@@ -360,6 +423,7 @@ def reweight(
     bootstrap: int = 200,
     interval: float = 0.9,
     seed: int = 0,
+    folds: int = 5,
 ) -> ReweightResult:
     """Re-fit a model's metric and dimension weights to an outcome.
 
@@ -381,27 +445,43 @@ def reweight(
         bootstrap: Resamples for the intervals (0 for none).
         interval: Coverage of the bootstrap intervals.
         seed: Seed of the resampling and of the cross-validation folds.
+        folds: Stratified folds of the cross-fitted AUCs, 2 or more.
 
     Returns:
         The new model (its dimension and metric weights in percent) and a
-        report of what changed, with in-sample AUCs and 5-fold cross-validated
-        AUCs of the current and the new weights on the same folds.
+        report of what changed. Its AUCs are out of sample by default: the
+        ``folds``-fold cross-fitted AUCs of the current and of the new weights
+        on the same folds (the new weights fitted on the other folds), with
+        their per-fold values; the in-sample AUCs stand beside them, labelled
+        ``in_sample_``.
+
+    Examples:
+        >>> from healthscore.datasets import generate_driver_portfolio
+        >>> drivers = generate_driver_portfolio(2000, seed=3)
+        >>> report = reweight(drivers["model"], drivers["columns"], drivers["churned"], bootstrap=0).report
+        >>> report.auc_after > report.auc_before  # both out of sample, on the same 5 folds
+        True
+        >>> report.in_sample_auc_after >= report.auc_after - 0.01  # in sample: a little optimistic
+        True
 
     Raises:
         InputError: A bad outcome, or too few scored accounts.
-        ValidationError: A bad ``model``, ``strength``, ``bootstrap`` or ``interval``.
+        ValidationError: A bad ``model``, ``strength``, ``bootstrap``,
+            ``interval`` or ``folds``.
         FitError: No metric predicts the outcome (every fitted weight is 0), or
             a metric has no value on any scored account (an empty column).
     """
     _check_reweight(model, strength, bootstrap, interval)
+    if not (isinstance(folds, int) and not isinstance(folds, bool) and folds >= 2):
+        raise ValidationError("folds", "must be a whole number >= 2", folds)
     cols = table_columns(data, list(model.metric_names), labels=_label_metrics(model))
     n_all = _row_count(data)
     y_all = _outcome(data, outcome, n_all)
     matrix, score, keep = _design(model, cols)
     y = y_all[keep]
-    if y.size < 10 or y.min() == y.max():
+    if y.size < max(10, folds) or y.min() == y.max():
         raise InputError(
-            f"need at least 10 scored accounts with both outcomes to re-weight, got {y.size} "
+            f"need at least {max(10, folds)} scored accounts with both outcomes to re-weight, got {y.size} "
             f"({int(y.sum())} churned; {int((~keep).sum())} of {n_all} accounts without a score)"
         )
     names = list(model.metric_names)
@@ -433,7 +513,7 @@ def reweight(
     )
     new_model = _with_weights(model, dict(zip(names, after.tolist(), strict=True)))
     new_score = np.asarray(new_model.score_batch(dict(cols), missing_columns="missing").score)[keep]
-    cv_before, cv_after = _cross_validated(y, risk, before, fit_shares, seed)
+    cross = _cross_validated(y, risk, before, fit_shares, seed, folds)
     dim_names = [d.name for d in model.dimensions]
     dim_of = {m.name: d.name for d in model.dimensions for m in d.metrics}
     report = ReweightReport(
@@ -459,10 +539,13 @@ def reweight(
         strength=float(strength),
         bootstrap=bootstrap,
         interval=float(interval),
-        auc_before=_oriented_auc(y, score),
-        auc_after=_oriented_auc(y, new_score),
-        cv_auc_before=cv_before,
-        cv_auc_after=cv_after,
+        folds=folds,
+        auc_before=cross.before,
+        auc_after=cross.after,
+        fold_auc_before=cross.fold_before,
+        fold_auc_after=cross.fold_after,
+        in_sample_auc_before=_oriented_auc(y, score),
+        in_sample_auc_after=_oriented_auc(y, new_score),
     )
     return ReweightResult(model=new_model, report=report)
 
