@@ -134,3 +134,75 @@ def test_metric_power_refuses_bad_folds(arg: str, value: object) -> None:
     model, cols, churned = _correlated_case(n=200)
     with pytest.raises(ValidationError, match=arg):
         metric_power(model, cols, churned, **{arg: value})  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- backtest per evaluation date
+
+
+def _two_dates(n: int = 400, seed: int = 0) -> tuple[dict[str, object], dict[str, object], dict[str, np.ndarray]]:
+    """January snapshots score high with little churn, March ones low with much
+    churn; within each date the score is unrelated to churn."""
+    rng = np.random.default_rng(seed)
+    jan = rng.uniform(60, 100, n)
+    mar = rng.uniform(0, 40, n)
+    jan_churn = rng.random(n) < 0.1
+    mar_churn = rng.random(n) < 0.4
+    ids = [f"j{i}" for i in range(n)] + [f"m{i}" for i in range(n)]
+    score = np.r_[jan, mar]
+    history = {
+        "account_id": ids,
+        "as_of": ["2026-01-01"] * n + ["2026-03-01"] * n,
+        "score": score,
+        "band": np.where(score < 40, "red", "green"),
+    }
+    churned = [f"j{i}" for i in np.flatnonzero(jan_churn)] + [f"m{i}" for i in np.flatnonzero(mar_churn)]
+    dates = ["2026-01-20"] * int(jan_churn.sum()) + ["2026-03-20"] * int(mar_churn.sum())
+    truth = {"jan": jan, "mar": mar, "jan_churn": jan_churn, "mar_churn": mar_churn}
+    return history, {"account_id": churned, "churn_date": dates}, truth
+
+
+def test_backtest_gives_the_auc_per_evaluation_date() -> None:
+    from healthscore.backtest import run_backtest
+
+    history, churn, t = _two_dates()
+    h = run_backtest(history, churn, horizons=(30,), outcomes_until="2026-06-30").horizon(30)
+    assert [d.as_of for d in h.by_date] == ["2026-01-01", "2026-03-01"]
+    jan, mar = h.by_date
+    assert (jan.snapshots, jan.churned) == (400, int(t["jan_churn"].sum()))
+    assert jan.auc == pytest.approx(roc_auc(t["jan_churn"].astype(float), -t["jan"]))
+    assert mar.auc == pytest.approx(roc_auc(t["mar_churn"].astype(float), -t["mar"]))
+    assert h.auc_by_date_median == pytest.approx((jan.auc + mar.auc) / 2)
+    # pooling the dates rewards the drift between them, not the ranking within a date
+    assert abs(jan.auc - 0.5) < 0.1
+    assert abs(mar.auc - 0.5) < 0.1
+    assert h.auc > 0.7
+    assert h.snapshots == sum(d.snapshots for d in h.by_date) == h.accounts
+
+
+def test_backtest_counts_accounts_and_says_the_pooled_auc_counts_snapshots() -> None:
+    from healthscore.backtest import run_backtest
+
+    rng = np.random.default_rng(3)
+    n, dates = 200, ["2026-01-01", "2026-01-15", "2026-02-01"]
+    score = rng.uniform(0, 100, n)
+    churned = np.flatnonzero(rng.random(n) < np.where(score < 30, 0.6, 0.1))
+    history = {
+        "account_id": [f"a{i}" for i in range(n)] * 3,
+        "as_of": [d for d in dates for _ in range(n)],
+        "score": np.tile(score, 3),
+        "band": np.tile(np.where(score < 40, "red", "green"), 3),
+    }
+    churn = {"account_id": [f"a{i}" for i in churned], "churn_date": ["2026-02-10"] * churned.size}
+    report = run_backtest(history, churn, horizons=(30,), outcomes_until="2026-06-30")
+    h = report.horizon(30)
+    assert h.accounts == n
+    assert h.snapshots > n  # the same accounts on several dates
+    known = [d for d in h.by_date if d.auc == d.auc]
+    assert [d.as_of for d in known] == ["2026-01-15", "2026-02-01"]  # 1 January: no churn within 30 days
+    assert h.by_date[0].churned == 0
+    text = report.summary()
+    assert "an account counts once per snapshot" in text
+    assert "AUC within 30 days per evaluation date (3 dates, 2 with both outcomes" in text
+    plain = report.to_dict()["horizons"][0]
+    assert plain["accounts"] == n
+    assert plain["by_date"][0] == {"as_of": "2026-01-01", "snapshots": n, "churned": 0, "auc": None}
