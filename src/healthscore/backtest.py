@@ -11,7 +11,11 @@ report gives:
 
 * **AUC**: over every (account, snapshot) pair whose outcome is known, how well
   a lower score ranks the accounts that churned within the horizon above those
-  that did not (1.0 perfect, 0.5 no better than chance);
+  that did not (1.0 perfect, 0.5 no better than chance). This pooled AUC counts
+  an account once per snapshot: an account scored on twelve dates weighs
+  twelve times, and its snapshots are not independent of each other. So the
+  AUC is also given per evaluation date (each account at most once), with
+  their median;
 * **churn rate per band**, and whether it is ordered worst band > ... > best;
 * **lift of the riskiest decile**: the churn rate of the 10% lowest scores over
   the overall churn rate;
@@ -60,7 +64,7 @@ from healthscore.history import HistoryStore
 from healthscore.model import SegmentedModel
 from healthscore.portfolio import table_columns
 
-__all__ = ["BacktestReport", "BandRate", "HorizonResult", "run_backtest", "score_over_time"]
+__all__ = ["BacktestReport", "BandRate", "DateAuc", "HorizonResult", "run_backtest", "score_over_time"]
 
 _DAY_KEY = 1 << 20  # day numbers (days since 1970) stay far below this until the year 4840
 _HISTORY_COLUMNS = ("account_id", "as_of", "score", "band")
@@ -77,6 +81,30 @@ class BandRate:
     mean_score: float
 
 
+def _nan_key(value: float) -> float | None:
+    """What a NaN figure compares as: two results that both lack it are equal."""
+    return None if value != value else value
+
+
+@attrs.frozen(kw_only=True)
+class DateAuc:
+    """The AUC at one horizon among the snapshots of one evaluation date (each
+    account at most once).
+
+    Attributes:
+        as_of: The snapshots' date.
+        snapshots: Snapshots of that date whose outcome within the horizon is known.
+        churned: Those followed by churn within the horizon.
+        auc: How well a lower score ranks them; NaN when the date lacks
+            churned or retained snapshots.
+    """
+
+    as_of: str
+    snapshots: int
+    churned: int
+    auc: float = attrs.field(eq=_nan_key)
+
+
 @attrs.frozen(kw_only=True)
 class HorizonResult:
     """What the backtest found at one horizon (see the module docs).
@@ -87,9 +115,17 @@ class HorizonResult:
         days: The horizon.
         snapshots: (Account, snapshot) pairs whose outcome within the horizon
             is known.
+        accounts: Distinct accounts among them (an account scored on several
+            dates has several snapshots).
         churned_snapshots: Those followed by churn within the horizon.
         churn_rate: ``churned_snapshots / snapshots``.
-        auc: How well a lower score ranks the churned snapshots first.
+        auc: How well a lower score ranks the churned snapshots first, pooled
+            over every snapshot: an account counts once per snapshot.
+        by_date: The AUC per evaluation date (snapshot date), oldest first,
+            each account at most once.
+        auc_by_date_median: Median of the per-date AUCs (dates with both
+            outcomes; NaN without any): each date counts once, whatever its
+            number of snapshots.
         band_rates: Churn within the horizon per band, best band first.
         bands_ordered: Whether the churn rate rises strictly from the best
             band to the worst.
@@ -108,9 +144,12 @@ class HorizonResult:
 
     days: int
     snapshots: int
+    accounts: int
     churned_snapshots: int
     churn_rate: float
-    auc: float
+    auc: float = attrs.field(eq=_nan_key)
+    by_date: tuple[DateAuc, ...]
+    auc_by_date_median: float = attrs.field(eq=_nan_key)
     band_rates: tuple[BandRate, ...]
     bands_ordered: bool
     lift_top_decile: float
@@ -207,16 +246,23 @@ class BacktestReport:
             f"{self.outcomes_until}",
             f"healthy bands: {', '.join(self.healthy_bands)}; at-risk bands: {', '.join(self.at_risk_bands)}",
             "",
-            f"{'horizon':>8} {'snapshots':>10} {'churn':>7} {'AUC':>6} {'top-10% lift':>13} "
-            f"{'missed churn':>13} {'false alarms':>13}",
+            f"{'horizon':>8} {'snapshots':>10} {'accounts':>9} {'churn':>7} {'AUC':>6} {'AUC/date':>9} "
+            f"{'top-10% lift':>13} {'missed churn':>13} {'false alarms':>13}",
         ]
         for h in self.horizons:
             missed = "n/a" if h.churned_accounts == 0 else f"{h.missed_churn_rate:.1%}"
             alarms = "n/a" if h.renewed_accounts == 0 else f"{h.false_alarm_rate:.1%}"
             lines.append(
-                f"{h.days:>7}d {h.snapshots:>10,} {h.churn_rate:>7.1%} {_num(h.auc, 3):>6} "
+                f"{h.days:>7}d {h.snapshots:>10,} {h.accounts:>9,} {h.churn_rate:>7.1%} {_num(h.auc, 3):>6} "
+                f"{_num(h.auc_by_date_median, 3):>9} "
                 f"{_num(h.lift_top_decile, 2) + 'x':>13} {missed:>13} {alarms:>13}"
             )
+        lines += [
+            "AUC is pooled over every snapshot, so an account counts once per snapshot (once per date it was "
+            "scored); AUC/date is the median of the AUCs per evaluation date, each account at most once per date.",
+        ]
+        for h in self.horizons:
+            lines += _date_lines(h)
         for h in self.horizons:
             lines += ["", f"churn within {h.days} days, by band" + ("" if h.bands_ordered else " (NOT ordered)") + ":"]
             for r in h.band_rates:
@@ -260,6 +306,24 @@ class BacktestReport:
     def _repr_html_(self) -> str:
         """The notebook display: :meth:`to_html`, or the text of :meth:`summary` without Jinja2."""
         return _html.notebook(self.to_html, self.summary)
+
+
+def _date_lines(h: HorizonResult, shown: int = 12) -> list[str]:
+    """The AUC per evaluation date at one horizon: the latest ``shown`` dates."""
+    if not h.by_date:
+        return []
+    rated = [d.auc for d in h.by_date if d.auc == d.auc]
+    spread = f"; range {min(rated):.3f} - {max(rated):.3f}" if rated else ""
+    lines = [
+        "",
+        f"AUC within {h.days} days per evaluation date ({len(h.by_date)} dates, {len(rated)} with both outcomes"
+        f"{spread}; pooled {_num(h.auc, 3)}):",
+    ]
+    if len(h.by_date) > shown:
+        lines.append(f"  ... {len(h.by_date) - shown} earlier dates (see to_dict or by_date)")
+    for d in h.by_date[-shown:]:
+        lines.append(f"  {d.as_of}  {d.snapshots:>9,} snapshots  {d.churned:>7,} churned  AUC {_num(d.auc, 3)}")
+    return lines
 
 
 def _listed(label: str, accounts: tuple[str, ...], shown: int = 8) -> list[str]:
@@ -513,12 +577,17 @@ def _horizon(panel: _Panel, h: int) -> HorizonResult:
     at_renew = panel.last_before(panel.renew_account, panel.renew_day - h)
     r_has = at_renew >= 0
     alarmed = r_has & np.isin(panel.band[np.maximum(at_renew, 0)], panel.codes_of(panel.at_risk))
+    by_date = _by_date(panel.day[known], y, s)
+    date_aucs = [d.auc for d in by_date if d.auc == d.auc]
     return HorizonResult(
         days=h,
         snapshots=int(y.size),
+        accounts=int(np.unique(panel.account[known]).size),
         churned_snapshots=n_churn,
         churn_rate=n_churn / y.size if y.size else math.nan,
         auc=roc_auc(y, -s) if 0 < n_churn < y.size else math.nan,
+        by_date=by_date,
+        auc_by_date_median=float(np.median(date_aucs)) if date_aucs else math.nan,
         band_rates=rates,
         bands_ordered=all(a < b for a, b in itertools.pairwise(observed)),
         lift_top_decile=_lift(y, s),
@@ -529,6 +598,25 @@ def _horizon(panel: _Panel, h: int) -> HorizonResult:
         false_alarms=tuple(sorted(panel.renew_ids[alarmed].tolist())),
         false_alarm_rate=_share(alarmed, r_has),
     )
+
+
+def _by_date(day: Any, y: Any, s: Any) -> tuple[DateAuc, ...]:
+    """The AUC among the known snapshots of each evaluation date, oldest first."""
+    dates, code = np.unique(day, return_inverse=True)
+    out = []
+    for i, d in enumerate(dates.tolist()):
+        on = code.reshape(-1) == i
+        yd = y[on]
+        hits = int(yd.sum())
+        out.append(
+            DateAuc(
+                as_of=_date(int(d)),
+                snapshots=int(yd.size),
+                churned=hits,
+                auc=roc_auc(yd, -s[on]) if 0 < hits < yd.size else math.nan,
+            )
+        )
+    return tuple(out)
 
 
 def _churn_dates(panel: _Panel) -> Any:
