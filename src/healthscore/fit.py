@@ -1723,11 +1723,12 @@ def fit_segments(
 
     Examples:
         >>> rng = np.random.default_rng(0)
-        >>> usage = rng.uniform(0, 100, 2000)
+        >>> usage, seats = rng.uniform(0, 100, 2000), rng.uniform(0, 100, 2000)
         >>> plan = np.where(np.arange(2000) % 2 == 0, "pro", "basic")
-        >>> risk = np.where(plan == "pro", 0.4 - usage / 300, 0.07 + usage / 300)
+        >>> risk = np.where(plan == "pro", 0.4 - usage / 300, 0.07 + usage / 300) + 0.2 - seats / 500
         >>> churned = (rng.random(2000) < risk).astype(int)
-        >>> seg = fit_segments({"usage": usage, "plan": plan}, churned, {"usage": "auto"}, segment="plan", folds=0)
+        >>> data = {"usage": usage, "seats": seats, "plan": plan}
+        >>> seg = fit_segments(data, churned, {"usage": "auto", "seats": "auto"}, segment="plan", folds=0)
         >>> pro, basic = seg.model.models["pro"], seg.model.models["basic"]
         >>> pro.score({"usage": 90}).score > pro.score({"usage": 10}).score
         True
