@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import attrs
 import numpy as np
@@ -32,7 +32,7 @@ import numpy as np
 from healthscore import _shapes, _stats
 from healthscore.bands import AlertPolicy, BandPolicy, default_alerts, default_bands
 from healthscore.exceptions import FitError, InputError, ValidationError
-from healthscore.model import Dimension, HealthModel, Metric
+from healthscore.model import Dimension, HealthModel, Metric, SegmentedModel, _segment_column, _segment_labels
 from healthscore.portfolio import column_names, family_of, table_columns
 from healthscore.scorers import Categories, Piecewise
 
@@ -45,10 +45,14 @@ __all__ = [
     "ReweightResult",
     "ScorecardReport",
     "ScorecardResult",
+    "SegmentFit",
+    "SegmentedReport",
+    "SegmentedResult",
     "WeightChange",
     "choose_thresholds",
     "churn_probability",
     "fit_scorecard",
+    "fit_segments",
     "metric_power",
     "reweight",
 ]
@@ -1280,6 +1284,7 @@ def _fit_categorical(name: str, values: Any, y: Any, min_share: float) -> Column
     )
 
 
+@overload
 def fit_scorecard(
     data: Any,
     outcome: Any,
@@ -1293,7 +1298,43 @@ def fit_scorecard(
     max_red_share: float | None = 0.25,
     name: str = "scorecard",
     max_breakpoints: int = 8,
-) -> ScorecardResult:
+    segment: None = None,
+) -> ScorecardResult: ...
+
+
+@overload
+def fit_scorecard(
+    data: Any,
+    outcome: Any,
+    kinds: Mapping[str, str],
+    *,
+    dimensions: Mapping[str, str] | None = None,
+    max_bins: int = 8,
+    min_share: float = 0.05,
+    strength: float = 1e-4,
+    red_precision: float | None = None,
+    max_red_share: float | None = 0.25,
+    name: str = "scorecard",
+    max_breakpoints: int = 8,
+    segment: str,
+) -> SegmentedResult: ...
+
+
+def fit_scorecard(
+    data: Any,
+    outcome: Any,
+    kinds: Mapping[str, str],
+    *,
+    dimensions: Mapping[str, str] | None = None,
+    max_bins: int = 8,
+    min_share: float = 0.05,
+    strength: float = 1e-4,
+    red_precision: float | None = None,
+    max_red_share: float | None = 0.25,
+    name: str = "scorecard",
+    max_breakpoints: int = 8,
+    segment: str | None = None,
+) -> ScorecardResult | SegmentedResult:
     """Build a model from raw columns and an outcome.
 
     Each numeric column is binned so that its churn rate is monotone in the
@@ -1330,10 +1371,16 @@ def fit_scorecard(
         max_red_share: Largest share of accounts in the worst band (default 0.25).
         name: The model's name.
         max_breakpoints: Most breakpoints of an ``"auto"`` column's curve (at least 2).
+        segment: A column naming each account's segment: fit one model per
+            segment, shrunk toward the pooled model where a segment has few
+            outcomes, and return a :class:`SegmentedResult` (see
+            :func:`fit_segments`, which also takes the shrinkage settings).
 
     Returns:
         The model (``.model``, an ordinary :class:`~healthscore.HealthModel`)
-        and what was fitted (``.report``).
+        and what was fitted (``.report``); with ``segment``, a
+        :class:`~healthscore.model.SegmentedModel` and a
+        :class:`SegmentedReport`.
 
     Raises:
         ValidationError: A bad kind, or a dimension for a column not in ``kinds``.
@@ -1353,6 +1400,12 @@ def fit_scorecard(
         >>> learned.report.columns[0].shape
         'increasing'
     """
+    if segment is not None:
+        settings = _ScorecardSettings(
+            dimensions=dimensions, max_bins=max_bins, min_share=min_share, strength=strength, name=name,
+            red_precision=red_precision, max_red_share=max_red_share, max_breakpoints=max_breakpoints,
+        )  # fmt: skip
+        return _fit_segmented(data, outcome, kinds, _SegmentSettings(column=segment, scorecard=settings))
     dims = _check_kinds(kinds, dimensions)
     if isinstance(max_breakpoints, bool) or not isinstance(max_breakpoints, int) or max_breakpoints < 2:
         raise ValidationError("max_breakpoints", "must be a whole number of at least 2", max_breakpoints)
@@ -1674,4 +1727,526 @@ def churn_probability(
         held_out_brier=math.nan if held is None else _stats.brier(y, held),
         held_out_log_loss=math.nan if held is None else _stats.log_loss(y, held),
         held_out_reliability=None if held is None else _stats.reliability_table(y, held, n_bins=bins),
+    )
+
+
+# --------------------------------------------------------------------------- segments
+
+SEGMENT_SHRINKAGE = 50.0
+"""Default shrinkage ``k`` of a segment fit, in outcomes: a segment with ``n``
+outcomes (churned accounts, or retained ones where fewer) takes ``n / (n + k)``
+of its own fit and the rest from the pooled fit, so one with 50 churned
+accounts is half its own model and half the pooled one."""
+
+SEGMENT_MIN_OUTCOMES = 10
+"""Default fewest outcomes for a segment's own fit; a segment with fewer
+churned (or retained) accounts uses the pooled model."""
+
+
+@attrs.frozen(kw_only=True)
+class _ScorecardSettings:
+    """The options of :func:`fit_scorecard` that every fit of a segmented fit shares."""
+
+    dimensions: Mapping[str, str] | None = None
+    max_bins: int = 8
+    min_share: float = 0.05
+    strength: float = 1e-4
+    red_precision: float | None = None
+    max_red_share: float | None = 0.25
+    name: str = "scorecard"
+    max_breakpoints: int = 8
+
+    def fit(self, cols: Mapping[str, Any], y: Any, kinds: Mapping[str, str], name: str) -> ScorecardResult:
+        return fit_scorecard(
+            cols, y, kinds, dimensions=self.dimensions, max_bins=self.max_bins, min_share=self.min_share,
+            strength=self.strength, red_precision=self.red_precision, max_red_share=self.max_red_share,
+            name=name, max_breakpoints=self.max_breakpoints,
+        )  # fmt: skip
+
+    def bands(self, score: Any, y: Any) -> BandFit:
+        return choose_thresholds(
+            score, y, red_precision=self.red_precision, max_red_share=self.max_red_share, min_share=self.min_share
+        )
+
+
+@attrs.frozen(kw_only=True)
+class _SegmentSettings:
+    """How :func:`fit_segments` splits, shrinks and validates."""
+
+    column: str
+    scorecard: _ScorecardSettings
+    shrinkage: float = SEGMENT_SHRINKAGE
+    min_outcomes: int = SEGMENT_MIN_OUTCOMES
+    folds: int = 5
+    seed: int = 0
+
+    def check(self) -> None:
+        if not isinstance(self.column, str) or not self.column:
+            raise ValidationError("segment", "must name the column that holds each account's segment", self.column)
+        if isinstance(self.shrinkage, bool) or not isinstance(self.shrinkage, int | float):
+            raise ValidationError("shrinkage", "must be a number of outcomes >= 0", self.shrinkage)
+        if not (math.isfinite(self.shrinkage) and self.shrinkage >= 0):
+            raise ValidationError("shrinkage", "must be a finite number of outcomes >= 0", self.shrinkage)
+        for field, value, low in (("min_outcomes", self.min_outcomes, 2), ("seed", self.seed, 0)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise ValidationError(field, f"must be a whole number >= {low}", value)
+        if isinstance(self.folds, bool) or not isinstance(self.folds, int) or self.folds == 1 or self.folds < 0:
+            raise ValidationError("folds", "must be 0 (in sample only) or a whole number >= 2", self.folds)
+
+
+@attrs.frozen(kw_only=True)
+class SegmentFit:
+    """One segment's model, and how it does against the pooled model on the segment's accounts.
+
+    Attributes:
+        name: The segment, as first written in the data.
+        accounts: The segment's accounts.
+        churned: How many of them churned.
+        outcomes: The rarer outcome's count (churned, or retained where
+            fewer): the ``n`` of the blend.
+        blend: The share ``n / (n + k)`` of the segment's own fit in its model
+            (curves and weights); 0 when the segment uses the pooled model.
+        bands: ``"segment"`` (band cut-offs fitted to the segment's accounts)
+            or ``"pooled"`` (the pooled model's).
+        auc: AUC of the segment's model on its accounts: out of fold when
+            :attr:`SegmentedReport.folds` is not 0, else in sample.
+        pooled_auc: AUC of the pooled model on the same accounts, the same way.
+        in_sample_auc: In-sample AUC of the segment's model on its accounts.
+        in_sample_pooled_auc: In-sample AUC of the pooled model on them.
+        note: Why the pooled model or the pooled bands are used, else ``""``.
+        report: The report of the segment's own scorecard, before the blend
+            (``None`` when it has none).
+    """
+
+    name: str
+    accounts: int
+    churned: int
+    outcomes: int
+    blend: float
+    bands: str
+    auc: float
+    pooled_auc: float
+    in_sample_auc: float
+    in_sample_pooled_auc: float
+    note: str
+    report: ScorecardReport | None
+
+
+@attrs.frozen(kw_only=True)
+class SegmentedReport:
+    """What :func:`fit_segments` fitted, per segment against the pooled model.
+
+    Attributes:
+        column: The segment column.
+        segments: Each segment's fit, in order of first appearance.
+        pooled: The report of the pooled scorecard (every account).
+        accounts: All accounts.
+        churned: How many of them churned.
+        unsegmented: Accounts without a segment (fitted into the pooled model
+            only, and scored by it).
+        shrinkage: The shrinkage ``k``, in outcomes.
+        min_outcomes: Fewest outcomes for a segment's own fit.
+        folds: Folds behind the out-of-fold AUCs (0: in sample only).
+        auc: AUC of the segmented model on every account (out of fold when
+            ``folds``, else in sample).
+        pooled_auc: AUC of the pooled model on every account, the same way.
+        note: Why the AUCs are in sample, else ``""``.
+    """
+
+    column: str
+    segments: tuple[SegmentFit, ...]
+    pooled: ScorecardReport
+    accounts: int
+    churned: int
+    unsegmented: int
+    shrinkage: float
+    min_outcomes: int
+    folds: int
+    auc: float
+    pooled_auc: float
+    note: str = ""
+
+    def summary(self) -> str:
+        """A readable text summary: the shrinkage, then one row per segment."""
+        how = f"{self.folds}-fold out of fold" if self.folds else "in sample"
+        lines = [
+            f"segmented scorecard on column {self.column!r}: {len(self.segments)} segments, {self.accounts:,} "
+            f"accounts ({self.churned:,} churned; {self.unsegmented:,} without a segment use the pooled model)",
+            f"shrinkage k = {self.shrinkage:g} outcomes: a segment with n outcomes (its churned accounts, or its "
+            "retained ones where fewer) takes n/(n+k) of its own curves and weights and the rest from the pooled "
+            f"model; under {self.min_outcomes} outcomes it uses the pooled model",
+            f"AUC ({how}) on every account: segmented {_num(self.auc)}, pooled {_num(self.pooled_auc)}",
+        ]
+        if self.note:
+            lines.append(f"note: {self.note}")
+        lines += [
+            "",
+            f"{'segment':<20} {'accounts':>8} {'churned':>7} {'blend':>6} {'AUC':>6} {'pooled':>6}  "
+            f"{'in sample':>13}  bands    note",
+        ]
+        for s in self.segments:
+            lines.append(
+                f"{s.name:<20} {s.accounts:>8,} {s.churned:>7,} {s.blend:>6.0%} {_num(s.auc)} {_num(s.pooled_auc)}  "
+                f"{_num(s.in_sample_auc)} {_num(s.in_sample_pooled_auc)}  {s.bands:<8} {s.note}"
+            )
+        lines += ["", f"AUC and pooled: {how}; in sample: the segment's model, then the pooled one"]
+        return "\n".join(lines)
+
+
+@attrs.frozen(kw_only=True)
+class SegmentedResult:
+    """The segmented model (the pooled model its default) and the report."""
+
+    model: SegmentedModel
+    report: SegmentedReport
+    pooled: ScorecardResult
+
+
+@attrs.frozen(kw_only=True)
+class _Part:
+    """One segment's fitted model, before the report."""
+
+    name: str
+    key: str
+    model: HealthModel
+    outcomes: int
+    blend: float
+    bands: str
+    note: str
+    report: ScorecardReport | None
+
+
+def fit_segments(
+    data: Any,
+    outcome: Any,
+    kinds: Mapping[str, str],
+    *,
+    segment: str = "segment",
+    shrinkage: float = SEGMENT_SHRINKAGE,
+    min_outcomes: int = SEGMENT_MIN_OUTCOMES,
+    folds: int = 5,
+    seed: int = 0,
+    dimensions: Mapping[str, str] | None = None,
+    max_bins: int = 8,
+    min_share: float = 0.05,
+    strength: float = 1e-4,
+    red_precision: float | None = None,
+    max_red_share: float | None = 0.25,
+    name: str = "scorecard",
+    max_breakpoints: int = 8,
+) -> SegmentedResult:
+    """Fit one scorecard per segment, shrunk toward the pooled scorecard.
+
+    A pooled scorecard is fitted to every account (:func:`fit_scorecard`, the
+    other keywords as there), and one to each segment's accounts. A segment
+    with ``n`` outcomes (its churned accounts, or its retained ones where
+    fewer) then gets the blend ``w = n / (n + shrinkage)`` of the two: each
+    metric's weight is ``w`` times its share in the segment's fit plus
+    ``1 - w`` times its share in the pooled fit, and its curve (or category
+    table, missing and unknown scores alike) is the weight-weighted mean of
+    the two curves, evaluated at the union of their breakpoints. A piecewise
+    curve's blend is again one, so with every metric observed the blended
+    model's score is exactly ``w`` times the segment model's score plus
+    ``1 - w`` times the pooled one. Band cut-offs are fitted to the segment's
+    accounts (the pooled model's where no ordered banding exists there). A
+    segment with fewer than ``min_outcomes`` outcomes, or whose own fit fails,
+    uses the pooled model, which is also the default for accounts without a
+    (known) segment.
+
+    Each segment's AUC is given against the pooled model's on the same
+    accounts, out of fold: on ``folds`` stratified folds (by segment and
+    outcome), the whole fit is repeated on the other folds and scores the
+    held-out one. ``folds=0`` reports in-sample AUCs only (and says so).
+
+    Args:
+        data: The raw columns, with the segment column (any data frame family or mapping).
+        outcome: 0/1 per account (1 = churned), or the name of that column.
+        kinds: Column -> kind, as for :func:`fit_scorecard`.
+        segment: The column naming each account's segment (a name or a whole
+            number; empty for none); matched case-insensitively.
+        shrinkage: ``k`` of the blend, in outcomes (0: each segment's own fit).
+        min_outcomes: Fewest outcomes for a segment's own fit (at least 2).
+        folds: Folds of the out-of-fold AUCs; 0 for in sample only.
+        seed: Seed of the folds' shuffle.
+        dimensions: As for :func:`fit_scorecard`.
+        max_bins: As for :func:`fit_scorecard`.
+        min_share: As for :func:`fit_scorecard`.
+        strength: As for :func:`fit_scorecard`.
+        red_precision: As for :func:`fit_scorecard`.
+        max_red_share: As for :func:`fit_scorecard`.
+        name: The segmented model's name (the pooled model's too; a segment's
+            model is ``"<name>/<segment>"``).
+        max_breakpoints: As for :func:`fit_scorecard` (a blended curve may
+            have up to twice as many).
+
+    Returns:
+        The :class:`~healthscore.model.SegmentedModel` (``.model``), the
+        report (``.report``) and the pooled fit (``.pooled``).
+
+    Raises:
+        ValidationError: A bad setting or kind.
+        InputError: The segment column or a kinds column missing from the
+            data, a segment that is neither a name nor a whole number, no
+            account with a segment, or a bad outcome.
+        FitError: The pooled scorecard cannot be fitted (see :func:`fit_scorecard`).
+
+    Examples:
+        >>> rng = np.random.default_rng(0)
+        >>> usage, seats = rng.uniform(0, 100, 2000), rng.uniform(0, 100, 2000)
+        >>> plan = np.where(np.arange(2000) % 2 == 0, "pro", "basic")
+        >>> risk = np.where(plan == "pro", 0.4 - usage / 300, 0.07 + usage / 300) + 0.2 - seats / 500
+        >>> churned = (rng.random(2000) < risk).astype(int)
+        >>> data = {"usage": usage, "seats": seats, "plan": plan}
+        >>> seg = fit_segments(data, churned, {"usage": "auto", "seats": "auto"}, segment="plan", folds=0)
+        >>> pro, basic = seg.model.models["pro"], seg.model.models["basic"]
+        >>> pro.score({"usage": 90}).score > pro.score({"usage": 10}).score
+        True
+        >>> basic.score({"usage": 90}).score < basic.score({"usage": 10}).score
+        True
+    """
+    scorecard = _ScorecardSettings(
+        dimensions=dimensions, max_bins=max_bins, min_share=min_share, strength=strength, name=name,
+        red_precision=red_precision, max_red_share=max_red_share, max_breakpoints=max_breakpoints,
+    )  # fmt: skip
+    settings = _SegmentSettings(
+        column=segment, scorecard=scorecard, shrinkage=shrinkage, min_outcomes=min_outcomes, folds=folds, seed=seed
+    )
+    return _fit_segmented(data, outcome, kinds, settings)
+
+
+def _fit_segmented(data: Any, outcome: Any, kinds: Mapping[str, str], settings: _SegmentSettings) -> SegmentedResult:
+    """:func:`fit_segments` with its settings checked into one object."""
+    settings.check()
+    column = settings.column
+    if column in kinds:
+        raise ValidationError(f"kinds[{column!r}]", "must not name the segment column", kinds[column])
+    _check_kinds(kinds, settings.scorecard.dimensions)
+    labels = {c for c, k in kinds.items() if k == "categorical"} | {column}
+    cols = {k: _array(v) for k, v in table_columns(data, [*kinds, column], labels=labels).items()}
+    if column not in cols:
+        present = column_names(data, family_of(data))
+        raise InputError(
+            f"segment column {column!r} is not in the data (columns: {', '.join(present)})", column=column, value=column
+        )
+    n = _n_rows(cols)
+    y = _outcome(data, outcome, n)
+    names = _segment_labels(_segment_column(cols[column], column), column)
+    keys = np.array([label.strip().casefold() for label in names.tolist()], dtype=np.str_)
+    if not (keys != "").any():
+        raise InputError(f"segment column {column!r} names no segment on any of the {n} accounts", column=column)
+    features = {c: cols[c] for c in kinds}
+    pooled, parts = _fit_parts(features, y, names, keys, kinds, settings)
+    model = _assemble(pooled.model, parts, settings)
+    k, held, held_pooled, note = _out_of_fold(features, y, names, keys, kinds, settings)
+    scores = _score(model, features, keys, names, column)
+    pooled_scores = np.asarray(pooled.model.score_batch(features, missing_columns="missing").score, dtype=np.float64)
+    if held is None:
+        held, held_pooled = scores, pooled_scores
+    report = SegmentedReport(
+        column=column,
+        segments=tuple(_segment_fit(p, y, keys == p.key, (scores, pooled_scores), (held, held_pooled)) for p in parts),
+        pooled=pooled.report,
+        accounts=n,
+        churned=int(y.sum()),
+        unsegmented=int((keys == "").sum()),
+        shrinkage=float(settings.shrinkage),
+        min_outcomes=settings.min_outcomes,
+        folds=k,
+        auc=_oriented_auc(y, held),
+        pooled_auc=_oriented_auc(y, held_pooled),
+        note=note,
+    )
+    return SegmentedResult(model=model, report=report, pooled=pooled)
+
+
+def _array(values: Any) -> Any:
+    """A column as a one-dimensional array (a mapping's lists included), for row selection."""
+    if isinstance(values, np.ndarray):
+        return values
+    out = np.asarray(values)
+    if out.ndim != 1:
+        out = np.empty(len(values), dtype=object)
+        out[:] = list(values)
+    return out
+
+
+def _rows(cols: Mapping[str, Any], rows: Any) -> dict[str, Any]:
+    return {k: v[rows] for k, v in cols.items()}
+
+
+def _fit_parts(
+    cols: Mapping[str, Any], y: Any, names: Any, keys: Any, kinds: Mapping[str, str], settings: _SegmentSettings
+) -> tuple[ScorecardResult, list[_Part]]:
+    """The pooled scorecard and each segment's model, on these accounts."""
+    pooled = settings.scorecard.fit(cols, y, kinds, settings.scorecard.name)
+    parts = []
+    for key in dict.fromkeys(keys.tolist()):
+        if key:
+            rows = keys == key
+            label = str(names[int(np.argmax(rows))]).strip()
+            parts.append(_fit_part(label, key, _rows(cols, rows), y[rows], kinds, pooled.model, settings))
+    return pooled, parts
+
+
+def _fit_part(
+    label: str,
+    key: str,
+    cols: Mapping[str, Any],
+    y: Any,
+    kinds: Mapping[str, str],
+    pooled: HealthModel,
+    settings: _SegmentSettings,
+) -> _Part:
+    """One segment's model: its own fit blended with the pooled one, or the pooled one."""
+    churned = int(y.sum())
+    outcomes = min(churned, y.size - churned)
+    if outcomes < settings.min_outcomes:
+        note = f"pooled model: {outcomes} outcomes, under min_outcomes={settings.min_outcomes}"
+        return _Part(
+            name=label, key=key, model=pooled, outcomes=outcomes, blend=0.0, bands="pooled", note=note, report=None
+        )
+    model_name = f"{settings.scorecard.name}/{label}"
+    try:
+        own = settings.scorecard.fit(cols, y, kinds, model_name)
+    except FitError as exc:
+        note = f"pooled model: its own fit failed ({exc})"
+        return _Part(
+            name=label, key=key, model=pooled, outcomes=outcomes, blend=0.0, bands="pooled", note=note, report=None
+        )
+    w = outcomes / (outcomes + settings.shrinkage)
+    draft = _blend_models(own.model, pooled, w, model_name, list(kinds))
+    score = np.asarray(draft.score_batch(dict(cols), missing_columns="missing").score, dtype=np.float64)
+    keep = ~np.isnan(score)
+    try:
+        bands = settings.scorecard.bands(score[keep], y[keep])
+    except FitError as exc:
+        model = attrs.evolve(draft, bands=pooled.bands, alerts=pooled.alerts)
+        note = f"pooled bands: no ordered banding of the segment ({exc})"
+        return _Part(
+            name=label, key=key, model=model, outcomes=outcomes, blend=w, bands="pooled", note=note, report=own.report
+        )
+    model = attrs.evolve(draft, bands=bands.policy, alerts=bands.alerts)
+    return _Part(
+        name=label, key=key, model=model, outcomes=outcomes, blend=w, bands="segment", note="", report=own.report
+    )
+
+
+def _blend_models(own: HealthModel, pooled: HealthModel, w: float, name: str, order: Sequence[str]) -> HealthModel:
+    """``w`` of ``own`` and ``1 - w`` of ``pooled``, metric by metric: weights
+    blended, curves weight-weighted (see :func:`fit_segments`)."""
+    own_w, pooled_w = own.metric_weights, pooled.metric_weights
+    own_m = {m.name: (d.name, m) for d in own.dimensions for m in d.metrics}
+    pooled_m = {m.name: (d.name, m) for d in pooled.dimensions for m in d.metrics}
+    groups: dict[str, list[Metric]] = {}
+    for column in order:
+        a, b = w * own_w.get(column, 0.0), (1.0 - w) * pooled_w.get(column, 0.0)
+        if a + b <= 1e-12:
+            continue
+        share = a / (a + b)
+        mine, theirs = own_m.get(column), pooled_m.get(column)
+        if mine is not None and theirs is not None and share < 1.0 and b > 0:
+            scorer: Any = _blend_scorers(mine[1].scorer, theirs[1].scorer, share)
+        else:
+            scorer = (mine if a > 0 and mine is not None else theirs)[1].scorer  # type: ignore[index]
+        dim = (mine or theirs)[0]  # type: ignore[index]
+        description = f"fitted curve, {share:.0%} the segment's and {1 - share:.0%} the pooled model's"
+        groups.setdefault(dim, []).append(
+            Metric(name=column, scorer=scorer, weight=round((a + b) * 100, 6), description=description)
+        )
+    dims = tuple(
+        Dimension(name=d, metrics=tuple(ms), weight=round(sum(m.weight for m in ms), 6)) for d, ms in groups.items()
+    )
+    description = f"fitted scorecard, {w:.0%} the segment's own fit and {1 - w:.0%} the pooled one"
+    return HealthModel(name=name, dimensions=dims, description=description)
+
+
+def _mix(a: float | None, b: float | None, share: float) -> float | None:
+    """``share`` of ``a`` and the rest of ``b``; one of them where the other is ``None``."""
+    if a is None or b is None:
+        return b if a is None else a
+    return round(share * a + (1.0 - share) * b, 6)
+
+
+def _blend_scorers(own: Any, pooled: Any, share: float) -> Any:
+    """The curve (or table) ``share * own + (1 - share) * pooled``."""
+    if isinstance(own, Piecewise) and isinstance(pooled, Piecewise):
+        xs = np.unique(np.r_[[x for x, _ in own.points], [x for x, _ in pooled.points]])
+        values = share * np.asarray(own(xs), dtype=np.float64) + (1.0 - share) * np.asarray(pooled(xs), np.float64)
+        points = tuple(zip(xs.tolist(), np.round(values, 6).tolist(), strict=True))
+        return Piecewise(points=points, missing=_mix(own.missing, pooled.missing, share))
+    if isinstance(own, Categories) and isinstance(pooled, Categories):
+        mine = {k.strip().casefold(): v for k, v in own.table}
+        theirs = {k.strip().casefold(): v for k, v in pooled.table}
+        labels = {k.strip().casefold(): k for k, _ in (*own.table, *pooled.table)}
+        table = []
+        for key, label in labels.items():
+            a = mine.get(key, own.unknown if own.unknown is not None else 50.0)
+            b = theirs.get(key, pooled.unknown if pooled.unknown is not None else 50.0)
+            table.append((label, round(share * a + (1.0 - share) * b, 6)))
+        return Categories(
+            table=tuple(table),
+            missing=_mix(own.missing, pooled.missing, share),
+            unknown=_mix(own.unknown, pooled.unknown, share),
+        )
+    return own if share >= 0.5 else pooled  # kinds differ only if the column's kind did; not from one kinds
+
+
+def _assemble(pooled: HealthModel, parts: Sequence[_Part], settings: _SegmentSettings) -> SegmentedModel:
+    return SegmentedModel(
+        segments=tuple((p.name, p.model) for p in parts),
+        default=pooled,
+        segment_column=settings.column,
+        name=settings.scorecard.name,
+        description=f"one fitted scorecard per segment, shrunk toward the pooled one (k = {settings.shrinkage:g})",
+    )
+
+
+def _score(model: SegmentedModel, cols: Mapping[str, Any], keys: Any, names: Any, column: str) -> Any:
+    """The segmented model's scores (a segment it does not know scores by the pooled default)."""
+    labels = np.array([label or None for label in names.tolist()], dtype=object)
+    batch = {**cols, column: labels}
+    return np.asarray(model.score_batch(batch, missing_columns="missing").score, dtype=np.float64)
+
+
+def _out_of_fold(
+    cols: Mapping[str, Any], y: Any, names: Any, keys: Any, kinds: Mapping[str, str], settings: _SegmentSettings
+) -> tuple[int, Any, Any, str]:
+    """Held-out scores of the segmented and the pooled model: each fold's from
+    the whole fit on the other folds (0 folds and none when that cannot be)."""
+    if settings.folds == 0:
+        return 0, None, None, "folds=0: AUCs in sample"
+    strata = np.unique(np.char.add(keys, np.where(y > 0, "|1", "|0")), return_inverse=True)[1]
+    k = min(settings.folds, int(y.sum()), int(y.size - y.sum()))
+    if k < 2:
+        return 0, None, None, "too few churned or retained accounts for two folds: AUCs in sample"
+    fold = _stats.stratified_folds(strata, k, settings.seed)
+    held, held_pooled = np.full(y.size, np.nan), np.full(y.size, np.nan)
+    for f in range(k):
+        train, test = fold != f, fold == f
+        try:
+            pooled, parts = _fit_parts(_rows(cols, train), y[train], names[train], keys[train], kinds, settings)
+        except (FitError, InputError) as exc:
+            return 0, None, None, f"AUCs in sample: fold {f + 1} of {k} could not be fitted ({exc})"
+        model = _assemble(pooled.model, parts, settings)
+        test_cols = _rows(cols, test)
+        held[test] = _score(model, test_cols, keys[test], names[test], settings.column)
+        held_pooled[test] = np.asarray(pooled.model.score_batch(test_cols, missing_columns="missing").score)
+    return k, held, held_pooled, ""
+
+
+def _segment_fit(part: _Part, y: Any, rows: Any, in_sample: tuple[Any, Any], held: tuple[Any, Any]) -> SegmentFit:
+    yk = y[rows]
+    return SegmentFit(
+        name=part.name,
+        accounts=int(rows.sum()),
+        churned=int(yk.sum()),
+        outcomes=part.outcomes,
+        blend=part.blend,
+        bands=part.bands,
+        auc=_oriented_auc(yk, held[0][rows]),
+        pooled_auc=_oriented_auc(yk, held[1][rows]),
+        in_sample_auc=_oriented_auc(yk, in_sample[0][rows]),
+        in_sample_pooled_auc=_oriented_auc(yk, in_sample[1][rows]),
+        note=part.note,
+        report=part.report,
     )
