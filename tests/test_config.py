@@ -409,3 +409,14 @@ def test_toml_quotes_keys_and_escapes_strings() -> None:
     assert '"two words" = 20.0' in text.splitlines()
     assert '"dotted.label" = 40.0' in text.splitlines()
     assert load_model(text, format="toml") == model
+
+
+def test_model_text_longer_than_a_file_name_is_read_as_text() -> None:
+    import json
+
+    from healthscore import presets
+    from healthscore.config import dump_model, load_model
+
+    one_line = json.dumps(json.loads(dump_model(presets.three_dimension(), format="json")))
+    assert len(one_line) > 4096  # longer than any file name the system takes
+    assert load_model(one_line, format="json") == presets.three_dimension()

@@ -396,6 +396,14 @@ def _parse(text: str, fmt: Format, source: str | None, error: type[ConfigError] 
         raise error([f"not valid {fmt.upper()}: {exc}{hint}"], source) from exc
 
 
+def _exists(path: Path) -> bool:
+    """Whether a file or folder is there; a name the system refuses (too long) is not."""
+    try:
+        return path.exists()
+    except OSError:
+        return False
+
+
 def _read_document(
     source: str | os.PathLike[str], fmt: Format | None, what: str, error: type[ConfigError]
 ) -> tuple[Any, str | None]:
@@ -406,7 +414,7 @@ def _read_document(
         raise error([f"expected a file path, {what} text or a mapping, got {type(source).__name__} @ $"])
     path = Path(source)
     names_a_file = path.suffix.lower() in (".toml", ".json", ".yaml", ".yml")
-    is_text = isinstance(source, str) and fmt is not None and ("\n" in source or not (path.exists() or names_a_file))
+    is_text = isinstance(source, str) and fmt is not None and ("\n" in source or not (_exists(path) or names_a_file))
     if is_text:
         assert fmt is not None
         try:
@@ -416,7 +424,7 @@ def _read_document(
                 raise
             problem = "; ".join(exc.problems)
             raise error([f"no {what} file {source!r} exists, and as {what} text it is {problem}"]) from exc
-    if not path.exists():
+    if not _exists(path):
         raise error([f"the {what} file does not exist (looked for {path.absolute()})"], str(path))
     fmt = _format_of(path, fmt, error)
     try:
