@@ -84,8 +84,6 @@ def hand_written(folder: Path, as_of: str, settings: SignalSettings) -> dict[str
         tables.append(table)
         replace = ", ".join(f'CAST(epoch("{c}") AS BIGINT) AS "{c}"' for c in seconds.get(table, []))
         select = f"* REPLACE ({replace})" if replace else "*"
-        if table == "tickets":
-            select += ", NULL AS text"
         con.execute(f"CREATE VIEW \"{table}\" AS SELECT {select} FROM read_parquet('{path}')")
     result: dict[str, Any] = con.execute(signal_sql("duckdb", settings, as_of, tables=tables)).fetchnumpy()
     return result

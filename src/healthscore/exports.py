@@ -973,7 +973,7 @@ def _read_table(con: Any, raw: _Raw, *, first_only: bool) -> tuple[list[Rejected
     # every row is checked once, into a table of the database (spilled to disk when it outgrows memory);
     # the bad rows are read from it and the clean relation is a view of its good rows
     con.execute(f"CREATE TABLE {checked} AS {query}")
-    if raw.relation.startswith("hs_raw_"):
+    if raw.in_memory:  # an Arrow table registered for the check: its rows are in the checked table now
         con.unregister(raw.relation)
     if spec.unique is not None:
         _mark_duplicates(con, checked, spec.unique, len(checks) - 1)
