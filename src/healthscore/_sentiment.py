@@ -54,7 +54,6 @@ _SCRIPTS: dict[str, re.Pattern[str]] = {
     "devanagari": re.compile(r"[\u0900-\u097F]"),
     "th": re.compile(r"[\u0E00-\u0E7F]"),
 }
-_LETTER = re.compile(r"[^\W\d_]")
 _WIDE = 3
 """A kana, kanji or Hangul character counts as this many Latin letters when
 scripts are weighed (a Japanese word is one to two characters, an English one
@@ -65,7 +64,8 @@ def language_of(text: str) -> str | None:
     """The language of ``text``, by the scripts of its letters; ``None`` when
     it has no letters.
 
-    Letters are counted per script and the script with the most wins, a kana,
+    Letters (``str.isalpha``; digits, punctuation and marks are not) are
+    counted per script and the script with the most wins, a kana,
     kanji or Hangul character counting as three Latin letters. Kanji count as
     Japanese when the text has any kana, as Chinese when it has none.
     Latin-script text is read as English. Ties go to the first of English,
@@ -77,7 +77,8 @@ def language_of(text: str) -> str | None:
         >>> language_of("Salesforce連携でエラーが出ます"), language_of("12345") is None
         ('ja', True)
     """
-    raw = {script: len(pattern.findall(text)) for script, pattern in _SCRIPTS.items()}
+    letters = "".join(filter(str.isalpha, text))
+    raw = {script: len(pattern.findall(letters)) for script, pattern in _SCRIPTS.items()}
     kana, han = raw["kana"], raw["han"]
     weights: dict[str, int] = {
         "en": raw["latin"],
@@ -85,7 +86,7 @@ def language_of(text: str) -> str | None:
         "zh": 0 if kana else _WIDE * han,
         "ko": _WIDE * raw["ko"],
         **{lang: raw[lang] for lang in ("cyrillic", "el", "he", "arabic", "devanagari", "th")},
-        "other": max(0, len(_LETTER.findall(text)) - sum(raw.values())),
+        "other": len(letters) - sum(raw.values()),
     }
     best = max(weights, key=lambda lang: weights[lang])  # first of the ties, in insertion order
     return best if weights[best] > 0 else None
