@@ -190,8 +190,8 @@ def test_comments_are_toml_only() -> None:
         ),
         (
             'sentiment = "textblob"',
-            "sentiment must be \"vader\" (the one analyser a file can name; pass others in code), got 'textblob' "
-            "@ $.sentiment",
+            'sentiment must be one of "auto", "ja", "vader" (the analysers a file can name; pass others in code), '
+            "got 'textblob' @ $.sentiment",
         ),
         (
             'kind = "model"',
