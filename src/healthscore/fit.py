@@ -2487,7 +2487,8 @@ def _read_renewals(renewals: Any) -> _Renewals:
 
 def _check_leads(lead_days: int | Sequence[int]) -> tuple[int, ...]:
     """The lead times as a tuple of whole numbers of days >= 1, without repeats."""
-    leads = [lead_days] if isinstance(lead_days, int | np.integer) else list(lead_days)
+    several = isinstance(lead_days, Sequence | np.ndarray) and not isinstance(lead_days, str)
+    leads: list[Any] = list(lead_days) if several else [lead_days]  # type: ignore[arg-type]
     out: list[int] = []
     for lead in leads:
         if isinstance(lead, bool) or not isinstance(lead, int | np.integer) or lead < 1:
