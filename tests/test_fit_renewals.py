@@ -14,6 +14,7 @@ lost renewal, 0.9 for a renewed one), as a look-ahead fit would see it.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,8 @@ import attrs
 import numpy as np
 import pytest
 
-from healthscore import InputError, ValidationError, model_fingerprint
+from healthscore import InputError, ValidationError, load_model, model_fingerprint
+from healthscore.cli import main
 from healthscore.datasets import generate_driver_portfolio, generate_exports
 from healthscore.exports import read_exports
 from healthscore.fit import (
@@ -178,6 +180,14 @@ def test_nothing_dated_after_the_feature_date_changes_the_fit(
     for name in first.columns:
         np.testing.assert_array_equal(first.columns[name], other.columns[name], err_msg=name)
     assert model_fingerprint(again.model) == model_fingerprint(card.model)
+
+
+def test_the_one_step_call_is_the_two_step_call(
+    world: World, training: RenewalTrainingSet, card: ScorecardResult
+) -> None:
+    two_step = fit_scorecard(training.columns, training.outcome, KINDS)
+    assert model_fingerprint(two_step.model) == model_fingerprint(card.model)
+    assert card.renewals == training.report
 
 
 def test_a_shorter_lead_reads_the_leak_and_gives_another_answer(world: World, leaky: HistoryStore) -> None:
@@ -450,3 +460,105 @@ def test_a_column_no_source_row_has_is_named() -> None:
         renewal_training_set(features, renewals, columns=["usage", "seats"])
     with pytest.raises(InputError, match=r"a table of dated features needs columns account_id and as_of"):
         renewal_training_set({"account_id": ["a"], "usage": [1.0]}, renewals)
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def _cli(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    status = main(list(argv), stdout=out, stderr=err)
+    return status, out.getvalue(), err.getvalue()
+
+
+def _cli_world(tmp_path: Path) -> tuple[Path, Path, Path, World]:
+    """A small world as files: a history store, the renewals CSV, and the
+    same features as a dated CSV."""
+    world = _world()
+    keep = np.arange(N) < 1500
+    world = attrs.evolve(
+        world,
+        truth={k: v[keep] for k, v in world.truth.items()},
+        lost=world.lost[keep],
+        ids=world.ids[keep],
+        renewal=world.renewal[keep],
+        feature_snapshot=world.feature_snapshot[keep],
+    )
+    history, dated = tmp_path / "h.sqlite", tmp_path / "features.csv"
+    lines = ["account_id,as_of," + ",".join(world.truth)]
+    with SQLiteHistory(history) as store:
+        for day in SNAPSHOTS[3:9]:  # January to June 2026: every feature snapshot
+            rng = np.random.default_rng(int(day.astype(np.int64)))
+            values = {
+                name: np.where(world.feature_snapshot == day, true, rng.uniform(0, 1, true.size))
+                for name, true in world.truth.items()
+            }
+            store.write_snapshot(world.model, str(day), world.ids, world.model.score_batch(values), inputs=values)
+            lines += [
+                f"{a},{day}," + ",".join("" if v != v else repr(float(v)) for v in row)
+                for a, *row in zip(world.ids.tolist(), *values.values(), strict=True)
+            ]
+    dated.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    renewals = tmp_path / "renewals.csv"
+    rows = [f"{a},{d},{int(1 - y)}" for a, d, y in zip(world.ids, world.renewal.astype(str), world.lost, strict=True)]
+    renewals.write_text("account_id,renewal_date,renewed\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return history, renewals, dated, world
+
+
+def test_fit_renewals_from_the_command_line(tmp_path: Path) -> None:
+    history, renewals, dated, _ = _cli_world(tmp_path)
+    kinds = [f"--kind={name}=auto" for name in KINDS]
+    common = ["--renewals", str(renewals), "--lead-days", "90", *kinds]
+    status, out, err = _cli("fit", "scorecard", *common, "--history", str(history), "-o", str(tmp_path / "a.toml"))
+    assert status == 0, err
+    assert "renewals as outcomes: 1,500 renewals, features 90 days before each, from the history" in out
+    assert "every renewal had features on its feature date" in out
+    assert "scorecard fitted on 1,500 accounts" in out
+    status, out, err = _cli("fit", "scorecard", str(dated), *common, "-o", str(tmp_path / "b.toml"))
+    assert status == 0, err
+    assert "from the table" in out
+    from_history, from_table = load_model(tmp_path / "a.toml"), load_model(tmp_path / "b.toml")
+    assert model_fingerprint(from_history) == model_fingerprint(from_table)  # the same features either way
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--outcome", "churned"], "--outcome and --renewals do not mix"),
+        (["--lead-days", "ninety"], "--lead-days takes whole numbers of days like 90 or 30,60,90, got 'ninety'"),
+        (["--lead-days", "0"], "lead_days must be whole numbers of days >= 1"),
+        ([], "fit --renewals needs --history FILE_OR_URL, or DATA.csv of dated features"),
+    ],
+)
+def test_fit_renewals_usage_errors(tmp_path: Path, extra: list[str], message: str) -> None:
+    renewals = tmp_path / "renewals.csv"
+    renewals.write_text("account_id,renewal_date,renewed\na,2026-05-01,1\nb,2026-05-01,0\n", encoding="utf-8")
+    history = ["--history", str(tmp_path / "h.sqlite")] if extra and extra[0] == "--lead-days" else []
+    if history:
+        with SQLiteHistory(tmp_path / "h.sqlite"):
+            pass
+    status, _, err = _cli(
+        "fit", "scorecard", "--renewals", str(renewals), *history, *extra, "--kind", "usage=auto", "-o",
+        str(tmp_path / "m.toml"),
+    )  # fmt: skip
+    assert status == 2
+    assert message in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "m.toml").exists()
+
+
+def test_a_bad_renewals_csv_is_named_by_file_and_line(tmp_path: Path) -> None:
+    renewals = tmp_path / "renewals.csv"
+    renewals.write_text("account_id,renewal_date,renewed\na,2026-05-01,1\nb,2026-05-01,yes\n", encoding="utf-8")
+    features = tmp_path / "features.csv"
+    features.write_text("account_id,as_of,usage\na,2026-01-01,1\n", encoding="utf-8")
+    status, _, err = _cli(
+        "fit", "scorecard", str(features), "--renewals", str(renewals), "--kind", "usage=auto", "-o",
+        str(tmp_path / "m.toml"),
+    )  # fmt: skip
+    assert status == 2
+    assert f"{renewals} line 3, column 'renewed'" in err
+    assert "row 1 is 'yes'" in err
+    status, _, err = _cli("fit", "scorecard", "--history", "h.sqlite", "--kind", "usage=auto", "-o", "m.toml")
+    assert status == 2
+    assert "--history goes with --renewals RENEWALS.csv" in err
