@@ -357,6 +357,15 @@ def test_a_dated_table_gives_each_account_its_latest_row_on_or_before() -> None:
     assert renewal_training_set(features, renewals, lead_days=120).columns["usage"].tolist() == [1.0, 2.0]
 
 
+def test_numeric_account_ids_match_their_text() -> None:
+    """A CSV column of ids like 1001 reads as floats: they still match "1001"."""
+    features = {"account_id": ["1001", "1002"], "as_of": ["2026-01-01"] * 2, "usage": [0.3, 0.7]}
+    renewals = {"account_id": np.array([1001.0, 1002.0]), "renewal_date": ["2026-05-01"] * 2, "renewed": [0, 1]}
+    got = renewal_training_set(features, renewals)
+    assert got.columns["account_id"].tolist() == ["1001", "1002"]
+    assert got.columns["usage"].tolist() == [0.3, 0.7]
+
+
 def test_segments_and_renewals_fit_together() -> None:
     rng = np.random.default_rng(3)
     n = 1600
