@@ -14,6 +14,10 @@
   rates ordered worst band > ... > best band.
 * :func:`churn_probability` maps a score to a calibrated churn probability
   (isotonic or Platt), with its reliability table and Brier score.
+* :func:`renewal_training_set` turns renewals won and lost into outcomes with
+  point-in-time features a lead time before each renewal (from a history
+  store, exports or a dated table); :func:`fit_scorecard` and
+  :func:`reweight` take ``renewals=`` and ``lead_days=`` to fit on it.
 
 Everything runs on NumPy; the statistics live in :mod:`healthscore._stats`.
 Outcomes are 1 for churn (the event) and 0 otherwise; a higher health score
@@ -2387,8 +2391,9 @@ class RenewalReport:
             lines.append("every renewal had features on its feature date")
             return "\n".join(lines)
         accounts = self.unmatched_accounts
+        what = "renewals" if len(self.lead_days) == 1 else "(renewal, lead time) pairs"
         lines.append(
-            f"{len(self.unmatched):,} renewals (of {len(accounts):,} accounts) had no features on their feature "
+            f"{len(self.unmatched):,} {what} (of {len(accounts):,} accounts) had no features on their feature "
             "date and were left out:"
         )
         for u in self.unmatched[:shown]:
