@@ -54,6 +54,7 @@ from healthscore.datasets import ADVANCED_FEATURES, generate_export_blocks
 from healthscore.exceptions import HealthScoreError, InputError
 from healthscore.exports import Exports, _numbers, is_exports_path, read_exports, read_table_csv
 from healthscore.fit import _outcome as fit_outcome
+from healthscore.fit import _read_renewals as read_renewals
 from healthscore.fit import fit_scorecard, reweight
 from healthscore.history import HistoryStore, open_history
 from healthscore.model import BatchScores, HealthModel, SegmentedModel
@@ -845,9 +846,31 @@ def _cmd_backtest(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _cmd_fit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    inputs = [args.data, args.model, args.kinds]
+    inputs = [args.data, args.model, args.kinds, args.renewals, args.history]
     _check_output(args.output, "-o", inputs=inputs)
     _check_reports(args, [*inputs, args.output])
+    if args.renewals is None:
+        result = _fit_to_outcome(args)
+    else:
+        result = _fit_to_renewals(args, err)
+    dump_model(result.model, args.output)
+    print(f"fitted model -> {args.output} (fingerprint {model_fingerprint(result.model)})", file=err)
+    text = result.report.summary()
+    if result.renewals is not None:
+        text = result.renewals.summary() + "\n\n" + text
+    _write_report(args, text, None, out, err)
+    return 0
+
+
+def _fit_to_outcome(args: argparse.Namespace) -> Any:
+    """``fit`` on DATA.csv and its 0/1 outcome column."""
+    for flag, value in (("--history", args.history), ("--lead-days", args.lead_days)):
+        if value is not None:
+            raise _UsageError(f"{flag} goes with --renewals RENEWALS.csv")
+    if args.data is None:
+        raise _UsageError("fit needs DATA.csv, or --renewals RENEWALS.csv with --history FILE_OR_URL")
+    if args.outcome is None:
+        raise _UsageError("fit needs --outcome COLUMN (the 0/1 column, 1 = churned), or --renewals RENEWALS.csv")
     data = read_table_csv(args.data)
     if args.outcome not in data:
         raise _UsageError(f"{args.data}: no outcome column {args.outcome!r} (columns: {', '.join(data)})")
@@ -860,6 +883,41 @@ def _cmd_fit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             f"{args.data} line {exc.row + 2}, column {args.outcome!r}: the outcome must be 0 or 1 "
             f"(1 = churned), got {exc.value!r}"
         ) from None
+    return _fit(args, data, args.outcome, {})
+
+
+def _fit_to_renewals(args: argparse.Namespace, err: TextIO) -> Any:
+    """``fit --renewals``: features ``--lead-days`` before each renewal, from
+    ``--history`` or from DATA.csv of dated features."""
+    if args.outcome is not None:
+        raise _UsageError("--outcome and --renewals do not mix: the renewals are the outcome")
+    try:
+        leads = [int(d) for d in (args.lead_days or "90").split(",")]
+    except ValueError:
+        raise _UsageError(
+            f"--lead-days takes whole numbers of days like 90 or 30,60,90, got {args.lead_days!r}"
+        ) from None
+    renewals = read_table_csv(args.renewals)
+    try:
+        read_renewals(renewals)
+    except InputError as exc:
+        where = args.renewals if exc.row is None else f"{args.renewals} line {exc.row + 2}, column {exc.column!r}"
+        raise _UsageError(f"{where}: {exc}") from None
+    extra = {"renewals": renewals, "lead_days": leads}
+    if args.history is not None:
+        if args.data is not None:
+            raise _UsageError("fit --renewals reads features from --history or from DATA.csv, not both")
+        with _history(args.history, err, write=False) as store:
+            return _fit(args, store, None, extra)
+    if args.data is None:
+        raise _UsageError(
+            "fit --renewals needs --history FILE_OR_URL, or DATA.csv of dated features (account_id, as_of, features)"
+        )
+    return _fit(args, read_table_csv(args.data), None, extra)
+
+
+def _fit(args: argparse.Namespace, data: Any, outcome: str | None, extra: dict[str, Any]) -> Any:
+    """The scorecard or re-weighting fit of ``fit``."""
     if args.method == "scorecard":
         kinds = _pairs(args.kind, "--kind")
         if args.kinds:
@@ -874,27 +932,23 @@ def _cmd_fit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 "lower_is_better, peaked, categorical, or auto to learn the shape from the data), or --kinds FILE.toml"
             )
         for column, kind in kinds.items():
-            if kind == "categorical" and column in data and data[column].dtype != object:
+            if kind == "categorical" and isinstance(data, dict) and column in data and data[column].dtype != object:
                 data[column] = np.array([None if v != v else f"{v:g}" for v in data[column].tolist()], dtype=object)
-        result: Any = fit_scorecard(
+        return fit_scorecard(
             data,
-            args.outcome,
+            outcome,
             kinds,
             dimensions=_pairs(args.dimension, "--dimension"),
             max_red_share=args.max_red_share,
             name=args.name,
+            **extra,
         )
-    else:
-        if args.model is None:
-            raise _UsageError("fit reweight needs --model FILE: the model whose weights to re-fit")
-        model = load_model(args.model)
-        if not isinstance(model, HealthModel):
-            raise _UsageError(f"{args.model}: fit reweight takes one model, not a segmented one")
-        result = reweight(model, data, args.outcome, strength=args.strength, bootstrap=args.bootstrap)
-    dump_model(result.model, args.output)
-    print(f"fitted model -> {args.output} (fingerprint {model_fingerprint(result.model)})", file=err)
-    _write_report(args, result.report.summary(), None, out, err)
-    return 0
+    if args.model is None:
+        raise _UsageError("fit reweight needs --model FILE: the model whose weights to re-fit")
+    model = load_model(args.model)
+    if not isinstance(model, HealthModel):
+        raise _UsageError(f"{args.model}: fit reweight takes one model, not a segmented one")
+    return reweight(model, data, outcome, strength=args.strength, bootstrap=args.bootstrap, **extra)
 
 
 def _cmd_export_history(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -1560,12 +1614,25 @@ def _add_fit_command(sub: _Subparsers[argparse.ArgumentParser]) -> None:
         description=(
             "scorecard: build curves, weights and band thresholds from the raw columns of DATA.csv and its 0/1 "
             "outcome column. reweight: re-fit the metric and dimension weights of --model to the outcome, "
-            "shrunk toward the current weights. Both write the model file and a report."
+            "shrunk toward the current weights. Both write the model file and a report. With --renewals the "
+            "outcome is each renewal won or lost, and the features are those known --lead-days before it (from "
+            "--history, or DATA.csv of dated features), never later ones."
         ),
     )
     fit.add_argument("method", choices=["scorecard", "reweight"])
-    fit.add_argument("data", metavar="DATA.csv")
-    fit.add_argument("--outcome", required=True, metavar="COLUMN", help="0/1 column, 1 = churned")
+    fit.add_argument(
+        "data", metavar="DATA.csv", nargs="?", help="raw columns; with --renewals: account_id, as_of, features"
+    )
+    fit.add_argument("--outcome", metavar="COLUMN", help="0/1 column, 1 = churned (or --renewals)")
+    fit.add_argument(
+        "--renewals", metavar="RENEWALS.csv", help="fit to renewals instead: account_id, renewal_date, renewed (1/0)"
+    )
+    fit.add_argument(
+        "--lead-days", metavar="DAYS", help="with --renewals: features this long before each renewal (90; or 30,60,90)"
+    )
+    fit.add_argument(
+        "--history", metavar="FILE_OR_URL", help="with --renewals: features from this history store's stored inputs"
+    )
     fit.add_argument("-o", "--output", required=True, metavar="MODEL.toml", help="fitted model file")
     fit.add_argument("--report", metavar="REPORT.txt", help="text report (default stdout)")
     fit.add_argument("--kind", action="append", metavar="COLUMN=KIND", help="scorecard: a column and its kind")

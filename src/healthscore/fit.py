@@ -14,6 +14,10 @@
   rates ordered worst band > ... > best band.
 * :func:`churn_probability` maps a score to a calibrated churn probability
   (isotonic or Platt), with its reliability table and Brier score.
+* :func:`renewal_training_set` turns renewals won and lost into outcomes with
+  point-in-time features a lead time before each renewal (from a history
+  store, exports or a dated table); :func:`fit_scorecard` and
+  :func:`reweight` take ``renewals=`` and ``lead_days=`` to fit on it.
 
 Everything runs on NumPy; the statistics live in :mod:`healthscore._stats`.
 Outcomes are 1 for churn (the event) and 0 otherwise; a higher health score
@@ -29,9 +33,12 @@ from typing import Any, Literal, overload
 import attrs
 import numpy as np
 
-from healthscore import _shapes, _stats
+from healthscore import _shapes, _stats, _time
 from healthscore.bands import AlertPolicy, BandPolicy, default_alerts, default_bands
+from healthscore.config import model_fingerprint
 from healthscore.exceptions import FitError, InputError, ValidationError
+from healthscore.exports import Exports
+from healthscore.history import HistoryStore
 from healthscore.model import Dimension, HealthModel, Metric, SegmentedModel, _segment_column, _segment_labels
 from healthscore.portfolio import column_names, family_of, table_columns
 from healthscore.scorers import Categories, Piecewise
@@ -41,6 +48,8 @@ __all__ = [
     "ChurnCalibration",
     "ColumnFit",
     "MetricPower",
+    "RenewalReport",
+    "RenewalTrainingSet",
     "ReweightReport",
     "ReweightResult",
     "ScorecardReport",
@@ -48,12 +57,14 @@ __all__ = [
     "SegmentFit",
     "SegmentedReport",
     "SegmentedResult",
+    "UnmatchedRenewal",
     "WeightChange",
     "choose_thresholds",
     "churn_probability",
     "fit_scorecard",
     "fit_segments",
     "metric_power",
+    "renewal_training_set",
     "reweight",
 ]
 
@@ -269,10 +280,12 @@ def _spread(values: Sequence[float]) -> float:
 
 @attrs.frozen(kw_only=True)
 class ReweightResult:
-    """The re-weighted model and the report of what changed."""
+    """The re-weighted model and the report of what changed (and, fitted to
+    renewals, how they became outcomes)."""
 
     model: HealthModel
     report: ReweightReport
+    renewals: RenewalReport | None = None
 
 
 def _num(value: float, digits: int = 3) -> str:
@@ -429,6 +442,8 @@ def reweight(
     interval: float = 0.9,
     seed: int = 0,
     folds: int = 5,
+    renewals: Any = None,
+    lead_days: int | Sequence[int] | None = None,
 ) -> ReweightResult:
     """Re-fit a model's metric and dimension weights to an outcome.
 
@@ -451,6 +466,11 @@ def reweight(
         interval: Coverage of the bootstrap intervals.
         seed: Seed of the resampling and of the cross-validation folds.
         folds: Stratified folds of the cross-fitted AUCs, 2 or more.
+        renewals: Fit to renewals won and lost instead of ``outcome`` (which
+            is then ``None``), with ``data`` the source of the features before
+            each renewal (see :func:`renewal_training_set` and
+            :func:`fit_scorecard`); the result's ``renewals`` reports it.
+        lead_days: With ``renewals``: days before each renewal (default 90).
 
     Returns:
         The new model (its dimension and metric weights in percent) and a
@@ -477,6 +497,9 @@ def reweight(
             a metric has no value on any scored account (an empty column).
     """
     _check_reweight(model, strength, bootstrap, interval)
+    training = _renewal_data(data, outcome, renewals, lead_days, list(model.metric_names))
+    if training is not None:
+        data, outcome = training.columns, training.outcome
     if not (isinstance(folds, int) and not isinstance(folds, bool) and folds >= 2):
         raise ValidationError("folds", "must be a whole number >= 2", folds)
     cols = table_columns(data, list(model.metric_names), labels=_label_metrics(model))
@@ -559,7 +582,7 @@ def reweight(
         in_sample_auc_before=_oriented_auc(y, score),
         in_sample_auc_after=_oriented_auc(y, new_score),
     )
-    return ReweightResult(model=new_model, report=report)
+    return ReweightResult(model=new_model, report=report, renewals=None if training is None else training.report)
 
 
 def _label_metrics(model: HealthModel) -> set[str]:
@@ -1159,10 +1182,12 @@ class ScorecardReport:
 
 @attrs.frozen(kw_only=True)
 class ScorecardResult:
-    """The fitted model and the report of what was fitted."""
+    """The fitted model and the report of what was fitted (and, fitted to
+    renewals, how they became outcomes)."""
 
     model: HealthModel
     report: ScorecardReport
+    renewals: RenewalReport | None = None
 
 
 def _scale(woe: Any) -> Any:
@@ -1299,6 +1324,8 @@ def fit_scorecard(
     name: str = "scorecard",
     max_breakpoints: int = 8,
     segment: None = None,
+    renewals: Any = None,
+    lead_days: int | Sequence[int] | None = None,
 ) -> ScorecardResult: ...
 
 
@@ -1317,6 +1344,8 @@ def fit_scorecard(
     name: str = "scorecard",
     max_breakpoints: int = 8,
     segment: str,
+    renewals: Any = None,
+    lead_days: int | Sequence[int] | None = None,
 ) -> SegmentedResult: ...
 
 
@@ -1334,6 +1363,8 @@ def fit_scorecard(
     name: str = "scorecard",
     max_breakpoints: int = 8,
     segment: str | None = None,
+    renewals: Any = None,
+    lead_days: int | Sequence[int] | None = None,
 ) -> ScorecardResult | SegmentedResult:
     """Build a model from raw columns and an outcome.
 
@@ -1375,6 +1406,15 @@ def fit_scorecard(
             segment, shrunk toward the pooled model where a segment has few
             outcomes, and return a :class:`SegmentedResult` (see
             :func:`fit_segments`, which also takes the shrinkage settings).
+        renewals: Fit to renewals won and lost instead of ``outcome`` (which
+            is then ``None``): a table of ``account_id``, ``renewal_date``,
+            ``renewed`` (1/0), with ``data`` the source of the point-in-time
+            features -- a history store, exports or a table of dated features
+            (see :func:`renewal_training_set`, whose columns and outcome are
+            then fitted as ``data`` and ``outcome``; its report is the
+            result's ``renewals``).
+        lead_days: With ``renewals``: days before each renewal to take the
+            features (default 90; several give one row per renewal and lead).
 
     Returns:
         The model (``.model``, an ordinary :class:`~healthscore.HealthModel`)
@@ -1400,12 +1440,16 @@ def fit_scorecard(
         >>> learned.report.columns[0].shape
         'increasing'
     """
+    training = _renewal_data(data, outcome, renewals, lead_days, [*kinds, *([segment] if segment else [])])
+    if training is not None:
+        data, outcome = training.columns, training.outcome
     if segment is not None:
         settings = _ScorecardSettings(
             dimensions=dimensions, max_bins=max_bins, min_share=min_share, strength=strength, name=name,
             red_precision=red_precision, max_red_share=max_red_share, max_breakpoints=max_breakpoints,
         )  # fmt: skip
-        return _fit_segmented(data, outcome, kinds, _SegmentSettings(column=segment, scorecard=settings))
+        segmented = _fit_segmented(data, outcome, kinds, _SegmentSettings(column=segment, scorecard=settings))
+        return segmented if training is None else attrs.evolve(segmented, renewals=training.report)
     dims = _check_kinds(kinds, dimensions)
     if isinstance(max_breakpoints, bool) or not isinstance(max_breakpoints, int) or max_breakpoints < 2:
         raise ValidationError("max_breakpoints", "must be a whole number of at least 2", max_breakpoints)
@@ -1465,7 +1509,7 @@ def fit_scorecard(
         shape_log_loss=() if learning is None else learning.log_loss,
         shape_auc=() if learning is None else learning.auc,
     )
-    return ScorecardResult(model=model, report=report)
+    return ScorecardResult(model=model, report=report, renewals=None if training is None else training.report)
 
 
 def _check_kinds(kinds: Mapping[str, str], dimensions: Mapping[str, str] | None) -> dict[str, str]:
@@ -1900,6 +1944,7 @@ class SegmentedResult:
     model: SegmentedModel
     report: SegmentedReport
     pooled: ScorecardResult
+    renewals: RenewalReport | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -2249,4 +2294,542 @@ def _segment_fit(part: _Part, y: Any, rows: Any, in_sample: tuple[Any, Any], hel
         in_sample_pooled_auc=_oriented_auc(yk, in_sample[1][rows]),
         note=part.note,
         report=part.report,
+    )
+
+
+# --------------------------------------------------------------------------- renewals as outcomes
+
+RENEWAL_COLUMNS: tuple[str, ...] = ("account_id", "renewal_date", "renewed")
+"""The columns of a renewals table: the account, the date its contract came up
+for renewal, and whether it renewed (1) or was lost (0)."""
+
+LEAD_DAYS = 90
+"""Default lead time: features are taken this many days before each renewal."""
+
+_KEY_COLUMNS: tuple[str, ...] = ("account_id", "renewal_date", "lead_days", "feature_date", "as_of")
+"""The columns a training set carries besides the features."""
+
+
+@attrs.frozen(kw_only=True)
+class UnmatchedRenewal:
+    """A renewal, at one lead time, that has no features on its feature date.
+
+    Such a renewal is left out of the fit and listed in
+    :attr:`RenewalReport.unmatched`, never dropped silently.
+
+    Attributes:
+        account_id: The account.
+        renewal_date: The renewal's date (ISO).
+        lead_days: The lead time, in days.
+        feature_date: ``renewal_date - lead_days``: the last date whose data may be read.
+        reason: Why there are no features (no snapshot that old, the account
+            not in it, every feature missing, or too old).
+    """
+
+    account_id: str
+    renewal_date: str
+    lead_days: int
+    feature_date: str
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class RenewalReport:
+    """How a renewals table became a training set (:func:`renewal_training_set`).
+
+    Attributes:
+        source: Where the features came from: ``"history"`` (a history store's
+            stored inputs), ``"exports"`` (signals computed from raw exports)
+            or ``"table"`` (a table of dated features).
+        renewals: Rows of the renewals table.
+        lead_days: The lead times, in days.
+        rows: Training rows (one per renewal and lead time that has features).
+        lost: Of which lost renewals (outcome 1).
+        unmatched: The (renewal, lead time) pairs left out for want of
+            features, with the reason.
+        first_feature_date: The earliest feature date of a training row.
+        last_feature_date: The latest feature date of a training row.
+        oldest_days: The most days between a training row's feature date and
+            the date its features were known (a snapshot's age; 0 for exports).
+        max_age_days: Features older than this many days were refused
+            (``None``: any age).
+    """
+
+    source: str
+    renewals: int
+    lead_days: tuple[int, ...]
+    rows: int
+    lost: int
+    unmatched: tuple[UnmatchedRenewal, ...]
+    first_feature_date: str
+    last_feature_date: str
+    oldest_days: int
+    max_age_days: int | None = None
+
+    @property
+    def unmatched_accounts(self) -> tuple[str, ...]:
+        """The accounts with at least one unmatched renewal, in order of first appearance."""
+        return tuple(dict.fromkeys(u.account_id for u in self.unmatched))
+
+    def summary(self, shown: int = 10) -> str:
+        """A readable text summary, listing the first ``shown`` unmatched renewals."""
+        leads = ", ".join(f"{d}" for d in self.lead_days)
+        lines = [
+            f"renewals as outcomes: {self.renewals:,} renewals, features {leads} days before each, from the "
+            f"{self.source}; {self.rows:,} training rows ({self.lost:,} lost, {self.rows - self.lost:,} renewed), "
+            f"feature dates {self.first_feature_date} to {self.last_feature_date}; no data dated after a row's "
+            "feature date was read",
+            f"features known at most {self.oldest_days} days before their feature date"
+            + ("" if self.max_age_days is None else f" (older than {self.max_age_days} days refused)"),
+        ]
+        if len(self.lead_days) > 1:
+            lines.append(
+                f"one row per renewal and lead time: each renewal counts up to {len(self.lead_days)} times, "
+                "and its rows are not independent"
+            )
+        if not self.unmatched:
+            lines.append("every renewal had features on its feature date")
+            return "\n".join(lines)
+        accounts = self.unmatched_accounts
+        what = "renewals" if len(self.lead_days) == 1 else "(renewal, lead time) pairs"
+        lines.append(
+            f"{len(self.unmatched):,} {what} (of {len(accounts):,} accounts) had no features on their feature "
+            "date and were left out:"
+        )
+        for u in self.unmatched[:shown]:
+            lines.append(f"  {u.account_id}  renewal {u.renewal_date}, {u.lead_days} days before: {u.reason}")
+        if len(self.unmatched) > shown:
+            lines.append(f"  ... and {len(self.unmatched) - shown:,} more (RenewalReport.unmatched lists them all)")
+        return "\n".join(lines)
+
+
+@attrs.frozen(kw_only=True)
+class RenewalTrainingSet:
+    """Point-in-time features before each renewal, and the renewal's outcome.
+
+    Attributes:
+        columns: Column -> array, one row per renewal and lead time:
+            ``account_id``, ``renewal_date``, ``lead_days``, ``feature_date``
+            (``renewal_date - lead_days``), ``as_of`` (the date the features
+            were known: the snapshot's, or the feature date for exports), then
+            the features (numbers float64 with NaN where missing, labels
+            object arrays with ``None``).
+        outcome: 1 where the renewal was lost (churn, the event), 0 where it renewed.
+        report: What was matched and what was left out.
+    """
+
+    columns: dict[str, Any]
+    outcome: Any
+    report: RenewalReport
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class _Renewals:
+    """The renewals table, read: text ids, day numbers, 1 = lost."""
+
+    ids: Any
+    day: Any
+    lost: Any
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class _Found:
+    """Features for each requested (account, feature day), aligned with the request."""
+
+    columns: dict[str, Any]
+    known: Any  # day the row's features were known, -1 where none
+    reason: Any  # "" where found
+    seen: frozenset[str]  # the columns some source read held
+
+
+def _id_text(value: Any) -> str:
+    """An account id as text: a whole number read as a float (``1001.0`` from
+    a CSV column of numbers) is written ``1001``, as the history stores it."""
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _read_renewals(renewals: Any) -> _Renewals:
+    """Check and read a renewals table (see :data:`RENEWAL_COLUMNS`)."""
+    cols = table_columns(renewals, list(RENEWAL_COLUMNS), labels={"account_id", "renewal_date"})
+    for column in RENEWAL_COLUMNS:
+        if column not in cols:
+            raise InputError(
+                f"renewals need columns {', '.join(RENEWAL_COLUMNS)} (renewed: 1 = renewed, 0 = lost); "
+                f"{column!r} is missing",
+                column=column,
+            )
+    raw_ids = np.asarray(cols["account_id"], dtype=object).reshape(-1)
+    empty = [i for i, a in enumerate(raw_ids.tolist()) if a is None or str(a).strip() == "" or a != a]
+    if empty:
+        raise InputError(
+            f"renewals.account_id must name an account on every row; row {empty[0]} is {raw_ids[empty[0]]!r}",
+            column="account_id",
+            row=empty[0],
+            value=raw_ids[empty[0]],
+        )
+    ids = np.array([_id_text(a) for a in raw_ids.tolist()], dtype=object)
+    dates = np.asarray(cols["renewal_date"], dtype=object).reshape(-1)
+    day = _time.day_numbers(np.array([str(v) if v is not None else "" for v in dates.tolist()]), "renewal_date")
+    renewed_raw = np.asarray(cols["renewed"], dtype=object).reshape(-1)
+    renewed = np.array([_as_number(v) for v in renewed_raw.tolist()], dtype=np.float64)
+    bad = np.flatnonzero(~np.isin(renewed, (0.0, 1.0)))
+    if bad.size:
+        row = int(bad[0])
+        raise InputError(
+            f"renewals.renewed must be 1 (renewed) or 0 (lost) on every row; row {row} is {renewed_raw[row]!r} "
+            f"({bad.size} such rows)",
+            column="renewed",
+            row=row,
+            value=renewed_raw[row],
+        )
+    seen: dict[tuple[str, int], int] = {}
+    for i, key in enumerate(zip(ids.tolist(), day.tolist(), strict=True)):
+        if key in seen:
+            raise InputError(
+                f"renewals: row {i} repeats the renewal of account {key[0]!r} on {_time.day_text(key[1])} "
+                f"(row {seen[key]}); give each renewal once",
+                column="renewal_date",
+                row=i,
+                value=_time.day_text(key[1]),
+            )
+        seen[key] = i
+    return _Renewals(ids=ids, day=np.asarray(day, dtype=np.int64), lost=1.0 - renewed)
+
+
+def _check_leads(lead_days: int | Sequence[int]) -> tuple[int, ...]:
+    """The lead times as a tuple of whole numbers of days >= 1, without repeats."""
+    several = isinstance(lead_days, Sequence | np.ndarray) and not isinstance(lead_days, str)
+    leads: list[Any] = list(lead_days) if several else [lead_days]  # type: ignore[arg-type]
+    out: list[int] = []
+    for lead in leads:
+        if isinstance(lead, bool) or not isinstance(lead, int | np.integer) or lead < 1:
+            raise ValidationError("lead_days", "must be whole numbers of days >= 1 (such as 30, 60, 90)", lead)
+        out.append(int(lead))
+    if not out:
+        raise ValidationError("lead_days", "must name at least one lead time", lead_days)
+    if len(set(out)) != len(out):
+        raise ValidationError("lead_days", "must not repeat a lead time", out)
+    return tuple(out)
+
+
+def _iso_days(days: Any) -> Any:
+    """Day numbers -> ISO date texts (an object array)."""
+    return np.datetime_as_string(np.asarray(days, dtype=np.int64).astype("datetime64[D]")).astype(object)
+
+
+class _Columns:
+    """Feature columns filled group by group: float64 with NaN, turned to an
+    object array with ``None`` as soon as one group gives labels."""
+
+    def __init__(self, n: int, wanted: Sequence[str] | None) -> None:
+        self.n = n
+        self.fixed = wanted is not None
+        self.data: dict[str, Any] = {c: np.full(n, np.nan) for c in wanted or ()}
+        self.seen: set[str] = set()
+
+    def put(self, rows: Any, source: Mapping[str, Any], at: Any) -> None:
+        """Cells ``source[c][at]`` into rows ``rows`` of each column."""
+        for name, values in source.items():
+            if name == "account_id" or (self.fixed and name not in self.data):
+                continue
+            arr = np.asarray(values)
+            self.seen.add(name)
+            if name not in self.data:
+                self.data[name] = np.full(self.n, np.nan)
+            out = self.data[name]
+            if arr.dtype.kind in "biuf" and out.dtype != object:
+                out[rows] = arr[at].astype(np.float64)
+                continue
+            if out.dtype != object:
+                out = np.array([None if v != v else v for v in out.tolist()], dtype=object)
+                self.data[name] = out
+            cells = np.asarray(values, dtype=object)[at]
+            out[rows] = [None if (v is None or (isinstance(v, float) and v != v)) else v for v in cells.tolist()]
+
+
+def _empty_rows(columns: Mapping[str, Any], n: int) -> Any:
+    """Rows where every column is missing (NaN, or ``None`` in a label column)."""
+    if not columns:
+        return np.ones(n, dtype=bool)
+    missing = [np.isnan(v) if v.dtype != object else np.array([c is None for c in v.tolist()], dtype=bool)
+               for v in columns.values()]  # fmt: skip
+    return np.logical_and.reduce(missing)
+
+
+def _codes(ids: Any, source_ids: Any) -> tuple[dict[str, int], Any]:
+    """A code per source id, and the code of each requested id (-1 where absent)."""
+    index = {_id_text(a): i for i, a in enumerate(np.asarray(source_ids, dtype=object).tolist())}
+    return index, np.fromiter((index.get(a, -1) for a in ids.tolist()), dtype=np.int64, count=len(ids))
+
+
+def _from_history(store: HistoryStore, ids: Any, days: Any, wanted: Sequence[str] | None, model: Any) -> _Found:
+    """Each row's features: the stored inputs of the latest snapshot dated on
+    or before its feature day (of one model version if given). Only snapshots
+    so dated are read."""
+    version = None if model is None else (model if isinstance(model, str) else model_fingerprint(model))
+    snaps = [s for s in store.snapshots() if version is None or s.model_version == version]
+    snap_days = np.array([_time.utc_day(s.as_of, "as_of") for s in snaps], dtype=np.int64)
+    pick = np.searchsorted(snap_days, days, side="right") - 1  # the last written of the latest date <= day
+    out = _Columns(len(ids), wanted)
+    known = np.full(len(ids), -1, dtype=np.int64)
+    reason = np.array(["" for _ in range(len(ids))], dtype=object)
+    which = "" if version is None else f" of model version {version}"
+    reason[pick < 0] = f"no snapshot{which} dated on or before the feature date"
+    for k in np.unique(pick[pick >= 0]).tolist():
+        snap, rows = snaps[k], np.flatnonzero(pick == k)
+        stored = store.inputs(snap.as_of, model=snap.model_version)
+        if len(stored) == 1:
+            reason[rows] = f"the snapshot of {snap.as_of} was written without inputs"
+            continue
+        _, at = _codes(ids[rows], stored["account_id"])
+        reason[rows[at < 0]] = f"not in the snapshot of {snap.as_of}, the latest on or before the feature date"
+        hit = at >= 0
+        out.put(rows[hit], stored, at[hit])
+        known[rows[hit]] = snap_days[k]
+    return _Found(columns=out.data, known=known, reason=reason, seen=frozenset(out.seen))
+
+
+def _from_exports(exports: Any, ids: Any, days: Any, wanted: Sequence[str] | None, settings: Any) -> _Found:
+    """Each row's features: the signals computed as of its feature day (which
+    read no export row dated after that day), one computation per distinct day."""
+    from healthscore.signals import SignalSettings, compute_signals  # noqa: PLC0415 -- signals imports much
+
+    out = _Columns(len(ids), wanted)
+    known = np.full(len(ids), -1, dtype=np.int64)
+    reason = np.array(["" for _ in range(len(ids))], dtype=object)
+    segment = wanted is not None and "segment" in wanted
+    for day in np.unique(days).tolist():
+        rows = np.flatnonzero(days == day)
+        signals = compute_signals(exports, _time.day_text(day), settings or SignalSettings())
+        if segment and "segment" not in signals:
+            signals["segment"] = np.asarray(exports.tables["accounts"]["segment"], dtype=object)
+        _, at = _codes(ids[rows], signals["account_id"])
+        reason[rows[at < 0]] = "not in the exports' accounts table"
+        hit = at >= 0
+        out.put(rows[hit], signals, at[hit])
+        known[rows[hit]] = day
+    return _Found(columns=out.data, known=known, reason=reason, seen=frozenset(out.seen))
+
+
+def _from_table(table: Any, ids: Any, days: Any, wanted: Sequence[str] | None) -> _Found:
+    """Each row's features: the account's latest row of a dated feature table
+    (``account_id``, ``as_of`` and feature columns) on or before its feature day."""
+    present = column_names(table, family_of(table))
+    for column in ("account_id", "as_of"):
+        if column not in present:
+            raise InputError(
+                f"a table of dated features needs columns account_id and as_of (one row per account and date, "
+                f"then the features); {column!r} is missing (columns: {', '.join(present)})",
+                column=column,
+            )
+    features = [c for c in (wanted if wanted is not None else present) if c not in ("account_id", "as_of")]
+    cols = table_columns(table, ["account_id", "as_of", *features], labels={"account_id", "as_of"})
+    source_ids = np.array([_id_text(a) for a in np.asarray(cols["account_id"], dtype=object).tolist()], dtype=object)
+    as_of = np.asarray(cols["as_of"], dtype=object)
+    row_day = _time.day_numbers(np.array([str(v) if v is not None else "" for v in as_of.tolist()]), "as_of")
+    index = {a: i for i, a in enumerate(dict.fromkeys(source_ids.tolist()))}
+    acc = np.fromiter((index[a] for a in source_ids.tolist()), dtype=np.int64, count=source_ids.size)
+    order = np.lexsort((row_day, acc))
+    keys = acc[order] * _DAY_SPAN + row_day[order]
+    code = np.fromiter((index.get(a, -1) for a in ids.tolist()), dtype=np.int64, count=len(ids))
+    idx = np.searchsorted(keys, code * _DAY_SPAN + days, side="right") - 1
+    ok = (code >= 0) & (idx >= 0) & (acc[order][np.maximum(idx, 0)] == code)
+    reason = np.where(code < 0, "no row of the account in the table", "")
+    reason = np.where((code >= 0) & ~ok, "no row of the account dated on or before the feature date", reason)
+    out = _Columns(len(ids), features)
+    out.seen.update(c for c in features if c in cols)
+    rows = np.flatnonzero(ok)
+    out.put(rows, {c: cols[c] for c in features if c in cols}, order[idx[ok]])
+    known = np.where(ok, row_day[order][np.maximum(idx, 0)], -1)
+    return _Found(columns=out.data, known=known, reason=reason.astype(object), seen=frozenset(out.seen))
+
+
+_DAY_SPAN = 1 << 32
+"""Day numbers fit well inside this, so ``account * _DAY_SPAN + day`` sorts by account, then day."""
+
+
+def _source_kind(source: Any) -> str:
+    if isinstance(source, HistoryStore):
+        return "history"
+    if isinstance(source, Exports):
+        return "exports"
+    return "table"
+
+
+def renewal_training_set(
+    source: Any,
+    renewals: Any,
+    *,
+    lead_days: int | Sequence[int] = LEAD_DAYS,
+    columns: Sequence[str] | None = None,
+    model: Any = None,
+    settings: Any = None,
+    max_age_days: int | None = None,
+) -> RenewalTrainingSet:
+    """Point-in-time features ``lead_days`` before each renewal, and its outcome.
+
+    A renewal on ``renewal_date`` gets the features known on its *feature
+    date*, ``renewal_date - lead_days``, so that a model fitted to them
+    predicts the renewal that far ahead, not in hindsight. Nothing dated
+    after a row's feature date is read for it:
+
+    * from a :class:`~healthscore.history.HistoryStore`: the stored inputs
+      (``write_snapshot(..., inputs=...)``) of the latest snapshot dated on or
+      before the feature date (of one model version with ``model``; the
+      store's choice, as :meth:`~healthscore.history.HistoryStore.inputs`,
+      otherwise), read once per snapshot;
+    * from :class:`~healthscore.Exports`: the signals
+      :func:`~healthscore.compute_signals` computes as of the feature date
+      (it reads no row dated after it), once per distinct feature date;
+    * from a table of dated features (``account_id``, ``as_of``, then the
+      features): the account's latest row dated on or before the feature date.
+
+    With several lead times there is one row per renewal and lead time (the
+    ``lead_days`` column says which), all rows of the first lead time first;
+    each renewal then counts once per lead time, and its rows are not
+    independent. A renewal (at a lead time) with no features -- no snapshot
+    that old, the account not in it, every feature missing, or features older
+    than ``max_age_days`` -- is left out and listed in the report with the
+    reason, never dropped silently.
+
+    Args:
+        source: A history store, exports, or a table of dated features (any
+            data frame family or mapping).
+        renewals: Columns ``account_id``, ``renewal_date`` (ISO date) and
+            ``renewed`` (1 = renewed, 0 = lost), one row per renewal; an
+            account may renew several times, on different dates.
+        lead_days: Days before each renewal to take the features (a whole
+            number >= 1, or several, such as ``(30, 60, 90)``).
+        columns: The feature columns to keep (default: every column the
+            source gives).
+        model: With a history store, the model version to read (a model or
+            its fingerprint).
+        settings: With exports, the :class:`~healthscore.SignalSettings`.
+        max_age_days: Refuse features known more than this many days before
+            the feature date (default: any age).
+
+    Returns:
+        The training columns, the outcome (1 = lost, the churn event) and the
+        report (:class:`RenewalTrainingSet`).
+
+    Raises:
+        InputError: A bad renewals table (a missing column, an empty account,
+            a bad date, ``renewed`` not 0/1, a renewal given twice), a
+            requested column no source row has, or no renewal with features.
+        ValidationError: A bad ``lead_days`` or ``max_age_days``.
+
+    Examples:
+        >>> features = {
+        ...     "account_id": ["a", "a", "b", "b"],
+        ...     "as_of": ["2026-01-01", "2026-03-01", "2026-01-01", "2026-03-01"],
+        ...     "usage": [0.9, 0.1, 0.2, 0.8],
+        ... }
+        >>> renewals = {"account_id": ["a", "b", "c"], "renewal_date": ["2026-04-15"] * 3, "renewed": [1, 0, 1]}
+        >>> ahead = renewal_training_set(features, renewals, lead_days=90)  # features of 2026-01-15 and before
+        >>> ahead.columns["usage"].tolist(), ahead.outcome.tolist()
+        ([0.9, 0.2], [0.0, 1.0])
+        >>> ahead.report.unmatched_accounts
+        ('c',)
+    """
+    leads = _check_leads(lead_days)
+    if max_age_days is not None and (
+        isinstance(max_age_days, bool) or not isinstance(max_age_days, int) or max_age_days < 0
+    ):
+        raise ValidationError("max_age_days", "must be a whole number of days >= 0, or None", max_age_days)
+    table = _read_renewals(renewals)
+    kind = _source_kind(source)
+    wanted = None if columns is None else list(dict.fromkeys(columns))
+    ids = np.tile(table.ids, len(leads))
+    renewal_day = np.tile(table.day, len(leads))
+    lead = np.repeat(np.array(leads, dtype=np.int64), table.ids.size)
+    day = renewal_day - lead
+    if kind == "history":
+        found = _from_history(source, ids, day, wanted, model)
+    elif kind == "exports":
+        found = _from_exports(source, ids, day, wanted, settings)
+    else:
+        found = _from_table(source, ids, day, wanted)
+    absent = [c for c in wanted or () if c not in found.seen]
+    if absent and np.any(found.known >= 0):
+        raise InputError(
+            f"columns {absent} are in no {kind} row read for the renewals (it has: {sorted(found.seen)})",
+            column=absent[0],
+        )
+    return _training_set(table, kind, (ids, renewal_day, lead, day), found, max_age_days)
+
+
+def _training_set(
+    table: _Renewals, kind: str, keys: tuple[Any, Any, Any, Any], found: _Found, max_age_days: int | None
+) -> RenewalTrainingSet:
+    """The matched rows as a training set, and the report of the others."""
+    ids, renewal_day, lead, day = keys
+    reason = found.reason.copy()
+    hit = reason == ""
+    clash = sorted(set(found.columns) & set(_KEY_COLUMNS))
+    if clash:
+        raise InputError(f"feature columns {clash} clash with the training set's own columns", column=clash[0])
+    reason[hit & _empty_rows(found.columns, len(ids))] = "every feature is missing on the feature date"
+    if max_age_days is not None:
+        old = (reason == "") & (day - found.known > max_age_days)
+        age = day - found.known
+        reason[old] = [f"features known {a} days before the feature date (max_age_days={max_age_days})"
+                       for a in age[old].tolist()]  # fmt: skip
+    keep = reason == ""
+    if not keep.any():
+        first = next(iter(dict.fromkeys(reason.tolist())), "")
+        raise InputError(
+            f"no renewal has features on its feature date ({len(ids)} renewals and lead times from the {kind}; "
+            f"for example: {first}); check the lead time, and that the data go back that far"
+        )
+    iso_renewal, iso_day = _iso_days(renewal_day), _iso_days(day)
+    unmatched = tuple(
+        UnmatchedRenewal(
+            account_id=str(ids[i]),
+            renewal_date=str(iso_renewal[i]),
+            lead_days=int(lead[i]),
+            feature_date=str(iso_day[i]),
+            reason=str(reason[i]),
+        )
+        for i in np.flatnonzero(~keep).tolist()
+    )
+    out: dict[str, Any] = {
+        "account_id": ids[keep],
+        "renewal_date": iso_renewal[keep],
+        "lead_days": lead[keep],
+        "feature_date": iso_day[keep],
+        "as_of": _iso_days(found.known[keep]),
+    }
+    out.update({c: v[keep] for c, v in found.columns.items()})
+    outcome = np.tile(table.lost, len(set(lead.tolist())))[keep]
+    report = RenewalReport(
+        source=kind,
+        renewals=int(table.ids.size),
+        lead_days=tuple(dict.fromkeys(lead.tolist())),
+        rows=int(keep.sum()),
+        lost=int(outcome.sum()),
+        unmatched=unmatched,
+        first_feature_date=_time.day_text(int(day[keep].min())),
+        last_feature_date=_time.day_text(int(day[keep].max())),
+        oldest_days=int((day - found.known)[keep].max()),
+        max_age_days=max_age_days,
+    )
+    return RenewalTrainingSet(columns=out, outcome=outcome, report=report)
+
+
+def _renewal_data(
+    data: Any, outcome: Any, renewals: Any, lead_days: int | Sequence[int] | None, columns: Sequence[str]
+) -> RenewalTrainingSet | None:
+    """With ``renewals``, the training set :func:`fit_scorecard` and
+    :func:`reweight` fit on (``data`` is then its source); else ``None``."""
+    if renewals is None:
+        if lead_days is not None:
+            raise ValidationError("lead_days", "applies only with renewals=", lead_days)
+        return None
+    if outcome is not None:
+        given = outcome if isinstance(outcome, str) else "values"
+        raise ValidationError("outcome", "must be None with renewals=: the renewals are the outcome", given)
+    return renewal_training_set(
+        data, renewals, lead_days=LEAD_DAYS if lead_days is None else lead_days, columns=columns
     )
