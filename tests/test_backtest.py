@@ -211,3 +211,17 @@ def test_synthetic_exports_lead_time_and_auc() -> None:
     lead = report.lead_time_summary
     assert lead["flagged"] >= 0.7 * lead["churned"]
     assert lead["median_lead_days"] >= 14
+
+
+def test_numeric_ids_read_as_floats_match_their_text() -> None:
+    """A churn CSV whose id column holds numbers reads ``1001.0``: it still
+    matches the history's ``"1001"`` (one id-to-text rule for every table)."""
+    history = _history()
+    names = {"falls": 1001.0, "sudden": 1002.0, "worried": 1003.0, "steady": 1004.0}
+    as_text = {**history, "account_id": [str(int(names[str(a)])) for a in history["account_id"]]}
+    churn = {"account_id": [1001.0, 1002.0], "churn_date": CHURN["churn_date"]}
+    report = run_backtest(as_text, churn, horizons=(30,))
+    expected = run_backtest(history, CHURN, horizons=(30,))
+    assert report.before_churn["account_id"].tolist() == ["1001", "1002"]
+    assert report.before_churn["score_30"].tolist() == expected.before_churn["score_30"].tolist()
+    assert report.horizon(30).auc == expected.horizon(30).auc

@@ -40,7 +40,7 @@ import numpy as np
 
 from healthscore.exceptions import InputError
 
-__all__ = ["Family", "Table", "as_columns", "column_names", "family_of", "table_columns", "to_family"]
+__all__ = ["Family", "Table", "as_columns", "column_names", "family_of", "id_text", "table_columns", "to_family"]
 
 Family = Literal["mapping", "pandas", "polars", "polars-lazy", "arrow"]
 """The kinds of table accepted (and returned)."""
@@ -50,6 +50,20 @@ Table: TypeAlias = Any
 
 _BACKENDS: dict[str, str] = {"pandas": "pandas", "polars": "polars", "polars-lazy": "polars", "arrow": "pyarrow"}
 _EXTRA = {"pandas": "pandas", "polars": "polars", "polars-lazy": "polars", "arrow": "arrow"}
+
+
+def id_text(value: Any) -> str:
+    """An account id as text, the one way ids read from tables are compared:
+    a whole number read as a float (``1001.0`` from a CSV column of numbers)
+    is written ``1001``, as the history stores it; text is stripped.
+
+    Examples:
+        >>> id_text(1001.0), id_text(" acme "), id_text(7)
+        ('1001', 'acme', '7')
+    """
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return str(value).strip()
 
 
 def _module(name: str) -> Any:

@@ -57,6 +57,7 @@ import attrs
 import numpy as np
 
 from healthscore import _html, _time
+from healthscore._frames import id_text
 from healthscore._stats import roc_auc
 from healthscore.config import AnyModel
 from healthscore.exceptions import InputError, ValidationError
@@ -362,7 +363,7 @@ def _events(data: Mapping[str, Any] | Any | None, date_column: str, name: str) -
                 f"{name} needs columns 'account_id' and {date_column!r}; {column!r} is missing",
                 column=column,
             )
-    ids = np.array([str(a) for a in np.asarray(cols["account_id"], dtype=object).tolist()], dtype=object)
+    ids = np.array([id_text(a) for a in np.asarray(cols["account_id"], dtype=object).tolist()], dtype=object)
     return ids, _days(cols[date_column], f"{name}.{date_column}")
 
 
@@ -481,7 +482,7 @@ def _panel(
     scored = ~np.isnan(score)
     if not scored.any():
         raise InputError(f"no snapshot in the history has a score: all {score.size} scores are missing", column="score")
-    ids = np.array([str(a) for a in np.asarray(cols["account_id"], dtype=object)[scored].tolist()], dtype=object)
+    ids = np.array([id_text(a) for a in np.asarray(cols["account_id"], dtype=object)[scored].tolist()], dtype=object)
     day = _days(np.asarray(cols["as_of"], dtype=object)[scored], "as_of")
     score = score[scored]
     band_text = np.array([str(b) for b in np.asarray(cols["band"], dtype=object)[scored].tolist()], dtype=object)

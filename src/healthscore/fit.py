@@ -34,6 +34,7 @@ import attrs
 import numpy as np
 
 from healthscore import _shapes, _stats, _time
+from healthscore._frames import id_text
 from healthscore.bands import AlertPolicy, BandPolicy, default_alerts, default_bands
 from healthscore.config import model_fingerprint
 from healthscore.exceptions import FitError, InputError, ValidationError
@@ -2442,14 +2443,6 @@ class _Found:
     seen: frozenset[str]  # the columns some source read held
 
 
-def _id_text(value: Any) -> str:
-    """An account id as text: a whole number read as a float (``1001.0`` from
-    a CSV column of numbers) is written ``1001``, as the history stores it."""
-    if isinstance(value, float | np.floating) and float(value).is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
 def _read_renewals(renewals: Any) -> _Renewals:
     """Check and read a renewals table (see :data:`RENEWAL_COLUMNS`)."""
     cols = table_columns(renewals, list(RENEWAL_COLUMNS), labels={"account_id", "renewal_date"})
@@ -2469,7 +2462,7 @@ def _read_renewals(renewals: Any) -> _Renewals:
             row=empty[0],
             value=raw_ids[empty[0]],
         )
-    ids = np.array([_id_text(a) for a in raw_ids.tolist()], dtype=object)
+    ids = np.array([id_text(a) for a in raw_ids.tolist()], dtype=object)
     dates = np.asarray(cols["renewal_date"], dtype=object).reshape(-1)
     day = _time.day_numbers(np.array([str(v) if v is not None else "" for v in dates.tolist()]), "renewal_date")
     renewed_raw = np.asarray(cols["renewed"], dtype=object).reshape(-1)
@@ -2560,7 +2553,7 @@ def _empty_rows(columns: Mapping[str, Any], n: int) -> Any:
 
 def _codes(ids: Any, source_ids: Any) -> tuple[dict[str, int], Any]:
     """A code per source id, and the code of each requested id (-1 where absent)."""
-    index = {_id_text(a): i for i, a in enumerate(np.asarray(source_ids, dtype=object).tolist())}
+    index = {id_text(a): i for i, a in enumerate(np.asarray(source_ids, dtype=object).tolist())}
     return index, np.fromiter((index.get(a, -1) for a in ids.tolist()), dtype=np.int64, count=len(ids))
 
 
@@ -2626,7 +2619,7 @@ def _from_table(table: Any, ids: Any, days: Any, wanted: Sequence[str] | None) -
             )
     features = [c for c in (wanted if wanted is not None else present) if c not in ("account_id", "as_of")]
     cols = table_columns(table, ["account_id", "as_of", *features], labels={"account_id", "as_of"})
-    source_ids = np.array([_id_text(a) for a in np.asarray(cols["account_id"], dtype=object).tolist()], dtype=object)
+    source_ids = np.array([id_text(a) for a in np.asarray(cols["account_id"], dtype=object).tolist()], dtype=object)
     as_of = np.asarray(cols["as_of"], dtype=object)
     row_day = _time.day_numbers(np.array([str(v) if v is not None else "" for v in as_of.tolist()]), "as_of")
     index = {a: i for i, a in enumerate(dict.fromkeys(source_ids.tolist()))}
