@@ -648,7 +648,9 @@ class _Builder:
             self.files[table], self.index[table], self.lines[table] = {}, [], []
         for name, cells in self.columns[table].items():
             value = values.get(name)
-            cells.append(value if isinstance(value, str) else "" if value is None else repr(float(value)))
+            cells.append(
+                value if isinstance(value, str) else "" if value is None or value != value else repr(float(value))
+            )
         files = self.files[table]
         self.index[table].append(files.setdefault(rec.source, len(files)))
         self.lines[table].append(rec.line)
