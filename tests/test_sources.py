@@ -633,3 +633,19 @@ def test_cli_score_and_signals_from_sources(tmp_path: Path) -> None:
     err = io.StringIO()
     assert main(["signals", "--source", "salesforc=x", "--as-of", AS_OF, "-o", "-"], stdout=out, stderr=err) == 2
     assert "unknown tool 'salesforc'" in err.getvalue()
+
+
+def test_cli_needs_an_input_or_a_source(tmp_path: Path) -> None:
+    err = io.StringIO()
+    assert main(["score", "-o", str(tmp_path / "s.csv")], stdout=io.StringIO(), stderr=err) == 2
+    assert "score needs INPUT.csv or EXPORTS, or --source/--sources" in err.getvalue()
+    err = io.StringIO()
+    assert main(["score", "--source", "stripe", "-o", "-", "--as-of", AS_OF], stdout=io.StringIO(), stderr=err) == 2
+    assert "--source takes TOOL=PATH, got 'stripe'" in err.getvalue()
+
+
+def test_broken_json_lines_name_the_line(tmp_path: Path) -> None:
+    good = json.dumps({"event": "a", "properties": {"time": JUNE_30, "distinct_id": "u"}})
+    path = _write(tmp_path / "export.jsonl", f"{good}\n{good}\n{{not json\n")
+    with pytest.raises(InputError, match=r"export\.jsonl line 3: not valid JSON"):
+        from_mixpanel(path)
