@@ -649,3 +649,11 @@ def test_broken_json_lines_name_the_line(tmp_path: Path) -> None:
     path = _write(tmp_path / "export.jsonl", f"{good}\n{good}\n{{not json\n")
     with pytest.raises(InputError, match=r"export\.jsonl line 3: not valid JSON"):
         from_mixpanel(path)
+
+
+def test_a_date_without_dashes_is_not_read_as_an_epoch(tmp_path: Path) -> None:
+    invoice = _invoice(1, "cus_A", "usd", 100, None, None)
+    invoice["due_date"] = "20260630"
+    (bad,) = from_stripe({"data": [invoice]}).rejected
+    assert (bad.source, bad.line, bad.column, bad.value) == ("<stripe>", 1, "due_date", "20260630")
+    assert "epoch seconds from 100,000,000" in bad.reason

@@ -315,6 +315,10 @@ _NAIVE = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?")
 _MS_FROM = 100_000_000_000
 """Epoch numbers from this on are milliseconds (as seconds they would be past the year 5000)."""
 
+_EPOCH_FROM = 100_000_000
+"""Epoch numbers below this (1973-03-03 as seconds) are refused: ``20260630`` is a date
+written without dashes, not a moment of 1970."""
+
 
 @attrs.frozen
 class _Clock:
@@ -332,7 +336,9 @@ class _Clock:
         text = _text(value)
         if isinstance(value, (int, float)) or _EPOCH.fullmatch(text):
             number = float(text)
-            secs = int(number // 1000 if abs(number) >= _MS_FROM else number // 1)
+            if number < _EPOCH_FROM:
+                raise _Bad(field, value, f"not a time: {_time.RULE}, or epoch seconds from {_EPOCH_FROM:,}")
+            secs = int(number // 1000 if number >= _MS_FROM else number // 1)
         else:
             try:
                 secs = _time.parse_instant(text, field).seconds
@@ -1019,6 +1025,15 @@ def _sf_email(read: _SalesforceRead, rec: _Record) -> list[dict[str, Any]]:
     ]
 
 
+def _key(rec: _Record, *names: str) -> str:
+    """The record's own id (a ticket's, an invoice's), which must not be empty."""
+    field, value = _get(rec, *names)
+    text = _text(value)
+    if not text:
+        raise _Bad(field, "", f"empty; the row needs its {field}")
+    return text
+
+
 def _required_time(clock: _Clock, field: str, value: Any) -> int:
     secs = clock.seconds(field, value)
     if secs is None:
@@ -1236,7 +1251,7 @@ def _stripe_invoice(join: _Join, clock: _Clock, rec: _Record) -> list[dict[str, 
     return [
         {
             "account_id": account,
-            "invoice_id": _text(_get(rec, "id")[1]),
+            "invoice_id": _key(rec, "id"),
             "due_date": _iso(_required_time(clock, due_field, due)),
             "paid_date": _iso(clock.seconds("status_transitions.paid_at", _get(rec, "status_transitions.paid_at")[1])),
             "amount": amount / 10 ** currency_exponent(code),
@@ -1286,7 +1301,7 @@ def _zendesk_ticket(join: _Join, clock: _Clock, rec: _Record) -> list[dict[str, 
     return [
         {
             "account_id": account,
-            "ticket_id": f"zendesk:{_text(_get(rec, 'id')[1])}",
+            "ticket_id": f"zendesk:{_key(rec, 'id')}",
             "opened_at": _iso(_required_time(clock, "created_at", _get(rec, "created_at")[1])),
             "closed_at": _iso(closed),
             "text": text,
@@ -1366,7 +1381,7 @@ def _intercom_ticket(join: _Join, clock: _Clock, key: str, rec: _Record) -> list
     return [
         {
             "account_id": account,
-            "ticket_id": f"intercom:{_text(_get(rec, 'id')[1])}",
+            "ticket_id": f"intercom:{_key(rec, 'id')}",
             "opened_at": _iso(_required_time(clock, "created_at", _get(rec, "created_at")[1])),
             "closed_at": _iso(closed),
             "text": text,
@@ -1551,6 +1566,9 @@ def from_tables(path: PathLike | Mapping[str, Mapping[str, Any]]) -> SourceTable
     folder = Path(path)
     if not folder.is_dir():
         raise InputError(f"{folder}: not a folder of export tables (accounts.csv, goals.csv, ...)")
+    others = sorted(f.name for f in folder.iterdir() if f.suffix.lower() == ".parquet")
+    if others:
+        raise InputError(f"{folder}: tables= reads <table>.csv files, not {others[0]}; read Parquet with read_exports")
     for file in sorted(folder.glob("*.csv")):
         table = file.stem.lower()
         _known_table(table, str(file))
