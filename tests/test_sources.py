@@ -657,3 +657,36 @@ def test_a_date_without_dashes_is_not_read_as_an_epoch(tmp_path: Path) -> None:
     (bad,) = from_stripe({"data": [invoice]}).rejected
     assert (bad.source, bad.line, bad.column, bad.value) == ("<stripe>", 1, "due_date", "20260630")
     assert "epoch seconds from 100,000,000" in bad.reason
+
+
+_STATUS = st.sampled_from(["open", "paid", "draft", "void", "uncollectible"])
+
+
+@given(st.lists(st.tuples(_STATUS, st.sampled_from(["cus_A", "cus_B", "cus_Z", ""]), st.booleans()), max_size=30))
+def test_every_invoice_is_read_counted_or_reported(rows: list[tuple[str, str, bool]]) -> None:
+    invoices = [
+        {
+            **_invoice(i, customer, "usd", 100, JUNE_30 - i * DAY, None, status=status),
+            **({} if ok else {"amount_due": "x"}),
+        }
+        for i, (status, customer, ok) in enumerate(rows)
+    ]
+    tables = from_stripe({"data": invoices}, mapping={"cus_A": "acme", "cus_B": "beta"})
+    ignored = sum(i.rows for i in tables.ignored)
+    assert tables.rows("invoices") + ignored + len(tables.rejected) == len(rows)
+    assert ignored == sum(status in ("draft", "void") for status, _, _ in rows)
+    lines = [r.line for r in tables.rejected] + [
+        tables.origin("invoices", i)[1] for i in range(tables.rows("invoices"))
+    ]
+    assert len(set(lines)) == len(lines)  # no invoice is both read and reported
+
+
+def test_amplitude_times_parsed_together_keep_the_one_rule(tmp_path: Path) -> None:
+    events = [_amp("u1", 1, 0), {**_amp("u1", 2, 0), "event_time": "06/02/2026 10:00"}, _amp("u2", 3, 0)]
+    events[2]["event_time"] = "2026-06-03T10:00:00+09:00"
+    path = tmp_path / "1_2026-06-03_10#0.json.gz"
+    path.write_bytes(_gz_lines(events))
+    tables = from_amplitude(path)
+    assert tables.tables["events"]["timestamp"].tolist() == ["2026-06-01T10:00:00Z", "2026-06-03T01:00:00Z"]
+    (bad,) = tables.rejected
+    assert (bad.line, bad.column, bad.value) == (2, "event_time", "06/02/2026 10:00")
