@@ -690,3 +690,45 @@ def test_amplitude_times_parsed_together_keep_the_one_rule(tmp_path: Path) -> No
     assert tables.tables["events"]["timestamp"].tolist() == ["2026-06-01T10:00:00Z", "2026-06-03T01:00:00Z"]
     (bad,) = tables.rejected
     assert (bad.line, bad.column, bad.value) == (2, "event_time", "06/02/2026 10:00")
+
+
+def test_salesforce_email_messages_related_to_a_case_answer_an_outreach(tmp_path: Path) -> None:
+    folder = _salesforce(tmp_path / "sf")
+    _write(
+        folder / "EmailMessage.csv",
+        _csv(
+            "Id,RelatedToId,Incoming,MessageDate,Subject",
+            f"02sA00000001aaa|{ACME15}|false|2026-06-20T09:00:00.000Z|Checking in",
+            "02sA00000001aab|500A00000001aaa|true|2026-06-20T13:30:00.000Z|Re: Checking in",  # on acme's case
+            "02sA00000001aac|003A00000001aaa|true|2026-06-21T09:00:00.000Z|A contact's",
+        ),
+    )
+    tables = from_salesforce(folder)
+    (bad,) = tables.rejected
+    assert (Path(bad.source).name, bad.line, bad.column) == ("EmailMessage.csv", 4, "RelatedToId")
+    ex = read_sources({"salesforce": folder}, as_of=AS_OF, on_bad_rows="report")
+    sig = _signals(ex)[ACME18]
+    # the 06-20 email was answered in 4.5 h; the Task email of 06-25 is unanswered but younger than 14 days
+    assert sig["response_hours"] == pytest.approx(4.5)
+
+
+def test_stripe_csv_with_the_api_field_names(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path / "invoices.csv",
+        _csv(
+            "id,customer,currency,amount_due,due_date,status,status_transitions.paid_at",
+            f"in_1|cus_A|eur|2599|{JUNE_30 - 9 * DAY}|paid|{JUNE_30 - 2 * DAY}",
+            "in_2|cus_A|eur|100||open|",
+        ),
+    )
+    tables = from_stripe(path)
+    assert tables.tables["invoices"]["paid_date"].tolist() == ["2026-06-28T00:00:00Z"]
+    assert tables.tables["invoices"]["amount"].tolist() == ["25.99"]
+    (bad,) = tables.rejected  # no due_date, finalized_at or created
+    assert (bad.line, bad.column, bad.reason) == (3, "due_date", "empty; a time is required")
+
+
+def test_intercom_key_from_a_custom_attribute() -> None:
+    doc = [{"id": "1", "created_at": JUNE_30, "state": "open", "custom_attributes": {"account_id": "acme"}}]
+    tables = from_intercom(doc, key="custom_attributes.account_id")
+    assert tables.tables["tickets"]["account_id"].tolist() == ["acme"]
