@@ -371,8 +371,11 @@ _Pending = list[tuple[str, str, str]]  # (path, text, what to say once written):
 
 def _read_exports_dir(args: argparse.Namespace, pending: _Pending) -> Exports:
     if args.as_of is None:
-        raise _UsageError(f"{args.input} holds raw exports: --as-of DATE is required (nothing after it is read)")
-    exports = read_exports(args.input, on_bad_rows=args.on_bad_rows, memory_limit=args.memory_limit)
+        what = "the sources hold" if _uses_sources(args) else f"{args.input} holds"
+        raise _UsageError(f"{what} raw exports: --as-of DATE is required (nothing after it is read)")
+    exports = _source_exports(args, pending)
+    if exports is None:
+        exports = read_exports(args.input, on_bad_rows=args.on_bad_rows, memory_limit=args.memory_limit)
     if exports.rejected:
         side = f"{args.output}.rejected.csv" if args.output != "-" else "rejected.csv"
         _check_output(side, "rejected rows file")
@@ -383,11 +386,48 @@ def _read_exports_dir(args: argparse.Namespace, pending: _Pending) -> Exports:
     return exports
 
 
+def _uses_sources(args: argparse.Namespace) -> bool:
+    """Whether ``--source`` / ``--sources`` name tools' exports; without them an input is required."""
+    if getattr(args, "source", None) or getattr(args, "sources", None):
+        return True
+    if args.input is None:
+        raise _UsageError(f"{args.command} needs INPUT.csv or EXPORTS, or --source/--sources")
+    return False
+
+
+def _source_exports(args: argparse.Namespace, pending: _Pending) -> Exports | None:
+    """The exports of ``--sources FILE`` and ``--source TOOL=PATH`` (EXPORTS as
+    ``tables``), checked; a note for each kind of row they read nothing from.
+    ``None`` when neither is given."""
+    if not _uses_sources(args):
+        return None
+    from healthscore.sources import collect_sources, load_sources_file  # noqa: PLC0415 -- only with sources
+
+    spec: dict[str, Any] = dict(load_sources_file(args.sources)) if args.sources else {}
+    given = [("tables", args.input)] if args.input is not None else []
+    for item in (i for text in args.source or () for i in text.split(",") if i.strip()):
+        tool, sep, path = item.partition("=")
+        if not sep or not tool.strip() or not path.strip():
+            raise _UsageError(f"--source takes TOOL=PATH, got {item!r}")
+        given.append((tool.strip(), path.strip()))
+    for tool, path in given:
+        if tool in spec:
+            raise _UsageError(f"{tool} is given twice (--source, --sources or EXPORTS); give each tool once")
+        spec[tool] = {"path": path}
+    collected = collect_sources(spec, as_of=args.as_of)
+    counts: dict[tuple[str, str], int] = {}
+    for ignored in collected.ignored:
+        counts[(ignored.tool, ignored.reason)] = counts.get((ignored.tool, ignored.reason), 0) + ignored.rows
+    for (tool, reason), rows in counts.items():
+        pending.append(("", "", f"note: {tool}: {rows} row(s) not read: {reason}"))
+    return collected.to_exports(on_bad_rows=args.on_bad_rows, memory_limit=args.memory_limit)
+
+
 def _signal_settings(args: argparse.Namespace) -> SignalSettings:
     """``--settings FILE``, read before any export is (default: the defaults)."""
     if args.settings is None:
         return SignalSettings()
-    if not (getattr(args, "sql", False) or is_exports_path(args.input)):
+    if not (getattr(args, "sql", False) or _uses_sources(args) or is_exports_path(args.input)):
         raise _UsageError(
             f"--settings sets how signals are computed from raw exports; {args.input} is not exports "
             "(a CSV holds the metric values already)"
@@ -406,7 +446,8 @@ def _signals_table(
 
 def _write_pending(pending: _Pending, err: TextIO) -> None:
     for path, text, note in pending:
-        write_atomic(path, text)
+        if path:  # a note alone has no file
+            write_atomic(path, text)
         print(note, file=err)
 
 
@@ -433,8 +474,8 @@ def _cmd_signals(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return _signals_sql(args, out, err)
     if args.dialect != "duckdb":
         raise _UsageError("--dialect only goes with --sql (the signals are computed on embedded DuckDB)")
-    if args.input is None:
-        raise _UsageError("signals needs EXPORTS (or --sql to print the signal query)")
+    if args.input is None and not _uses_sources(args):
+        raise _UsageError("signals needs EXPORTS or --source/--sources (or --sql to print the signal query)")
     if args.output is None:
         raise _UsageError("signals needs -o SIGNALS.csv ('-' for stdout)")
     if args.as_of is None:
@@ -476,7 +517,7 @@ def _cmd_score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         pending: _Pending = []
         exports: Exports | None = None
         progress.stage(f"reading {args.input}")
-        if is_exports_path(args.input):
+        if _uses_sources(args) or is_exports_path(args.input):
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 ids, columns, exports = _signals_table(args, pending, settings)
@@ -1441,6 +1482,23 @@ def _exports_options(command: argparse.ArgumentParser, *, as_of_required: bool) 
     )
 
 
+def _sources_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--source",
+        action="append",
+        metavar="TOOL=PATH[,TOOL=PATH]",
+        help="read a tool's own export (salesforce, hubspot, stripe, zendesk, intercom, amplitude, mixpanel, "
+        "or tables: a folder of <table>.csv files); repeat it or separate with commas; EXPORTS, if given, "
+        "is read as tables=EXPORTS (see docs/sources.md)",
+    )
+    command.add_argument(
+        "--sources",
+        metavar="FILE.toml",
+        help="the tools' exports and their account mappings from a TOML file, one [tool] table each "
+        "(see docs/sources.md)",
+    )
+
+
 def _settings_option(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--settings",
@@ -1492,10 +1550,11 @@ def _add_score_command(sub: _Subparsers[argparse.ArgumentParser]) -> None:
             "score, band, alert, one column per dimension, coverage and the top drivers to OUT.csv."
         ),
     )
-    score.add_argument("input", metavar="INPUT.csv|EXPORTS")
+    score.add_argument("input", metavar="INPUT.csv|EXPORTS", nargs="?")
     score.add_argument("-o", "--output", required=True, metavar="OUT.csv", help="output file ('-' for stdout)")
     score.add_argument("--model", metavar="FILE", help="model file (.toml/.json/.yaml); default three_dimension")
     _exports_options(score, as_of_required=False)
+    _sources_options(score)
     _settings_option(score)
     score.add_argument(
         "--history",
@@ -1669,6 +1728,7 @@ def _add_signals_command(sub: _Subparsers[argparse.ArgumentParser]) -> None:
         help="--sql: the SQL dialect (default duckdb); without --as-of the query uses the time it runs",
     )
     _exports_options(signals, as_of_required=False)
+    _sources_options(signals)
     _settings_option(signals)
     signals.set_defaults(func=_cmd_signals)
 
