@@ -72,6 +72,7 @@ EXPECTED_ALL = [
 
 PUBLIC_MODULES = [
     "exports",
+    "sources",
     "signals",
     "scorers",
     "decay",
