@@ -260,7 +260,7 @@ def _csm_rating(value: object) -> int | str:
         if text in {"1", "2", "3", "4", "5"}:
             return int(text)
     elif _is_number(value) and value in (1, 2, 3, 4, 5):
-        return int(value)  # type: ignore[call-overload]
+        return int(value)
     raise ValidationError("rating", "must be a whole number from 1 to 5 or one of red, yellow, green", value)
 
 
