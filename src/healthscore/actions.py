@@ -195,8 +195,8 @@ def queue_from_history(
     band override brings the alert its band implies), and the ARR and drivers
     stored with the snapshot. Playbooks and response times come from the
     stored model (each account's segment model for segmented ones). Each
-    action carries the account's latest CSM read on or before the snapshot's
-    date and its disagreement with the band; ``rank_by`` and ``stale_days``
+    action carries the account's latest CSM read (on or before ``as_of``;
+    without it, the latest of all) and its disagreement with the band; ``rank_by`` and ``stale_days``
     as in :func:`action_queue`.
 
     Returns:
@@ -219,7 +219,9 @@ class LatestState:
         model: The stored model of that version.
         trend: :func:`healthscore.trends.trends` of that version's history.
         drop: The drop rule used.
-        reads: The latest CSM read of each account on or before ``day``.
+        reads: The latest CSM read of each account: on or before the date
+            asked for, or, for the latest snapshot, the latest of all (a read
+            made today shows beside last night's scores).
     """
 
     latest: dict[str, Any]
@@ -284,7 +286,7 @@ def latest_state(
         model=store.model(version),
         trend=trends(history, day, drop=rule),
         drop=rule,
-        reads={r.account_id: r for r in store.csm_reads(as_of=day, latest=True)},
+        reads={r.account_id: r for r in store.csm_reads(as_of=as_of, latest=True)},
     )
 
 

@@ -290,6 +290,15 @@ def _read_day(value: Any) -> str:
 
 
 def _read_instant(value: Any) -> str:
+    """An instant as canonical UTC text, microseconds kept (the order of two
+    reads recorded within one second)."""
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            moment = None
+        if moment is not None and moment.tzinfo is not None:
+            return moment.astimezone(UTC).isoformat(timespec="microseconds")
     return _instant(value, "recorded_at")
 
 
