@@ -268,21 +268,25 @@ def _is_number(value: object) -> bool:
     return isinstance(value, (int, np.integer, float, np.floating)) and not isinstance(value, (bool, np.bool_))
 
 
-def _read_text(field: str) -> Any:
-    def check(_inst: object, _attribute: Any, value: object) -> None:
-        if not isinstance(value, str) or not value.strip():
-            raise ValidationError(field, "must be a non-blank string", value)
+def _read_text(field: str, value: Any) -> str:
+    """The text without surrounding blanks, refusing a non-text or blank
+    value (naming ``field`` and the value as given)."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(field, "must be a non-blank string", value)
+    return value.strip()
 
-    return check
+
+def _read_account(value: Any) -> str:
+    return _read_text("account_id", value)
+
+
+def _read_author(value: Any) -> str:
+    return _read_text("author", value)
 
 
 def _note_text(_inst: object, _attribute: Any, value: object) -> None:
     if not isinstance(value, str):
         raise ValidationError("note", "must be a string (empty for none)", value)
-
-
-def _stripped(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
 
 
 def _read_day(value: Any) -> str:
@@ -333,9 +337,9 @@ class CsmRead:
         rating must be a whole number from 1 to 5 or one of red, yellow, green, got 6
     """
 
-    account_id: str = attrs.field(converter=_stripped, validator=_read_text("account_id"))
+    account_id: str = attrs.field(converter=_read_account)
     rating: int | str = attrs.field(converter=_csm_rating)
-    author: str = attrs.field(converter=_stripped, validator=_read_text("author"))
+    author: str = attrs.field(converter=_read_author)
     as_of: str = attrs.field(converter=_read_day)
     note: str = attrs.field(default="", validator=_note_text)
     read_id: str = attrs.field(factory=lambda: uuid.uuid4().hex)
