@@ -74,6 +74,7 @@ DISAGREEMENT_DUE_HOURS = 168.0
 (``rank_by="disagreement"``): a week, the default warning level's."""
 
 RankBy = Literal["urgency", "disagreement"]
+"""The queue's orders (:data:`RANK_BY`)."""
 RANK_BY: tuple[RankBy, ...] = ("urgency", "disagreement")
 """The queue's orders: by urgency (the default), or the CSM's disagreement first."""
 
