@@ -35,6 +35,7 @@ from __future__ import annotations
 import functools
 import html
 import math
+import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -50,7 +51,7 @@ from healthscore.exceptions import InputError
 if TYPE_CHECKING:
     from healthscore.actions import Action
     from healthscore.backtest import BacktestReport, HorizonResult
-    from healthscore.history import HistoryPoint
+    from healthscore.history import CsmRead, HistoryPoint
     from healthscore.model import BatchScores, HealthModel, MetricScore, ScoreResult, SegmentedModel
     from healthscore.typing import Scorer
 
@@ -65,7 +66,10 @@ __all__ = [
     "band_colours",
     "batch_html",
     "batch_text",
+    "csm_read_text",
+    "csm_words",
     "curve_view",
+    "disagreement_text",
     "environment",
     "fallback",
     "history_html",
@@ -703,6 +707,66 @@ def backtest_fragment(report: BacktestReport, *, lang: str = "en") -> str:
     return backtest_html(report, lang=lang)
 
 
+# --------------------------------------------------------------------------- the CSM's read
+
+
+@functools.cache
+def csm_words(lang: str = "en") -> Mapping[str, str]:
+    """The words of the CSM's read in ``lang``: the catalogue's ``[csm]``
+    table where it has one, else ``templates/csm_words.toml``.
+
+    Examples:
+        >>> csm_words("en")["csm_read"], csm_words("ja")["csm_read"]
+        ('CSM read', 'CSM評価')
+    """
+    t = catalogue(lang)
+    own = t.tables.get("csm")
+    if own:
+        return dict(own)
+    from importlib import resources  # noqa: PLC0415 -- read once per language
+
+    text = resources.files("healthscore").joinpath("templates", "csm_words.toml").read_text(encoding="utf-8")
+    words: dict[str, str] = tomllib.loads(text)[t.lang]
+    return words
+
+
+def _rating_text(read: CsmRead, lang: str) -> str:
+    words = csm_words(lang)
+    if isinstance(read.rating, int):
+        return words["csm_rating_of_5"].format(rating=read.rating)
+    return words[read.rating]
+
+
+def csm_read_text(read: CsmRead, t: Catalogue) -> str:
+    """A read in one line, in the catalogue's language: its rating, author and date.
+
+    Examples:
+        >>> from healthscore.history import CsmRead
+        >>> read = CsmRead(account_id="a", rating=4, author="kim", as_of="2026-06-30")
+        >>> csm_read_text(read, catalogue("en")), csm_read_text(read, catalogue("ja"))
+        ('4 of 5 (kim, Jun 30, 2026)', '5段階中4 (kim・2026年6月30日)')
+    """
+    by = csm_words(t.lang)["csm_by"].format(author=read.author, date=t.date(read.as_of))
+    return f"{_rating_text(read, t.lang)} ({by})"
+
+
+def disagreement_text(steps: int | None, t: Catalogue) -> str:
+    """A disagreement in words: who is more optimistic, by how many steps
+    of red / yellow / green; ``""`` without a read.
+
+    Examples:
+        >>> disagreement_text(2, catalogue("en")), disagreement_text(-1, catalogue("en"))
+        ('CSM more optimistic than the band by 2 steps', 'CSM more pessimistic than the band by 1 step')
+    """
+    if steps is None:
+        return ""
+    words = csm_words(t.lang)
+    if steps == 0:
+        return words["csm_agrees"]
+    size = words["step_one"] if abs(steps) == 1 else words["step_many"].format(n=abs(steps))
+    return words["csm_more_optimistic" if steps > 0 else "csm_more_pessimistic"].format(steps=size)
+
+
 # --------------------------------------------------------------------------- the action queue
 
 
@@ -717,6 +781,12 @@ def actions_html(queue: Iterable[Action], *, lang: str = "en") -> str:
             {
                 "rank": t.number(rank),
                 "id": a.account_id,
+                "csm": "" if a.csm_read is None else csm_read_text(a.csm_read, t),
+                "csm_colour": "" if a.csm_read is None else _colour(a.csm_read.colour),
+                "csm_note": "" if a.csm_read is None else a.csm_read.note,
+                "stale": a.csm_stale,
+                "disagreement": disagreement_text(a.disagreement, t),
+                "disagrees": bool(a.disagreement),
                 "score": _score_text(a.score, t),
                 "bar": 0.0 if a.score != a.score else a.score,
                 "band": t.band(a.band),
@@ -732,13 +802,14 @@ def actions_html(queue: Iterable[Action], *, lang: str = "en") -> str:
                 "drivers": [t.label(d) for d in a.drivers],
             }
         )
-    return render("display/actions.html.j2", lang=lang, rows=rows)
+    return render("display/actions.html.j2", lang=lang, rows=rows, cw=csm_words(lang))
 
 
 def actions_text(queue: Iterable[Action]) -> str:
     """The queue in text, one action a line (the display without Jinja2)."""
     lines = [
         f"{rank:>3}  {a.account_id}  {a.score:.1f}  {a.band}  {a.alert}  due {a.due}  {a.reason}"
+        + ("" if a.csm_read is None else f"  CSM {csm_read_text(a.csm_read, catalogue('en'))}")
         for rank, a in enumerate(queue, start=1)
     ]
     return "\n".join(lines) or "no account needs action"

@@ -12,6 +12,16 @@ alert -- come back most urgent first:
 3. then more ARR at stake first;
 4. then the lower score first.
 
+Each account's latest CSM read (:class:`~healthscore.history.CsmRead`) comes
+with its action, with its disagreement with the band
+(:func:`~healthscore.history.csm_disagreement`: steps on red / yellow / green,
+positive where the CSM is more optimistic) and whether it is stale (older than
+``stale_days``, default :data:`~healthscore.history.CSM_STALE_DAYS`). With
+``rank_by="disagreement"`` the fresh reads furthest from their band come first
+(then the order above), and an account whose fresh read disagrees with its
+band joins the queue even when its alert level asks for nothing (due within
+:data:`DISAGREEMENT_DUE_HOURS`): a CSM who calls a green account red is heard.
+
 Each action carries its due date (the alert level's response time: critical
 now, at_risk 48 hours, warning a week; a drop alert is due within 48 hours at
 the latest), the band's playbook steps and the drivers that pulled the score
@@ -29,25 +39,28 @@ Examples:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, SupportsIndex, overload
+from typing import Any, Literal, SupportsIndex, overload
 
 import attrs
 import numpy as np
 
 from healthscore import _html, _time
 from healthscore.config import AnyModel
-from healthscore.exceptions import InputError
-from healthscore.history import HistoryStore, _policies_for
+from healthscore.exceptions import InputError, ValidationError
+from healthscore.history import CSM_STALE_DAYS, CsmRead, HistoryStore, _policies_for, csm_disagreement
 from healthscore.model import BatchScores, HealthModel
 from healthscore.trends import DropRule, _for_accounts, trends
 
 __all__ = [
+    "DISAGREEMENT_DUE_HOURS",
     "DROP_DUE_HOURS",
+    "RANK_BY",
     "Action",
     "ActionQueue",
     "LatestState",
+    "RankBy",
     "action_queue",
     "latest_state",
     "queue_from_history",
@@ -55,6 +68,15 @@ __all__ = [
 
 DROP_DUE_HOURS = 48.0
 """Latest response time for an account with a drop alert."""
+
+DISAGREEMENT_DUE_HOURS = 168.0
+"""Response time for an account in the queue only for its CSM read
+(``rank_by="disagreement"``): a week, the default warning level's."""
+
+RankBy = Literal["urgency", "disagreement"]
+"""The queue's orders (:data:`RANK_BY`)."""
+RANK_BY: tuple[RankBy, ...] = ("urgency", "disagreement")
+"""The queue's orders: by urgency (the default), or the CSM's disagreement first."""
 
 
 @attrs.frozen(kw_only=True)
@@ -74,6 +96,12 @@ class Action:
         playbook: The band's playbook steps.
         drivers: The metrics that cost it most points.
         reason: Why it is in the queue, in one line.
+        csm_read: The account's latest CSM read on or before the queue's
+            date (``None``: none).
+        csm_stale: Whether that read is older than the queue's ``stale_days``.
+        disagreement: The read's colour minus the band's, in steps of red /
+            yellow / green (:func:`~healthscore.history.csm_disagreement`;
+            positive: the CSM is more optimistic); ``None`` without a read.
     """
 
     account_id: str
@@ -88,6 +116,9 @@ class Action:
     playbook: tuple[str, ...]
     drivers: tuple[str, ...]
     reason: str
+    csm_read: CsmRead | None = None
+    csm_stale: bool = False
+    disagreement: int | None = None
 
 
 def _as_of(value: Any) -> datetime:
@@ -103,6 +134,9 @@ def action_queue(
     *,
     trend: Mapping[str, Any] | None = None,
     arr: Sequence[float] | Any | None = None,
+    csm_reads: Mapping[str, CsmRead] | Iterable[CsmRead] | None = None,
+    rank_by: RankBy = "urgency",
+    stale_days: float = CSM_STALE_DAYS,
 ) -> ActionQueue:
     """The accounts that need action, most urgent first.
 
@@ -114,6 +148,13 @@ def action_queue(
         trend: Output of :func:`healthscore.trends.trends` for these accounts
             (matched by ``account_id``); gives drop alerts and 30-day changes.
         arr: ARR per account, in ``scores`` order.
+        csm_reads: The CSM's reads (by account, or a list: the latest of
+            each account counts), e.g. ``store.csm_reads(as_of=day, latest=True)``.
+        rank_by: ``"urgency"`` (default) or ``"disagreement"`` (see the module docstring).
+        stale_days: A read older than this on ``as_of`` is stale: shown, never ranked on.
+
+    Raises:
+        ValidationError: An unknown ``rank_by``.
     """
     ids = [str(a) for a in np.asarray(account_ids, dtype=object).tolist()]
     n = len(scores)
@@ -133,6 +174,9 @@ def action_queue(
         trend=trend,
         as_of=as_of,
         policies=lambda _i: model,
+        reads=_reads_by_account(csm_reads),
+        rank_by=rank_by,
+        stale_days=stale_days,
     )
 
 
@@ -142,6 +186,8 @@ def queue_from_history(
     *,
     model: AnyModel | str | None = None,
     drop: DropRule | None = None,
+    rank_by: RankBy = "urgency",
+    stale_days: float = CSM_STALE_DAYS,
 ) -> ActionQueue:
     """The action queue from a history store: the latest snapshot at or before
     ``as_of`` (default: the latest), with trends and drop alerts (``drop``,
@@ -149,13 +195,16 @@ def queue_from_history(
     month) from that model version's history, manual overrides applied (a
     band override brings the alert its band implies), and the ARR and drivers
     stored with the snapshot. Playbooks and response times come from the
-    stored model (each account's segment model for segmented ones).
+    stored model (each account's segment model for segmented ones). Each
+    action carries the account's latest CSM read (on or before ``as_of``;
+    without it, the latest of all) and its disagreement with the band; ``rank_by`` and ``stale_days``
+    as in :func:`action_queue`.
 
     Returns:
         The accounts that need action, most urgent first (empty without history).
     """
     state = latest_state(store, as_of, model=model, drop=drop)
-    return ActionQueue() if state is None else state.queue()
+    return ActionQueue() if state is None else state.queue(rank_by=rank_by, stale_days=stale_days)
 
 
 @attrs.frozen(kw_only=True)
@@ -171,6 +220,9 @@ class LatestState:
         model: The stored model of that version.
         trend: :func:`healthscore.trends.trends` of that version's history.
         drop: The drop rule used.
+        reads: The latest CSM read of each account: on or before the date
+            asked for, or, for the latest snapshot, the latest of all (a read
+            made today shows beside last night's scores).
     """
 
     latest: dict[str, Any]
@@ -179,13 +231,15 @@ class LatestState:
     model: AnyModel
     trend: dict[str, Any]
     drop: DropRule
+    reads: dict[str, CsmRead] = attrs.field(factory=dict)
 
     def policies(self, i: int) -> HealthModel:
         """The model whose bands, alerts and playbooks apply to account ``i``."""
         return _policies_for(self.model, str(self.latest["segment"][i]) or None)
 
-    def queue(self) -> ActionQueue:
-        """The accounts that need action, most urgent first."""
+    def queue(self, *, rank_by: RankBy = "urgency", stale_days: float = CSM_STALE_DAYS) -> ActionQueue:
+        """The accounts that need action, most urgent first (``rank_by`` and
+        ``stale_days`` as in :func:`action_queue`)."""
         latest = self.latest
         return _rank(
             ids=[str(a) for a in latest["account_id"].tolist()],
@@ -197,6 +251,9 @@ class LatestState:
             trend=self.trend,
             as_of=self.day,
             policies=self.policies,
+            reads=self.reads,
+            rank_by=rank_by,
+            stale_days=stale_days,
         )
 
 
@@ -230,7 +287,73 @@ def latest_state(
         model=store.model(version),
         trend=trends(history, day, drop=rule),
         drop=rule,
+        reads={r.account_id: r for r in store.csm_reads(as_of=as_of, latest=True)},
     )
+
+
+@attrs.frozen(kw_only=True)
+class _Trend:
+    """The trend columns the queue reads, matched to its accounts."""
+
+    drop: Any
+    fallen: Any
+    change: Any
+    since: Any
+
+
+def _matched_trend(trend: Mapping[str, Any] | None, ids: list[str]) -> _Trend:
+    fills = {"drop_alert": False, "drop": 0.0, "change_30": math.nan, "peak_since": ""}
+    matched = _for_accounts(trend if trend is not None else {"account_id": []}, ids, fills)
+    return _Trend(
+        drop=matched["drop_alert"].astype(np.bool_),
+        fallen=matched["drop"].astype(np.float64),
+        change=matched["change_30"].astype(np.float64),
+        since=matched["peak_since"].astype(str),
+    )
+
+
+@attrs.frozen(kw_only=True)
+class _Read:
+    """An account's latest CSM read as the queue sees it."""
+
+    read: CsmRead | None = None
+    stale: bool = False
+    disagreement: int | None = None
+
+    @property
+    def ranks(self) -> bool:
+        """Whether it counts for ``rank_by="disagreement"``: fresh and not agreeing."""
+        return self.read is not None and not self.stale and bool(self.disagreement)
+
+
+def _read_of(read: CsmRead | None, model: HealthModel, band: str, day: str, stale_days: float) -> _Read:
+    if read is None:
+        return _Read()
+    return _Read(
+        read=read,
+        stale=read.is_stale(day, stale_days),
+        disagreement=csm_disagreement(read, model.bands, band),
+    )
+
+
+def _read_reason(found: _Read) -> str | None:
+    """The queue's words for a read that disagrees with the band."""
+    if found.read is None or not found.disagreement:
+        return None
+    steps = abs(found.disagreement)
+    side = "optimistic" if found.disagreement > 0 else "pessimistic"
+    stale = " (stale)" if found.stale else ""
+    return f"CSM read {found.read.colour}{stale}: {steps} step{'s' if steps > 1 else ''} more {side} than the band"
+
+
+def _reads_by_account(reads: Mapping[str, CsmRead] | Iterable[CsmRead] | None) -> Mapping[str, CsmRead]:
+    """Reads by account: a mapping as given; a list keyed by account, the
+    latest (by date, then recording) winning."""
+    if reads is None:
+        return {}
+    if isinstance(reads, Mapping):
+        return reads
+    return {r.account_id: r for r in sorted(reads, key=lambda r: (r.as_of, r.recorded_at))}
 
 
 def _rank(
@@ -244,47 +367,61 @@ def _rank(
     trend: Mapping[str, Any] | None,
     as_of: Any,
     policies: Callable[[int], HealthModel],
+    reads: Mapping[str, CsmRead] | None = None,
+    rank_by: RankBy = "urgency",
+    stale_days: float = CSM_STALE_DAYS,
 ) -> ActionQueue:
-    n = len(ids)
+    """The one ranking of the queue (see the module docstring); ``rank_by``
+    ``"disagreement"`` puts the fresh reads furthest from their band first and
+    lets an account in for its read alone."""
+    if rank_by not in RANK_BY:
+        raise ValidationError("rank_by", f"must be one of {', '.join(RANK_BY)}", rank_by)
     start = _as_of(as_of)
-    fills = {"drop_alert": False, "drop": 0.0, "change_30": math.nan, "peak_since": ""}
-    matched = _for_accounts(trend if trend is not None else {"account_id": []}, ids, fills)
-    drop = matched["drop_alert"].astype(np.bool_)
-    fallen = matched["drop"].astype(np.float64)
-    change = matched["change_30"].astype(np.float64)
-    since = matched["peak_since"].astype(str)
+    day = _time.utc_date(as_of, "as_of")
+    t = _matched_trend(trend, ids)
+    known = reads or {}
     actions: list[tuple[tuple[float, ...], Action]] = []
-    for i in range(n):
+    for i in range(len(ids)):
         name = str(alert[i])
         if not name or score[i] != score[i]:
             continue  # no score: nothing to rank (the data gap is its own task)
         model = policies(i)
+        found = _read_of(known.get(ids[i]), model, str(band[i]), day, stale_days)
         code = model.alerts.names.index(name)
         level = model.alerts.levels[code]
-        if level.response_hours is None and not drop[i]:
+        by_read = rank_by == "disagreement" and found.ranks
+        hours = [h for h in (level.response_hours, DROP_DUE_HOURS if t.drop[i] else None) if h is not None]
+        if not hours and by_read:
+            hours = [DISAGREEMENT_DUE_HOURS]
+        if not hours:
             continue
-        hours = [h for h in (level.response_hours, DROP_DUE_HOURS if drop[i] else None) if h is not None]
-        severity = code + (1 if drop[i] else 0)  # higher code = worse level; a drop counts one level worse
         reasons = [f"{level.name} (score {score[i]:.1f})"]
-        if drop[i]:
-            window = f"since {since[i]}" if since[i] else "in the drop window"
-            reasons.append(f"dropped {fallen[i]:.0f} points from its peak {window}")
+        if t.drop[i]:
+            window = f"since {t.since[i]}" if t.since[i] else "in the drop window"
+            reasons.append(f"dropped {t.fallen[i]:.0f} points from its peak {window}")
+        reasons += [r for r in (_read_reason(found),) if r]
         action = Action(
             account_id=ids[i],
             score=float(score[i]),
             band=str(band[i]),
             alert=name,
-            drop_alert=bool(drop[i]),
-            change_30=float(change[i]),
+            drop_alert=bool(t.drop[i]),
+            change_30=float(t.change[i]),
             arr=float(arr[i]),
             due=(start + timedelta(hours=min(hours))).isoformat(),
             response=level.response,
             playbook=model.bands.get(str(band[i])).playbook if str(band[i]) in model.bands.names else (),
             drivers=tuple(drivers[i]),
             reason="; ".join(reasons),
+            csm_read=found.read,
+            csm_stale=found.stale,
+            disagreement=found.disagreement,
         )
+        severity = code + (1 if t.drop[i] else 0)  # higher code = worse level; a drop counts one level worse
         stake = 0.0 if arr[i] != arr[i] else float(arr[i])
-        actions.append(((-severity, -fallen[i], -stake, float(score[i])), action))
+        urgency = (-severity, -float(t.fallen[i]), -stake, float(score[i]))
+        first = (-abs(found.disagreement or 0) if found.ranks else 0,) if rank_by == "disagreement" else ()
+        actions.append(((*first, *urgency), action))
     actions.sort(key=lambda item: item[0])
     return ActionQueue(a for _, a in actions)
 

@@ -1,4 +1,4 @@
-"""Command line: ``healthscore score | signals | actions | history | override | report |
+"""Command line: ``healthscore score | signals | actions | history | override | csm-read | report |
 export-history | backtest | fit | validate-model | init-model | init-settings | demo``.
 
 Exit status: 0 on success, 2 on bad input or a bad model file (the message
@@ -8,8 +8,8 @@ reader of stdout goes away, 1 on anything unexpected.
 A command checks every argument and output path before it writes anything, and
 writes its files last: the scored CSV of ``score --history`` only once the
 snapshot is stored. A history file is created only by the commands that write
-to it (``score --history``, setting an ``override``), which say so; the others
-open it read-only and exit 2 when it does not exist.
+to it (``score --history``, setting an ``override``, recording a ``csm-read``),
+which say so; the others open it read-only and exit 2 when it does not exist.
 """
 
 from __future__ import annotations
@@ -36,10 +36,10 @@ import attrs
 import numpy as np
 
 from healthscore import __version__, _time, presets
-from healthscore._html import INSTALL_HINT
+from healthscore._html import INSTALL_HINT, csm_read_text, csm_words, disagreement_text
 from healthscore._i18n import LANGUAGES, Catalogue, Language, catalogue, check_language
 from healthscore._io import csv_text, display_width, null_hint, pad, read_csv, terminal_text, write_atomic
-from healthscore.actions import Action, queue_from_history
+from healthscore.actions import RANK_BY, Action, queue_from_history
 from healthscore.backtest import run_backtest
 from healthscore.bands import BandSummary
 from healthscore.config import (
@@ -56,7 +56,7 @@ from healthscore.exports import Exports, _numbers, is_exports_path, read_exports
 from healthscore.fit import _outcome as fit_outcome
 from healthscore.fit import _read_renewals as read_renewals
 from healthscore.fit import fit_scorecard, reweight
-from healthscore.history import HistoryStore, open_history
+from healthscore.history import CSM_STALE_DAYS, HistoryStore, open_history
 from healthscore.model import BatchScores, HealthModel, SegmentedModel
 from healthscore.scorers import Boolean, Categories, input_kind
 from healthscore.signals import SIGNAL_NAMES, SQL_DIALECTS, SignalSettings, compute_signals, signal_sql
@@ -690,21 +690,34 @@ ACTION_COLUMNS = (
     "reason",
     "drivers",
     "playbook",
+    "csm_rating",
+    "csm_colour",
+    "csm_author",
+    "csm_as_of",
+    "csm_stale",
+    "disagreement",
 )
 """The columns of ``actions --format csv``: machine values, the same in every language."""
-ACTION_TABLE_COLUMNS = (*ACTION_COLUMNS[:9], "response", *ACTION_COLUMNS[9:])
-"""The columns of ``actions --format table``: words in the language of ``--lang``."""
+ACTION_TABLE_COLUMNS = (*ACTION_COLUMNS[:9], "response", *ACTION_COLUMNS[9:12])
+"""The columns of ``actions --format table``: words in the language of ``--lang`` (then
+the CSM read and the disagreement, :data:`ACTION_TABLE_CSM_COLUMNS`)."""
+ACTION_TABLE_CSM_COLUMNS = ("csm_read", "disagreement")
+"""The last columns of ``actions --format table``: the CSM's read and its disagreement."""
 
 
 def _cmd_actions(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     words = catalogue(check_language(args.lang, "--lang"))  # every argument before the store is opened
     drop = DropRule.from_text(points=args.drop_points, window=args.drop_window)
     with _history(args.history, err, write=False) as store:
-        queue = queue_from_history(store, args.as_of, model=args.model_version, drop=drop)
+        queue = queue_from_history(
+            store, args.as_of, model=args.model_version, drop=drop, rank_by=args.rank_by, stale_days=args.stale_days
+        )
     if args.limit is not None:
         queue = queue[: args.limit]
     if args.format == "table":
+        csm = csm_words(words.lang)
         header = [words.text(f"cli.{name}") for name in ACTION_TABLE_COLUMNS]
+        header += [csm[name] for name in ACTION_TABLE_CSM_COLUMNS]
         out.write(_table_text(header, [_action_table_row(rank, a, words) for rank, a in enumerate(queue, start=1)]))
         print(words.text("cli.actions_count", count=len(queue)), file=err)
         return 0
@@ -724,13 +737,25 @@ def _cmd_actions(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 a.reason,
                 "; ".join(a.drivers),
                 "; ".join(a.playbook),
+                *_action_csm_cells(a),
             ]
         )
         record = {"rank": rank, **attrs.asdict(a)}
         record.update(change_30=_number(a.change_30), arr=_number(a.arr))
         records.append(record)
-    _emit(list(ACTION_COLUMNS), rows, records, args.format, out, numbers=["rank", "score", "change_30", "arr"])
+    numbers = ["rank", "score", "change_30", "arr", "disagreement"]
+    _emit(list(ACTION_COLUMNS), rows, records, args.format, out, numbers=numbers)
     return 0
+
+
+def _action_csm_cells(a: Action) -> list[str]:
+    """The CSM read's CSV cells of an action: rating, colour, author, date,
+    staleness and disagreement (all empty without a read)."""
+    read = a.csm_read
+    if read is None:
+        return [""] * 6
+    steps = "" if a.disagreement is None else str(a.disagreement)
+    return [str(read.rating), read.colour, read.author, read.as_of, "yes" if a.csm_stale else "", steps]
 
 
 def _action_table_row(rank: int, a: Action, words: Catalogue) -> list[str]:
@@ -750,7 +775,17 @@ def _action_table_row(rank: int, a: Action, words: Catalogue) -> list[str]:
         _action_reason(a, words),
         words.text("cli.list_separator").join(words.label(d) for d in a.drivers),
         words.phrase(a.playbook[0]) if a.playbook else "",
+        _csm_read_cell(a, words),
+        disagreement_text(a.disagreement, words),
     ]
+
+
+def _csm_read_cell(a: Action, words: Catalogue) -> str:
+    """The CSM read in the queue's table: rating, author and date; stale marked."""
+    if a.csm_read is None:
+        return ""
+    stale = f" [{csm_words(words.lang)['csm_stale']}]" if a.csm_stale else ""
+    return csm_read_text(a.csm_read, words) + stale
 
 
 def _action_reason(a: Action, words: Catalogue) -> str:
@@ -836,6 +871,34 @@ def _cmd_override(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             starts=args.starts,
         )
     print(f"override {made.override_id}: {made.account_id} from {made.starts} until {made.expires}", file=out)
+    return 0
+
+
+CSM_READ_COLUMNS = ("read_id", "account_id", "rating", "colour", "author", "as_of", "note", "recorded_at")
+"""The columns of ``csm-read`` listings."""
+
+
+def _cmd_csm_read(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.rating is None:
+        for flag in ("author", "note"):
+            if getattr(args, flag) is not None:
+                raise _UsageError(f"--{flag} is for recording a read: give --rating too (and --account)")
+        with _history(args.history, err, write=False) as store:
+            found = store.csm_reads(args.account, args.as_of, latest=args.latest)
+        rows = [
+            [r.read_id, r.account_id, str(r.rating), r.colour, r.author, r.as_of, r.note, r.recorded_at] for r in found
+        ]
+        records = [{**attrs.asdict(r), "colour": r.colour, "level": r.level} for r in found]
+        _emit(list(CSM_READ_COLUMNS), rows, records, args.format, out)
+        return 0
+    for flag in ("account", "author"):
+        if getattr(args, flag) is None:
+            raise _UsageError(f"recording a CSM read needs --{flag}")
+    with _history(args.history, err, write=True, create=True) as store:
+        made = store.record_csm_read(
+            args.account, rating=args.rating, author=args.author, note=args.note or "", as_of=args.as_of
+        )
+    print(f"CSM read {made.read_id}: {made.account_id} {made.rating} as of {made.as_of} by {made.author}", file=out)
     return 0
 
 
@@ -1527,6 +1590,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_actions_command(sub)
     _add_history_command(sub)
     _add_override_command(sub)
+    _add_csm_read_command(sub)
     _add_export_history_command(sub)
     _add_backtest_command(sub)
     _add_fit_command(sub)
@@ -1579,6 +1643,20 @@ def _add_actions_command(sub: _Subparsers[argparse.ArgumentParser]) -> None:
     _history_options(actions)
     actions.add_argument("--as-of", metavar="DATE", help="the queue as it stood on DATE (default: latest snapshot)")
     actions.add_argument("--limit", type=int, metavar="N", help="only the N most urgent")
+    actions.add_argument(
+        "--rank-by",
+        choices=RANK_BY,
+        default="urgency",
+        help="urgency (default), or disagreement: the fresh CSM reads furthest from their band first, and an "
+        "account whose fresh read disagrees with its band joins the queue",
+    )
+    actions.add_argument(
+        "--stale-days",
+        type=float,
+        default=CSM_STALE_DAYS,
+        metavar="DAYS",
+        help=f"a CSM read older than DAYS is shown as stale and not ranked on (default {CSM_STALE_DAYS})",
+    )
     _drop_options(actions)
     _lang_option(actions, "the table's words, band and alert names, response, playbook, dates and numbers")
     actions.set_defaults(func=_cmd_actions)
@@ -1633,6 +1711,28 @@ def _add_override_command(sub: _Subparsers[argparse.ArgumentParser]) -> None:
     override.add_argument("--all", action="store_true", help="list expired and revoked overrides too")
     override.add_argument("--revoke", metavar="OVERRIDE_ID")
     override.set_defaults(func=_cmd_override)
+
+
+def _add_csm_read_command(sub: _Subparsers[argparse.ArgumentParser]) -> None:
+    read = sub.add_parser(
+        "csm-read",
+        help="record or list the CSM's own reads of accounts (beside the score, never in it)",
+        description=(
+            "With --rating: record a CSM's read of --account (red, yellow, green or 1-5) with --author, --note "
+            "and --as-of (default today). It changes no score: the history keeps it beside the computed score, "
+            "the action queue and the dashboard show both and their disagreement. Without --rating: list the "
+            "reads (--account: of one account; --as-of: up to that date; --latest: the latest per account)."
+        ),
+    )
+    read.add_argument("--history", required=True, metavar="FILE_OR_URL", help="SQLite file or postgresql:// URL")
+    read.add_argument("--account", metavar="ACCOUNT_ID")
+    read.add_argument("--rating", metavar="red|yellow|green|1-5")
+    read.add_argument("--author")
+    read.add_argument("--note")
+    read.add_argument("--as-of", metavar="DATE", help="the date the read holds for (default today); listing: up to")
+    read.add_argument("--latest", action="store_true", help="list only the latest read of each account")
+    read.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    read.set_defaults(func=_cmd_csm_read)
 
 
 def _add_export_history_command(sub: _Subparsers[argparse.ArgumentParser]) -> None:

@@ -25,6 +25,12 @@ model changed is told apart from one that moved because the customer did.
   the computed values; reads apply the overrides active on each snapshot's
   date, so a scoring run never overwrites a person's judgement and both values
   are kept (``computed_score`` next to ``score``).
+* A customer-success manager's own read of an account (:class:`CsmRead`:
+  red / yellow / green or 1-5, with a note, an author and a date) is kept
+  beside the computed score (:meth:`HistoryStore.record_csm_read`,
+  :meth:`HistoryStore.csm_reads`). It never changes a stored or read score:
+  an override replaces the score, a read sits beside it;
+  :func:`csm_disagreement` compares the two.
 
 Examples:
     >>> from healthscore import presets
@@ -62,18 +68,25 @@ from healthscore.model import BatchScores, HealthModel, SegmentedModel, to_numpy
 from healthscore.scorers import as_float_array, input_kind, is_missing
 
 __all__ = [
+    "CSM_COLOURS",
+    "CSM_READ_METRIC",
+    "CSM_STALE_DAYS",
     "AccountHistory",
+    "CsmRead",
     "HistoryPoint",
     "HistoryStore",
     "Override",
     "PostgresHistory",
     "SQLiteHistory",
     "SnapshotInfo",
+    "band_colour",
+    "csm_disagreement",
     "open_history",
 ]
 
-SCHEMA_VERSION = "4"
-"""4: account names and raw inputs (``hs_scores.name``, ``.inputs``, ``hs_runs.metrics``);
+SCHEMA_VERSION = "5"
+"""5: the CSM's reads (table ``hs_csm_reads``);
+4: account names and raw inputs (``hs_scores.name``, ``.inputs``, ``hs_runs.metrics``);
 3: as_of, starts and expires are UTC dates, revoked_at a UTC instant."""
 
 # Portable SQL: runs on SQLite and PostgreSQL alike (``?`` placeholders are
@@ -118,6 +131,18 @@ _SCHEMA = (
     " revoked_at TEXT,"
     " revoked_by TEXT)",
     "CREATE INDEX IF NOT EXISTS hs_overrides_by_account ON hs_overrides (account_id)",
+)
+# Added by schema 5 (a new table only: a read-only store of schema 3 or 4 is read as it stands, without reads).
+_SCHEMA_5 = (
+    "CREATE TABLE IF NOT EXISTS hs_csm_reads ("
+    " read_id TEXT PRIMARY KEY,"
+    " account_id TEXT NOT NULL,"
+    " rating TEXT NOT NULL,"
+    " note TEXT NOT NULL,"
+    " author TEXT NOT NULL,"
+    " as_of TEXT NOT NULL,"
+    " recorded_at TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS hs_csm_reads_by_account ON hs_csm_reads (account_id, as_of)",
 )
 _SCORE_FIELDS = ("run_id", "account_id", "score", "band", "alert", "coverage", "drivers", "arr", "segment", "name")
 # Added by schema 4: a read-only store of schema 3 is read as it stands, these columns NULL.
@@ -205,6 +230,179 @@ def _instant(value: Any, field: str) -> str:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+# -- the CSM's read -------------------------------------------------------------------------
+
+CSM_COLOURS: tuple[str, ...] = ("red", "yellow", "green")
+"""The three-colour scale of a CSM's read, worst first: a step on it is one
+unit of :func:`csm_disagreement`."""
+
+CSM_STALE_DAYS = 90
+"""A read older than this many days (a quarter: one business review) on the
+date it is compared with is shown as stale and ranks no account."""
+
+CSM_READ_METRIC = "csm_read"
+"""The metric name under which :meth:`HistoryStore.csm_read_column` fills a
+model's input column with the latest read (its :attr:`CsmRead.level`, 1-5):
+the read enters a score only when a model names this metric."""
+
+_LEVEL_OF_COLOUR = {"red": 1, "yellow": 3, "green": 5}
+
+
+def _csm_rating(value: object) -> int | str:
+    """A rating as stored: a whole number 1..5, or ``red`` / ``yellow`` /
+    ``green`` (any case, surrounding blanks ignored; ``"4"`` is 4)."""
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in _LEVEL_OF_COLOUR:
+            return text
+        if text in {"1", "2", "3", "4", "5"}:
+            return int(text)
+    elif _is_number(value) and value in (1, 2, 3, 4, 5):
+        return int(value)
+    raise ValidationError("rating", "must be a whole number from 1 to 5 or one of red, yellow, green", value)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, np.integer, float, np.floating)) and not isinstance(value, (bool, np.bool_))
+
+
+def _read_text(field: str, value: Any) -> str:
+    """The text without surrounding blanks, refusing a non-text or blank
+    value (naming ``field`` and the value as given)."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(field, "must be a non-blank string", value)
+    return value.strip()
+
+
+def _read_account(value: Any) -> str:
+    return _read_text("account_id", value)
+
+
+def _read_author(value: Any) -> str:
+    return _read_text("author", value)
+
+
+def _note_text(_inst: object, _attribute: Any, value: object) -> None:
+    if not isinstance(value, str):
+        raise ValidationError("note", "must be a string (empty for none)", value)
+
+
+def _read_day(value: Any) -> str:
+    return _iso_date(value, "as_of")
+
+
+def _read_instant(value: Any) -> str:
+    """An instant as canonical UTC text, microseconds kept (the order of two
+    reads recorded within one second)."""
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            moment = None
+        if moment is not None and moment.tzinfo is not None:
+            return moment.astimezone(UTC).isoformat(timespec="microseconds")
+    return _instant(value, "recorded_at")
+
+
+@attrs.frozen(kw_only=True)
+class CsmRead:
+    """A customer-success manager's own read of an account: how healthy they
+    judge it, on red / yellow / green or 1 (worst) to 5 (best), with a note,
+    who said so and the date it holds for.
+
+    The two scales map onto each other (:attr:`colour`, :attr:`level`):
+    1-2 is red, 3 yellow, 4-5 green; red is level 1, yellow 3, green 5. A
+    read sits beside the computed score and never changes it.
+
+    Attributes:
+        account_id: The account.
+        rating: A whole number 1..5 or ``"red"``, ``"yellow"``, ``"green"``
+            (``"4"`` is read as 4; colours in any case).
+        author: Who made the read (non-blank).
+        as_of: The UTC date the read holds for (a date or an instant).
+        note: Why, in the CSM's words (may be empty).
+        read_id: Its id in the history (set when it is recorded).
+        recorded_at: When it was recorded (a UTC instant).
+
+    Examples:
+        >>> read = CsmRead(account_id="acme", rating="Green", author="kim", as_of="2026-06-30")
+        >>> read.rating, read.level, CsmRead(account_id="acme", rating=2, author="kim", as_of="2026-06-30").colour
+        ('green', 5, 'red')
+        >>> try:
+        ...     CsmRead(account_id="acme", rating=6, author="kim", as_of="2026-06-30")
+        ... except ValueError as exc:
+        ...     print(exc)
+        rating must be a whole number from 1 to 5 or one of red, yellow, green, got 6
+    """
+
+    account_id: str = attrs.field(converter=_read_account)
+    rating: int | str = attrs.field(converter=_csm_rating)
+    author: str = attrs.field(converter=_read_author)
+    as_of: str = attrs.field(converter=_read_day)
+    note: str = attrs.field(default="", validator=_note_text)
+    read_id: str = attrs.field(factory=lambda: uuid.uuid4().hex)
+    recorded_at: str = attrs.field(factory=lambda: _now(), converter=_read_instant)
+
+    @property
+    def level(self) -> int:
+        """The read on the 1-5 scale (red 1, yellow 3, green 5)."""
+        return self.rating if isinstance(self.rating, int) else _LEVEL_OF_COLOUR[self.rating]
+
+    @property
+    def colour(self) -> str:
+        """The read on the three-colour scale (1-2 red, 3 yellow, 4-5 green)."""
+        if isinstance(self.rating, str):
+            return self.rating
+        return CSM_COLOURS[0 if self.rating <= 2 else 1 if self.rating == 3 else 2]
+
+    def age_days(self, day: Any) -> int:
+        """Whole days from the read's date to ``day`` (negative: a later read)."""
+        return _time.utc_day(day, "day") - _time.utc_day(self.as_of, "as_of")
+
+    def is_stale(self, day: Any, stale_days: float = CSM_STALE_DAYS) -> bool:
+        """Whether the read is more than ``stale_days`` old on ``day``."""
+        return self.age_days(day) > stale_days
+
+
+def band_colour(bands: BandPolicy, band: str) -> str | None:
+    """A band on the CSM's three-colour scale: a band named ``red``,
+    ``yellow`` or ``green`` (any case) is that colour; any other band by its
+    place in the ladder: the best band green, the worst red, those between
+    yellow (so the default ``orange``, 40-60, is yellow). ``None`` for a band
+    the policy does not have (or no band).
+
+    Examples:
+        >>> from healthscore.bands import default_bands
+        >>> [band_colour(default_bands(), b) for b in ("green", "yellow", "orange", "red", "")]
+        ['green', 'yellow', 'yellow', 'red', None]
+    """
+    if band.lower() in _LEVEL_OF_COLOUR and band in bands.names:
+        return band.lower()
+    if band not in bands.names:
+        return None
+    place = bands.names.index(band)
+    return "green" if place == 0 else "red" if place == len(bands.names) - 1 else "yellow"
+
+
+def csm_disagreement(read: CsmRead, bands: BandPolicy, band: str) -> int | None:
+    """How far the CSM's read is from the computed band, in steps of the
+    three-colour scale (:data:`CSM_COLOURS`): the read's colour minus the
+    band's (:func:`band_colour`). Positive: the CSM is more optimistic than
+    the score (green against a red band is +2); negative: more pessimistic;
+    0: they agree. ``None`` without a band.
+
+    Examples:
+        >>> from healthscore.bands import default_bands
+        >>> read = CsmRead(account_id="a", rating="green", author="kim", as_of="2026-06-30")
+        >>> csm_disagreement(read, default_bands(), "red"), csm_disagreement(read, default_bands(), "green")
+        (2, 0)
+    """
+    colour = band_colour(bands, band)
+    if colour is None:
+        return None
+    return CSM_COLOURS.index(read.colour) - CSM_COLOURS.index(colour)
 
 
 def _nullable(values: Any) -> list[Any]:
@@ -425,22 +623,23 @@ def _version_of(model: AnyModel | str | None) -> str | None:
 
 def _create_or_migrate(db: _Backend, store: str) -> None:
     """Create the tables that are missing and bring an older schema up to
-    :data:`SCHEMA_VERSION`, step by step (2 -> 3 -> 4), in one transaction.
-    A store opened read-only at schema 3 is read as it stands: it has no
-    names and no inputs, which is what schema 4 says of its old snapshots.
+    :data:`SCHEMA_VERSION`, step by step (2 -> 3 -> 4 -> 5), in one
+    transaction. A store opened read-only at schema 3 or 4 is read as it
+    stands: schema 3 has no names and no inputs, which is what schema 4 says
+    of its old snapshots; neither has CSM reads (none were recorded).
 
     Raises:
         InputError: The store holds a schema this release cannot read.
     """
     with _transaction(db, write_lock=False):
-        for statement in _SCHEMA:
+        for statement in _SCHEMA if db.read_only else (*_SCHEMA, *_SCHEMA_5):
             db.query(statement)
         row = db.query("SELECT value FROM hs_meta WHERE key = 'schema'")
         if not row:
             db.query("INSERT INTO hs_meta (key, value) VALUES ('schema', ?)", (SCHEMA_VERSION,))
             return
         found = row[0][0]
-        if found not in ("2", "3", SCHEMA_VERSION):
+        if found not in ("2", "3", "4", SCHEMA_VERSION):
             msg = (
                 f"hs_meta.schema of history store {store} is {found!r}; this healthscore reads version "
                 f"{SCHEMA_VERSION!r} (open it with the healthscore release that wrote it and export it)"
@@ -450,6 +649,8 @@ def _create_or_migrate(db: _Backend, store: str) -> None:
             _migrate_from_2(db)
         if found == "2" or (found == "3" and not db.read_only):
             _migrate_from_3(db)
+        if found != SCHEMA_VERSION and not db.read_only:
+            _migrate_from_4(db)
 
 
 def _migrate_from_2(db: _Backend) -> None:
@@ -494,6 +695,13 @@ def _migrate_from_3(db: _Backend) -> None:
     for table, column in _SCHEMA_4_COLUMNS:
         if column not in db.columns_of(table):
             db.query(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
+    db.query("UPDATE hs_meta SET value = '4' WHERE key = 'schema'")
+
+
+def _migrate_from_4(db: _Backend) -> None:
+    """Schema 5 adds the CSM's reads, one new table (``hs_csm_reads``, made
+    by :data:`_SCHEMA_5` before this runs); nothing else changes, and an
+    older store simply has no reads. Runs inside the set-up transaction."""
     db.query("UPDATE hs_meta SET value = ? WHERE key = 'schema'", (SCHEMA_VERSION,))
 
 
@@ -725,6 +933,47 @@ def _check_override(account_id: Any, *, reason: Any, author: Any, score: Any, ba
     for field, text in (("account_id", account_id), ("reason", reason), ("author", author)):
         if not isinstance(text, str) or not text.strip():
             raise ValidationError(field, "must be a non-blank string", text)
+
+
+# -- the CSM's reads ------------------------------------------------------------------------
+
+
+_READ_FIELDS = ("read_id", "account_id", "rating", "note", "author", "as_of", "recorded_at")
+
+
+class _CsmReads:
+    """The CSM's reads: record them and find them (all, or the latest per account)."""
+
+    def __init__(self, db: _Backend) -> None:
+        self._db = db
+
+    def add(self, read: CsmRead) -> CsmRead:
+        with _transaction(self._db):
+            self._db.query(
+                f"INSERT INTO hs_csm_reads ({', '.join(_READ_FIELDS)}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [str(getattr(read, name)) for name in _READ_FIELDS],
+            )
+        return read
+
+    def find(self, *, account_id: str | None, as_of: Any, latest: bool) -> list[CsmRead]:
+        if "read_id" not in self._db.columns_of("hs_csm_reads"):
+            return []  # a store of schema 4 or older, opened read-only: no reads
+        clauses, params = [], []
+        if account_id is not None:
+            clauses.append("account_id = ?")
+            params.append(str(account_id))
+        if as_of is not None:
+            clauses.append("as_of <= ?")
+            params.append(_iso_date(as_of))
+        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+        rows = self._db.query(
+            f"SELECT {', '.join(_READ_FIELDS)} FROM hs_csm_reads{where} ORDER BY as_of, recorded_at, read_id", params
+        )
+        found = [CsmRead(**dict(zip(_READ_FIELDS, row, strict=True))) for row in rows]
+        if not latest:
+            return found
+        last = {r.account_id: r for r in found}  # oldest first: the latest wins
+        return sorted(last.values(), key=lambda r: r.account_id)
 
 
 # -- reading --------------------------------------------------------------------------------
@@ -966,6 +1215,7 @@ class HistoryStore:
             raise
         self._catalog = _Catalog(backend)
         self._overrides = _Overrides(backend, self._catalog)
+        self._reads = _CsmReads(backend)
         self._reader = _Reader(backend, self._catalog, self._overrides)
 
     # -- backend ----------------------------------------------------------------------------
@@ -1131,6 +1381,74 @@ class HistoryStore:
     def overrides(self, *, account_id: str | None = None, include_inactive: bool = False) -> list[Override]:
         """Overrides, oldest first: by default only those active today."""
         return self._overrides.find(account_id=account_id, include_inactive=include_inactive)
+
+    # -- the CSM's reads --------------------------------------------------------------------
+
+    def record_csm_read(
+        self, account_id: str, *, rating: int | str, author: str, note: str = "", as_of: Any = None
+    ) -> CsmRead:
+        """Record a CSM's read of an account, beside its computed score.
+
+        The read changes no score, band or alert, stored or read (an override
+        does that: :meth:`set_override`); it is shown beside them, compared
+        with the band (:func:`csm_disagreement`) and enters a score only
+        through a model metric named :data:`CSM_READ_METRIC`
+        (:meth:`csm_read_column`). A later read of the same account and date
+        supersedes an earlier one; both stay on record.
+
+        Args:
+            account_id: The account.
+            rating: 1 (worst) to 5 (best), or ``"red"``, ``"yellow"``, ``"green"``.
+            author: Who made the read.
+            note: Why, in their words.
+            as_of: The date the read holds for (default: today, UTC).
+
+        Returns:
+            The read as stored.
+
+        Raises:
+            ValidationError: A rating off both scales, a blank account or
+                author, or a date that cannot be read; the message names the
+                field and the value.
+
+        Examples:
+            >>> with SQLiteHistory(":memory:") as store:
+            ...     read = store.record_csm_read("acme", rating="red", author="kim", note="champion left",
+            ...                                  as_of="2026-06-30")
+            ...     [(r.account_id, r.colour, r.note) for r in store.csm_reads()]
+            [('acme', 'red', 'champion left')]
+        """
+        read = CsmRead(
+            account_id=account_id,
+            rating=rating,
+            author=author,
+            note=note,
+            as_of=_time.today() if as_of is None else as_of,
+        )
+        return self._reads.add(read)
+
+    def csm_reads(self, account_id: str | None = None, as_of: Any = None, *, latest: bool = False) -> list[CsmRead]:
+        """The CSM's reads dated on or before ``as_of`` (default: all), of one
+        account or of all, oldest first; with ``latest``, only the latest read
+        of each account (by date, then by when it was recorded), by account id.
+        A store of schema 4 or older opened read-only has none."""
+        return self._reads.find(account_id=account_id, as_of=as_of, latest=latest)
+
+    def csm_read_column(self, account_ids: Sequence[Any] | Any, as_of: Any = None) -> Any:
+        """The latest read of each account as of ``as_of`` on the 1-5 scale
+        (:attr:`CsmRead.level`), NaN where an account has none: the input
+        column of a model metric named :data:`CSM_READ_METRIC`, for a model
+        that scores the CSM's read (``columns["csm_read"] = store.csm_read_column(ids, day)``).
+
+        Examples:
+            >>> with SQLiteHistory(":memory:") as store:
+            ...     _ = store.record_csm_read("a", rating=4, author="kim", as_of="2026-06-01")
+            ...     store.csm_read_column(["a", "b"], "2026-06-30").tolist()
+            [4.0, nan]
+        """
+        levels = {r.account_id: float(r.level) for r in self.csm_reads(as_of=as_of, latest=True)}
+        ids = np.asarray(to_numpy(account_ids), dtype=object).reshape(-1).tolist()
+        return np.array([levels.get(str(a), math.nan) for a in ids], dtype=np.float64)
 
     # -- the catalogue ----------------------------------------------------------------------
 

@@ -45,15 +45,33 @@ import attrs
 import numpy as np
 
 from healthscore import _time, presets
-from healthscore._html import backtest_fragment, curve_view, model_fragment, numeric_range, render
+from healthscore._html import (
+    backtest_fragment,
+    csm_read_text,
+    csm_words,
+    curve_view,
+    disagreement_text,
+    model_fragment,
+    numeric_range,
+    render,
+)
 from healthscore._i18n import Catalogue, catalogue, check_language
 from healthscore._io import write_atomic
-from healthscore.actions import Action, _rank, latest_state
+from healthscore.actions import Action, RankBy, _rank, latest_state
 from healthscore.bands import BandPolicy
 from healthscore.config import AnyModel, load_model, model_fingerprint
 from healthscore.exceptions import InputError
 from healthscore.exports import read_table_csv
-from healthscore.history import HistoryStore, Override, _policies_for, open_history
+from healthscore.history import (
+    CSM_COLOURS,
+    CSM_STALE_DAYS,
+    CsmRead,
+    HistoryStore,
+    Override,
+    _policies_for,
+    csm_disagreement,
+    open_history,
+)
 from healthscore.model import HealthModel, Metric, SegmentedModel
 from healthscore.scorers import input_kind
 from healthscore.trends import DropRule, _for_accounts
@@ -150,6 +168,8 @@ class _Data:
     overrides: list[Override] = attrs.field(factory=list)
     backtest: Any = None
     has_history: bool = True
+    reads: Mapping[str, CsmRead] = attrs.field(factory=dict)
+    stale_days: float = CSM_STALE_DAYS
 
 
 def _snapshot(columns: Mapping[str, Any], dimensions: Sequence[str]) -> _Snapshot:
@@ -203,8 +223,22 @@ def _policy_index(model: AnyModel, segments: Sequence[str]) -> tuple[list[Health
     return models, index
 
 
+@attrs.frozen(kw_only=True)
+class _QueueOptions:
+    """How the page's action queue ranks, and when a CSM read is stale."""
+
+    rank_by: RankBy = "urgency"
+    stale_days: float = CSM_STALE_DAYS
+
+
 def _from_history(
-    store: HistoryStore, where: str, *, as_of: Any, model: AnyModel | str | None, drop: DropRule | None
+    store: HistoryStore,
+    where: str,
+    *,
+    as_of: Any,
+    model: AnyModel | str | None,
+    drop: DropRule | None,
+    queue: _QueueOptions,
 ) -> _Data:
     """The page's data from a history store."""
     state = latest_state(store, as_of, model=model, drop=drop)
@@ -242,7 +276,7 @@ def _from_history(
         now=now,
         policies=policies,
         policy_of=policy_of,
-        actions=state.queue(),
+        actions=state.queue(rank_by=queue.rank_by, stale_days=queue.stale_days),
         change_30=matched["change_30"],
         drop_alert=matched["drop_alert"],
         fallen=matched["drop"],
@@ -255,6 +289,8 @@ def _from_history(
         inputs_now=_stored_inputs(store, day, version),
         inputs_prev=inputs_prev,
         overrides=[o for o in store.overrides(include_inactive=True) if o.account_id in shown],
+        reads={a: r for a, r in state.reads.items() if a in shown},
+        stale_days=queue.stale_days,
     )
 
 
@@ -669,10 +705,35 @@ def _list_part(data: _Data, t: Catalogue, bands: list[dict[str, Any]]) -> dict[s
     part["drivers"] = [{"name": d, "label": t.label(d)} for d in drivers.values]
     part["dues"] = [t.instant(d) for d in due_days]
     part["since"] = since.values
+    part["cr"] = _csm_cells(data, t)
     if data.series is not None:
         part["sp"] = np.where(np.isnan(data.series), -1, np.round(data.series)).astype(np.int64).ravel().tolist()
         part["spw"] = len(data.dates)
     return part
+
+
+def _csm_cells(data: _Data, t: Catalogue) -> list[list[Any] | None]:
+    """Each account's latest CSM read for the list: ``None``, or its colour
+    (0 red .. 2 green), rating and by-line in words, whether it is stale, its
+    disagreement with the band (steps, ``None`` without a band) and that in words."""
+    cells: list[list[Any] | None] = []
+    for i, account in enumerate(data.now.ids):
+        read = data.reads.get(account)
+        if read is None:
+            cells.append(None)
+            continue
+        policy = data.policies[int(data.policy_of[i])]
+        steps = csm_disagreement(read, policy.bands, data.now.band[i])
+        cells.append(
+            [
+                CSM_COLOURS.index(read.colour),
+                csm_read_text(read, t),
+                read.is_stale(data.day, data.stale_days),
+                steps,
+                disagreement_text(steps, t),
+            ]
+        )
+    return cells
 
 
 def _detail_part(data: _Data, t: Catalogue) -> dict[str, Any]:
@@ -699,6 +760,7 @@ def _detail_part(data: _Data, t: Catalogue) -> dict[str, Any]:
             }
             for o in data.overrides
         ],
+        "csmNotes": {str(position[a]): r.note for a, r in data.reads.items() if a in position and r.note},
     }
     if data.inputs_now is None:
         part["metrics"] = None
@@ -764,6 +826,11 @@ def _meta(data: _Data, t: Catalogue, title: str | None, bands: list[dict[str, An
         "backtest": data.backtest is not None,
         "names": data.now.names is not None,
         "lowCoverage": round(100 * _LOW_COVERAGE),
+        "csm": {
+            "words": dict(csm_words(t.lang)),
+            "colours": [_COLOURS[c] for c in CSM_COLOURS],
+            "staleDays": data.stale_days,
+        },
     }
 
 
@@ -820,6 +887,8 @@ def dashboard(
     drop: DropRule | None = None,
     horizons: Sequence[int] = (30, 60, 90),
     title: str | None = None,
+    rank_by: RankBy = "urgency",
+    stale_days: float = CSM_STALE_DAYS,
 ) -> Dashboard:
     """The dashboard of a score history or a scored table, as one HTML page.
 
@@ -844,6 +913,9 @@ def dashboard(
         drop: The drop-alert rule (default: 20 points within a calendar month).
         horizons: Backtest horizons in days.
         title: The page title (default: the catalogue's).
+        rank_by: The action queue's order: ``"urgency"`` or
+            ``"disagreement"`` (:func:`healthscore.actions.action_queue`).
+        stale_days: A CSM read older than this is shown as stale.
 
     Raises:
         InputError: A bad language, an empty history, ``as_of`` before every
@@ -851,15 +923,18 @@ def dashboard(
     """
     lang = check_language(lang)
     t = catalogue(lang)
+    queue = _QueueOptions(rank_by=rank_by, stale_days=stale_days)
     if isinstance(source, HistoryStore):
-        data = _from_history(source, repr(source), as_of=as_of, model=_version_arg(model), drop=drop)
+        data = _from_history(source, repr(source), as_of=as_of, model=_version_arg(model), drop=drop, queue=queue)
         backtest_source: Any = source
     elif isinstance(source, Mapping) or not _is_history_path(source):
         data = _from_scored(source, as_of=as_of, model=model)
         backtest_source = {"account_id": data.now.ids, "score": data.now.score, "band": data.now.band}
     else:
         with open_history(source, create=False, read_only=True) as store:
-            data = _from_history(store, os.fspath(source), as_of=as_of, model=_version_arg(model), drop=drop)
+            data = _from_history(
+                store, os.fspath(source), as_of=as_of, model=_version_arg(model), drop=drop, queue=queue
+            )
             if churn is not None:
                 data = attrs.evolve(data, backtest=_backtest(store, churn, data.version, horizons, data.day))
         backtest_source = None

@@ -9,7 +9,8 @@
   var SVGNS = document.getElementById("hs-svg-ns").namespaceURI;  // the SVG namespace, from the parser
   var L = null, D = null, detailPromise = null, byId = null, lowerIds = null, lowerNames = null;
   var state = { sort: "score", dir: 1, band: "", alert: "", segment: "", search: "", page: 0, qpage: 0 };
-  var DEFAULT_DIR = { score: 1, change: 1, arr: -1, segment: 1, due: 1 };
+  var DEFAULT_DIR = { score: 1, change: 1, arr: -1, segment: 1, due: 1, csm: 1 };
+  var CSM = META.csm;
   var view = [];
 
   function w(key, values) {
@@ -119,6 +120,26 @@
   function driverList(i) {
     return L.dr[i].map(function (d) { return L.drivers[d].label; }).join(", ");
   }
+  // the CSM's read: [colour 0 red..2 green, read in words, stale, disagreement steps, that in words]
+  function cw(key, values) {
+    var text = Object.prototype.hasOwnProperty.call(CSM.words, key) ? CSM.words[key] : key;
+    if (values) Object.keys(values).forEach(function (k) { text = text.split("{" + k + "}").join(String(values[k])); });
+    return text;
+  }
+  function csmDisagrees(r) { return r && !r[2] && r[3] !== null && r[3] !== 0; }
+  function csmSteps(r) {
+    if (!r || r[3] === null) return null;
+    var cls = "hd-steps-badge" + (csmDisagrees(r) ? " hd-disagree" : "") + (r[2] ? " hd-stale-read" : "");
+    return el("span", { "class": cls, "data-field": "disagreement", title: r[4] }, r[3] === 0 ? "=" : signed(r[3], 0));
+  }
+  function csmCell(i) {
+    var r = L.cr ? L.cr[i] : null;
+    if (!r) return el("span", { "class": "hd-muted" }, cw("csm_none"));
+    return el("span", { "class": "hd-csm", "data-csm": ["red", "yellow", "green"][r[0]] },
+      el("span", { "class": "hd-dot", style: "background:" + CSM.colours[r[0]] }), r[1],
+      r[2] ? el("span", { "class": "hd-tag hd-stale-read", "data-field": "stale", title: cw("csm_stale_note", { days: num(CSM.staleDays) }) }, cw("csm_stale")) : null,
+      " ", csmSteps(r));
+  }
   function pager(kind, page, pages, total, onMove) {
     var bar = el("div", { "class": "hd-pager", "data-pager": kind });
     var prev = el("button", { type: "button", "data-page": "prev", disabled: page <= 0 }, w("previous"));
@@ -159,6 +180,10 @@
     if (col === "change") return function (i) { return L.c30[i]; };
     if (col === "arr") return function (i) { return L.arr[i]; };
     if (col === "due") return function (i) { return L.due[i] < 0 ? null : L.due[i]; };
+    if (col === "csm") return function (i) {  // the widest fresh disagreement first, then stale ones, then agreement
+      var r = L.cr ? L.cr[i] : null;
+      return !r || r[3] === null ? null : -(2 * Math.abs(r[3]) + (r[2] ? 0 : 1));
+    };
     return function (i) { return L.segs[L.sg[i]] || null; };
   }
   function compute() {
@@ -209,9 +234,9 @@
   function renderListHead() {
     var row = document.querySelector("#hs-list thead tr");
     var cols = [["account", null], ["segment", "segment"], ["score", "score"], ["change_30", "change"], ["trend", null],
-      ["coverage", null], ["drivers", null], ["arr", "arr"], ["due", "due"]];
+      ["coverage", null], ["drivers", null], ["arr", "arr"], ["due", "due"], ["csm_read", "csm"]];
     cols.forEach(function (c) {
-      var th = el("th", { "data-sort": c[1], scope: "col" }, w(c[0]));
+      var th = el("th", { "data-sort": c[1], scope: "col" }, c[1] === "csm" ? cw(c[0]) : w(c[0]));
       if (c[1]) {
         th.classList.add("hd-sortable");
         th.addEventListener("click", function () {
@@ -240,7 +265,8 @@
       el("td", { "data-col": "coverage" }, coverageMeter(L.cv[i])),
       el("td", { "data-col": "drivers", "class": "hd-drivers" }, driverList(i)),
       el("td", { "data-col": "arr", "class": "hd-num" }, money(L.arr[i])),
-      el("td", { "data-col": "due" }, L.due[i] >= 0 ? L.dues[L.due[i]] : "\u2013"));
+      el("td", { "data-col": "due" }, L.due[i] >= 0 ? L.dues[L.due[i]] : "\u2013"),
+      el("td", { "data-col": "csm" }, csmCell(i)));
   }
   function refreshList() {
     compute();
@@ -251,7 +277,7 @@
     var frag = document.createDocumentFragment();
     view.slice(start, start + PAGE).forEach(function (i) { frag.appendChild(listRow(i)); });
     body.appendChild(frag);
-    if (!view.length) body.appendChild(el("tr", null, el("td", { colspan: 9, "class": "hd-empty" }, w("no_match"))));
+    if (!view.length) body.appendChild(el("tr", null, el("td", { colspan: 10, "class": "hd-empty" }, w("no_match"))));
     document.querySelectorAll("#hs-list th[data-sort]").forEach(function (th) {
       var on = th.getAttribute("data-sort") === state.sort;
       th.setAttribute("aria-sort", on ? (state.dir > 0 ? "ascending" : "descending") : "none");
@@ -414,6 +440,17 @@
     }
     return box;
   }
+  function csmBox(i) {
+    var r = L.cr ? L.cr[i] : null;
+    var box = el("div", { "class": "hd-csm-box" + (csmDisagrees(r) ? " hd-disagree-box" : ""), "data-panel": "csm-read" },
+      el("div", { "class": "hd-muted" }, cw("csm_read")));
+    if (!r) { box.appendChild(el("div", { "data-field": "csm" }, cw("csm_none"))); return box; }
+    box.appendChild(el("div", { "data-field": "csm" }, csmCell(i)));
+    var note = D.csmNotes ? D.csmNotes[String(i)] : undefined;
+    box.appendChild(el("div", { "class": "hd-csm-note", "data-field": "csm-note" }, note ? "\u201c" + note + "\u201d" : cw("no_note")));
+    box.appendChild(el("div", { "class": csmDisagrees(r) ? "hd-disagree" : "hd-muted", "data-field": "disagreement-text" }, r[4]));
+    return box;
+  }
   function renderAccount(id) {
     var root = clear(section("account"));
     var i = indexOf(id);
@@ -433,6 +470,7 @@
       el("div", { "class": "hd-score-num", "data-field": "score" }, scoreText(L.sc[i])), el("div", null, w("score")));
     if (L.ov[i]) scoreBox.appendChild(el("div", { "class": "hd-override-note", "data-field": "computed" }, w("overridden", { computed: scoreText(L.cs[i]) })));
     facts.appendChild(scoreBox);
+    facts.appendChild(csmBox(i));
     facts.appendChild(el("div", null, el("div", { "class": "hd-muted" }, w("band")), bandChip(b, { "data-field": "band" }), b ? el("div", { "class": "hd-muted" }, policy.description[b.name] || "") : null));
     var alertName = L.al[i] >= 0 ? L.alerts[L.al[i]].name : "";
     facts.appendChild(el("div", null, el("div", { "class": "hd-muted" }, w("alert")), el("div", { "data-field": "alert" }, alertLabel(i)), el("div", { "class": "hd-muted" }, policy.response[alertName] || "")));
@@ -506,7 +544,9 @@
     var pages = Math.ceil(L.q.length / PAGE);
     state.qpage = Math.max(0, Math.min(state.qpage, pages - 1));
     var table = el("table", { "class": "hd-table", id: "hs-queue" });
-    table.appendChild(el("thead", null, el("tr", null, ["rank", "account", "score", "alert", "due", "reason", "drivers", "playbook"].map(function (k) { return el("th", { scope: "col" }, w(k)); }))));
+    var heads = ["rank", "account", "score", "alert", "due", "reason", "drivers", "playbook"].map(function (k) { return el("th", { scope: "col" }, w(k)); });
+    heads.push(el("th", { scope: "col" }, cw("csm_read")), el("th", { scope: "col" }, cw("disagreement")));
+    table.appendChild(el("thead", null, el("tr", null, heads)));
     var body = el("tbody");
     L.q.slice(state.qpage * PAGE, (state.qpage + 1) * PAGE).forEach(function (entry, k) {
       var i = entry[0], b = band(i), policy = META.policies[L.pol[i]];
@@ -523,7 +563,9 @@
         el("td", { "data-col": "due" }, L.dues[entry[1]], alert ? el("div", { "class": "hd-muted" }, policy.response[alert.name] || "") : null),
         el("td", { "data-col": "reason" }, reason.join("; ")),
         el("td", { "data-col": "drivers", "class": "hd-drivers" }, driverList(i)),
-        el("td", { "data-col": "playbook" }, el("ol", { "class": "hd-steps" }, (b ? policy.playbook[b.name] || [] : []).map(function (s) { return el("li", null, s); })))));
+        el("td", { "data-col": "playbook" }, el("ol", { "class": "hd-steps" }, (b ? policy.playbook[b.name] || [] : []).map(function (s) { return el("li", null, s); }))),
+        el("td", { "data-col": "csm" }, csmCell(i)),
+        el("td", { "data-col": "disagreement", "class": csmDisagrees(L.cr ? L.cr[i] : null) ? "hd-disagree" : null }, L.cr && L.cr[i] ? L.cr[i][4] : "")));
     });
     table.appendChild(body);
     root.appendChild(el("div", { "class": "hd-scroll" }, table));
