@@ -28,7 +28,7 @@ Examples:
     >>> out = score_batch(presets.dear(), {
     ...     "account_id": ["group", "eu", "us"], "parent_id": [None, "group", "group"],
     ...     "arr": [0.0, 30000.0, 10000.0], "deployment": [0.9, 1.0, 0.2],
-    ... }, missing_columns="missing")
+    ... }, missing_columns="missing", drivers=2)
     >>> out.tree.level.tolist(), [round(s, 1) for s in out.own_score.tolist()]
     ([0, 1, 1], [92.0, 100.0, 26.7])
     >>> round(float(out.scores.score[0]), 1), out.scores.band[0], out.scores.drivers[0][0]
