@@ -31,7 +31,7 @@ Examples:
     ... }, missing_columns="missing", drivers=2)
     >>> out.tree.level.tolist(), [round(s, 1) for s in out.own_score.tolist()]
     ([0, 1, 1], [92.0, 100.0, 26.7])
-    >>> round(float(out.scores.score[0]), 1), out.scores.band[0], out.scores.drivers[0][0]
+    >>> round(float(out.scores.score[0]), 1), str(out.scores.band[0]), str(out.scores.drivers[0][0])
     (81.7, 'green', 'child:us')
 """
 
