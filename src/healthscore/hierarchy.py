@@ -387,9 +387,10 @@ def build_tree(
             :class:`~healthscore.InputError`; ``"report"``: it is cut, the
             account made top-level, and the link set aside in
             :attr:`Tree.rejected` with its reason.
-        lines: Each row's line in its file, for the rejected rows (default:
-            row number + 1).
-        source: The file the rows came from, for the rejected rows.
+        lines: Each row's line in its file: messages then name ``source``
+            and the line (default: the row; a rejected row's line is the row
+            number + 1).
+        source: The file the rows came from.
 
     Raises:
         InputError: A parent that is no account, an account that is its own
@@ -420,10 +421,12 @@ def build_tree(
     unknown = np.flatnonzero(~root & ~found)
     rejected: list[RejectedRow] = []
 
+    def where(row: int) -> str:
+        return f"column {column!r}, row {row}" if lines is None else f"{source} line {lines[row]}, column {column!r}"
+
     def reject(row: int, reason: str) -> None:
         if on_bad_rows == "error":
-            msg = f"column {column!r}, row {row}: {reason}"
-            raise InputError(msg, column=column, row=row, value=str(parent_keys[row]))
+            raise InputError(f"{where(row)}: {reason}", column=column, row=row, value=str(parent_keys[row]))
         line = int(lines[row]) if lines is not None else row + 1
         reason = f"{reason} (the link is cut: scored as a top-level account)"
         rejected.append(
@@ -443,9 +446,10 @@ def build_tree(
             text = _cycle_text(keys, cycle)
             what = f"account {str(keys[cycle[0]])!r} is its own parent" if len(cycle) == 1 else "the parent links"
             reason = f"{what} form a cycle {text}" if len(cycle) > 1 else f"{what} ({text})"
-            rows = ", ".join(str(r) for r in cycle[:10])
+            places = ", ".join(str(r if lines is None else lines[r]) for r in cycle[:10])
+            places = f"{'rows' if lines is None else 'lines'} {places}{', ...' if len(cycle) > 10 else ''}"
             for row in cycle:  # every link of the cycle is cut: none of them is more wrong than the others
-                reject(row, f"{reason} (rows {rows})")
+                reject(row, f"{reason} ({places})")
                 parent[row] = -1
         level, reached = _depths(parent)
     return Tree(keys=keys, parent=parent, level=level, rejected=tuple(rejected), column=column)
