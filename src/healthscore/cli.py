@@ -513,7 +513,7 @@ def _cmd_score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         rolled = None
         if tree is not None:
             progress.stage(f"rolling {len(ids):,} accounts up a tree of {tree[0].depth} levels")
-            rolled = hierarchy.roll_up(model, scored, tree[0], weights=tree[1])
+            rolled = hierarchy.roll_up(model, scored, tree[0], weights=tree[1], drivers=TOP_DRIVERS)
         progress.stage(f"formatting {len(ids):,} rows")
         with _gc_paused():
             header, rows = _output_rows(ids, scored if rolled is None else rolled.scores, rolled)

@@ -290,7 +290,7 @@ def _keys(values: Any, column: str, *, ids: bool) -> tuple[Any, Any]:
         if (whole != np.round(whole)).any():
             row = int(np.flatnonzero(whole != np.round(whole))[0])
             raise InputError(
-                f"column {column!r}, row {row}: {arr[row]!r} is not an account id (ids are text or whole numbers)",
+                f"column {column!r}, row {row}: {float(arr[row])!r} is no account id (an id is text or an integer)",
                 column=column,
                 row=row,
                 value=arr[row],
@@ -314,7 +314,7 @@ def _object_keys(arr: Any, column: str, *, ids: bool) -> tuple[Any, Any]:
         if isinstance(value, float | np.floating):
             if not float(value).is_integer():
                 raise InputError(
-                    f"column {column!r}, row {row}: {value!r} is not an account id (ids are text or whole numbers)",
+                    f"column {column!r}, row {row}: {float(value)!r} is no account id (an id is text or an integer)",
                     column=column,
                     row=row,
                     value=value,
@@ -659,7 +659,7 @@ def _read_weights(policy: RollUp, weights: Any, n: int) -> Any:
     if bad_rows.size:
         row = int(bad_rows[0])
         raise InputError(
-            f"column {policy.weight_column!r}, row {row}: ARR must be a finite number >= 0, got {w[row]!r}",
+            f"column {policy.weight_column!r}, row {row}: ARR must be a finite number >= 0, got {float(w[row])!r}",
             column=policy.weight_column,
             row=row,
             value=float(w[row]),
@@ -702,16 +702,19 @@ def _drivers(
 ) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
     """Each parent's ``k`` costliest drivers among its children and its own
     metrics (points scaled by the shares they carry); other rows as they were."""
+    n = len(tree)
     names = [np.asarray(d, dtype=object).copy() for d in scored.drivers]
     points = [np.asarray(p, dtype=np.float64).copy() for p in scored.points_lost]
+    names += [np.full(n, "", dtype=object) for _ in range(k - len(names))]  # children may outnumber metrics
+    points += [np.zeros(n) for _ in range(k - len(points))]
     parents = np.flatnonzero(tree.has_children)
     if k == 0 or parents.size == 0:
-        return tuple(scored.drivers), tuple(scored.points_lost)
+        return tuple(v.astype(np.str_) for v in names), tuple(points)
     kids = np.flatnonzero((tree.parent >= 0) & (kid_points > 0))
     cand_row = [tree.parent[kids]]
     cand_pts = [kid_points[kids]]
     cand_name = [np.char.add(CHILD_PREFIX, tree.keys[kids].astype(np.str_)).astype(object)]
-    for j in range(k):
+    for j in range(len(scored.drivers)):
         named = parents[names[j][parents] != ""]
         cand_row.append(named)
         cand_pts.append(points[j][named] * own_share[named])
@@ -761,6 +764,7 @@ def roll_up(
     tree: Tree,
     *,
     weights: Any = None,
+    drivers: int | None = None,
 ) -> RolledScores:
     """Roll ``scored`` (the model's scores, one per row of ``tree``) up the tree.
 
@@ -781,6 +785,9 @@ def roll_up(
         tree: The tree (:func:`build_tree`).
         weights: Each account's ARR (the policy's ``weight_column``); needed
             by ``"arr_mean"``.
+        drivers: How many drivers each account names (default: as many as
+            ``scored`` has; a parent's children may outnumber the model's
+            metrics, which bound ``scored``'s).
 
     Raises:
         InputError: ``"arr_mean"`` without weights, a negative or infinite
@@ -796,7 +803,10 @@ def roll_up(
     w = _read_weights(policy, weights, n)
     score, cover, own_share, kid_points = _roll_arrays(policy, tree, own, own_cover, w)
     band, alert = _tiers(model, scored, score)
-    drivers, lost = _drivers(tree, scored, own_share, kid_points, len(scored.drivers))
+    k = len(scored.drivers) if drivers is None else drivers
+    if k < len(scored.drivers):
+        raise ValidationError("drivers", f"must be at least the {len(scored.drivers)} drivers scored", drivers)
+    top, lost = _drivers(tree, scored, own_share, kid_points, k)
     dtype = np.asarray(mod.to_numpy(scored.score)).dtype
     rolled = attrs.evolve(
         scored,
@@ -804,7 +814,7 @@ def roll_up(
         coverage=cover,
         band_codes=band,
         alert_codes=alert,
-        drivers=drivers,
+        drivers=top,
         points_lost=lost,
     )
     return RolledScores(scores=rolled, own_score=own.astype(dtype, copy=False), tree=tree)
@@ -885,7 +895,8 @@ def score_batch(
     tree = build_tree(ids, parents, column=parent_column, on_bad_rows=on_bad_rows)
     _check_unique(tree, id_column)
     scored = model.score_batch(columns, **options)
-    return attrs.evolve(roll_up(model, scored, tree, weights=weights), ids=ids)
+    rolled = roll_up(model, scored, tree, weights=weights, drivers=max(len(scored.drivers), options.get("drivers", 0)))
+    return attrs.evolve(rolled, ids=ids)
 
 
 def _check_unique(tree: Tree, id_column: str) -> None:
@@ -955,7 +966,8 @@ def score_account(
     sub = tree.take(rows)
     sub_columns = {k: _take_column(v, rows) for k, v in columns.items()}
     scored = model.score_batch(sub_columns, drivers=drivers, missing_columns=missing_columns)
-    rolled = roll_up(model, scored, sub, weights=None if weights is None else _take_column(weights, rows))
+    sub_weights = None if weights is None else _take_column(weights, rows)
+    rolled = roll_up(model, scored, sub, weights=sub_weights, drivers=max(drivers, len(scored.drivers)))
     return _one(rolled, tree, row, int(np.flatnonzero(rows == row)[0]))
 
 
