@@ -29,9 +29,10 @@ from healthscore import (
 )
 from healthscore.bands import Band, BandPolicy
 from healthscore.cli import main
-from healthscore.config import model_to_dict
+from healthscore.config import Format, model_to_dict
 from healthscore.hierarchy import (
     CHILD_PREFIX,
+    MissingWeight,
     RollUp,
     build_tree,
     policy_of,
@@ -164,7 +165,7 @@ def test_a_long_chain_is_levelled_without_one_step_per_level() -> None:
 # --------------------------------------------------------------------------- the policies, by hand
 
 
-GROUP = {
+GROUP: dict[str, Any] = {
     "account_id": ["g", "eu", "us", "fr"],
     "parent_id": [None, "g", "g", "eu"],
     "arr": [0.0, 30000.0, 10000.0, 5000.0],
@@ -473,10 +474,11 @@ def test_roll_up_keeps_float32_scores() -> None:
 
 
 @given(policies, st.sampled_from(["error", "mean"]), st.sampled_from(["arr", "contract_value"]))
-def test_the_rollup_round_trips_through_the_model_file(policy: RollUp, missing: str, column: str) -> None:
+def test_the_rollup_round_trips_through_the_model_file(policy: RollUp, missing: MissingWeight, column: str) -> None:
     model = _model(attrs.evolve(policy, missing_weight=missing, weight_column=column))
-    for fmt in ("toml", "json"):
-        assert load_model(dump_model(model, format=fmt), format=fmt) == model  # type: ignore[arg-type]
+    formats: tuple[Format, ...] = ("toml", "json")
+    for fmt in formats:
+        assert load_model(dump_model(model, format=fmt), format=fmt) == model
 
 
 def test_a_model_without_rollup_writes_none() -> None:
