@@ -701,40 +701,52 @@ def _drivers(
     tree: Tree, scored: BatchScores, own_share: Any, kid_points: Any, k: int
 ) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
     """Each parent's ``k`` costliest drivers among its children and its own
-    metrics (points scaled by the shares they carry); other rows as they were."""
+    metrics (points scaled by the shares they carry); other rows as they were.
+
+    Candidates are ranked as numbers (a child's row, or ``-1 - j`` for the
+    parent's own ``j``-th driver); only the names picked are written."""
     n = len(tree)
-    names = [np.asarray(d, dtype=object).copy() for d in scored.drivers]
-    points = [np.asarray(p, dtype=np.float64).copy() for p in scored.points_lost]
-    names += [np.full(n, "", dtype=object) for _ in range(k - len(names))]  # children may outnumber metrics
-    points += [np.zeros(n) for _ in range(k - len(points))]
+    base = list(scored.drivers)
+    base_points = [np.asarray(p, dtype=np.float64) for p in scored.points_lost]
     parents = np.flatnonzero(tree.has_children)
     if k == 0 or parents.size == 0:
-        return tuple(v.astype(np.str_) for v in names), tuple(points)
+        names = [*base, *(np.full(n, "", dtype=np.str_) for _ in range(k - len(base)))]
+        return tuple(names), (*base_points, *(np.zeros(n) for _ in range(k - len(base))))
     kids = np.flatnonzero((tree.parent >= 0) & (kid_points > 0))
-    cand_row = [tree.parent[kids]]
-    cand_pts = [kid_points[kids]]
-    cand_name = [np.char.add(CHILD_PREFIX, tree.keys[kids].astype(np.str_)).astype(object)]
-    for j in range(len(scored.drivers)):
-        named = parents[names[j][parents] != ""]
-        cand_row.append(named)
-        cand_pts.append(points[j][named] * own_share[named])
-        cand_name.append(names[j][named])
-    row = np.concatenate(cand_row)
-    pts = np.concatenate(cand_pts)
-    name = np.concatenate(cand_name)
-    keep = pts > 0
-    row, pts, name = row[keep], pts[keep], name[keep]
-    order = np.lexsort((-pts, row))  # by parent, costliest first; ties in candidate order
-    row, pts, name = row[order], pts[order], name[order]
+    rows, pts, refs = [tree.parent[kids]], [kid_points[kids]], [kids]
+    for j, names_j in enumerate(base):
+        named = parents[names_j[parents] != ""]
+        rows.append(named)
+        pts.append(base_points[j][named] * own_share[named])
+        refs.append(np.full(named.shape[0], -1 - j, dtype=np.intp))
+    row, pt, ref = np.concatenate(rows), np.concatenate(pts), np.concatenate(refs)
+    keep = pt > 0
+    row, pt, ref = row[keep], pt[keep], ref[keep]
+    order = np.lexsort((-pt, row))  # by parent, costliest first; ties in candidate order
+    row, pt, ref = row[order], pt[order], ref[order]
     starts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]]) if row.size else np.zeros(0, dtype=np.intp)
     rank = np.arange(row.shape[0]) - np.repeat(starts, np.diff(np.r_[starts, row.shape[0]]))
+    picked = rank < k
+    row, pt, ref, rank = row[picked], pt[picked], ref[picked], rank[picked]
+    width = max([tree.keys.dtype.itemsize // 4 + len(CHILD_PREFIX), *(b.dtype.itemsize // 4 for b in base), 1])
+    labels = np.empty(row.shape[0], dtype=f"<U{width}")
+    child = ref >= 0
+    labels[child] = np.char.add(CHILD_PREFIX, tree.keys[ref[child]])
+    for j, names_j in enumerate(base):
+        own = ref == -1 - j
+        labels[own] = names_j[row[own]]
+    out_names, out_points = [], []
     for j in range(k):
-        names[j][parents] = ""
-        points[j][parents] = 0.0
+        names_j = np.asarray(base[j], dtype=f"<U{width}") if j < len(base) else np.full(n, "", dtype=f"<U{width}")
+        points_j = base_points[j].copy() if j < len(base) else np.zeros(n)
+        names_j[parents] = ""
+        points_j[parents] = 0.0
         pick = rank == j
-        names[j][row[pick]] = name[pick]
-        points[j][row[pick]] = pts[pick]
-    return tuple(n.astype(np.str_) for n in names), tuple(points)
+        names_j[row[pick]] = labels[pick]
+        points_j[row[pick]] = pt[pick]
+        out_names.append(names_j)
+        out_points.append(points_j)
+    return tuple(out_names), tuple(out_points)
 
 
 def _tiers(model: HealthModel | SegmentedModel, scored: BatchScores, score: Any) -> tuple[Any, Any]:
