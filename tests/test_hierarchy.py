@@ -578,3 +578,25 @@ def test_compute_signals_carries_parent_ids_and_arr() -> None:
     assert signals["arr"][1:].tolist() == [1000.0, 3000.0]
     no_tree = {k: v for k, v in accounts.items() if k != "parent_id"}
     assert "parent_id" not in compute_signals(read_exports({"accounts": no_tree}), as_of="2026-02-28")
+
+
+def test_duplicate_ids_are_an_error_naming_both_rows() -> None:
+    with pytest.raises(InputError, match=r"column 'account_id': duplicate account id 'b' in rows 1 and 3"):
+        build_tree(["a", "b", "c", "b"], [None, "a", "a", None])
+    with pytest.raises(InputError, match=r"duplicate account id '7' in rows 0 and 1"):
+        score_portfolio(_model(), {"account_id": [7, 7], "parent_id": [None, 7], "arr": [1.0, 1.0], "x": [1.0, 2.0]})
+
+
+def test_ids_of_different_widths_match() -> None:
+    tree = build_tree(np.array(["a", "bbbbbbbbbbbb", "cc"]), np.array(["", "a", "bbbbbbbbbbbb"]))
+    assert tree.parent.tolist() == [-1, 0, 1]
+
+
+def test_texts_sharing_a_hash_still_match(monkeypatch: pytest.MonkeyPatch) -> None:
+    from healthscore import hierarchy
+
+    monkeypatch.setattr(hierarchy, "_hashes", lambda keys, width: np.zeros(len(keys), dtype=np.uint64))
+    tree = build_tree(["g", "a", "b"], [None, "g", "a"])
+    assert tree.parent.tolist() == [-1, 0, 1]
+    with pytest.raises(InputError, match="duplicate account id 'a'"):
+        build_tree(["a", "b", "a"], [None, None, None])
