@@ -1499,7 +1499,10 @@ def _add_score_command(sub: _Subparsers[argparse.ArgumentParser]) -> None:
             "Score every account of INPUT.csv (an account_id column plus one column per metric; an empty "
             "cell is a missing value), or of raw exports as of --as-of (a folder, a glob such as "
             "'dump/*.parquet', or a DuckDB database file), and write account_id, "
-            "score, band, alert, one column per dimension, coverage and the top drivers to OUT.csv."
+            "score, band, alert, one column per dimension, coverage and the top drivers to OUT.csv. When the "
+            "accounts have a parent_id column, parents are rolled up from their children by the model's roll-up "
+            "policy (default: ARR-weighted mean of the arr column) and parent_id, level and own_score are written "
+            "too (docs/hierarchies.md)."
         ),
     )
     score.add_argument("input", metavar="INPUT.csv|EXPORTS")
