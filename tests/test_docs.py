@@ -19,7 +19,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-PAGES = ("docs/bands-and-alerts.md", "docs/decay.md", "docs/index.md", "docs/models.md", "docs/notebooks.md")
+PAGES = (
+    "docs/bands-and-alerts.md",
+    "docs/decay.md",
+    "docs/hierarchies.md",
+    "docs/index.md",
+    "docs/models.md",
+    "docs/notebooks.md",
+)
 """The pages whose examples run here."""
 
 _FENCE = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)

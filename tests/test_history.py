@@ -532,7 +532,7 @@ def test_a_schema_2_file_is_migrated_in_one_go(history_target: str) -> None:
         assert store.portfolio("2026-06-30")[0].computed_score == 1.0  # the later written of the two kept
         (o,) = store.overrides(include_inactive=True)
         assert (o.expires, o.revoked_at) == ("2026-07-31", "2026-06-30T00:00:00.000000+00:00")
-        assert store._query("SELECT value FROM hs_meta WHERE key = 'schema'") == [("4",)]
+        assert store._query("SELECT value FROM hs_meta WHERE key = 'schema'") == [("5",)]
         assert store.portfolio("2026-06-30")[0].name is None
 
 
@@ -705,7 +705,7 @@ def test_a_schema_3_store_is_migrated_and_its_old_snapshots_have_no_inputs(
         with store._transaction():
             _as_schema(store, "3")
     with open_history(history_target) as store:
-        assert store._query("SELECT value FROM hs_meta WHERE key = 'schema'") == [("4",)]
+        assert store._query("SELECT value FROM hs_meta WHERE key = 'schema'") == [("5",)]
         assert list(store.inputs()) == ["account_id"]
         assert store.portfolio()[0].name is None
         store.write_snapshot(model, "2026-06-30", ids, scored, names=_names(len(ids)), inputs=columns)

@@ -40,6 +40,7 @@ EXPECTED_ALL = [
     "MetricScore",
     "MissingMetricError",
     "MissingPolicy",
+    "RollUp",
     "ScoreResult",
     "SegmentedModel",
     "SignalSettings",
@@ -57,6 +58,7 @@ EXPECTED_ALL = [
     "dump_model",
     "fit",
     "fit_scorecard",
+    "hierarchy",
     "load_model",
     "metric_power",
     "model_fingerprint",
@@ -73,6 +75,7 @@ EXPECTED_ALL = [
 PUBLIC_MODULES = [
     "exports",
     "sources",
+    "hierarchy",
     "signals",
     "scorers",
     "decay",

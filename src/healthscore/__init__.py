@@ -7,7 +7,8 @@ land in bands with playbooks and alert levels (:mod:`healthscore.bands`),
 recent behaviour outweighs history (:mod:`healthscore.decay`), raw exports
 become metric values as of any date (:func:`read_exports`,
 :func:`compute_signals`), whole portfolios score from any data frame
-(:func:`score_portfolio`), models live in TOML/JSON/YAML files
+(:func:`score_portfolio`), account trees roll parents up from their children
+(:mod:`healthscore.hierarchy`, :class:`RollUp`), models live in TOML/JSON/YAML files
 (:func:`load_model`, :func:`dump_model`), scores are kept over time
 (:func:`open_history`), and the loop closes against real churn
 (:func:`run_backtest` in :mod:`healthscore.backtest`; :func:`reweight` and
@@ -23,7 +24,7 @@ Examples:
 
 from __future__ import annotations
 
-from healthscore import backtest, bands, decay, fit, presets, scorers
+from healthscore import backtest, bands, decay, fit, hierarchy, presets, scorers
 from healthscore.backtest import BacktestReport, run_backtest
 from healthscore.bands import AlertLevel, AlertPolicy, Band, BandPolicy, default_alerts, default_bands
 from healthscore.config import dump_model, load_model, model_fingerprint
@@ -44,6 +45,7 @@ from healthscore.fit import (
     metric_power,
     reweight,
 )
+from healthscore.hierarchy import RollUp
 from healthscore.history import open_history
 from healthscore.model import (
     BatchScores,
@@ -76,6 +78,7 @@ __all__ = [
     "MetricScore",
     "MissingMetricError",
     "MissingPolicy",
+    "RollUp",
     "ScoreResult",
     "SegmentedModel",
     "SignalSettings",
@@ -93,6 +96,7 @@ __all__ = [
     "dump_model",
     "fit",
     "fit_scorecard",
+    "hierarchy",
     "load_model",
     "metric_power",
     "model_fingerprint",

@@ -35,7 +35,7 @@ from typing import Any, Literal, NoReturn, TextIO
 import attrs
 import numpy as np
 
-from healthscore import __version__, _time, presets
+from healthscore import __version__, _time, hierarchy, presets
 from healthscore._html import INSTALL_HINT, csm_read_text, csm_words, disagreement_text
 from healthscore._i18n import LANGUAGES, Catalogue, Language, catalogue, check_language
 from healthscore._io import csv_text, display_width, null_hint, pad, read_csv, terminal_text, write_atomic
@@ -52,7 +52,7 @@ from healthscore.config import (
 )
 from healthscore.datasets import ADVANCED_FEATURES, generate_export_blocks
 from healthscore.exceptions import HealthScoreError, InputError
-from healthscore.exports import Exports, _numbers, is_exports_path, read_exports, read_table_csv
+from healthscore.exports import Exports, RejectedRow, _numbers, is_exports_path, read_exports, read_table_csv
 from healthscore.fit import _outcome as fit_outcome
 from healthscore.fit import _read_renewals as read_renewals
 from healthscore.fit import fit_scorecard, reweight
@@ -150,7 +150,7 @@ def read_portfolio_csv(path: str | Path, model: AnyModel) -> tuple[list[str], di
     absent = [m for m in scorers if m not in col]
     if absent:
         notes.append(f"metrics not in the file, scored as missing: {', '.join(absent)}")
-    ignored = [h for h in header if h not in scorers and h not in (ID_COLUMN, segment_column)]
+    ignored = [h for h in header if h not in scorers and h not in (ID_COLUMN, segment_column, hierarchy.PARENT_COLUMN)]
     if ignored:
         notes.append(f"columns the model does not read: {', '.join(ignored)}")
     return ids, columns, notes
@@ -211,23 +211,38 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _output_rows(ids: list[str], out: BatchScores) -> tuple[list[str], list[list[str]]]:
+def _output_rows(
+    ids: list[str], out: BatchScores, rolled: hierarchy.RolledScores | None = None
+) -> tuple[list[str], list[list[str]]]:
     """The scored table, riskiest first (lowest score first, unscored accounts
-    last, ties in input order); each driver with the points it costs."""
+    last, ties in input order); each driver with the points it costs. With a
+    tree (``rolled``), ``parent_id`` and ``level`` follow the id, ``own_score``
+    the (rolled-up) score."""
     header = [ID_COLUMN]
+    if rolled is not None:
+        header += [hierarchy.PARENT_COLUMN, "level"]
     if out.segment is not None:
         header += ["segment", "model"]
-    header += ["score", "band", "alert", *out.dimensions, "coverage"]
+    header += ["score", *(["own_score"] if rolled is not None else []), "band", "alert", *out.dimensions, "coverage"]
     for i in range(len(out.drivers)):
         header += [f"driver_{i + 1}", f"driver_{i + 1}_points"]
     order = np.argsort(np.where(np.isnan(out.score), np.inf, out.score), kind="stable")
     columns: list[list[str]] = [np.asarray(ids, dtype=object)[order].tolist()]  # column by column, then transposed
+    if rolled is not None:
+        parents = rolled.parent_values(ids)[order]
+        columns += [
+            ["" if p is None else str(p) for p in parents.tolist()],
+            rolled.tree.level[order].astype(str).tolist(),
+        ]
     if out.segment is not None and out.model is not None:
         columns += [
             np.asarray(out.segment).astype(str)[order].tolist(),
             np.asarray(out.model).astype(str)[order].tolist(),
         ]
-    columns += [_text_column(out.score[order], 3), out.band[order].astype(str).tolist()]
+    columns.append(_text_column(out.score[order], 3))
+    if rolled is not None:
+        columns.append(_text_column(np.asarray(rolled.own_score)[order], 3))
+    columns.append(out.band[order].astype(str).tolist())
     columns += [out.alert[order].astype(str).tolist()]
     columns += [_text_column(np.asarray(values)[order], 3) for values in out.dimensions.values()]
     columns.append(_text_column(out.coverage[order], 4))
@@ -533,16 +548,26 @@ def _cmd_score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         extras: dict[str, Any] = {}
         if args.history is not None:  # read before anything is written
             extras = _history_extras(args.input, exports, ids)
+        tree = _tree_of(args, model, exports, ids, columns, pending)
         progress.stage(f"scoring {len(ids):,} accounts")
         scored = model.score_batch(columns, drivers=TOP_DRIVERS, missing_columns="missing")
         _print_batch_warnings(scored, ids, progress.note)
+        rolled = None
+        if tree is not None:
+            progress.stage(f"rolling {len(ids):,} accounts up a tree of {tree[0].depth} levels")
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                rolled = hierarchy.roll_up(model, scored, tree[0], weights=tree[1], drivers=TOP_DRIVERS)
+            for warning in caught:
+                progress.note(f"warning: {warning.message}")
         progress.stage(f"formatting {len(ids):,} rows")
         with _gc_paused():
-            header, rows = _output_rows(ids, scored)
+            header, rows = _output_rows(ids, scored if rolled is None else rolled.scores, rolled)
+            numbers = ["score", "own_score", "level", *scored.dimensions, "coverage"]
             text = _csv_text(
                 header,
                 rows,
-                numbers=["score", *scored.dimensions, "coverage", *(h for h in header if h.endswith("_points"))],
+                numbers=[*(h for h in numbers if h in header), *(h for h in header if h.endswith("_points"))],
             )
             del rows
         if args.history is not None and day is not None:  # the history first: the CSV only once it is stored
@@ -558,6 +583,49 @@ def _cmd_score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             n_scored = int(np.sum(~np.isnan(scored.score)))
             progress.note(f"scored {n_scored} of {len(ids)} accounts -> {args.output}")
     return 0
+
+
+def _tree_of(
+    args: argparse.Namespace,
+    model: AnyModel,
+    exports: Exports | None,
+    ids: list[str],
+    columns: dict[str, Any],
+    pending: _Pending,
+) -> tuple[hierarchy.Tree, Any] | None:
+    """The account tree of the input and its ARR, when it has parent ids
+    (``parent_id``); bad links are set aside (``--on-bad-rows report``) in the
+    rejected rows file beside the exports' own."""
+    column = hierarchy.PARENT_COLUMN
+    if exports is not None:
+        if column not in columns:
+            return None
+        parents = columns.pop(column)
+        arr = columns["arr"] if "arr" in _metric_scorers(model) else columns.pop("arr")
+        got = exports.db.cursor().execute("SELECT _line FROM accounts ORDER BY account_id").fetchnumpy()
+        lines, source = np.asarray(got["_line"], dtype=np.int64), exports.sources["accounts"]
+    else:
+        table = read_csv(args.input)
+        if column not in table.columns:
+            return None
+        parents = np.array([c.strip() for c in table.columns[column].tolist()], dtype=str)
+        arr, lines, source = _csv_arr(args.input, ids), table.lines, args.input
+    tree = hierarchy.build_tree(ids, parents, column=column, on_bad_rows=args.on_bad_rows, lines=lines, source=source)
+    if tree.rejected:
+        side = f"{args.output}.rejected.csv" if args.output != "-" else "rejected.csv"
+        _check_output(side, "rejected rows file")
+        before = list(exports.rejected) if exports is not None else []
+        pending[:] = [p for p in pending if p[0] != side]
+        pending.append(_rejected_file(side, [*before, *tree.rejected]))
+    return tree, arr
+
+
+def _rejected_file(side: str, rejected: Sequence[RejectedRow]) -> tuple[str, str, str]:
+    """The rejected rows file: (path, text, what to say once written)."""
+    header = ["table", "source", "line", "column", "value", "reason"]
+    rows = [[r.table, r.source, str(r.line), r.column, r.value, r.reason] for r in rejected]
+    note = f"note: {len(rows)} bad row(s) set aside with their reasons -> {side}"
+    return side, _csv_text(header, rows, numbers=["line"]), note
 
 
 def _history_extras(source: str, exports: Exports | None, ids: list[str]) -> dict[str, Any]:
@@ -1611,7 +1679,10 @@ def _add_score_command(sub: _Subparsers[argparse.ArgumentParser]) -> None:
             "Score every account of INPUT.csv (an account_id column plus one column per metric; an empty "
             "cell is a missing value), or of raw exports as of --as-of (a folder, a glob such as "
             "'dump/*.parquet', or a DuckDB database file), and write account_id, "
-            "score, band, alert, one column per dimension, coverage and the top drivers to OUT.csv."
+            "score, band, alert, one column per dimension, coverage and the top drivers to OUT.csv. When the "
+            "accounts have a parent_id column, parents are rolled up from their children by the model's roll-up "
+            "policy (default: ARR-weighted mean of the arr column) and parent_id, level and own_score are written "
+            "too (docs/hierarchies.md)."
         ),
     )
     score.add_argument("input", metavar="INPUT.csv|EXPORTS", nargs="?")

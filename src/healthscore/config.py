@@ -52,6 +52,7 @@ from healthscore._io import write_atomic
 from healthscore._sentiment import Multilingual
 from healthscore.bands import AlertLevel, AlertPolicy, Band, BandPolicy
 from healthscore.exceptions import ConfigError, HealthScoreError, ValidationError
+from healthscore.hierarchy import MissingWeight, RollUpMethod
 from healthscore.model import HealthModel, MissingStrategy, SegmentedModel, misspelt
 from healthscore.scorers import Boolean, Categories, Piecewise, Steps
 from healthscore.signals import SentimentAnalyzer, SignalSettings, auto, japanese, vader
@@ -94,6 +95,7 @@ def _make_converter() -> cattrs.Converter:
     conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
     # Literal options are checked by the classes' validators, which name the choices.
     conv.register_structure_hook_func(lambda t: t == MissingStrategy, lambda obj, _t: obj)
+    conv.register_structure_hook_func(lambda t: t in (RollUpMethod, MissingWeight), lambda obj, _t: obj)  # rollup
     # A domain's open end is infinite, which JSON cannot hold: files write it "inf".
     domain = tuple[float, float] | None
     conv.register_unstructure_hook_func(lambda t: t == domain, _unstructure_domain)
@@ -321,7 +323,7 @@ def _ordered(data: dict[str, Any]) -> dict[str, Any]:
 
 
 # Readable order in files: what the model is, its policies, then its contents.
-_KEY_ORDER = ("name", "description", "segment_column", "missing", "bands", "alerts")
+_KEY_ORDER = ("name", "description", "segment_column", "missing", "rollup", "bands", "alerts")
 
 
 def _drop_none(obj: Any) -> Any:

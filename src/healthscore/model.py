@@ -54,6 +54,7 @@ from healthscore import scorers as _scorers
 from healthscore._io import display_width, pad, terminal_text
 from healthscore.bands import AlertPolicy, BandPolicy, default_alerts, default_bands
 from healthscore.exceptions import InputError, MissingMetricError, ValidationError
+from healthscore.hierarchy import RollUp
 from healthscore.typing import Columns, FloatArray, InputKind, Record, Scorer, StrArray
 
 __all__ = [
@@ -758,6 +759,12 @@ class HealthModel:
         bands: Colour band policy (default: :func:`~healthscore.bands.default_bands`).
         alerts: Alert level policy (default: :func:`~healthscore.bands.default_alerts`).
         missing: Missing-data policy (default: re-normalise, no minimum coverage).
+        rollup: How a parent account's score follows from its children's
+            when the accounts form a tree (a ``parent_id`` column; see
+            :mod:`healthscore.hierarchy`). ``None`` (default): the default
+            :class:`~healthscore.hierarchy.RollUp`, the children's mean
+            weighted by ARR. Scoring one account or a table without parents
+            never reads it.
         name: A label shown in results and reports.
         description: Free text.
 
@@ -772,6 +779,7 @@ class HealthModel:
     bands: BandPolicy = attrs.field(factory=default_bands)
     alerts: AlertPolicy = attrs.field(factory=default_alerts)
     missing: MissingPolicy = attrs.field(factory=MissingPolicy)
+    rollup: RollUp | None = attrs.field(default=None)
     name: str = attrs.field(default="custom", validator=_check_name)
     description: str = ""
     _plan: _Plan = attrs.field(init=False, repr=False, eq=False)
@@ -808,6 +816,11 @@ class HealthModel:
             raise ValidationError(
                 "dimensions", "must have a finite total weight", [d.weight for d in value], "scale the weights down"
             )
+
+    @rollup.validator
+    def _check_rollup(self, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is not None and not isinstance(value, RollUp):
+            raise ValidationError(attribute.name, "must be a healthscore.hierarchy.RollUp or None", value)
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "_plan", _Plan.build(self.dimensions))

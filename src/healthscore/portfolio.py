@@ -9,6 +9,13 @@ needs, and the result comes back as a LazyFrame over the computed scores.
 Data frames are read and written through narwhals (``healthscore._frames``);
 none of those libraries is imported unless the data is one of theirs.
 
+When the accounts form a tree -- the data has a ``parent_id`` column (or the
+column ``parent_column`` names) -- parents are rolled up from their children
+by the model's roll-up policy (:mod:`healthscore.hierarchy`): the output gains
+``parent_id`` and ``level`` (0 at the top) after the id, parents' rows hold
+the rolled-up score, band, alert, coverage and drivers, and ``own_score`` keeps
+every account's own score. Dask and Spark refuse a tree: it crosses partitions.
+
 A Dask or Spark DataFrame is scored where it lives: the result is a lazy Dask
 DataFrame (one ``map_partitions`` task per partition, with the exact ``meta``)
 or a Spark DataFrame (``mapInArrow`` with a schema planned from the model),
@@ -36,7 +43,7 @@ from typing import Any, Literal, TypeAlias
 
 import numpy as np
 
-from healthscore import _distributed, _frames
+from healthscore import _distributed, _frames, hierarchy
 from healthscore._engine import Precision
 from healthscore._frames import column_names, family_of, table_columns, to_family
 from healthscore.exceptions import InputError
@@ -95,6 +102,8 @@ def score_portfolio(
     dimensions: bool = True,
     threads: int | None = None,
     precision: Precision | None = None,
+    parent_column: str | None = hierarchy.PARENT_COLUMN,
+    on_bad_rows: hierarchy.BadRows = "error",
 ) -> Any:
     """Score every account of ``data`` and return the results in its family.
 
@@ -116,6 +125,15 @@ def score_portfolio(
         threads: CPU threads (default: automatic; one per partition on Dask
             and Spark, whose partitions run in parallel).
         precision: ``"float64"`` (default) or ``"float32"``.
+        parent_column: The column of each account's parent id. When ``data``
+            has it, parents are rolled up (see :mod:`healthscore.hierarchy`;
+            the model's ``rollup`` policy, by default the ARR-weighted mean
+            of the ``arr`` column); a name other than ``"parent_id"`` must be
+            a column. ``None`` never rolls up.
+        on_bad_rows: A bad parent link (a cycle, a self-parent, an unknown
+            parent): ``"error"`` (default) raises, naming the accounts on the
+            path; ``"report"`` cuts it, scores the account as a top-level one
+            and says so in a warning per link.
 
     Returns:
         The input's family with columns: the id, ``segment`` and ``model`` for
@@ -129,8 +147,16 @@ def score_portfolio(
         columns and dtypes (and the input's index); a Spark DataFrame gives a
         Spark DataFrame, bands and alerts as strings. On both, the columns
         are checked when the job is planned; values are read, and ids checked
-        for duplicates, partition by partition when it runs.
+        for duplicates, partition by partition when it runs. With a tree,
+        ``parent_id`` and ``level`` follow the id and ``own_score`` follows
+        ``score``.
+
+    Raises:
+        InputError: A bad column or value (named), a bad parent link, or a
+            tree on Dask or Spark.
     """
+    if on_bad_rows not in ("error", "report"):
+        raise InputError(f"on_bad_rows must be 'error' or 'report', got {on_bad_rows!r}")
     options: dict[str, Any] = {
         "id_column": id_column,
         "metric_scores": metric_scores,
@@ -141,11 +167,59 @@ def score_portfolio(
         "precision": precision,
     }
     engine = _distributed.engine_of(data)
+    if engine is not None and parent_column is not None and parent_column in list(data.columns):
+        raise InputError(
+            f"column {parent_column!r}: a {engine.title()} DataFrame cannot be rolled up the account tree, whose "
+            "parents and children may sit in different partitions (each partition is scored on its own); score the "
+            "accounts in one process (collect them: pandas, polars or arrow), or pass parent_column=None to score "
+            "every account on its own",
+            column=parent_column,
+        )
     if engine is not None:  # planned here, scored partition by partition on the workers
         options["threads"] = 1 if threads is None else threads  # the partitions are the parallelism
         adapter = _distributed.score_dask if engine == "dask" else _distributed.score_spark
         return adapter(model, data, _wanted(model, id_column), options, _score_local)
+    if parent_column is not None and _has_tree(data, parent_column):
+        return _score_tree(model, data, parent_column, on_bad_rows, options)
     return _score_local(model, data, stacklevel=3, **options)
+
+
+def _has_tree(data: Any, parent_column: str) -> bool:
+    if parent_column in column_names(data):
+        return True
+    if parent_column != hierarchy.PARENT_COLUMN:
+        raise InputError(
+            f"missing column {parent_column!r} (parent_column): the data has no parent ids", column=parent_column
+        )
+    return False
+
+
+def _score_tree(
+    model: HealthModel | SegmentedModel,
+    data: Any,
+    parent_column: str,
+    on_bad_rows: hierarchy.BadRows,
+    options: dict[str, Any],
+) -> Any:
+    """Score ``data`` and roll its parents up (:func:`healthscore.hierarchy.score_batch`)."""
+    id_column = options.pop("id_column")
+    if id_column is None:
+        raise InputError(f"column {parent_column!r} links accounts by id: a tree needs id_column", column=parent_column)
+    rolled = hierarchy.score_batch(
+        model, data, id_column=id_column, parent_column=parent_column, on_bad_rows=on_bad_rows, **options
+    )
+    for line in [*rolled.scores.warnings, *(r.message() for r in rolled.tree.rejected)]:
+        warnings.warn(line, UserWarning, stacklevel=3)
+    family = family_of(data)
+    ids = rolled.ids if family == "mapping" else _id_values(rolled.ids)
+    table: dict[str, Any] = {id_column: ids if hasattr(ids, "shape") else np.asarray(ids)}
+    table.update(rolled.to_columns(ids))
+    if family == "mapping":
+        return table
+    table[parent_column] = table[parent_column].tolist()  # a list: every library reads None as null there
+    scored = rolled.scores
+    categories = {"band": (scored.band_codes, scored.band_names), "alert": (scored.alert_codes, scored.alert_names)}
+    return to_family(table, family, categories=categories, like=data if family == "pandas" else None)
 
 
 def _score_local(

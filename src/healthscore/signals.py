@@ -473,6 +473,17 @@ def _account_ids(exports: Exports) -> Any:
     return np.asarray(ids["account_key"], dtype=str)
 
 
+def _tree_columns(exports: Exports) -> dict[str, Any]:
+    """``parent_id`` (``""`` at the top) and ``arr`` (NaN where empty), in accounts
+    order, when the accounts table has parent ids: what a roll-up reads."""
+    if "parent_id" not in exports.columns.get("accounts", ()):
+        return {}
+    query = "SELECT COALESCE(parent_id, '') AS parent_id, arr FROM accounts ORDER BY account_id"
+    got = exports.db.cursor().execute(query).fetchnumpy()
+    arr = np.ma.filled(np.ma.asarray(got["arr"], dtype=np.float64), math.nan)
+    return {"parent_id": np.asarray(got["parent_id"], dtype=str), "arr": arr}
+
+
 # --------------------------------------------------------------------------- entry points
 
 
@@ -499,12 +510,15 @@ def compute_signals(
         ``account_id`` (accounts table order) and one column per name of
         :data:`SIGNAL_NAMES`: float64 with NaN for missing, or object arrays for
         ``executive_engagement`` / ``budget_trend`` with ``None`` for missing.
+        When the accounts table has ``parent_id``, it follows ``account_id``
+        (``""`` at the top) with ``arr``, so that scoring rolls parents up
+        (:mod:`healthscore.hierarchy`).
         Feed it to ``model.score_batch`` or :func:`healthscore.score_portfolio`.
     """
     s = settings or SignalSettings()
     cutoff = as_of_seconds(as_of)
     _warn_no_seats(exports)
-    table: dict[str, Any] = {"account_id": _account_ids(exports)}
+    table: dict[str, Any] = {"account_id": _account_ids(exports), **_tree_columns(exports)}
     with _Query(exports) as q:
         table.update(_run_query(q, cutoff, s))
     if output == "mapping":
