@@ -153,16 +153,17 @@ class _Clock:
 
     def total(self, function: str, expr: str, order: str = "_src, _line", *, bound: int | None = None) -> str:
         """A sum or mean of floats. Run embedded, the result is the same bits
-        on every run, however DuckDB splits the work: values within
+        on every run, however DuckDB splits the work. Values within
         ``[-2**bound, 2**bound]`` (a column's range rule, or a cap) are added
-        as whole multiples of ``2**(bound - 62)`` (exact and order-blind integer
-        sums); other values are added in one order (``order``: the rows' file
-        and line)."""
+        as whole multiples of ``2**(bound - 100)`` in 128-bit integers: an exact
+        sum, blind to order, rounded to a float once (a value is exact down to
+        ``2**(bound - 48)``; an account would need 2**27 rows to overflow). Other
+        values are added in one order (``order``: the rows' file and line)."""
         if not self.ordered:
             return f"{function}({expr})"
         if bound is not None:
-            scale = _num(2.0 ** (62 - bound))
-            total = f"CAST(SUM(CAST(({expr}) * {scale} AS BIGINT)) AS DOUBLE) / {scale}"
+            scale = _num(2.0 ** (100 - bound))
+            total = f"CAST(SUM(CAST(({expr}) * {scale} AS HUGEINT)) AS DOUBLE) / {scale}"
             return total if function == "SUM" else f"{total} / COUNT({expr})"
         # DuckDB drops ORDER BY from SUM and AVG (it treats them as order-blind): a list keeps it
         return f"list_{function.lower()}(list({expr} ORDER BY {order}))"
@@ -427,7 +428,7 @@ def _goals(_s: SignalSettings, clock: _Clock) -> tuple[list[str], dict[str, str]
     progress = _ratio("COALESCE(actual, 0.0)", "target")
     ctes = [
         f"""gl AS (
-  SELECT account_id, {clock.total("AVG", _cap("progress", "0.0", "1.0"), "goal")} AS achievement FROM (
+  SELECT account_id, {clock.total("AVG", _cap("progress", "0.0", "1.0"), bound=0)} AS achievement FROM (
     SELECT account_id, goal, {progress} AS progress,
            ROW_NUMBER() OVER (
              PARTITION BY account_id, goal ORDER BY "timestamp" DESC NULLS LAST, actual DESC NULLS LAST
