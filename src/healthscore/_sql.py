@@ -337,14 +337,16 @@ def _crm(s: SignalSettings, clock: _Clock) -> tuple[list[str], dict[str, str]]:
   FROM crm GROUP BY account_id
 )""",
         # each outreach email's next reply: the earliest reply at or after it (a window
-        # over the account's emails, latest first, replies before emails of the same second)
+        # over the account's emails, latest first, replies before emails of the same second);
+        # a reply at or after an email of the response window is in that window too
+        # (it is no older), so the window only reads the emails and replies of that window
         f"""crm_emails AS (
   SELECT account_id, kind, ts, age,
          MIN(CASE WHEN kind = 'email_reply' THEN ts END) OVER (
            PARTITION BY account_id ORDER BY ts DESC, {reply_first}
            ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
          ) AS reply_ts
-  FROM crm WHERE kind IN ('email_out', 'email_reply')
+  FROM crm WHERE kind IN ('email_out', 'email_reply') AND age < {_num(s.response_days)}
 )""",
         f"""crm_waits AS (
   SELECT account_id, {_double(f"COALESCE(reply_ts, {clock.seconds}) - ts")} / 3600.0 AS waited
