@@ -151,12 +151,20 @@ class _Clock:
         """Rows dated at or before the as-of instant."""
         return f"{column} IS NOT NULL AND {column} <= {self.seconds}"
 
-    def total(self, function: str, expr: str, order: str = "_src, _line") -> str:
-        """A sum or mean of floats. Run embedded, the rows are added in one
-        order (``order``: the rows' file and line), so the same exports give
-        the same bits on every run, however DuckDB splits the work."""
+    def total(self, function: str, expr: str, order: str = "_src, _line", *, bound: int | None = None) -> str:
+        """A sum or mean of floats. Run embedded, the result is the same bits
+        on every run, however DuckDB splits the work. Values within
+        ``[-2**bound, 2**bound]`` (a column's range rule, or a cap) are added
+        as whole multiples of ``2**(bound - 100)`` in 128-bit integers: an exact
+        sum, blind to order, rounded to a float once (a value is exact down to
+        ``2**(bound - 48)``; an account would need 2**27 rows to overflow). Other
+        values are added in one order (``order``: the rows' file and line)."""
         if not self.ordered:
             return f"{function}({expr})"
+        if bound is not None:
+            scale = _num(2.0 ** (100 - bound))
+            total = f"CAST(SUM(CAST(({expr}) * {scale} AS HUGEINT)) AS DOUBLE) / {scale}"
+            return total if function == "SUM" else f"{total} / COUNT({expr})"
         # DuckDB drops ORDER BY from SUM and AVG (it treats them as order-blind): a list keeps it
         return f"list_{function.lower()}(list({expr} ORDER BY {order}))"
 
@@ -230,20 +238,20 @@ def _active_days(s: SignalSettings, clock: _Clock, ctes: list[str]) -> dict[str,
     w, n_win = _num(s.window_days), s.activity_windows
     weights = [float(x) for x in s.activity_decay([i * s.window_days for i in range(n_win)])]
     spans = [math.fsum(weights[: i + 1]) for i in range(n_win)]
+    # active days per window are counted (whole numbers), then weighted in window order: the same
+    # bits on every engine and every run, with no ordered sum of floats
+    counts = "".join(f",\n         {_count_if(f'win = {i}')} AS days_{i}" for i in range(n_win))
     ctes.append(f"""ev_span AS (
   SELECT account_id, MIN(age) AS last_age,
          CASE WHEN FLOOR(MAX(age) / {w}) + 1 < {n_win} THEN CAST(FLOOR(MAX(age) / {w}) AS BIGINT) ELSE {n_win - 1} END
-           AS last_window
-  FROM ev_days GROUP BY account_id
-)""")
-    ctes.append(f"""ev_windows AS (
-  SELECT account_id, {clock.total("SUM", _case("win", weights), "age")} AS weighted
+           AS last_window{counts}
   FROM (SELECT account_id, age, CAST(FLOOR(age / {w}) AS BIGINT) AS win FROM ev_days) windowed
-  WHERE win < {n_win} GROUP BY account_id
+  GROUP BY account_id
 )""")
+    weighted = " + ".join(f"{_num(weight)} * {_double(f'ev_span.days_{i}')}" for i, weight in enumerate(weights))
     last_window = f"COALESCE(ev_span.last_window, {n_win - 1})"  # no activity: every window, all zero
     return {
-        "active_days": f"COALESCE(ev_windows.weighted, 0.0) / {_case(last_window, spans)}",
+        "active_days": f"COALESCE({weighted}, 0.0) / {_case(last_window, spans)}",
         "days_since_last_login": "ev_span.last_age",
     }
 
@@ -329,14 +337,16 @@ def _crm(s: SignalSettings, clock: _Clock) -> tuple[list[str], dict[str, str]]:
   FROM crm GROUP BY account_id
 )""",
         # each outreach email's next reply: the earliest reply at or after it (a window
-        # over the account's emails, latest first, replies before emails of the same second)
+        # over the account's emails, latest first, replies before emails of the same second);
+        # a reply at or after an email of the response window is in that window too
+        # (it is no older), so the window only reads the emails and replies of that window
         f"""crm_emails AS (
   SELECT account_id, kind, ts, age,
          MIN(CASE WHEN kind = 'email_reply' THEN ts END) OVER (
            PARTITION BY account_id ORDER BY ts DESC, {reply_first}
            ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
          ) AS reply_ts
-  FROM crm WHERE kind IN ('email_out', 'email_reply')
+  FROM crm WHERE kind IN ('email_out', 'email_reply') AND age < {_num(s.response_days)}
 )""",
         f"""crm_waits AS (
   SELECT account_id, {_double(f"COALESCE(reply_ts, {clock.seconds}) - ts")} / 3600.0 AS waited
@@ -384,7 +394,7 @@ def _tickets(s: SignalSettings, clock: _Clock) -> tuple[list[str], dict[str, str
     sentiment = _cap("sentiment", "-1.0", "1.0")
     ctes = [
         f"""tk AS (
-  SELECT account_id, COUNT(*) AS tickets, {clock.total("AVG", sentiment)} AS sentiment
+  SELECT account_id, COUNT(*) AS tickets, {clock.total("AVG", sentiment, bound=0)} AS sentiment
   FROM tickets WHERE {ticket_window(s, clock)} GROUP BY account_id
 )"""
     ]
@@ -404,7 +414,7 @@ def _surveys(s: SignalSettings, clock: _Clock) -> tuple[list[str], dict[str, str
          {_count_if("kind = 'nps'")} AS answers,
          {_count_if(promoter)} AS promoters,
          {_count_if(detractor)} AS detractors,
-         {clock.total("AVG", csat)} AS csat
+         {clock.total("AVG", csat, bound=4)} AS csat
   FROM surveys WHERE {clock.known('"timestamp"')} AND {clock.age('"timestamp"')} < {_num(s.survey_days)}
   GROUP BY account_id
 )"""
@@ -420,7 +430,7 @@ def _goals(_s: SignalSettings, clock: _Clock) -> tuple[list[str], dict[str, str]
     progress = _ratio("COALESCE(actual, 0.0)", "target")
     ctes = [
         f"""gl AS (
-  SELECT account_id, {clock.total("AVG", _cap("progress", "0.0", "1.0"), "goal")} AS achievement FROM (
+  SELECT account_id, {clock.total("AVG", _cap("progress", "0.0", "1.0"), bound=0)} AS achievement FROM (
     SELECT account_id, goal, {progress} AS progress,
            ROW_NUMBER() OVER (
              PARTITION BY account_id, goal ORDER BY "timestamp" DESC NULLS LAST, actual DESC NULLS LAST
@@ -470,7 +480,7 @@ def _invoices(s: SignalSettings, clock: _Clock) -> tuple[list[str], dict[str, st
 _Group = Callable[["SignalSettings", _Clock], tuple[list[str], dict[str, str]]]
 
 _GROUPS: tuple[tuple[str, _Group, tuple[str, ...]], ...] = (
-    ("events", _events, ("ev_span", "ev_windows", "ev_breadth", "ev_users")),
+    ("events", _events, ("ev_span", "ev_breadth", "ev_users")),
     ("crm_activities", _crm, ("crm_counts", "crm_response")),
     ("tickets", _tickets, ("tk",)),
     ("surveys", _surveys, ("sv",)),
