@@ -555,11 +555,7 @@ def _cmd_score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         rolled = None
         if tree is not None:
             progress.stage(f"rolling {len(ids):,} accounts up a tree of {tree[0].depth} levels")
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                rolled = hierarchy.roll_up(model, scored, tree[0], weights=tree[1], drivers=TOP_DRIVERS)
-            for warning in caught:
-                progress.note(f"warning: {warning.message}")
+            rolled = _roll_up(model, scored, tree, progress)
         progress.stage(f"formatting {len(ids):,} rows")
         with _gc_paused():
             header, rows = _output_rows(ids, scored if rolled is None else rolled.scores, rolled)
@@ -583,6 +579,19 @@ def _cmd_score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             n_scored = int(np.sum(~np.isnan(scored.score)))
             progress.note(f"scored {n_scored} of {len(ids)} accounts -> {args.output}")
     return 0
+
+
+def _roll_up(
+    model: AnyModel, scored: BatchScores, tree: tuple[hierarchy.Tree, Any], progress: _Progress
+) -> hierarchy.RolledScores:
+    """The parents rolled up; what the roll-up warns of (children without
+    ARR) printed as notes."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        rolled = hierarchy.roll_up(model, scored, tree[0], weights=tree[1], drivers=TOP_DRIVERS)
+    for warning in caught:
+        progress.note(f"warning: {warning.message}")
+    return rolled
 
 
 def _tree_of(
