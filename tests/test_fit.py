@@ -360,3 +360,26 @@ def test_stability_psi_and_migration() -> None:
     with pytest.raises(InputError, match=r"columns \['arr'\] are not in both snapshots"):
         stability(before, after, columns=["arr"])
     assert not math.isnan(report.psi["score"].psi)
+
+
+def test_the_scorecard_report_gives_each_columns_points_range_and_importance() -> None:
+    """A copy of a column shares its importance with the original: each has a
+    small AUC drop (the other still carries the fact), the variance shares of
+    the kept columns add up to 1, and a dropped column has none."""
+    rng = np.random.default_rng(3)
+    n = 4000
+    usage, nps, noise = rng.uniform(0, 1, n), rng.uniform(0, 1, n), rng.uniform(0, 1, n)
+    churned = (rng.uniform(size=n) < 1 / (1 + np.exp(3 * usage + 1.5 * nps - 1))).astype(int)
+    data = {"usage": usage, "nps": nps, "noise": noise, "usage_copy": usage + rng.normal(0, 0.01, n)}
+    kinds = {"usage": "higher_is_better", "nps": "higher_is_better", "noise": "auto", "usage_copy": "higher_is_better"}
+    report = fit_scorecard(data, churned, kinds).report
+    cols = {c.name: c for c in report.columns}
+    kept = [c for c in report.columns if c.weight > 0]
+    assert math.fsum(c.variance_share for c in kept) == pytest.approx(1.0)
+    for c in kept:
+        assert 0 < c.points_range <= 100 * c.weight + 1e-9
+        assert c.auc_drop > 0
+    assert cols["nps"].auc_drop > cols["usage"].auc_drop  # usage's fact is still in its copy
+    assert cols["usage"].variance_share + cols["usage_copy"].variance_share > cols["nps"].variance_share
+    assert math.isnan(cols["noise"].points_range) and math.isnan(cols["noise"].auc_drop)
+    assert "AUC drop" in report.summary()

@@ -293,6 +293,12 @@ def _num(value: float, digits: int = 3) -> str:
     return "   n/a" if value != value else f"{value:>6.{digits}f}"
 
 
+def _fixed(value: float, digits: int, width: int, unit: str = "") -> str:
+    """A number (and its unit) in a column of ``width`` plus the unit's;
+    blank when there is none (NaN)."""
+    return " " * (width + len(unit)) if value != value else f"{value:>{width}.{digits}f}{unit}"
+
+
 def _design(model: HealthModel, cols: Mapping[str, Any]) -> tuple[Any, Any, Any]:
     """Metric scores (rows x metrics) with missing ones filled the way the
     model's re-normalisation does: by the account's dimension score, else its
@@ -1105,6 +1111,17 @@ class ColumnFit:
             candidate, cross-validated inside the training data.
         simplification: In-sample log loss added by simplifying the learned
             shape to the curve's few breakpoints (NaN for the other kinds).
+        points_range: The points of the 0..100 score the column moves between
+            its best and its worst account: its weight times the spread of its
+            curve over the accounts fitted on (a column with no signal spans
+            few points however its curve reads). NaN when dropped.
+        variance_share: Its share of the score's variance over the accounts
+            fitted on (in-sample): the covariance of its contribution (weight
+            x curve) with the score, over the score's variance. The shares of
+            the kept columns add up to 1; a column that mostly repeats
+            another's information takes a small one. NaN when dropped.
+        auc_drop: How much the in-sample AUC falls when the column is removed
+            and the others keep their weights (re-normalised). NaN when dropped.
     """
 
     name: str
@@ -1122,6 +1139,9 @@ class ColumnFit:
     shape: str = ""
     shape_losses: tuple[tuple[str, float], ...] = ()
     simplification: float = math.nan
+    points_range: float = math.nan
+    variance_share: float = math.nan
+    auc_drop: float = math.nan
 
 
 @attrs.frozen(kw_only=True)
@@ -1154,12 +1174,17 @@ class ScorecardReport:
         lines = [
             f"scorecard fitted on {self.accounts:,} accounts ({self.churned:,} churned); in-sample AUC {self.auc:.3f}",
             "",
-            f"{'column':<28} {'kind':<17} {'bins':>4} {'IV':>6} {'AUC':>6} {'weight':>7}  note",
+            "(points: the score points the column moves between its best and worst account; variance: its share "
+            "of the score's variance; AUC drop: when it is removed; all in-sample)",
+            f"{'column':<28} {'kind':<17} {'bins':>4} {'IV':>6} {'AUC':>6} {'weight':>7} {'points':>6} "
+            f"{'var':>6} {'AUC drop':>8}  note",
         ]
         for c in self.columns:
             kind = f"auto: {c.shape}" if c.shape else c.kind
             lines.append(
-                f"{c.name:<28} {kind:<17} {len(c.counts):>4} {c.iv:>6.3f} {_num(c.auc)} {c.weight:>7.1%}  {c.note}"
+                f"{c.name:<28} {kind:<17} {len(c.counts):>4} {c.iv:>6.3f} {_num(c.auc)} {c.weight:>7.1%} "
+                f"{_fixed(c.points_range, 1, 6)} {_fixed(100 * c.variance_share, 1, 5, '%')} "
+                f"{_fixed(c.auc_drop, 4, 8)}  {c.note}"
             )
         if self.shape_auc:
             lines += ["", *self._shape_lines()]
@@ -1500,6 +1525,8 @@ def fit_scorecard(
     score = np.asarray(draft.score_batch(dict(cols), missing_columns="missing").score, dtype=np.float64)
     bands = choose_thresholds(score, y, red_precision=red_precision, max_red_share=max_red_share, min_share=min_share)
     model = attrs.evolve(draft, bands=bands.policy, alerts=bands.alerts)
+    for f in _importance(kept_fits, raw[:, kept], matrix[:, kept], dict(cols), y, score):
+        done[f.name] = f
     report = ScorecardReport(
         columns=tuple(done.get(f.name, f) for f in fits),
         bands=bands,
@@ -1511,6 +1538,32 @@ def fit_scorecard(
         shape_auc=() if learning is None else learning.auc,
     )
     return ScorecardResult(model=model, report=report, renewals=None if training is None else training.report)
+
+
+def _importance(
+    kept: list[ColumnFit], raw: Any, filled: Any, cols: dict[str, Any], y: Any, score: Any
+) -> list[ColumnFit]:
+    """Each kept column's points range, share of the score's variance and
+    AUC drop when removed (see :class:`ColumnFit`), in-sample."""
+    weights = np.array([f.weight for f in kept])
+    contributions = filled * weights
+    total = contributions.sum(axis=1)
+    spread = float(np.var(total))
+    centred = total - total.mean()
+    auc = _oriented_auc(y, score)
+    out = []
+    for j, f in enumerate(kept):
+        values = raw[:, j][~np.isnan(raw[:, j])]
+        points = float(f.weight * (values.max() - values.min())) if values.size else 0.0
+        share = float(np.mean((contributions[:, j] - contributions[:, j].mean()) * centred) / spread) if spread else 0.0
+        drop = math.nan
+        others = [g for g in kept if g.name != f.name]
+        if others:
+            without = HealthModel(name="without", dimensions=_scorecard_dimensions(others))
+            rest = np.asarray(without.score_batch(cols, missing_columns="missing").score, dtype=np.float64)
+            drop = auc - _oriented_auc(y, rest)
+        out.append(attrs.evolve(f, points_range=points, variance_share=share, auc_drop=drop))
+    return out
 
 
 def _check_kinds(kinds: Mapping[str, str], dimensions: Mapping[str, str] | None) -> dict[str, str]:
