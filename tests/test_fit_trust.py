@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 
+import attrs
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -18,7 +19,7 @@ from healthscore._stats import log_loss, stratified_folds
 from healthscore.bands import AlertLevel, AlertPolicy, Band, BandPolicy, default_alerts, default_bands
 from healthscore.exceptions import UnknownCategoryError
 from healthscore.fit import choose_thresholds, churn_probability, fit_scorecard
-from healthscore.model import HealthModel
+from healthscore.model import HealthModel, SegmentedModel
 from healthscore.scorers import Categories
 
 
@@ -228,6 +229,26 @@ def test_a_category_never_seen_in_training_is_said_in_the_batch_and_scalar_resul
     assert strict.unknown_labels("plan", ["gold"]) is None
     with pytest.raises(UnknownCategoryError):
         strict("gold")
+
+
+def test_a_segmented_model_says_unknown_categories_with_the_rows_of_the_whole_table() -> None:
+    columns, churned = _portfolio(3, 2000, 1.2)
+    model = fit_scorecard(columns, churned, KINDS).model
+    table = model.metrics["plan"].scorer
+    assert isinstance(table, Categories)
+    seg = SegmentedModel(segments={"smb": attrs.evolve(model, name="smb"), "ent": attrs.evolve(model, name="ent")})
+    new = {
+        "segment": np.array(["smb", "ent", "smb", "ent"], dtype=object),
+        "usage": np.array([50.0, 60.0, 70.0, 80.0]),
+        "tickets": np.array([1.0, 2.0, 3.0, 4.0]),
+        "plan": np.array(["pro", "Platinum", "pro", "gold"], dtype=object),
+    }
+    out = seg.score_batch(new)
+    assert [w for w in out.warnings if "not in the category table" in w] == [
+        f"segment model 'ent': column 'plan': 2 value(s) not in the category table, scored {table.unknown:g} "
+        "(the unknown score; row 1: 'Platinum', row 3: 'gold')"
+    ]
+    assert seg.score_batch({k: v[[0, 2]] for k, v in new.items()}).warnings == ()
 
 
 def test_the_model_file_sets_the_unknown_score() -> None:

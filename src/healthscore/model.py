@@ -1119,13 +1119,18 @@ def _warnings(reports: Iterable[_scorers.OutOfRange], typos: Iterable[tuple[str,
     return tuple(lines)
 
 
-def _unknown_labels(plan: _Plan, columns: Mapping[str, Any]) -> tuple[str, ...]:
-    """The lines of :attr:`BatchScores.warnings` on labels not in a metric's
-    category table, one per column."""
+def _unknown_label_reports(plan: _Plan, columns: Mapping[str, Any]) -> list[_scorers.UnknownLabels]:
+    """The labels not in a metric's category table, one report per column."""
     reports = (
         t.unknown_labels(plan.names[i], columns[plan.names[i]]) for i, t in plan.tables if plan.names[i] in columns
     )
-    return tuple(str(r) for r in reports if r is not None)
+    return [r for r in reports if r is not None]
+
+
+def _unknown_labels(plan: _Plan, columns: Mapping[str, Any]) -> tuple[str, ...]:
+    """The lines of :attr:`BatchScores.warnings` on labels not in a metric's
+    category table, one per column."""
+    return tuple(str(r) for r in _unknown_label_reports(plan, columns))
 
 
 def _is_whole(value: object) -> bool:
@@ -1371,6 +1376,7 @@ class SegmentedModel:
         weight_out = {m: np.zeros(n) for m in self.metric_names} if weights else {}
         top = [np.full(n, "", dtype=object) for _ in range(drivers)]
         lost = [np.zeros(n) for _ in range(drivers)]
+        unknown: list[str] = []
         for m_idx, u_list in groups.items():
             model = models[m_idx]
             rows = np.flatnonzero(np.isin(inverse, u_list))
@@ -1393,6 +1399,10 @@ class SegmentedModel:
                 shifted = report.shifted(rows)
                 known = reports.get(report.column)
                 reports[report.column] = shifted if known is None else known.merged(shifted)
+            unknown += [
+                f"segment model {model.name!r}: {attrs.evolve(r, rows=tuple(int(rows[k]) for k in r.rows))}"
+                for r in _unknown_label_reports(model._plan, sub)
+            ]
             score[rows] = out.score
             coverage[rows] = out.coverage
             band_codes[rows] = _recode(out.band_codes, model.bands.names, band_names)
@@ -1422,7 +1432,7 @@ class SegmentedModel:
             model=model_names.astype(np.str_),
             segment=keys,
             out_of_range=tuple(reports.values()),
-            warnings=_warnings(reports.values(), typos),
+            warnings=(*_warnings(reports.values(), typos), *unknown),
         )
 
     # -- display ---------------------------------------------------------------
