@@ -659,3 +659,43 @@ def test_a_history_nobody_may_write_is_still_read(tmp_path: Path) -> None:
     finally:
         folder.chmod(0o755)
         shutil.rmtree(folder)
+
+
+def test_fit_scorecard_per_segment_and_reweight_folds_from_the_command_line(tmp_path: Path) -> None:
+    import numpy as np
+
+    from healthscore.datasets import generate_driver_portfolio
+    from healthscore.model import SegmentedModel
+
+    gen = generate_driver_portfolio(1500, seed=2)
+    columns = {k: np.asarray(v).tolist() for k, v in gen["columns"].items()}
+    segment = ["enterprise" if i % 3 == 0 else "smb" for i in range(1500)]
+    table = [*columns.values(), segment, gen["churned"].tolist()]
+    lines = [",".join([*columns, "segment", "churned"])] + [
+        ",".join("" if isinstance(v, float) and v != v else str(v) for v in row) for row in zip(*table, strict=True)
+    ]
+    data_csv = _write(tmp_path, "\n".join(lines) + "\n", "data.csv")
+    common = ["--outcome", "churned", "--kind", "usage=higher_is_better", "--kind", "nps=higher_is_better"]
+    status, out, err = _run(
+        "fit", "scorecard", str(data_csv), *common, "--segment", "segment", "-o", str(tmp_path / "s.toml")
+    )
+    assert status == 0, err
+    fitted = load_model(tmp_path / "s.toml")
+    assert isinstance(fitted, SegmentedModel)
+    assert {label for label, _ in fitted.segments} == {"enterprise", "smb"}
+    assert "enterprise" in out  # the per-segment report
+    assert "smb" in out
+    model_file = tmp_path / "m.toml"
+    dump_model(gen["model"], model_file)
+    status, _, err = _run(
+        "fit", "reweight", str(data_csv), "--outcome", "churned", "--model", str(model_file), "--segment", "segment",
+        "-o", str(tmp_path / "r.toml"),
+    )  # fmt: skip
+    assert status == 2
+    assert "--segment goes with fit scorecard" in err
+    status, out, err = _run(
+        "fit", "reweight", str(data_csv), "--outcome", "churned", "--model", str(model_file), "--folds", "3",
+        "--bootstrap", "5", "-o", str(tmp_path / "r.toml"),
+    )  # fmt: skip
+    assert status == 0, err
+    assert "AUC cross-validated (the same 3 folds)" in out

@@ -1122,14 +1122,17 @@ def _fit(args: argparse.Namespace, data: Any, outcome: str | None, extra: dict[s
             dimensions=_pairs(args.dimension, "--dimension"),
             max_red_share=args.max_red_share,
             name=args.name,
+            segment=args.segment,
             **extra,
         )
+    if args.segment is not None:
+        raise _UsageError("--segment goes with fit scorecard: reweight re-fits the weights of one --model")
     if args.model is None:
         raise _UsageError("fit reweight needs --model FILE: the model whose weights to re-fit")
     model = load_model(args.model)
     if not isinstance(model, HealthModel):
         raise _UsageError(f"{args.model}: fit reweight takes one model, not a segmented one")
-    return reweight(model, data, outcome, strength=args.strength, bootstrap=args.bootstrap, **extra)
+    return reweight(model, data, outcome, strength=args.strength, bootstrap=args.bootstrap, folds=args.folds, **extra)
 
 
 def _cmd_export_history(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -1879,7 +1882,13 @@ def _add_fit_command(sub: _Subparsers[argparse.ArgumentParser]) -> None:
     fit.add_argument("--dimension", action="append", metavar="COLUMN=DIMENSION", help="scorecard: group columns")
     fit.add_argument("--max-red-share", type=float, default=0.25, help="scorecard: largest share in red (0.25)")
     fit.add_argument("--name", default="scorecard", help="scorecard: the model's name")
+    fit.add_argument(
+        "--segment",
+        metavar="COLUMN",
+        help="scorecard: one model per value of this column, shrunk toward the pooled one where outcomes are few",
+    )
     fit.add_argument("--model", metavar="MODEL.toml", help="reweight: the model to re-weight")
+    fit.add_argument("--folds", type=int, default=5, help="reweight: folds of the cross-fitted AUCs (5)")
     fit.add_argument("--strength", type=float, default=1e-3, help="reweight: shrinkage toward current weights")
     fit.add_argument("--bootstrap", type=int, default=200, help="reweight: bootstrap samples for intervals")
     fit.set_defaults(func=_cmd_fit)
