@@ -466,9 +466,10 @@ def test_backtest_and_fit_from_the_command_line(tmp_path: Path) -> None:
     assert "bands fitted to churn" in (tmp_path / "s.txt").read_text()
     status, _, err = _run("validate-model", str(tmp_path / "s.toml"))
     assert status == 0, err
-    status, _, err = _run("fit", "scorecard", str(data_csv), "--outcome", "churned", "-o", str(tmp_path / "x.toml"))
-    assert status == 2
-    assert "needs each column's kind" in err
+    status, out, err = _run("fit", "scorecard", str(data_csv), "--outcome", "churned", "-o", str(tmp_path / "x.toml"))
+    assert status == 0, err  # no kinds named: every column but the outcome, its shape learned
+    assert "auto: increasing" in out
+    assert "churned " not in out
     status, _, err = _run("backtest", "--churn", str(churn))
     assert status == 2
     assert "needs --history FILE_OR_URL or --scores" in err

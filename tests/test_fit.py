@@ -383,3 +383,28 @@ def test_the_scorecard_report_gives_each_columns_points_range_and_importance() -
     assert cols["usage"].variance_share + cols["usage_copy"].variance_share > cols["nps"].variance_share
     assert math.isnan(cols["noise"].points_range) and math.isnan(cols["noise"].auc_drop)
     assert "AUC drop" in report.summary()
+
+
+def test_without_kinds_numbers_learn_their_shape_and_labels_become_categories() -> None:
+    from healthscore.fit import default_kinds
+
+    rng = np.random.default_rng(5)
+    n = 1500
+    usage = rng.uniform(0, 1, n)
+    plan = rng.choice(["basic", "pro", "enterprise"], n)
+    churned = (rng.uniform(size=n) < 1 / (1 + np.exp(4 * usage - 2 + (plan == "enterprise")))).astype(int)
+    data = {
+        "account_id": np.array([f"a{i}" for i in range(n)], dtype=object),
+        "usage": usage,
+        "plan": plan.astype(object),
+        "contact": np.array([f"person{i}@example.com" for i in range(n)], dtype=object),  # ids, not categories
+        "renewed_on": np.array(["2026-01-01"] * n, dtype="datetime64[D]"),
+        "churned": churned,
+    }
+    assert default_kinds(data, exclude={"account_id", "churned"}) == {"usage": "auto", "plan": "categorical"}
+    result = fit_scorecard(data, "churned")
+    assert [c.name for c in result.report.columns] == ["usage", "plan"]
+    assert result.report.columns[0].shape == "increasing"
+    assert result.report.columns[1].kind == "categorical"
+    with pytest.raises(ValidationError, match="must name the columns to fit"):
+        default_kinds({"account_id": ["a", "b"]}, exclude={"account_id"})

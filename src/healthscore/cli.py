@@ -1107,18 +1107,13 @@ def _fit(args: argparse.Namespace, data: Any, outcome: str | None, extra: dict[s
             except (OSError, tomllib.TOMLDecodeError) as exc:
                 raise _UsageError(f"{args.kinds}: not a readable TOML table of column = kind ({exc})") from None
             kinds = {**{str(k): str(v) for k, v in loaded.items()}, **kinds}
-        if not kinds:
-            raise _UsageError(
-                "fit scorecard needs each column's kind: --kind COLUMN=higher_is_better (or "
-                "lower_is_better, peaked, categorical, or auto to learn the shape from the data), or --kinds FILE.toml"
-            )
         for column, kind in kinds.items():
             if kind == "categorical" and isinstance(data, dict) and column in data and data[column].dtype != object:
                 data[column] = np.array([None if v != v else f"{v:g}" for v in data[column].tolist()], dtype=object)
         return fit_scorecard(
             data,
             outcome,
-            kinds,
+            kinds or None,  # none named: every column's shape learned ("auto"), labels as categories
             dimensions=_pairs(args.dimension, "--dimension"),
             max_red_share=args.max_red_share,
             name=args.name,
@@ -1877,7 +1872,12 @@ def _add_fit_command(sub: _Subparsers[argparse.ArgumentParser]) -> None:
     )
     fit.add_argument("-o", "--output", required=True, metavar="MODEL.toml", help="fitted model file")
     fit.add_argument("--report", metavar="REPORT.txt", help="text report (default stdout)")
-    fit.add_argument("--kind", action="append", metavar="COLUMN=KIND", help="scorecard: a column and its kind")
+    fit.add_argument(
+        "--kind",
+        action="append",
+        metavar="COLUMN=KIND",
+        help="scorecard: a column and its kind (none named: every column, its shape learned from the data)",
+    )
     fit.add_argument("--kinds", metavar="KINDS.toml", help="scorecard: a TOML table column = kind")
     fit.add_argument("--dimension", action="append", metavar="COLUMN=DIMENSION", help="scorecard: group columns")
     fit.add_argument("--max-red-share", type=float, default=0.25, help="scorecard: largest share in red (0.25)")

@@ -27,7 +27,7 @@ should mean a lower churn rate.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, Literal, overload
 
 import attrs
@@ -42,7 +42,7 @@ from healthscore.exports import Exports
 from healthscore.history import HistoryStore
 from healthscore.model import Dimension, HealthModel, Metric, SegmentedModel, _segment_column, _segment_labels
 from healthscore.portfolio import column_names, family_of, table_columns
-from healthscore.scorers import Categories, Piecewise
+from healthscore.scorers import Categories, Piecewise, is_missing
 
 __all__ = [
     "BandFit",
@@ -62,6 +62,7 @@ __all__ = [
     "WeightChange",
     "choose_thresholds",
     "churn_probability",
+    "default_kinds",
     "fit_scorecard",
     "fit_segments",
     "metric_power",
@@ -1339,7 +1340,7 @@ def _fit_categorical(name: str, values: Any, y: Any, min_share: float) -> Column
 def fit_scorecard(
     data: Any,
     outcome: Any,
-    kinds: Mapping[str, str],
+    kinds: Mapping[str, str] | None = None,
     *,
     dimensions: Mapping[str, str] | None = None,
     max_bins: int = 8,
@@ -1359,7 +1360,7 @@ def fit_scorecard(
 def fit_scorecard(
     data: Any,
     outcome: Any,
-    kinds: Mapping[str, str],
+    kinds: Mapping[str, str] | None = None,
     *,
     dimensions: Mapping[str, str] | None = None,
     max_bins: int = 8,
@@ -1378,7 +1379,7 @@ def fit_scorecard(
 def fit_scorecard(
     data: Any,
     outcome: Any,
-    kinds: Mapping[str, str],
+    kinds: Mapping[str, str] | None = None,
     *,
     dimensions: Mapping[str, str] | None = None,
     max_bins: int = 8,
@@ -1419,7 +1420,11 @@ def fit_scorecard(
         data: The raw columns (any data frame family or mapping).
         outcome: 0/1 per account (1 = churned), or the name of that column.
         kinds: Column -> ``"auto"`` (learn the shape), ``"higher_is_better"``,
-            ``"lower_is_better"``, ``"peaked"`` or ``"categorical"``.
+            ``"lower_is_better"``, ``"peaked"`` or ``"categorical"``. The
+            kinds a user imposes from domain knowledge are constraints. Omitted
+            (``None``): every column but the outcome, the segment and the keys,
+            ``"auto"`` for numbers and ``"categorical"`` for labels
+            (:func:`default_kinds`).
         dimensions: Column -> dimension name (default: one dimension, "fitted").
         max_bins: Most bins per numeric column.
         min_share: Smallest share of accounts per bin (and per band).
@@ -1466,9 +1471,13 @@ def fit_scorecard(
         >>> learned.report.columns[0].shape
         'increasing'
     """
-    training = _renewal_data(data, outcome, renewals, lead_days, [*kinds, *([segment] if segment else [])])
+    wanted = None if kinds is None else [*kinds, *([segment] if segment else [])]
+    training = _renewal_data(data, outcome, renewals, lead_days, wanted)
     if training is not None:
         data, outcome = training.columns, training.outcome
+    if kinds is None:
+        skip = {*_KEY_COLUMNS, *([segment] if segment else []), *([outcome] if isinstance(outcome, str) else [])}
+        kinds = default_kinds(data, exclude=skip)
     if segment is not None:
         settings = _ScorecardSettings(
             dimensions=dimensions, max_bins=max_bins, min_share=min_share, strength=strength, name=name,
@@ -1564,6 +1573,46 @@ def _importance(
             drop = auc - _oriented_auc(y, rest)
         out.append(attrs.evolve(f, points_range=points, variance_share=share, auc_drop=drop))
     return out
+
+
+def default_kinds(data: Any, *, exclude: Collection[str] = ()) -> dict[str, str]:
+    """The kinds :func:`fit_scorecard` gives columns when none are named:
+    ``"auto"`` (the shape learned from the data) for every column of numbers
+    (booleans included), ``"categorical"`` for every column of labels. A
+    column of labels with more distinct values than half its rows (and more
+    than 20) reads as ids or free text and is left out, as are columns of
+    dates and the ``exclude`` columns (the outcome, the segment, the keys).
+
+    Examples:
+        >>> default_kinds({"account_id": ["a", "b"], "usage": [1.0, 2.0], "plan": ["pro", "basic"]},
+        ...               exclude={"account_id"})
+        {'usage': 'auto', 'plan': 'categorical'}
+    """
+    names = [c for c in column_names(data) if c not in exclude]
+    cols = table_columns(data, names)
+    kinds: dict[str, str] = {}
+    for name in names:
+        kind = _default_kind(np.asarray(cols[name]))
+        if kind is not None:
+            kinds[name] = kind
+    if not kinds:
+        raise ValidationError("kinds", "must name the columns to fit: the data has none of numbers or labels", names)
+    return kinds
+
+
+def _default_kind(values: Any) -> str | None:
+    """``"auto"``, ``"categorical"`` or ``None`` (left out) for one column."""
+    if values.dtype.kind in "biuf":
+        return "auto"
+    if values.dtype.kind not in "OUS":
+        return None  # dates, durations
+    present = [v for v in values.reshape(-1).tolist() if not is_missing(v)]
+    if present and all(isinstance(v, int | float) and not isinstance(v, bool) for v in present):
+        return "auto"
+    if any(not isinstance(v, str | bool) for v in present):
+        return None
+    distinct = len(set(present))
+    return None if distinct > max(20, len(present) // 2) else "categorical"
 
 
 def _check_kinds(kinds: Mapping[str, str], dimensions: Mapping[str, str] | None) -> dict[str, str]:
@@ -2865,7 +2914,7 @@ def _training_set(
 
 
 def _renewal_data(
-    data: Any, outcome: Any, renewals: Any, lead_days: int | Sequence[int] | None, columns: Sequence[str]
+    data: Any, outcome: Any, renewals: Any, lead_days: int | Sequence[int] | None, columns: Sequence[str] | None
 ) -> RenewalTrainingSet | None:
     """With ``renewals``, the training set :func:`fit_scorecard` and
     :func:`reweight` fit on (``data`` is then its source); else ``None``."""
