@@ -33,7 +33,7 @@ def drivers() -> dict[str, object]:
 
 
 def test_reweight_recovers_the_true_drivers(drivers: dict[str, object]) -> None:
-    result = reweight(drivers["model"], drivers["columns"], drivers["churned"], bootstrap=40, strength=1e-4)  # type: ignore[arg-type]
+    result = reweight(drivers["model"], drivers["columns"], drivers["churned"], bootstrap=40, strength=1e-4)  # type: ignore[call-overload]
     fitted = {m.name: m.after for m in result.report.metrics}
     truth: dict[str, float] = drivers["true_shares"]  # type: ignore[assignment]
     for name, share in truth.items():
@@ -50,7 +50,7 @@ def test_cross_validated_aucs_use_the_same_folds(drivers: dict[str, object]) -> 
     of them (so, the weights being fixed, it matches the in-sample AUC of the
     model's own score); cv_auc_after is what the re-fit earns on the same folds."""
     model, cols, churned = drivers["model"], drivers["columns"], drivers["churned"]
-    report = reweight(model, cols, churned, bootstrap=0, seed=4).report  # type: ignore[arg-type]
+    report = reweight(model, cols, churned, bootstrap=0, seed=4).report  # type: ignore[call-overload]
     scored = model.score_batch(cols, metric_scores=True, missing_columns="missing")  # type: ignore[attr-defined]
     keep = ~np.isnan(scored.score)
     y = np.asarray(churned, dtype=np.float64)[keep]
@@ -70,15 +70,15 @@ def test_outcome_errors_name_the_row_of_the_bad_value(drivers: dict[str, object]
     outcome[7] = "yes"  # text: the row is still named, not row 0
     outcome[9] = None
     with pytest.raises(InputError, match=r"row 7 is 'yes' \(2 such rows\)") as info:
-        reweight(model, cols, outcome, bootstrap=0)  # type: ignore[arg-type]
+        reweight(model, cols, outcome, bootstrap=0)  # type: ignore[call-overload]
     assert (info.value.row, info.value.value, info.value.column) == (7, "yes", "outcome")
     numbers = np.asarray(drivers["churned"], dtype=np.float64)
     numbers[3] = math.nan
     with pytest.raises(InputError, match="row 3 is nan") as info:
-        reweight(model, {**cols, "churned": numbers}, "churned", bootstrap=0)  # type: ignore[dict-item, arg-type]
+        reweight(model, {**cols, "churned": numbers}, "churned", bootstrap=0)  # type: ignore[dict-item, call-overload]
     assert (info.value.row, info.value.column) == (3, "churned")
     with pytest.raises(InputError, match=r"outcome column 'churn' is not in the data \(columns: usage, "):
-        reweight(model, cols, "churn")  # type: ignore[arg-type]
+        reweight(model, cols, "churn")  # type: ignore[call-overload]
 
 
 def test_the_command_line_names_the_csv_line_of_a_bad_outcome(tmp_path: Path) -> None:
@@ -98,7 +98,7 @@ def test_the_command_line_names_the_csv_line_of_a_bad_outcome(tmp_path: Path) ->
 
 def test_reweight_gives_an_ordinary_model_of_the_same_shape(tmp_path: object, drivers: dict[str, object]) -> None:
     model = drivers["model"]
-    result = reweight(model, drivers["columns"], drivers["churned"], bootstrap=0)  # type: ignore[arg-type]
+    result = reweight(model, drivers["columns"], drivers["churned"], bootstrap=0)  # type: ignore[call-overload]
     assert result.model.metric_names == model.metric_names  # type: ignore[attr-defined]
     assert [d.name for d in result.model.dimensions] == ["product", "relationship"]
     text = dump_model(result.model, format="toml")
@@ -111,7 +111,7 @@ def test_reweight_gives_an_ordinary_model_of_the_same_shape(tmp_path: object, dr
 
 
 def test_strong_shrinkage_keeps_the_expert_weights(drivers: dict[str, object]) -> None:
-    result = reweight(drivers["model"], drivers["columns"], drivers["churned"], bootstrap=0, strength=100.0)  # type: ignore[arg-type]
+    result = reweight(drivers["model"], drivers["columns"], drivers["churned"], bootstrap=0, strength=100.0)  # type: ignore[call-overload]
     for change in result.report.metrics:
         assert change.after == pytest.approx(change.before, abs=0.02)
 
@@ -169,15 +169,17 @@ def attrs_evolve(dimension: object, metrics: list[object]) -> object:
 def test_reweight_names_bad_input(drivers: dict[str, object]) -> None:
     model, cols = drivers["model"], drivers["columns"]
     with pytest.raises(InputError, match="outcome must be 0 or 1 for every account"):
-        reweight(model, cols, np.full(4000, 2))  # type: ignore[arg-type]
+        reweight(model, cols, np.full(4000, 2))  # type: ignore[call-overload]
     with pytest.raises(InputError, match="outcome has 3 values but the data has 4000 rows"):
-        reweight(model, cols, [0, 1, 0])  # type: ignore[arg-type]
+        reweight(model, cols, [0, 1, 0])  # type: ignore[call-overload]
     with pytest.raises(InputError, match="both churned"):
-        reweight(model, cols, np.zeros(4000))  # type: ignore[arg-type]
+        reweight(model, cols, np.zeros(4000))  # type: ignore[call-overload]
     with pytest.raises(ValidationError, match="strength must be a number >= 0"):
-        reweight(model, cols, drivers["churned"], strength=-1)  # type: ignore[arg-type]
-    with pytest.raises(ValidationError, match="model must be a HealthModel"):
-        reweight(presets.segmented(), cols, drivers["churned"])  # type: ignore[arg-type]
+        reweight(model, cols, drivers["churned"], strength=-1)  # type: ignore[call-overload]
+    with pytest.raises(ValidationError, match="model must be a HealthModel or a SegmentedModel"):
+        reweight("model.toml", cols, drivers["churned"])  # type: ignore[call-overload]
+    with pytest.raises(InputError, match="missing column 'segment': a segmented model needs each account's segment"):
+        reweight(presets.segmented(), cols, drivers["churned"])
 
 
 def test_fits_that_find_nothing_raise_fit_error() -> None:
@@ -202,12 +204,12 @@ def test_a_metric_without_any_value_is_not_fitted(drivers: dict[str, object]) ->
     columns["nps"] = np.full(len(columns["usage"]), np.nan)
     del columns["meetings"]
     with pytest.raises(FitError, match=r"'nps' \(an empty column\), 'meetings' \(no such column\)") as info:
-        reweight(model, columns, churned, bootstrap=0)  # type: ignore[arg-type]
+        reweight(model, columns, churned, bootstrap=0)  # type: ignore[call-overload]
     assert info.value.what == "the weight of 'nps'"
     assert "remove the metric from the model" in info.value.hint
     columns["nps"][0] = 0.5  # one value is enough to fit on
     columns["meetings"] = drivers["columns"]["meetings"]  # type: ignore[index]
-    assert reweight(model, columns, churned, bootstrap=0).report.accounts > 0  # type: ignore[arg-type]
+    assert reweight(model, columns, churned, bootstrap=0).report.accounts > 0  # type: ignore[call-overload]
 
 
 # --------------------------------------------------------------------------- scorecards
@@ -381,7 +383,8 @@ def test_the_scorecard_report_gives_each_columns_points_range_and_importance() -
         assert c.auc_drop > 0
     assert cols["nps"].auc_drop > cols["usage"].auc_drop  # usage's fact is still in its copy
     assert cols["usage"].variance_share + cols["usage_copy"].variance_share > cols["nps"].variance_share
-    assert math.isnan(cols["noise"].points_range) and math.isnan(cols["noise"].auc_drop)
+    assert math.isnan(cols["noise"].points_range)
+    assert math.isnan(cols["noise"].auc_drop)
     assert "AUC drop" in report.summary()
 
 

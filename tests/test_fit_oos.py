@@ -27,7 +27,7 @@ def test_reweight_auc_is_cross_fitted_by_default(drivers: dict[str, object]) -> 
     """auc_after is the pooled out-of-fold score of weights fitted on the other
     folds: reproduced here by re-weighting on each training fold by hand."""
     model, cols, churned = drivers["model"], drivers["columns"], drivers["churned"]
-    report = reweight(model, cols, churned, bootstrap=0, seed=2, folds=4).report  # type: ignore[arg-type]
+    report = reweight(model, cols, churned, bootstrap=0, seed=2, folds=4).report  # type: ignore[call-overload]
     scored = model.score_batch(cols, missing_columns="missing")  # type: ignore[attr-defined]
     keep = ~np.isnan(np.asarray(scored.score))
     y = np.asarray(churned, dtype=np.float64)[keep]
@@ -37,7 +37,7 @@ def test_reweight_auc_is_cross_fitted_by_default(drivers: dict[str, object]) -> 
     for k in range(4):
         train = {m: np.asarray(v)[rows[folds != k]] for m, v in cols.items()}  # type: ignore[attr-defined]
         test = {m: np.asarray(v)[rows[folds == k]] for m, v in cols.items()}  # type: ignore[attr-defined]
-        fold_model = reweight(model, train, y[folds != k], bootstrap=0).model  # type: ignore[arg-type]
+        fold_model = reweight(model, train, y[folds != k], bootstrap=0).model  # type: ignore[call-overload]
         out[folds == k] = -np.asarray(fold_model.score_batch(test, missing_columns="missing").score)
     assert report.folds == 4
     assert report.auc_after == pytest.approx(roc_auc(y, out), abs=1e-6)
@@ -62,7 +62,7 @@ def test_in_sample_auc_is_optimistic_on_noise() -> None:
 
 
 def test_reweight_summary_labels_in_sample_figures(drivers: dict[str, object]) -> None:
-    report = reweight(drivers["model"], drivers["columns"], drivers["churned"], bootstrap=0).report  # type: ignore[arg-type]
+    report = reweight(drivers["model"], drivers["columns"], drivers["churned"], bootstrap=0).report  # type: ignore[call-overload]
     text = report.summary()
     cv_line = next(line for line in text.splitlines() if "cross-validated" in line)
     in_line = next(line for line in text.splitlines() if "in-sample" in line)
@@ -74,7 +74,7 @@ def test_reweight_summary_labels_in_sample_figures(drivers: dict[str, object]) -
 @pytest.mark.parametrize("folds", [1, 0, 2.5, True])
 def test_reweight_refuses_bad_folds(drivers: dict[str, object], folds: object) -> None:
     with pytest.raises(ValidationError, match="folds"):
-        reweight(drivers["model"], drivers["columns"], drivers["churned"], bootstrap=0, folds=folds)  # type: ignore[arg-type]
+        reweight(drivers["model"], drivers["columns"], drivers["churned"], bootstrap=0, folds=folds)  # type: ignore[call-overload]
 
 
 # --------------------------------------------------------------------------- metric_power

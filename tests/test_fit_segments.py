@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import attrs
 import numpy as np
 import pytest
 
 from healthscore import InputError, ValidationError, dump_model, load_model
+from healthscore.datasets import generate_driver_portfolio
 from healthscore.fit import SegmentedResult, _blend_scorers, fit_scorecard, fit_segments
 from healthscore.model import SegmentedModel
 from healthscore.scorers import Categories, Piecewise
@@ -177,3 +179,40 @@ def test_errors_name_the_column_and_the_setting() -> None:
         fit_segments(data, y, {**KINDS, "segment": "categorical"})
     with pytest.raises(InputError, match="names no segment"):
         fit_segments({**data, "segment": [None] * 400}, y, KINDS)
+
+
+def test_reweight_of_a_segmented_model_refits_each_model_on_its_accounts() -> None:
+    from healthscore.fit import SegmentedReweightResult, reweight
+
+    first = generate_driver_portfolio(3000, seed=4)
+    model = first["model"]
+    columns = {k: np.asarray(v) for k, v in first["columns"].items()}
+    segment = np.where(np.arange(3000) % 4 == 0, "enterprise", "smb").astype(object)
+    segment[:40] = "tiny"  # too few outcomes of its own: keeps its weights
+    seg = SegmentedModel(
+        segments={
+            "enterprise": attrs.evolve(model, name="ent"),
+            "smb": attrs.evolve(model, name="smb"),
+            "tiny": attrs.evolve(model, name="tiny"),
+        }
+    )
+    result = reweight(seg, {**columns, "segment": segment}, first["churned"], bootstrap=0, min_outcomes=20)
+    assert isinstance(result, SegmentedReweightResult)
+    parts = {p.model: p for p in result.parts}
+    assert parts["tiny"].report is None
+    assert "under min_outcomes" in parts["tiny"].note
+    assert result.model.model_for("tiny").metric_weights == model.metric_weights
+    for name in ("ent", "smb"):
+        rows = segment == {"ent": "enterprise", "smb": "smb"}[name]
+        alone = reweight(seg.model_for({"ent": "enterprise", "smb": "smb"}[name]),
+                         {k: v[rows] for k, v in columns.items()}, first["churned"][rows], bootstrap=0)  # fmt: skip
+        assert result.model.model_for({"ent": "enterprise", "smb": "smb"}[name]).metric_weights == pytest.approx(
+            alone.model.metric_weights
+        )  # the same fit as re-weighting that model on its accounts alone
+        assert parts[name].accounts == int(rows.sum())
+        report = parts[name].report
+        assert report is not None
+        assert report.auc_after > report.auc_before
+    text = result.report.summary()
+    assert "AUC cross-validated" in text
+    assert "tiny" in text

@@ -1124,9 +1124,7 @@ def _fit(args: argparse.Namespace, data: Any, outcome: str | None, extra: dict[s
         raise _UsageError("--segment goes with fit scorecard: reweight re-fits the weights of one --model")
     if args.model is None:
         raise _UsageError("fit reweight needs --model FILE: the model whose weights to re-fit")
-    model = load_model(args.model)
-    if not isinstance(model, HealthModel):
-        raise _UsageError(f"{args.model}: fit reweight takes one model, not a segmented one")
+    model = load_model(args.model)  # a segmented model: each of its models re-weighted on its accounts
     return reweight(model, data, outcome, strength=args.strength, bootstrap=args.bootstrap, folds=args.folds, **extra)
 
 

@@ -40,7 +40,15 @@ from healthscore.config import model_fingerprint
 from healthscore.exceptions import FitError, InputError, ValidationError
 from healthscore.exports import Exports
 from healthscore.history import HistoryStore
-from healthscore.model import Dimension, HealthModel, Metric, SegmentedModel, _segment_column, _segment_labels
+from healthscore.model import (
+    Dimension,
+    HealthModel,
+    Metric,
+    SegmentedModel,
+    _group_by_model,
+    _segment_column,
+    _segment_labels,
+)
 from healthscore.portfolio import column_names, family_of, table_columns
 from healthscore.scorers import Categories, Piecewise, is_missing
 
@@ -56,8 +64,10 @@ __all__ = [
     "ScorecardReport",
     "ScorecardResult",
     "SegmentFit",
+    "SegmentReweight",
     "SegmentedReport",
     "SegmentedResult",
+    "SegmentedReweightResult",
     "UnmatchedRenewal",
     "WeightChange",
     "choose_thresholds",
@@ -355,9 +365,7 @@ def _with_weights(model: HealthModel, shares: Mapping[str, float]) -> HealthMode
 
 def _check_reweight(model: Any, strength: float, bootstrap: int, interval: float) -> None:
     if not isinstance(model, HealthModel):
-        raise ValidationError(
-            "model", "must be a HealthModel", type(model).__name__, hint="re-weight each segment's model on its rows"
-        )
+        raise ValidationError("model", "must be a HealthModel or a SegmentedModel", type(model).__name__)
     if not (math.isfinite(strength) and strength >= 0):
         raise ValidationError("strength", "must be a number >= 0", strength)
     if not (isinstance(bootstrap, int) and bootstrap >= 0):
@@ -440,6 +448,7 @@ def _changes(
     )
 
 
+@overload
 def reweight(
     model: HealthModel,
     data: Any,
@@ -452,7 +461,41 @@ def reweight(
     folds: int = 5,
     renewals: Any = None,
     lead_days: int | Sequence[int] | None = None,
-) -> ReweightResult:
+    min_outcomes: int = 10,
+) -> ReweightResult: ...
+
+
+@overload
+def reweight(
+    model: SegmentedModel,
+    data: Any,
+    outcome: Any,
+    *,
+    strength: float = 1e-3,
+    bootstrap: int = 200,
+    interval: float = 0.9,
+    seed: int = 0,
+    folds: int = 5,
+    renewals: Any = None,
+    lead_days: int | Sequence[int] | None = None,
+    min_outcomes: int = 10,
+) -> SegmentedReweightResult: ...
+
+
+def reweight(
+    model: HealthModel | SegmentedModel,
+    data: Any,
+    outcome: Any,
+    *,
+    strength: float = 1e-3,
+    bootstrap: int = 200,
+    interval: float = 0.9,
+    seed: int = 0,
+    folds: int = 5,
+    renewals: Any = None,
+    lead_days: int | Sequence[int] | None = None,
+    min_outcomes: int = 10,
+) -> ReweightResult | SegmentedReweightResult:
     """Re-fit a model's metric and dimension weights to an outcome.
 
     The health score is a weighted sum of metric scores, so churn is modelled
@@ -479,6 +522,16 @@ def reweight(
             each renewal (see :func:`renewal_training_set` and
             :func:`fit_scorecard`); the result's ``renewals`` reports it.
         lead_days: With ``renewals``: days before each renewal (default 90).
+        min_outcomes: A segmented model only: fewest outcomes (the rarer of
+            churned and retained) for a segment's model to be re-weighted on
+            its accounts; under it the segment keeps its weights.
+
+    A :class:`~healthscore.model.SegmentedModel` is re-weighted model by
+    model, each on the accounts it scores (its segments', or the default
+    model's: accounts of no or unseen segments), each shrunk toward its own
+    current weights by ``strength`` as above; a model with fewer than
+    ``min_outcomes`` outcomes, or whose fit fails, keeps its weights, and the
+    report says why (:class:`SegmentedReweightResult`).
 
     Returns:
         The new model (its dimension and metric weights in percent) and a
@@ -504,10 +557,36 @@ def reweight(
         FitError: No metric predicts the outcome (every fitted weight is 0), or
             a metric has no value on any scored account (an empty column).
     """
+    options = _ReweightOptions(strength=strength, bootstrap=bootstrap, interval=interval, seed=seed, folds=folds)
+    if isinstance(model, SegmentedModel):
+        wanted = [*model.metric_names, model.segment_column]
+        training = _renewal_data(data, outcome, renewals, lead_days, wanted)
+        if training is not None:
+            data, outcome = training.columns, training.outcome
+        result = _reweight_segments(model, data, outcome, options, min_outcomes)
+        return result if training is None else attrs.evolve(result, renewals=training.report)
     _check_reweight(model, strength, bootstrap, interval)
     training = _renewal_data(data, outcome, renewals, lead_days, list(model.metric_names))
     if training is not None:
         data, outcome = training.columns, training.outcome
+    result_one = _reweight_one(model, data, outcome, options)
+    return result_one if training is None else attrs.evolve(result_one, renewals=training.report)
+
+
+@attrs.frozen(kw_only=True)
+class _ReweightOptions:
+    strength: float
+    bootstrap: int
+    interval: float
+    seed: int
+    folds: int
+
+
+def _reweight_one(model: HealthModel, data: Any, outcome: Any, options: _ReweightOptions) -> ReweightResult:
+    """:func:`reweight` of one model on ``data`` (its outcome read)."""
+    strength, bootstrap, interval, seed, folds = (
+        options.strength, options.bootstrap, options.interval, options.seed, options.folds,
+    )  # fmt: skip
     if not (isinstance(folds, int) and not isinstance(folds, bool) and folds >= 2):
         raise ValidationError("folds", "must be a whole number >= 2", folds)
     cols = table_columns(data, list(model.metric_names), labels=_label_metrics(model))
@@ -590,7 +669,115 @@ def reweight(
         in_sample_auc_before=_oriented_auc(y, score),
         in_sample_auc_after=_oriented_auc(y, new_score),
     )
-    return ReweightResult(model=new_model, report=report, renewals=None if training is None else training.report)
+    return ReweightResult(model=new_model, report=report)
+
+
+@attrs.frozen(kw_only=True)
+class SegmentReweight:
+    """How one model of a segmented model was re-weighted.
+
+    Attributes:
+        model: The model's name.
+        segments: The segments it scores (``"(default)"`` for the default
+            model: accounts of no or unseen segments).
+        accounts: The accounts it scores.
+        churned: How many of them churned.
+        outcomes: The rarer outcome's count (churned, or retained where fewer).
+        report: The re-weighting report (``None`` when it kept its weights).
+        note: Why it kept its weights, else ``""``.
+    """
+
+    model: str
+    segments: tuple[str, ...]
+    accounts: int
+    churned: int
+    outcomes: int
+    report: ReweightReport | None
+    note: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class SegmentedReweightResult:
+    """The re-weighted segmented model and, per model, what changed.
+
+    Attributes:
+        model: The segmented model, each model re-weighted on its accounts.
+        parts: One :class:`SegmentReweight` per distinct model.
+        renewals: Fitted to renewals: how they became outcomes.
+    """
+
+    model: SegmentedModel
+    parts: tuple[SegmentReweight, ...]
+    renewals: RenewalReport | None = None
+
+    @property
+    def report(self) -> SegmentedReweightResult:
+        """The result itself, whose :meth:`summary` is the report (as a
+        :class:`ReweightResult`'s ``report.summary()``)."""
+        return self
+
+    def summary(self) -> str:
+        """Per model: its segments, accounts and cross-fitted AUC before and
+        after, then each re-weighting report."""
+        lines = [
+            f"re-weighted a segmented model by {self.model.segment_column!r}, each model on the accounts it scores",
+            "",
+            f"{'model':<20} {'segments':<24} {'accounts':>8} {'churned':>7}  AUC cross-validated  note",
+        ]
+        for p in self.parts:
+            auc = "" if p.report is None else f"{p.report.auc_before:.3f} -> {p.report.auc_after:.3f}"
+            lines.append(
+                f"{p.model:<20} {', '.join(p.segments):<24} {p.accounts:>8,} {p.churned:>7,}  {auc:<19}  {p.note}"
+            )
+        for p in self.parts:
+            if p.report is not None:
+                lines += ["", f"== {p.model} ({', '.join(p.segments)})", p.report.summary()]
+        return "\n".join(lines)
+
+
+def _reweight_segments(
+    model: SegmentedModel, data: Any, outcome: Any, options: _ReweightOptions, min_outcomes: int
+) -> SegmentedReweightResult:
+    """:func:`reweight` of a segmented model: each of its models on its accounts."""
+    if isinstance(min_outcomes, bool) or not isinstance(min_outcomes, int) or min_outcomes < 2:
+        raise ValidationError("min_outcomes", "must be a whole number of at least 2", min_outcomes)
+    for m in {id(m): m for _, m in model.segments}.values():
+        _check_reweight(m, options.strength, options.bootstrap, options.interval)
+    labels = {model.segment_column} | {n for _, m in model.segments for n in _label_metrics(m)}
+    cols = table_columns(data, [*model.metric_names, model.segment_column], labels=labels)
+    if model.segment_column not in cols:
+        raise InputError(
+            f"missing column {model.segment_column!r}: a segmented model needs each account's segment",
+            column=model.segment_column,
+        )
+    y = _outcome(data, outcome, _row_count(data))
+    keys = _segment_labels(_segment_column(cols[model.segment_column], model.segment_column), model.segment_column)
+    models, groups, inverse = _group_by_model(model, keys)
+    uniques = np.unique(keys)
+    new: dict[int, HealthModel] = {}
+    parts = []
+    for m_idx, codes in groups.items():
+        m = models[m_idx]
+        rows = np.flatnonzero(np.isin(inverse, codes))
+        names = tuple(str(uniques[c]) or "(default)" for c in codes)
+        sub = {k: np.asarray(v, dtype=object)[rows] if k in labels else np.asarray(v)[rows] for k, v in cols.items()}
+        churned = int(y[rows].sum())
+        outcomes = min(churned, rows.size - churned)
+        part = SegmentReweight(model=m.name, segments=names, accounts=int(rows.size), churned=churned,
+                               outcomes=outcomes, report=None)  # fmt: skip
+        if outcomes < min_outcomes:
+            parts.append(attrs.evolve(part, note=f"kept its weights: {outcomes} outcomes, under min_outcomes"))
+            continue
+        try:
+            fitted = _reweight_one(m, sub, y[rows], options)
+        except (FitError, InputError) as exc:
+            parts.append(attrs.evolve(part, note=f"kept its weights: {exc}"))
+            continue
+        new[id(m)] = fitted.model
+        parts.append(attrs.evolve(part, report=fitted.report))
+    segments = tuple((label, new.get(id(m), m)) for label, m in model.segments)
+    default = None if model.default is None else new.get(id(model.default), model.default)
+    return SegmentedReweightResult(model=attrs.evolve(model, segments=segments, default=default), parts=tuple(parts))
 
 
 def _label_metrics(model: HealthModel) -> set[str]:

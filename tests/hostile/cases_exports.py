@@ -105,12 +105,12 @@ def _drivers_with_empty(column: str, drop: bool = False) -> tuple[object, dict[s
 
 def _reweight_empty(_folder: Path) -> object:
     model, columns, churned = _drivers_with_empty("nps")
-    return reweight(model, columns, churned, bootstrap=0)  # type: ignore[arg-type]
+    return reweight(model, columns, churned, bootstrap=0)  # type: ignore[call-overload]
 
 
 def _reweight_absent(_folder: Path) -> object:
     model, columns, churned = _drivers_with_empty("meetings", drop=True)
-    return reweight(model, columns, churned, bootstrap=0)  # type: ignore[arg-type]
+    return reweight(model, columns, churned, bootstrap=0)  # type: ignore[call-overload]
 
 
 def _reweight_files() -> dict[str, str | bytes]:
