@@ -13,7 +13,7 @@ import pytest
 
 from healthscore.datasets import generate_exports, write_exports
 from healthscore.exceptions import InputError
-from healthscore.exports import read_exports
+from healthscore.exports import RejectedRow, read_exports
 from healthscore.signals import SIGNAL_NAMES, compute_signals, signals_for_account
 
 pa = pytest.importorskip("pyarrow")
@@ -296,3 +296,34 @@ def test_a_file_duckdb_cannot_read_is_named_with_its_reason(gen: Any, tmp_path: 
     assert status == 2
     assert "cannot read the events table" in err
     assert "Traceback" not in err
+
+
+def test_a_mapping_without_accounts_is_named_by_its_tables_not_printed(gen: Any) -> None:
+    with pytest.raises(InputError) as info:
+        read_exports({"events": gen.tables["events"], "tickets": gen.tables["tickets"]})
+    message = str(info.value)
+    assert message.startswith("the tables given (events, tickets): the accounts table is required")
+    assert "array" not in message
+    assert len(message) < 200
+    with pytest.raises(InputError, match=r"^the tables given \(none\): the accounts table"):
+        read_exports({})
+
+
+def test_with_rejected_keeps_the_database_open_while_the_copy_lives(gen: Any) -> None:
+    ex = read_exports({"accounts": gen.tables["accounts"]})
+    (spill,) = ex.db.execute("SELECT current_setting('temp_directory')").fetchone()
+    row = RejectedRow(table="accounts", source="crm.csv", line=7, column="arr", value="x", reason="not a number")
+    later = ex.with_rejected((*ex.rejected, row), sources={"accounts": "crm.csv"})
+    assert ex.rejected == ()
+    assert later.rejected == (row,)
+    assert later.sources == {"accounts": "crm.csv"}
+    assert ex.sources["accounts"] == "<accounts>"
+    assert later.with_rejected(()).sources == {"accounts": "crm.csv"}
+    del ex
+    gc.collect()
+    assert Path(spill).is_dir()  # the copy holds the original, whose finalizer closes the database
+    assert later.rows("accounts") == len(gen.tables["accounts"]["account_id"])
+    assert later.tables["accounts"]["account_id"].tolist() == list(gen.tables["accounts"]["account_id"])
+    del later
+    gc.collect()
+    assert not Path(spill).exists()

@@ -43,7 +43,7 @@ import os
 import shutil
 import tempfile
 import weakref
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -312,6 +312,36 @@ class Exports:
         """Table -> the line (or row number + 1) each kept row came from, in
         :attr:`tables` order."""
         return self._numpy()[1]
+
+    def with_rejected(self, rejected: Iterable[RejectedRow], *, sources: Mapping[str, str] | None = None) -> Exports:
+        """The same tables with ``rejected`` as the rows set aside.
+
+        The copy shares this object's database, which stays open while either
+        is in use (the copy holds this one): a reader that checks rows of its
+        own, or names them by its own files, hands its list here.
+
+        Args:
+            rejected: The rows set aside, replacing :attr:`rejected` (pass
+                ``(*exports.rejected, *more)`` to add to them).
+            sources: Table -> where it was read from, replacing
+                :attr:`sources` (default: kept).
+
+        Examples:
+            >>> exports = read_exports({
+            ...     "accounts": {"account_id": ["a"], "segment": ["smb"], "seats_purchased": [10],
+            ...                  "arr": [12000], "contract_term_months": [12]},
+            ... })
+            >>> row = RejectedRow(table="accounts", source="crm.csv", line=3, column="arr", value="x", reason="bad")
+            >>> later = exports.with_rejected((*exports.rejected, row))
+            >>> [r.line for r in later.rejected], later.rows("accounts")
+            ([3], 1)
+        """
+        return attrs.evolve(
+            self,
+            rejected=tuple(rejected),
+            sources=dict(self.sources if sources is None else sources),
+            _cache={"held": self},
+        )
 
     def _numpy(self) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
         if "numpy" not in self._cache:
@@ -1045,7 +1075,7 @@ def read_exports(
     try:
         raws = _raw_tables(con, source)
         if "accounts" not in raws:
-            raise InputError(f"{source}: the accounts table is required (accounts.csv or accounts.parquet)")
+            raise InputError(f"{_named(source)}: the accounts table is required (accounts.csv or accounts.parquet)")
         rejected: list[RejectedRow] = []
         count = 0
         present = tuple(t for t in TABLES if t in raws)
@@ -1069,6 +1099,14 @@ def read_exports(
     )
     weakref.finalize(exports, _close, con, spill)
     return exports
+
+
+def _named(source: str | os.PathLike[str] | Mapping[str, Any]) -> str:
+    """A source in a message: a path as given, a mapping by its table names."""
+    if isinstance(source, Mapping):
+        names = ", ".join(str(name) for name in source) or "none"
+        return f"the tables given ({names})"
+    return os.fspath(source)
 
 
 def _numpy_table(con: Any, table: str, columns: tuple[str, ...]) -> tuple[dict[str, Any], Any]:

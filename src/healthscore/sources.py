@@ -193,8 +193,7 @@ class SourceTables:
         if on_bad_rows == "error" and rejected:
             raise _first_error(rejected, len(rejected))
         sources = {t: f"{', '.join(self.tools.get(t, ()))} ({self._files(t)})" for t in exports.present}
-        # the new object holds the one read_exports made, whose finalizer closes the database
-        return attrs.evolve(exports, rejected=rejected, sources=sources, _cache={"held": exports})
+        return exports.with_rejected(rejected, sources=sources)
 
     def _traced(self, row: RejectedRow) -> RejectedRow:
         source, line = self.origin(row.table, row.line - 1)
