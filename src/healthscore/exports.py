@@ -13,6 +13,13 @@ table is absent is *missing*, never zero. A ``.csv`` or ``.parquet`` file that
 is not one of the tables (``event.csv``) is an error naming the closest table
 name: it is never left unread in silence.
 
+A text cell is stripped of the ASCII blanks at either end -- space, tab, line
+feed, carriage return, vertical tab and form feed -- and a cell left empty is
+missing. Every other character is kept, at the ends too: a non-breaking space
+(U+00A0), other Unicode spaces and control characters are part of the value
+(Python's ``str.strip()`` would remove U+00A0 and U+3000; this rule does not,
+whatever format the cell came in).
+
 Timestamps are ISO 8601 (a date, or a date and time with an optional ``Z`` or
 ``+HH:MM`` offset) and are normalised to UTC seconds. Bad rows -- an
 unparseable timestamp or number, an unknown ``account_id``, a negative seat
@@ -411,12 +418,16 @@ def _texts(values: Any) -> Any:
     return _strip(obj.astype(str))
 
 
-_BLANKS = np.array([ord(c) for c in " \t\r\n\v\f"], dtype=np.uint32)
+_BLANK_CHARS = " \t\r\n\v\f"
+"""The blanks a text cell is stripped of (ASCII only: the SQL rule's ``TRIM`` set)."""
+_BLANKS = np.array([ord(c) for c in _BLANK_CHARS], dtype=np.uint32)
 
 
 def _strip(text: Any) -> Any:
-    """``np.char.strip``, but only on the cells that start or end with a blank
-    (large id columns rarely have any, and stripping copies the column)."""
+    """``np.char.strip`` of the ASCII blanks, but only on the cells that start
+    or end with one (large id columns rarely have any, and stripping copies the
+    column). Without its ``chars`` argument NumPy would strip every Unicode
+    space (U+00A0 too), unlike the SQL rule."""
     if text.size == 0 or text.dtype.itemsize == 0:
         return text
     width = text.dtype.itemsize // 4
@@ -428,7 +439,7 @@ def _strip(text: Any) -> Any:
         return text
     out = text.copy()
     flat = out.reshape(-1)
-    flat[padded] = np.char.strip(flat[padded])
+    flat[padded] = np.char.strip(flat[padded], _BLANK_CHARS)
     return out
 
 
@@ -802,7 +813,7 @@ def _family(source: str | os.PathLike[str] | Mapping[str, Any]) -> str:
 
 # --------------------------------------------------------------------------- validation, in SQL
 
-_SQL_BLANKS = "' \t\n\v\f\r'"
+_SQL_BLANKS = _literal(_BLANK_CHARS)
 """The blanks a text cell is stripped of, as an SQL literal (the characters themselves)."""
 _TEMPORAL = ("TIMESTAMP", "DATE")
 _INTEGERS = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT")
