@@ -13,7 +13,7 @@ import pytest
 
 from healthscore.datasets import generate_exports, write_exports
 from healthscore.exceptions import InputError
-from healthscore.exports import read_exports
+from healthscore.exports import RejectedRow, read_exports
 from healthscore.signals import SIGNAL_NAMES, compute_signals, signals_for_account
 
 pa = pytest.importorskip("pyarrow")
@@ -296,3 +296,201 @@ def test_a_file_duckdb_cannot_read_is_named_with_its_reason(gen: Any, tmp_path: 
     assert status == 2
     assert "cannot read the events table" in err
     assert "Traceback" not in err
+
+
+def test_a_mapping_without_accounts_is_named_by_its_tables_not_printed(gen: Any) -> None:
+    with pytest.raises(InputError) as info:
+        read_exports({"events": gen.tables["events"], "tickets": gen.tables["tickets"]})
+    message = str(info.value)
+    assert message.startswith("the tables given (events, tickets): the accounts table is required")
+    assert "array" not in message
+    assert len(message) < 200
+    with pytest.raises(InputError, match=r"^the tables given \(none\): the accounts table"):
+        read_exports({})
+
+
+def test_with_rejected_keeps_the_database_open_while_the_copy_lives(gen: Any) -> None:
+    ex = read_exports({"accounts": gen.tables["accounts"]})
+    (spill,) = ex.db.execute("SELECT current_setting('temp_directory')").fetchone()
+    row = RejectedRow(table="accounts", source="crm.csv", line=7, column="arr", value="x", reason="not a number")
+    later = ex.with_rejected((*ex.rejected, row), sources={"accounts": "crm.csv"})
+    assert ex.rejected == ()
+    assert later.rejected == (row,)
+    assert later.sources == {"accounts": "crm.csv"}
+    assert ex.sources["accounts"] == "<accounts>"
+    assert later.with_rejected(()).sources == {"accounts": "crm.csv"}
+    del ex
+    gc.collect()
+    assert Path(spill).is_dir()  # the copy holds the original, whose finalizer closes the database
+    assert later.rows("accounts") == len(gen.tables["accounts"]["account_id"])
+    assert later.tables["accounts"]["account_id"].tolist() == list(gen.tables["accounts"]["account_id"])
+    del later
+    gc.collect()
+    assert not Path(spill).exists()
+
+
+# the text rule: a cell loses the ASCII blanks at its ends, nothing else, in every format
+_ASCII_BLANKS = " \t\n\v\f\r"
+_AWKWARD = [
+    "",
+    "NULL",
+    "   ",
+    " \t\r\n\v\f ",
+    "\tacme",
+    "acme\t",
+    "\nacme",
+    "acme\r\n",
+    "\r\n acme \t",
+    "a  b",
+    "Zürich",
+    " Zürich ",
+    "日本語",
+    " 日本語\t",
+    "\u00a0acme",
+    "acme\u00a0",
+    " acme\u00a0 ",
+    "\u00a0",
+    "\u3000acme\u3000",
+    "\u2003acme ",
+    "\x01acme",
+    "acme\x1f",
+    "\x1cacme\x1d",
+    "\x0bacme\x0c",
+    "\x7facme",
+]
+
+
+def _awkward_accounts(name: list[Any]) -> dict[str, list[Any]]:
+    n = len(name)
+    return {
+        "account_id": [f"a{i}" for i in range(n)],
+        "segment": ["smb"] * n,
+        "seats_purchased": [1] * n,
+        "arr": [1.0] * n,
+        "contract_term_months": [12] * n,
+        "name": name,
+    }
+
+
+def test_the_text_rule_gives_the_same_cells_from_parquet_csv_and_memory(tmp_path: Path) -> None:
+    import csv
+
+    want = [c.strip(_ASCII_BLANKS) for c in _AWKWARD] + [""]
+    with_null = [*_AWKWARD, None]  # a real null (Parquet, memory); an empty cell in CSV
+    (tmp_path / "pq").mkdir()
+    (tmp_path / "csv").mkdir()
+    pq.write_table(pa.table(_awkward_accounts(with_null)), tmp_path / "pq" / "accounts.parquet")
+    with open(tmp_path / "csv" / "accounts.csv", "w", newline="", encoding="utf-8") as f:
+        cols = _awkward_accounts(["" if c is None else c for c in with_null])
+        writer = csv.writer(f)
+        writer.writerow(list(cols))
+        writer.writerows(zip(*cols.values(), strict=True))
+    for source in (tmp_path / "pq", tmp_path / "csv", {"accounts": _awkward_accounts(with_null)}):
+        ex = read_exports(source)
+        got = ex.tables["accounts"]["name"].tolist()
+        assert got == want, source
+        # the empty ones are NULL in the database, the others kept as they are
+        rows = ex.db.execute('SELECT name FROM accounts ORDER BY "_line"').fetchall()
+        assert [r[0] for r in rows] == [w or None for w in want], source
+
+
+def test_the_text_rule_keeps_what_python_strip_would_remove() -> None:
+    """Python's str.strip() removes U+00A0, U+3000 and the separators U+001C..U+001F; the rule keeps them."""
+    for cell in ("\u00a0acme", "acme\u3000", "\x1cacme", "\u2003acme"):
+        assert cell.strip() == "acme"
+        assert cell.strip(_ASCII_BLANKS) == cell
+    from healthscore.exports import parse_timestamps
+
+    secs, bad = parse_timestamps(["\t2026-01-01 ", "2026-01-01\u00a0", "\u00a02026-01-01\n", "\r\n"])
+    assert bad.tolist() == [False, True, True, False]
+    assert secs[0] == 1767225600
+
+
+def _days(as_of: str, ages: list[int]) -> list[str]:
+    day = np.datetime64(as_of[:10], "D")
+    return [str(day - np.timedelta64(a, "D")) + "T08:00:00Z" for a in ages]
+
+
+def test_active_days_with_other_windows_and_an_exponential_decay_are_the_hand_computed_weights() -> None:
+    from healthscore.decay import exponential
+    from healthscore.signals import SignalSettings
+
+    as_of = "2026-03-01T12:00:00Z"
+    ages = {
+        "a": [0, 0, 1, 5, 12, 25, 40],  # windows 0 (days 0, 1, 5), 1 (12), 2 (25); 40 is past the third window
+        "b": [2, 3],  # window 0 only
+        "c": [15],  # window 1 only
+        "d": [],  # no activity
+    }
+    ids = list(ages)
+    events = [(acc, age) for acc, a in ages.items() for age in a]
+    tables = {
+        "accounts": {
+            "account_id": ids,
+            "segment": ["smb"] * 4,
+            "seats_purchased": [5] * 4,
+            "arr": [1000.0] * 4,
+            "contract_term_months": [12] * 4,
+        },
+        "events": {
+            "account_id": [acc for acc, _ in events],
+            "user_id": ["u1"] * len(events),
+            "timestamp": [_days(as_of, [age])[0] for _, age in events],
+            "feature": ["reports"] * len(events),
+        },
+    }
+    settings = SignalSettings(window_days=10, activity_windows=3, activity_decay=exponential(half_life_days=10))
+    got = compute_signals(read_exports(tables), as_of, settings)["active_days"].tolist()
+    # window weights: 0.5 ** (0 / 10), 0.5 ** (10 / 10), 0.5 ** (20 / 10) = 1, 0.5, 0.25
+    assert got[0] == pytest.approx((3 * 1 + 1 * 0.5 + 1 * 0.25) / (1 + 0.5 + 0.25), rel=1e-15)
+    assert got[1] == pytest.approx(2 / 1, rel=1e-15)
+    assert got[2] == pytest.approx((0 * 1 + 1 * 0.5) / (1 + 0.5), rel=1e-15)
+    assert got[3] == 0.0
+    default = compute_signals(read_exports(tables), as_of)["active_days"].tolist()
+    assert default[2] == 1.0  # 30-day windows: the day 15 ago is in the latest one, weight 1 of 1
+    assert default != got
+
+
+def test_bounded_means_are_exact_at_their_bounds() -> None:
+    as_of = "2026-03-01T12:00:00Z"
+    ids = ["top", "bottom", "mixed"]
+    tables = {
+        "accounts": {
+            "account_id": ids,
+            "segment": ["smb"] * 3,
+            "seats_purchased": [5] * 3,
+            "arr": [1000.0] * 3,
+            "contract_term_months": [12] * 3,
+        },
+        "surveys": {
+            "account_id": ["top"] * 7 + ["mixed"] * 3,
+            "respondent": [f"r{i}" for i in range(10)],
+            "timestamp": _days(as_of, [1, 2, 3, 4, 5, 6, 7, 1, 2, 3]),
+            "kind": ["csat"] * 10,
+            "value": [10.0] * 7 + [10.0, 0.1, 0.7],
+        },
+        "tickets": {
+            "account_id": ["top"] * 3 + ["bottom"] * 5 + ["mixed"] * 4,
+            "ticket_id": [f"t{i}" for i in range(12)],
+            "opened_at": _days(as_of, [1, 2, 3, 1, 2, 3, 4, 5, 1, 2, 3, 4]),
+            "sentiment": [1.0] * 3 + [-1.0] * 5 + [1.0, -1.0, 0.1, -0.7],
+        },
+    }
+    signals = compute_signals(read_exports(tables), as_of)
+    assert signals["csat"][0] == 10.0
+    assert math.isnan(signals["csat"][1])  # no answer: missing, never 0
+    # an exact sum rounded once: the correctly rounded sum of the floats, then divided
+    assert signals["csat"][2] == math.fsum([10.0, 0.1, 0.7]) / 3
+    assert signals["ticket_sentiment"].tolist() == [1.0, -1.0, math.fsum([1.0, -1.0, 0.1, -0.7]) / 4]
+
+
+@pytest.mark.xfail(strict=True, reason="a NumPy str column reaches Arrow cut at its first NUL character")
+def test_a_nul_inside_a_cell_is_kept_from_csv_as_from_parquet(tmp_path: Path) -> None:
+    (tmp_path / "pq").mkdir()
+    (tmp_path / "csv").mkdir()
+    pq.write_table(pa.table(_awkward_accounts(["x\x00y"])), tmp_path / "pq" / "accounts.parquet")
+    (tmp_path / "csv" / "accounts.csv").write_text(
+        "account_id,segment,seats_purchased,arr,contract_term_months,name\na0,smb,1,1.0,12,x\x00y\n", encoding="utf-8"
+    )
+    assert read_exports(tmp_path / "pq").tables["accounts"]["name"].tolist() == ["x\x00y"]
+    assert read_exports(tmp_path / "csv").tables["accounts"]["name"].tolist() == ["x\x00y"]

@@ -71,3 +71,16 @@ def test_formats() -> None:
 def test_an_unknown_language_is_refused() -> None:
     with pytest.raises(InputError, match="lang must be one of en, ja, got 'fr'"):
         catalogue("fr")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_csm_words_are_the_catalogues_csm_table(lang: str) -> None:
+    from healthscore._html import csm_words
+
+    assert "csm" in WORD_TABLES  # so every language has every CSM word of English
+    words = csm_words(lang)
+    assert words == catalogue(lang).tables["csm"]
+    assert words["csm_more_optimistic"].format(steps="x")  # a placeholder, filled
+    assert isinstance(words, dict)
+    words["csm_read"] = "changed"  # a copy: the catalogue stays as it is
+    assert csm_words(lang)["csm_read"] == catalogue(lang).tables["csm"]["csm_read"] != "changed"

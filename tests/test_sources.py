@@ -732,3 +732,76 @@ def test_intercom_key_from_a_custom_attribute() -> None:
     doc = [{"id": "1", "created_at": JUNE_30, "state": "open", "custom_attributes": {"account_id": "acme"}}]
     tables = from_intercom(doc, key="custom_attributes.account_id")
     assert tables.tables["tickets"]["account_id"].tolist() == ["acme"]
+
+
+def test_salesforce_email_to_case_messages_name_their_case_in_parent_id(tmp_path: Path) -> None:
+    """EmailMessage.ParentId is the parent case (Email-to-Case); RelatedToId, where set, wins."""
+    folder = _salesforce(tmp_path / "sf")
+    _write(
+        folder / "EmailMessage.csv",
+        _csv(
+            "Id,RelatedToId,ParentId,Incoming,MessageDate,Subject",
+            f"02sA00000001aaa|{ACME15}||false|2026-06-20T09:00:00.000Z|Checking in",
+            "02sA00000001aab||500A00000001aaa|true|2026-06-20T13:30:00.000Z|Re: Checking in",  # acme's case
+            "02sA00000001aac|||true|2026-06-21T09:00:00.000Z|Nowhere",
+        ),
+    )
+    tables = from_salesforce(folder)
+    (bad,) = tables.rejected
+    assert (Path(bad.source).name, bad.line, bad.column) == ("EmailMessage.csv", 4, "RelatedToId")
+    sig = _signals(read_sources({"salesforce": folder}, as_of=AS_OF, on_bad_rows="report"))[ACME18]
+    assert sig["response_hours"] == pytest.approx(4.5)
+
+
+def test_salesforce_contracts_are_read_by_their_status_code_when_the_export_has_it(tmp_path: Path) -> None:
+    """Contract.Status is a label an admin may rename; StatusCode is Draft, InApproval or Activated."""
+    folder = _salesforce(tmp_path / "sf")
+    _write(
+        folder / "Contract.csv",
+        "Id,AccountId,Status,StatusCode,StartDate,ContractTerm\n"
+        f"800A00000001aaa,{ACME15},In force,Activated,2025-03-01,12\n"
+        f"800A00000001aab,{ACME15},In force,Activated,2026-03-01,24\n"
+        f"800A00000001aac,{BETA15},Activated,Draft,2026-04-01,36\n",
+    )
+    accounts = from_salesforce(folder).tables["accounts"]
+    terms = {str(a): str(t) for a, t in zip(accounts["account_id"], accounts["contract_term_months"], strict=True)}
+    assert float(terms[ACME18]) == 24.0  # the latest activated one, whatever its label
+    assert terms[BETA18] == ""  # a draft, though its label says Activated
+
+
+def test_hubspot_forwarded_emails_and_custom_pipeline_stages(tmp_path: Path) -> None:
+    """FORWARDED_EMAIL is a v1 email type of its own; a custom pipeline's stage ids are numbers, so a won
+    deal there is known by ``hs_is_closed_won``."""
+    folder = _hubspot(tmp_path / "hs")
+    engagements = [
+        {"engagement": {"id": 1, "type": "EMAIL", "timestamp": 1782302400000}, "associations": {"companyIds": [5001]}},
+        {
+            "engagement": {"id": 4, "type": "FORWARDED_EMAIL", "timestamp": 1782302400000 + 3600 * 1000},
+            "associations": {"companyIds": [5001]},
+        },
+    ]
+    _write(folder / "engagements.json", json.dumps(engagements))
+    deals = {
+        "results": [
+            {
+                "id": "9101",
+                "properties": {
+                    "amount": "5000",
+                    "dealstage": "110382973",
+                    "hs_is_closed_won": "true",
+                    "closedate": "2026-05-01T00:00:00.000Z",
+                },
+                "associations": {"companies": {"results": [{"id": "5002"}]}},
+            }
+        ]
+    }
+    _write(folder / "deals.json", json.dumps(deals))
+    tables = from_hubspot(folder, as_of=AS_OF)
+    assert tables.tables["accounts"]["arr"].tolist() == ["", "5000.0"]
+    assert [r["kind"] for r in _rows(tables.tables["crm_activities"])] == ["email_out"]
+    assert [i.reason for i in tables.ignored] == ["a forwarded email is neither an outreach nor a reply"]
+
+
+def _rows(columns: dict[str, Any]) -> list[dict[str, Any]]:
+    names = list(columns)
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]

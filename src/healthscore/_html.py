@@ -35,7 +35,6 @@ from __future__ import annotations
 import functools
 import html
 import math
-import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -710,24 +709,14 @@ def backtest_fragment(report: BacktestReport, *, lang: str = "en") -> str:
 # --------------------------------------------------------------------------- the CSM's read
 
 
-@functools.cache
 def csm_words(lang: str = "en") -> Mapping[str, str]:
-    """The words of the CSM's read in ``lang``: the catalogue's ``[csm]``
-    table where it has one, else ``templates/csm_words.toml``.
+    """The words of the CSM's read in ``lang``: a copy of the catalogue's ``[csm]`` table.
 
     Examples:
         >>> csm_words("en")["csm_read"], csm_words("ja")["csm_read"]
         ('CSM read', 'CSM評価')
     """
-    t = catalogue(lang)
-    own = t.tables.get("csm")
-    if own:
-        return dict(own)
-    from importlib import resources  # noqa: PLC0415 -- read once per language
-
-    text = resources.files("healthscore").joinpath("templates", "csm_words.toml").read_text(encoding="utf-8")
-    words: dict[str, str] = tomllib.loads(text)[t.lang]
-    return words
+    return dict(catalogue(lang).tables["csm"])
 
 
 def _rating_text(read: CsmRead, lang: str) -> str:

@@ -13,6 +13,13 @@ table is absent is *missing*, never zero. A ``.csv`` or ``.parquet`` file that
 is not one of the tables (``event.csv``) is an error naming the closest table
 name: it is never left unread in silence.
 
+A text cell is stripped of the ASCII blanks at either end -- space, tab, line
+feed, carriage return, vertical tab and form feed -- and a cell left empty is
+missing. Every other character is kept, at the ends too: a non-breaking space
+(U+00A0), other Unicode spaces and control characters are part of the value
+(Python's ``str.strip()`` would remove U+00A0 and U+3000; this rule does not,
+whatever format the cell came in).
+
 Timestamps are ISO 8601 (a date, or a date and time with an optional ``Z`` or
 ``+HH:MM`` offset) and are normalised to UTC seconds. Bad rows -- an
 unparseable timestamp or number, an unknown ``account_id``, a negative seat
@@ -43,7 +50,7 @@ import os
 import shutil
 import tempfile
 import weakref
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -313,6 +320,36 @@ class Exports:
         :attr:`tables` order."""
         return self._numpy()[1]
 
+    def with_rejected(self, rejected: Iterable[RejectedRow], *, sources: Mapping[str, str] | None = None) -> Exports:
+        """The same tables with ``rejected`` as the rows set aside.
+
+        The copy shares this object's database, which stays open while either
+        is in use (the copy holds this one): a reader that checks rows of its
+        own, or names them by its own files, hands its list here.
+
+        Args:
+            rejected: The rows set aside, replacing :attr:`rejected` (pass
+                ``(*exports.rejected, *more)`` to add to them).
+            sources: Table -> where it was read from, replacing
+                :attr:`sources` (default: kept).
+
+        Examples:
+            >>> exports = read_exports({
+            ...     "accounts": {"account_id": ["a"], "segment": ["smb"], "seats_purchased": [10],
+            ...                  "arr": [12000], "contract_term_months": [12]},
+            ... })
+            >>> row = RejectedRow(table="accounts", source="crm.csv", line=3, column="arr", value="x", reason="bad")
+            >>> later = exports.with_rejected((*exports.rejected, row))
+            >>> [r.line for r in later.rejected], later.rows("accounts")
+            ([3], 1)
+        """
+        return attrs.evolve(
+            self,
+            rejected=tuple(rejected),
+            sources=dict(self.sources if sources is None else sources),
+            _cache={"held": self},
+        )
+
     def _numpy(self) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
         if "numpy" not in self._cache:
             read = {t: _numpy_table(self.db, t, self.columns[t]) for t in self.present}
@@ -381,12 +418,16 @@ def _texts(values: Any) -> Any:
     return _strip(obj.astype(str))
 
 
-_BLANKS = np.array([ord(c) for c in " \t\r\n\v\f"], dtype=np.uint32)
+_BLANK_CHARS = " \t\r\n\v\f"
+"""The blanks a text cell is stripped of (ASCII only: the SQL rule's ``TRIM`` set)."""
+_BLANKS = np.array([ord(c) for c in _BLANK_CHARS], dtype=np.uint32)
 
 
 def _strip(text: Any) -> Any:
-    """``np.char.strip``, but only on the cells that start or end with a blank
-    (large id columns rarely have any, and stripping copies the column)."""
+    """``np.char.strip`` of the ASCII blanks, but only on the cells that start
+    or end with one (large id columns rarely have any, and stripping copies the
+    column). Without its ``chars`` argument NumPy would strip every Unicode
+    space (U+00A0 too), unlike the SQL rule."""
     if text.size == 0 or text.dtype.itemsize == 0:
         return text
     width = text.dtype.itemsize // 4
@@ -398,7 +439,7 @@ def _strip(text: Any) -> Any:
         return text
     out = text.copy()
     flat = out.reshape(-1)
-    flat[padded] = np.char.strip(flat[padded])
+    flat[padded] = np.char.strip(flat[padded], _BLANK_CHARS)
     return out
 
 
@@ -772,7 +813,7 @@ def _family(source: str | os.PathLike[str] | Mapping[str, Any]) -> str:
 
 # --------------------------------------------------------------------------- validation, in SQL
 
-_SQL_BLANKS = "' \t\n\v\f\r'"
+_SQL_BLANKS = _literal(_BLANK_CHARS)
 """The blanks a text cell is stripped of, as an SQL literal (the characters themselves)."""
 _TEMPORAL = ("TIMESTAMP", "DATE")
 _INTEGERS = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT")
@@ -1045,7 +1086,7 @@ def read_exports(
     try:
         raws = _raw_tables(con, source)
         if "accounts" not in raws:
-            raise InputError(f"{source}: the accounts table is required (accounts.csv or accounts.parquet)")
+            raise InputError(f"{_named(source)}: the accounts table is required (accounts.csv or accounts.parquet)")
         rejected: list[RejectedRow] = []
         count = 0
         present = tuple(t for t in TABLES if t in raws)
@@ -1069,6 +1110,14 @@ def read_exports(
     )
     weakref.finalize(exports, _close, con, spill)
     return exports
+
+
+def _named(source: str | os.PathLike[str] | Mapping[str, Any]) -> str:
+    """A source in a message: a path as given, a mapping by its table names."""
+    if isinstance(source, Mapping):
+        names = ", ".join(str(name) for name in source) or "none"
+        return f"the tables given ({names})"
+    return os.fspath(source)
 
 
 def _numpy_table(con: Any, table: str, columns: tuple[str, ...]) -> tuple[dict[str, Any], Any]:

@@ -193,8 +193,7 @@ class SourceTables:
         if on_bad_rows == "error" and rejected:
             raise _first_error(rejected, len(rejected))
         sources = {t: f"{', '.join(self.tools.get(t, ()))} ({self._files(t)})" for t in exports.present}
-        # the new object holds the one read_exports made, whose finalizer closes the database
-        return attrs.evolve(exports, rejected=rejected, sources=sources, _cache={"held": exports})
+        return exports.with_rejected(rejected, sources=sources)
 
     def _traced(self, row: RejectedRow) -> RejectedRow:
         source, line = self.origin(row.table, row.line - 1)
@@ -989,7 +988,8 @@ def _sf_opportunity(read: _SalesforceRead, rec: _Record) -> list[dict[str, Any]]
 
 def _sf_contract(read: _SalesforceRead, rec: _Record) -> list[dict[str, Any]]:
     account = _sf_id("AccountId", _get(rec, "AccountId")[1])
-    status = _text(_get(rec, "Status")[1]).lower()
+    # StatusCode is the fixed category (Draft, InApproval, Activated); Status is its label, which an admin may rename
+    status = _text(_get(rec, "StatusCode", "Status")[1]).lower()
     term = _number("ContractTerm", _get(rec, "ContractTerm")[1])
     start = read.clock.seconds("StartDate", _get(rec, "StartDate")[1])
     if status == "activated" and not np.isnan(term) and start is not None:
@@ -1064,10 +1064,13 @@ def _sf_activity(read: _SalesforceRead, name: str, rec: _Record) -> list[dict[st
 
 
 def _sf_email(read: _SalesforceRead, rec: _Record) -> list[dict[str, Any]]:
-    related = salesforce_id(_text(_get(rec, "RelatedToId")[1])) or ""
+    # RelatedToId names the account, case or opportunity; an Email-to-Case message may name its case
+    # only in ParentId (the parent case)
+    field, value = _get(rec, "RelatedToId", "ParentId")
+    related = salesforce_id(_text(value)) or ""
     account = read.parents.get(related, related if related.startswith("001") else "")
     if not account:
-        raise _Bad("RelatedToId", _text(_get(rec, "RelatedToId")[1]), "not an account, or a case or opportunity of one")
+        raise _Bad(field, _text(value), "not an account, or a case or opportunity of one")
     incoming = _flag("Incoming", _get(rec, "Incoming")[1])
     field, when = _get(rec, "MessageDate", "CreatedDate")
     return [
@@ -1233,6 +1236,8 @@ _HS_KINDS = {"MEETING": "meeting", "EMAIL": "email_out", "INCOMING_EMAIL": "emai
 def _hs_engagement(clock: _Clock, rec: _Record) -> list[dict[str, Any]]:
     field, kind = _get(rec, "engagement.type", "properties.hs_engagement_type", "type", "hs_engagement_type")
     kind = _text(kind).upper()
+    if kind == "FORWARDED_EMAIL":  # a v1 email type: a user passing a message on, neither outreach nor reply
+        raise _Skip("a forwarded email is neither an outreach nor a reply")
     if kind not in _HS_KINDS:
         raise _Skip("an engagement that is not a meeting or an email (a call, a note, a task) is no CRM activity kind")
     title = _text(_get(rec, "metadata.title", "metadata.subject", "properties.hs_meeting_title", "title")[1])
