@@ -573,7 +573,7 @@ def _cmd_score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if args.history is not None and day is not None:  # the history first: the CSV only once it is stored
             progress.stage(f"writing the snapshot to {args.history}")
             extras = {**extras, "inputs": columns}
-            _score_history(args.history, model, day, ids, scored, extras, progress, err)
+            _score_history(args.history, model, day, ids, scored if rolled is None else rolled, extras, progress, err)
         progress.stage(f"writing {args.output}")
         _write_pending(pending, err)
         if args.output == "-":
@@ -655,13 +655,14 @@ def _score_history(
     model: AnyModel,
     day: str,
     ids: list[str],
-    scored: BatchScores,
+    scored: BatchScores | hierarchy.RolledScores,
     extras: dict[str, Any],
     progress: _Progress,
     err: TextIO,
 ) -> None:
-    """Append the run to the history: scores, ``extras`` (``arr``, ``names``
-    and the scored columns as ``inputs``, for ``write_snapshot``)."""
+    """Append the run to the history: scores (a tree's rolled up, each
+    account's own score, parent and level beside them), ``extras`` (``arr``,
+    ``names`` and the scored columns as ``inputs``, for ``write_snapshot``)."""
     with _history(target, err, write=True, create=True) as store:
         store.write_snapshot(model, day, ids, scored, **extras)
         every = store.overrides(include_inactive=True)
