@@ -5,14 +5,17 @@ worst children, and the dashboard shows the tree."""
 
 from __future__ import annotations
 
+import csv
 import io
+import json
 import sqlite3
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from healthscore import Dimension, HealthModel, Metric, hierarchy, scorers
+from healthscore import Dimension, HealthModel, InputError, Metric, hierarchy, scorers
+from healthscore.actions import action_queue, queue_from_history
 from healthscore.cli import main
 from healthscore.config import dump_model
 from healthscore.history import SCHEMA_VERSION, SQLiteHistory, open_history
@@ -111,12 +114,12 @@ def test_an_older_store_reads_without_a_tree_and_migrates(tmp_path: Path, schema
 def test_the_cli_stores_the_rolled_up_scores(tmp_path: Path) -> None:
     model_path = tmp_path / "model.toml"
     dump_model(_model(), model_path)
-    csv = tmp_path / "accounts.csv"
+    source = tmp_path / "accounts.csv"
     rows = ["account_id,parent_id,arr,usage"]
     rows += [f"{a},{p or ''},{arr},{u}" for a, p, arr, u in zip(IDS, PARENTS, ARR, FALLEN, strict=True)]
-    csv.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    source.write_text("\n".join(rows) + "\n", encoding="utf-8")
     db = tmp_path / "h.db"
-    args = ["score", str(csv), "--model", str(model_path), "--history", str(db), "--as-of", "2026-06-30"]
+    args = ["score", str(source), "--model", str(model_path), "--history", str(db), "--as-of", "2026-06-30"]
     err = io.StringIO()
     assert main([*args, "-o", str(tmp_path / "out.csv")], stdout=io.StringIO(), stderr=err) == 0, err.getvalue()
     _, rolled = _rolled(FALLEN)
@@ -126,3 +129,59 @@ def test_the_cli_stores_the_rolled_up_scores(tmp_path: Path) -> None:
     assert points["acme"].own_score == pytest.approx(85.0)
     assert points["acme-fr"].parent_id == "acme-eu"
     assert points["acme-fr"].level == 2
+
+
+# --------------------------------------------------------------------------- the action queue
+
+
+def _two_days(target: str) -> None:
+    """A healthy tree on 2026-06-01, the same tree fallen on 2026-06-30."""
+    with open_history(target) as store:
+        for day, usage in (("2026-06-01", HEALTHY), ("2026-06-30", FALLEN)):
+            model, rolled = _rolled(usage)
+            store.write_snapshot(model, day, IDS, rolled, arr=ARR)
+
+
+def test_the_queue_raises_a_parent_whose_roll_up_falls(history_target: str) -> None:
+    _two_days(history_target)
+    with open_history(history_target) as store:
+        before = {a.account_id for a in queue_from_history(store, "2026-06-01")}
+        queue = {a.account_id: a for a in queue_from_history(store, "2026-06-30")}
+    assert "acme" not in before
+    acme = queue["acme"]  # its own usage (85) asks for nothing: its roll-up fell
+    assert acme.drop_alert
+    assert acme.score < 60.0
+    assert acme.children == ("acme-eu", "acme-us")  # by ARR at stake: 300k then 100k
+    assert "worst children by ARR at stake: acme-eu, acme-us" in acme.reason
+    assert acme.parent_id is None
+    assert queue["acme-fr"].parent_id == "acme-eu"
+    assert "child of acme-eu" in queue["acme-fr"].reason
+    assert queue["acme-eu"].children == ("acme-fr",)
+    assert queue["acme-eu"].parent_id == "acme"
+    assert "solo" not in queue
+
+
+def test_action_queue_takes_rolled_scores(history_target: str) -> None:
+    model, rolled = _rolled(FALLEN)
+    queue = {a.account_id: a for a in action_queue(model, IDS, rolled, "2026-06-30", arr=ARR)}
+    own = {a.account_id for a in action_queue(model, IDS, rolled.scores, "2026-06-30", arr=ARR)}
+    assert queue["acme"].children == ("acme-eu", "acme-us")
+    assert queue["acme-us"].parent_id == "acme"
+    assert set(queue) == own  # the same ranking path: only the tree's words differ
+    with pytest.raises(InputError, match="4 entries"):
+        action_queue(model, IDS[:4], rolled, "2026-06-30")
+
+
+def test_the_cli_queue_names_parents_and_children(tmp_path: Path) -> None:
+    db = tmp_path / "h.db"
+    _two_days(str(db))
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["actions", "--history", str(db), "--format", "json"], stdout=out, stderr=err) == 0, err.getvalue()
+    records = {r["account_id"]: r for r in json.loads(out.getvalue())}
+    assert records["acme"]["children"] == ["acme-eu", "acme-us"]
+    assert records["acme-fr"]["parent_id"] == "acme-eu"
+    out = io.StringIO()
+    assert main(["actions", "--history", str(db), "--format", "csv"], stdout=out, stderr=err) == 0
+    rows = {r["account_id"]: r for r in csv.DictReader(io.StringIO(out.getvalue()))}
+    assert (rows["acme"]["parent_id"], rows["acme"]["children"]) == ("", "acme-eu; acme-us")
+    assert rows["acme-us"]["parent_id"] == "acme"

@@ -759,6 +759,8 @@ ACTION_COLUMNS = (
     "reason",
     "drivers",
     "playbook",
+    "parent_id",
+    "children",
     "csm_rating",
     "csm_colour",
     "csm_author",
@@ -766,7 +768,9 @@ ACTION_COLUMNS = (
     "csm_stale",
     "disagreement",
 )
-"""The columns of ``actions --format csv``: machine values, the same in every language."""
+"""The columns of ``actions --format csv``: machine values, the same in every language
+(``parent_id`` and ``children``: the account's parent and, for a parent, its worst
+children, in a tree of accounts)."""
 ACTION_TABLE_COLUMNS = (*ACTION_COLUMNS[:9], "response", *ACTION_COLUMNS[9:12])
 """The columns of ``actions --format table``: words in the language of ``--lang`` (then
 the CSM read and the disagreement, :data:`ACTION_TABLE_CSM_COLUMNS`)."""
@@ -806,6 +810,8 @@ def _cmd_actions(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 a.reason,
                 "; ".join(a.drivers),
                 "; ".join(a.playbook),
+                a.parent_id or "",
+                "; ".join(a.children),
                 *_action_csm_cells(a),
             ]
         )
