@@ -5,11 +5,15 @@ worst children, and the dashboard shows the tree."""
 
 from __future__ import annotations
 
+import base64
 import csv
+import gzip
 import io
 import json
+import re
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -19,6 +23,7 @@ from healthscore.actions import action_queue, queue_from_history
 from healthscore.cli import main
 from healthscore.config import dump_model
 from healthscore.history import SCHEMA_VERSION, SQLiteHistory, open_history
+from healthscore.report import dashboard
 
 IDS = ["acme", "acme-eu", "acme-us", "acme-fr", "solo"]
 PARENTS = [None, "acme", "acme", "acme-eu", None]
@@ -185,3 +190,103 @@ def test_the_cli_queue_names_parents_and_children(tmp_path: Path) -> None:
     rows = {r["account_id"]: r for r in csv.DictReader(io.StringIO(out.getvalue()))}
     assert (rows["acme"]["parent_id"], rows["acme"]["children"]) == ("", "acme-eu; acme-us")
     assert rows["acme-us"]["parent_id"] == "acme"
+
+
+# --------------------------------------------------------------------------- the dashboard
+
+HOSTILE = '<img src=x onerror="alert(1)">'
+
+
+def _page_data(page: str) -> dict[str, Any]:
+    out = {}
+    for part in ("list", "detail"):
+        text = re.search(rf'id="hs-data-{part}">(.*?)</script>', page)
+        assert text
+        out[part] = json.loads(gzip.decompress(base64.b64decode(json.loads(text.group(1)))))
+    return out
+
+
+def _tree_store(target: str) -> None:
+    """The two days, the fallen one with a hostile name on acme-us."""
+    with open_history(target) as store:
+        for day, usage in (("2026-06-01", HEALTHY), ("2026-06-30", FALLEN)):
+            model, rolled = _rolled(usage)
+            names = [None, "Acme Europe", HOSTILE, "Acme France", None]
+            store.write_snapshot(model, day, IDS, rolled, arr=ARR, names=names)
+
+
+def test_the_dashboard_carries_the_tree(tmp_path: Path) -> None:
+    pytest.importorskip("jinja2")
+    db = tmp_path / "h.db"
+    _tree_store(str(db))
+    with open_history(db) as store:
+        page = dashboard(store).html
+    data = _page_data(page)["list"]
+    ids = data["id"]
+    at = ids.index
+    assert [data["pa"][at(a)] for a in IDS] == [-1 if p is None else at(p) for p in PARENTS]
+    assert sorted(ids[k] for k in data["kids"][at("acme")]) == ["acme-eu", "acme-us"]
+    assert data["kids"][at("acme-eu")] == [at("acme-fr")]
+    assert data["os"][at("acme")] == 850  # own score x10 beside the rolled-up one
+    assert data["sc"][at("acme")] < 600
+    assert HOSTILE not in page  # the hostile name travels packed, reaches the DOM as text
+
+
+def test_a_flat_dashboard_has_no_tree(tmp_path: Path) -> None:
+    pytest.importorskip("jinja2")
+    model = _model()
+    scored = model.score_batch({"usage": np.array([50.0, 70.0])})
+    with open_history(tmp_path / "h.db") as store:
+        store.write_snapshot(model, "2026-06-30", ["a", "b"], scored)
+        data = _page_data(dashboard(store).html)["list"]
+    assert "pa" not in data
+    assert "kids" not in data
+
+
+def test_the_dashboard_shows_the_tree_in_a_browser(tmp_path: Path) -> None:
+    pytest.importorskip("jinja2")
+    from browser import Unavailable, start
+
+    db = tmp_path / "h.db"
+    _tree_store(str(db))
+    with open_history(db) as store:
+        page = dashboard(store).save(tmp_path / "d.html")
+    try:
+        browser = start()
+    except Unavailable as exc:
+        pytest.skip(f"no browser: {exc}")
+    try:
+        url = page.resolve().as_uri()
+        browser.open(url, wait_for="window.hsReady === true")
+        cells = {c.split("\n")[0]: c for c in browser.texts('#hs-list td[data-col="account"]')}
+        assert "2 children" in cells["acme"]
+        assert "child of acme-eu" in cells["acme-fr"]
+        assert HOSTILE in cells["acme-us"]  # as text, not markup
+        assert browser.alerts_fired() == []
+        browser.js(
+            "(function (s, v) { s.value = v; s.dispatchEvent(new Event('change')); return s.value; })"
+            "(document.querySelector('select[data-filter=parent]'), arguments[0])",
+            str(IDS.index("acme-eu")),
+        )
+        shown = [c.split("\n")[0] for c in browser.texts('#hs-list td[data-col="account"]')]
+        assert sorted(shown) == ["acme-eu", "acme-fr"]
+        browser.screenshot(tmp_path / "list.png")
+        browser.open(url + "#account/acme", wait_for="document.querySelector('[data-panel=children]') !== null")
+        rows = browser.texts('[data-panel="children"] tbody tr')
+        assert [r.split("\n")[0] for r in rows] == ["acme-eu", "acme-us"]  # worst score first: 5 then 10
+        assert "own metrics score 85.0" in browser.texts('[data-field="own-score"]')[0]
+        browser.click('[data-panel="children"] th[data-sort="score"]')
+        rows = browser.texts('[data-panel="children"] tbody tr')
+        assert [r.split("\n")[0] for r in rows] == ["acme-us", "acme-eu"]  # best score first
+        browser.click('[data-panel="children"] th[data-sort="arr"]')
+        rows = browser.texts('[data-panel="children"] tbody tr')
+        assert [r.split("\n")[0] for r in rows] == ["acme-eu", "acme-us"]  # most ARR first
+        assert "300,000" in rows[0]
+        browser.screenshot(tmp_path / "parent.png")
+        browser.click('[data-panel="children"] tbody tr[data-account="acme-eu"] a')
+        browser.wait_for("location.hash === '#account/acme-eu'")
+        browser.wait_for("document.querySelector('[data-panel=children] tr[data-account=acme-fr]') !== null")
+        assert "child of acme" in browser.texts('.hd-account-head [data-field="parent"]')[0]
+        assert browser.console_errors() == []
+    finally:
+        browser.close()

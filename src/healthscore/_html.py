@@ -80,6 +80,7 @@ __all__ = [
     "notebook",
     "render",
     "score_html",
+    "tree_words",
 ]
 
 INSTALL_HINT = "HTML displays need Jinja2: pip install 'healthscore[report]'"
@@ -727,6 +728,27 @@ def csm_words(lang: str = "en") -> Mapping[str, str]:
 
     text = resources.files("healthscore").joinpath("templates", "csm_words.toml").read_text(encoding="utf-8")
     words: dict[str, str] = tomllib.loads(text)[t.lang]
+    return words
+
+
+def tree_words(lang: str = "en") -> Mapping[str, str]:
+    """The words of account trees (parent, children) in ``lang``: the
+    catalogue's ``[tree]`` table where it has one, else
+    ``templates/tree_words.toml`` (English for a language it lacks).
+
+    Examples:
+        >>> tree_words("en")["children"], tree_words("ja")["children"]
+        ('Children', '子アカウント')
+    """
+    t = catalogue(lang)
+    own = t.tables.get("tree")
+    if own:
+        return dict(own)
+    from importlib import resources  # noqa: PLC0415 -- read once per language
+
+    text = resources.files("healthscore").joinpath("templates", "tree_words.toml").read_text(encoding="utf-8")
+    tables = tomllib.loads(text)
+    words: dict[str, str] = tables.get(t.lang, tables["en"])
     return words
 
 
