@@ -290,3 +290,13 @@ def test_the_dashboard_shows_the_tree_in_a_browser(tmp_path: Path) -> None:
         assert browser.console_errors() == []
     finally:
         browser.close()
+
+
+def test_the_notebook_queue_names_the_tree_in_every_language() -> None:
+    pytest.importorskip("jinja2")
+    model, rolled = _rolled(FALLEN)
+    queue = action_queue(model, IDS, rolled, "2026-06-30", arr=ARR)
+    assert "worst children by ARR at stake: acme-eu, acme-us" in queue.to_html()
+    page = queue.to_html("ja")
+    assert "親: acme-eu" in page
+    assert "子アカウント: acme-eu, acme-us" in page

@@ -820,11 +820,22 @@ def actions_html(queue: Iterable[Action], *, lang: str = "en") -> str:
                 "due": t.instant(a.due),
                 "response": t.phrase(a.response),
                 "reason": a.reason if t.lang == "en" else "",
+                "tree": "" if t.lang == "en" else _tree_text(a, t.lang),  # English: in the reason
                 "playbook": [t.phrase(step) for step in a.playbook],
                 "drivers": [t.label(d) for d in a.drivers],
             }
         )
     return render("display/actions.html.j2", lang=lang, rows=rows, cw=csm_words(lang))
+
+
+def _tree_text(a: Action, lang: str) -> str:
+    """An action's place in its tree, in ``lang``: its parent and, for a
+    parent, its worst children."""
+    words = tree_words(lang)
+    parts = [words["child_of"].format(parent=a.parent_id)] if a.parent_id else []
+    if a.children:
+        parts.append(f"{words['children']}: {', '.join(a.children)}")
+    return " \u00b7 ".join(parts)
 
 
 def actions_text(queue: Iterable[Action]) -> str:
