@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from healthscore import Dimension, HealthModel, InputError, Metric, hierarchy, scorers
 from healthscore.actions import action_queue, queue_from_history
@@ -300,3 +302,43 @@ def test_the_notebook_queue_names_the_tree_in_every_language() -> None:
     page = queue.to_html("ja")
     assert "親: acme-eu" in page
     assert "子アカウント: acme-eu, acme-us" in page
+
+
+def test_a_scored_csv_dashboard_carries_the_tree(tmp_path: Path) -> None:
+    pytest.importorskip("jinja2")
+    model_path = tmp_path / "model.toml"
+    dump_model(_model(), model_path)
+    source = tmp_path / "accounts.csv"
+    rows = ["account_id,parent_id,arr,usage"]
+    rows += [f"{a},{p or ''},{arr},{u}" for a, p, arr, u in zip(IDS, PARENTS, ARR, FALLEN, strict=True)]
+    source.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    quiet = {"stdout": io.StringIO(), "stderr": io.StringIO()}
+    scored = tmp_path / "out.csv"
+    assert main(["score", str(source), "--model", str(model_path), "-o", str(scored)], **quiet) == 0
+    page = tmp_path / "r.html"
+    assert main(["report", "--scores", str(scored), "--model", str(model_path), "-o", str(page)], **quiet) == 0
+    data = _page_data(page.read_text(encoding="utf-8"))["list"]
+    at = data["id"].index
+    assert [data["pa"][at(a)] for a in IDS] == [-1 if p is None else at(p) for p in PARENTS]
+    assert data["os"][at("acme")] == 850
+
+
+@given(st.lists(st.integers(min_value=-1, max_value=30), min_size=1, max_size=12), st.data())
+def test_any_tree_reads_back_as_written(links: list[int], data: st.DataObject) -> None:
+    """Parents point to an earlier account (or none): any such forest round-trips."""
+    n = len(links)
+    ids = [f"a{i}" for i in range(n)]
+    parents = [None if link < 0 or i == 0 else ids[link % i] for i, link in enumerate(links)]
+    usage = data.draw(st.lists(st.floats(0, 100), min_size=n, max_size=n))
+    model = _model()
+    scored = model.score_batch({"usage": np.array(usage)}, drivers=2)
+    rolled = hierarchy.roll_up(model, scored, hierarchy.build_tree(ids, parents), weights=np.ones(n), drivers=2)
+    with open_history(":memory:") as store:
+        store.write_snapshot(model, "2026-06-30", ids, rolled)
+        points = {p.account_id: p for p in store.portfolio()}
+    for i, account in enumerate(ids):
+        point = points[account]
+        assert point.parent_id == parents[i]
+        assert point.level == int(rolled.tree.level[i])
+        assert point.score == pytest.approx(float(rolled.scores.score[i]))
+        assert point.own_score == pytest.approx(float(usage[i]))
