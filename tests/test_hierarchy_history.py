@@ -289,6 +289,11 @@ def test_the_dashboard_shows_the_tree_in_a_browser(tmp_path: Path) -> None:
         browser.wait_for("location.hash === '#account/acme-eu'")
         browser.wait_for("document.querySelector('[data-panel=children] tr[data-account=acme-fr]') !== null")
         assert "child of acme" in browser.texts('.hd-account-head [data-field="parent"]')[0]
+        browser.open(url + "#queue", wait_for="document.querySelector('#hs-queue') !== null")
+        queued = {c.split("\n")[0]: c for c in browser.texts('#hs-queue td[data-col="account"]')}
+        assert "2 children" in queued["acme"]
+        assert "child of acme" in queued["acme-us"]
+        browser.screenshot(tmp_path / "queue.png")
         assert browser.console_errors() == []
     finally:
         browser.close()
