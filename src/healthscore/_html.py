@@ -79,6 +79,7 @@ __all__ = [
     "notebook",
     "render",
     "score_html",
+    "tree_words",
 ]
 
 INSTALL_HINT = "HTML displays need Jinja2: pip install 'healthscore[report]'"
@@ -719,6 +720,27 @@ def csm_words(lang: str = "en") -> Mapping[str, str]:
     return dict(catalogue(lang).tables["csm"])
 
 
+def tree_words(lang: str = "en") -> Mapping[str, str]:
+    """The words of account trees (parent, children) in ``lang``: the
+    catalogue's ``[tree]`` table where it has one, else
+    ``templates/tree_words.toml`` (English for a language it lacks).
+
+    Examples:
+        >>> tree_words("en")["children"], tree_words("ja")["children"]
+        ('Children', '子アカウント')
+    """
+    t = catalogue(lang)
+    own = t.tables.get("tree")
+    if own:
+        return dict(own)
+    from importlib import resources  # noqa: PLC0415 -- read once per language
+
+    text = resources.files("healthscore").joinpath("templates", "tree_words.toml").read_text(encoding="utf-8")
+    tables = tomllib.loads(text)
+    words: dict[str, str] = tables.get(t.lang, tables["en"])
+    return words
+
+
 def _rating_text(read: CsmRead, lang: str) -> str:
     words = csm_words(lang)
     if isinstance(read.rating, int):
@@ -787,11 +809,22 @@ def actions_html(queue: Iterable[Action], *, lang: str = "en") -> str:
                 "due": t.instant(a.due),
                 "response": t.phrase(a.response),
                 "reason": a.reason if t.lang == "en" else "",
+                "tree": "" if t.lang == "en" else _tree_text(a, t.lang),  # English: in the reason
                 "playbook": [t.phrase(step) for step in a.playbook],
                 "drivers": [t.label(d) for d in a.drivers],
             }
         )
     return render("display/actions.html.j2", lang=lang, rows=rows, cw=csm_words(lang))
+
+
+def _tree_text(a: Action, lang: str) -> str:
+    """An action's place in its tree, in ``lang``: its parent and, for a
+    parent, its worst children."""
+    words = tree_words(lang)
+    parts = [words["child_of"].format(parent=a.parent_id)] if a.parent_id else []
+    if a.children:
+        parts.append(f"{words['children']}: {', '.join(a.children)}")
+    return " \u00b7 ".join(parts)
 
 
 def actions_text(queue: Iterable[Action]) -> str:

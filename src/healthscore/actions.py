@@ -27,6 +27,12 @@ now, at_risk 48 hours, warning a week; a drop alert is due within 48 hours at
 the latest), the band's playbook steps and the drivers that pulled the score
 down.
 
+In a tree of accounts (:mod:`healthscore.hierarchy`) a parent is ranked like
+any account, on its rolled-up score and that score's trend: it joins the queue
+when its roll-up falls into an alert level or drops. Its action lists its
+worst children (``children``: the ``child:<id>`` drivers, by ARR at stake,
+most first), and each child's action names its parent (``parent_id``).
+
 Examples:
     >>> import numpy as np
     >>> from healthscore import presets
@@ -49,6 +55,7 @@ import numpy as np
 from healthscore import _html, _time
 from healthscore.config import AnyModel
 from healthscore.exceptions import InputError, ValidationError
+from healthscore.hierarchy import CHILD_PREFIX, RolledScores
 from healthscore.history import CSM_STALE_DAYS, CsmRead, HistoryStore, _policies_for, csm_disagreement
 from healthscore.model import BatchScores, HealthModel
 from healthscore.trends import DropRule, _for_accounts, trends
@@ -102,6 +109,11 @@ class Action:
         disagreement: The read's colour minus the band's, in steps of red /
             yellow / green (:func:`~healthscore.history.csm_disagreement`;
             positive: the CSM is more optimistic); ``None`` without a read.
+        parent_id: The account's parent in a tree of accounts (``None``: a
+            top-level account, or scores without a tree).
+        children: For a parent, the children that pull its rolled-up score
+            down most, by ARR at stake, most first (its ``child:<id>``
+            drivers); empty for an account without children.
     """
 
     account_id: str
@@ -119,6 +131,8 @@ class Action:
     csm_read: CsmRead | None = None
     csm_stale: bool = False
     disagreement: int | None = None
+    parent_id: str | None = None
+    children: tuple[str, ...] = ()
 
 
 def _as_of(value: Any) -> datetime:
@@ -129,7 +143,7 @@ def _as_of(value: Any) -> datetime:
 def action_queue(
     model: HealthModel,
     account_ids: Sequence[Any] | Any,
-    scores: BatchScores,
+    scores: BatchScores | RolledScores,
     as_of: Any,
     *,
     trend: Mapping[str, Any] | None = None,
@@ -143,7 +157,9 @@ def action_queue(
     Args:
         model: The model that scored them (its band and alert policies).
         account_ids: One id per account, in ``scores`` order.
-        scores: Latest scores (``score_batch(..., drivers=k)`` for drivers).
+        scores: Latest scores (``score_batch(..., drivers=k)`` for drivers),
+            or a tree's (:func:`healthscore.hierarchy.roll_up`): parents are
+            ranked on their rolled-up scores and name their worst children.
         as_of: The scoring date: due dates count from it.
         trend: Output of :func:`healthscore.trends.trends` for these accounts
             (matched by ``account_id``); gives drop alerts and 30-day changes.
@@ -157,6 +173,12 @@ def action_queue(
         ValidationError: An unknown ``rank_by``.
     """
     ids = [str(a) for a in np.asarray(account_ids, dtype=object).tolist()]
+    parents: list[str | None] | None = None
+    if isinstance(scores, RolledScores):
+        if len(scores) != len(ids):
+            raise InputError(f"account_ids has {len(ids)} entries but the scores hold {len(scores)} accounts")
+        parents = [None if p is None else str(p) for p in scores.parent_values(ids).tolist()]
+        scores = scores.scores
     n = len(scores)
     if len(ids) != n:
         raise InputError(f"account_ids has {len(ids)} entries but the scores hold {n} accounts")
@@ -177,6 +199,7 @@ def action_queue(
         reads=_reads_by_account(csm_reads),
         rank_by=rank_by,
         stale_days=stale_days,
+        parents=parents,
     )
 
 
@@ -254,6 +277,7 @@ class LatestState:
             reads=self.reads,
             rank_by=rank_by,
             stale_days=stale_days,
+            parents=[str(p) or None for p in latest["parent_id"].tolist()] if "parent_id" in latest else None,
         )
 
 
@@ -356,6 +380,17 @@ def _reads_by_account(reads: Mapping[str, CsmRead] | Iterable[CsmRead] | None) -
     return {r.account_id: r for r in sorted(reads, key=lambda r: (r.as_of, r.recorded_at))}
 
 
+def _children(drivers: Sequence[str]) -> tuple[str, ...]:
+    """A parent's worst children: its ``child:<id>`` drivers, in order."""
+    return tuple(d[len(CHILD_PREFIX) :] for d in drivers if d.startswith(CHILD_PREFIX))
+
+
+def _tree_reasons(parent: str | None, children: tuple[str, ...]) -> list[str]:
+    """The queue's words for an account's place in its tree."""
+    out = [f"worst children by ARR at stake: {', '.join(children)}"] if children else []
+    return [*out, f"child of {parent}"] if parent else out
+
+
 def _rank(
     *,
     ids: list[str],
@@ -370,10 +405,13 @@ def _rank(
     reads: Mapping[str, CsmRead] | None = None,
     rank_by: RankBy = "urgency",
     stale_days: float = CSM_STALE_DAYS,
+    parents: Sequence[str | None] | None = None,
 ) -> ActionQueue:
     """The one ranking of the queue (see the module docstring); ``rank_by``
     ``"disagreement"`` puts the fresh reads furthest from their band first and
-    lets an account in for its read alone."""
+    lets an account in for its read alone; ``parents`` (one per account,
+    ``None`` at the top) names each action's parent, and a parent's ``child:``
+    drivers its worst children."""
     if rank_by not in RANK_BY:
         raise ValidationError("rank_by", f"must be one of {', '.join(RANK_BY)}", rank_by)
     start = _as_of(as_of)
@@ -400,6 +438,9 @@ def _rank(
             window = f"since {t.since[i]}" if t.since[i] else "in the drop window"
             reasons.append(f"dropped {t.fallen[i]:.0f} points from its peak {window}")
         reasons += [r for r in (_read_reason(found),) if r]
+        parent = parents[i] if parents is not None else None
+        children = _children(drivers[i])
+        reasons += _tree_reasons(parent, children)
         action = Action(
             account_id=ids[i],
             score=float(score[i]),
@@ -416,6 +457,8 @@ def _rank(
             csm_read=found.read,
             csm_stale=found.stale,
             disagreement=found.disagreement,
+            parent_id=parent,
+            children=children,
         )
         severity = code + (1 if t.drop[i] else 0)  # higher code = worse level; a drop counts one level worse
         stake = 0.0 if arr[i] != arr[i] else float(arr[i])

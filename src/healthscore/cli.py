@@ -569,7 +569,7 @@ def _cmd_score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if args.history is not None and day is not None:  # the history first: the CSV only once it is stored
             progress.stage(f"writing the snapshot to {args.history}")
             extras = {**extras, "inputs": columns}
-            _score_history(args.history, model, day, ids, scored, extras, progress, err)
+            _score_history(args.history, model, day, ids, scored if rolled is None else rolled, extras, progress, err)
         progress.stage(f"writing {args.output}")
         _write_pending(pending, err)
         if args.output == "-":
@@ -664,13 +664,14 @@ def _score_history(
     model: AnyModel,
     day: str,
     ids: list[str],
-    scored: BatchScores,
+    scored: BatchScores | hierarchy.RolledScores,
     extras: dict[str, Any],
     progress: _Progress,
     err: TextIO,
 ) -> None:
-    """Append the run to the history: scores, ``extras`` (``arr``, ``names``
-    and the scored columns as ``inputs``, for ``write_snapshot``)."""
+    """Append the run to the history: scores (a tree's rolled up, each
+    account's own score, parent and level beside them), ``extras`` (``arr``,
+    ``names`` and the scored columns as ``inputs``, for ``write_snapshot``)."""
     with _history(target, err, write=True, create=True) as store:
         store.write_snapshot(model, day, ids, scored, **extras)
         every = store.overrides(include_inactive=True)
@@ -767,6 +768,8 @@ ACTION_COLUMNS = (
     "reason",
     "drivers",
     "playbook",
+    "parent_id",
+    "children",
     "csm_rating",
     "csm_colour",
     "csm_author",
@@ -774,7 +777,9 @@ ACTION_COLUMNS = (
     "csm_stale",
     "disagreement",
 )
-"""The columns of ``actions --format csv``: machine values, the same in every language."""
+"""The columns of ``actions --format csv``: machine values, the same in every language
+(``parent_id`` and ``children``: the account's parent and, for a parent, its worst
+children, in a tree of accounts)."""
 ACTION_TABLE_COLUMNS = (*ACTION_COLUMNS[:9], "response", *ACTION_COLUMNS[9:12])
 """The columns of ``actions --format table``: words in the language of ``--lang`` (then
 the CSM read and the disagreement, :data:`ACTION_TABLE_CSM_COLUMNS`)."""
@@ -814,6 +819,8 @@ def _cmd_actions(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 a.reason,
                 "; ".join(a.drivers),
                 "; ".join(a.playbook),
+                a.parent_id or "",
+                "; ".join(a.children),
                 *_action_csm_cells(a),
             ]
         )

@@ -64,6 +64,7 @@ from healthscore._io import csv_text, write_atomic
 from healthscore.bands import BandPolicy
 from healthscore.config import AnyModel, model_fingerprint, model_from_dict, model_to_dict
 from healthscore.exceptions import InputError, ValidationError
+from healthscore.hierarchy import RolledScores
 from healthscore.model import BatchScores, HealthModel, SegmentedModel, to_numpy
 from healthscore.scorers import as_float_array, input_kind, is_missing
 
@@ -85,7 +86,8 @@ __all__ = [
 ]
 
 SCHEMA_VERSION = "5"
-"""5: the CSM's reads (table ``hs_csm_reads``);
+"""5: the CSM's reads (table ``hs_csm_reads``) and account trees
+(``hs_scores.parent_id``, ``.level``, ``.own_score``);
 4: account names and raw inputs (``hs_scores.name``, ``.inputs``, ``hs_runs.metrics``);
 3: as_of, starts and expires are UTC dates, revoked_at a UTC instant."""
 
@@ -116,6 +118,9 @@ _SCHEMA = (
     " segment TEXT,"
     " name TEXT,"
     " inputs TEXT,"
+    " parent_id TEXT,"
+    " level INTEGER,"
+    " own_score DOUBLE PRECISION,"
     " PRIMARY KEY (run_id, account_id))",
     "CREATE INDEX IF NOT EXISTS hs_scores_by_account ON hs_scores (account_id, run_id)",
     "CREATE TABLE IF NOT EXISTS hs_overrides ("
@@ -147,6 +152,13 @@ _SCHEMA_5 = (
 _SCORE_FIELDS = ("run_id", "account_id", "score", "band", "alert", "coverage", "drivers", "arr", "segment", "name")
 # Added by schema 4: a read-only store of schema 3 is read as it stands, these columns NULL.
 _SCHEMA_4_COLUMNS = (("hs_scores", "name"), ("hs_scores", "inputs"), ("hs_runs", "metrics"))
+# Added by schema 5 (nullable: a snapshot written without a tree leaves them NULL).
+_TREE_FIELDS = ("parent_id", "level", "own_score")
+_SCHEMA_5_COLUMNS = (
+    ("hs_scores", "parent_id", "TEXT"),
+    ("hs_scores", "level", "INTEGER"),
+    ("hs_scores", "own_score", "DOUBLE PRECISION"),
+)
 
 
 @attrs.frozen(kw_only=True)
@@ -184,6 +196,14 @@ class HistoryPoint:
     own values are always in ``computed_score``, ``computed_band`` and
     ``computed_alert``. ``name`` is the account's display name in that
     snapshot (``None`` where none was stored).
+
+    In a snapshot written with a tree (``write_snapshot`` given the
+    :class:`~healthscore.hierarchy.RolledScores`), a parent's ``score``,
+    ``band`` and ``alert`` are rolled up from its children; ``own_score`` is
+    the account's own (from its own metrics), ``parent_id`` its parent
+    (``None`` at the top) and ``level`` its depth (0 at the top). A snapshot
+    written without a tree has ``own_score`` ``None`` (``score`` is the
+    account's own) and every account at level 0.
     """
 
     account_id: str
@@ -198,6 +218,9 @@ class HistoryPoint:
     arr: float | None = None
     segment: str | None = None
     name: str | None = None
+    parent_id: str | None = None
+    level: int = 0
+    own_score: float | None = None
     override: Override | None = None
     computed_score: float | None = attrs.field(default=attrs.Factory(lambda self: self.score, takes_self=True))
     computed_band: str | None = attrs.field(default=attrs.Factory(lambda self: self.band, takes_self=True))
@@ -511,6 +534,19 @@ def _input_cells(model: AnyModel, inputs: Any, n: int) -> tuple[str | None, list
     return json.dumps(metrics), [encode(list(row)) for row in zip(*per_metric, strict=True)]
 
 
+def _tree_cells(ids: list[str], rolled: RolledScores | None) -> list[list[Any]]:
+    """Each account's parent id, level and own score for ``hs_scores`` (NULL
+    without a tree)."""
+    n = len(ids)
+    if rolled is None:
+        return [[None] * n, [None] * n, [None] * n]
+    if len(rolled) != n:
+        raise InputError(f"account_ids has {n} entries but the rolled-up scores hold {len(rolled)} accounts")
+    parents = [None if p is None else str(p) for p in rolled.parent_values(ids).tolist()]
+    levels = [int(v) for v in np.asarray(rolled.tree.level).tolist()]
+    return [parents, levels, _nullable(rolled.own_score)]
+
+
 def _score_rows(
     ids: list[str],
     scores: BatchScores,
@@ -518,12 +554,14 @@ def _score_rows(
     names: list[str | None],
     inputs: list[str | None],
     segments: list[str | None],
+    tree: list[list[Any]],
 ) -> tuple[list[str], list[list[Any]]]:
     """The ``hs_scores`` columns of a snapshot and their cells, column by column:
-    a segmented model's segment where it picked the model, else ``segments``."""
+    a segmented model's segment where it picked the model, else ``segments``;
+    ``tree`` as :func:`_tree_cells` gives it."""
     dims = list(scores.dimensions)
     segment: list[Any] = segments if scores.segment is None else [str(s) for s in scores.segment.tolist()]
-    columns = [*_SCORE_FIELDS, "inputs", *(f"d{k}" for k in range(1, len(dims) + 1))]
+    columns = [*_SCORE_FIELDS, "inputs", *_TREE_FIELDS, *(f"d{k}" for k in range(1, len(dims) + 1))]
     data = [
         ids,
         _nullable(scores.score),
@@ -535,13 +573,23 @@ def _score_rows(
         segment,
         names,
         inputs,
+        *tree,
         *(_nullable(values) for values in scores.dimensions.values()),
     ]
     return columns, data
 
 
 _RESERVED = frozenset(
-    {*_SCORE_FIELDS, "as_of", "model_version", "computed_score", "computed_band", "computed_alert", "override_id"}
+    {
+        *_SCORE_FIELDS,
+        *_TREE_FIELDS,
+        "as_of",
+        "model_version",
+        "computed_score",
+        "computed_band",
+        "computed_alert",
+        "override_id",
+    }
 )
 
 
@@ -651,6 +699,8 @@ def _create_or_migrate(db: _Backend, store: str) -> None:
             _migrate_from_3(db)
         if found != SCHEMA_VERSION and not db.read_only:
             _migrate_from_4(db)
+        if not db.read_only:
+            _add_tree_columns(db)
 
 
 def _migrate_from_2(db: _Backend) -> None:
@@ -701,8 +751,20 @@ def _migrate_from_3(db: _Backend) -> None:
 def _migrate_from_4(db: _Backend) -> None:
     """Schema 5 adds the CSM's reads, one new table (``hs_csm_reads``, made
     by :data:`_SCHEMA_5` before this runs); nothing else changes, and an
-    older store simply has no reads. Runs inside the set-up transaction."""
+    older store simply has no reads; the tree columns follow
+    (:func:`_add_tree_columns`). Runs inside the set-up transaction."""
     db.query("UPDATE hs_meta SET value = ? WHERE key = 'schema'", (SCHEMA_VERSION,))
+
+
+def _add_tree_columns(db: _Backend) -> None:
+    """Schema 5 also keeps each account's place in its tree and its own score
+    beside the rolled-up one (``hs_scores.parent_id``, ``.level``,
+    ``.own_score``); a store made before they were part of it gets them empty
+    (NULL: written without a tree). Runs inside the set-up transaction."""
+    have = db.columns_of("hs_scores")
+    for table, column, kind in _SCHEMA_5_COLUMNS:
+        if column not in have:
+            db.query(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
 
 # -- the catalogue: models and snapshots ----------------------------------------------------
@@ -987,7 +1049,7 @@ class _Reader:
         self._catalog = catalog
         self._overrides = overrides
         # a schema-3 store opened read-only lacks them: read as NULL
-        self._absent = {(t, c) for t, c in _SCHEMA_4_COLUMNS if c not in db.columns_of(t)}
+        self._absent = {(t, c) for t, c, *_ in (*_SCHEMA_4_COLUMNS, *_SCHEMA_5_COLUMNS) if c not in db.columns_of(t)}
 
     def read(
         self,
@@ -1007,7 +1069,7 @@ class _Reader:
             names = ["run_id", "account_id", "score"]
         else:
             width = max((len(run.dimensions) for run in runs.values()), default=0)
-            names = [*_SCORE_FIELDS, *(f"d{k}" for k in range(1, width + 1))]
+            names = [*_SCORE_FIELDS, *_TREE_FIELDS, *(f"d{k}" for k in range(1, width + 1))]
         rows = self._score_rows(runs, names, account_id)
         raw = dict(zip(names, map(list, zip(*rows, strict=True)), strict=True)) if rows else {k: [] for k in names}
         out = _columns(raw, runs, fields)
@@ -1064,6 +1126,9 @@ class _Reader:
                     arr=number("arr", i),
                     segment=text("segment", i),
                     name=text("name", i),
+                    parent_id=text("parent_id", i),
+                    level=int(columns["level"][i]),
+                    own_score=number("own_score", i),
                     override=lookup.get(str(columns["override_id"][i])),
                     computed_score=number("computed_score", i),
                     computed_band=text("computed_band", i),
@@ -1174,6 +1239,9 @@ def _columns(raw: Mapping[str, list[Any]], runs: Mapping[int, _Run], fields: str
     out["arr"] = _floats(raw["arr"])
     out["segment"] = _texts(raw["segment"])
     out["name"] = _texts(raw["name"])
+    out["parent_id"] = _texts(raw["parent_id"])
+    out["level"] = np.array([0 if v is None else int(v) for v in raw["level"]], dtype=np.int64)
+    out["own_score"] = _floats(raw["own_score"])
     out["drivers"] = np.fromiter((tuple(json.loads(d)) for d in raw["drivers"]), dtype=object, count=len(run_ids))
     for name in dict.fromkeys(name for r in order_runs for name in runs[r].dimensions):
         values = np.full(len(run_ids), math.nan)
@@ -1251,7 +1319,7 @@ class HistoryStore:
         model: AnyModel,
         as_of: Any,
         account_ids: Sequence[Any] | Any,
-        scores: BatchScores,
+        scores: BatchScores | RolledScores,
         *,
         arr: Sequence[float] | Any | None = None,
         names: Sequence[str | None] | Any | None = None,
@@ -1269,12 +1337,21 @@ class HistoryStore:
         :meth:`inputs` gives them back and the stored model scores them again
         to the same numbers.
 
+        Given the :class:`~healthscore.hierarchy.RolledScores` of
+        :func:`~healthscore.hierarchy.roll_up`, the snapshot stores each
+        parent's rolled-up score, band, alert, coverage and drivers (``score``
+        and the rest), and beside them every account's own score
+        (``own_score``), parent (``parent_id``) and depth (``level``): the
+        trends, the action queue and the dashboard then follow the rolled-up
+        scores.
+
         Args:
             model: The model that produced ``scores`` (its fingerprint is the version).
             as_of: The scoring date.
             account_ids: One id per account, in ``scores`` order (unique).
             scores: The result of ``model.score_batch`` (with ``drivers=k`` to
-                keep the top drivers for the action queue).
+                keep the top drivers for the action queue), or of
+                ``hierarchy.roll_up`` over it.
             arr: ARR per account, in ``scores`` order (NaN where unknown).
             names: A display name per account, in ``scores`` order (``None``
                 or ``""`` where there is none).
@@ -1298,15 +1375,17 @@ class HistoryStore:
                 column.
         """
         day = _iso_date(as_of)
+        rolled = scores if isinstance(scores, RolledScores) else None
+        scores = scores.scores if isinstance(scores, RolledScores) else scores
         ids, money = _snapshot_ids_and_arr(account_ids, scores, arr)
         n = len(ids)
         metrics, raw = _input_cells(model, inputs, n)
         version = model_fingerprint(model)
         config = json.dumps(model_to_dict(model))
         dims = json.dumps(list(scores.dimensions))
-        columns, data = _score_rows(
-            ids, scores, money, _name_cells(names, n), raw, _name_cells(segments, n, "segments")
-        )
+        segment_cells = _name_cells(segments, n, "segments")
+        tree = _tree_cells(ids, rolled)
+        columns, data = _score_rows(ids, scores, money, _name_cells(names, n), raw, segment_cells, tree)
         with self._transaction():
             self._query(
                 "INSERT INTO hs_models (version, name, config) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",

@@ -54,6 +54,7 @@ from healthscore._html import (
     model_fragment,
     numeric_range,
     render,
+    tree_words,
 )
 from healthscore._i18n import Catalogue, catalogue, check_language
 from healthscore._io import write_atomic
@@ -141,6 +142,8 @@ class _Snapshot:
     drivers: list[tuple[str, ...]]
     arr: Any
     override_id: list[str]
+    parent: list[str] = attrs.field(factory=list)
+    own: Any = None
 
 
 @attrs.frozen(kw_only=True)
@@ -200,6 +203,8 @@ def _snapshot(columns: Mapping[str, Any], dimensions: Sequence[str]) -> _Snapsho
         drivers=[tuple(str(x) for x in d) for d in columns["drivers"]] if "drivers" in columns else [()] * n,
         arr=floats("arr"),
         override_id=texts("override_id"),
+        parent=texts("parent_id"),
+        own=floats("own_score"),
     )
 
 
@@ -406,6 +411,7 @@ def _from_scored(
         trend=None,
         as_of=day,
         policies=lambda i: policies[int(policy_of[i])],
+        parents=[p or None for p in now.parent] if any(now.parent) else None,
     )
     metrics = [m for m in chosen.metric_names if m in table]
     inputs = {"account_id": now.ids, **{m: table[m] for m in metrics}} if metrics else None
@@ -706,10 +712,27 @@ def _list_part(data: _Data, t: Catalogue, bands: list[dict[str, Any]]) -> dict[s
     part["dues"] = [t.instant(d) for d in due_days]
     part["since"] = since.values
     part["cr"] = _csm_cells(data, t)
+    part.update(_tree_part(now))
     if data.series is not None:
         part["sp"] = np.where(np.isnan(data.series), -1, np.round(data.series)).astype(np.int64).ravel().tolist()
         part["spw"] = len(data.dates)
     return part
+
+
+def _tree_part(now: _Snapshot) -> dict[str, Any]:
+    """The account tree for the list, where the snapshot has one: each
+    account's parent (its index, -1 at the top or when the parent is not in
+    the snapshot), its own score (x10, -1 where none) and its children's
+    indices; nothing for a snapshot without parents."""
+    if not any(now.parent):
+        return {}
+    position = {a: i for i, a in enumerate(now.ids)}
+    parent = [position.get(p, -1) if p else -1 for p in now.parent]
+    kids: list[list[int]] = [[] for _ in now.ids]
+    for i, p in enumerate(parent):
+        if p >= 0:
+            kids[p].append(i)
+    return {"pa": parent, "os": _x10(now.own), "kids": kids}
 
 
 def _csm_cells(data: _Data, t: Catalogue) -> list[list[Any] | None]:
@@ -831,6 +854,7 @@ def _meta(data: _Data, t: Catalogue, title: str | None, bands: list[dict[str, An
             "colours": [_COLOURS[c] for c in CSM_COLOURS],
             "staleDays": data.stale_days,
         },
+        "tree": {"words": dict(tree_words(t.lang))},
     }
 
 

@@ -8,7 +8,8 @@
   var LOW_COVERAGE = META.lowCoverage;
   var SVGNS = document.getElementById("hs-svg-ns").namespaceURI;  // the SVG namespace, from the parser
   var L = null, D = null, detailPromise = null, byId = null, lowerIds = null, lowerNames = null;
-  var state = { sort: "score", dir: 1, band: "", alert: "", segment: "", search: "", page: 0, qpage: 0 };
+  var state = { sort: "score", dir: 1, band: "", alert: "", segment: "", parent: "", search: "", page: 0, qpage: 0 };
+  var TREE = META.tree || { words: {} };
   var DEFAULT_DIR = { score: 1, change: 1, arr: -1, segment: 1, due: 1, csm: 1 };
   var CSM = META.csm;
   var view = [];
@@ -126,6 +127,28 @@
     if (values) Object.keys(values).forEach(function (k) { text = text.split("{" + k + "}").join(String(values[k])); });
     return text;
   }
+  // account trees: L.pa parent index (-1 at the top), L.os own score (x10), L.kids children's indices
+  function tw(key, values) {
+    var text = Object.prototype.hasOwnProperty.call(TREE.words, key) ? TREE.words[key] : key;
+    if (values) Object.keys(values).forEach(function (k) { text = text.split("{" + k + "}").join(String(values[k])); });
+    return text;
+  }
+  function depth(i) {
+    var d = 0;
+    for (var p = L.pa[i]; p >= 0 && d <= L.id.length; p = L.pa[p]) d++;
+    return d;
+  }
+  function within(i, top) {  // whether account i is top or lies under it
+    for (var p = i, d = 0; p >= 0 && d <= L.id.length; p = L.pa[p], d++) { if (p === top) return true; }
+    return false;
+  }
+  function childrenText(i) { return L.kids[i].length === 1 ? tw("one_child") : tw("n_children", { n: num(L.kids[i].length) }); }
+  function treeCell(i) {  // under the account id: its parent, or how many children it has
+    var out = el("div", { "class": "hd-tree" });
+    if (L.pa[i] >= 0) out.appendChild(el("span", { "data-field": "parent" }, tw("child_of", { parent: "" }), accountLink(L.pa[i])));
+    if (L.kids[i].length) out.appendChild(el("span", { "class": "hd-tag", "data-field": "children" }, childrenText(i)));
+    return out;
+  }
   function csmDisagrees(r) { return r && !r[2] && r[3] !== null && r[3] !== 0; }
   function csmSteps(r) {
     if (!r || r[3] === null) return null;
@@ -194,7 +217,9 @@
     }
     var fb = state.band === "" ? -1 : Number(state.band), fa = state.alert === "" ? -1 : Number(state.alert);
     var fs = state.segment === "" ? -1 : Number(state.segment);
+    var fp = state.parent === "" || !L.pa ? -1 : Number(state.parent);
     for (var i = 0; i < n; i++) {
+      if (fp >= 0 && !within(i, fp)) continue;
       if (fb >= 0 && L.bd[i] !== fb) continue;
       if (fa >= 0 && L.al[i] !== fa) continue;
       if (fs >= 0 && L.sg[i] !== fs) continue;
@@ -226,6 +251,11 @@
     root.appendChild(select("band", w("band"), META.bands.map(function (b, k) { return [k, b.label]; })));
     root.appendChild(select("alert", w("alert"), L.alerts.map(function (a, k) { return [k, a.label]; })));
     root.appendChild(select("segment", w("segment"), L.segs.map(function (s, k) { return [k, s || w("no_segment")]; })));
+    if (L.pa) {
+      var parents = [];
+      L.kids.forEach(function (k, i) { if (k.length) parents.push([i, L.id[i] + (L.nm && L.nm[i] ? " \u00b7 " + L.nm[i] : "")]); });
+      root.appendChild(select("parent", tw("parent"), parents));
+    }
     var search = el("input", { type: "search", "data-filter": "search", placeholder: w("search"), "aria-label": w("search") });
     search.addEventListener("input", function () { state.search = search.value; state.page = 0; refreshList(); });
     root.appendChild(search);
@@ -252,6 +282,12 @@
     var b = band(i);
     var who = el("td", { "data-col": "account" }, accountLink(i));
     if (L.nm && L.nm[i]) who.appendChild(el("div", { "class": "hd-name" }, L.nm[i]));
+    if (L.pa) {
+      who.appendChild(treeCell(i));
+      var d = state.parent === "" ? 0 : depth(i) - depth(Number(state.parent));
+      who.setAttribute("data-level", String(depth(i)));
+      if (d > 0) who.style.paddingLeft = (8 + 18 * d) + "px";
+    }
     var score = el("td", { "data-col": "score", "class": "hd-num" },
       el("span", { "class": "hd-dot", style: "background:" + (b ? b.colour : "#999") }), scoreText(L.sc[i]),
       L.ov[i] ? el("span", { "class": "hd-tag", title: w("override") }, "\u270e") : null);
@@ -464,11 +500,13 @@
     var head = el("div", { "class": "hd-account-head" });
     head.appendChild(el("a", { href: "#list", "class": "hd-back" }, "\u2190 " + w("back")));
     head.appendChild(el("h2", { "data-field": "name" }, L.nm && L.nm[i] ? L.nm[i] : L.id[i]));
-    head.appendChild(el("div", { "class": "hd-muted" }, el("span", { "data-field": "id" }, L.id[i]), " \u00b7 ", el("span", { "data-field": "segment" }, L.segs[L.sg[i]] || w("no_segment"))));
+    head.appendChild(el("div", { "class": "hd-muted" }, el("span", { "data-field": "id" }, L.id[i]), " \u00b7 ", el("span", { "data-field": "segment" }, L.segs[L.sg[i]] || w("no_segment")),
+      L.pa && L.pa[i] >= 0 ? el("span", { "data-field": "parent" }, " \u00b7 " + tw("child_of", { parent: "" }), accountLink(L.pa[i])) : null));
     var facts = el("div", { "class": "hd-account-facts" });
     var scoreBox = el("div", { "class": "hd-score", style: "border-color:" + (b ? b.colour : "#999") },
       el("div", { "class": "hd-score-num", "data-field": "score" }, scoreText(L.sc[i])), el("div", null, w("score")));
     if (L.ov[i]) scoreBox.appendChild(el("div", { "class": "hd-override-note", "data-field": "computed" }, w("overridden", { computed: scoreText(L.cs[i]) })));
+    if (L.pa && L.kids[i].length) scoreBox.appendChild(el("div", { "class": "hd-override-note", "data-field": "own-score" }, tw("own_score_note", { score: scoreText(L.os[i]) })));
     facts.appendChild(scoreBox);
     facts.appendChild(csmBox(i));
     facts.appendChild(el("div", null, el("div", { "class": "hd-muted" }, w("band")), bandChip(b, { "data-field": "band" }), b ? el("div", { "class": "hd-muted" }, policy.description[b.name] || "") : null));
@@ -484,6 +522,7 @@
     grid.appendChild(whatChanged(i, M));
     grid.appendChild(coverageBox(i, metrics ? metrics.missing : null));
     root.appendChild(grid);
+    if (L.pa && L.kids[i].length) root.appendChild(childrenBox(i));
     var hist = el("div", { "class": "hd-box" }, el("h3", null, w("score_history")));
     if (META.history && L.spw) { hist.appendChild(historyChart(i, policy)); hist.appendChild(legend()); }
     else hist.appendChild(el("p", { "class": "hd-note" }, w("no_history")));
@@ -523,6 +562,55 @@
     root.appendChild(pbox);
     window.scrollTo(0, 0);
   }
+  var kidSort = { col: "score", dir: 1 };
+  function childrenBox(i) {  // a parent's children: score, band and ARR, sortable, each a link to its page
+    var box = el("div", { "class": "hd-box", "data-panel": "children" }, el("h3", null, tw("children") + " (" + num(L.kids[i].length) + ")"));
+    var keys = {
+      account: function (k) { return L.id[k]; },
+      score: function (k) { return L.sc[k] < 0 ? null : L.sc[k]; },
+      band: function (k) { return L.bd[k] < 0 ? null : L.bd[k]; },
+      arr: function (k) { return L.arr[k]; }
+    };
+    var table = el("table", { "class": "hd-table hd-children" });
+    var head = el("tr");
+    var body = el("tbody");
+    function fill() {
+      var key = keys[kidSort.col], dir = kidSort.dir;
+      var rows = L.kids[i].slice().sort(function (a, b) {
+        var ka = key(a), kb = key(b);
+        if (ka === null || ka === undefined) return kb === null || kb === undefined ? a - b : 1;
+        if (kb === null || kb === undefined) return -1;
+        return ka < kb ? -dir : ka > kb ? dir : a - b;
+      });
+      clear(body);
+      rows.forEach(function (k) {
+        var who = el("td", { "data-col": "account" }, accountLink(k));
+        if (L.nm && L.nm[k]) who.appendChild(el("div", { "class": "hd-name" }, L.nm[k]));
+        if (L.kids[k].length) who.appendChild(el("span", { "class": "hd-tag", "data-field": "children" }, childrenText(k)));
+        body.appendChild(el("tr", { "data-account": L.id[k] }, who,
+          el("td", { "data-col": "score", "class": "hd-num" }, scoreText(L.sc[k])),
+          el("td", { "data-col": "band" }, bandChip(band(k))),
+          el("td", { "data-col": "arr", "class": "hd-num" }, money(L.arr[k]))));
+      });
+      head.querySelectorAll("th").forEach(function (th) {
+        var on = th.getAttribute("data-sort") === kidSort.col;
+        th.setAttribute("aria-sort", on ? (kidSort.dir > 0 ? "ascending" : "descending") : "none");
+      });
+    }
+    [["account", w("account")], ["score", w("score")], ["band", w("band")], ["arr", w("arr")]].forEach(function (c) {
+      var th = el("th", { "data-sort": c[0], scope: "col", "class": "hd-sortable" }, c[1]);
+      th.addEventListener("click", function () {
+        if (kidSort.col === c[0]) kidSort.dir = -kidSort.dir; else { kidSort.col = c[0]; kidSort.dir = c[0] === "arr" ? -1 : 1; }
+        fill();
+      });
+      head.appendChild(th);
+    });
+    table.appendChild(el("thead", null, head));
+    table.appendChild(body);
+    fill();
+    box.appendChild(el("div", { "class": "hd-scroll" }, table));
+    return box;
+  }
   function dimColour(v) {
     if (v < 0) return "#ccc";
     var s = v / 10, pick = META.bands[META.bands.length - 1];
@@ -555,6 +643,7 @@
       if (entry[2]) reason.push(w(entry[4] !== undefined && L.since[entry[4]] ? "reason_drop_since" : "reason_drop", { points: num(entry[3]), since: entry[4] !== undefined ? L.since[entry[4]] : "" }));
       var who = el("td", { "data-col": "account" }, accountLink(i));
       if (L.nm && L.nm[i]) who.appendChild(el("div", { "class": "hd-name" }, L.nm[i]));
+      if (L.pa) who.appendChild(treeCell(i));
       body.appendChild(el("tr", { "data-account": L.id[i] },
         el("td", { "class": "hd-num" }, num(state.qpage * PAGE + k + 1)),
         who,
