@@ -74,6 +74,15 @@ def test_an_unknown_language_is_refused() -> None:
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_tree_words_are_the_catalogues_tree_table(lang: str) -> None:
+    from healthscore._html import tree_words
+
+    assert "tree" in WORD_TABLES  # so every language has every tree word of English
+    assert tree_words(lang) == catalogue(lang).tables["tree"]
+    assert tree_words(lang)["n_children"].format(n=3)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
 def test_the_csm_words_are_the_catalogues_csm_table(lang: str) -> None:
     from healthscore._html import csm_words
 

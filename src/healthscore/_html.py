@@ -721,24 +721,14 @@ def csm_words(lang: str = "en") -> Mapping[str, str]:
 
 
 def tree_words(lang: str = "en") -> Mapping[str, str]:
-    """The words of account trees (parent, children) in ``lang``: the
-    catalogue's ``[tree]`` table where it has one, else
-    ``templates/tree_words.toml`` (English for a language it lacks).
+    """The words of account trees (parent, children) in ``lang``: a copy of
+    the catalogue's ``[tree]`` table.
 
     Examples:
         >>> tree_words("en")["children"], tree_words("ja")["children"]
         ('Children', '子アカウント')
     """
-    t = catalogue(lang)
-    own = t.tables.get("tree")
-    if own:
-        return dict(own)
-    from importlib import resources  # noqa: PLC0415 -- read once per language
-
-    text = resources.files("healthscore").joinpath("templates", "tree_words.toml").read_text(encoding="utf-8")
-    tables = tomllib.loads(text)
-    words: dict[str, str] = tables.get(t.lang, tables["en"])
-    return words
+    return dict(catalogue(lang).tables["tree"])
 
 
 def _rating_text(read: CsmRead, lang: str) -> str:
