@@ -484,13 +484,15 @@ def test_bounded_means_are_exact_at_their_bounds() -> None:
     assert signals["ticket_sentiment"].tolist() == [1.0, -1.0, math.fsum([1.0, -1.0, 0.1, -0.7]) / 4]
 
 
-@pytest.mark.xfail(strict=True, reason="a NumPy str column reaches Arrow cut at its first NUL character")
-def test_a_nul_inside_a_cell_is_kept_from_csv_as_from_parquet(tmp_path: Path) -> None:
-    (tmp_path / "pq").mkdir()
-    (tmp_path / "csv").mkdir()
-    pq.write_table(pa.table(_awkward_accounts(["x\x00y"])), tmp_path / "pq" / "accounts.parquet")
-    (tmp_path / "csv" / "accounts.csv").write_text(
+def test_a_nul_in_a_csv_is_an_error_naming_the_line_not_a_cut_cell(tmp_path: Path) -> None:
+    """NumPy and Arrow strings end at a NUL, so a CSV cell holding one would
+    lose the rest: the file is refused, naming the line (and a UTF-16 file,
+    full of NULs, is named as such)."""
+    (tmp_path / "accounts.csv").write_text(
         "account_id,segment,seats_purchased,arr,contract_term_months,name\na0,smb,1,1.0,12,x\x00y\n", encoding="utf-8"
     )
-    assert read_exports(tmp_path / "pq").tables["accounts"]["name"].tolist() == ["x\x00y"]
-    assert read_exports(tmp_path / "csv").tables["accounts"]["name"].tolist() == ["x\x00y"]
+    with pytest.raises(InputError, match=r"accounts\.csv line 2: a NUL character \(\\x00\) after 'a0,smb,1,1\.0,12,x'"):
+        read_exports(tmp_path)
+    (tmp_path / "accounts.csv").write_text("account_id,segment\na0,smb\n", encoding="utf-16-le")
+    with pytest.raises(InputError, match="the file is UTF-16 text, not UTF-8"):
+        read_exports(tmp_path)

@@ -120,6 +120,8 @@ def parse_csv(data: bytes, *, source: str, engine: Engine = "auto") -> CsvTable:
     if engine not in ("auto", "pyarrow", "python"):
         raise InputError(f"engine must be 'auto', 'pyarrow' or 'python', got {engine!r}")
     body = data[len(_BOM) :] if data.startswith(_BOM) else data
+    if b"\x00" in body:
+        raise _nul_error(body, source)
     if engine == "auto":
         engine = "pyarrow" if _has_pyarrow() else "python"
     if engine == "pyarrow":
@@ -178,6 +180,26 @@ def _empty(source: str) -> InputError:
 
 
 # --------------------------------------------------------------------------- reference engine: the csv module
+
+
+def _nul_error(body: bytes, source: str) -> InputError:
+    """A NUL byte: no text cell can hold one (NumPy and Arrow strings end at
+    it, so the rest of the cell would be lost), and a file full of them is
+    UTF-16, not UTF-8."""
+    at = body.index(b"\x00")
+    line = body.count(b"\n", 0, at) + 1
+    if body.count(b"\x00") * 4 > len(body):
+        return InputError(
+            f"{source}: the file is UTF-16 text, not UTF-8 (NUL bytes from line {line}); save it as UTF-8"
+        )
+    start = body.rfind(b"\n", 0, at) + 1
+    before = body[start:at].decode("utf-8", "replace")
+    return InputError(
+        f"{source} line {line}: a NUL character (\\x00) after {before[-20:]!r}; no text cell can hold one "
+        "(the rest of the cell would be lost): remove it from the file",
+        row=line,
+        value=before[-20:] + "\x00",
+    )
 
 
 def _read_python(body: bytes, source: str) -> CsvTable:
