@@ -79,7 +79,8 @@ def test_override_expiries_in_the_docs_are_in_the_future(page: Path) -> None:
 
 def _write_inputs(folder: Path) -> None:
     """What the README's commands read: accounts.csv with the ids it names, exports/ up to its --as-of date,
-    data.csv with an outcome and a ``logins`` column, and churn.csv for the accounts of the history."""
+    data.csv with an outcome and a ``logins`` column, churn.csv for the accounts of the history, and renewals.csv
+    120 days after it."""
     as_of = max(date.fromisoformat(v) for _, argv in COMMANDS for v in _option(argv, "--as-of"))
     columns = generate_portfolio(300, seed=7)
     n = len(columns["account_id"])
@@ -92,6 +93,13 @@ def _write_inputs(folder: Path) -> None:
     churn_day = (as_of + timedelta(days=45)).isoformat()
     rows = [f"{account},{churn_day}" for account in columns["account_id"][churned == 1].tolist()]
     (folder / "churn.csv").write_text("account_id,churn_date\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    renewal_day = (as_of + timedelta(days=120)).isoformat()  # its features: the --as-of snapshot, 90 days before
+    renewals = [
+        f"{a},{renewal_day},{1 - c}" for a, c in zip(columns["account_id"].tolist(), churned.tolist(), strict=True)
+    ]
+    (folder / "renewals.csv").write_text(
+        "account_id,renewal_date,renewed\n" + "\n".join(renewals) + "\n", encoding="utf-8"
+    )
     days = 181
     exports = generate_exports(40, days, seed=2, start=(as_of - timedelta(days=days - 1)).isoformat())
     write_exports(exports.tables, folder / "exports")
