@@ -14,11 +14,7 @@ tree building and the roll-up step alone. Usage::
 from __future__ import annotations
 
 import argparse
-import gc
-import statistics
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,16 +26,6 @@ import w1
 
 from healthscore import score_portfolio
 from healthscore.hierarchy import build_tree, roll_up
-
-
-def median_time(fn: Callable[[], Any], repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        gc.collect()
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def tree_table(n: int, seed: int = 0) -> dict[str, Any]:
@@ -77,12 +63,12 @@ def main() -> int:
     table = tree_table(n)
     print(f"{n:,} accounts in a 3-level tree, model {model.name}, {repeats} repeat(s), median times")
 
-    plain = median_time(lambda: score_portfolio(model, table, parent_column=None, drivers=3), repeats)
-    rolled = median_time(lambda: score_portfolio(model, table, drivers=3), repeats)
+    plain = w1.median_time(lambda: score_portfolio(model, table, parent_column=None, drivers=3), repeats)
+    rolled = w1.median_time(lambda: score_portfolio(model, table, drivers=3), repeats)
     tree = build_tree(table["account_id"], table["parent_id"])
-    building = median_time(lambda: build_tree(table["account_id"], table["parent_id"]), repeats)
+    building = w1.median_time(lambda: build_tree(table["account_id"], table["parent_id"]), repeats)
     scored = model.score_batch({k: v for k, v in table.items() if k in model.metric_names}, drivers=3)
-    step = median_time(lambda: roll_up(model, scored, tree, weights=table["arr"]), repeats)
+    step = w1.median_time(lambda: roll_up(model, scored, tree, weights=table["arr"]), repeats)
 
     print(f"  score_portfolio, no tree (baseline) {plain:8.3f} s")
     print(f"  score_portfolio, rolled up          {rolled:8.3f} s   ratio {rolled / plain:.2f}x")

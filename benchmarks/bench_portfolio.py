@@ -25,11 +25,9 @@ import gc
 import math
 import os
 import platform
-import statistics
 import sys
 import time
 import tracemalloc
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -42,16 +40,6 @@ import itertools
 import w1
 
 from healthscore import HealthModel
-
-
-def median_time(fn: Callable[[], Any], repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        gc.collect()
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def per_account_loop(model: HealthModel, columns: dict[str, Any], sample: int) -> float:
@@ -122,11 +110,11 @@ def polars_time(model: HealthModel, columns: dict[str, Any], repeats: int) -> fl
         total_num = total_num + pl.when(has).then(num / den * dim_weight).otherwise(0.0)
         total_den = total_den + pl.when(has).then(dim_weight).otherwise(0.0)
     query = frame.lazy().select((total_num / total_den).alias("score"))
-    return median_time(lambda: query.collect(), repeats)
+    return w1.median_time(lambda: query.collect(), repeats)
 
 
 def floor_time(columns: dict[str, Any], repeats: int) -> float:
-    return median_time(lambda: [np.add.reduce(v) for v in columns.values()], repeats)
+    return w1.median_time(lambda: [np.add.reduce(v) for v in columns.values()], repeats)
 
 
 def peak_memory(model: HealthModel, columns: dict[str, Any], **options: Any) -> tuple[int, int]:
@@ -150,9 +138,9 @@ def run_size(model: HealthModel, n: int, repeats: int, sample: int, threads: int
     columns = w1.generate(n)
     input_bytes = sum(v.nbytes for v in columns.values())
     options: dict[str, Any] = {"threads": threads}
-    engine = median_time(lambda: model.score_batch(columns, **options), repeats)
-    single = median_time(lambda: model.score_batch(columns, threads=1), repeats)
-    idiomatic = median_time(lambda: w1.idiomatic(model, columns), repeats)
+    engine = w1.median_time(lambda: model.score_batch(columns, **options), repeats)
+    single = w1.median_time(lambda: model.score_batch(columns, threads=1), repeats)
+    idiomatic = w1.median_time(lambda: w1.idiomatic(model, columns), repeats)
     floor = floor_time(columns, repeats)
     check = model.score_batch(columns, **options).score
     reference = w1.idiomatic(model, columns)

@@ -7,7 +7,11 @@ both sides, float64. ``python benchmarks/w1.py`` writes ``w1_model.toml``.
 
 from __future__ import annotations
 
+import gc
+import statistics
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -127,3 +131,14 @@ if __name__ == "__main__":
     dump_model(build_model(), MODEL_FILE)
     assert load() == build_model()
     print(f"wrote {MODEL_FILE}", file=sys.stderr)
+
+
+def median_time(fn: Callable[[], Any], repeats: int) -> float:
+    """The median wall time of ``repeats`` calls of ``fn``, each after a garbage collection."""
+    times = []
+    for _ in range(repeats):
+        gc.collect()
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
