@@ -18,6 +18,7 @@ from healthscore._i18n import catalogue
 from healthscore.actions import queue_from_history
 from healthscore.cli import main
 from healthscore.config import dump_model
+from healthscore.exceptions import ValidationError
 from healthscore.history import open_history
 from healthscore.report import dashboard
 from test_hierarchy_history import HOSTILE, IDS, _page_data, _rolled, _tree_store
@@ -218,3 +219,43 @@ def test_score_keeps_a_csm_read_column_the_input_has(tmp_path: Path) -> None:
     scores = _scores(text)
     assert scores["a"] < scores["b"]  # the file's reads, not the store's
     assert "latest reads" not in err
+
+
+# --------------------------------------------------------------------------- report --rank-by / --stale-days
+
+
+def _queued(tmp_path: Path, *flags: str) -> list[str]:
+    page = tmp_path / "d.html"
+    code, _, err = _run("report", "--history", str(tmp_path / "h.db"), "-o", str(page), *flags)
+    assert code == 0, err
+    data = _page_data(page.read_text(encoding="utf-8"))["list"]
+    return [data["id"][entry[0]] for entry in data["q"]]
+
+
+def test_report_ranks_by_disagreement_and_ages_reads(tmp_path: Path) -> None:
+    pytest.importorskip("jinja2")
+    model = _usage_model()
+    with open_history(tmp_path / "h.db") as store:
+        store.write_snapshot(model, "2026-06-30", ["a", "b"], model.score_batch({"usage": np.array([95.0, 10.0])}))
+        store.record_csm_read("a", rating=1, author="kim", as_of="2026-06-20")  # red beside a green band
+    assert _queued(tmp_path) == ["b"]  # urgency: a healthy account with a worried CSM waits
+    assert "a" in _queued(tmp_path, "--rank-by", "disagreement")
+    assert _queued(tmp_path, "--rank-by", "disagreement", "--stale-days", "5") == ["b"]  # ten days old: stale
+
+
+def test_report_rejects_a_bad_rank_by_and_stale_days(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("jinja2")
+    model = _usage_model()
+    with open_history(tmp_path / "h.db") as store:
+        store.write_snapshot(model, "2026-06-30", ["a"], model.score_batch({"usage": np.array([95.0])}))
+    with pytest.raises(SystemExit) as exited:
+        main(["report", "--history", str(tmp_path / "h.db"), "-o", str(tmp_path / "d.html"), "--rank-by", "x"])
+    assert exited.value.code == 2
+    assert "invalid choice: 'x'" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exited:
+        main(["report", "--history", str(tmp_path / "h.db"), "-o", str(tmp_path / "d.html"), "--stale-days", "-1"])
+    assert exited.value.code == 2
+    assert "--stale-days: must be a number of days >= 0, got '-1'" in capsys.readouterr().err
+    with open_history(tmp_path / "h.db") as store, pytest.raises(ValidationError, match="stale_days must be >= 0"):
+        dashboard(store, stale_days=float("nan"))
+    assert not (tmp_path / "d.html").exists()

@@ -1298,6 +1298,8 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     drop = DropRule.from_text(points=args.drop_points, window=args.drop_window)
     options: dict[str, Any] = {"as_of": args.as_of, "churn": args.churn, "lang": lang, "drop": drop}
     options["title"] = args.title
+    given = {"rank_by": args.rank_by, "stale_days": args.stale_days}
+    options.update({k: v for k, v in given.items() if v is not None})  # the dashboard's defaults otherwise
     with _Progress(err) as progress:
         if args.history is not None:
             progress.stage(f"building the dashboard of {args.history}")
@@ -1784,20 +1786,7 @@ def _add_actions_command(sub: _Subparsers[argparse.ArgumentParser]) -> None:
     _history_options(actions)
     actions.add_argument("--as-of", metavar="DATE", help="the queue as it stood on DATE (default: latest snapshot)")
     actions.add_argument("--limit", type=int, metavar="N", help="only the N most urgent")
-    actions.add_argument(
-        "--rank-by",
-        choices=RANK_BY,
-        default="urgency",
-        help="urgency (default), or disagreement: the fresh CSM reads furthest from their band first, and an "
-        "account whose fresh read disagrees with its band joins the queue",
-    )
-    actions.add_argument(
-        "--stale-days",
-        type=float,
-        default=CSM_STALE_DAYS,
-        metavar="DAYS",
-        help=f"a CSM read older than DAYS is shown as stale and not ranked on (default {CSM_STALE_DAYS})",
-    )
+    _queue_options(actions)
     _drop_options(actions)
     _lang_option(actions, "the table's words, band and alert names, response, playbook, dates and numbers")
     actions.set_defaults(func=_cmd_actions)
@@ -1816,6 +1805,38 @@ def _drop_options(command: argparse.ArgumentParser) -> None:
         metavar="1m|30d",
         help="the drop window: whole calendar months (1m: since the same day of the previous month, clamped to "
         "its month end) or days (30d); default 1m",
+    )
+
+
+def _days(text: str) -> float:
+    """A number of days >= 0 (argparse's ``type`` for ``--stale-days``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not value >= 0:
+        msg = f"must be a number of days >= 0, got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def _queue_options(command: argparse.ArgumentParser, *, defaults: bool = True) -> None:
+    """``--rank-by`` and ``--stale-days``: the action queue's order and when a
+    CSM read is stale; without ``defaults``, an option not given is ``None``
+    (the library's default applies)."""
+    command.add_argument(
+        "--rank-by",
+        choices=RANK_BY,
+        default="urgency" if defaults else None,
+        help="urgency (default), or disagreement: the fresh CSM reads furthest from their band first, and an "
+        "account whose fresh read disagrees with its band joins the queue",
+    )
+    command.add_argument(
+        "--stale-days",
+        type=_days,
+        default=CSM_STALE_DAYS if defaults else None,
+        metavar="DAYS",
+        help=f"a CSM read older than DAYS is shown as stale and not ranked on (default {CSM_STALE_DAYS})",
     )
 
 
@@ -2036,6 +2057,7 @@ def _add_report_command(sub: _Subparsers[argparse.ArgumentParser]) -> None:
     )
     report.add_argument("--as-of", metavar="DATE", help="the snapshot shown: the latest at or before DATE")
     report.add_argument("--churn", metavar="CHURN.csv", help="account_id, churn_date: adds the backtest panel")
+    _queue_options(report, defaults=False)
     _drop_options(report)
     _lang_option(report, "the dashboard")
     report.add_argument("--title", metavar="TITLE", help="the page's title")

@@ -62,7 +62,7 @@ from healthscore._io import write_atomic
 from healthscore.actions import Action, RankBy, _rank, latest_state
 from healthscore.bands import BandPolicy
 from healthscore.config import AnyModel, load_model, model_fingerprint
-from healthscore.exceptions import InputError
+from healthscore.exceptions import InputError, ValidationError
 from healthscore.exports import read_table_csv
 from healthscore.history import (
     CSM_COLOURS,
@@ -234,7 +234,12 @@ class _QueueOptions:
     """How the page's action queue ranks, and when a CSM read is stale."""
 
     rank_by: RankBy = "urgency"
-    stale_days: float = CSM_STALE_DAYS
+    stale_days: float = attrs.field(default=CSM_STALE_DAYS)
+
+    @stale_days.validator
+    def _check_stale_days(self, _: Any, value: float) -> None:
+        if not value >= 0:  # NaN too
+            raise ValidationError("stale_days", "must be >= 0 days", value)
 
 
 def _from_history(
