@@ -65,6 +65,10 @@ def test_the_dashboard_names_child_drivers_and_the_worst_children(tmp_path: Path
     parent = next(k for k, a in enumerate(queue) if a.account_id == "acme")
     assert data["qk"][parent] == ["Acme Europe" if c == "acme-eu" else HOSTILE for c in queue[parent].children]
     assert data["qk"][parent]
+    with open_history(db) as store:
+        ja = _page_data(dashboard(store, lang="ja").html)
+    labels = {d["name"]: d["label"] for d in ja["list"]["drivers"]}
+    assert labels["child:acme-eu"] == "Acme Europe (子アカウント)"
 
 
 def test_the_dashboard_shows_child_drivers_in_a_browser(tmp_path: Path) -> None:
