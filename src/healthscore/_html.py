@@ -46,6 +46,7 @@ from healthscore import scorers as _scorers
 from healthscore._i18n import Catalogue, catalogue
 from healthscore.bands import AlertPolicy, BandPolicy, default_bands
 from healthscore.exceptions import InputError
+from healthscore.hierarchy import CHILD_PREFIX
 
 if TYPE_CHECKING:
     from healthscore.actions import Action
@@ -339,7 +340,7 @@ def score_html(result: ScoreResult, *, lang: str = "en", model: HealthModel | No
         "dimensions": dims,
         "metrics": [_metric_row(m, t, scorers_of.get(m.name)) for m in result.metrics.values()],
         "curves": bool(scorers_of),
-        "drivers": [{"name": t.label(m.name), "lost": t.number(m.points_lost, 1)} for m in result.drivers[:3]],
+        "drivers": [{"name": driver_label(m.name, t), "lost": t.number(m.points_lost, 1)} for m in result.drivers[:3]],
         "missing": [t.label(name) for name in result.missing],
         "response": _response(result, model, as_of, t),
         "playbook": _playbook(result, model, t),
@@ -556,7 +557,7 @@ def _riskiest(batch: BatchScores, account_ids: Sequence[Any] | None, top: int, t
     rows = []
     for i in order.tolist():
         drivers = [
-            f"{t.label(str(names[i]))} -{t.number(float(lost[i]), 1)}"
+            f"{driver_label(str(names[i]), t)} -{t.number(float(lost[i]), 1)}"
             for names, lost in zip(batch.drivers, batch.points_lost, strict=True)
             if str(names[i])
         ]
@@ -720,6 +721,24 @@ def csm_words(lang: str = "en") -> Mapping[str, str]:
     return dict(catalogue(lang).tables["csm"])
 
 
+def driver_label(name: str, t: Catalogue, names: Mapping[str, str] | None = None) -> str:
+    """A driver's name in words: a parent's ``child:<id>`` driver as the
+    child's name (its id where ``names`` has none) with the language's child
+    marker; a metric as :meth:`Catalogue.label` names it.
+
+    Examples:
+        >>> en = catalogue("en")
+        >>> driver_label("child:us", en, {"us": "Acme US"}), driver_label("child:eu", en)
+        ('Acme US (child)', 'eu (child)')
+        >>> driver_label("child:us", catalogue("ja"))
+        'us (子アカウント)'
+    """
+    if name.startswith(CHILD_PREFIX):
+        child = name[len(CHILD_PREFIX) :]
+        return t.text("tree.child_driver", child=(names or {}).get(child) or child)
+    return t.label(name)
+
+
 def tree_words(lang: str = "en") -> Mapping[str, str]:
     """The words of account trees (parent, children) in ``lang``: a copy of
     the catalogue's ``[tree]`` table.
@@ -801,7 +820,7 @@ def actions_html(queue: Iterable[Action], *, lang: str = "en") -> str:
                 "reason": a.reason if t.lang == "en" else "",
                 "tree": "" if t.lang == "en" else _tree_text(a, t.lang),  # English: in the reason
                 "playbook": [t.phrase(step) for step in a.playbook],
-                "drivers": [t.label(d) for d in a.drivers],
+                "drivers": [driver_label(d, t) for d in a.drivers],
             }
         )
     return render("display/actions.html.j2", lang=lang, rows=rows, cw=csm_words(lang))

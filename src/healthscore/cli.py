@@ -26,7 +26,7 @@ import threading
 import time
 import tomllib
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import TracebackType
@@ -56,7 +56,7 @@ from healthscore.exports import Exports, RejectedRow, _numbers, is_exports_path,
 from healthscore.fit import _outcome as fit_outcome
 from healthscore.fit import _read_renewals as read_renewals
 from healthscore.fit import fit_scorecard, reweight
-from healthscore.history import CSM_STALE_DAYS, HistoryStore, open_history
+from healthscore.history import CSM_READ_METRIC, CSM_STALE_DAYS, CsmRead, HistoryPoint, HistoryStore, open_history
 from healthscore.model import BatchScores, HealthModel, SegmentedModel
 from healthscore.scorers import Boolean, Categories, input_kind
 from healthscore.signals import SIGNAL_NAMES, SQL_DIALECTS, SignalSettings, compute_signals, signal_sql
@@ -98,8 +98,11 @@ def _metric_scorers(model: AnyModel) -> dict[str, Any]:
     return out
 
 
-def read_portfolio_csv(path: str | Path, model: AnyModel) -> tuple[list[str], dict[str, Any], list[str]]:
-    """Read an account table for ``model`` from a CSV file.
+def read_portfolio_csv(
+    path: str | Path, model: AnyModel, *, supplied: Collection[str] = ()
+) -> tuple[list[str], dict[str, Any], list[str]]:
+    """Read an account table for ``model`` from a CSV file; ``supplied`` names
+    metrics another source fills when the file lacks them (not noted as absent).
 
     Returns:
         The account ids, the metric columns as arrays (numeric metrics float64
@@ -147,7 +150,7 @@ def read_portfolio_csv(path: str | Path, model: AnyModel) -> tuple[list[str], di
     if not present:
         raise InputError(f"{name}: none of the model's metrics is a column; the model reads {', '.join(scorers)}")
     notes = []
-    absent = [m for m in scorers if m not in col]
+    absent = [m for m in scorers if m not in col and m not in supplied]
     if absent:
         notes.append(f"metrics not in the file, scored as missing: {', '.join(absent)}")
     ignored = [h for h in header if h not in scorers and h not in (ID_COLUMN, segment_column, hierarchy.PARENT_COLUMN)]
@@ -542,12 +545,13 @@ def _cmd_score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 columns[model.segment_column] = exports.tables["accounts"]["segment"]
         else:
             with _gc_paused():
-                ids, columns, notes = read_portfolio_csv(args.input, model)
+                ids, columns, notes = read_portfolio_csv(args.input, model, supplied=_from_history(args, model))
             for note in notes:
                 progress.note(f"note: {note}")
-        extras: dict[str, Any] = {}
-        if args.history is not None:  # read before anything is written
-            extras = _history_extras(args.input, exports, ids)
+        # from the history, read before anything is written: what a snapshot keeps, and the CSM's reads
+        extras: dict[str, Any] = {} if day is None else _history_extras(args.input, exports, ids)
+        if day is not None:
+            _fill_csm_read(args.history, model, day, ids, columns, progress, err)
         tree = _tree_of(args, model, exports, ids, columns, pending)
         progress.stage(f"scoring {len(ids):,} accounts")
         scored = model.score_batch(columns, drivers=TOP_DRIVERS, missing_columns="missing")
@@ -635,6 +639,32 @@ def _rejected_file(side: str, rejected: Sequence[RejectedRow]) -> tuple[str, str
     rows = [[r.table, r.source, str(r.line), r.column, r.value, r.reason] for r in rejected]
     note = f"note: {len(rows)} bad row(s) set aside with their reasons -> {side}"
     return side, _csv_text(header, rows, numbers=["line"]), note
+
+
+def _from_history(args: argparse.Namespace, model: AnyModel) -> tuple[str, ...]:
+    """The metrics ``score --history`` fills from the store: the CSM's read
+    when the model names it."""
+    return (CSM_READ_METRIC,) if args.history is not None and CSM_READ_METRIC in model.metric_names else ()
+
+
+def _fill_csm_read(
+    target: str, model: AnyModel, day: str, ids: list[str], columns: dict[str, Any], progress: _Progress, err: TextIO
+) -> None:
+    """The input column of a model metric named ``csm_read``: the store's
+    latest reads as of ``day`` (NaN where an account has none), unless the
+    input has the column; a history file not made yet holds no reads."""
+    if CSM_READ_METRIC not in model.metric_names or CSM_READ_METRIC in columns:
+        return
+    if _is_file_history(target) and not os.path.lexists(target):
+        column = np.full(len(ids), math.nan)
+    else:
+        with _history(target, err, write=False) as store:
+            column = store.csm_read_column(ids, day)
+    columns[CSM_READ_METRIC] = column
+    n = int(np.sum(~np.isnan(column)))
+    progress.note(
+        f"note: {CSM_READ_METRIC} from the CSM's latest reads as of {day} in {target}: {n} of {len(ids)} accounts"
+    )
 
 
 def _history_extras(source: str, exports: Exports | None, ids: list[str]) -> dict[str, Any]:
@@ -885,17 +915,22 @@ def _action_reason(a: Action, words: Catalogue) -> str:
 def _cmd_history(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     with _history(args.history, err, write=False) as store:
         points = store.series(args.account_id, model=args.model_version)
+        reads = sorted(store.csm_reads(args.account_id), key=lambda r: (r.as_of, r.recorded_at))
     if not points:
         raise _UsageError(f"no snapshots of account {args.account_id!r} in {args.history}")
     dims = list(dict.fromkeys(name for p in points for name in p.dimensions))
     named = any(p.name for p in points)  # the name column only where the history holds one
+    tree = any(p.parent_id is not None or p.own_score is not None for p in points)  # only where one was stored
     header = ["as_of", *(["name"] if named else []), "score", "band", "alert", *dims, "coverage"]
+    header += [*(["own_score", "parent_id", "level"] if tree else []), *(["csm_read"] if reads else [])]
     header += ["computed_score", "override", "model_version"]
+    en = catalogue("en")
     rows, records = [], []
     for p in points:
         override = (
             "" if p.override is None else f"{p.override.reason} ({p.override.author}, until {p.override.expires})"
         )
+        read = _read_as_of(reads, p.as_of)
         rows.append(
             [
                 p.as_of,
@@ -905,14 +940,37 @@ def _cmd_history(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 p.alert or "",
                 *(_fmt(v if (v := p.dimensions.get(d)) is not None else math.nan, 1) for d in dims),
                 _fmt(p.coverage, 3),
+                *(_tree_cells(p) if tree else []),
+                *([csm_read_text(read, en) if read else ""] if reads else []),
                 _fmt(p.computed_score if p.computed_score is not None else math.nan, 1),
                 override,
                 p.model_version,
             ]
         )
-        records.append(attrs.asdict(p))
-    _emit(header, rows, records, args.format, out, numbers=["score", *dims, "coverage", "computed_score"])
+        records.append({**attrs.asdict(p), "csm_read": _read_record(read)})
+    numbers = ["score", *dims, "coverage", *(["own_score", "level"] if tree else []), "computed_score"]
+    _emit(header, rows, records, args.format, out, numbers=numbers)
+    if reads and args.format == "table":
+        latest = reads[-1]
+        note = f": {latest.note}" if latest.note else ""
+        out.write(f"latest CSM read: {csm_read_text(latest, en)}{note}\n")
     return 0
+
+
+def _read_as_of(reads: Sequence[CsmRead], day: str) -> CsmRead | None:
+    """The latest of ``reads`` (oldest first) dated on or before ``day``."""
+    found = [r for r in reads if r.as_of <= day[:10]]
+    return found[-1] if found else None
+
+
+def _read_record(read: CsmRead | None) -> dict[str, Any] | None:
+    return None if read is None else {**attrs.asdict(read), "colour": read.colour, "level": read.level}
+
+
+def _tree_cells(p: HistoryPoint) -> list[str]:
+    """A history point's own score, parent and depth in a tree of accounts."""
+    own = _fmt(p.own_score if p.own_score is not None else math.nan, 1)
+    return [own, p.parent_id or "", str(p.level)]
 
 
 def _cmd_override(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -1240,6 +1298,8 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     drop = DropRule.from_text(points=args.drop_points, window=args.drop_window)
     options: dict[str, Any] = {"as_of": args.as_of, "churn": args.churn, "lang": lang, "drop": drop}
     options["title"] = args.title
+    given = {"rank_by": args.rank_by, "stale_days": args.stale_days}
+    options.update({k: v for k, v in given.items() if v is not None})  # the dashboard's defaults otherwise
     with _Progress(err) as progress:
         if args.history is not None:
             progress.stage(f"building the dashboard of {args.history}")
@@ -1726,20 +1786,7 @@ def _add_actions_command(sub: _Subparsers[argparse.ArgumentParser]) -> None:
     _history_options(actions)
     actions.add_argument("--as-of", metavar="DATE", help="the queue as it stood on DATE (default: latest snapshot)")
     actions.add_argument("--limit", type=int, metavar="N", help="only the N most urgent")
-    actions.add_argument(
-        "--rank-by",
-        choices=RANK_BY,
-        default="urgency",
-        help="urgency (default), or disagreement: the fresh CSM reads furthest from their band first, and an "
-        "account whose fresh read disagrees with its band joins the queue",
-    )
-    actions.add_argument(
-        "--stale-days",
-        type=float,
-        default=CSM_STALE_DAYS,
-        metavar="DAYS",
-        help=f"a CSM read older than DAYS is shown as stale and not ranked on (default {CSM_STALE_DAYS})",
-    )
+    _queue_options(actions)
     _drop_options(actions)
     _lang_option(actions, "the table's words, band and alert names, response, playbook, dates and numbers")
     actions.set_defaults(func=_cmd_actions)
@@ -1758,6 +1805,38 @@ def _drop_options(command: argparse.ArgumentParser) -> None:
         metavar="1m|30d",
         help="the drop window: whole calendar months (1m: since the same day of the previous month, clamped to "
         "its month end) or days (30d); default 1m",
+    )
+
+
+def _days(text: str) -> float:
+    """A number of days >= 0 (argparse's ``type`` for ``--stale-days``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not value >= 0:
+        msg = f"must be a number of days >= 0, got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def _queue_options(command: argparse.ArgumentParser, *, defaults: bool = True) -> None:
+    """``--rank-by`` and ``--stale-days``: the action queue's order and when a
+    CSM read is stale; without ``defaults``, an option not given is ``None``
+    (the library's default applies)."""
+    command.add_argument(
+        "--rank-by",
+        choices=RANK_BY,
+        default="urgency" if defaults else None,
+        help="urgency (default), or disagreement: the fresh CSM reads furthest from their band first, and an "
+        "account whose fresh read disagrees with its band joins the queue",
+    )
+    command.add_argument(
+        "--stale-days",
+        type=_days,
+        default=CSM_STALE_DAYS if defaults else None,
+        metavar="DAYS",
+        help=f"a CSM read older than DAYS is shown as stale and not ranked on (default {CSM_STALE_DAYS})",
     )
 
 
@@ -1978,6 +2057,7 @@ def _add_report_command(sub: _Subparsers[argparse.ArgumentParser]) -> None:
     )
     report.add_argument("--as-of", metavar="DATE", help="the snapshot shown: the latest at or before DATE")
     report.add_argument("--churn", metavar="CHURN.csv", help="account_id, churn_date: adds the backtest panel")
+    _queue_options(report, defaults=False)
     _drop_options(report)
     _lang_option(report, "the dashboard")
     report.add_argument("--title", metavar="TITLE", help="the page's title")

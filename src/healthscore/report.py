@@ -51,6 +51,7 @@ from healthscore._html import (
     csm_words,
     curve_view,
     disagreement_text,
+    driver_label,
     model_fragment,
     numeric_range,
     render,
@@ -61,7 +62,7 @@ from healthscore._io import write_atomic
 from healthscore.actions import Action, RankBy, _rank, latest_state
 from healthscore.bands import BandPolicy
 from healthscore.config import AnyModel, load_model, model_fingerprint
-from healthscore.exceptions import InputError
+from healthscore.exceptions import InputError, ValidationError
 from healthscore.exports import read_table_csv
 from healthscore.history import (
     CSM_COLOURS,
@@ -233,7 +234,12 @@ class _QueueOptions:
     """How the page's action queue ranks, and when a CSM read is stale."""
 
     rank_by: RankBy = "urgency"
-    stale_days: float = CSM_STALE_DAYS
+    stale_days: float = attrs.field(default=CSM_STALE_DAYS)
+
+    @stale_days.validator
+    def _check_stale_days(self, _: Any, value: float) -> None:
+        if not value >= 0:  # NaN too
+            raise ValidationError("stale_days", "must be >= 0 days", value)
 
 
 def _from_history(
@@ -708,7 +714,10 @@ def _list_part(data: _Data, t: Catalogue, bands: list[dict[str, Any]]) -> dict[s
     }
     part["segs"] = segs.values
     part["alerts"] = [{"name": a, "label": t.alert(a)} for a in alerts.values]
-    part["drivers"] = [{"name": d, "label": t.label(d)} for d in drivers.values]
+    names = _names_of(now)
+    part["drivers"] = [{"name": d, "label": driver_label(d, t, names)} for d in drivers.values]
+    if any(a.children for a in data.actions):
+        part["qk"] = [[names.get(c) or c for c in a.children] for a in data.actions]
     part["dues"] = [t.instant(d) for d in due_days]
     part["since"] = since.values
     part["cr"] = _csm_cells(data, t)
@@ -717,6 +726,13 @@ def _list_part(data: _Data, t: Catalogue, bands: list[dict[str, Any]]) -> dict[s
         part["sp"] = np.where(np.isnan(data.series), -1, np.round(data.series)).astype(np.int64).ravel().tolist()
         part["spw"] = len(data.dates)
     return part
+
+
+def _names_of(now: _Snapshot) -> dict[str, str]:
+    """Each account's name where the snapshot has one."""
+    if now.names is None:
+        return {}
+    return {a: n for a, n in zip(now.ids, now.names, strict=True) if n}
 
 
 def _tree_part(now: _Snapshot) -> dict[str, Any]:

@@ -515,6 +515,7 @@
     facts.appendChild(el("div", null, el("div", { "class": "hd-muted" }, w("due")), el("div", { "data-field": "due" }, L.due[i] >= 0 ? L.dues[L.due[i]] : "\u2013")));
     facts.appendChild(el("div", null, el("div", { "class": "hd-muted" }, w("change_30")), el("div", null, L.c30[i] === null ? "\u2013" : signed(L.c30[i], 1), L.drop[i] ? el("span", { "class": "hd-drop" }, " \u25bc " + w("drop_alert")) : null)));
     facts.appendChild(el("div", null, el("div", { "class": "hd-muted" }, w("arr")), el("div", null, money(L.arr[i]))));
+    if (L.dr[i].length) facts.appendChild(el("div", null, el("div", { "class": "hd-muted" }, w("drivers")), el("div", { "data-field": "drivers" }, driverList(i))));
     head.appendChild(facts);
     root.appendChild(head);
     var metrics = M ? metricTable(i, M) : null;
@@ -641,6 +642,8 @@
       var alert = L.al[i] >= 0 ? L.alerts[L.al[i]] : null;
       var reason = [w("reason_level", { alert: alert ? alert.label : "\u2013", score: scoreText(L.sc[i]) })];
       if (entry[2]) reason.push(w(entry[4] !== undefined && L.since[entry[4]] ? "reason_drop_since" : "reason_drop", { points: num(entry[3]), since: entry[4] !== undefined ? L.since[entry[4]] : "" }));
+      var q = state.qpage * PAGE + k;
+      if (L.qk && L.qk[q].length) reason.push(tw("worst_children", { children: L.qk[q].join(", ") }));
       var who = el("td", { "data-col": "account" }, accountLink(i));
       if (L.nm && L.nm[i]) who.appendChild(el("div", { "class": "hd-name" }, L.nm[i]));
       if (L.pa) who.appendChild(treeCell(i));
