@@ -36,7 +36,7 @@ import attrs
 import numpy as np
 
 from healthscore import __version__, _time, hierarchy, presets
-from healthscore._html import INSTALL_HINT, csm_read_text, csm_words, disagreement_text
+from healthscore._html import INSTALL_HINT, csm_read_text, csm_words, disagreement_text, driver_label
 from healthscore._i18n import LANGUAGES, Catalogue, Language, catalogue, check_language
 from healthscore._io import csv_text, display_width, null_hint, pad, read_csv, terminal_text, write_atomic
 from healthscore.actions import RANK_BY, Action, queue_from_history
@@ -887,7 +887,7 @@ def _action_table_row(rank: int, a: Action, words: Catalogue) -> list[str]:
         words.instant(a.due),
         words.phrase(a.response),
         _action_reason(a, words),
-        words.text("cli.list_separator").join(words.label(d) for d in a.drivers),
+        words.text("cli.list_separator").join(driver_label(d, words) for d in a.drivers),
         words.phrase(a.playbook[0]) if a.playbook else "",
         _csm_read_cell(a, words),
         disagreement_text(a.disagreement, words),
