@@ -411,3 +411,21 @@ def test_without_kinds_numbers_learn_their_shape_and_labels_become_categories() 
     assert result.report.columns[1].kind == "categorical"
     with pytest.raises(ValidationError, match="must name the columns to fit"):
         default_kinds({"account_id": ["a", "b"]}, exclude={"account_id"})
+
+
+def test_a_kind_the_data_contradict_is_said_and_still_obeyed() -> None:
+    rng = np.random.default_rng(8)
+    n = 3000
+    usage, tickets = rng.uniform(0, 1, n), rng.uniform(0, 1, n)
+    churned = (rng.uniform(size=n) < 1 / (1 + np.exp(3 * usage - 3 * tickets))).astype(int)  # tickets: lower is better
+    kinds = {"usage": "higher_is_better", "tickets": "higher_is_better"}
+    report = fit_scorecard({"usage": usage, "tickets": tickets}, churned, kinds).report
+    cols = {c.name: c for c in report.columns}
+    assert cols["usage"].contradiction == ""
+    assert cols["tickets"].contradiction.startswith(
+        "the data contradict higher_is_better: accounts with higher values churn more (AUC 0.7"
+    )
+    assert cols["tickets"].kind == "higher_is_better"  # obeyed
+    assert "kinds the data contradict" in report.summary()
+    right = fit_scorecard({"usage": usage, "tickets": tickets}, churned, {**kinds, "tickets": "lower_is_better"})
+    assert all(c.contradiction == "" for c in right.report.columns)

@@ -1310,6 +1310,10 @@ class ColumnFit:
             another's information takes a small one. NaN when dropped.
         auc_drop: How much the in-sample AUC falls when the column is removed
             and the others keep their weights (re-normalised). NaN when dropped.
+        contradiction: When the data contradict a direction the user
+            imposed (``"higher_is_better"`` or ``"lower_is_better"``) strongly,
+            what they say (the column's AUC the other way); the fit still
+            obeys the user. Else ``""``.
     """
 
     name: str
@@ -1330,6 +1334,7 @@ class ColumnFit:
     points_range: float = math.nan
     variance_share: float = math.nan
     auc_drop: float = math.nan
+    contradiction: str = ""
 
 
 @attrs.frozen(kw_only=True)
@@ -1374,6 +1379,9 @@ class ScorecardReport:
                 f"{_fixed(c.points_range, 1, 6)} {_fixed(100 * c.variance_share, 1, 5, '%')} "
                 f"{_fixed(c.auc_drop, 4, 8)}  {c.note}"
             )
+        said = [f"  {c.name}: {c.contradiction}" for c in self.columns if c.contradiction]
+        if said:
+            lines += ["", "kinds the data contradict (fitted as asked; 'auto' learns the shape):", *said]
         if self.shape_auc:
             lines += ["", *self._shape_lines()]
         lines += ["", "bands fitted to churn:", self.bands.summary()]
@@ -1829,7 +1837,32 @@ def _fit_column(
     if kind == "categorical":
         return _fit_categorical(column, np.asarray(values, dtype=object), y, min_share)
     x = _column_numbers(column, kind, values)
-    return _fit_numeric(column, kind, x, y, max_bins, min_share, (learned or {}).get(column))
+    fitted = _fit_numeric(column, kind, x, y, max_bins, min_share, (learned or {}).get(column))
+    said = _contradiction(kind, x, y)
+    return attrs.evolve(fitted, contradiction=said) if said else fitted
+
+
+def _contradiction(kind: str, x: Any, y: Any) -> str:
+    """What the data say against a direction the user imposed, when they say
+    it strongly: the column's AUC in that direction more than three standard
+    errors (under no relation: ``sqrt((n1 + n0 + 1) / (12 n1 n0))``) below
+    0.5; else ``""``. The fit still obeys the user."""
+    if kind not in ("higher_is_better", "lower_is_better"):
+        return ""
+    keep = ~np.isnan(x)
+    churned = int(y[keep].sum())
+    retained = int(keep.sum()) - churned
+    if churned < 10 or retained < 10:
+        return ""
+    risk = -x[keep] if kind == "higher_is_better" else x[keep]  # as imposed: a higher risk churns more
+    auc = _stats.roc_auc(y[keep], risk)
+    if auc >= 0.5 - 3 * math.sqrt((churned + retained + 1) / (12 * churned * retained)):
+        return ""
+    more = "higher" if kind == "higher_is_better" else "lower"
+    return (
+        f"the data contradict {kind}: accounts with {more} values churn more (AUC {1 - auc:.3f} the other way, "
+        f"{churned + retained:,} accounts); fitted as {kind}, as asked"
+    )
 
 
 def _column_numbers(column: str, kind: str, values: Any) -> Any:
