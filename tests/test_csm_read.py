@@ -337,6 +337,9 @@ def test_action_queue_takes_reads_as_a_list_or_mapping_and_refuses_a_bad_order()
     assert a.disagreement == 1
     with pytest.raises(ValidationError, match=r"rank_by must be one of urgency, disagreement"):
         action_queue(model, ["a", "b"], scored, "2026-06-30", rank_by="loudest")  # type: ignore[arg-type]
+    for bad in (-1, float("nan"), "90"):
+        with pytest.raises(ValidationError, match=r"stale_days must be a number of days >= 0"):
+            action_queue(model, ["a", "b"], scored, "2026-06-30", stale_days=bad)  # type: ignore[arg-type]
 
 
 def test_a_queue_as_of_a_past_date_reads_the_reads_of_then(history_target: str) -> None:

@@ -414,6 +414,8 @@ def _rank(
     drivers its worst children."""
     if rank_by not in RANK_BY:
         raise ValidationError("rank_by", f"must be one of {', '.join(RANK_BY)}", rank_by)
+    if isinstance(stale_days, bool) or not isinstance(stale_days, int | float) or not stale_days >= 0:  # NaN too
+        raise ValidationError("stale_days", "must be a number of days >= 0", stale_days)
     start = _as_of(as_of)
     day = _time.utc_date(as_of, "as_of")
     t = _matched_trend(trend, ids)
