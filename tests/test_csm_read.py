@@ -18,6 +18,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from browser import Browser, chromium  # noqa: F401 -- the fixture, used by name
 from healthscore import InputError, ValidationError, presets
 from healthscore.actions import DISAGREEMENT_DUE_HOURS, action_queue, queue_from_history
 from healthscore.bands import Band, BandPolicy, default_bands
@@ -387,9 +388,8 @@ def test_the_dashboard_carries_the_read_and_escapes_the_note(tmp_path: Path) -> 
     assert data["detail"]["csmNotes"] == {"0": HOSTILE}
 
 
-def test_the_dashboard_in_a_real_browser(tmp_path: Path) -> None:
+def test_the_dashboard_in_a_real_browser(tmp_path: Path, chromium: Browser) -> None:  # noqa: F811 -- the fixture
     pytest.importorskip("jinja2")
-    from browser import Unavailable, start
     from healthscore.report import dashboard
 
     with SQLiteHistory(tmp_path / "h.db") as store:
@@ -399,33 +399,26 @@ def test_the_dashboard_in_a_real_browser(tmp_path: Path) -> None:
             "c", rating="red", author="lee", note='"><img src=x onerror=alert(1)>', as_of="2026-06-28"
         )
         page = dashboard(store, rank_by="disagreement").save(tmp_path / "d.html")
-    try:
-        browser = start()
-    except Unavailable as exc:
-        pytest.skip(f"no browser: {exc}")
-    try:
-        url = page.resolve().as_uri()
-        browser.open(url, wait_for="window.hsReady === true")
-        cells = browser.texts('#hs-list td[data-col="csm"]')
-        assert any(c.startswith("green (kim, Jun 20, 2026)") and "+2" in c for c in cells)
-        assert sum(c == "no read" for c in cells) == 2
-        browser.open(url + "#account/a", wait_for="document.querySelector('[data-panel=csm-read]') !== null")
-        (box,) = browser.texts('[data-panel="csm-read"]')
-        assert HOSTILE in box
-        assert "CSM more optimistic than the band by 2 steps" in box
-        browser.open(url + "#queue", wait_for="document.querySelector('#hs-queue') !== null")
-        assert [t.split("\n")[0] for t in browser.texts('#hs-queue td[data-col="account"]')] == ["a", "c", "b"]
-        assert browser.texts('#hs-queue td[data-col="disagreement"]') == [
-            "CSM more optimistic than the band by 2 steps",  # |2|, critical: first
-            "CSM more pessimistic than the band by 2 steps",  # |2|, healthy: in for its read alone
-            "",
-        ]
-        browser.screenshot(tmp_path / "queue.png")
-        assert browser.alerts_fired() == []
-        assert browser.console_errors() == []
-        assert browser.requests() == []
-    finally:
-        browser.close()
+    url = page.resolve().as_uri()
+    chromium.open(url, wait_for="window.hsReady === true")
+    cells = chromium.texts('#hs-list td[data-col="csm"]')
+    assert any(c.startswith("green (kim, Jun 20, 2026)") and "+2" in c for c in cells)
+    assert sum(c == "no read" for c in cells) == 2
+    chromium.open(url + "#account/a", wait_for="document.querySelector('[data-panel=csm-read]') !== null")
+    (box,) = chromium.texts('[data-panel="csm-read"]')
+    assert HOSTILE in box
+    assert "CSM more optimistic than the band by 2 steps" in box
+    chromium.open(url + "#queue", wait_for="document.querySelector('#hs-queue') !== null")
+    assert [t.split("\n")[0] for t in chromium.texts('#hs-queue td[data-col="account"]')] == ["a", "c", "b"]
+    assert chromium.texts('#hs-queue td[data-col="disagreement"]') == [
+        "CSM more optimistic than the band by 2 steps",  # |2|, critical: first
+        "CSM more pessimistic than the band by 2 steps",  # |2|, healthy: in for its read alone
+        "",
+    ]
+    chromium.screenshot(tmp_path / "queue.png")
+    assert chromium.alerts_fired() == []
+    assert chromium.console_errors() == []
+    assert chromium.requests() == []
 
 
 # --------------------------------------------------------------------------- the command line

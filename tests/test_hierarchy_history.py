@@ -20,6 +20,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from browser import Browser, chromium  # noqa: F401 -- the fixture, used by name
 from healthscore import Dimension, HealthModel, InputError, Metric, hierarchy, scorers
 from healthscore.actions import action_queue, queue_from_history
 from healthscore.cli import main
@@ -245,58 +246,50 @@ def test_a_flat_dashboard_has_no_tree(tmp_path: Path) -> None:
     assert "kids" not in data
 
 
-def test_the_dashboard_shows_the_tree_in_a_browser(tmp_path: Path) -> None:
+def test_the_dashboard_shows_the_tree_in_a_browser(tmp_path: Path, chromium: Browser) -> None:  # noqa: F811 -- the fixture
     pytest.importorskip("jinja2")
-    from browser import Unavailable, start
 
     db = tmp_path / "h.db"
     _tree_store(str(db))
     with open_history(db) as store:
         page = dashboard(store).save(tmp_path / "d.html")
-    try:
-        browser = start()
-    except Unavailable as exc:
-        pytest.skip(f"no browser: {exc}")
-    try:
-        url = page.resolve().as_uri()
-        browser.open(url, wait_for="window.hsReady === true")
-        cells = {c.split("\n")[0]: c for c in browser.texts('#hs-list td[data-col="account"]')}
-        assert "2 children" in cells["acme"]
-        assert "child of acme-eu" in cells["acme-fr"]
-        assert HOSTILE in cells["acme-us"]  # as text, not markup
-        assert browser.alerts_fired() == []
-        browser.js(
-            "(function (s, v) { s.value = v; s.dispatchEvent(new Event('change')); return s.value; })"
-            "(document.querySelector('select[data-filter=parent]'), arguments[0])",
-            str(IDS.index("acme-eu")),
-        )
-        shown = [c.split("\n")[0] for c in browser.texts('#hs-list td[data-col="account"]')]
-        assert sorted(shown) == ["acme-eu", "acme-fr"]
-        browser.screenshot(tmp_path / "list.png")
-        browser.open(url + "#account/acme", wait_for="document.querySelector('[data-panel=children]') !== null")
-        rows = browser.texts('[data-panel="children"] tbody tr')
-        assert [r.split("\n")[0] for r in rows] == ["acme-eu", "acme-us"]  # worst score first: 5 then 10
-        assert "own metrics score 85.0" in browser.texts('[data-field="own-score"]')[0]
-        browser.click('[data-panel="children"] th[data-sort="score"]')
-        rows = browser.texts('[data-panel="children"] tbody tr')
-        assert [r.split("\n")[0] for r in rows] == ["acme-us", "acme-eu"]  # best score first
-        browser.click('[data-panel="children"] th[data-sort="arr"]')
-        rows = browser.texts('[data-panel="children"] tbody tr')
-        assert [r.split("\n")[0] for r in rows] == ["acme-eu", "acme-us"]  # most ARR first
-        assert "300,000" in rows[0]
-        browser.screenshot(tmp_path / "parent.png")
-        browser.click('[data-panel="children"] tbody tr[data-account="acme-eu"] a')
-        browser.wait_for("location.hash === '#account/acme-eu'")
-        browser.wait_for("document.querySelector('[data-panel=children] tr[data-account=acme-fr]') !== null")
-        assert "child of acme" in browser.texts('.hd-account-head [data-field="parent"]')[0]
-        browser.open(url + "#queue", wait_for="document.querySelector('#hs-queue') !== null")
-        queued = {c.split("\n")[0]: c for c in browser.texts('#hs-queue td[data-col="account"]')}
-        assert "2 children" in queued["acme"]
-        assert "child of acme" in queued["acme-us"]
-        browser.screenshot(tmp_path / "queue.png")
-        assert browser.console_errors() == []
-    finally:
-        browser.close()
+    url = page.resolve().as_uri()
+    chromium.open(url, wait_for="window.hsReady === true")
+    cells = {c.split("\n")[0]: c for c in chromium.texts('#hs-list td[data-col="account"]')}
+    assert "2 children" in cells["acme"]
+    assert "child of acme-eu" in cells["acme-fr"]
+    assert HOSTILE in cells["acme-us"]  # as text, not markup
+    assert chromium.alerts_fired() == []
+    chromium.js(
+        "(function (s, v) { s.value = v; s.dispatchEvent(new Event('change')); return s.value; })"
+        "(document.querySelector('select[data-filter=parent]'), arguments[0])",
+        str(IDS.index("acme-eu")),
+    )
+    shown = [c.split("\n")[0] for c in chromium.texts('#hs-list td[data-col="account"]')]
+    assert sorted(shown) == ["acme-eu", "acme-fr"]
+    chromium.screenshot(tmp_path / "list.png")
+    chromium.open(url + "#account/acme", wait_for="document.querySelector('[data-panel=children]') !== null")
+    rows = chromium.texts('[data-panel="children"] tbody tr')
+    assert [r.split("\n")[0] for r in rows] == ["acme-eu", "acme-us"]  # worst score first: 5 then 10
+    assert "own metrics score 85.0" in chromium.texts('[data-field="own-score"]')[0]
+    chromium.click('[data-panel="children"] th[data-sort="score"]')
+    rows = chromium.texts('[data-panel="children"] tbody tr')
+    assert [r.split("\n")[0] for r in rows] == ["acme-us", "acme-eu"]  # best score first
+    chromium.click('[data-panel="children"] th[data-sort="arr"]')
+    rows = chromium.texts('[data-panel="children"] tbody tr')
+    assert [r.split("\n")[0] for r in rows] == ["acme-eu", "acme-us"]  # most ARR first
+    assert "300,000" in rows[0]
+    chromium.screenshot(tmp_path / "parent.png")
+    chromium.click('[data-panel="children"] tbody tr[data-account="acme-eu"] a')
+    chromium.wait_for("location.hash === '#account/acme-eu'")
+    chromium.wait_for("document.querySelector('[data-panel=children] tr[data-account=acme-fr]') !== null")
+    assert "child of acme" in chromium.texts('.hd-account-head [data-field="parent"]')[0]
+    chromium.open(url + "#queue", wait_for="document.querySelector('#hs-queue') !== null")
+    queued = {c.split("\n")[0]: c for c in chromium.texts('#hs-queue td[data-col="account"]')}
+    assert "2 children" in queued["acme"]
+    assert "child of acme" in queued["acme-us"]
+    chromium.screenshot(tmp_path / "queue.png")
+    assert chromium.console_errors() == []
 
 
 def test_the_notebook_queue_names_the_tree_in_every_language() -> None:

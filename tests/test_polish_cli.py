@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from browser import Browser, chromium  # noqa: F401 -- the fixture, used by name
 from healthscore import Dimension, HealthModel, Metric, scorers
 from healthscore._html import actions_html, batch_html, driver_label
 from healthscore._i18n import catalogue
@@ -71,38 +72,30 @@ def test_the_dashboard_names_child_drivers_and_the_worst_children(tmp_path: Path
     assert labels["child:acme-eu"] == "Acme Europe (子アカウント)"
 
 
-def test_the_dashboard_shows_child_drivers_in_a_browser(tmp_path: Path) -> None:
+def test_the_dashboard_shows_child_drivers_in_a_browser(tmp_path: Path, chromium: Browser) -> None:  # noqa: F811 -- the fixture
     pytest.importorskip("jinja2")
-    from browser import Unavailable, start
 
     db = tmp_path / "h.db"
     _tree_store(str(db))
     with open_history(db) as store:
         page = dashboard(store).save(tmp_path / "d.html")
-    try:
-        browser = start()
-    except Unavailable as exc:
-        pytest.skip(f"no browser: {exc}")
-    try:
-        url = page.resolve().as_uri()
-        browser.open(url, wait_for="window.hsReady === true")
-        rows = {r.split("\n")[0]: r for r in browser.texts("#hs-list tbody tr")}
-        assert "Acme Europe (child)" in rows["acme"]
-        assert "child:" not in "".join(rows.values())
-        browser.screenshot(tmp_path / "list.png")
-        browser.open(url + "#account/acme", wait_for="document.querySelector('[data-field=drivers]') !== null")
-        drivers = browser.texts('.hd-account-head [data-field="drivers"]')[0]
-        assert "Acme Europe (child)" in drivers
-        assert f"{HOSTILE} (child)" in drivers  # as text, not markup
-        browser.screenshot(tmp_path / "parent.png")
-        browser.open(url + "#queue", wait_for="document.querySelector('#hs-queue') !== null")
-        reasons = browser.texts('#hs-queue td[data-col="reason"]')
-        assert any("worst children by ARR at stake: Acme Europe" in r for r in reasons)
-        browser.screenshot(tmp_path / "queue.png")
-        assert browser.alerts_fired() == []
-        assert browser.console_errors() == []
-    finally:
-        browser.close()
+    url = page.resolve().as_uri()
+    chromium.open(url, wait_for="window.hsReady === true")
+    rows = {r.split("\n")[0]: r for r in chromium.texts("#hs-list tbody tr")}
+    assert "Acme Europe (child)" in rows["acme"]
+    assert "child:" not in "".join(rows.values())
+    chromium.screenshot(tmp_path / "list.png")
+    chromium.open(url + "#account/acme", wait_for="document.querySelector('[data-field=drivers]') !== null")
+    drivers = chromium.texts('.hd-account-head [data-field="drivers"]')[0]
+    assert "Acme Europe (child)" in drivers
+    assert f"{HOSTILE} (child)" in drivers  # as text, not markup
+    chromium.screenshot(tmp_path / "parent.png")
+    chromium.open(url + "#queue", wait_for="document.querySelector('#hs-queue') !== null")
+    reasons = chromium.texts('#hs-queue td[data-col="reason"]')
+    assert any("worst children by ARR at stake: Acme Europe" in r for r in reasons)
+    chromium.screenshot(tmp_path / "queue.png")
+    assert chromium.alerts_fired() == []
+    assert chromium.console_errors() == []
 
 
 # --------------------------------------------------------------------------- healthscore history
