@@ -27,7 +27,7 @@ from __future__ import annotations
 from healthscore import backtest, bands, decay, fit, hierarchy, presets, scorers
 from healthscore.backtest import BacktestReport, run_backtest
 from healthscore.bands import AlertLevel, AlertPolicy, Band, BandPolicy, default_alerts, default_bands
-from healthscore.config import dump_model, load_model, model_fingerprint
+from healthscore.config import dump_model, dump_signal_settings, load_model, load_signal_settings, model_fingerprint
 from healthscore.exceptions import (
     ConfigError,
     FitError,
@@ -94,10 +94,12 @@ __all__ = [
     "default_alerts",
     "default_bands",
     "dump_model",
+    "dump_signal_settings",
     "fit",
     "fit_scorecard",
     "hierarchy",
     "load_model",
+    "load_signal_settings",
     "metric_power",
     "model_fingerprint",
     "open_history",
