@@ -261,6 +261,43 @@ def test_demo_writes_a_weekly_history_churn_and_a_dashboard(
     assert call["lang"] == "en"
 
 
+def test_demo_rolls_up_a_tree_and_keeps_the_csms_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stub_dashboard: _Stub
+) -> None:
+    """The demo's book has parents over subsidiaries and CSM reads: the
+    history stores the rolled-up scores with each account's own, and the reads;
+    the text says how many of each, and the numbers are the stored ones."""
+    monkeypatch.chdir(tmp_path)
+    status, out, err = _run("demo", "--accounts", "120", "--top", "3", "--no-dashboard")
+    assert status == 0, err
+    with open_history(tmp_path / DEMO_FOLDER / "history.db", create=False, read_only=True) as store:
+        last = store.snapshots()[-1].as_of
+        latest = store.snapshot_columns(last, model=None)
+        reads = store.csm_reads(as_of=last, latest=True)
+    parents = [p for p in latest["parent_id"].tolist() if p]
+    assert parents, "the demo's book has a tree"
+    assert max(latest["level"].tolist()) == 2  # up to three levels: holding, head, subsidiary
+    ids = latest["account_id"].tolist()
+    row = {a: i for i, a in enumerate(ids)}
+    parent_of = dict(zip(ids, latest["parent_id"].tolist(), strict=True))
+
+    def subtree_arr(account: str) -> float:
+        return float(latest["arr"][row[account]]) + sum(subtree_arr(a) for a, p in parent_of.items() if p == account)
+
+    for head in set(parents):  # a parent's score: its children's, each weighed by its subtree's ARR
+        kids = [a for a, p in parent_of.items() if p == head]
+        weights = [subtree_arr(a) for a in kids]
+        expected = np.average([latest["score"][row[a]] for a in kids], weights=weights)
+        assert latest["score"][row[head]] == pytest.approx(expected, abs=1e-6)
+    line = next(x for x in out.splitlines() if x.startswith("Account tree:"))
+    assert f"{len(set(parents))} parent accounts roll up {len(parents)} subsidiaries, up to 3 levels" in line
+    assert reads
+    assert all(r.account_id in row for r in reads)
+    fresh = [r for r in reads if not r.is_stale(last)]
+    assert f"CSM reads: {len(fresh)} accounts have one as of Dec 31, 2025" in out
+    assert "--rank-by disagreement" in out
+
+
 def test_demo_replaces_its_own_files_but_no_one_elses(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stub_dashboard: _Stub
 ) -> None:

@@ -6,7 +6,10 @@ import attrs
 import numpy as np
 import pytest
 
-from healthscore.datasets import SyntheticExports, generate_export_blocks, generate_exports
+from healthscore import hierarchy
+from healthscore.datasets import SyntheticExports, account_tree, csm_reads, generate_export_blocks, generate_exports
+from healthscore.exceptions import InputError
+from healthscore.history import CsmRead
 
 TABLES = ("accounts", "events", "crm_activities", "invoices", "tickets", "surveys", "goals", "value")
 
@@ -67,3 +70,42 @@ def test_blocks_keep_invoice_and_ticket_ids_unique_across_blocks() -> None:
         ids = np.concatenate([b.tables[table][key] for b in blocks])
         assert len(set(ids.tolist())) == ids.size, table
     assert blocks[0].tables["invoices"]["invoice_id"][0] == "INV-0"  # the first block is generate_exports' own
+
+
+def test_account_tree_is_a_tree_of_at_most_three_levels() -> None:
+    ids = [f"A{i:04d}" for i in range(1000)]
+    parents = account_tree(ids, share=0.08, seed=3)
+    tree = hierarchy.build_tree(ids, parents)  # no cycle, no unknown parent: build_tree would refuse them
+    assert tree.depth == 3
+    heads, counts = np.unique(parents[parents != ""], return_counts=True)
+    assert heads.size == 80  # share of the accounts head a group
+    holdings = {p for a, p in zip(ids, parents.tolist(), strict=True) if p and a in set(heads.tolist())}
+    assert len(holdings) == 20  # one head in four sits under another head: 20 holdings of one head each
+    assert counts.min() >= 2
+    assert account_tree(ids, share=0.08, seed=3).tolist() == parents.tolist()
+    assert account_tree(ids, share=0.08, seed=4).tolist() != parents.tolist()
+    assert (account_tree(ids, share=0.0) == "").all()
+    with pytest.raises(InputError, match=r"share must be from 0 to 0\.25"):
+        account_tree(ids, share=0.5)
+
+
+def test_csm_reads_follow_the_hidden_health_before_churn() -> None:
+    gen = generate_exports(400, 180, seed=5)
+    reads = csm_reads(gen, share=0.5, within_days=30, seed=5)
+    assert len(reads) >= 150
+    day0 = np.datetime64(gen.start, "D")
+    churned = dict(zip(gen.churn["account_id"].tolist(), gen.churn["churn_date"].tolist(), strict=True))
+    row = {a: i for i, a in enumerate(gen.tables["accounts"]["account_id"].tolist())}
+    agree = 0
+    for r in reads:
+        CsmRead(account_id=r["account_id"], rating=r["rating"], author=r["author"], as_of=r["as_of"], note=r["note"])
+        day = int((np.datetime64(r["as_of"], "D") - day0).astype(int))
+        churn = churned.get(r["account_id"])
+        end = 180 if churn is None else int((np.datetime64(churn, "D") - day0).astype(int))
+        assert 0 <= day < min(180, end)  # before the account churned
+        assert day >= min(180, end) - 30  # within the window
+        health = gen.health[row[r["account_id"]], day]
+        agree += r["rating"] == ("red" if health < 0.35 else "yellow" if health < 0.6 else "green")
+    assert 0.8 < agree / len(reads) < 1.0  # one read in ten is a colour off
+    assert [(r["as_of"], r["account_id"]) for r in reads] == sorted((r["as_of"], r["account_id"]) for r in reads)
+    assert csm_reads(gen, share=0.5, within_days=30, seed=5) == reads

@@ -41,7 +41,7 @@ from healthscore._i18n import LANGUAGES, Catalogue, Language, catalogue, check_l
 from healthscore._io import csv_text, display_width, null_hint, pad, read_csv, terminal_text, write_atomic
 from healthscore.actions import RANK_BY, Action, queue_from_history
 from healthscore.backtest import run_backtest
-from healthscore.bands import BandSummary
+from healthscore.bands import BandPolicy, BandSummary
 from healthscore.config import (
     AnyModel,
     dump_model,
@@ -50,13 +50,21 @@ from healthscore.config import (
     load_signal_settings,
     model_fingerprint,
 )
-from healthscore.datasets import ADVANCED_FEATURES, generate_export_blocks
+from healthscore.datasets import ADVANCED_FEATURES, account_tree, csm_reads, generate_export_blocks
 from healthscore.exceptions import HealthScoreError, InputError
 from healthscore.exports import Exports, RejectedRow, _numbers, is_exports_path, read_exports, read_table_csv
 from healthscore.fit import _outcome as fit_outcome
 from healthscore.fit import _read_renewals as read_renewals
 from healthscore.fit import fit_scorecard, reweight
-from healthscore.history import CSM_READ_METRIC, CSM_STALE_DAYS, CsmRead, HistoryPoint, HistoryStore, open_history
+from healthscore.history import (
+    CSM_READ_METRIC,
+    CSM_STALE_DAYS,
+    CsmRead,
+    HistoryPoint,
+    HistoryStore,
+    csm_disagreement,
+    open_history,
+)
 from healthscore.model import BatchScores, HealthModel, SegmentedModel
 from healthscore.scorers import Boolean, Categories, input_kind
 from healthscore.signals import SIGNAL_NAMES, SQL_DIALECTS, SignalSettings, compute_signals, signal_sql
@@ -1329,7 +1337,8 @@ DEMO_WEEKS = 12
 class _DemoData:
     """The demo's synthetic portfolio, in accounts order: ids, names, segments
     and ARR; the signals as of each weekly date; the churn table; the number of
-    product events."""
+    product events; its account tree (parent ids, ``""`` at the top) and the
+    CSM's reads."""
 
     ids: list[str]
     names: list[str]
@@ -1339,6 +1348,8 @@ class _DemoData:
     signals: dict[str, dict[str, Any]]
     churn: dict[str, list[str]]
     n_events: int
+    parents: Any
+    reads: list[dict[str, str]]
 
 
 @attrs.frozen(kw_only=True)
@@ -1371,8 +1382,10 @@ def _demo_data(n_accounts: int) -> _DemoData:
     per_day: dict[str, list[dict[str, Any]]] = {day: [] for day in days}
     accounts: list[dict[str, Any]] = []
     churn: dict[str, list[str]] = {"account_id": [], "churn_date": []}
+    reads: list[dict[str, str]] = []
     n_events = 0
     for gen in generate_export_blocks(n_accounts, DEMO_DAYS, seed=DEMO_SEED, start=DEMO_START):
+        reads += [r for r in csm_reads(gen, seed=DEMO_SEED) if r["as_of"] <= days[-1]]
         exports = read_exports(gen.tables)
         for day in days:
             per_day[day].append(compute_signals(exports, day, settings))
@@ -1396,6 +1409,8 @@ def _demo_data(n_accounts: int) -> _DemoData:
         signals=signals,
         churn=churn,
         n_events=n_events,
+        parents=account_tree(ids, seed=DEMO_SEED),
+        reads=sorted(reads, key=lambda r: (r["as_of"], r["account_id"])),
     )
 
 
@@ -1459,13 +1474,14 @@ def _write_demo_history(
     target: Path,
     model: AnyModel,
     data: _DemoData,
-    snapshots: list[BatchScores],
+    snapshots: list[hierarchy.RolledScores],
     then: Callable[[HistoryStore], Path | str | None],
 ) -> Path | str | None:
-    """The weekly snapshots into a fresh history at ``target``: written beside
-    it, then moved over it, so a failed run leaves the previous one whole.
-    ``then`` reads the new history before it is closed (a reader of a closed
-    one would leave its write-ahead log behind); what it says is returned."""
+    """The weekly snapshots and the CSM's reads into a fresh history at
+    ``target``: written beside it, then moved over it, so a failed run leaves
+    the previous one whole. ``then`` reads the new history before it is closed
+    (a reader of a closed one would leave its write-ahead log behind); what it
+    says is returned."""
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         with open_history(str(tmp), create=True) as store:
@@ -1473,6 +1489,14 @@ def _write_demo_history(
                 inputs = _demo_columns(model, data, day)
                 store.write_snapshot(
                     model, day, data.ids, scored, arr=data.arr, names=data.names, segments=data.segment, inputs=inputs
+                )
+            for read in data.reads:
+                store.record_csm_read(
+                    read["account_id"],
+                    rating=read["rating"],
+                    author=read["author"],
+                    note=read["note"],
+                    as_of=read["as_of"],
                 )
             said = then(store)
         for stale in (f"{target}-wal", f"{target}-shm", f"{target}-journal"):  # of the history replaced
@@ -1501,7 +1525,7 @@ def _demo_page(store: HistoryStore, paths: _DemoPaths) -> Path | str | None:
 
 
 def _write_demo_files(
-    paths: _DemoPaths, model: AnyModel, data: _DemoData, snapshots: list[BatchScores], words: Catalogue
+    paths: _DemoPaths, model: AnyModel, data: _DemoData, snapshots: list[hierarchy.RolledScores], words: Catalogue
 ) -> list[str]:
     """Write the churn table, the history and the dashboard; the lines that say where."""
     paths.folder.mkdir(exist_ok=True)
@@ -1524,6 +1548,7 @@ def _write_demo_files(
         "",
         words.text("cli.demo_next"),
         "  " + shlex.join(["healthscore", "actions", "--history", history, "--format", "table", *lang]),
+        "  " + shlex.join(["healthscore", "actions", "--history", history, "--rank-by", "disagreement", *lang]),
         "  " + shlex.join([*report, "-o", str(paths.folder / "dashboard.html")]),
     ]
     if isinstance(page, Path):
@@ -1542,9 +1567,16 @@ def _cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     with _Progress(err) as progress:
         progress.stage(f"making a year of exports and their weekly signals for {args.accounts:,} accounts")
         data = _demo_data(args.accounts)
-        progress.stage(f"scoring {len(data.ids):,} accounts in {len(data.days)} weeks")
+        progress.stage(f"scoring {len(data.ids):,} accounts in {len(data.days)} weeks, parents rolled up")
+        tree = hierarchy.build_tree(data.ids, data.parents)
         snapshots = [
-            model.score_batch(_demo_columns(model, data, day), drivers=TOP_DRIVERS, missing_columns="missing")
+            hierarchy.roll_up(
+                model,
+                model.score_batch(_demo_columns(model, data, day), drivers=TOP_DRIVERS, missing_columns="missing"),
+                tree,
+                weights=data.arr,
+                drivers=TOP_DRIVERS,
+            )
             for day in data.days
         ]
         progress.stage(f"writing {paths.folder}")
@@ -1557,9 +1589,11 @@ def _cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _demo_lines(
-    args: argparse.Namespace, model: AnyModel, data: _DemoData, scored: BatchScores, words: Catalogue
+    args: argparse.Namespace, model: AnyModel, data: _DemoData, rolled: hierarchy.RolledScores, words: Catalogue
 ) -> list[str]:
-    """The demo's text: the portfolio, the riskiest accounts, bands and alerts, the ground truth."""
+    """The demo's text: the portfolio, the riskiest accounts, bands and alerts,
+    the account tree and the CSM's reads, the ground truth."""
+    scored = rolled.scores
     intro = words.text(
         "cli.demo_intro",
         version=__version__,
@@ -1573,7 +1607,7 @@ def _demo_lines(
     lines += ["", words.text("cli.band_distribution"), *_band_lines(bands.summary(scored.score), words)]
     sep = words.text("cli.list_separator")
     alerts = sep.join(f"{words.alert(n)} {int(np.sum(scored.alert == n))}" for n in model_alert_names(model))
-    lines += ["", words.text("cli.alerts_line", counts=alerts)]
+    lines += ["", words.text("cli.alerts_line", counts=alerts), *_demo_tree_lines(model, data, rolled, bands, words)]
     churned = set(data.churn["account_id"])
     is_churned = np.array([a in churned for a in data.ids])
     if is_churned.any():
@@ -1589,6 +1623,34 @@ def _demo_lines(
     worst = bands.bands[-1]
     steps = sep.join(words.phrase(step) for step in worst.playbook)
     lines += ["", words.text("cli.playbook_for", band=words.band(worst.name), steps=steps)]
+    return lines
+
+
+def _demo_tree_lines(
+    model: AnyModel, data: _DemoData, rolled: hierarchy.RolledScores, bands: BandPolicy, words: Catalogue
+) -> list[str]:
+    """How the demo's tree rolls up, and how the CSM's latest reads (not
+    stale on the last date) compare with the bands."""
+    tree = rolled.tree
+    lines = [
+        words.text(
+            "cli.demo_tree",
+            parents=words.number(int(np.unique(tree.parent[tree.parent >= 0]).size)),
+            children=words.number(int(np.sum(tree.parent >= 0))),
+            levels=words.number(tree.depth),
+            method=hierarchy.policy_of(model).method,
+        )
+    ]
+    latest: dict[str, CsmRead] = {}
+    for r in data.reads:  # oldest first: the last read of an account is its latest
+        read = CsmRead(account_id=r["account_id"], rating=r["rating"], author=r["author"], as_of=r["as_of"])
+        if not read.is_stale(data.days[-1]):
+            latest[read.account_id] = read
+    row = {a: i for i, a in enumerate(data.ids)}
+    apart = sum(1 for a, read in latest.items() if csm_disagreement(read, bands, str(rolled.scores.band[row[a]])))
+    lines.append(
+        words.text("cli.demo_reads", reads=words.number(len(latest)), date=words.date(data.days[-1]), disagree=apart)
+    )
     return lines
 
 
@@ -1609,9 +1671,10 @@ def _demo_ranking(top: int, data: _DemoData, scored: BatchScores, words: Catalog
     order = np.argsort(np.where(np.isnan(scored.score), np.inf, scored.score), kind="stable")[:top]
     sep = words.text("cli.list_separator")
     rows = []
+    by_id = dict(zip(data.ids, data.names, strict=False))  # a parent's child:<id> drivers read as the child's name
     for i in order.tolist():
         drivers = sep.join(
-            f"{words.label(str(names[i]))} -{words.number(float(lost[i]), 1)}"
+            f"{driver_label(str(names[i]), words, by_id)} -{words.number(float(lost[i]), 1)}"
             for names, lost in zip(scored.drivers, scored.points_lost, strict=True)
             if names[i]
         )

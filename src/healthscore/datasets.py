@@ -17,7 +17,7 @@ Examples:
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeAlias
@@ -37,7 +37,9 @@ __all__ = [
     "SAMPLE_PORTFOLIO",
     "SyntheticExports",
     "Table",
+    "account_tree",
     "company_names",
+    "csm_reads",
     "generate_driver_portfolio",
     "generate_export_blocks",
     "generate_exports",
@@ -383,6 +385,107 @@ def company_names(n: int, *, seed: int = 7, first_id: int = 1) -> npt.NDArray[np
     picks = [rng.permutation(space.size) for _ in range(-(-n // space.size))] if n > 0 else []
     order = np.concatenate(picks)[:n] if picks else np.array([], dtype=np.int64)
     return space[order]
+
+
+_TREE_STREAM = 0x7EE
+_READ_STREAM = 0x2EAD
+
+
+def account_tree(account_ids: Sequence[str], *, share: float = 0.08, seed: int = 7) -> npt.NDArray[np.str_]:
+    """Parent ids for a synthetic book of accounts: ``share`` of the accounts
+    head a group of 2 to 5 subsidiaries, and one group head in four sits under
+    another head (a holding), so the tree has up to three levels.
+
+    The parent of an account that has none is ``""``. The links come from a
+    random stream of their own (seeded by ``seed``), so adding a tree to the
+    synthetic exports changes none of their values; every parent is one of
+    ``account_ids`` and the tree has no cycle.
+
+    Examples:
+        >>> ids = [f"A{i:02d}" for i in range(40)]
+        >>> parents = account_tree(ids, share=0.1, seed=1)
+        >>> parents.tolist() == account_tree(ids, share=0.1, seed=1).tolist()
+        True
+        >>> all(p == "" or p in ids for p in parents)
+        True
+    """
+    if not 0.0 <= share <= 0.25:
+        raise InputError(f"share must be from 0 to 0.25 (a head has at least two subsidiaries), got {share}")
+    ids = np.asarray([str(a) for a in account_ids], dtype=str)
+    n = ids.size
+    parents = np.full(n, "", dtype=ids.dtype if n else "<U1")
+    rng = np.random.default_rng(np.random.SeedSequence([seed, _TREE_STREAM]))
+    order = rng.permutation(n)
+    heads = order[: round(share * n)]
+    free = iter(order[heads.size :].tolist())
+    for head in heads.tolist():
+        for _ in range(int(rng.integers(2, 6))):
+            child = next(free, None)
+            if child is None:
+                break
+            parents[child] = ids[head]
+    holdings = heads[: heads.size // 4 * 2 : 2]  # every other head of the first half: one head in four
+    for holding, head in zip(holdings.tolist(), heads[1 : heads.size // 4 * 2 : 2].tolist(), strict=True):
+        parents[head] = ids[holding]
+    return parents
+
+
+_READ_NOTES = {
+    "red": ("Champion left; no sponsor since", "Budget review, renewal at risk", "Escalated outage last month"),
+    "yellow": ("Adoption stalled in one team", "New stakeholder, still unsure", "Quiet since the QBR"),
+    "green": ("Expanding to a second team", "Strong sponsor, QBR went well", "Asked about the new tier"),
+}
+
+
+def csm_reads(
+    gen: SyntheticExports, *, share: float = 0.15, within_days: int = 56, seed: int = 7
+) -> list[dict[str, str]]:
+    """A customer-success manager's reads of ``share`` of the accounts of
+    synthetic exports, on a day in the last ``within_days`` days before the
+    end (or before the account churned): red when the hidden health that day
+    is under 0.35, yellow under 0.6, green above, so a read knows what the
+    exports only hint at. One read in ten is a colour off, as people are.
+
+    Returns:
+        One mapping per read: ``account_id``, ``rating`` (a colour),
+        ``author``, ``as_of`` (ISO date) and ``note``, oldest first, the shape
+        :meth:`~healthscore.history.HistoryStore.record_csm_read` takes.
+
+    Examples:
+        >>> reads = csm_reads(generate_exports(40, 90, seed=3), share=0.25, seed=3)
+        >>> len(reads), {r["rating"] for r in reads} <= {"green", "yellow", "red"}
+        (10, True)
+    """
+    if not 0.0 <= share <= 1.0 or within_days < 1:
+        raise InputError(f"share must be from 0 to 1 and within_days at least 1, got {share} and {within_days}")
+    ids = gen.tables["accounts"]["account_id"]
+    n, days = gen.health.shape
+    rng = np.random.default_rng(np.random.SeedSequence([seed, _READ_STREAM, n, days]))
+    day0 = np.datetime64(gen.start, "D")
+    churned = dict(zip(gen.churn["account_id"].tolist(), gen.churn["churn_date"].tolist(), strict=True))
+    colours = ("red", "yellow", "green")
+    reads = []
+    for i in np.sort(rng.permutation(n)[: round(share * n)]).tolist():
+        churn = churned.get(str(ids[i]))
+        last = days - 1 if churn is None else min(days, int((np.datetime64(churn, "D") - day0).astype(int))) - 1
+        if last < 0:
+            continue
+        day = int(rng.integers(max(0, last - within_days + 1), last + 1))
+        health = float(gen.health[i, day])
+        k = 0 if health < 0.35 else 1 if health < 0.6 else 2
+        if rng.random() < 0.1:  # a read a colour off
+            k = 1 if k != 1 else int(rng.choice([0, 2]))
+        colour = colours[k]
+        reads.append(
+            {
+                "account_id": str(ids[i]),
+                "rating": colour,
+                "author": f"csm{1 + int(rng.integers(0, 6))}",
+                "as_of": str(day0 + np.timedelta64(day, "D")),
+                "note": str(rng.choice(_READ_NOTES[colour])),
+            }
+        )
+    return sorted(reads, key=lambda r: (r["as_of"], r["account_id"]))
 
 
 def _portfolio(rng: np.random.Generator, n: int, t: int, day0: np.datetime64, first_id: int = 1) -> _Portfolio:
