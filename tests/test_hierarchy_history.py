@@ -180,6 +180,29 @@ def test_action_queue_takes_rolled_scores(history_target: str) -> None:
         action_queue(model, IDS[:4], rolled, "2026-06-30")
 
 
+def test_a_parent_stakes_its_subtrees_arr(history_target: str) -> None:
+    """acme holds no ARR of its own but 450k below it: it ranks by that, ahead
+    of a child at the same alert level with less ARR, and says so."""
+    _two_days(history_target)
+    with open_history(history_target) as store:
+        queue = queue_from_history(store, "2026-06-30")
+    stake = {a.account_id: a.subtree_arr for a in queue}
+    assert stake["acme"] == 450_000.0
+    assert stake["acme-eu"] == 350_000.0
+    assert stake["acme-fr"] == 50_000.0
+    assert {a.account_id: a.arr for a in queue}["acme"] == 0.0  # its own ARR is unchanged
+    # same level, same score, no trend: the stake orders them, and a parent's is its subtree's
+    model = _model()
+    ids, parents, arr = ["p", "k", "x"], ["", "p", ""], np.array([1.0, 1000.0, 500.0])
+    scored = model.score_batch({"usage": np.array([90.0, 30.0, 30.0])}, drivers=3)
+    rolled_p = hierarchy.roll_up(model, scored, hierarchy.build_tree(ids, parents), weights=arr, drivers=3)
+    ranked = action_queue(model, ids, rolled_p, "2026-06-30", arr=arr)
+    assert [(a.account_id, a.subtree_arr) for a in ranked] == [("p", 1001.0), ("k", 1000.0), ("x", 500.0)]
+    model, rolled = _rolled(FALLEN)
+    flat = {a.account_id: a.subtree_arr for a in action_queue(model, IDS, rolled.scores, "2026-06-30", arr=ARR)}
+    assert all(flat[a] == ARR[IDS.index(a)] for a in flat)  # without a tree, the account's own ARR
+
+
 def test_the_cli_queue_names_parents_and_children(tmp_path: Path) -> None:
     db = tmp_path / "h.db"
     _two_days(str(db))
@@ -192,6 +215,7 @@ def test_the_cli_queue_names_parents_and_children(tmp_path: Path) -> None:
     assert main(["actions", "--history", str(db), "--format", "csv"], stdout=out, stderr=err) == 0
     rows = {r["account_id"]: r for r in csv.DictReader(io.StringIO(out.getvalue()))}
     assert (rows["acme"]["parent_id"], rows["acme"]["children"]) == ("", "acme-eu; acme-us")
+    assert (rows["acme"]["arr"], rows["acme"]["subtree_arr"]) == ("0", "450000")
     assert rows["acme-us"]["parent_id"] == "acme"
 
 

@@ -55,7 +55,7 @@ import numpy as np
 from healthscore import _html, _time
 from healthscore.config import AnyModel
 from healthscore.exceptions import InputError, ValidationError
-from healthscore.hierarchy import CHILD_PREFIX, RolledScores
+from healthscore.hierarchy import CHILD_PREFIX, RolledScores, build_tree
 from healthscore.history import CSM_STALE_DAYS, CsmRead, HistoryStore, _policies_for, csm_disagreement
 from healthscore.model import BatchScores, HealthModel
 from healthscore.trends import DropRule, _for_accounts, trends
@@ -114,6 +114,10 @@ class Action:
         children: For a parent, the children that pull its rolled-up score
             down most, by ARR at stake, most first (its ``child:<id>``
             drivers); empty for an account without children.
+        subtree_arr: The ARR of the account and every account under it in
+            the tree (its own ARR without children or without a tree): what a
+            parent's rolled-up score puts at stake, and what the queue ranks
+            a parent by.
     """
 
     account_id: str
@@ -133,6 +137,7 @@ class Action:
     disagreement: int | None = None
     parent_id: str | None = None
     children: tuple[str, ...] = ()
+    subtree_arr: float = attrs.field(default=math.nan, eq=False)
 
 
 def _as_of(value: Any) -> datetime:
@@ -419,6 +424,9 @@ def _rank(
     start = _as_of(as_of)
     day = _time.utc_date(as_of, "as_of")
     t = _matched_trend(trend, ids)
+    money = np.asarray(arr, dtype=np.float64)
+    # a parent stakes its subtree's ARR: the tree of the stored links, checked as any tree is
+    at_stake = money if parents is None else build_tree(ids, [p or "" for p in parents]).subtree_sum(money)
     known = reads or {}
     actions: list[tuple[tuple[float, ...], Action]] = []
     for i in range(len(ids)):
@@ -461,9 +469,10 @@ def _rank(
             disagreement=found.disagreement,
             parent_id=parent,
             children=children,
+            subtree_arr=float(at_stake[i]),
         )
         severity = code + (1 if t.drop[i] else 0)  # higher code = worse level; a drop counts one level worse
-        stake = 0.0 if arr[i] != arr[i] else float(arr[i])
+        stake = 0.0 if at_stake[i] != at_stake[i] else float(at_stake[i])
         urgency = (-severity, -float(t.fallen[i]), -stake, float(score[i]))
         first = (-abs(found.disagreement or 0) if found.ranks else 0,) if rank_by == "disagreement" else ()
         actions.append(((*first, *urgency), action))

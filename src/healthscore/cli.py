@@ -808,6 +808,7 @@ ACTION_COLUMNS = (
     "playbook",
     "parent_id",
     "children",
+    "subtree_arr",
     "csm_rating",
     "csm_colour",
     "csm_author",
@@ -817,7 +818,8 @@ ACTION_COLUMNS = (
 )
 """The columns of ``actions --format csv``: machine values, the same in every language
 (``parent_id`` and ``children``: the account's parent and, for a parent, its worst
-children, in a tree of accounts)."""
+children, in a tree of accounts; ``subtree_arr``: the ARR of the account and all
+under it, which ranks a parent)."""
 ACTION_TABLE_COLUMNS = (*ACTION_COLUMNS[:9], "response", *ACTION_COLUMNS[9:12])
 """The columns of ``actions --format table``: words in the language of ``--lang`` (then
 the CSM read and the disagreement, :data:`ACTION_TABLE_CSM_COLUMNS`)."""
@@ -859,13 +861,14 @@ def _cmd_actions(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 "; ".join(a.playbook),
                 a.parent_id or "",
                 "; ".join(a.children),
+                _fmt(a.subtree_arr, 0),
                 *_action_csm_cells(a),
             ]
         )
         record = {"rank": rank, **attrs.asdict(a)}
-        record.update(change_30=_number(a.change_30), arr=_number(a.arr))
+        record.update(change_30=_number(a.change_30), arr=_number(a.arr), subtree_arr=_number(a.subtree_arr))
         records.append(record)
-    numbers = ["rank", "score", "change_30", "arr", "disagreement"]
+    numbers = ["rank", "score", "change_30", "arr", "subtree_arr", "disagreement"]
     _emit(list(ACTION_COLUMNS), rows, records, args.format, out, numbers=numbers)
     return 0
 

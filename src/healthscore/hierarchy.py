@@ -269,6 +269,24 @@ class Tree:
             inside[rows] = inside[self.parent[rows]]
         return np.flatnonzero(inside)
 
+    def subtree_sum(self, values: Any) -> Any:
+        """Each account's value plus its descendants' (a parent's subtree ARR):
+        NaN is left out of a sum, and stays NaN only where nothing in the
+        subtree is known; the same sums the ARR-weighted roll-up weighs a child by.
+
+        Examples:
+            >>> tree = build_tree(["holding", "eu", "fr", "us"], ["", "holding", "eu", "holding"])
+            >>> tree.subtree_sum([float("nan"), 10.0, 5.0, 20.0]).tolist()
+            [35.0, 15.0, 5.0, 20.0]
+        """
+        out = np.array(values, dtype=np.float64)
+        if out.shape != (len(self),):
+            raise InputError(f"subtree_sum needs one value per account ({len(self)}), got shape {out.shape}")
+        for level in range(self.depth - 1, 0, -1):
+            kids = self.rows_at(level)
+            _subtree_weights(self, kids, np.unique(self.parent[kids]), out)
+        return out
+
     def take(self, rows: Any) -> Tree:
         """The tree of ``rows`` (ascending, closed under children): a row whose
         parent is not among them is top-level there."""
