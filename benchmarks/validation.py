@@ -168,7 +168,7 @@ BRIER_MARGIN = 0.005
 def _ebm() -> Any:
     """The additive EBM's class (``interpret``, a benchmark-only dependency), or ``None``."""
     try:
-        from interpret.glassbox import ExplainableBoostingClassifier
+        from interpret.glassbox import ExplainableBoostingClassifier  # type: ignore[import-untyped,import-not-found,unused-ignore]
     except ImportError:
         return None
     return ExplainableBoostingClassifier
