@@ -2790,7 +2790,9 @@ class RenewalReport:
         if len(self.lead_days) > 1:
             lines.append(
                 f"one row per renewal and lead time: each renewal counts up to {len(self.lead_days)} times, "
-                "and its rows are not independent"
+                "and its rows are not independent; the cross-fitted AUCs of fit_scorecard(segment=...) and "
+                "reweight keep every row of an account in one fold (pass groups='account_id' to metric_power, "
+                "fit_segments and churn_probability for the same)"
             )
         if not self.unmatched:
             lines.append("every renewal had features on its feature date")
@@ -3086,7 +3088,12 @@ def renewal_training_set(
     With several lead times there is one row per renewal and lead time (the
     ``lead_days`` column says which), all rows of the first lead time first;
     each renewal then counts once per lead time, and its rows are not
-    independent. A renewal (at a lead time) with no features -- no snapshot
+    independent. So every cross-fit of a fit on renewals keeps all rows of
+    an account in the same fold (``fit_scorecard(..., renewals=...,
+    segment=...)`` and ``reweight(..., renewals=...)`` do it themselves; pass
+    ``groups="account_id"`` to :func:`metric_power`, :func:`fit_segments`
+    and :func:`churn_probability`), so no held-out row is scored by a fit
+    that saw the same account. A renewal (at a lead time) with no features -- no snapshot
     that old, the account not in it, every feature missing, or features older
     than ``max_age_days`` -- is left out and listed in the report with the
     reason, never dropped silently.
