@@ -647,6 +647,7 @@ def _horizon_view(h: HorizonResult, t: Catalogue) -> dict[str, Any]:
     return {
         "days": h.days,
         "snapshots": t.number(h.snapshots),
+        "accounts": t.number(h.accounts),
         "churn": t.percent(h.churn_rate, 1),
         "auc": _number_or_na(h.auc, 3, t),
         "auc_bar": 0.0 if h.auc != h.auc else h.auc,
