@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from healthscore import _html, presets, scorers
+from healthscore._i18n import catalogue
 from healthscore._points import metric_points, score_span
 from healthscore.actions import ActionQueue, action_queue, queue_from_history
 from healthscore.backtest import BacktestReport, run_backtest
@@ -552,7 +553,7 @@ def test_backtest_display_gives_the_auc_per_evaluation_date_and_says_what_the_po
         assert f"AUC within {h.days} days per evaluation date: {len(h.by_date)} dates, {len(rated)} with both" in shown
         assert f"median {h.auc_by_date_median:.3f}, pooled {h.auc:.3f}" in shown
         for d in h.by_date:
-            day = _html.catalogue("en").date(d.as_of)
+            day = catalogue("en").date(d.as_of)
             auc = "n/a" if d.auc != d.auc else f"{d.auc:.3f}"
             assert f" {day} {d.snapshots} {d.churned} {auc} " in shown, (h.days, d)
         assert f" {h.snapshots} {h.accounts} " in shown  # snapshots next to distinct accounts
@@ -567,7 +568,7 @@ def test_backtest_display_gives_the_auc_per_evaluation_date_and_says_what_the_po
 def test_the_per_date_sparkline_rises_with_the_auc() -> None:
     report = _dated_report()
     h = report.horizons[0]
-    view = _html._date_auc_view(h, _html.catalogue("en"))
+    view = _html._date_auc_view(h, catalogue("en"))
     heights = [(p["y"], d.auc) for p, d in zip(view["auc_spark"], h.by_date, strict=True) if p["y"] is not None]
     assert all(0.0 <= y <= 100.0 for y, _ in heights)
     by_auc = sorted(heights, key=lambda pair: pair[1])
