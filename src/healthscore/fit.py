@@ -527,7 +527,9 @@ def reweight(
         renewals: Fit to renewals won and lost instead of ``outcome`` (which
             is then ``None``), with ``data`` the source of the features before
             each renewal (see :func:`renewal_training_set` and
-            :func:`fit_scorecard`); the result's ``renewals`` reports it.
+            :func:`fit_scorecard`); the result's ``renewals`` reports it. The
+            cross-fitted AUCs then keep all rows of an account (one per
+            renewal and lead time) in the same fold.
         lead_days: With ``renewals``: days before each renewal (default 90).
         min_outcomes: A segmented model only: fewest outcomes (the rarer of
             churned and retained) for a segment's model to be re-weighted on
