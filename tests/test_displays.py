@@ -17,6 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from healthscore import _html, presets, scorers
+from healthscore._i18n import catalogue
+from healthscore._points import metric_points, score_span
 from healthscore.actions import ActionQueue, action_queue, queue_from_history
 from healthscore.backtest import BacktestReport, run_backtest
 from healthscore.bands import AlertLevel, AlertPolicy, Band, BandPolicy
@@ -521,3 +523,114 @@ def test_empty_and_unscored_inputs_display() -> None:
     assert "Jan 31, 2026 - " in shown
     assert "Feb 28, 2026 50.0 orange at risk 100%" in shown
     assert "<polyline" not in page  # one scored point draws no line
+
+
+# --------------------------------------------------------------------------- honest figures
+
+
+def _dated_report() -> BacktestReport:
+    """Twelve accounts scored on four dates; one or two churn within 30 days of each."""
+    rng = np.random.default_rng(2)
+    dates = ["2026-01-01", "2026-02-01", "2026-03-01", "2026-04-01"]
+    ids = [f"acc-{i:02d}" for i in range(12)]
+    churn = {"account_id": ["acc-00", "acc-01", "acc-02", "acc-03", "acc-04"],
+             "churn_date": ["2026-01-20", "2026-02-15", "2026-03-10", "2026-04-20", "2026-01-25"]}  # fmt: skip
+    account = np.repeat(ids, len(dates))
+    score = np.where(np.isin(account, churn["account_id"]), 40.0, 70.0) + rng.normal(0, 12, account.size)
+    band = np.where(score >= 60, "green", "red")
+    history = {"account_id": account, "as_of": np.tile(dates, len(ids)), "score": score, "band": band}
+    return run_backtest(history, churn, horizons=(30, 60), outcomes_until="2026-06-30")
+
+
+def test_backtest_display_gives_the_auc_per_evaluation_date_and_says_what_the_pooled_one_counts() -> None:
+    report = _dated_report()
+    page = report.to_html()
+    shown = text_of(page)
+    assert "The pooled AUC counts an account once per snapshot" in shown
+    for h in report.horizons:
+        rated = [d for d in h.by_date if d.auc == d.auc]
+        assert len(rated) >= 2
+        assert f"AUC within {h.days} days per evaluation date: {len(h.by_date)} dates, {len(rated)} with both" in shown
+        assert f"median {h.auc_by_date_median:.3f}, pooled {h.auc:.3f}" in shown
+        for d in h.by_date:
+            day = catalogue("en").date(d.as_of)
+            auc = "n/a" if d.auc != d.auc else f"{d.auc:.3f}"
+            assert f" {day} {d.snapshots} {d.churned} {auc} " in shown, (h.days, d)
+        assert f" {h.snapshots} {h.accounts} " in shown  # snapshots next to distinct accounts
+    assert page.count('class="hs-chart hs-spark"') == len(report.horizons)
+    assert page.count("<details") == len(report.horizons)
+    assert _html.backtest_fragment(report) == page
+    ja = text_of(report.to_html("ja"))
+    assert "全体のAUCは、アカウントをスナップショットごとに" in ja
+    assert "評価日ごとのAUC(中央値)" in ja
+
+
+def test_the_per_date_sparkline_rises_with_the_auc() -> None:
+    report = _dated_report()
+    h = report.horizons[0]
+    view = _html._date_auc_view(h, catalogue("en"))
+    heights = [(p["y"], d.auc) for p, d in zip(view["auc_spark"], h.by_date, strict=True) if p["y"] is not None]
+    assert all(0.0 <= y <= 100.0 for y, _ in heights)
+    by_auc = sorted(heights, key=lambda pair: pair[1])
+    assert [y for y, _ in by_auc] == sorted(y for y, _ in heights)
+    assert all(p["y"] is None for p, d in zip(view["auc_spark"], h.by_date, strict=True) if d.auc != d.auc)
+
+
+def _gender_model() -> HealthModel:
+    """Usage at 99% of the score, a gender table (0 / 100) at 1%."""
+    return HealthModel(
+        name="points",
+        dimensions=[
+            Dimension(
+                name="all",
+                weight=1,
+                metrics=[
+                    Metric(name="usage", scorer=scorers.Piecewise(points=[(0, 20), (10, 80)], missing=0), weight=99),
+                    Metric(name="gender", scorer=scorers.Categories(table={"Female": 0, "Male": 100}), weight=1),
+                ],
+            )
+        ],
+    )
+
+
+def test_the_model_display_gives_each_metrics_points_next_to_its_weight() -> None:
+    model = _gender_model()
+    shown = text_of(model.to_html())
+    assert " gender Categories 1.0% 1.0% 1.0 " in shown  # weight 1%, share 1%: one point
+    assert " usage Piecewise 99.0% 99.0% 79.2 " in shown  # 99% x (80 - 0): the missing score counts
+    assert "Points: the score points a metric can move" in shown
+    text = _html.model_text(model)
+    assert "gender 1.0%, 1.0 points" in text
+    assert "usage 99.0%, 79.2 points" in text
+    assert "ポイント" in text_of(model.to_html("ja"))
+    assert _html.model_fragment(model) == model.to_html()
+
+
+def test_a_plain_function_has_no_known_points() -> None:
+    model = HealthModel(
+        name="plain", dimensions=[Dimension(name="d", metrics=[Metric(name="x", scorer=lambda v: v * 0 + 50)])]
+    )
+    assert "x 100.0%, points n/a" in _html.model_text(model)
+    assert " x " in text_of(model.to_html())
+
+
+@given(health_models())
+@settings(max_examples=30, deadline=None)
+def test_points_are_the_share_times_the_span_the_scorer_reaches(model: HealthModel) -> None:
+    points = metric_points(model)
+    shares = model.metric_weights
+    assert sum(p for p in points.values() if p == p) <= 100.0 + 1e-9
+    for name, metric in model.metrics.items():
+        span = score_span(metric.scorer)
+        if span is None:
+            continue
+        assert points[name] == pytest.approx(shares[name] * (span[1] - span[0]))
+        kind = scorers.input_kind(metric.scorer)
+        if kind == "numeric":
+            lo, hi = _html.numeric_range(metric.scorer)
+            xs = np.r_[np.linspace(lo, hi, 201), [x for x, _ in _html._breakpoints(metric.scorer)]]
+            reached = np.asarray(scorers.evaluate(metric.scorer, xs), dtype=np.float64)
+            missing = getattr(metric.scorer, "missing", None)
+            values = [*reached[~np.isnan(reached)].tolist(), *([missing] if missing is not None else [])]
+            assert min(values) == pytest.approx(span[0], abs=1e-9)
+            assert max(values) == pytest.approx(span[1], abs=1e-9)

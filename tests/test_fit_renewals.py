@@ -23,7 +23,7 @@ import attrs
 import numpy as np
 import pytest
 
-from healthscore import InputError, ValidationError, load_model, model_fingerprint
+from healthscore import InputError, ValidationError, _stats, load_model, model_fingerprint
 from healthscore.cli import main
 from healthscore.datasets import generate_driver_portfolio, generate_exports
 from healthscore.exports import read_exports
@@ -31,7 +31,9 @@ from healthscore.fit import (
     RenewalTrainingSet,
     ScorecardResult,
     SegmentedResult,
+    churn_probability,
     fit_scorecard,
+    metric_power,
     renewal_training_set,
     reweight,
 )
@@ -571,3 +573,88 @@ def test_a_bad_renewals_csv_is_named_by_file_and_line(tmp_path: Path) -> None:
     status, _, err = _cli("fit", "scorecard", "--history", "h.sqlite", "--kind", "usage=auto", "-o", "m.toml")
     assert status == 2
     assert "--history goes with --renewals RENEWALS.csv" in err
+
+
+# --------------------------------------------------------------------------- cross-fits by account
+
+
+class _FoldSpy:
+    """Records every fold assignment the fits ask for, with the groups they pass."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.calls: list[tuple[Any, Any]] = []
+        real = _stats.stratified_folds
+
+        def spy(y: Any, k: int = 5, seed: int = 0, *, groups: Any = None) -> Any:
+            folds = real(y, k, seed, groups=groups)
+            self.calls.append((None if groups is None else np.asarray(groups), folds))
+            return folds
+
+        monkeypatch.setattr(_stats, "stratified_folds", spy)
+
+
+def _one_fold_per_account(groups: Any, folds: Any) -> bool:
+    return all(np.unique(folds[groups == a]).size == 1 for a in np.unique(groups))
+
+
+def test_reweight_on_three_lead_times_cross_fits_by_account(
+    world: World, leaky: HistoryStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    renewals = {k: np.asarray(v)[:400] for k, v in _renewals(world).items()}
+    spy = _FoldSpy(monkeypatch)
+    result = reweight(
+        _true_model(world), leaky, None, renewals=renewals, lead_days=(90, 60, 30), bootstrap=0, strength=1e-4
+    )
+    assert result.renewals is not None
+    assert result.renewals.rows == 1200
+    assert spy.calls
+    for groups, folds in spy.calls:
+        assert groups is not None
+        assert sorted(set(groups.tolist())) == sorted(set(renewals["account_id"].tolist()))
+        assert _one_fold_per_account(groups, folds)
+        assert np.bincount(folds).min() >= 3 * (400 // 5 - 3)  # whole accounts, yet folds of about equal size
+
+
+def test_segmented_fit_on_renewals_cross_fits_by_account(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(4)
+    n = 600
+    ids = np.array([f"a{i}" for i in range(n)], dtype=object)
+    seg = np.array(["alpha", "beta"], dtype=object)[np.arange(n) % 2]
+    usage = rng.uniform(0, 100, n)
+    lost = (rng.random(n) < 1 / (1 + np.exp((usage - 50) / 15))).astype(int)
+    features = {"account_id": ids, "as_of": np.full(n, "2026-01-01", dtype=object), "usage": usage, "segment": seg}
+    renewals = {"account_id": ids, "renewal_date": np.full(n, "2026-06-01", dtype=object), "renewed": 1 - lost}
+    spy = _FoldSpy(monkeypatch)
+    result = fit_scorecard(
+        features, None, {"usage": "higher_is_better"}, segment="segment", renewals=renewals, lead_days=(60, 30)
+    )
+    assert isinstance(result, SegmentedResult)
+    assert result.report.folds == 5
+    grouped = [(g, f) for g, f in spy.calls if g is not None]
+    assert len(grouped) == 1  # the out-of-fold AUCs
+    groups, folds = grouped[0]
+    assert groups.size == 2 * n
+    assert _one_fold_per_account(groups, folds)
+
+
+def test_metric_power_and_churn_probability_take_the_account_as_groups(
+    world: World, leaky: HistoryStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    renewals = {k: np.asarray(v)[:400] for k, v in _renewals(world).items()}
+    got = renewal_training_set(leaky, renewals, lead_days=(90, 60, 30))
+    spy = _FoldSpy(monkeypatch)
+    metric_power(_true_model(world), got.columns, got.outcome, groups="account_id", repeats=2)
+    assert len(spy.calls) == 2
+    score = _true_model(world).score_batch(got.columns, missing_columns="missing").score
+    churn_probability(score, got.outcome, groups=got.columns["account_id"])
+    assert len(spy.calls) == 3
+    for groups, folds in spy.calls:
+        assert groups is not None
+        assert _one_fold_per_account(groups, folds)
+
+
+def test_groups_must_give_one_value_per_row(world: World) -> None:
+    with pytest.raises(InputError, match=r"groups must give one value per row \(4 rows\), got 3 values"):
+        churn_probability([10, 20, 80, 90], [1, 1, 0, 0], groups=["a", "a", "b"])
+    with pytest.raises(InputError, match="groups names column 'account', which is not in the data"):
+        metric_power(world.model, world.truth, world.lost, groups="account")

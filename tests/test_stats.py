@@ -768,6 +768,50 @@ def test_stratified_folds_balance_classes(labels: list[int], k: int, seed: int) 
     assert np.array_equal(folds, stratified_folds(y, k=k, seed=seed))
 
 
+@st.composite
+def grouped_rows(draw: st.DrawFn) -> tuple[Any, Any]:
+    """0/1 outcomes of rows in groups of 1 to 4 rows (an account's renewal rows)."""
+    sizes = draw(st.lists(st.integers(1, 4), min_size=2, max_size=40))
+    groups = np.repeat([f"acc-{i}" for i in range(len(sizes))], sizes)
+    y = np.array(draw(st.lists(st.sampled_from([0, 1]), min_size=groups.size, max_size=groups.size)))
+    order = draw(st.permutations(list(range(groups.size))))
+    return y[order], groups[order]
+
+
+@given(grouped_rows(), st.integers(2, 6), st.integers(0, 1000))
+def test_grouped_folds_never_split_a_group(rows: tuple[Any, Any], k: int, seed: int) -> None:
+    y, groups = rows
+    n_groups = np.unique(groups).size
+    assume(k <= n_groups)
+    folds = stratified_folds(y, k=k, seed=seed, groups=groups)
+    for g in np.unique(groups):
+        assert np.unique(folds[groups == g]).size == 1, g
+    assert set(folds.tolist()) == set(range(k))  # every fold holds a group
+    assert np.array_equal(folds, stratified_folds(y, k=k, seed=seed, groups=groups))
+
+
+@given(st.lists(st.sampled_from([0, 1, 2]), min_size=2, max_size=80), st.integers(2, 6), st.integers(0, 1000))
+def test_groups_of_one_row_balance_classes_as_rows_do(labels: list[int], k: int, seed: int) -> None:
+    y = np.array(labels)
+    assume(k <= y.size)
+    folds = stratified_folds(y, k=k, seed=seed, groups=np.arange(y.size))
+    sizes = np.bincount(folds, minlength=k)
+    assert sizes.max() - sizes.min() <= 1
+    for c in np.unique(y):
+        per_fold = np.bincount(folds[y == c], minlength=k)
+        assert per_fold.max() - per_fold.min() <= 1
+
+
+def test_grouped_folds_spread_churn_over_the_folds() -> None:
+    rng = np.random.default_rng(5)
+    accounts = np.repeat(np.arange(600), 3)  # three lead times per renewal
+    y = np.repeat((rng.random(600) < 0.2).astype(int), 3)
+    folds = stratified_folds(y, k=5, seed=2, groups=accounts)
+    churned = np.bincount(folds[y == 1], minlength=5)
+    assert churned.max() - churned.min() <= 3  # one account's three rows at most
+    assert np.bincount(folds, minlength=5).max() - np.bincount(folds, minlength=5).min() <= 3
+
+
 def test_stratified_folds_depend_on_the_seed() -> None:
     y = np.arange(100) % 2
     assert not np.array_equal(stratified_folds(y, seed=0), stratified_folds(y, seed=1))
@@ -834,6 +878,8 @@ ERRORS = [
     (_call(stratified_folds, [0, 1], k=3), r"k must not exceed the number of rows \(2\), got 3"),
     (_call(stratified_folds, [0, 1], k=1), r"k must be an integer >= 2, got 1"),
     (_call(stratified_folds, [0.0, np.nan], k=2), r"y must hold finite numbers, got nan at index 1"),
+    (_call(stratified_folds, [0, 1, 0], k=3, groups=["a", "a", "b"]), r"k must not exceed the number of groups \(2\)"),
+    (_call(stratified_folds, [0, 1, 0], k=2, groups=["a", "b"]), r"groups must have one value per row of y \(3\)"),
     (_call(bootstrap_indices, 0, 5), r"n must be an integer >= 1, got 0"),
     (_call(bootstrap_indices, 3, 5, stratify=[0, 1]), r"stratify must have one value per row of the sample \(n\)"),
 ]

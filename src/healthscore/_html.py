@@ -44,6 +44,7 @@ import numpy as np
 from healthscore import _time
 from healthscore import scorers as _scorers
 from healthscore._i18n import Catalogue, catalogue
+from healthscore._points import metric_points
 from healthscore.bands import AlertPolicy, BandPolicy, default_bands
 from healthscore.exceptions import InputError
 from healthscore.hierarchy import CHILD_PREFIX
@@ -434,6 +435,7 @@ def _numeric_curve(scorer: Any, marker: Any) -> dict[str, Any]:
 def _model_view(model: HealthModel, t: Catalogue) -> dict[str, Any]:
     dim_weights = model.dimension_weights
     shares = model.metric_weights
+    points = metric_points(model)
     dims = []
     for dim in model.dimensions:
         total = sum(m.weight for m in dim.metrics)
@@ -447,6 +449,7 @@ def _model_view(model: HealthModel, t: Catalogue) -> dict[str, Any]:
                         "name": t.label(m.name),
                         "weight": t.percent(m.weight / total, 1),
                         "share": t.percent(shares[m.name], 1),
+                        "points": _number_or_na(points[m.name], 1, t),
                         "kind": type(m.scorer).__name__,
                         "chart": curve_view(m.scorer),
                     }
@@ -482,9 +485,11 @@ def _parts(model: HealthModel | SegmentedModel) -> tuple[SegmentedModel | None, 
 
 def model_html(model: HealthModel | SegmentedModel, *, lang: str = "en") -> str:
     """The display of a model: per dimension its weight, per metric its weight,
-    its share of the total and its curve (sampled from the scorer, with its
-    breakpoints); the bands with their playbooks, the alert levels with their
-    responses. A segmented model shows each segment's model and the default."""
+    its share of the total, its points (the score points it can move: the
+    share times its curve's or table's span, :mod:`healthscore._points`) and
+    its curve (sampled from the scorer, with its breakpoints); the bands with
+    their playbooks, the alert levels with their responses. A segmented
+    model shows each segment's model and the default."""
     t = catalogue(lang)
     segmented, parts = _parts(model)
     if segmented is None:
@@ -512,13 +517,18 @@ def model_text(model: HealthModel | SegmentedModel) -> str:
 
 
 def _one_model_text(model: HealthModel) -> str:
-    lines = [f"model {model.name}"]
+    lines = [f"model {model.name} (points: the score points a metric can move, its share x its curve's span)"]
     shares = model.metric_weights
+    points = metric_points(model)
     for dim in model.dimensions:
         lines.append(f"  {dim.name} {model.dimension_weights[dim.name]:.0%}")
-        lines += [f"    {m.name} {shares[m.name]:.1%}" for m in dim.metrics]
+        lines += [f"    {m.name} {shares[m.name]:.1%}, {_points_text(points[m.name])}" for m in dim.metrics]
     lines.append("bands: " + ", ".join(f"{b.name} >= {b.min_score:g}" for b in model.bands.bands))
     return "\n".join(lines)
+
+
+def _points_text(points: float) -> str:
+    return "points n/a" if points != points else f"{points:.1f} points"
 
 
 # --------------------------------------------------------------------------- many accounts
@@ -637,6 +647,7 @@ def _horizon_view(h: HorizonResult, t: Catalogue) -> dict[str, Any]:
     return {
         "days": h.days,
         "snapshots": t.number(h.snapshots),
+        "accounts": t.number(h.accounts),
         "churn": t.percent(h.churn_rate, 1),
         "auc": _number_or_na(h.auc, 3, t),
         "auc_bar": 0.0 if h.auc != h.auc else h.auc,
@@ -656,6 +667,48 @@ def _horizon_view(h: HorizonResult, t: Catalogue) -> dict[str, Any]:
         ],
         "missed_list": list(h.missed_churn),
         "alarm_list": list(h.false_alarms),
+        **_date_auc_view(h, t),
+    }
+
+
+def _date_auc_view(h: HorizonResult, t: Catalogue) -> dict[str, Any]:
+    """The AUC per evaluation date of one horizon (``HorizonResult.by_date``):
+    its median, a sparkline (0.5 at the bottom, 1 at the top) and a row per date."""
+    rated = [d.auc for d in h.by_date if d.auc == d.auc]
+    last = max(len(h.by_date) - 1, 1)
+    spark = [
+        {
+            "fx": i / last if len(h.by_date) > 1 else 0.5,
+            "y": None if d.auc != d.auc else min(100.0, max(0.0, (d.auc - 0.5) * 200.0)),
+            "title": f"{t.date(d.as_of)}: {_number_or_na(d.auc, 3, t)}",
+        }
+        for i, d in enumerate(h.by_date)
+    ]
+    spread = f"{t.number(min(rated), 3)} - {t.number(max(rated), 3)}" if rated else t.text("display.na")
+    dates = t.text(
+        "display.auc_dates",
+        days=h.days,
+        dates=t.number(len(h.by_date)),
+        rated=t.number(len(rated)),
+        range=spread,
+        median=_number_or_na(h.auc_by_date_median, 3, t),
+        pooled=_number_or_na(h.auc, 3, t),
+    )
+    rows = [
+        {
+            "date": t.date(d.as_of),
+            "snapshots": t.number(d.snapshots),
+            "churned": t.number(d.churned),
+            "auc": _number_or_na(d.auc, 3, t),
+            "bar": 0.0 if d.auc != d.auc else d.auc,
+        }
+        for d in h.by_date
+    ]
+    return {
+        "auc_median": _number_or_na(h.auc_by_date_median, 3, t),
+        "auc_spark": spark,
+        "auc_dates": dates,
+        "date_rows": rows,
     }
 
 
@@ -685,9 +738,10 @@ def _lead_view(report: BacktestReport, t: Catalogue) -> dict[str, Any]:
 
 def backtest_html(report: BacktestReport, *, lang: str = "en") -> str:
     """The display of a :class:`~healthscore.BacktestReport`: per horizon the
-    AUC, churn rate, top-decile lift, missed churn and false alarms (the
-    numbers of ``summary()``), churn per band as bars, and the lead-time
-    distribution of the churned accounts."""
+    AUC, pooled and per evaluation date (its median, a sparkline and a row per
+    date, with what the pooled figure counts), churn rate, top-decile lift,
+    missed churn and false alarms (the numbers of ``summary()``), churn per
+    band as bars, and the lead-time distribution of the churned accounts."""
     t = catalogue(lang)
     context = {
         "first": t.date(report.first_date),

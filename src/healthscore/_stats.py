@@ -1498,7 +1498,7 @@ def monotone_bins(
 # --------------------------------------------------------------------------- resampling
 
 
-def stratified_folds(y: ArrayLike, k: int = 5, seed: int = 0) -> IntArray:
+def stratified_folds(y: ArrayLike, k: int = 5, seed: int = 0, *, groups: ArrayLike | None = None) -> IntArray:
     """Fold number (0 to ``k - 1``) for each row, each class spread evenly over the folds.
 
     Rows are shuffled with ``numpy.random.default_rng(seed)``, grouped by class,
@@ -1506,10 +1506,20 @@ def stratified_folds(y: ArrayLike, k: int = 5, seed: int = 0) -> IntArray:
     as it can (counts differ by at most one) and fold sizes differ by at most
     one. A class with fewer than ``k`` rows misses some folds.
 
+    With ``groups`` (such as the account of each row of a renewal training
+    set, which has one row per renewal and lead time), all rows of a group go
+    to the same fold, so no fold is scored by a fit that saw the same account.
+    Whole groups are then dealt: shuffled, the largest first, each group
+    classed by the label most of its rows have (ties: the larger label, as
+    churn is 1), and each put in the fold holding the fewest rows of its
+    class so far (ties: the fewest rows, then the lowest fold). Classes and
+    fold sizes are then as even as whole groups allow.
+
     Args:
         y: Class label per row (0/1 outcomes, or any discrete labels).
-        k: Number of folds, 2 <= k <= number of rows.
+        k: Number of folds, 2 <= k <= number of rows (of groups, with ``groups``).
         seed: Seed of the shuffle; the same seed gives the same folds.
+        groups: Optional group label per row; rows of one group share a fold.
 
     Returns:
         One fold index per row.
@@ -1518,17 +1528,49 @@ def stratified_folds(y: ArrayLike, k: int = 5, seed: int = 0) -> IntArray:
         >>> folds = stratified_folds([0, 0, 0, 0, 1, 1], k=2, seed=1)
         >>> sorted(folds.tolist()), sorted(folds[4:].tolist())
         ([0, 0, 0, 1, 1, 1], [0, 1])
+        >>> by_account = stratified_folds([0, 1, 0, 0, 1, 0], k=2, groups=["a", "a", "b", "b", "c", "c"])
+        >>> [len(set(by_account[i : i + 2].tolist())) for i in (0, 2, 4)]  # one fold per account
+        [1, 1, 1]
     """
     codes = _groups("y", y)
     folds = _count("k", k, 2)
+    rng = np.random.default_rng(_count("seed", seed, 0))
+    if groups is not None:
+        members = _groups("groups", groups)
+        _matching("groups", members, "y", codes.size)
+        return _grouped_folds(codes, members, folds, rng)
     if folds > codes.size:
         raise ValidationError("k", f"must not exceed the number of rows ({codes.size})", k)
-    rng = np.random.default_rng(_count("seed", seed, 0))
     order = rng.permutation(codes.size)
     order = order[np.argsort(codes[order], kind="stable")]
     out = np.empty(codes.size, dtype=np.intp)
     out[order] = np.arange(codes.size) % folds
     return out
+
+
+def _grouped_folds(codes: IntArray, members: IntArray, folds: int, rng: np.random.Generator) -> IntArray:
+    """:func:`stratified_folds` dealing whole groups (see there)."""
+    n_groups = int(members.max()) + 1 if members.size else 0
+    if folds > n_groups:
+        raise ValidationError("k", f"must not exceed the number of groups ({n_groups})", folds)
+    n_classes = int(codes.max()) + 1
+    counts = np.zeros((n_groups, n_classes), dtype=np.int64)
+    np.add.at(counts, (members, codes), 1)
+    size = counts.sum(axis=1)
+    # the label most rows have; argmax of the reversed columns breaks ties toward the larger label
+    label = n_classes - 1 - np.argmax(counts[:, ::-1], axis=1)
+    order = rng.permutation(n_groups)
+    order = order[np.lexsort((-size[order], label[order]))]
+    held = np.zeros((folds, n_classes), dtype=np.int64)
+    total = np.zeros(folds, dtype=np.int64)
+    fold_of = np.empty(n_groups, dtype=np.intp)
+    for g in order.tolist():
+        c = int(label[g])
+        best = int(np.lexsort((np.arange(folds), total, held[:, c]))[0])
+        fold_of[g] = best
+        held[best] += counts[g]
+        total[best] += size[g]
+    return fold_of[members]
 
 
 def bootstrap_indices(n: int, n_boot: int, seed: int = 0, *, stratify: ArrayLike | None = None) -> Iterator[IntArray]:

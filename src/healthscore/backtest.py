@@ -287,9 +287,10 @@ class BacktestReport:
 
     def to_html(self, lang: str = "en") -> str:
         """The report as an HTML display (needs Jinja2: the ``report`` extra):
-        the numbers of :meth:`summary` -- AUC, churn rate, top-decile lift,
-        missed churn and false alarms per horizon -- with churn per band and
-        the lead-time distribution as bars.
+        the numbers of :meth:`summary` -- AUC pooled and per evaluation date
+        (median, sparkline and a row per date, with what the pooled figure
+        counts), churn rate, top-decile lift, missed churn and false alarms per
+        horizon -- with churn per band and the lead-time distribution as bars.
 
         Examples:
             >>> history = {

@@ -410,7 +410,13 @@ def _fold_aucs(y: Any, risk: Any, folds: Any, k: int) -> tuple[float, ...]:
 
 
 def _cross_validated(
-    y: Any, current: Any, fit_shares: Callable[[Any], Any], risk_of: Callable[[Any], Any], seed: int, k: int = 5
+    y: Any,
+    current: Any,
+    fit_shares: Callable[[Any], Any],
+    risk_of: Callable[[Any], Any],
+    seed: int,
+    k: int = 5,
+    groups: Any = None,
 ) -> _CrossFit:
     """``k``-fold cross-fitted AUC of the current and of the re-fitted weights,
     on the same stratified folds: the re-fitted shares come from the other
@@ -418,8 +424,9 @@ def _cross_validated(
     would score it in use (``risk_of``: its own re-normalisation of missing
     values); the current model, fitted to none of the folds, scores every
     fold as it is (``current``), so the two numbers compare like with like.
-    Pooled over the out-of-fold scores, and within each fold."""
-    folds = _stats.stratified_folds(y, k, seed)
+    Pooled over the out-of-fold scores, and within each fold. With ``groups``
+    (the account of each renewal row) all rows of an account share a fold."""
+    folds = _stats.stratified_folds(y, k, seed, groups=groups)
     cv_new = np.empty(y.size)
     for fold in range(k):
         test = folds == fold
@@ -520,7 +527,9 @@ def reweight(
         renewals: Fit to renewals won and lost instead of ``outcome`` (which
             is then ``None``), with ``data`` the source of the features before
             each renewal (see :func:`renewal_training_set` and
-            :func:`fit_scorecard`); the result's ``renewals`` reports it.
+            :func:`fit_scorecard`); the result's ``renewals`` reports it. The
+            cross-fitted AUCs then keep all rows of an account (one per
+            renewal and lead time) in the same fold.
         lead_days: With ``renewals``: days before each renewal (default 90).
         min_outcomes: A segmented model only: fewest outcomes (the rarer of
             churned and retained) for a segment's model to be re-weighted on
@@ -563,13 +572,13 @@ def reweight(
         training = _renewal_data(data, outcome, renewals, lead_days, wanted)
         if training is not None:
             data, outcome = training.columns, training.outcome
-        result = _reweight_segments(model, data, outcome, options, min_outcomes)
+        result = _reweight_segments(model, data, outcome, options, min_outcomes, _accounts(training))
         return result if training is None else attrs.evolve(result, renewals=training.report)
     _check_reweight(model, strength, bootstrap, interval)
     training = _renewal_data(data, outcome, renewals, lead_days, list(model.metric_names))
     if training is not None:
         data, outcome = training.columns, training.outcome
-    result_one = _reweight_one(model, data, outcome, options)
+    result_one = _reweight_one(model, data, outcome, options, _accounts(training))
     return result_one if training is None else attrs.evolve(result_one, renewals=training.report)
 
 
@@ -582,8 +591,48 @@ class _ReweightOptions:
     folds: int
 
 
-def _reweight_one(model: HealthModel, data: Any, outcome: Any, options: _ReweightOptions) -> ReweightResult:
-    """:func:`reweight` of one model on ``data`` (its outcome read)."""
+def _accounts(training: RenewalTrainingSet | None) -> Any:
+    """The account of each row of a renewal training set (the groups its
+    cross-fits keep in one fold); ``None`` without one."""
+    return None if training is None else np.asarray(training.columns["account_id"], dtype=object)
+
+
+def _row_groups(data: Any, groups: Any, n: int) -> Any:
+    """``groups`` (a column of ``data`` by name, or one value per row) as an
+    object array of ``n`` texts; ``None`` stays ``None``."""
+    if groups is None:
+        return None
+    if isinstance(groups, str):
+        cols = table_columns(data, [groups], labels={groups}) if data is not None else {}
+        if groups not in cols:
+            raise InputError(f"groups names column {groups!r}, which is not in the data", column=groups, value=groups)
+        values = np.asarray(cols[groups], dtype=object).reshape(-1)
+    else:
+        values = np.asarray(groups, dtype=object).reshape(-1)
+    if values.size != n:
+        raise InputError(f"groups must give one value per row ({n} rows), got {values.size} values", column="groups")
+    missing = [i for i, v in enumerate(values.tolist()) if v is None or v != v]
+    if missing:
+        raise InputError(
+            f"groups must name a group on every row; row {missing[0]} has none", column="groups", row=missing[0]
+        )
+    return np.array([str(v) for v in values.tolist()], dtype=object)
+
+
+def _fold_count(y: Any, folds: int, groups: Any) -> int:
+    """Folds a cross-fit can use: at most ``folds``, and no more than there are
+    churned and retained rows (groups holding them, with ``groups``)."""
+    if groups is None:
+        return min(folds, int(y.sum()), int(y.size - y.sum()))
+    codes = np.unique(groups, return_inverse=True)[1].reshape(-1)
+    return min(folds, int(np.unique(codes[y > 0]).size), int(np.unique(codes[y == 0]).size))
+
+
+def _reweight_one(
+    model: HealthModel, data: Any, outcome: Any, options: _ReweightOptions, groups: Any = None
+) -> ReweightResult:
+    """:func:`reweight` of one model on ``data`` (its outcome read); ``groups``
+    (one per row) keeps each group's rows in one cross-fit fold."""
     strength, bootstrap, interval, seed, folds = (
         options.strength, options.bootstrap, options.interval, options.seed, options.folds,
     )  # fmt: skip
@@ -635,7 +684,9 @@ def _reweight_one(model: HealthModel, data: Any, outcome: Any, options: _Reweigh
 
     new_model = _with_weights(model, dict(zip(names, after.tolist(), strict=True)))
     new_score = 100.0 - 100.0 * risk_of(after)
-    cross = _cross_validated(y, current[:, 0], fit_shares, risk_of, seed, folds)
+    cross = _cross_validated(
+        y, current[:, 0], fit_shares, risk_of, seed, folds, None if groups is None else np.asarray(groups)[keep]
+    )
     dim_names = [d.name for d in model.dimensions]
     dim_of = {m.name: d.name for d in model.dimensions for m in d.metrics}
     report = ReweightReport(
@@ -736,7 +787,7 @@ class SegmentedReweightResult:
 
 
 def _reweight_segments(
-    model: SegmentedModel, data: Any, outcome: Any, options: _ReweightOptions, min_outcomes: int
+    model: SegmentedModel, data: Any, outcome: Any, options: _ReweightOptions, min_outcomes: int, accounts: Any = None
 ) -> SegmentedReweightResult:
     """:func:`reweight` of a segmented model: each of its models on its accounts."""
     if isinstance(min_outcomes, bool) or not isinstance(min_outcomes, int) or min_outcomes < 2:
@@ -769,7 +820,7 @@ def _reweight_segments(
             parts.append(attrs.evolve(part, note=f"kept its weights: {outcomes} outcomes, under min_outcomes"))
             continue
         try:
-            fitted = _reweight_one(m, sub, y[rows], options)
+            fitted = _reweight_one(m, sub, y[rows], options, None if accounts is None else accounts[rows])
         except (FitError, InputError) as exc:
             parts.append(attrs.evolve(part, note=f"kept its weights: {exc}"))
             continue
@@ -857,11 +908,11 @@ class _FoldAucs:
     """Per-fold cross-validated AUCs of a logistic regression on sets of metric
     scores, on fixed stratified folds (repeated), cached per set."""
 
-    def __init__(self, risk: Any, y: Any, folds: int, repeats: int, seed: int) -> None:
+    def __init__(self, risk: Any, y: Any, folds: int, repeats: int, seed: int, groups: Any = None) -> None:
         self.risk = risk
         self.y = y
         self.folds = folds
-        self.splits = [_stats.stratified_folds(y, folds, seed + r) for r in range(repeats)]
+        self.splits = [_stats.stratified_folds(y, folds, seed + r, groups=groups) for r in range(repeats)]
         self.cache: dict[frozenset[int], Any] = {}
 
     @property
@@ -949,7 +1000,14 @@ def _check_power(folds: int, repeats: int, n: int) -> None:
 
 
 def metric_power(
-    model: HealthModel, data: Any, outcome: Any, *, seed: int = 0, folds: int = 5, repeats: int = 3
+    model: HealthModel,
+    data: Any,
+    outcome: Any,
+    *,
+    seed: int = 0,
+    folds: int = 5,
+    repeats: int = 3,
+    groups: Any = None,
 ) -> tuple[MetricPower, ...]:
     """Predictive power per metric, and which metrics the model can do without.
 
@@ -975,6 +1033,10 @@ def metric_power(
         seed: Seed of the first repeat's folds (repeat ``r`` uses ``seed + r``).
         folds: Stratified folds per repeat, 2 or more.
         repeats: Repeats of the cross-validation, 1 or more.
+        groups: Rows that must share a fold: a column name (``"account_id"``
+            of a renewal training set, whose rows repeat an account per
+            renewal and lead time) or one value per row. Default: every row
+            on its own.
 
     Returns:
         One :class:`MetricPower` per metric, in the model's order, with what
@@ -1002,7 +1064,7 @@ def metric_power(
     scored = model.score_batch(dict(cols), metric_scores=True, missing_columns="missing")
     names = list(model.metric_names)
     raw = np.column_stack([np.asarray(scored.metric_scores[m], dtype=np.float64) for m in names])
-    cv = _FoldAucs((100.0 - _filled(raw)) / 100.0, y_all, folds, repeats, seed)
+    cv = _FoldAucs((100.0 - _filled(raw)) / 100.0, y_all, folds, repeats, seed, _row_groups(data, groups, n_all))
     every = frozenset(range(len(names)))
     kept = _backward(cv, len(names))
     auc_all = float(np.nanmean(cv.aucs(every)))
@@ -1678,7 +1740,8 @@ def fit_scorecard(
             dimensions=dimensions, max_bins=max_bins, min_share=min_share, strength=strength, name=name,
             red_precision=red_precision, max_red_share=max_red_share, max_breakpoints=max_breakpoints,
         )  # fmt: skip
-        segmented = _fit_segmented(data, outcome, kinds, _SegmentSettings(column=segment, scorecard=settings))
+        segment_settings = _SegmentSettings(column=segment, scorecard=settings)
+        segmented = _fit_segmented(data, outcome, kinds, segment_settings, _accounts(training))
         return segmented if training is None else attrs.evolve(segmented, renewals=training.report)
     dims = _check_kinds(kinds, dimensions)
     if isinstance(max_breakpoints, bool) or not isinstance(max_breakpoints, int) or max_breakpoints < 2:
@@ -1998,14 +2061,14 @@ def _calibration_map(s: Any, y: Any, method: str, prior: float) -> _stats.Isoton
     return platt
 
 
-def _cross_fit(s: Any, y: Any, method: str, prior: float, folds: int, seed: int) -> tuple[int, Any]:
+def _cross_fit(s: Any, y: Any, method: str, prior: float, folds: int, seed: int, groups: Any = None) -> tuple[int, Any]:
     """Held-out probabilities: each fold's from a map fitted to the others
     (as many folds as there are churned and retained accounts, up to ``folds``;
-    0 folds and no probabilities below two)."""
-    k = min(folds, int(y.sum()), int(y.size - y.sum()))
+    0 folds and no probabilities below two); a group's rows share a fold."""
+    k = _fold_count(y, folds, groups)
     if k < 2:
         return 0, None
-    fold = _stats.stratified_folds(y, k, seed)
+    fold = _stats.stratified_folds(y, k, seed, groups=groups)
     p = np.empty(y.size)
     for f in range(k):
         test = fold == f
@@ -2022,6 +2085,7 @@ def churn_probability(
     prior: float = 2.0,
     folds: int = 5,
     seed: int = 0,
+    groups: Any = None,
 ) -> ChurnCalibration:
     """Fit a calibrated churn probability for any score.
 
@@ -2057,9 +2121,13 @@ def churn_probability(
         folds: Folds of the held-out cross-fit (at least 2 are used when
             both outcomes occur at least twice).
         seed: Seed of the folds' shuffle.
+        groups: One value per score whose rows must share a held-out fold
+            (the account, when the scores are renewal rows at several lead
+            times); default every score on its own.
 
     Raises:
         ValidationError: A bad ``method``, ``prior`` or ``folds``.
+        InputError: ``groups`` not one value per score.
         FitError: The Platt map does not converge.
 
     Examples:
@@ -2077,11 +2145,12 @@ def churn_probability(
         raise ValidationError("folds", "must be a whole number >= 2", folds)
     s = np.asarray(score, dtype=np.float64)
     y = _outcome(None, outcome, s.size)
+    rows = _row_groups(None, groups, s.size)
     keep = ~np.isnan(s)
     s, y = s[keep], y[keep]
     curve = _calibration_map(s, y, method, float(prior))
     p = np.clip(np.asarray(curve.predict(s), dtype=np.float64), 0.0, 1.0)
-    k, held = _cross_fit(s, y, method, float(prior), folds, seed)
+    k, held = _cross_fit(s, y, method, float(prior), folds, seed, None if rows is None else rows[keep])
     return ChurnCalibration(
         method=method,
         fit=curve,
@@ -2302,6 +2371,7 @@ def fit_segments(
     max_red_share: float | None = 0.25,
     name: str = "scorecard",
     max_breakpoints: int = 8,
+    groups: Any = None,
 ) -> SegmentedResult:
     """Fit one scorecard per segment, shrunk toward the pooled scorecard.
 
@@ -2346,6 +2416,10 @@ def fit_segments(
             model is ``"<name>/<segment>"``).
         max_breakpoints: As for :func:`fit_scorecard` (a blended curve may
             have up to twice as many).
+        groups: Rows that must share a fold of the out-of-fold AUCs: a column
+            name (``"account_id"`` of a renewal training set) or one value
+            per row; default every row on its own. ``fit_scorecard(...,
+            renewals=..., segment=...)`` groups by account itself.
 
     Returns:
         The :class:`~healthscore.model.SegmentedModel` (``.model``), the
@@ -2379,10 +2453,12 @@ def fit_segments(
     settings = _SegmentSettings(
         column=segment, scorecard=scorecard, shrinkage=shrinkage, min_outcomes=min_outcomes, folds=folds, seed=seed
     )
-    return _fit_segmented(data, outcome, kinds, settings)
+    return _fit_segmented(data, outcome, kinds, settings, groups)
 
 
-def _fit_segmented(data: Any, outcome: Any, kinds: Mapping[str, str], settings: _SegmentSettings) -> SegmentedResult:
+def _fit_segmented(
+    data: Any, outcome: Any, kinds: Mapping[str, str], settings: _SegmentSettings, groups: Any = None
+) -> SegmentedResult:
     """:func:`fit_segments` with its settings checked into one object."""
     settings.check()
     column = settings.column
@@ -2405,7 +2481,8 @@ def _fit_segmented(data: Any, outcome: Any, kinds: Mapping[str, str], settings: 
     features = {c: cols[c] for c in kinds}
     pooled, parts = _fit_parts(features, y, names, keys, kinds, settings)
     model = _assemble(pooled.model, parts, settings)
-    k, held, held_pooled, note = _out_of_fold(features, y, names, keys, kinds, settings)
+    rows = _row_groups(data, groups, n)
+    k, held, held_pooled, note = _out_of_fold(features, y, names, keys, kinds, settings, rows)
     scores = _score(model, features, keys, names, column)
     pooled_scores = np.asarray(pooled.model.score_batch(features, missing_columns="missing").score, dtype=np.float64)
     if held is None:
@@ -2577,17 +2654,24 @@ def _score(model: SegmentedModel, cols: Mapping[str, Any], keys: Any, names: Any
 
 
 def _out_of_fold(
-    cols: Mapping[str, Any], y: Any, names: Any, keys: Any, kinds: Mapping[str, str], settings: _SegmentSettings
+    cols: Mapping[str, Any],
+    y: Any,
+    names: Any,
+    keys: Any,
+    kinds: Mapping[str, str],
+    settings: _SegmentSettings,
+    groups: Any = None,
 ) -> tuple[int, Any, Any, str]:
     """Held-out scores of the segmented and the pooled model: each fold's from
-    the whole fit on the other folds (0 folds and none when that cannot be)."""
+    the whole fit on the other folds (0 folds and none when that cannot be);
+    a group's rows (an account's renewal rows) share a fold."""
     if settings.folds == 0:
         return 0, None, None, "folds=0: AUCs in sample"
     strata = np.unique(np.char.add(keys, np.where(y > 0, "|1", "|0")), return_inverse=True)[1]
-    k = min(settings.folds, int(y.sum()), int(y.size - y.sum()))
+    k = _fold_count(y, settings.folds, groups)
     if k < 2:
         return 0, None, None, "too few churned or retained accounts for two folds: AUCs in sample"
-    fold = _stats.stratified_folds(strata, k, settings.seed)
+    fold = _stats.stratified_folds(strata, k, settings.seed, groups=groups)
     held, held_pooled = np.full(y.size, np.nan), np.full(y.size, np.nan)
     for f in range(k):
         train, test = fold != f, fold == f
@@ -2708,7 +2792,9 @@ class RenewalReport:
         if len(self.lead_days) > 1:
             lines.append(
                 f"one row per renewal and lead time: each renewal counts up to {len(self.lead_days)} times, "
-                "and its rows are not independent"
+                "and its rows are not independent; the cross-fitted AUCs of fit_scorecard(segment=...) and "
+                "reweight keep every row of an account in one fold (pass groups='account_id' to metric_power, "
+                "fit_segments and churn_probability for the same)"
             )
         if not self.unmatched:
             lines.append("every renewal had features on its feature date")
@@ -3004,7 +3090,12 @@ def renewal_training_set(
     With several lead times there is one row per renewal and lead time (the
     ``lead_days`` column says which), all rows of the first lead time first;
     each renewal then counts once per lead time, and its rows are not
-    independent. A renewal (at a lead time) with no features -- no snapshot
+    independent. So every cross-fit of a fit on renewals keeps all rows of
+    an account in the same fold (``fit_scorecard(..., renewals=...,
+    segment=...)`` and ``reweight(..., renewals=...)`` do it themselves; pass
+    ``groups="account_id"`` to :func:`metric_power`, :func:`fit_segments`
+    and :func:`churn_probability`), so no held-out row is scored by a fit
+    that saw the same account. A renewal (at a lead time) with no features -- no snapshot
     that old, the account not in it, every feature missing, or features older
     than ``max_age_days`` -- is left out and listed in the report with the
     reason, never dropped silently.
