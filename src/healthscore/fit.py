@@ -35,6 +35,7 @@ import numpy as np
 
 from healthscore import _shapes, _stats, _time
 from healthscore._frames import id_text
+from healthscore._points import points_range
 from healthscore.bands import AlertPolicy, BandPolicy, default_alerts, default_bands
 from healthscore.config import model_fingerprint
 from healthscore.exceptions import FitError, InputError, ValidationError
@@ -1361,10 +1362,10 @@ class ColumnFit:
             candidate, cross-validated inside the training data.
         simplification: In-sample log loss added by simplifying the learned
             shape to the curve's few breakpoints (NaN for the other kinds).
-        points_range: The points of the 0..100 score the column moves between
-            its best and its worst account: its weight times the spread of its
-            curve over the accounts fitted on (a column with no signal spans
-            few points however its curve reads). NaN when dropped.
+        points_range: The points of the 0..100 score the column can move: its
+            weight times the span of its curve or table, missing and unknown
+            scores included (:func:`healthscore._points.points_range`, the
+            rule of the model displays too). NaN when dropped.
         variance_share: Its share of the score's variance over the accounts
             fitted on (in-sample): the covariance of its contribution (weight
             x curve) with the score, over the score's variance. The shares of
@@ -1792,7 +1793,7 @@ def fit_scorecard(
     score = np.asarray(draft.score_batch(dict(cols), missing_columns="missing").score, dtype=np.float64)
     bands = choose_thresholds(score, y, red_precision=red_precision, max_red_share=max_red_share, min_share=min_share)
     model = attrs.evolve(draft, bands=bands.policy, alerts=bands.alerts)
-    for f in _importance(kept_fits, raw[:, kept], matrix[:, kept], dict(cols), y, score):
+    for f in _importance(kept_fits, matrix[:, kept], dict(cols), y, score):
         done[f.name] = f
     report = ScorecardReport(
         columns=tuple(done.get(f.name, f) for f in fits),
@@ -1807,9 +1808,7 @@ def fit_scorecard(
     return ScorecardResult(model=model, report=report, renewals=None if training is None else training.report)
 
 
-def _importance(
-    kept: list[ColumnFit], raw: Any, filled: Any, cols: dict[str, Any], y: Any, score: Any
-) -> list[ColumnFit]:
+def _importance(kept: list[ColumnFit], filled: Any, cols: dict[str, Any], y: Any, score: Any) -> list[ColumnFit]:
     """Each kept column's points range, share of the score's variance and
     AUC drop when removed (see :class:`ColumnFit`), in-sample."""
     weights = np.array([f.weight for f in kept])
@@ -1820,8 +1819,7 @@ def _importance(
     auc = _oriented_auc(y, score)
     out = []
     for j, f in enumerate(kept):
-        values = raw[:, j][~np.isnan(raw[:, j])]
-        points = float(f.weight * (values.max() - values.min())) if values.size else 0.0
+        points = points_range(f.weight, f.scorer)
         share = float(np.mean((contributions[:, j] - contributions[:, j].mean()) * centred) / spread) if spread else 0.0
         drop = math.nan
         others = [g for g in kept if g.name != f.name]
