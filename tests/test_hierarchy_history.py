@@ -312,6 +312,15 @@ def test_the_dashboard_shows_the_tree_in_a_browser(tmp_path: Path, chromium: Bro
     queued = {c.split("\n")[0]: c for c in chromium.texts('#hs-queue td[data-col="account"]')}
     assert "2 children" in queued["acme"]
     assert "child of acme" in queued["acme-us"]
+    at_stake = dict(
+        zip(
+            chromium.js("Array.from(document.querySelectorAll('#hs-queue tr[data-account]'), r => r.dataset.account)"),
+            chromium.texts('#hs-queue td[data-col="arr"]'),
+            strict=True,
+        )
+    )
+    assert at_stake["acme"] == "450,000"  # a holding with no ARR of its own stakes its subtree's
+    assert at_stake["acme-us"] == "100,000"
     chromium.screenshot(tmp_path / "queue.png")
     assert chromium.console_errors() == []
 

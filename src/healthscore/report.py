@@ -718,6 +718,7 @@ def _list_part(data: _Data, t: Catalogue, bands: list[dict[str, Any]]) -> dict[s
     part["drivers"] = [{"name": d, "label": driver_label(d, t, names)} for d in drivers.values]
     if any(a.children for a in data.actions):
         part["qk"] = [[names.get(c) or c for c in a.children] for a in data.actions]
+    part["qa"] = _nullable([a.subtree_arr for a in data.actions], 2)  # a parent stakes its subtree
     part["dues"] = [t.instant(d) for d in due_days]
     part["since"] = since.values
     part["cr"] = _csm_cells(data, t)

@@ -633,7 +633,7 @@
     var pages = Math.ceil(L.q.length / PAGE);
     state.qpage = Math.max(0, Math.min(state.qpage, pages - 1));
     var table = el("table", { "class": "hd-table", id: "hs-queue" });
-    var heads = ["rank", "account", "score", "alert", "due", "reason", "drivers", "playbook"].map(function (k) { return el("th", { scope: "col" }, w(k)); });
+    var heads = ["rank", "account", "score", "arr_at_stake", "alert", "due", "reason", "drivers", "playbook"].map(function (k) { return el("th", { scope: "col" }, w(k)); });
     heads.push(el("th", { scope: "col" }, cw("csm_read")), el("th", { scope: "col" }, cw("disagreement")));
     table.appendChild(el("thead", null, el("tr", null, heads)));
     var body = el("tbody");
@@ -651,6 +651,7 @@
         el("td", { "class": "hd-num" }, num(state.qpage * PAGE + k + 1)),
         who,
         el("td", { "data-col": "score", "class": "hd-num" }, el("span", { "class": "hd-dot", style: "background:" + (b ? b.colour : "#999") }), scoreText(L.sc[i])),
+        el("td", { "data-col": "arr", "class": "hd-num" }, money(L.qa[q])),
         el("td", { "data-col": "alert" }, alert ? alert.label : "\u2013", entry[2] ? el("span", { "class": "hd-drop", "data-field": "drop" }, " \u25bc " + w("drop_alert")) : null),
         el("td", { "data-col": "due" }, L.dues[entry[1]], alert ? el("div", { "class": "hd-muted" }, policy.response[alert.name] || "") : null),
         el("td", { "data-col": "reason" }, reason.join("; ")),
