@@ -403,6 +403,8 @@ def test_actions_table_in_japanese_and_machine_values_in_csv_and_json(tmp_path: 
     assert "管理への即座のエスカレーション" in first  # the response
     assert "即座の管理エスカレーション" in first  # the playbook's first step
     assert "2026年6月30日" in first  # due: the queue date (critical: now)
+    assert "以降のピークから" in first  # the drop's start and size, as in English
+    assert "点下落" in first
     assert "対応が必要なアカウント: 2 件" in err
     for english in ("critical", "red", "Escalate", "Immediate"):
         assert english not in out

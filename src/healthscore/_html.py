@@ -824,6 +824,33 @@ def csm_read_text(read: CsmRead, t: Catalogue) -> str:
     return f"{_rating_text(read, t.lang)} ({by})"
 
 
+def action_reason(a: Action, t: Catalogue) -> str:
+    """Why an action is in the queue, in the catalogue's language. English: the
+    queue's own reason (level, drop, CSM read, tree); another language: the
+    alert level and score and, with a drop alert, its size and start (the CSM
+    read and the tree have their own columns there).
+
+    Examples:
+        >>> from healthscore.actions import Action
+        >>> a = Action(account_id="a", score=41.0, band="red", alert="critical", drop_alert=True,
+        ...     change_30=-25.0, arr=1e4, due="2026-07-01T00:00:00+00:00", response="", playbook=(),
+        ...     drivers=(), reason="critical (score 41.0); dropped 25 points", fallen=25.0, drop_since="2026-06-02")
+        >>> action_reason(a, catalogue("ja"))
+        '重大(スコア 41.0)、2026年6月2日 以降のピークから 25 点下落'
+    """
+    if t.lang == "en":
+        return a.reason
+    reason = t.text("cli.reason_level", alert=t.alert(a.alert), score=t.number(a.score, 1))
+    if not a.drop_alert:
+        return reason
+    if a.fallen != a.fallen:
+        drop = t.text("cli.reason_drop")
+    else:
+        key = "dashboard.reason_drop_since" if a.drop_since else "dashboard.reason_drop"
+        drop = t.text(key, points=t.number(a.fallen, 0), since=t.date(a.drop_since) if a.drop_since else "")
+    return reason + t.text("cli.list_separator") + drop
+
+
 def disagreement_text(steps: int | None, t: Catalogue) -> str:
     """A disagreement in words: who is more optimistic, by how many steps
     of red / yellow / green; ``""`` without a read.
@@ -871,7 +898,7 @@ def actions_html(queue: Iterable[Action], *, lang: str = "en") -> str:
                 "arr": "-" if a.arr != a.arr else t.number(a.arr, 0),
                 "due": t.instant(a.due),
                 "response": t.phrase(a.response),
-                "reason": a.reason if t.lang == "en" else "",
+                "reason": action_reason(a, t),
                 "tree": "" if t.lang == "en" else _tree_text(a, t.lang),  # English: in the reason
                 "playbook": [t.phrase(step) for step in a.playbook],
                 "drivers": [driver_label(d, t) for d in a.drivers],

@@ -118,6 +118,10 @@ class Action:
             the tree (its own ARR without children or without a tree): what a
             parent's rolled-up score puts at stake, and what the queue ranks
             a parent by.
+        fallen: With a drop alert, the points the score fell from its peak
+            (NaN without one).
+        drop_since: With a drop alert, the day of that peak (ISO date; ``""``
+            without one or when unknown).
     """
 
     account_id: str
@@ -138,6 +142,8 @@ class Action:
     parent_id: str | None = None
     children: tuple[str, ...] = ()
     subtree_arr: float = attrs.field(default=math.nan, eq=False)
+    fallen: float = attrs.field(default=math.nan, eq=False)
+    drop_since: str = ""
 
 
 def _as_of(value: Any) -> datetime:
@@ -470,6 +476,8 @@ def _rank(
             parent_id=parent,
             children=children,
             subtree_arr=float(at_stake[i]),
+            fallen=float(t.fallen[i]) if t.drop[i] else math.nan,
+            drop_since=str(t.since[i]) if t.drop[i] else "",
         )
         severity = code + (1 if t.drop[i] else 0)  # higher code = worse level; a drop counts one level worse
         stake = 0.0 if at_stake[i] != at_stake[i] else float(at_stake[i])

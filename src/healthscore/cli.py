@@ -36,7 +36,7 @@ import attrs
 import numpy as np
 
 from healthscore import __version__, _time, hierarchy, presets
-from healthscore._html import INSTALL_HINT, csm_read_text, csm_words, disagreement_text, driver_label
+from healthscore._html import INSTALL_HINT, action_reason, csm_read_text, csm_words, disagreement_text, driver_label
 from healthscore._i18n import LANGUAGES, Catalogue, Language, catalogue, check_language
 from healthscore._io import csv_text, display_width, null_hint, pad, read_csv, terminal_text, write_atomic
 from healthscore.actions import RANK_BY, Action, queue_from_history
@@ -897,7 +897,7 @@ def _action_table_row(rank: int, a: Action, words: Catalogue) -> list[str]:
         "" if math.isnan(a.arr) else words.number(a.arr, 0),
         words.instant(a.due),
         words.phrase(a.response),
-        _action_reason(a, words),
+        action_reason(a, words),
         words.text("cli.list_separator").join(driver_label(d, words) for d in a.drivers),
         words.phrase(a.playbook[0]) if a.playbook else "",
         _csm_read_cell(a, words),
@@ -911,16 +911,6 @@ def _csm_read_cell(a: Action, words: Catalogue) -> str:
         return ""
     stale = f" [{csm_words(words.lang)['csm_stale']}]" if a.csm_stale else ""
     return csm_read_text(a.csm_read, words) + stale
-
-
-def _action_reason(a: Action, words: Catalogue) -> str:
-    """Why the account is in the queue. English: the queue's own reason, with the
-    size and start of a drop; another language: the alert level and score, and
-    whether the score dropped (the queue does not keep the drop's size apart)."""
-    if words.lang == "en":
-        return a.reason
-    reason = words.text("cli.reason_level", alert=words.alert(a.alert), score=words.number(a.score, 1))
-    return reason + (words.text("cli.list_separator") + words.text("cli.reason_drop") if a.drop_alert else "")
 
 
 def _cmd_history(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
