@@ -1595,14 +1595,20 @@ def _demo_lines(
         date=words.date(data.days[-1]),
         model=repr(model.name),
     )
-    lines = [intro, "", words.text("cli.demo_ranked", top=args.top), *_demo_ranking(args.top, data, scored, words)]
+    churned = set(data.churn["account_id"])
+    is_churned = np.array([a in churned for a in data.ids])
+    last = data.days[-1]
+    gone = {a for a, day in zip(data.churn["account_id"], data.churn["churn_date"], strict=True) if day <= last}
+    open_book = np.array([a not in gone for a in data.ids])  # a customer already lost is no one to call
+    ranked = words.text("cli.demo_ranked", top=args.top, left_out=words.number(len(gone)))
+    risk = np.where(np.isnan(scored.score) | ~open_book, np.inf, scored.score)
+    order = np.argsort(risk, kind="stable")[: min(args.top, int(open_book.sum()))]
+    lines = [intro, "", ranked, *_demo_ranking(order, data, scored, words)]
     bands = model.bands if isinstance(model, HealthModel) else presets.three_dimension().bands
     lines += ["", words.text("cli.band_distribution"), *_band_lines(bands.summary(scored.score), words)]
     sep = words.text("cli.list_separator")
     alerts = sep.join(f"{words.alert(n)} {int(np.sum(scored.alert == n))}" for n in model_alert_names(model))
     lines += ["", words.text("cli.alerts_line", counts=alerts), *_demo_tree_lines(model, data, rolled, bands, words)]
-    churned = set(data.churn["account_id"])
-    is_churned = np.array([a in churned for a in data.ids])
     if is_churned.any():
         lines += [
             "",
@@ -1613,6 +1619,17 @@ def _demo_lines(
                 others_mean=words.number(float(np.nanmean(scored.score[~is_churned])), 1),
             ),
         ]
+    ahead = is_churned & open_book  # still customers on the day scored, lost after it
+    if ahead.any() and order.size:
+        lines.append(
+            words.text(
+                "cli.demo_ahead",
+                accounts=words.number(int(ahead.sum())),
+                date=words.date(data.days[-1]),
+                caught=words.number(int(ahead[order].sum())),
+                top=words.number(int(order.size)),
+            )
+        )
     worst = bands.bands[-1]
     steps = sep.join(words.phrase(step) for step in worst.playbook)
     lines += ["", words.text("cli.playbook_for", band=words.band(worst.name), steps=steps)]
@@ -1659,9 +1676,9 @@ _DEMO_COLUMNS: tuple[tuple[str, int, _Align], ...] = (
 """The demo's ranking: catalogue key, least width and alignment of each column before the drivers."""
 
 
-def _demo_ranking(top: int, data: _DemoData, scored: BatchScores, words: Catalogue) -> list[str]:
-    """The riskiest accounts, lowest score first, aligned by display width."""
-    order = np.argsort(np.where(np.isnan(scored.score), np.inf, scored.score), kind="stable")[:top]
+def _demo_ranking(order: Any, data: _DemoData, scored: BatchScores, words: Catalogue) -> list[str]:
+    """The accounts at positions ``order`` (the riskiest still in the book),
+    aligned by display width."""
     sep = words.text("cli.list_separator")
     rows = []
     by_id = dict(zip(data.ids, data.names, strict=False))  # a parent's child:<id> drivers read as the child's name
