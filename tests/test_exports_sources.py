@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import gc
 import math
+import os
+import signal
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -161,6 +166,38 @@ def test_the_spill_folder_goes_with_the_exports(gen: Any) -> None:
     del ex
     gc.collect()
     assert not Path(spill).exists()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="a process is told alive or gone by POSIX signal 0")
+def test_the_spill_folder_of_a_killed_process_goes_the_next_time(
+    gen: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process killed before its exports were collected leaves its spill
+    folder behind; the next `read_exports` removes it, and leaves a running
+    process's folder alone."""
+    killed = (
+        "import os, signal; from healthscore.datasets import generate_exports; "
+        "from healthscore.exports import read_exports; "
+        "ex = read_exports({'accounts': generate_exports(3, 10, seed=1).tables['accounts']}); "
+        "print(ex.db.execute(\"SELECT current_setting('temp_directory')\").fetchone()[0], flush=True); "
+        "os.kill(os.getpid(), signal.SIGKILL)"
+    )
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    run = subprocess.run([sys.executable, "-c", killed], env=env, capture_output=True, text=True, check=False)
+    assert run.returncode == -signal.SIGKILL, run.stderr
+    left = Path(run.stdout.strip())
+    assert left.is_dir()
+    assert left.parent == tmp_path
+    with subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"]) as alive:
+        running = tmp_path / f"healthscore-exports-{alive.pid}-x"
+        running.mkdir()
+        monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+        ex = read_exports({"accounts": gen.tables["accounts"]})
+        assert not left.exists()
+        assert running.is_dir()
+        alive.kill()
+    del ex
+    gc.collect()
 
 
 def test_signals_are_the_same_bits_on_every_run(gen: Any, want: dict[str, Any]) -> None:

@@ -497,10 +497,35 @@ def _udf_number(values: Any) -> Any:
     return pa.array(numbers, mask=texts == "")
 
 
+SPILL_PREFIX = "healthscore-exports-"
+"""The start of a spill folder's name; the creating process's id follows it."""
+
+
+def _sweep_spills() -> None:
+    """Remove the spill folders of processes that are gone (killed before
+    their exports were collected). A folder whose process still runs, or
+    whose process cannot be told (another user's, or not POSIX), stays."""
+    if os.name != "posix":
+        return
+    for folder in Path(tempfile.gettempdir()).glob(f"{SPILL_PREFIX}*-*"):
+        pid = folder.name[len(SPILL_PREFIX) :].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            continue  # alive, another user's
+
+
 def _connect(memory_limit: str | None) -> tuple[Any, str]:
     """A fresh in-memory database that spills to a private temporary folder
-    when it outgrows ``memory_limit`` (DuckDB's default: 80% of the memory)."""
-    spill = tempfile.mkdtemp(prefix="healthscore-exports-")
+    when it outgrows ``memory_limit`` (DuckDB's default: 80% of the memory).
+    The folder goes with the exports, and the folders a killed process left
+    behind go the next time one is made."""
+    _sweep_spills()
+    spill = tempfile.mkdtemp(prefix=f"{SPILL_PREFIX}{os.getpid()}-")
     # rows are ordered where order matters (by file and line), so DuckDB may write them in any order
     settings = {"temp_directory": spill, "preserve_insertion_order": False}
     con = duckdb_module().connect(":memory:", config=settings)
