@@ -58,11 +58,13 @@ RATE = 0.2
 RIDGE = 2.0
 """Ridge on each bin's Newton step, in units of Hessian (about 8 accounts at a 50% rate)."""
 
-LABEL_RIDGE = 8.0
+LABEL_RIDGE = 32.0
 """Ridge on each label's log-odds of a categorical column, in units of Hessian
-(about 32 accounts at a 50% churn rate, 60 at 15%): a label with few churned
-or few retained accounts is shrunk toward the column's mean. A numeric bin
-needs none: its steps are shared by the bins of a tree's leaf."""
+(about 128 accounts at a 50% churn rate, 250 at 15%): a label's effect is
+shrunk toward the column's mean, by half where its accounts' Hessian is
+``LABEL_RIDGE``, so a label with few churned or few retained accounts moves
+the score little. A numeric bin needs none: a tree step is shared by the
+bins of its leaf, at least ``MIN_LEAF`` accounts."""
 
 MIN_LEAF = 20
 """Fewest accounts on each side of a step's cut."""
@@ -225,11 +227,11 @@ def find_ties(columns: Sequence[Binned], min_count: float, overlap: float = OVER
     the bin is tied there. The bins an earlier column ties are not matched again.
 
     Examples:
-        >>> internet = bin_labels(["dsl", "fibre", "no", "no"], min_count=1)
-        >>> backup = bin_labels(["yes", "no", "no internet", "no internet"], min_count=1)
-        >>> tie = find_ties([internet, backup], 1)[0]
-        >>> tie.column, backup.labels[tie.bin], tie.other, internet.labels[tie.other_bin]
-        (1, 'no internet', 0, 'no')
+        >>> internet = bin_labels(["dsl", "fibre", "fibre", "no", "no"], min_count=1)
+        >>> backup = bin_labels(["yes", "no", "yes", "no internet", "no internet"], min_count=1)
+        >>> ties = find_ties([internet, backup], 1)
+        >>> [(t.column, backup.labels[t.bin], t.other, internet.labels[t.other_bin]) for t in ties]
+        [(1, 'no internet', 0, 'no')]
     """
     ties: list[Tie] = []
     counts = [np.bincount(b.codes, minlength=b.size) for b in columns]

@@ -1651,10 +1651,8 @@ def fit_scorecard(
     Each numeric column is binned so that its churn rate is monotone in the
     column's direction (or peaked), the bins' weights of evidence become a
     0..100 scale, and the curve runs piecewise-linearly through the bins'
-    medians (clamped outside). A categorical column becomes a category table
-    (categories under ``min_share`` pooled as the unknown score). Missing
-    values that are common enough get their own score; rarer ones follow the
-    model's re-normalisation.
+    medians (clamped outside). Missing values that are common enough get
+    their own score; rarer ones follow the model's re-normalisation.
 
     An ``"auto"`` column learns its shape from the data: all ``"auto"``
     columns are fitted together as an additive logistic model (cyclic boosting
@@ -1664,6 +1662,12 @@ def fit_scorecard(
     cross-validation inside the training data, then each shape is simplified
     to a curve of at most ``max_breakpoints`` breakpoints. The report gives
     each column's shape with its evidence and the simplification's cost.
+    A ``"categorical"`` column is fitted in the same additive model, one
+    unordered bin per label (labels under ``min_share`` pooled), and becomes
+    a category table of every label seen in training. A label (or a missing
+    value) holding the same accounts as one of an earlier column in ``kinds``
+    order is one fact: it is fitted there only, scores its own column's
+    neutral score, and is reported (``ColumnFit.redundant_with``).
 
     Weights come from a non-negative logistic
     regression of churn on the metric scores; columns fitted a zero weight are
