@@ -24,6 +24,7 @@ from healthscore.fit import (
     metric_power,
     reweight,
 )
+from healthscore.scorers import Categories
 from healthscore.stability import stability
 
 
@@ -240,7 +241,10 @@ def test_a_scorecard_has_curves_in_each_columns_direction() -> None:
     assert (np.diff(age[: top + 1]) >= 0).all() and (np.diff(age[top:]) <= 0).all()  # noqa: PT018
     plan = dict(fit.model.metrics["plan"].scorer.table)  # type: ignore[attr-defined]
     assert plan["basic"] < plan["pro"]
-    assert "legacy" not in plan  # too rare: pooled as the unknown score
+    table = fit.model.metrics["plan"].scorer
+    assert isinstance(table, Categories)
+    assert plan["legacy"] == table.unknown  # too rare: pooled, and the pooled score is the unknown one
+    assert fit.model.score_batch(data, missing_columns="missing").warnings == ()  # every training label is known
     assert columns["usage"].scorer is not None
     assert columns["usage"].scorer.missing is not None
     assert {d.name for d in fit.model.dimensions} == {"product", "support", "fitted"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import hypothesis.strategies as st
 import numpy as np
@@ -11,8 +12,9 @@ from hypothesis import given, settings
 from sklearn.isotonic import IsotonicRegression
 from sklearn.metrics import roc_auc_score
 
-from healthscore import InputError, ValidationError, dump_model, load_model
-from healthscore._shapes import SHAPES, bin_column, learn, project, simplify
+from healthscore import InputError, ValidationError, _stats, dump_model, load_model
+from healthscore._shapes import SHAPES, Learned, bin_column, learn, project, simplify
+from healthscore._stats import stratified_folds
 from healthscore.fit import fit_scorecard
 from healthscore.scorers import Piecewise
 
@@ -167,8 +169,10 @@ def test_learn_reports_the_simplification() -> None:
     learning = learn({"x": x}, y, max_breakpoints=4)
     fine_auc, curve_auc = learning.auc
     assert 0.5 < curve_auc <= fine_auc + 1e-9
-    assert learning.columns["x"].simplification >= 0
-    assert len(learning.columns["x"].points) <= 4
+    column = learning.columns["x"]
+    assert isinstance(column, Learned)
+    assert column.simplification >= 0
+    assert len(column.points) <= 4
 
 
 # --------------------------------------------------------------------------- projections and simplification
@@ -220,3 +224,20 @@ def test_fine_bins_give_each_value_its_own_bin_when_there_are_few() -> None:
     b = bin_column(x)
     assert b.centres.tolist() == [0.0, 1.0, 2.0]
     assert set(b.codes[np.isnan(x)].tolist()) == {3}
+
+
+def test_an_accounts_rows_share_an_inner_fold(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(4)
+    x = rng.uniform(0, 10, 1200)
+    y = (rng.random(1200) < 0.1 + 0.04 * x).astype(np.float64)
+    groups = np.repeat(np.arange(400), 3).astype(str)
+    dealt: list[Any] = []
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        dealt.append(folds := stratified_folds(*args, **kwargs))
+        return folds
+
+    monkeypatch.setattr(_stats, "stratified_folds", spy)
+    learn({"x": x}, y, groups=groups)
+    (folds,) = dealt
+    assert all(np.unique(folds[groups == g]).size == 1 for g in np.unique(groups))

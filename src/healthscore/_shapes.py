@@ -24,7 +24,7 @@ NumPy only.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -58,6 +58,14 @@ RATE = 0.2
 RIDGE = 2.0
 """Ridge on each bin's Newton step, in units of Hessian (about 8 accounts at a 50% rate)."""
 
+LABEL_RIDGE = 32.0
+"""Ridge on each label's log-odds of a categorical column, in units of Hessian
+(about 128 accounts at a 50% churn rate, 250 at 15%): a label's effect is
+shrunk toward the column's mean, by half where its accounts' Hessian is
+``LABEL_RIDGE``, so a label with few churned or few retained accounts moves
+the score little. A numeric bin needs none: a tree step is shared by the
+bins of its leaf, at least ``MIN_LEAF`` accounts."""
+
 MIN_LEAF = 20
 """Fewest accounts on each side of a step's cut."""
 
@@ -79,22 +87,37 @@ TOLERANCE = 1e-3
 
 @attrs.frozen(kw_only=True)
 class Binned:
-    """One column cut into fine bins.
+    """One column cut into fine bins (a numeric column) or one bin per label (a categorical one).
 
     Attributes:
         codes: Bin per account; ``len(centres)`` for a missing value.
-        centres: Median value of each bin, increasing.
-        edges: Upper edge of each bin but the last.
+        centres: Median value of each bin, increasing (a categorical
+            column's bin positions, which carry no order).
+        edges: Upper edge of each bin but the last (empty for a categorical column).
+        labels: A categorical column's bin names, ``POOLED`` last when rare
+            labels were pooled; empty for a numeric column.
+        pooled: The labels pooled into the ``POOLED`` bin.
+        tied: Bins whose fact another column holds (see :func:`find_ties`):
+            kept at the mean of the column's other bins, the column's neutral
+            score, so the fact is fitted once.
     """
 
     codes: IntArray
     centres: FloatArray
     edges: FloatArray
+    labels: tuple[str, ...] = ()
+    pooled: tuple[str, ...] = ()
+    tied: tuple[int, ...] = ()
 
     @property
     def size(self) -> int:
         """Bins, the missing bin included."""
         return int(self.centres.size) + 1
+
+    @property
+    def ordered(self) -> bool:
+        """Whether the bins are ordered (a numeric column)."""
+        return not self.labels
 
 
 def bin_column(x: FloatArray, max_bins: int | None = None, min_bin: int | None = None) -> Binned:
@@ -125,6 +148,125 @@ def bin_column(x: FloatArray, max_bins: int | None = None, min_bin: int | None =
     codes = np.full(x.size, count, dtype=np.intp)
     codes[~np.isnan(x)] = codes_obs
     return Binned(codes=codes, centres=centres, edges=edges)
+
+
+POOLED = "(other)"
+"""The bin of a categorical column's rare labels."""
+
+
+def bin_labels(labels: Sequence[str], min_count: float) -> Binned:
+    """One bin per label (case-insensitively, blank for missing) seen at least
+    ``min_count`` times; the rarer labels pooled into one ``POOLED`` bin.
+
+    Examples:
+        >>> b = bin_labels(["pro", "Pro", "basic", "gold", ""], min_count=2)
+        >>> b.labels, b.pooled, b.codes.tolist()
+        (('pro', '(other)'), ('basic', 'gold'), [0, 0, 1, 1, 2])
+    """
+    keys = np.array([label.casefold() for label in labels], dtype=np.str_)
+    present = np.flatnonzero(keys != "")
+    found, first, inverse, counts = np.unique(keys[present], return_index=True, return_inverse=True, return_counts=True)
+    names = [labels[int(present[i])] for i in first]
+    own = counts >= max(min_count, 1.0)
+    order = np.flatnonzero(own)
+    bins = np.full(found.size, order.size, dtype=np.intp)  # rare labels: the pooled bin
+    bins[order] = np.arange(order.size)
+    pooled = tuple(names[i] for i in np.flatnonzero(~own))
+    count = order.size + (1 if pooled else 0)
+    codes = np.full(len(labels), count, dtype=np.intp)
+    codes[present] = bins[inverse.reshape(-1)]
+    return Binned(
+        codes=codes,
+        centres=np.arange(count, dtype=np.float64),
+        edges=np.zeros(0),
+        labels=(*(names[i] for i in order), *((POOLED,) if pooled else ())),
+        pooled=pooled,
+    )
+
+
+# --------------------------------------------------------------------------- one fact in several columns
+
+OVERLAP = 0.99
+"""Smallest overlap (shared accounts over the accounts of either) at which two
+columns' labels are one fact (see :func:`find_ties`)."""
+
+
+@attrs.frozen(kw_only=True)
+class Tie:
+    """A bin of one column holding (nearly) the same accounts as a bin of an earlier column.
+
+    Attributes:
+        column: The column whose bin is tied (index into the columns).
+        bin: Its bin (the last one: a missing value).
+        other: The earlier column that fits the fact (index).
+        other_bin: Its bin.
+        accounts: Accounts in the tied bin.
+        overlap: Shared accounts over the accounts of either bin.
+    """
+
+    column: int
+    bin: int
+    other: int
+    other_bin: int
+    accounts: int
+    overlap: float
+
+
+def _indicators(b: Binned) -> IntArray:
+    """The bins that can hold a fact: every bin of a categorical column, the missing bin of a numeric one."""
+    return np.arange(b.size, dtype=np.intp) if not b.ordered else np.array([b.size - 1], dtype=np.intp)
+
+
+def find_ties(columns: Sequence[Binned], min_count: float, overlap: float = OVERLAP) -> list[Tie]:
+    """Bins that repeat a fact an earlier column already holds.
+
+    A bin (a label, or a missing value) of at least ``min_count`` accounts
+    whose accounts overlap those of a bin of an earlier column by ``overlap``
+    or more (shared accounts over the accounts of either) repeats that
+    column's fact: the fact is fitted in the first column that holds it, and
+    the bin is tied there. The bins an earlier column ties are not matched again.
+
+    Examples:
+        >>> internet = bin_labels(["dsl", "fibre", "fibre", "no", "no"], min_count=1)
+        >>> backup = bin_labels(["yes", "no", "yes", "no internet", "no internet"], min_count=1)
+        >>> ties = find_ties([internet, backup], 1)
+        >>> [(t.column, backup.labels[t.bin], t.other, internet.labels[t.other_bin]) for t in ties]
+        [(1, 'no internet', 0, 'no')]
+    """
+    ties: list[Tie] = []
+    counts = [np.bincount(b.codes, minlength=b.size) for b in columns]
+    for j, b in enumerate(columns):
+        tied: set[int] = set()
+        for i in range(j):
+            a = columns[i]
+            taken = {t.bin for t in ties if t.column == i}
+            joint = np.bincount(a.codes * b.size + b.codes, minlength=a.size * b.size).reshape(a.size, b.size)
+            for bb in _indicators(b).tolist():
+                if bb in tied or counts[j][bb] < max(min_count, 1.0):
+                    continue
+                for ab in _indicators(a).tolist():
+                    if ab in taken or counts[i][ab] < max(min_count, 1.0):
+                        continue
+                    shared = float(joint[ab, bb])
+                    share = shared / float(counts[i][ab] + counts[j][bb] - shared)
+                    if share >= overlap:
+                        ties.append(
+                            Tie(column=j, bin=bb, other=i, other_bin=ab, accounts=int(counts[j][bb]), overlap=share)
+                        )
+                        tied.add(bb)
+                        break
+    return ties
+
+
+def _tie(f: FloatArray, counts: FloatArray, tied: Sequence[int]) -> FloatArray:
+    """``f`` (fits, bins) with the ``tied`` bins at the count-weighted mean of the other bins."""
+    free = np.ones(f.shape[1], dtype=bool)
+    free[list(tied)] = False
+    weight = counts[:, free].sum(axis=1)
+    mean = np.sum(f[:, free] * counts[:, free], axis=1) / np.maximum(weight, 1.0)
+    out = f.copy()
+    out[:, list(tied)] = mean[:, None]
+    return out
 
 
 # --------------------------------------------------------------------------- projections
@@ -366,10 +508,17 @@ def boost(
             p = 1.0 / (1.0 + np.exp(-logit))
             g = _binned_sums(fit_rows.codes[j], fit_rows.y - p, k * n).reshape(k, n)
             h = _binned_sums(fit_rows.codes[j], p * (1.0 - p), k * n).reshape(k, n)
-            new = churn[j] + _tree_steps(g, h, counts[j]) * RATE
+            steps = (
+                _tree_steps(g, h, counts[j])
+                if columns[j].ordered
+                else (g - LABEL_RIDGE * churn[j]) / (h + LABEL_RIDGE + RIDGE)
+            )
+            new = churn[j] + steps * RATE
             if shapes is not None and shapes[j] != "free":
                 for i in range(k):
                     new[i, :-1] = -project(-new[i, :-1], counts[j][i, :-1], shapes[j])
+            if columns[j].tied:
+                new = _tie(new, counts[j], columns[j].tied)
             shift = np.sum(new * counts[j], axis=1) / np.maximum(counts[j].sum(axis=1), 1.0)
             new -= shift[:, None]
             delta = (new - churn[j] + shift[:, None]).reshape(-1)
@@ -431,16 +580,20 @@ class Choice:
     cycles: int
 
 
-def choose(columns: Sequence[Binned], y: FloatArray, constraints: Sequence[str], *, seed: int = 0) -> Choice:
+def choose(
+    columns: Sequence[Binned], y: FloatArray, constraints: Sequence[str], *, seed: int = 0, groups: Any = None
+) -> Choice:
     """Choose the shape of each ``"auto"`` column, and the boosting cycles, by inner cross-validation.
 
     A free fit is made on each inner fold (all folds side by side); each
     column's shape is then replaced by its projection onto each candidate and
     scored on the held-out rows. An ``"auto"`` column takes the simplest shape
     within ``TOLERANCE`` of the best; a column with a kind keeps it, with its
-    log loss and the free shape's reported beside it.
+    log loss and the free shape's reported beside it. A categorical column's
+    labels are unordered: its shape is ``"free"``, with no candidates.
+    With ``groups`` (the account of each row), an account's rows share an inner fold.
     """
-    folds = _stats.stratified_folds(y, INNER_FOLDS, seed)
+    folds = _stats.stratified_folds(y, INNER_FOLDS, seed, groups=groups)
     fits, _ = boost(
         columns, y, train=[folds != k for k in range(INNER_FOLDS)], test=[folds == k for k in range(INNER_FOLDS)]
     )
@@ -448,6 +601,10 @@ def choose(columns: Sequence[Binned], y: FloatArray, constraints: Sequence[str],
     losses_by_column: list[dict[str, float]] = []
     shapes: list[str] = []
     for j, constraint in enumerate(constraints):
+        if not columns[j].ordered:
+            losses_by_column.append({})
+            shapes.append("free")
+            continue
         fixed = CONSTRAINTS.get(constraint)
         options = SHAPES if fixed is None else (fixed, "free")
         loss = {s: _held_out_loss(columns, y, held, j, s) for s in options}
@@ -478,10 +635,10 @@ def _held_out_loss(
 
 
 def fit_additive(
-    columns: Sequence[Binned], y: FloatArray, constraints: Sequence[str], *, seed: int = 0
+    columns: Sequence[Binned], y: FloatArray, constraints: Sequence[str], *, seed: int = 0, groups: Any = None
 ) -> tuple[Additive, Choice]:
     """Choose the shapes and cycles by inner cross-validation, then fit on all rows and project."""
-    choice = choose(columns, y, constraints, seed=seed)
+    choice = choose(columns, y, constraints, seed=seed, groups=groups)
     fits, _ = boost(columns, y, cycles=choice.cycles)
     polished, _ = boost(columns, y, cycles=POLISH, start=with_shapes(fits[0], choice.shapes), shapes=choice.shapes)
     return polished[0], choice
@@ -602,20 +759,76 @@ class Learned:
 
 
 @attrs.frozen(kw_only=True)
+class LearnedTable:
+    """One categorical column's learned scores, as a table.
+
+    Attributes:
+        labels: The bins' names, ``POOLED`` last when rare labels were pooled.
+        counts: Accounts per bin.
+        churn_rates: Churn rate per bin.
+        scores: Score (0..100) per bin.
+        table: Every label seen in training and its score (a pooled label the pooled bin's).
+        missing: Score of a missing label, or ``None`` when too few were seen.
+        unknown: Score of a label never seen in training: the pooled bin's
+            when rare labels were pooled, else the column's neutral score (that
+            of its average training account).
+        span: Log-odds of churn between the table's 0 and 100.
+        iv: Information value of the bins.
+    """
+
+    labels: tuple[str, ...]
+    counts: tuple[int, ...]
+    churn_rates: tuple[float, ...]
+    scores: tuple[float, ...]
+    table: tuple[tuple[str, float], ...]
+    missing: float | None
+    unknown: float
+    span: float
+    iv: float
+
+
+MISSING = "(missing)"
+"""How a missing value reads where a fact is named."""
+
+
+@attrs.frozen(kw_only=True)
+class Repeat:
+    """A label (or a missing value) of one column that repeats a fact another column fits.
+
+    Attributes:
+        column: The column that repeats it (its label scores the column's neutral score).
+        label: Its label, ``MISSING`` for a missing value.
+        other: The column that fits the fact (the first holding it, in the columns' order).
+        other_label: Its label there.
+        accounts: Accounts with the repeated label.
+        overlap: Shared accounts over the accounts of either.
+    """
+
+    column: str
+    label: str
+    other: str
+    other_label: str
+    accounts: int
+    overlap: float
+
+
+@attrs.frozen(kw_only=True)
 class Learning:
     """What :func:`learn` fitted.
 
     Attributes:
-        columns: Column -> its learned curve.
+        columns: Column -> its learned curve (a numeric column) or table (a categorical one).
         cycles: Boosting cycles (chosen by inner cross-validation).
         log_loss: In-sample log loss of the fine shapes and of the simplified curves.
         auc: In-sample AUC of the fine shapes and of the simplified curves.
+        repeats: The labels that repeat a fact another column fits (:func:`find_ties`).
     """
 
-    columns: Mapping[str, Learned]
+    columns: Mapping[str, Learned | LearnedTable]
     cycles: int
     log_loss: tuple[float, float]
     auc: tuple[float, float]
+    repeats: tuple[Repeat, ...] = ()
 
 
 def _curve(
@@ -673,27 +886,91 @@ def _scaled(
     return learned, at_bins
 
 
+def _table(binned: Binned, fit: Additive, j: int, y: FloatArray, min_missing: float) -> LearnedTable:
+    """A categorical column's learned log-odds per label, scaled to 0..100."""
+    counts = fit.counts[j]
+    health = -fit.churn[j]
+    has_missing = counts[-1] >= max(min_missing, 1.0)
+    seen = counts > 0
+    seen[-1] = seen[-1] and has_missing
+    lo, hi = float(health[seen].min()), float(health[seen].max())
+    span = hi - lo
+    scale = 100.0 / span if span > 1e-9 else 0.0
+    scores = np.clip(np.round((health - lo) * scale, 2), 0.0, 100.0) if span > 1e-9 else np.full(health.size, 50.0)
+    neutral = float(np.clip(np.round(-lo * scale, 2), 0.0, 100.0)) if span > 1e-9 else 50.0  # the shapes are centred
+    own = [label for label in binned.labels if label != POOLED]
+    pooled = float(scores[len(own)]) if binned.pooled else None
+    observed = binned.codes < binned.centres.size
+    events = np.bincount(binned.codes[observed], weights=y[observed], minlength=binned.centres.size)
+    info = _stats.information_value(binned.codes[observed], y[observed], n_bins=binned.centres.size)
+    return LearnedTable(
+        labels=binned.labels,
+        counts=tuple(int(c) for c in counts[:-1]),
+        churn_rates=tuple((events / np.maximum(counts[:-1], 1)).tolist()),
+        scores=tuple(float(v) for v in scores[:-1]),
+        table=(
+            *((label, float(scores[b])) for b, label in enumerate(own)),
+            *((label, pooled) for label in binned.pooled if pooled is not None),
+        ),
+        missing=float(scores[-1]) if has_missing and span > 1e-9 else None,
+        unknown=neutral if pooled is None else pooled,
+        span=span,
+        iv=float(info.iv),
+    )
+
+
+def _repeats(names: Sequence[str], binned: Sequence[Binned], ties: Sequence[Tie]) -> tuple[Repeat, ...]:
+    def label(b: Binned, code: int) -> str:
+        return MISSING if code == b.size - 1 else b.labels[code]
+
+    return tuple(
+        Repeat(
+            column=names[t.column],
+            label=label(binned[t.column], t.bin),
+            other=names[t.other],
+            other_label=label(binned[t.other], t.other_bin),
+            accounts=t.accounts,
+            overlap=t.overlap,
+        )
+        for t in ties
+    )
+
+
 def learn(
-    columns: Mapping[str, FloatArray],
+    columns: Mapping[str, FloatArray | Sequence[str]],
     y: FloatArray,
     *,
+    categorical: Collection[str] = (),
     constraints: Mapping[str, str] | None = None,
     max_breakpoints: int = 8,
     min_missing: float = 1.0,
     seed: int = 0,
+    groups: Any = None,
 ) -> Learning:
     """Learn every column's shape in one additive fit and simplify each to a curve.
 
+    A categorical column takes part with one unordered bin per label seen at
+    least ``min_missing`` times (the rarer ones pooled, :func:`bin_labels`),
+    so its scores are conditional on the other columns. A label or missing
+    value holding the same accounts as one of an earlier column
+    (:func:`find_ties`) is fitted there only, and scores its own column's
+    neutral score.
+
     Args:
-        columns: Column -> values (NaN for missing).
+        columns: Column -> values (NaN for missing), or labels (blank for
+            missing) for the ``categorical`` columns.
         y: 0/1 churn per account.
+        categorical: The columns of labels.
         constraints: Column -> ``"auto"`` (the default) or a kind it must keep.
         max_breakpoints: Most breakpoints per curve.
-        min_missing: Fewest missing values for a missing value to get its own score.
+        min_missing: Fewest accounts for a missing value or a label to get its
+            own score (and for a label to repeat a fact).
         seed: Seed of the inner folds.
+        groups: The account of each row (or ``None``): an account's rows share an inner fold.
 
     Returns:
-        Each column's curve, with the shapes' evidence and the simplification's cost.
+        Each column's curve or table, with the shapes' evidence, the
+        simplification's cost and the repeated facts.
 
     Examples:
         >>> rng = np.random.default_rng(0)
@@ -704,14 +981,25 @@ def learn(
     """
     names = list(columns)
     kinds = dict(constraints or {})
-    binned = [bin_column(np.asarray(columns[c], dtype=np.float64)) for c in names]
-    fit, choice = fit_additive(binned, y, [kinds.get(c, "auto") for c in names], seed=seed)
+    binned = [
+        bin_labels(list(columns[c]), min_missing)
+        if c in categorical
+        else bin_column(np.asarray(columns[c], dtype=np.float64))
+        for c in names
+    ]
+    ties = find_ties(binned, min_missing)
+    for j, b in enumerate(binned):
+        binned[j] = attrs.evolve(b, tied=tuple(t.bin for t in ties if t.column == j))
+    fit, choice = fit_additive(binned, y, [kinds.get(c, "auto") for c in names], seed=seed, groups=groups)
     fine = fit.logit(binned)
     p = 1.0 / (1.0 + np.exp(-fine))
     hess = p * (1.0 - p)
     simple = fine.copy()
-    out: dict[str, Learned] = {}
+    out: dict[str, Learned | LearnedTable] = {}
     for j, name in enumerate(names):
+        if not binned[j].ordered:
+            out[name] = _table(binned[j], fit, j, y, min_missing)
+            continue
         learned, at_bins = _scaled(binned[j], fit, j, y, hess, choice.shapes[j], min_missing, max_breakpoints)
         change = (-at_bins - fit.churn[j])[binned[j].codes]
         alone = _log_loss(y, fine + change) - _log_loss(y, fine)
@@ -722,4 +1010,5 @@ def learn(
         cycles=choice.cycles,
         log_loss=(_log_loss(y, fine), _log_loss(y, simple)),
         auc=(_stats.roc_auc(y, fine), _stats.roc_auc(y, simple)),
+        repeats=_repeats(names, binned, ties),
     )

@@ -1377,6 +1377,12 @@ class ColumnFit:
             imposed (``"higher_is_better"`` or ``"lower_is_better"``) strongly,
             what they say (the column's AUC the other way); the fit still
             obeys the user. Else ``""``.
+        redundant_with: The column's labels (``"(missing)"`` for a missing
+            value) that hold the same accounts as a label of an earlier
+            column (at least ``_shapes.OVERLAP`` of them shared), as ``(label,
+            other column, its label)``: one fact in several columns, fitted
+            in the earlier column only; here the label scores the column's
+            neutral score (the mean of its other accounts').
     """
 
     name: str
@@ -1398,6 +1404,7 @@ class ColumnFit:
     variance_share: float = math.nan
     auc_drop: float = math.nan
     contradiction: str = ""
+    redundant_with: tuple[tuple[str, str, str], ...] = ()
 
 
 @attrs.frozen(kw_only=True)
@@ -1445,6 +1452,14 @@ class ScorecardReport:
         said = [f"  {c.name}: {c.contradiction}" for c in self.columns if c.contradiction]
         if said:
             lines += ["", "kinds the data contradict (fitted as asked; 'auto' learns the shape):", *said]
+        repeated = [f"  {c.name} {a!r} = {other} {b!r}" for c in self.columns for a, other, b in c.redundant_with]
+        if repeated:
+            lines += [
+                "",
+                "one fact in several columns (fitted once, in the first column; the others' label scores the "
+                "column's neutral score):",
+                *repeated,
+            ]
         if self.shape_auc:
             lines += ["", *self._shape_lines()]
         lines += ["", "bands fitted to churn:", self.bands.summary()]
@@ -1545,52 +1560,32 @@ def _fit_numeric(
     )
 
 
-def _fit_categorical(name: str, values: Any, y: Any, min_share: float) -> ColumnFit:
-    labels = np.array(["" if v is None else str(v).strip() for v in values.tolist()], dtype=object)
-    present = labels != ""
-    names, codes, counts = np.unique(labels[present].astype(str), return_inverse=True, return_counts=True)
-    small = counts < max(min_share * labels.size, 1)
-    pooled = np.where(small[codes], names.size, codes)  # small categories pooled as "other"
-    groups = names.size + 1
-    info = _stats.information_value(pooled, y[present], n_bins=groups)
-    totals = np.asarray(info.counts, dtype=np.float64)
-    hits = np.nan_to_num(np.asarray(info.event_rates, dtype=np.float64)) * totals
-    used = totals > 0
-    woe = np.asarray(info.woe, dtype=np.float64)
-    iv = float(info.iv)
-    points = np.full(groups, 50.0)
-    points[used] = _scale(woe[used])
-    table = tuple((str(names[i]), float(points[i])) for i in range(names.size) if not small[i])
-    other = float(points[names.size]) if used[names.size] else None
-    if len(table) < 1 or used.sum() < 2:
-        return ColumnFit(
-            name=name,
-            kind="categorical",
-            dimension="",
-            scorer=None,
-            bins=tuple(names.tolist()),
-            counts=tuple(counts.tolist()),
-            churn_rates=(),
-            points=(),
-            iv=iv,
-            auc=math.nan,
-            weight=0.0,
-            note="dropped: one category, no signal",
-        )
-    scorer = Categories(table=table, unknown=other if other is not None else 50.0)
-    rates = tuple(float(hits[i] / totals[i]) for i in range(groups) if used[i])
+def _labels(values: Any) -> list[str]:
+    """A categorical column's labels as texts, blank for a missing one."""
+    return ["" if is_missing(v) else str(v).strip() for v in np.asarray(values, dtype=object).reshape(-1).tolist()]
+
+
+def _fit_categorical(name: str, table: _shapes.LearnedTable, repeats: Sequence[_shapes.Repeat]) -> ColumnFit:
+    """A categorical column's table, from its learned (joint) scores."""
+    flat = table.span <= 1e-9 or not table.table
+    repeated = tuple((r.label, r.other, r.other_label) for r in repeats)
+    note = "dropped: one category, no signal"
+    if flat and repeated:
+        note = "dropped: its labels repeat facts other columns fit"
     return ColumnFit(
         name=name,
         kind="categorical",
         dimension="",
-        scorer=scorer,
-        bins=(*(str(names[i]) for i in range(names.size) if not small[i]), *(["(other)"] if used[-1] else [])),
-        counts=tuple(int(totals[i]) for i in range(groups) if used[i]),
-        churn_rates=rates,
-        points=tuple(float(points[i]) for i in range(groups) if used[i]),
-        iv=iv,
+        scorer=None if flat else Categories(table=table.table, missing=table.missing, unknown=table.unknown),
+        bins=table.labels,
+        counts=table.counts,
+        churn_rates=table.churn_rates,
+        points=() if flat else table.scores,
+        iv=table.iv,
         auc=math.nan,
         weight=0.0,
+        note=note if flat else "",
+        redundant_with=repeated,
     )
 
 
@@ -1656,10 +1651,8 @@ def fit_scorecard(
     Each numeric column is binned so that its churn rate is monotone in the
     column's direction (or peaked), the bins' weights of evidence become a
     0..100 scale, and the curve runs piecewise-linearly through the bins'
-    medians (clamped outside). A categorical column becomes a category table
-    (categories under ``min_share`` pooled as the unknown score). Missing
-    values that are common enough get their own score; rarer ones follow the
-    model's re-normalisation.
+    medians (clamped outside). Missing values that are common enough get
+    their own score; rarer ones follow the model's re-normalisation.
 
     An ``"auto"`` column learns its shape from the data: all ``"auto"``
     columns are fitted together as an additive logistic model (cyclic boosting
@@ -1669,6 +1662,12 @@ def fit_scorecard(
     cross-validation inside the training data, then each shape is simplified
     to a curve of at most ``max_breakpoints`` breakpoints. The report gives
     each column's shape with its evidence and the simplification's cost.
+    A ``"categorical"`` column is fitted in the same additive model, one
+    unordered bin per label (labels under ``min_share`` pooled), and becomes
+    a category table of every label seen in training. A label (or a missing
+    value) holding the same accounts as one of an earlier column in ``kinds``
+    order is one fact: it is fitted there only, scores its own column's
+    neutral score, and is reported (``ColumnFit.redundant_with``).
 
     Weights come from a non-negative logistic
     regression of churn on the metric scores; columns fitted a zero weight are
@@ -1754,14 +1753,18 @@ def fit_scorecard(
         raise InputError(f"columns {absent} named in kinds are not in the data", column=absent[0])
     n = _n_rows(cols)
     y = _outcome(data, outcome, n)
-    auto = {c: _column_numbers(c, k, cols[c]) for c, k in kinds.items() if k == "auto"}
-    learning = (
-        _shapes.learn(auto, y.astype(np.float64), max_breakpoints=max_breakpoints, min_missing=min_share * n)
-        if auto
-        else None
-    )
-    learned = {} if learning is None else dict(learning.columns)
-    fits = [_fit_column(column, kind, cols[column], y, max_bins, min_share, learned) for column, kind in kinds.items()]
+    joint: dict[str, Any] = {
+        c: _labels(cols[c]) if k == "categorical" else _column_numbers(c, k, cols[c])
+        for c, k in kinds.items()
+        if k in ("auto", "categorical")
+    }
+    learning = None
+    if joint:
+        learning = _shapes.learn(
+            joint, y.astype(np.float64), categorical=labels, max_breakpoints=max_breakpoints,
+            min_missing=min_share * n, groups=_accounts(training),
+        )  # fmt: skip
+    fits = [_fit_column(column, kind, cols[column], y, max_bins, min_share, learning) for column, kind in kinds.items()]
     usable = [f for f in fits if f.scorer is not None]
     if not usable:
         raise FitError(
@@ -1892,15 +1895,19 @@ def _fit_column(
     y: Any,
     max_bins: int,
     min_share: float,
-    learned: Mapping[str, _shapes.Learned] | None = None,
+    learning: _shapes.Learning | None = None,
 ) -> ColumnFit:
-    """One raw column's curve or category table (an ``"auto"`` column's from its learned shape)."""
-    if kind == "categorical":
-        return _fit_categorical(column, np.asarray(values, dtype=object), y, min_share)
+    """One raw column's curve or category table (an ``"auto"`` or categorical
+    column's from the joint additive fit)."""
+    learned = None if learning is None else learning.columns.get(column)
+    repeats = () if learning is None else [r for r in learning.repeats if r.column == column]
+    if isinstance(learned, _shapes.LearnedTable):
+        return _fit_categorical(column, learned, repeats)
     x = _column_numbers(column, kind, values)
-    fitted = _fit_numeric(column, kind, x, y, max_bins, min_share, (learned or {}).get(column))
+    fitted = _fit_numeric(column, kind, x, y, max_bins, min_share, learned)
     said = _contradiction(kind, x, y)
-    return attrs.evolve(fitted, contradiction=said) if said else fitted
+    fitted = attrs.evolve(fitted, contradiction=said) if said else fitted
+    return attrs.evolve(fitted, redundant_with=tuple((r.label, r.other, r.other_label) for r in repeats))
 
 
 def _contradiction(kind: str, x: Any, y: Any) -> str:
