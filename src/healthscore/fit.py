@@ -1811,6 +1811,10 @@ def fit_scorecard(
     return ScorecardResult(model=model, report=report, renewals=None if training is None else training.report)
 
 
+_IDENTITY = Piecewise(points=((0.0, 0.0), (100.0, 100.0)))
+"""A curve that gives back the metric score it is given."""
+
+
 def _importance(kept: list[ColumnFit], filled: Any, cols: dict[str, Any], y: Any, score: Any) -> list[ColumnFit]:
     """Each kept column's points range, share of the score's variance and
     AUC drop when removed (see :class:`ColumnFit`), in-sample."""
@@ -1820,15 +1824,20 @@ def _importance(kept: list[ColumnFit], filled: Any, cols: dict[str, Any], y: Any
     spread = float(np.var(total))
     centred = total - total.mean()
     auc = _oriented_auc(y, score)
+    # each column scored once; a model without one column then re-scores those scores through identity
+    # curves, so the scoring rule (renormalising over missing metrics) is the model's own, not a copy
+    model = HealthModel(name="with", dimensions=_scorecard_dimensions(kept))
+    scored = model.score_batch(cols, metric_scores=True, missing_columns="missing")
+    as_scored = {f.name: np.asarray(scored.metric_scores[f.name], dtype=np.float64) for f in kept}
     out = []
     for j, f in enumerate(kept):
         points = points_range(f.weight, f.scorer)
         share = float(np.mean((contributions[:, j] - contributions[:, j].mean()) * centred) / spread) if spread else 0.0
         drop = math.nan
-        others = [g for g in kept if g.name != f.name]
+        others = [attrs.evolve(g, scorer=_IDENTITY) for g in kept if g.name != f.name]
         if others:
             without = HealthModel(name="without", dimensions=_scorecard_dimensions(others))
-            rest = np.asarray(without.score_batch(cols, missing_columns="missing").score, dtype=np.float64)
+            rest = np.asarray(without.score_batch(as_scored, missing_columns="missing").score, dtype=np.float64)
             drop = auc - _oriented_auc(y, rest)
         out.append(attrs.evolve(f, points_range=points, variance_share=share, auc_drop=drop))
     return out
