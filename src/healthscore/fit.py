@@ -1417,10 +1417,12 @@ class ScorecardReport:
         accounts: Accounts fitted on.
         churned: Of which churned.
         auc: In-sample AUC of the model's score.
-        shape_cycles: Boosting cycles of the learned shapes (0 without ``"auto"`` columns).
-        shape_log_loss: In-sample log loss of the learned shapes before and
-            after their simplification to curves (empty without ``"auto"`` columns).
-        shape_auc: In-sample AUC of the learned shapes before and after simplification.
+        shape_cycles: Boosting cycles of the joint additive fit of the ``"auto"``
+            and ``"categorical"`` columns (0 without such columns).
+        shape_log_loss: In-sample log loss of the joint additive fit before and
+            after its simplification to curves and tables (empty without
+            ``"auto"`` or ``"categorical"`` columns).
+        shape_auc: In-sample AUC of the joint additive fit before and after simplification.
     """
 
     columns: tuple[ColumnFit, ...]
@@ -1437,8 +1439,8 @@ class ScorecardReport:
         lines = [
             f"scorecard fitted on {self.accounts:,} accounts ({self.churned:,} churned); in-sample AUC {self.auc:.3f}",
             "",
-            "(points: the score points the column moves between its best and worst account; variance: its share "
-            "of the score's variance; AUC drop: when it is removed; all in-sample)",
+            "(points: the score points the column can move, its weight times its curve's span; variance: its "
+            "share of the score's variance; AUC drop: when it is removed; all in-sample)",
             f"{'column':<28} {'kind':<17} {'bins':>4} {'IV':>6} {'AUC':>6} {'weight':>7} {'points':>6} "
             f"{'var':>6} {'AUC drop':>8}  note",
         ]
@@ -1467,16 +1469,22 @@ class ScorecardReport:
 
     def _shape_lines(self) -> list[str]:
         lines = [
-            f"learned shapes ({self.shape_cycles} boosting cycles), in-sample: AUC {self.shape_auc[0]:.4f} fine, "
-            f"{self.shape_auc[1]:.4f} as curves; log loss {self.shape_log_loss[0]:.4f} fine, "
-            f"{self.shape_log_loss[1]:.4f} as curves",
-            "shape evidence, log loss cross-validated inside the training data (chosen: the simplest within "
-            f"{_shapes.TOLERANCE:g} of the best), and the in-sample log loss the column's simplification adds:",
+            f"joint additive fit ({self.shape_cycles} boosting cycles), in-sample: AUC {self.shape_auc[0]:.4f} fine, "
+            f"{self.shape_auc[1]:.4f} as curves and tables; log loss {self.shape_log_loss[0]:.4f} fine, "
+            f"{self.shape_log_loss[1]:.4f} as curves and tables",
         ]
-        for c in self.columns:
-            if c.shape_losses:
-                evidence = "  ".join(f"{s} {v:.4f}" for s, v in c.shape_losses)
-                lines.append(f"  {c.name:<26} {c.shape:<10}  {evidence}  (as a curve: +{c.simplification:.4f})")
+        evidence = [
+            f"  {c.name:<26} {c.shape:<10}  {'  '.join(f'{s} {v:.4f}' for s, v in c.shape_losses)}"
+            f"  (as a curve: +{c.simplification:.4f})"
+            for c in self.columns
+            if c.shape_losses
+        ]
+        if evidence:
+            lines += [
+                "shape evidence, log loss cross-validated inside the training data (chosen: the simplest within "
+                f"{_shapes.TOLERANCE:g} of the best), and the in-sample log loss the column's simplification adds:",
+                *evidence,
+            ]
         return lines
 
 
