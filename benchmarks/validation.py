@@ -286,7 +286,9 @@ def timing_study(
 
     The columns are standard normal (5% missing); churn follows a logistic
     model of one increasing, one valley-shaped, one wavy and one linear column
-    (the other 16 are noise).
+    (the other 16 are noise). Then the same with the last quarter of the
+    columns replaced by labels (four each, the first of them a driver too),
+    fitted with the default kinds (``"categorical"`` for them): ``"mixed"``.
     """
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(accounts, columns))
@@ -300,13 +302,32 @@ def timing_study(
         start = time.perf_counter()
         fit = fit_scorecard(data, churned, dict.fromkeys(data, "auto"))
         times.append(time.perf_counter() - start)
+    # the same table with its last quarter of columns as labels (four each; the first drives churn too)
+    labels = np.array(["basic", "plus", "pro", "enterprise"], dtype=object)
+    mixed: dict[str, Any] = dict(data)
+    for j in range(columns - columns // 4, columns):
+        mixed[f"metric_{j:02d}"] = labels[rng.integers(0, 4, accounts)]
+    plan = mixed[f"metric_{columns - columns // 4:02d}"]
+    mixed_churned = (rng.random(accounts) < 1 / (1 + np.exp(-(risk + 0.8 * (plan == "basic"))))).astype(np.int64)
+    mixed_times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fit_scorecard(mixed, mixed_churned)
+        mixed_times.append(time.perf_counter() - start)
     ebm_seconds = math.nan
     model = _ebm() if ebm else None
     if model is not None:
         start = time.perf_counter()
         _fit_ebm(model, x, churned)
         ebm_seconds = time.perf_counter() - start
-    return {"seconds": float(np.median(times)), "all": times, "cycles": fit.report.shape_cycles, "ebm": ebm_seconds}
+    return {
+        "seconds": float(np.median(times)),
+        "all": times,
+        "cycles": fit.report.shape_cycles,
+        "ebm": ebm_seconds,
+        "mixed": float(np.median(mixed_times)),
+        "mixed_all": mixed_times,
+    }
 
 
 def lead_time_study(accounts: int = 600, days: int = 365, seed: int = 7) -> dict[str, Any]:
@@ -417,6 +438,10 @@ def _print_shapes(path: Path) -> None:
         f"\n   fit time, 10,000 accounts x 20 'auto' columns: {timing['seconds']:.2f} s "
         f"(median of {len(timing['all'])}: {', '.join(f'{t:.2f}' for t in timing['all'])}; "
         f"{timing['cycles']} boosting cycles)"
+    )
+    print(
+        f"   with the last {20 // 4} of the 20 columns labels (categorical, in the joint fit): {timing['mixed']:.2f} s "
+        f"(median of {len(timing['mixed_all'])}: {', '.join(f'{t:.2f}' for t in timing['mixed_all'])})"
     )
     if timing["ebm"] == timing["ebm"]:
         print(
