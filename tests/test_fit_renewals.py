@@ -637,6 +637,29 @@ def test_segmented_fit_on_renewals_cross_fits_by_account(monkeypatch: pytest.Mon
     assert _one_fold_per_account(groups, folds)
 
 
+def test_segmented_learned_shapes_on_renewals_keep_an_account_in_one_inner_fold(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every fold a segmented fit on renewals deals, the shapes' inner folds of
+    the pooled and each segment's fit included (and of every outer fold's
+    refit), keeps an account's renewal rows together."""
+    rng = np.random.default_rng(5)
+    n = 600
+    ids = np.array([f"a{i}" for i in range(n)], dtype=object)
+    seg = np.array(["alpha", "beta"], dtype=object)[np.arange(n) % 2]
+    usage = rng.uniform(0, 100, n)
+    lost = (rng.random(n) < 1 / (1 + np.exp((usage - 50) / 15))).astype(int)
+    features = {"account_id": ids, "as_of": np.full(n, "2026-01-01", dtype=object), "usage": usage, "segment": seg}
+    renewals = {"account_id": ids, "renewal_date": np.full(n, "2026-06-01", dtype=object), "renewed": 1 - lost}
+    spy = _FoldSpy(monkeypatch)
+    result = fit_scorecard(features, None, {"usage": "auto"}, segment="segment", renewals=renewals, lead_days=(60, 30))
+    assert isinstance(result, SegmentedResult)
+    assert len(spy.calls) > 3  # the out-of-fold AUCs, and the inner folds of every fit
+    for groups, folds in spy.calls:
+        assert groups is not None
+        assert _one_fold_per_account(groups, folds)
+
+
 def test_metric_power_and_churn_probability_take_the_account_as_groups(
     world: World, leaky: HistoryStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -1743,14 +1743,28 @@ def fit_scorecard(
     if kinds is None:
         skip = {*_KEY_COLUMNS, *([segment] if segment else []), *([outcome] if isinstance(outcome, str) else [])}
         kinds = default_kinds(data, exclude=skip)
+    settings = _ScorecardSettings(
+        dimensions=dimensions, max_bins=max_bins, min_share=min_share, strength=strength, name=name,
+        red_precision=red_precision, max_red_share=max_red_share, max_breakpoints=max_breakpoints,
+    )  # fmt: skip
+    result: ScorecardResult | SegmentedResult
     if segment is not None:
-        settings = _ScorecardSettings(
-            dimensions=dimensions, max_bins=max_bins, min_share=min_share, strength=strength, name=name,
-            red_precision=red_precision, max_red_share=max_red_share, max_breakpoints=max_breakpoints,
-        )  # fmt: skip
         segment_settings = _SegmentSettings(column=segment, scorecard=settings)
-        segmented = _fit_segmented(data, outcome, kinds, segment_settings, _accounts(training))
-        return segmented if training is None else attrs.evolve(segmented, renewals=training.report)
+        result = _fit_segmented(data, outcome, kinds, segment_settings, _accounts(training))
+    else:
+        result = _fit_single(data, outcome, kinds, settings, _accounts(training))
+    return result if training is None else attrs.evolve(result, renewals=training.report)
+
+
+def _fit_single(
+    data: Any, outcome: Any, kinds: Mapping[str, str], settings: _ScorecardSettings, groups: Any
+) -> ScorecardResult:
+    """One scorecard (:func:`fit_scorecard` without a segment); ``groups``
+    (one per row, or ``None``) keep a group's rows (an account's renewals) in
+    one inner fold of the shapes' fit."""
+    dimensions, max_bins, min_share = settings.dimensions, settings.max_bins, settings.min_share
+    strength, name, max_breakpoints = settings.strength, settings.name, settings.max_breakpoints
+    red_precision, max_red_share = settings.red_precision, settings.max_red_share
     dims = _check_kinds(kinds, dimensions)
     if isinstance(max_breakpoints, bool) or not isinstance(max_breakpoints, int) or max_breakpoints < 2:
         raise ValidationError("max_breakpoints", "must be a whole number of at least 2", max_breakpoints)
@@ -1770,7 +1784,7 @@ def fit_scorecard(
     if joint:
         learning = _shapes.learn(
             joint, y.astype(np.float64), categorical=labels, max_breakpoints=max_breakpoints,
-            min_missing=min_share * n, groups=_accounts(training),
+            min_missing=min_share * n, groups=groups,
         )  # fmt: skip
     fits = [_fit_column(column, kind, cols[column], y, max_bins, min_share, learning) for column, kind in kinds.items()]
     usable = [f for f in fits if f.scorer is not None]
@@ -1816,7 +1830,7 @@ def fit_scorecard(
         shape_log_loss=() if learning is None else learning.log_loss,
         shape_auc=() if learning is None else learning.auc,
     )
-    return ScorecardResult(model=model, report=report, renewals=None if training is None else training.report)
+    return ScorecardResult(model=model, report=report)
 
 
 _IDENTITY = Piecewise(points=((0.0, 0.0), (100.0, 100.0)))
@@ -2214,12 +2228,10 @@ class _ScorecardSettings:
     name: str = "scorecard"
     max_breakpoints: int = 8
 
-    def fit(self, cols: Mapping[str, Any], y: Any, kinds: Mapping[str, str], name: str) -> ScorecardResult:
-        return fit_scorecard(
-            cols, y, kinds, dimensions=self.dimensions, max_bins=self.max_bins, min_share=self.min_share,
-            strength=self.strength, red_precision=self.red_precision, max_red_share=self.max_red_share,
-            name=name, max_breakpoints=self.max_breakpoints,
-        )  # fmt: skip
+    def fit(
+        self, cols: Mapping[str, Any], y: Any, kinds: Mapping[str, str], name: str, groups: Any = None
+    ) -> ScorecardResult:
+        return _fit_single(cols, y, kinds, attrs.evolve(self, name=name), groups)
 
     def bands(self, score: Any, y: Any) -> BandFit:
         return choose_thresholds(
@@ -2501,9 +2513,9 @@ def _fit_segmented(
     if not (keys != "").any():
         raise InputError(f"segment column {column!r} names no segment on any of the {n} accounts", column=column)
     features = {c: cols[c] for c in kinds}
-    pooled, parts = _fit_parts(features, y, names, keys, kinds, settings)
-    model = _assemble(pooled.model, parts, settings)
     rows = _row_groups(data, groups, n)
+    pooled, parts = _fit_parts(features, y, names, keys, kinds, settings, rows)
+    model = _assemble(pooled.model, parts, settings)
     k, held, held_pooled, note = _out_of_fold(features, y, names, keys, kinds, settings, rows)
     scores = _score(model, features, keys, names, column)
     pooled_scores = np.asarray(pooled.model.score_batch(features, missing_columns="missing").score, dtype=np.float64)
@@ -2542,16 +2554,24 @@ def _rows(cols: Mapping[str, Any], rows: Any) -> dict[str, Any]:
 
 
 def _fit_parts(
-    cols: Mapping[str, Any], y: Any, names: Any, keys: Any, kinds: Mapping[str, str], settings: _SegmentSettings
+    cols: Mapping[str, Any],
+    y: Any,
+    names: Any,
+    keys: Any,
+    kinds: Mapping[str, str],
+    settings: _SegmentSettings,
+    groups: Any = None,
 ) -> tuple[ScorecardResult, list[_Part]]:
-    """The pooled scorecard and each segment's model, on these accounts."""
-    pooled = settings.scorecard.fit(cols, y, kinds, settings.scorecard.name)
+    """The pooled scorecard and each segment's model, on these accounts
+    (``groups``: an account's renewal rows, kept in one inner fold)."""
+    pooled = settings.scorecard.fit(cols, y, kinds, settings.scorecard.name, groups)
     parts = []
     for key in dict.fromkeys(keys.tolist()):
         if key:
             rows = keys == key
             label = str(names[int(np.argmax(rows))]).strip()
-            parts.append(_fit_part(label, key, _rows(cols, rows), y[rows], kinds, pooled.model, settings))
+            mine = None if groups is None else groups[rows]
+            parts.append(_fit_part(label, key, _rows(cols, rows), y[rows], kinds, pooled.model, settings, mine))
     return pooled, parts
 
 
@@ -2563,6 +2583,7 @@ def _fit_part(
     kinds: Mapping[str, str],
     pooled: HealthModel,
     settings: _SegmentSettings,
+    groups: Any = None,
 ) -> _Part:
     """One segment's model: its own fit blended with the pooled one, or the pooled one."""
     churned = int(y.sum())
@@ -2574,7 +2595,7 @@ def _fit_part(
         )
     model_name = f"{settings.scorecard.name}/{label}"
     try:
-        own = settings.scorecard.fit(cols, y, kinds, model_name)
+        own = settings.scorecard.fit(cols, y, kinds, model_name, groups)
     except FitError as exc:
         note = f"pooled model: its own fit failed ({exc})"
         return _Part(
@@ -2698,7 +2719,8 @@ def _out_of_fold(
     for f in range(k):
         train, test = fold != f, fold == f
         try:
-            pooled, parts = _fit_parts(_rows(cols, train), y[train], names[train], keys[train], kinds, settings)
+            inner = None if groups is None else groups[train]
+            pooled, parts = _fit_parts(_rows(cols, train), y[train], names[train], keys[train], kinds, settings, inner)
         except (FitError, InputError) as exc:
             return 0, None, None, f"AUCs in sample: fold {f + 1} of {k} could not be fitted ({exc})"
         model = _assemble(pooled.model, parts, settings)
