@@ -200,6 +200,18 @@ def test_the_spill_folder_of_a_killed_process_goes_the_next_time(
     gc.collect()
 
 
+def test_a_nul_inside_an_in_memory_text_cell_is_kept(gen: Any) -> None:
+    """Arrow reads a NumPy text cell only up to its first NUL; the exports keep
+    the whole cell, from a text array and from an object array alike."""
+    accounts = dict(gen.tables["accounts"])
+    names = np.asarray(accounts["name"]).astype(str)
+    names[1] = "Acme\x00Corp"
+    for column in (names, names.astype(object)):
+        ex = read_exports({"accounts": {**accounts, "name": column}})
+        assert str(ex.tables["accounts"]["name"][1]) == "Acme\x00Corp"
+        assert str(ex.tables["accounts"]["name"][0]) == str(names[0])
+
+
 def test_signals_are_the_same_bits_on_every_run(gen: Any, want: dict[str, Any]) -> None:
     """Floats are added in the rows' order, however DuckDB splits the work."""
     again = compute_signals(read_exports(gen.tables), gen.end)

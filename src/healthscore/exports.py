@@ -671,11 +671,40 @@ def _arrow(values: Any) -> Any:
     if arr.dtype.kind in "fiubM":
         return pa.array(arr)
     if arr.dtype.kind == "U":
-        return pa.array(arr, type=pa.string())
+        return _arrow_text(arr)
     obj = arr.astype(object)
     missing = (obj == None) | (obj != obj)  # noqa: E711 -- elementwise: None, or NaN (unequal to itself)
     obj[missing] = ""
-    return pa.array(obj.astype(str), type=pa.string())
+    return _arrow_text(obj.astype(str))
+
+
+def _arrow_text(texts: Any) -> Any:
+    """A NumPy text array as Arrow text, every character kept: Arrow reads a
+    NumPy text cell only up to its first NUL, so an array that holds a NUL
+    inside a cell goes across as Python strings, which keep it."""
+    import pyarrow as pa  # noqa: PLC0415 -- optional extra
+
+    if _has_inner_nul(texts):
+        return pa.array(texts.astype(object), type=pa.string())
+    return pa.array(texts, type=pa.string())
+
+
+def _has_inner_nul(texts: Any) -> bool:
+    """Whether a cell of a NumPy text array holds a NUL before another
+    character (its trailing NULs are only padding), in blocks of rows."""
+    width = texts.dtype.itemsize // 4
+    if width < 2 or texts.size == 0:
+        return False
+    codes = np.ascontiguousarray(texts).reshape(-1).view(np.uint32).reshape(-1, width)
+    for start in range(0, codes.shape[0], _NUL_BLOCK):
+        zero = codes[start : start + _NUL_BLOCK] == 0
+        if np.any(zero[:, :-1] & ~zero[:, 1:]):
+            return True
+    return False
+
+
+_NUL_BLOCK = 1 << 20
+"""Rows of a text array searched for a NUL at a time (bounds the search's memory)."""
 
 
 def _csv_raws(con: Any, table: str, paths: list[Path], where: str) -> _Raw:
