@@ -7,6 +7,7 @@ import io
 import json
 import math
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -185,28 +186,33 @@ def test_segmented_model_scores_each_segment(tmp_path: Path) -> None:
     assert {r["account_id"]: r["model"] for r in rows} == {"A": "enterprise", "B": "smb", "C": "three_dimension"}
 
 
-def test_the_demo_ranks_only_accounts_still_in_the_book(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A customer lost before the scoring day is no one to call: the ranking
-    leaves every account that churned by then out, and says how many; the
-    ones that churn after it are counted, with how many of them it caught."""
+def test_a_lost_customer_leaves_the_demos_book(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A customer lost before a week's date is not in that week's snapshot
+    (no one to call), and one lost within the history is in the snapshots
+    before it left; the ranking is of the last week's book, and the text
+    counts the accounts lost after it and how many the top rows caught."""
     monkeypatch.chdir(tmp_path)
     status, out, _ = _run("demo", "--top", "15", "--no-dashboard")
     assert status == 0
-    with open_history(tmp_path / "healthscore-demo" / "history.db") as store:
-        day = store.snapshots()[-1].as_of[:10]
     with (tmp_path / "healthscore-demo" / "churn.csv").open(newline="") as f:
         churn = {r["account_id"]: r["churn_date"] for r in csv.DictReader(f)}
-    gone = {a for a, d in churn.items() if d <= day}
-    ahead = {a for a, d in churn.items() if d > day}
-    assert gone
+    with open_history(tmp_path / "healthscore-demo" / "history.db") as store:
+        days = [s.as_of[:10] for s in store.snapshots()]
+        books = {day: set(store.snapshot_columns(day, model=None)["account_id"].tolist()) for day in days}
+    for day, book in books.items():
+        assert not {a for a in book if a in churn and churn[a] <= day}, day
+    scored_then_lost = {a for a, d in churn.items() if days[0] < d <= days[-1]}
+    assert scored_then_lost
+    assert all(a in books[days[0]] for a in scored_then_lost)
+    ahead = {a for a, d in churn.items() if d > days[-1]}
     assert ahead
+    assert ahead <= books[days[-1]]
     ranked = [line.split()[0] for line in out.splitlines() if line.strip().startswith("A0")]
     assert len(ranked) == 15
-    assert not gone & set(ranked)
-    assert f"the {len(gone)} that churned by then are left out" in out
+    assert set(ranked) <= books[days[-1]]
+    assert f"The book on Dec 31, 2025 ({len(books[days[-1]])} accounts) ranked by risk" in out
     caught = len(ahead & set(ranked))
-    assert f"{len(ahead)} accounts still in the book on " in out
-    assert f"churn after it; {caught} of them are in the top 15 above." in out
+    assert f"{len(ahead)} accounts still in the book on Dec 31, 2025 churn after it; {caught} of them" in out
 
 
 def test_demo_ranks_accounts_and_shows_bands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -225,7 +231,8 @@ def test_demo_ranks_accounts_and_shows_bands(tmp_path: Path, monkeypatch: pytest
     start = lines.index("Band distribution:")
     counts = {line.split()[0]: int(line.split()[1]) for line in lines[start + 1 : start + 1 + len(bands)]}
     assert list(counts) == [b.name for b in bands]
-    assert sum(counts.values()) == 300  # every account lands in one band
+    (book,) = re.findall(r"The book on .* \((\d+) accounts\)", out)
+    assert sum(counts.values()) == int(book)  # every account in the book lands in one band
 
 
 def test_python_dash_m_works_the_same(tmp_path: Path) -> None:

@@ -1414,6 +1414,26 @@ def _demo_columns(model: AnyModel, data: _DemoData, day: str) -> dict[str, Any]:
     return columns
 
 
+def _demo_book(data: _DemoData, day: str) -> _DemoData:
+    """The book on ``day``: the accounts that have not churned on or before
+    it (a customer lost leaves the book after its last score), with that
+    day's signals; a subsidiary whose parent left is at the top."""
+    gone = {a for a, d in zip(data.churn["account_id"], data.churn["churn_date"], strict=True) if d <= day}
+    rows = np.array([i for i, a in enumerate(data.ids) if a not in gone], dtype=np.intp)
+    ids = [data.ids[i] for i in rows.tolist()]
+    kept = set(ids)
+    parents = np.array([p if p in kept else "" for p in np.asarray(data.parents, dtype=object)[rows].tolist()])
+    return attrs.evolve(
+        data,
+        ids=ids,
+        names=[data.names[i] for i in rows.tolist()],
+        segment=np.asarray(data.segment)[rows],
+        arr=np.asarray(data.arr)[rows],
+        signals={day: {k: np.asarray(v)[rows] for k, v in data.signals[day].items()}},
+        parents=parents,
+    )
+
+
 def _is_demo_history(path: Path) -> bool:
     """Whether ``path`` is a history the demo wrote: snapshots on its dates only."""
     try:
@@ -1467,7 +1487,7 @@ def _write_demo_history(
     target: Path,
     model: AnyModel,
     data: _DemoData,
-    snapshots: list[hierarchy.RolledScores],
+    books: list[tuple[_DemoData, hierarchy.RolledScores]],
     then: Callable[[HistoryStore], Path | str | None],
 ) -> Path | str | None:
     """The weekly snapshots and the CSM's reads into a fresh history at
@@ -1478,10 +1498,10 @@ def _write_demo_history(
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         with open_history(str(tmp), create=True) as store:
-            for day, scored in zip(data.days, snapshots, strict=True):
-                inputs = _demo_columns(model, data, day)
+            for day, (book, scored) in zip(data.days, books, strict=True):
+                inputs = _demo_columns(model, book, day)
                 store.write_snapshot(
-                    model, day, data.ids, scored, arr=data.arr, names=data.names, segments=data.segment, inputs=inputs
+                    model, day, book.ids, scored, arr=book.arr, names=book.names, segments=book.segment, inputs=inputs
                 )
             for read in data.reads:
                 store.record_csm_read(
@@ -1518,13 +1538,17 @@ def _demo_page(store: HistoryStore, paths: _DemoPaths) -> Path | str | None:
 
 
 def _write_demo_files(
-    paths: _DemoPaths, model: AnyModel, data: _DemoData, snapshots: list[hierarchy.RolledScores], words: Catalogue
+    paths: _DemoPaths,
+    model: AnyModel,
+    data: _DemoData,
+    books: list[tuple[_DemoData, hierarchy.RolledScores]],
+    words: Catalogue,
 ) -> list[str]:
     """Write the churn table, the history and the dashboard; the lines that say where."""
     paths.folder.mkdir(exist_ok=True)
     rows = [list(pair) for pair in zip(data.churn["account_id"], data.churn["churn_date"], strict=True)]
     write_atomic(paths.churn, _csv_text(["account_id", "churn_date"], rows))
-    page = _write_demo_history(paths.history, model, data, snapshots, lambda store: _demo_page(store, paths))
+    page = _write_demo_history(paths.history, model, data, books, lambda store: _demo_page(store, paths))
     first, last = words.date(data.days[0]), words.date(data.days[-1])
     lines = [
         words.text("cli.demo_history", snapshots=len(data.days), first=first, last=last, path=paths.history),
@@ -1560,32 +1584,35 @@ def _cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     with _Progress(err) as progress:
         progress.stage(f"making a year of exports and their weekly signals for {args.accounts:,} accounts")
         data = _demo_data(args.accounts)
-        progress.stage(f"scoring {len(data.ids):,} accounts in {len(data.days)} weeks, parents rolled up")
-        tree = hierarchy.build_tree(data.ids, data.parents)
-        snapshots = [
-            hierarchy.roll_up(
-                model,
-                model.score_batch(_demo_columns(model, data, day), drivers=TOP_DRIVERS, missing_columns="missing"),
-                tree,
-                weights=data.arr,
-                drivers=TOP_DRIVERS,
-            )
-            for day in data.days
-        ]
+        progress.stage(f"scoring the book of each of {len(data.days)} weeks, parents rolled up")
+        books = [_demo_snapshot(model, _demo_book(data, day), day) for day in data.days]
         progress.stage(f"writing {paths.folder}")
-        files = _write_demo_files(paths, model, data, snapshots, words)
-    lines = _demo_lines(args, model, data, snapshots[-1], words)
+        files = _write_demo_files(paths, model, data, books, words)
+    lines = _demo_lines(args, model, data, books, words)
     print(
         "\n".join(map(terminal_text, [*lines, "", *files])), file=out
     )  # names from the model too: shown, never obeyed
     return 0
 
 
+def _demo_snapshot(model: AnyModel, book: _DemoData, day: str) -> tuple[_DemoData, hierarchy.RolledScores]:
+    """One week's book and its scores, parents rolled up its tree."""
+    scored = model.score_batch(_demo_columns(model, book, day), drivers=TOP_DRIVERS, missing_columns="missing")
+    tree = hierarchy.build_tree(book.ids, book.parents)
+    return book, hierarchy.roll_up(model, scored, tree, weights=book.arr, drivers=TOP_DRIVERS)
+
+
 def _demo_lines(
-    args: argparse.Namespace, model: AnyModel, data: _DemoData, rolled: hierarchy.RolledScores, words: Catalogue
+    args: argparse.Namespace,
+    model: AnyModel,
+    data: _DemoData,
+    books: list[tuple[_DemoData, hierarchy.RolledScores]],
+    words: Catalogue,
 ) -> list[str]:
-    """The demo's text: the portfolio, the riskiest accounts, bands and alerts,
-    the account tree and the CSM's reads, the ground truth."""
+    """The demo's text: the portfolio, the riskiest accounts in the last
+    week's book, bands and alerts, the account tree and the CSM's reads, the
+    ground truth."""
+    book, rolled = books[-1]
     scored = rolled.scores
     intro = words.text(
         "cli.demo_intro",
@@ -1595,31 +1622,52 @@ def _demo_lines(
         date=words.date(data.days[-1]),
         model=repr(model.name),
     )
-    churned = set(data.churn["account_id"])
-    is_churned = np.array([a in churned for a in data.ids])
-    last = data.days[-1]
-    gone = {a for a, day in zip(data.churn["account_id"], data.churn["churn_date"], strict=True) if day <= last}
-    open_book = np.array([a not in gone for a in data.ids])  # a customer already lost is no one to call
-    ranked = words.text("cli.demo_ranked", top=args.top, left_out=words.number(len(gone)))
-    risk = np.where(np.isnan(scored.score) | ~open_book, np.inf, scored.score)
-    order = np.argsort(risk, kind="stable")[: min(args.top, int(open_book.sum()))]
-    lines = [intro, "", ranked, *_demo_ranking(order, data, scored, words)]
+    last = words.date(data.days[-1])
+    ranked = words.text("cli.demo_ranked", top=args.top, date=last, accounts=words.number(len(book.ids)))
+    order = np.argsort(np.where(np.isnan(scored.score), np.inf, scored.score), kind="stable")[: args.top]
+    lines = [intro, "", ranked, *_demo_ranking(order, book, scored, words)]
     bands = model.bands if isinstance(model, HealthModel) else presets.three_dimension().bands
     lines += ["", words.text("cli.band_distribution"), *_band_lines(bands.summary(scored.score), words)]
     sep = words.text("cli.list_separator")
     alerts = sep.join(f"{words.alert(n)} {int(np.sum(scored.alert == n))}" for n in model_alert_names(model))
-    lines += ["", words.text("cli.alerts_line", counts=alerts), *_demo_tree_lines(model, data, rolled, bands, words)]
-    if is_churned.any():
-        lines += [
-            "",
-            words.text(
-                "cli.ground_truth",
-                churned=words.number(int(is_churned.sum())),
-                churned_mean=words.number(float(np.nanmean(scored.score[is_churned])), 1),
-                others_mean=words.number(float(np.nanmean(scored.score[~is_churned])), 1),
-            ),
-        ]
-    ahead = is_churned & open_book  # still customers on the day scored, lost after it
+    lines += ["", words.text("cli.alerts_line", counts=alerts), *_demo_tree_lines(model, book, rolled, bands, words)]
+    lines += _demo_truth(data, books, order, words)
+    worst = bands.bands[-1]
+    steps = sep.join(words.phrase(step) for step in worst.playbook)
+    lines += ["", words.text("cli.playbook_for", band=words.band(worst.name), steps=steps)]
+    return lines
+
+
+def _demo_truth(
+    data: _DemoData, books: list[tuple[_DemoData, hierarchy.RolledScores]], order: Any, words: Catalogue
+) -> list[str]:
+    """The ground truth beside the scores: each account's last score (a lost
+    customer's before it left the book), churned against the rest; and of the
+    last week's book, the accounts lost after it and how many of them the
+    ranking (``order``, positions in that book) put at the top."""
+    churned = set(data.churn["account_id"])
+    if not churned:
+        return []
+    latest: dict[str, float] = {}
+    for book, rolled in books:
+        latest.update(zip(book.ids, rolled.scores.score.tolist(), strict=True))
+    lost = [v for a, v in latest.items() if a in churned]
+    kept = [v for a, v in latest.items() if a not in churned]
+    left = len(data.ids) - len(books[-1][0].ids)
+    lines = [
+        "",
+        words.text(
+            "cli.ground_truth",
+            churned=words.number(len(churned)),
+            left=words.number(left),
+            date=words.date(data.days[-1]),
+            scored=words.number(len(lost)),
+            churned_mean=words.number(float(np.nanmean(lost)) if lost else math.nan, 1),
+            others_mean=words.number(float(np.nanmean(kept)) if kept else math.nan, 1),
+        ),
+    ]
+    final = books[-1][0].ids
+    ahead = np.array([a in churned for a in final], dtype=bool)  # in the last book, so lost after it
     if ahead.any() and order.size:
         lines.append(
             words.text(
@@ -1630,9 +1678,6 @@ def _demo_lines(
                 top=words.number(int(order.size)),
             )
         )
-    worst = bands.bands[-1]
-    steps = sep.join(words.phrase(step) for step in worst.playbook)
-    lines += ["", words.text("cli.playbook_for", band=words.band(worst.name), steps=steps)]
     return lines
 
 
@@ -1657,6 +1702,7 @@ def _demo_tree_lines(
         if not read.is_stale(data.days[-1]):
             latest[read.account_id] = read
     row = {a: i for i, a in enumerate(data.ids)}
+    latest = {a: read for a, read in latest.items() if a in row}  # a lost customer's read is history
     apart = sum(1 for a, read in latest.items() if csm_disagreement(read, bands, str(rolled.scores.band[row[a]])))
     lines.append(
         words.text("cli.demo_reads", reads=words.number(len(latest)), date=words.date(data.days[-1]), disagree=apart)
