@@ -534,6 +534,9 @@ class _Raw:
     in_memory: bool
     files: tuple[str, ...]
     """What each value of ``_src`` (a number: no text repeated on every row) stands for."""
+    lasting: bool = False
+    """Whether the relation reads files that every later query can read again
+    (Parquet): then a table whose rows are all plain needs no checked copy."""
 
 
 _TABLE_SUFFIXES = (".csv", ".parquet")
@@ -623,7 +626,8 @@ def _parquet_raw(table: str, paths: list[Path], where: str) -> _Raw:
         for i, p in enumerate(paths)
     )
     source = str(paths[0]) if len(paths) == 1 else f"{where} ({len(paths)} {table} files)"
-    return _Raw(table=table, relation=f"({parts})", source=source, in_memory=False, files=tuple(map(str, paths)))
+    files = tuple(map(str, paths))
+    return _Raw(table=table, relation=f"({parts})", source=source, in_memory=False, files=files, lasting=True)
 
 
 def _arrow_table(columns: Mapping[str, Any], lines: Any, source: int) -> Any:
@@ -842,11 +846,18 @@ def _text_sql(raw: str, dtype: str) -> str:
     return text
 
 
-def _column_sql(col: ColumnSpec, raw: str, dtype: str) -> tuple[str, str, list[_Check]]:
+def _base_type(dtype: str) -> str:
+    """A DuckDB type without its parameters (``DECIMAL(18,3)`` -> ``DECIMAL``)."""
+    return dtype.split("(")[0].split(" ")[0]
+
+
+def _column_sql(col: ColumnSpec, raw: str, dtype: str, *, plain: bool = False) -> tuple[str, str, list[_Check]]:
     """The parsed cell (step one), the clean value from it (step two), and the
-    rules in order. ``p`` / ``v`` name the step-one / step-two columns."""
+    rules in order. ``p`` / ``v`` name the step-one / step-two columns.
+
+    ``plain`` takes a text cell as it is, not stripped (:func:`_rows_sql`)."""
     p, v = _quote(f"p_{col.name}"), _quote(f"v_{col.name}")
-    base = dtype.split("(")[0].split(" ")[0]
+    base = _base_type(dtype)
     checks: list[_Check] = []
     if col.kind == "timestamp":
         if base.startswith(_TEMPORAL):
@@ -869,7 +880,7 @@ def _column_sql(col: ColumnSpec, raw: str, dtype: str) -> tuple[str, str, list[_
         clean = f"CASE WHEN isnan({p}) THEN NULL ELSE {p} END"
         empty = "empty; a number is required"
     else:
-        parsed = _text_sql(raw, base)
+        parsed = f"CAST({raw} AS VARCHAR)" if plain else _text_sql(raw, base)
         clean = p
         if col.choices:
             listed = ", ".join(_literal(c) for c in col.choices)
@@ -892,24 +903,32 @@ def _describe(con: Any, relation: str) -> dict[str, str]:
     return {str(r[0]): str(r[1]).upper() for r in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()}
 
 
-def _check_sql(spec: TableSpec, raw: _Raw, types: Mapping[str, str]) -> tuple[str, list[_Check]]:
-    """The query that reads one table by its specs: every row with its clean
-    values (``v_<column>``), its account's position (``_pos``, but for
-    ``accounts``), ``_why`` (the index of the first rule it breaks, ``NULL``
-    for a good row) and ``_value`` (the cell that breaks it, as text)."""
+def _rows_sql(spec: TableSpec, raw: _Raw, types: Mapping[str, str], *, plain: bool = False) -> tuple[str, list[_Check]]:
+    """Every row of one table read by its specs, with its clean values
+    (``v_<column>``) and its account's position (``_pos``, but for
+    ``accounts``); and the rules in order, each the condition on those columns
+    that breaks it. ``plain`` (:func:`_column_sql`) adds a rule for each text
+    cell that the text rule would change: a blank or control character at
+    either end, or empty (an account id is plain when it is an id of
+    ``accounts`` as it is)."""
     parsed: list[str] = []
     clean: list[str] = []
     checks: list[_Check] = []
+    joined = "account_id" if spec.name != "accounts" else None
     for col in spec.columns:
         if col.name in types:
-            p, v, rules = _column_sql(col, f"r.{_quote(col.name)}", types[col.name])
+            p, v, rules = _column_sql(col, f"r.{_quote(col.name)}", types[col.name], plain=plain)
             parsed.append(f"{p} AS {_quote('p_' + col.name)}")
             clean.append(f"{v} AS {_quote('v_' + col.name)}")
             checks += rules
+            if plain and col.kind in ("id", "text") and not col.choices and col.name != joined:
+                cell = _quote(f"p_{col.name}")
+                padded = f"{cell} IS NOT NULL AND NOT ({cell} >= '!' AND ascii({cell}[-1]) > 32)"
+                checks.append(_Check(column=col.name, condition=padded, reason="needs the text rule"))
     step1 = f"SELECT r.*, {', '.join(parsed)} FROM {raw.relation} r"
     step2 = f"SELECT s1.*, {', '.join(clean)} FROM ({step1}) s1"
     extra, join = "", ""
-    if spec.name != "accounts":
+    if joined is not None:
         extra += ", k.account_id AS _pos"
         join = " LEFT JOIN accounts k ON k.account_key = s2.v_account_id"
         unknown = "unknown account_id (not in accounts)"
@@ -918,10 +937,17 @@ def _check_sql(spec: TableSpec, raw: _Raw, types: Mapping[str, str]) -> tuple[st
         )
     if spec.unique is not None:  # found once the table is read: see _mark_duplicates
         checks.append(_Check(column=spec.unique, condition="", reason=f"duplicate {spec.unique}"))
-    step3 = f"SELECT s2.*{extra} FROM ({step2}) s2{join}"
+    return f"SELECT s2.*{extra} FROM ({step2}) s2{join}", checks
+
+
+def _check_sql(spec: TableSpec, raw: _Raw, types: Mapping[str, str]) -> tuple[str, list[_Check]]:
+    """The query that checks one table: every row of :func:`_rows_sql` with
+    ``_why`` (the index of the first rule it breaks, ``NULL`` for a good row)
+    and ``_value`` (the cell that breaks it, as text)."""
+    rows, checks = _rows_sql(spec, raw, types)
     whens = [f"WHEN {c.condition} THEN {i}" for i, c in enumerate(checks) if c.condition]
     why = f"CAST(CASE {' '.join(whens)} END AS INTEGER)" if whens else "CAST(NULL AS INTEGER)"
-    step4 = f"SELECT s3.*, {why} AS _why FROM ({step3}) s3"
+    step4 = f"SELECT s3.*, {why} AS _why FROM ({rows}) s3"
     # a table other than accounts keeps its account's position, not the id's text (it is in _value when bad)
     kept = [c.name for c in spec.columns if c.name in types and (spec.name == "accounts" or c.name != "account_id")]
     keep = [_SRC, _LINE, "_why", *(_quote("v_" + name) for name in kept)]
@@ -932,9 +958,70 @@ def _check_sql(spec: TableSpec, raw: _Raw, types: Mapping[str, str]) -> tuple[st
     return f"SELECT {', '.join(keep)} FROM ({step4}) s4", checks
 
 
+def _plain_types(spec: TableSpec, types: Mapping[str, str]) -> bool:
+    """Whether every clean value is an SQL expression of its cell: no text
+    cell parsed by the Python number or date rule, no float column read as
+    text (its NaN is an empty cell)."""
+    for col in (c for c in spec.columns if c.name in types):
+        base = _base_type(types[col.name])
+        if col.kind == "timestamp" and not base.startswith(_TEMPORAL):
+            return False
+        if col.kind == "number" and base not in _NUMERIC:
+            return False
+        if col.kind in ("id", "text") and base in ("FLOAT", "DOUBLE"):
+            return False
+    return True
+
+
+def _plain_view(con: Any, raw: _Raw) -> str | None:
+    """The clean relation of a table read from files, when every row is plain
+    (:func:`_rows_sql`: no rule broken, each text cell its own clean text) and
+    no key repeats: a view over the files, which each query reads again, the
+    same rows :func:`_clean_sql` keeps. One scan counts the rows that are not
+    plain; ``None`` when there are any (the table is then checked row by row)."""
+    spec = TABLES[raw.table]
+    if spec.name == "accounts" or not raw.lasting:
+        return None
+    types = _describe(con, raw.relation)
+    _missing_columns(spec, raw, types)
+    if not _plain_types(spec, types):
+        return None
+    rows, checks = _rows_sql(spec, raw, types, plain=True)
+    broken = " OR ".join(f"({c.condition})" for c in checks if c.condition)
+    counts = [f"COUNT(*) FILTER (WHERE {broken})"]
+    if spec.unique is not None:
+        key = _quote(f"v_{spec.unique}")
+        counts.append(f"COUNT({key}) - COUNT(DISTINCT {key})")
+    (found,) = con.execute(f"SELECT {' + '.join(counts)} FROM ({rows}) s3").fetchone()
+    return None if found else _clean_sql(spec, f"({rows}) s3", types)
+
+
+def _plain_views(con: Any, raws: list[_Raw]) -> dict[str, str]:
+    """Table -> its view, for the tables whose rows are all plain
+    (:func:`_plain_view`). The tables are counted at once, each on a cursor of
+    its own, so that one table's single-threaded steps overlap another's scan."""
+    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415 -- only for reading files
+
+    (threads,) = con.execute("SELECT current_setting('threads')").fetchone()
+
+    def count(raw: _Raw) -> str | None:
+        cursor = con.cursor()
+        try:
+            return _plain_view(cursor, raw)
+        except duckdb_module().Error as exc:
+            raise _unreadable(raw, exc) from None
+        finally:
+            cursor.close()
+
+    with ThreadPoolExecutor(max_workers=max(1, int(threads))) as pool:
+        views = dict(zip((raw.table for raw in raws), pool.map(count, raws), strict=True))
+    return {table: view for table, view in views.items() if view is not None}
+
+
 def _clean_sql(spec: TableSpec, checked: str, types: Mapping[str, str]) -> str:
-    """The good rows of a checked table, with every column of its spec (an
-    absent optional one all ``NULL``); ``accounts`` also keeps the id as ``account_key``."""
+    """The rows of a checked table (add ``WHERE _why IS NULL`` for the good
+    ones), with every column of its spec (an absent optional one all
+    ``NULL``); ``accounts`` also keeps the id as ``account_key``."""
     cols = ["v_account_id AS account_key"] if spec.name == "accounts" else []
     for col in spec.columns:
         if col.name == "account_id" and spec.name != "accounts":
@@ -943,7 +1030,7 @@ def _clean_sql(spec: TableSpec, checked: str, types: Mapping[str, str]) -> str:
             cols.append(f"{_quote('v_' + col.name)} AS {_quote(col.name)}")
         else:
             cols.append(f"CAST(NULL AS {_SQL_TYPES[col.kind]}) AS {_quote(col.name)}")
-    return f"SELECT {', '.join(cols)}, {_SRC}, {_LINE} FROM {checked} WHERE _why IS NULL"
+    return f"SELECT {', '.join(cols)}, {_SRC}, {_LINE} FROM {checked}"
 
 
 def _missing_columns(spec: TableSpec, raw: _Raw, types: Mapping[str, str]) -> None:
@@ -1004,14 +1091,22 @@ def _rejected(
     return rows, int(count)
 
 
-def _read_table(con: Any, raw: _Raw, *, first_only: bool) -> tuple[list[RejectedRow], int, tuple[str, ...]]:
-    """Check one table and make its clean relation: its bad rows, how many, and the columns it has."""
+def _read_table(
+    con: Any, raw: _Raw, *, first_only: bool, plain: str | None
+) -> tuple[list[RejectedRow], int, tuple[str, ...]]:
+    """Check one table and make its clean relation: its bad rows, how many, and
+    the columns it has. ``plain``: the view of a table whose rows are all plain
+    (:func:`_plain_views`), which needs no checked copy."""
     spec = TABLES[raw.table]
     types = _describe(con, raw.relation)
     _missing_columns(spec, raw, types)
+    have = tuple(c.name for c in spec.columns if c.name in types)
+    name = _quote(spec.name)
+    if plain is not None:  # every row good as it is: each query reads the files
+        con.execute(f"CREATE VIEW {name} AS {plain}")
+        return [], 0, have
     query, checks = _check_sql(spec, raw, types)
     checked = _quote(f"hs_checked_{spec.name}")
-    name = _quote(spec.name)
     # every row is checked once, into a table of the database (spilled to disk when it outgrows memory);
     # the bad rows are read from it and the clean relation is a view of its good rows
     con.execute(f"CREATE TABLE {checked} AS {query}")
@@ -1020,7 +1115,7 @@ def _read_table(con: Any, raw: _Raw, *, first_only: bool) -> tuple[list[Rejected
     if spec.unique is not None:
         _mark_duplicates(con, checked, spec.unique, len(checks) - 1)
     bad, count = _rejected(con, raw, checked, checks, first_only=first_only)
-    clean = _clean_sql(spec, checked, types)
+    clean = _clean_sql(spec, checked, types) + " WHERE _why IS NULL"
     if spec.name == "accounts":
         position = f"CAST(ROW_NUMBER() OVER (ORDER BY {_SRC}, {_LINE}) - 1 AS BIGINT) AS account_id"
         con.execute(
@@ -1030,7 +1125,7 @@ def _read_table(con: Any, raw: _Raw, *, first_only: bool) -> tuple[list[Rejected
         con.execute(f"DROP TABLE {checked}")
     else:
         con.execute(f"CREATE VIEW {name} AS {clean}")
-    return bad, count, tuple(c.name for c in spec.columns if c.name in types)
+    return bad, count, have
 
 
 def engine_error(exc: Exception) -> str:
@@ -1039,12 +1134,19 @@ def engine_error(exc: Exception) -> str:
     return first.split(" Error: ", 1)[-1]
 
 
-def _read_checked(con: Any, raw: _Raw, *, first_only: bool) -> tuple[list[RejectedRow], int, tuple[str, ...]]:
+def _unreadable(raw: _Raw, exc: Exception) -> InputError:
+    """A file DuckDB cannot read, named with DuckDB's reason."""
+    return InputError(f"{raw.source}: cannot read the {raw.table} table: {engine_error(exc)}")
+
+
+def _read_checked(
+    con: Any, raw: _Raw, *, first_only: bool, plain: str | None = None
+) -> tuple[list[RejectedRow], int, tuple[str, ...]]:
     """:func:`_read_table`, a file DuckDB cannot read named with DuckDB's reason."""
     try:
-        return _read_table(con, raw, first_only=first_only)
+        return _read_table(con, raw, first_only=first_only, plain=plain)
     except duckdb_module().Error as exc:
-        raise InputError(f"{raw.source}: cannot read the {raw.table} table: {engine_error(exc)}") from None
+        raise _unreadable(raw, exc) from None
 
 
 def read_exports(
@@ -1087,12 +1189,14 @@ def read_exports(
         raws = _raw_tables(con, source)
         if "accounts" not in raws:
             raise InputError(f"{_named(source)}: the accounts table is required (accounts.csv or accounts.parquet)")
-        rejected: list[RejectedRow] = []
-        count = 0
         present = tuple(t for t in TABLES if t in raws)
+        first_only = on_bad_rows == "error"
         columns: dict[str, tuple[str, ...]] = {}
-        for table in present:
-            bad, n, columns[table] = _read_checked(con, raws[table], first_only=on_bad_rows == "error")
+        rejected, count, columns["accounts"] = _read_checked(con, raws["accounts"], first_only=first_only)
+        rest = [raws[table] for table in present if table != "accounts"]
+        plain = _plain_views(con, rest)  # each account id is looked up in the accounts just read
+        for raw in rest:
+            bad, n, columns[raw.table] = _read_checked(con, raw, first_only=first_only, plain=plain.get(raw.table))
             rejected += bad
             count += n
         if rejected and on_bad_rows == "error":
