@@ -973,18 +973,13 @@ def _plain_types(spec: TableSpec, types: Mapping[str, str]) -> bool:
     return True
 
 
-def _plain_view(con: Any, raw: _Raw) -> str | None:
+def _plain_view(con: Any, spec: TableSpec, raw: _Raw, types: Mapping[str, str]) -> str | None:
     """The clean relation of a table read from files, when every row is plain
     (:func:`_rows_sql`: no rule broken, each text cell its own clean text) and
     no key repeats: a view over the files, which each query reads again, the
     same rows :func:`_clean_sql` keeps. One scan counts the rows that are not
     plain; ``None`` when there are any (the table is then checked row by row)."""
-    spec = TABLES[raw.table]
-    if spec.name == "accounts" or not raw.lasting:
-        return None
-    types = _describe(con, raw.relation)
-    _missing_columns(spec, raw, types)
-    if not _plain_types(spec, types):
+    if spec.name == "accounts" or not raw.lasting or not _plain_types(spec, types):
         return None
     rows, checks = _rows_sql(spec, raw, types, plain=True)
     broken = " OR ".join(f"({c.condition})" for c in checks if c.condition)
@@ -994,28 +989,6 @@ def _plain_view(con: Any, raw: _Raw) -> str | None:
         counts.append(f"COUNT({key}) - COUNT(DISTINCT {key})")
     (found,) = con.execute(f"SELECT {' + '.join(counts)} FROM ({rows}) s3").fetchone()
     return None if found else _clean_sql(spec, f"({rows}) s3", types)
-
-
-def _plain_views(con: Any, raws: list[_Raw]) -> dict[str, str]:
-    """Table -> its view, for the tables whose rows are all plain
-    (:func:`_plain_view`). The tables are counted at once, each on a cursor of
-    its own, so that one table's single-threaded steps overlap another's scan."""
-    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415 -- only for reading files
-
-    (threads,) = con.execute("SELECT current_setting('threads')").fetchone()
-
-    def count(raw: _Raw) -> str | None:
-        cursor = con.cursor()
-        try:
-            return _plain_view(cursor, raw)
-        except duckdb_module().Error as exc:
-            raise _unreadable(raw, exc) from None
-        finally:
-            cursor.close()
-
-    with ThreadPoolExecutor(max_workers=max(1, int(threads))) as pool:
-        views = dict(zip((raw.table for raw in raws), pool.map(count, raws), strict=True))
-    return {table: view for table, view in views.items() if view is not None}
 
 
 def _clean_sql(spec: TableSpec, checked: str, types: Mapping[str, str]) -> str:
@@ -1091,18 +1064,15 @@ def _rejected(
     return rows, int(count)
 
 
-def _read_table(
-    con: Any, raw: _Raw, *, first_only: bool, plain: str | None
-) -> tuple[list[RejectedRow], int, tuple[str, ...]]:
-    """Check one table and make its clean relation: its bad rows, how many, and
-    the columns it has. ``plain``: the view of a table whose rows are all plain
-    (:func:`_plain_views`), which needs no checked copy."""
+def _read_table(con: Any, raw: _Raw, *, first_only: bool) -> tuple[list[RejectedRow], int, tuple[str, ...]]:
+    """Check one table and make its clean relation: its bad rows, how many, and the columns it has."""
     spec = TABLES[raw.table]
     types = _describe(con, raw.relation)
     _missing_columns(spec, raw, types)
     have = tuple(c.name for c in spec.columns if c.name in types)
     name = _quote(spec.name)
-    if plain is not None:  # every row good as it is: each query reads the files
+    plain = _plain_view(con, spec, raw, types)
+    if plain is not None:  # every row good as it is: no checked copy, each query reads the files
         con.execute(f"CREATE VIEW {name} AS {plain}")
         return [], 0, have
     query, checks = _check_sql(spec, raw, types)
@@ -1134,19 +1104,12 @@ def engine_error(exc: Exception) -> str:
     return first.split(" Error: ", 1)[-1]
 
 
-def _unreadable(raw: _Raw, exc: Exception) -> InputError:
-    """A file DuckDB cannot read, named with DuckDB's reason."""
-    return InputError(f"{raw.source}: cannot read the {raw.table} table: {engine_error(exc)}")
-
-
-def _read_checked(
-    con: Any, raw: _Raw, *, first_only: bool, plain: str | None = None
-) -> tuple[list[RejectedRow], int, tuple[str, ...]]:
+def _read_checked(con: Any, raw: _Raw, *, first_only: bool) -> tuple[list[RejectedRow], int, tuple[str, ...]]:
     """:func:`_read_table`, a file DuckDB cannot read named with DuckDB's reason."""
     try:
-        return _read_table(con, raw, first_only=first_only, plain=plain)
+        return _read_table(con, raw, first_only=first_only)
     except duckdb_module().Error as exc:
-        raise _unreadable(raw, exc) from None
+        raise InputError(f"{raw.source}: cannot read the {raw.table} table: {engine_error(exc)}") from None
 
 
 def read_exports(
@@ -1189,14 +1152,12 @@ def read_exports(
         raws = _raw_tables(con, source)
         if "accounts" not in raws:
             raise InputError(f"{_named(source)}: the accounts table is required (accounts.csv or accounts.parquet)")
+        rejected: list[RejectedRow] = []
+        count = 0
         present = tuple(t for t in TABLES if t in raws)
-        first_only = on_bad_rows == "error"
         columns: dict[str, tuple[str, ...]] = {}
-        rejected, count, columns["accounts"] = _read_checked(con, raws["accounts"], first_only=first_only)
-        rest = [raws[table] for table in present if table != "accounts"]
-        plain = _plain_views(con, rest)  # each account id is looked up in the accounts just read
-        for raw in rest:
-            bad, n, columns[raw.table] = _read_checked(con, raw, first_only=first_only, plain=plain.get(raw.table))
+        for table in present:
+            bad, n, columns[table] = _read_checked(con, raws[table], first_only=on_bad_rows == "error")
             rejected += bad
             count += n
         if rejected and on_bad_rows == "error":
