@@ -452,6 +452,25 @@ def test_the_text_rule_gives_the_same_rows_of_every_table_from_parquet_and_memor
     assert checked == {"accounts"}  # the plain events: a view over the file, no copy in the database
 
 
+def test_a_parquet_file_changed_after_reading_is_refused_not_read_unchecked(gen: Any, tmp_path: Path) -> None:
+    import os
+
+    _parquet(gen.tables["accounts"], tmp_path / "accounts.parquet")
+    events = {k: np.asarray(v)[:20] for k, v in gen.tables["events"].items()}
+    _parquet(events, tmp_path / "events.parquet")
+    ex = read_exports(tmp_path)
+    assert ex.rows("events") == 20  # a view over the file: every row good as it lies
+    events["account_id"] = np.array(["nobody"] * 20)  # rows no rule has seen
+    _parquet(events, tmp_path / "events.parquet")
+    os.utime(tmp_path / "events.parquet", ns=(1, 1))  # whatever the clock's resolution
+    for read in (lambda: compute_signals(ex, gen.end), lambda: ex.tables, lambda: ex.rows("events")):
+        with pytest.raises(InputError, match=r"events\.parquet: changed since the exports were read and checked"):
+            read()
+    (tmp_path / "events.parquet").unlink()
+    with pytest.raises(InputError, match=r"events\.parquet: removed since the exports were read"):
+        compute_signals(ex, gen.end)
+
+
 def test_a_bad_row_of_a_parquet_table_is_named_with_its_file_and_line(gen: Any, tmp_path: Path) -> None:
     _parquet(gen.tables["accounts"], tmp_path / "accounts.parquet")
     tickets = {k: np.asarray(v)[:4].copy() for k, v in gen.tables["tickets"].items()}

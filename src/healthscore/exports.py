@@ -267,9 +267,11 @@ class Exports:
     ``account_id`` is each row's position in ``accounts`` (a whole number),
     ids and text are ``VARCHAR``, numbers ``DOUBLE``, timestamps ``BIGINT`` UTC
     seconds, an empty cell ``NULL``, and ``_src`` / ``_line`` say where each row
-    came from. ``accounts`` also keeps the id as ``account_key``. Files are read
-    by DuckDB where they lie (Parquet, a DuckDB database): the relations are
-    views over them, scanned in parallel and out of core by each query.
+    came from. ``accounts`` also keeps the id as ``account_key``. A Parquet
+    table whose every row is good as it lies is a view over its files, scanned
+    in parallel and out of core by each query (:meth:`check_unchanged` refuses
+    files changed since); any other table is checked into the database (spilled
+    to disk past ``memory_limit``) and its relation holds the good rows.
 
     :attr:`tables` gives the same tables as NumPy columns, read on first use.
 
@@ -290,6 +292,8 @@ class Exports:
     rejected: tuple[RejectedRow, ...] = ()
     family: str = "mapping"
     _cache: dict[str, Any] = attrs.field(factory=dict, repr=False, alias="_cache")
+    _stamps: tuple[tuple[str, int, int], ...] = attrs.field(default=(), repr=False, alias="_stamps")
+    """Each file a view reads, with its size and modification time as checked."""
 
     def has(self, table: str) -> bool:
         """Whether the table was provided."""
@@ -299,6 +303,7 @@ class Exports:
         """Number of rows of ``table`` (0 when absent)."""
         if table not in self.present:
             return 0
+        self.check_unchanged()
         (count,) = self.db.cursor().execute(f"SELECT COUNT(*) FROM {_quote(table)}").fetchone()
         return int(count)
 
@@ -319,6 +324,26 @@ class Exports:
         """Table -> the line (or row number + 1) each kept row came from, in
         :attr:`tables` order."""
         return self._numpy()[1]
+
+    def check_unchanged(self) -> None:
+        """Refuse to read files changed since :func:`read_exports` checked them.
+
+        A table whose rows were all good is a view over its Parquet files,
+        which each query reads again: a file rewritten, touched or removed since
+        could hold rows no rule has seen. :func:`~healthscore.signals.compute_signals`,
+        :attr:`tables` and :meth:`rows` call this first.
+
+        Raises:
+            InputError: A file's size or modification time is not what it was,
+                or the file is gone.
+        """
+        for path, size, modified in self._stamps:
+            try:
+                now = os.stat(path)
+            except OSError:
+                raise InputError(f"{path}: removed since the exports were read; read them again") from None
+            if (now.st_size, now.st_mtime_ns) != (size, modified):
+                raise InputError(f"{path}: changed since the exports were read and checked; read them again")
 
     def with_rejected(self, rejected: Iterable[RejectedRow], *, sources: Mapping[str, str] | None = None) -> Exports:
         """The same tables with ``rejected`` as the rows set aside.
@@ -352,6 +377,7 @@ class Exports:
 
     def _numpy(self) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
         if "numpy" not in self._cache:
+            self.check_unchanged()
             read = {t: _numpy_table(self.db, t, self.columns[t]) for t in self.present}
             self._cache["numpy"] = ({t: cols for t, (cols, _) in read.items()}, {t: ln for t, (_, ln) in read.items()})
         numpy: tuple[dict[str, dict[str, Any]], dict[str, Any]] = self._cache["numpy"]
@@ -534,9 +560,10 @@ class _Raw:
     in_memory: bool
     files: tuple[str, ...]
     """What each value of ``_src`` (a number: no text repeated on every row) stands for."""
-    lasting: bool = False
-    """Whether the relation reads files that every later query can read again
-    (Parquet): then a table whose rows are all plain needs no checked copy."""
+    stamps: tuple[tuple[str, int, int], ...] = ()
+    """Each file with its size and modification time when found, for a relation
+    that every later query can read again (Parquet): then a table whose rows
+    are all plain needs no checked copy (:meth:`Exports.check_unchanged`)."""
 
 
 _TABLE_SUFFIXES = (".csv", ".parquet")
@@ -627,7 +654,8 @@ def _parquet_raw(table: str, paths: list[Path], where: str) -> _Raw:
     )
     source = str(paths[0]) if len(paths) == 1 else f"{where} ({len(paths)} {table} files)"
     files = tuple(map(str, paths))
-    return _Raw(table=table, relation=f"({parts})", source=source, in_memory=False, files=files, lasting=True)
+    stamps = tuple((path, (st := os.stat(path)).st_size, st.st_mtime_ns) for path in files)
+    return _Raw(table=table, relation=f"({parts})", source=source, in_memory=False, files=files, stamps=stamps)
 
 
 def _arrow_table(columns: Mapping[str, Any], lines: Any, source: int) -> Any:
@@ -979,7 +1007,7 @@ def _plain_view(con: Any, spec: TableSpec, raw: _Raw, types: Mapping[str, str]) 
     no key repeats: a view over the files, which each query reads again, the
     same rows :func:`_clean_sql` keeps. One scan counts the rows that are not
     plain; ``None`` when there are any (the table is then checked row by row)."""
-    if spec.name == "accounts" or not raw.lasting or not _plain_types(spec, types):
+    if spec.name == "accounts" or not raw.stamps or not _plain_types(spec, types):
         return None
     rows, checks = _rows_sql(spec, raw, types, plain=True)
     broken = " OR ".join(f"({c.condition})" for c in checks if c.condition)
@@ -1064,8 +1092,9 @@ def _rejected(
     return rows, int(count)
 
 
-def _read_table(con: Any, raw: _Raw, *, first_only: bool) -> tuple[list[RejectedRow], int, tuple[str, ...]]:
-    """Check one table and make its clean relation: its bad rows, how many, and the columns it has."""
+def _read_table(con: Any, raw: _Raw, *, first_only: bool) -> tuple[list[RejectedRow], int, tuple[str, ...], bool]:
+    """Check one table and make its clean relation: its bad rows, how many, the
+    columns it has, and whether the relation is a view over the files."""
     spec = TABLES[raw.table]
     types = _describe(con, raw.relation)
     _missing_columns(spec, raw, types)
@@ -1074,7 +1103,7 @@ def _read_table(con: Any, raw: _Raw, *, first_only: bool) -> tuple[list[Rejected
     plain = _plain_view(con, spec, raw, types)
     if plain is not None:  # every row good as it is: no checked copy, each query reads the files
         con.execute(f"CREATE VIEW {name} AS {plain}")
-        return [], 0, have
+        return [], 0, have, True
     query, checks = _check_sql(spec, raw, types)
     checked = _quote(f"hs_checked_{spec.name}")
     # every row is checked once, into a table of the database (spilled to disk when it outgrows memory);
@@ -1095,7 +1124,7 @@ def _read_table(con: Any, raw: _Raw, *, first_only: bool) -> tuple[list[Rejected
         con.execute(f"DROP TABLE {checked}")
     else:
         con.execute(f"CREATE VIEW {name} AS {clean}")
-    return bad, count, have
+    return bad, count, have, False
 
 
 def engine_error(exc: Exception) -> str:
@@ -1104,7 +1133,7 @@ def engine_error(exc: Exception) -> str:
     return first.split(" Error: ", 1)[-1]
 
 
-def _read_checked(con: Any, raw: _Raw, *, first_only: bool) -> tuple[list[RejectedRow], int, tuple[str, ...]]:
+def _read_checked(con: Any, raw: _Raw, *, first_only: bool) -> tuple[list[RejectedRow], int, tuple[str, ...], bool]:
     """:func:`_read_table`, a file DuckDB cannot read named with DuckDB's reason."""
     try:
         return _read_table(con, raw, first_only=first_only)
@@ -1156,8 +1185,10 @@ def read_exports(
         count = 0
         present = tuple(t for t in TABLES if t in raws)
         columns: dict[str, tuple[str, ...]] = {}
+        stamps: list[tuple[str, int, int]] = []
         for table in present:
-            bad, n, columns[table] = _read_checked(con, raws[table], first_only=on_bad_rows == "error")
+            bad, n, columns[table], view = _read_checked(con, raws[table], first_only=on_bad_rows == "error")
+            stamps += raws[table].stamps if view else ()
             rejected += bad
             count += n
         if rejected and on_bad_rows == "error":
@@ -1171,7 +1202,13 @@ def read_exports(
         con.execute("DETACH hs_source")  # every table is checked into the database: the file is free again
     sources = {t: raws[t].source for t in present}
     exports = Exports(
-        db=con, present=present, columns=columns, sources=sources, rejected=tuple(rejected), family=_family(source)
+        db=con,
+        present=present,
+        columns=columns,
+        sources=sources,
+        rejected=tuple(rejected),
+        family=_family(source),
+        _stamps=tuple(stamps),
     )
     weakref.finalize(exports, _close, con, spill)
     return exports

@@ -354,6 +354,7 @@ class _Query:
         self.schema = f"hs_query_{uuid.uuid4().hex}"
 
     def __enter__(self) -> _Query:
+        self.exports.check_unchanged()
         self.cursor.execute("SET enable_progress_bar = false")
         self.cursor.execute(f"CREATE SCHEMA {self.schema}")
         self.cursor.execute(f"SET search_path = '{self.schema},main'")
