@@ -1,6 +1,6 @@
 """Raw exports in: accounts, product events, CRM activities, invoices, tickets,
-surveys, goals and delivered value, checked row by row into an embedded
-DuckDB database (``pip install 'healthscore[exports]'``).
+surveys, goals and delivered value, checked row by row by an embedded DuckDB
+database (``pip install 'healthscore[exports]'``).
 
 :func:`read_exports` reads a folder of ``<table>.csv`` / ``<table>.parquet``
 files (or ``<table>/`` folders of part files), a glob, a DuckDB database file,
@@ -8,7 +8,9 @@ or a mapping of table name -> data frame (pandas, polars, arrow) or mapping of
 columns. Parquet files and DuckDB tables are read by DuckDB where they lie;
 every column's rule is a condition of one SQL query per table, and text cells
 holding numbers or timestamps are parsed by the one number and date rules
-(called by DuckDB). Every table but ``accounts`` is optional; a signal whose
+(called by DuckDB). A Parquet table whose rows are all good as they lie stays
+a view over its files (found by one counting scan); the others are checked
+into the database. Every table but ``accounts`` is optional; a signal whose
 table is absent is *missing*, never zero. A ``.csv`` or ``.parquet`` file that
 is not one of the tables (``event.csv``) is an error naming the closest table
 name: it is never left unread in silence.
