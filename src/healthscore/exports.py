@@ -1003,22 +1003,40 @@ def _plain_types(spec: TableSpec, types: Mapping[str, str]) -> bool:
     return True
 
 
-def _plain_view(con: Any, spec: TableSpec, raw: _Raw, types: Mapping[str, str]) -> str | None:
-    """The clean relation of a table read from files, when every row is plain
-    (:func:`_rows_sql`: no rule broken, each text cell its own clean text) and
-    no key repeats: a view over the files, which each query reads again, the
-    same rows :func:`_clean_sql` keeps. One scan counts the rows that are not
-    plain; ``None`` when there are any (the table is then checked row by row)."""
-    if spec.name == "accounts" or not raw.stamps or not _plain_types(spec, types):
-        return None
-    rows, checks = _rows_sql(spec, raw, types, plain=True)
-    broken = " OR ".join(f"({c.condition})" for c in checks if c.condition)
-    counts = [f"COUNT(*) FILTER (WHERE {broken})"]
-    if spec.unique is not None:
-        key = _quote(f"v_{spec.unique}")
-        counts.append(f"COUNT({key}) - COUNT(DISTINCT {key})")
-    (found,) = con.execute(f"SELECT {' + '.join(counts)} FROM ({rows}) s3").fetchone()
-    return None if found else _clean_sql(spec, f"({rows}) s3", types)
+def _plain_views(con: Any, raws: Iterable[_Raw]) -> dict[str, str]:
+    """Table -> its clean relation as a view over its files, for each table
+    read from files whose every row is plain (:func:`_rows_sql`: no rule
+    broken, each text cell its own clean text) and whose key never repeats:
+    the same rows :func:`_clean_sql` keeps, read again by each query. One query
+    counts the rows that are not plain in every table at once (DuckDB scans the
+    tables side by side, so one table's single-threaded scan overlaps the
+    others'); the other tables are checked row by row, and so is every table
+    when a file cannot be read (that check names it)."""
+    counts: dict[str, str] = {}
+    views: dict[str, str] = {}
+    try:
+        for raw in raws:
+            spec = TABLES[raw.table]
+            if spec.name == "accounts" or not raw.stamps:
+                continue
+            types = _describe(con, raw.relation)
+            _missing_columns(spec, raw, types)
+            if not _plain_types(spec, types):
+                continue
+            rows, checks = _rows_sql(spec, raw, types, plain=True)
+            broken = " OR ".join(f"({c.condition})" for c in checks if c.condition)
+            found = [f"COUNT(*) FILTER (WHERE {broken})"]
+            if spec.unique is not None:
+                key = _quote(f"v_{spec.unique}")
+                found.append(f"COUNT({key}) - COUNT(DISTINCT {key})")
+            counts[raw.table] = f"(SELECT {' + '.join(found)} FROM ({rows}) s3) AS {_quote(raw.table)}"
+            views[raw.table] = _clean_sql(spec, f"({rows}) s3", types)
+        if not counts:
+            return {}
+        (found_rows,) = con.execute(f"SELECT {', '.join(counts.values())}").fetchall()
+    except duckdb_module().Error:
+        return {}
+    return {table: views[table] for table, n in zip(counts, found_rows, strict=True) if not n}
 
 
 def _clean_sql(spec: TableSpec, checked: str, types: Mapping[str, str]) -> str:
@@ -1094,18 +1112,20 @@ def _rejected(
     return rows, int(count)
 
 
-def _read_table(con: Any, raw: _Raw, *, first_only: bool) -> tuple[list[RejectedRow], int, tuple[str, ...], bool]:
-    """Check one table and make its clean relation: its bad rows, how many, the
-    columns it has, and whether the relation is a view over the files."""
+def _read_table(
+    con: Any, raw: _Raw, *, first_only: bool, plain: str | None
+) -> tuple[list[RejectedRow], int, tuple[str, ...]]:
+    """Check one table and make its clean relation (``plain``: the view of a
+    table whose rows are all plain, :func:`_plain_views`): its bad rows, how
+    many, and the columns it has."""
     spec = TABLES[raw.table]
     types = _describe(con, raw.relation)
     _missing_columns(spec, raw, types)
     have = tuple(c.name for c in spec.columns if c.name in types)
     name = _quote(spec.name)
-    plain = _plain_view(con, spec, raw, types)
     if plain is not None:  # every row good as it is: no checked copy, each query reads the files
         con.execute(f"CREATE VIEW {name} AS {plain}")
-        return [], 0, have, True
+        return [], 0, have
     query, checks = _check_sql(spec, raw, types)
     checked = _quote(f"hs_checked_{spec.name}")
     # every row is checked once, into a table of the database (spilled to disk when it outgrows memory);
@@ -1126,7 +1146,7 @@ def _read_table(con: Any, raw: _Raw, *, first_only: bool) -> tuple[list[Rejected
         con.execute(f"DROP TABLE {checked}")
     else:
         con.execute(f"CREATE VIEW {name} AS {clean}")
-    return bad, count, have, False
+    return bad, count, have
 
 
 def engine_error(exc: Exception) -> str:
@@ -1135,10 +1155,12 @@ def engine_error(exc: Exception) -> str:
     return first.split(" Error: ", 1)[-1]
 
 
-def _read_checked(con: Any, raw: _Raw, *, first_only: bool) -> tuple[list[RejectedRow], int, tuple[str, ...], bool]:
+def _read_checked(
+    con: Any, raw: _Raw, *, first_only: bool, plain: str | None = None
+) -> tuple[list[RejectedRow], int, tuple[str, ...]]:
     """:func:`_read_table`, a file DuckDB cannot read named with DuckDB's reason."""
     try:
-        return _read_table(con, raw, first_only=first_only)
+        return _read_table(con, raw, first_only=first_only, plain=plain)
     except duckdb_module().Error as exc:
         raise InputError(f"{raw.source}: cannot read the {raw.table} table: {engine_error(exc)}") from None
 
@@ -1183,14 +1205,14 @@ def read_exports(
         raws = _raw_tables(con, source)
         if "accounts" not in raws:
             raise InputError(f"{_named(source)}: the accounts table is required (accounts.csv or accounts.parquet)")
-        rejected: list[RejectedRow] = []
-        count = 0
         present = tuple(t for t in TABLES if t in raws)
+        first_only = on_bad_rows == "error"
         columns: dict[str, tuple[str, ...]] = {}
-        stamps: list[tuple[str, int, int]] = []
-        for table in present:
-            bad, n, columns[table], view = _read_checked(con, raws[table], first_only=on_bad_rows == "error")
-            stamps += raws[table].stamps if view else ()
+        rejected, count, columns["accounts"] = _read_checked(con, raws["accounts"], first_only=first_only)
+        rest = [raws[table] for table in present if table != "accounts"]
+        plain = _plain_views(con, rest)  # each account id is looked up in the accounts just read
+        for raw in rest:
+            bad, n, columns[raw.table] = _read_checked(con, raw, first_only=first_only, plain=plain.get(raw.table))
             rejected += bad
             count += n
         if rejected and on_bad_rows == "error":
@@ -1210,7 +1232,7 @@ def read_exports(
         sources=sources,
         rejected=tuple(rejected),
         family=_family(source),
-        _stamps=tuple(stamps),
+        _stamps=tuple(stamp for table in plain for stamp in raws[table].stamps),
     )
     weakref.finalize(exports, _close, con, spill)
     return exports
