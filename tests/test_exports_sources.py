@@ -430,6 +430,8 @@ def test_the_text_rule_gives_the_same_rows_of_every_table_from_parquet_and_memor
     plain = {
         "events": {"account_id": ["a0", "a1"], "user_id": ["u1", "u 2"], "timestamp": ["2026-01-05"] * 2,
                    "feature": ["reports", "alerts"]},
+        "value": {"account_id": ["a0", "a1"], "timestamp": ["2026-01-05"] * 2,
+                  "value_delivered": [5.0, math.nan]},  # NaN is an empty cell: not plain
     }  # fmt: skip
     for name, data in (("awkward", tables), ("plain", {"accounts": accounts, **plain})):
         folder = tmp_path / name
@@ -449,7 +451,8 @@ def test_the_text_rule_gives_the_same_rows_of_every_table_from_parquet_and_memor
             # a file's line counts its header; a row in memory is its number + 1
             assert (from_files.lines[table] - 1).tolist() == in_memory.lines[table].tolist(), (name, table)
     checked = {t for (t,) in from_files.db.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-    assert checked == {"accounts"}  # the plain events: a view over the file, no copy in the database
+    assert checked == {"accounts", "hs_checked_value"}  # the plain events: a view over the file, no copy
+    assert from_files.db.execute("SELECT COUNT(value_delivered) FROM value").fetchall() == [(1,)]  # NaN is NULL
 
 
 def test_a_parquet_file_changed_after_reading_is_refused_not_read_unchecked(gen: Any, tmp_path: Path) -> None:

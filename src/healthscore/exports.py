@@ -937,10 +937,9 @@ def _rows_sql(spec: TableSpec, raw: _Raw, types: Mapping[str, str], *, plain: bo
     """Every row of one table read by its specs, with its clean values
     (``v_<column>``) and its account's position (``_pos``, but for
     ``accounts``); and the rules in order, each the condition on those columns
-    that breaks it. ``plain`` (:func:`_column_sql`) adds a rule for each text
-    cell that the text rule would change: a blank or control character at
-    either end, or empty (an account id is plain when it is an id of
-    ``accounts`` as it is)."""
+    that breaks it. ``plain`` takes each cell as parsed for its clean value
+    (text not stripped, :func:`_column_sql`), with the rules of
+    :func:`_plain_rules`."""
     parsed: list[str] = []
     clean: list[str] = []
     checks: list[_Check] = []
@@ -948,13 +947,12 @@ def _rows_sql(spec: TableSpec, raw: _Raw, types: Mapping[str, str], *, plain: bo
     for col in spec.columns:
         if col.name in types:
             p, v, rules = _column_sql(col, f"r.{_quote(col.name)}", types[col.name], plain=plain)
+            if plain:  # a plain cell is its own clean value: the rows the clean step would change are not plain
+                v = _quote(f"p_{col.name}")
+                rules += _plain_rules(col, v, looked_up=col.name == joined)
             parsed.append(f"{p} AS {_quote('p_' + col.name)}")
             clean.append(f"{v} AS {_quote('v_' + col.name)}")
             checks += rules
-            if plain and col.kind in ("id", "text") and not col.choices and col.name != joined:
-                cell = _quote(f"p_{col.name}")
-                padded = f"{cell} IS NOT NULL AND NOT ({cell} >= '!' AND ascii({cell}[-1]) > 32)"
-                checks.append(_Check(column=col.name, condition=padded, reason="needs the text rule"))
     step1 = f"SELECT r.*, {', '.join(parsed)} FROM {raw.relation} r"
     step2 = f"SELECT s1.*, {', '.join(clean)} FROM ({step1}) s1"
     extra, join = "", ""
@@ -968,6 +966,22 @@ def _rows_sql(spec: TableSpec, raw: _Raw, types: Mapping[str, str], *, plain: bo
     if spec.unique is not None:  # found once the table is read: see _mark_duplicates
         checks.append(_Check(column=spec.unique, condition="", reason=f"duplicate {spec.unique}"))
     return f"SELECT s2.*{extra} FROM ({step2}) s2{join}", checks
+
+
+def _plain_rules(col: ColumnSpec, cell: str, *, looked_up: bool) -> list[_Check]:
+    """What makes a parsed cell other than its clean value: a text with a
+    blank or control character at either end, or empty (the text rule would
+    change it; an account id is looked up in ``accounts`` as it is instead), a
+    choice not as listed (it would be lowered), NaN (an empty number)."""
+    if col.kind == "number":
+        return [_Check(column=col.name, condition=f"isnan({cell})", reason="NaN, an empty cell")]
+    if col.kind == "timestamp" or looked_up:
+        return []
+    if col.choices:
+        listed = ", ".join(_literal(c) for c in col.choices)
+        return [_Check(column=col.name, condition=f"{cell} NOT IN ({listed})", reason="not as listed")]
+    padded = f"{cell} IS NOT NULL AND NOT ({cell} >= '!' AND ascii({cell}[-1]) > 32)"
+    return [_Check(column=col.name, condition=padded, reason="needs the text rule")]
 
 
 def _check_sql(spec: TableSpec, raw: _Raw, types: Mapping[str, str]) -> tuple[str, list[_Check]]:
