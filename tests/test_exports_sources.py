@@ -427,7 +427,7 @@ def test_the_text_rule_gives_the_same_rows_of_every_table_from_parquet_and_memor
     one whose cells are all plain is read where it lies: the same rows either way."""
     accounts = _awkward_accounts(list(_AWKWARD))
     tables: dict[str, dict[str, list[Any]]] = {"accounts": accounts, **_awkward_rows(accounts)}
-    plain = {
+    plain: dict[str, dict[str, list[Any]]] = {
         "events": {"account_id": ["a0", "a1"], "user_id": ["u1", "u 2"], "timestamp": ["2026-01-05"] * 2,
                    "feature": ["reports", "alerts"]},
         "value": {"account_id": ["a0", "a1"], "timestamp": ["2026-01-05"] * 2,
