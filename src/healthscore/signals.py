@@ -482,18 +482,18 @@ def _features_available(exports: Exports, s: SignalSettings, as_of: int) -> int:
     scan of the events the first time, not every event on every call."""
     import pyarrow as pa  # noqa: PLC0415 -- optional extra
 
-    first = _FIRST_SEEN.get(exports)
-    if first is None:
-        query = 'SELECT feature, MIN("timestamp") FROM events WHERE "timestamp" IS NOT NULL GROUP BY feature'
-        rows = exports.db.cursor().execute(query).fetchall()
-        first = pa.table(
-            {
-                "feature": pa.array([feature for feature, _ in rows], type=pa.string()),
-                "timestamp": pa.array([seen for _, seen in rows], type=pa.int64()),
-            }
-        )
-        _FIRST_SEEN[exports] = first
-    with _Query(exports) as q:
+    with _Query(exports) as q:  # the files are checked unchanged before the events are read
+        first = _FIRST_SEEN.get(exports)
+        if first is None:
+            query = 'SELECT feature, MIN("timestamp") FROM main.events WHERE "timestamp" IS NOT NULL GROUP BY feature'
+            rows = q.cursor.execute(query).fetchall()
+            first = pa.table(
+                {
+                    "feature": pa.array([feature for feature, _ in rows], type=pa.string()),
+                    "timestamp": pa.array([seen for _, seen in rows], type=pa.int64()),
+                }
+            )
+            _FIRST_SEEN[exports] = first
         q.cursor.register("hs_first_seen", first)
         q.view("events", 'SELECT NULL AS account_id, NULL AS user_id, feature, "timestamp" FROM hs_first_seen')
         ((count,),) = q.cursor.execute(_sql.available_features_query(s, as_of)).fetchall()
