@@ -443,6 +443,98 @@ def test_the_text_rule_gives_the_same_cells_from_parquet_csv_and_memory(tmp_path
         assert [r[0] for r in rows] == [w or None for w in want], source
 
 
+def _awkward_rows(accounts: dict[str, list[Any]]) -> dict[str, dict[str, list[Any]]]:
+    """Events, CRM activities and tickets whose cells the text rule changes:
+    padded ids of accounts, users and tickets, a choice in capitals."""
+    ids = accounts["account_id"]
+    n = len(_AWKWARD)
+    users = [c if c.strip(_ASCII_BLANKS) else "u" for c in _AWKWARD]
+    return {
+        "events": {
+            "account_id": [f" {ids[i]}\t" if i % 3 == 0 else ids[i] for i in range(n)],
+            "user_id": users,
+            "timestamp": ["2026-01-05T10:00:00"] * n,
+            "feature": [f"{u} feature" for u in users],
+        },
+        "crm_activities": {
+            "account_id": [ids[0], f"\n{ids[1]}", ids[2]],
+            "timestamp": ["2026-01-05"] * 3,
+            "kind": ["MEETING", " qbr ", "email_out"],
+            "persona": ["Executive", None, "manager\t"],
+        },
+        "tickets": {
+            "account_id": ids[:3],
+            "ticket_id": [" t1", "t2\r\n", "t\u00a03"],
+            "opened_at": ["2026-01-05"] * 3,
+            "sentiment": [0.5, None, -0.5],
+        },
+    }
+
+
+def test_the_text_rule_gives_the_same_rows_of_every_table_from_parquet_and_memory(tmp_path: Path) -> None:
+    """A Parquet table whose cells need the text rule is checked row by row;
+    one whose cells are all plain is read where it lies: the same rows either way."""
+    accounts = _awkward_accounts(list(_AWKWARD))
+    tables: dict[str, dict[str, list[Any]]] = {"accounts": accounts, **_awkward_rows(accounts)}
+    plain: dict[str, dict[str, list[Any]]] = {
+        "events": {"account_id": ["a0", "a1"], "user_id": ["u1", "u 2"], "timestamp": ["2026-01-05"] * 2,
+                   "feature": ["reports", "alerts"]},
+        "value": {"account_id": ["a0", "a1"], "timestamp": ["2026-01-05"] * 2,
+                  "value_delivered": [5.0, math.nan]},  # NaN is an empty cell: not plain
+    }  # fmt: skip
+    for name, data in (("awkward", tables), ("plain", {"accounts": accounts, **plain})):
+        folder = tmp_path / name
+        folder.mkdir()
+        for table, cols in data.items():
+            arrow = {k: pa.array(v) for k, v in cols.items()}
+            for column in ("timestamp", "opened_at"):
+                if column in arrow:  # Parquet timestamps, as an export writes them
+                    arrow[column] = pa.array(np.asarray(cols[column], dtype="datetime64[s]"))
+            pq.write_table(pa.table(arrow), folder / f"{table}.parquet")
+        from_files, in_memory = read_exports(folder), read_exports(data)
+        for table in data:
+            got, want = from_files.tables[table], in_memory.tables[table]
+            assert list(got) == list(want), (name, table)
+            for column in want:
+                assert [str(x) for x in got[column]] == [str(x) for x in want[column]], (name, table, column)
+            # a file's line counts its header; a row in memory is its number + 1
+            assert (from_files.lines[table] - 1).tolist() == in_memory.lines[table].tolist(), (name, table)
+    checked = {t for (t,) in from_files.db.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    assert checked == {"accounts", "hs_checked_value"}  # the plain events: a view over the file, no copy
+    assert from_files.db.execute("SELECT COUNT(value_delivered) FROM value").fetchall() == [(1,)]  # NaN is NULL
+
+
+def test_a_parquet_file_changed_after_reading_is_refused_not_read_unchecked(gen: Any, tmp_path: Path) -> None:
+    import os
+
+    _parquet(gen.tables["accounts"], tmp_path / "accounts.parquet")
+    events = {k: np.asarray(v)[:20] for k, v in gen.tables["events"].items()}
+    _parquet(events, tmp_path / "events.parquet")
+    ex = read_exports(tmp_path)
+    assert ex.rows("events") == 20  # a view over the file: every row good as it lies
+    events["account_id"] = np.array(["nobody"] * 20)  # rows no rule has seen
+    _parquet(events, tmp_path / "events.parquet")
+    os.utime(tmp_path / "events.parquet", ns=(1, 1))  # whatever the clock's resolution
+    for read in (lambda: compute_signals(ex, gen.end), lambda: ex.tables, lambda: ex.rows("events")):
+        with pytest.raises(InputError, match=r"events\.parquet: changed since the exports were read and checked"):
+            read()
+    (tmp_path / "events.parquet").unlink()
+    with pytest.raises(InputError, match=r"events\.parquet: removed since the exports were read"):
+        compute_signals(ex, gen.end)
+
+
+def test_a_bad_row_of_a_parquet_table_is_named_with_its_file_and_line(gen: Any, tmp_path: Path) -> None:
+    _parquet(gen.tables["accounts"], tmp_path / "accounts.parquet")
+    tickets = {k: np.asarray(v)[:4].copy() for k, v in gen.tables["tickets"].items()}
+    tickets["ticket_id"][3] = tickets["ticket_id"][1]
+    _parquet(tickets, tmp_path / "tickets.parquet")
+    with pytest.raises(InputError, match=r"tickets\.parquet line 5, column 'ticket_id': duplicate ticket_id"):
+        read_exports(tmp_path)
+    kept = read_exports(tmp_path, on_bad_rows="report")
+    assert [(r.line, r.reason) for r in kept.rejected] == [(5, "duplicate ticket_id")]
+    assert kept.rows("tickets") == 3
+
+
 def test_the_text_rule_keeps_what_python_strip_would_remove() -> None:
     """Python's str.strip() removes U+00A0, U+3000 and the separators U+001C..U+001F; the rule keeps them."""
     for cell in ("\u00a0acme", "acme\u3000", "\x1cacme", "\u2003acme"):

@@ -472,3 +472,5 @@ def test_the_one_account_path_counts_features_as_of_then_like_the_batch() -> Non
     assert batch[1] == 1.0  # busy used all four features available on 06-30
     assert signals_for_account(ex, "busy", AS_OF)["feature_breadth"] == batch[1]
     assert signals_for_account(ex, "steady", AS_OF)["feature_breadth"] == batch[0] == pytest.approx(1 / 4)
+    later = compute_signals(ex, "2026-07-31")["feature_breadth"]  # brand_new is available by then
+    assert signals_for_account(ex, "busy", "2026-07-31")["feature_breadth"] == later[1] < batch[1]

@@ -135,7 +135,6 @@ class _Clock:
 
     def __init__(self, as_of: int | None, *, ordered: bool = False) -> None:
         self.ordered = ordered
-        self.rows = ", _src, _line" if ordered else ""
         if as_of is None:
             self.seconds = NOW
             self.day = _day(self.seconds)
@@ -458,16 +457,19 @@ def _invoices(s: SignalSettings, clock: _Clock) -> tuple[list[str], dict[str, st
     # a due date means the end of its day; days late and age are whole UTC calendar days
     due_day = _day("due_date")
     settled = f"CASE WHEN {clock.known('paid_date')} THEN {_day('paid_date')} ELSE {clock.day} END"
+    # a weight is at most 1, and an invoice is no more days late than its age, which is under payment_days
+    late_bound = max(0, math.ceil(math.log2(s.payment_days)))
     ctes = [
         f"""inv AS (
   SELECT account_id, {clock.day} - {due_day} AS age,
-         CASE WHEN {settled} > {due_day} THEN {settled} - {due_day} ELSE 0 END AS late{clock.rows}
+         CASE WHEN {settled} > {due_day} THEN {settled} - {due_day} ELSE 0 END AS late
   FROM invoices WHERE due_date IS NOT NULL AND {due_day} * 86400 + 86399 <= {clock.seconds}
 )""",
         f"""inv_delay AS (
-  SELECT account_id, {clock.total("SUM", "weight * late")} AS weighted_late, {clock.total("SUM", "weight")} AS weight
+  SELECT account_id, {clock.total("SUM", "weight * late", bound=late_bound)} AS weighted_late,
+         {clock.total("SUM", "weight", bound=0)} AS weight
   FROM (
-    SELECT account_id, late, {decay_sql(s.payment_decay, "age")} AS weight{clock.rows}
+    SELECT account_id, late, {decay_sql(s.payment_decay, "age")} AS weight
     FROM inv WHERE age < {_num(s.payment_days)}
   ) weighted GROUP BY account_id
 )""",

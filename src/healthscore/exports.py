@@ -1,6 +1,6 @@
 """Raw exports in: accounts, product events, CRM activities, invoices, tickets,
-surveys, goals and delivered value, checked row by row into an embedded
-DuckDB database (``pip install 'healthscore[exports]'``).
+surveys, goals and delivered value, checked row by row by an embedded DuckDB
+database (``pip install 'healthscore[exports]'``).
 
 :func:`read_exports` reads a folder of ``<table>.csv`` / ``<table>.parquet``
 files (or ``<table>/`` folders of part files), a glob, a DuckDB database file,
@@ -8,7 +8,9 @@ or a mapping of table name -> data frame (pandas, polars, arrow) or mapping of
 columns. Parquet files and DuckDB tables are read by DuckDB where they lie;
 every column's rule is a condition of one SQL query per table, and text cells
 holding numbers or timestamps are parsed by the one number and date rules
-(called by DuckDB). Every table but ``accounts`` is optional; a signal whose
+(called by DuckDB). A Parquet table whose rows are all good as they lie stays
+a view over its files (found by one counting scan); the others are checked
+into the database. Every table but ``accounts`` is optional; a signal whose
 table is absent is *missing*, never zero. A ``.csv`` or ``.parquet`` file that
 is not one of the tables (``event.csv``) is an error naming the closest table
 name: it is never left unread in silence.
@@ -267,9 +269,11 @@ class Exports:
     ``account_id`` is each row's position in ``accounts`` (a whole number),
     ids and text are ``VARCHAR``, numbers ``DOUBLE``, timestamps ``BIGINT`` UTC
     seconds, an empty cell ``NULL``, and ``_src`` / ``_line`` say where each row
-    came from. ``accounts`` also keeps the id as ``account_key``. Files are read
-    by DuckDB where they lie (Parquet, a DuckDB database): the relations are
-    views over them, scanned in parallel and out of core by each query.
+    came from. ``accounts`` also keeps the id as ``account_key``. A Parquet
+    table whose every row is good as it lies is a view over its files, scanned
+    in parallel and out of core by each query (:meth:`check_unchanged` refuses
+    files changed since); any other table is checked into the database (spilled
+    to disk past ``memory_limit``) and its relation holds the good rows.
 
     :attr:`tables` gives the same tables as NumPy columns, read on first use.
 
@@ -290,6 +294,8 @@ class Exports:
     rejected: tuple[RejectedRow, ...] = ()
     family: str = "mapping"
     _cache: dict[str, Any] = attrs.field(factory=dict, repr=False, alias="_cache")
+    _stamps: tuple[tuple[str, int, int], ...] = attrs.field(default=(), repr=False, alias="_stamps")
+    """Each file a view reads, with its size and modification time as checked."""
 
     def has(self, table: str) -> bool:
         """Whether the table was provided."""
@@ -299,6 +305,7 @@ class Exports:
         """Number of rows of ``table`` (0 when absent)."""
         if table not in self.present:
             return 0
+        self.check_unchanged()
         (count,) = self.db.cursor().execute(f"SELECT COUNT(*) FROM {_quote(table)}").fetchone()
         return int(count)
 
@@ -319,6 +326,26 @@ class Exports:
         """Table -> the line (or row number + 1) each kept row came from, in
         :attr:`tables` order."""
         return self._numpy()[1]
+
+    def check_unchanged(self) -> None:
+        """Refuse to read files changed since :func:`read_exports` checked them.
+
+        A table whose rows were all good is a view over its Parquet files,
+        which each query reads again: a file rewritten, touched or removed since
+        could hold rows no rule has seen. :func:`~healthscore.signals.compute_signals`,
+        :attr:`tables` and :meth:`rows` call this first.
+
+        Raises:
+            InputError: A file's size or modification time is not what it was,
+                or the file is gone.
+        """
+        for path, size, modified in self._stamps:
+            try:
+                now = os.stat(path)
+            except OSError:
+                raise InputError(f"{path}: removed since the exports were read; read them again") from None
+            if (now.st_size, now.st_mtime_ns) != (size, modified):
+                raise InputError(f"{path}: changed since the exports were read and checked; read them again")
 
     def with_rejected(self, rejected: Iterable[RejectedRow], *, sources: Mapping[str, str] | None = None) -> Exports:
         """The same tables with ``rejected`` as the rows set aside.
@@ -352,6 +379,7 @@ class Exports:
 
     def _numpy(self) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
         if "numpy" not in self._cache:
+            self.check_unchanged()
             read = {t: _numpy_table(self.db, t, self.columns[t]) for t in self.present}
             self._cache["numpy"] = ({t: cols for t, (cols, _) in read.items()}, {t: ln for t, (_, ln) in read.items()})
         numpy: tuple[dict[str, dict[str, Any]], dict[str, Any]] = self._cache["numpy"]
@@ -559,6 +587,10 @@ class _Raw:
     in_memory: bool
     files: tuple[str, ...]
     """What each value of ``_src`` (a number: no text repeated on every row) stands for."""
+    stamps: tuple[tuple[str, int, int], ...] = ()
+    """Each file with its size and modification time when found, for a relation
+    that every later query can read again (Parquet): then a table whose rows
+    are all plain needs no checked copy (:meth:`Exports.check_unchanged`)."""
 
 
 _TABLE_SUFFIXES = (".csv", ".parquet")
@@ -648,7 +680,9 @@ def _parquet_raw(table: str, paths: list[Path], where: str) -> _Raw:
         for i, p in enumerate(paths)
     )
     source = str(paths[0]) if len(paths) == 1 else f"{where} ({len(paths)} {table} files)"
-    return _Raw(table=table, relation=f"({parts})", source=source, in_memory=False, files=tuple(map(str, paths)))
+    files = tuple(map(str, paths))
+    stamps = tuple((path, (st := os.stat(path)).st_size, st.st_mtime_ns) for path in files)
+    return _Raw(table=table, relation=f"({parts})", source=source, in_memory=False, files=files, stamps=stamps)
 
 
 def _arrow_table(columns: Mapping[str, Any], lines: Any, source: int) -> Any:
@@ -896,11 +930,18 @@ def _text_sql(raw: str, dtype: str) -> str:
     return text
 
 
-def _column_sql(col: ColumnSpec, raw: str, dtype: str) -> tuple[str, str, list[_Check]]:
+def _base_type(dtype: str) -> str:
+    """A DuckDB type without its parameters (``DECIMAL(18,3)`` -> ``DECIMAL``)."""
+    return dtype.split("(")[0].split(" ")[0]
+
+
+def _column_sql(col: ColumnSpec, raw: str, dtype: str, *, plain: bool = False) -> tuple[str, str, list[_Check]]:
     """The parsed cell (step one), the clean value from it (step two), and the
-    rules in order. ``p`` / ``v`` name the step-one / step-two columns."""
+    rules in order. ``p`` / ``v`` name the step-one / step-two columns.
+
+    ``plain`` takes a text cell as it is, not stripped (:func:`_rows_sql`)."""
     p, v = _quote(f"p_{col.name}"), _quote(f"v_{col.name}")
-    base = dtype.split("(")[0].split(" ")[0]
+    base = _base_type(dtype)
     checks: list[_Check] = []
     if col.kind == "timestamp":
         if base.startswith(_TEMPORAL):
@@ -923,7 +964,7 @@ def _column_sql(col: ColumnSpec, raw: str, dtype: str) -> tuple[str, str, list[_
         clean = f"CASE WHEN isnan({p}) THEN NULL ELSE {p} END"
         empty = "empty; a number is required"
     else:
-        parsed = _text_sql(raw, base)
+        parsed = f"CAST({raw} AS VARCHAR)" if plain else _text_sql(raw, base)
         clean = p
         if col.choices:
             listed = ", ".join(_literal(c) for c in col.choices)
@@ -946,24 +987,30 @@ def _describe(con: Any, relation: str) -> dict[str, str]:
     return {str(r[0]): str(r[1]).upper() for r in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()}
 
 
-def _check_sql(spec: TableSpec, raw: _Raw, types: Mapping[str, str]) -> tuple[str, list[_Check]]:
-    """The query that reads one table by its specs: every row with its clean
-    values (``v_<column>``), its account's position (``_pos``, but for
-    ``accounts``), ``_why`` (the index of the first rule it breaks, ``NULL``
-    for a good row) and ``_value`` (the cell that breaks it, as text)."""
+def _rows_sql(spec: TableSpec, raw: _Raw, types: Mapping[str, str], *, plain: bool = False) -> tuple[str, list[_Check]]:
+    """Every row of one table read by its specs, with its clean values
+    (``v_<column>``) and its account's position (``_pos``, but for
+    ``accounts``); and the rules in order, each the condition on those columns
+    that breaks it. ``plain`` takes each cell as parsed for its clean value
+    (text not stripped, :func:`_column_sql`), with the rules of
+    :func:`_plain_rules`."""
     parsed: list[str] = []
     clean: list[str] = []
     checks: list[_Check] = []
+    joined = "account_id" if spec.name != "accounts" else None
     for col in spec.columns:
         if col.name in types:
-            p, v, rules = _column_sql(col, f"r.{_quote(col.name)}", types[col.name])
+            p, v, rules = _column_sql(col, f"r.{_quote(col.name)}", types[col.name], plain=plain)
+            if plain:  # a plain cell is its own clean value: the rows the clean step would change are not plain
+                v = _quote(f"p_{col.name}")
+                rules += _plain_rules(col, v, looked_up=col.name == joined)
             parsed.append(f"{p} AS {_quote('p_' + col.name)}")
             clean.append(f"{v} AS {_quote('v_' + col.name)}")
             checks += rules
     step1 = f"SELECT r.*, {', '.join(parsed)} FROM {raw.relation} r"
     step2 = f"SELECT s1.*, {', '.join(clean)} FROM ({step1}) s1"
     extra, join = "", ""
-    if spec.name != "accounts":
+    if joined is not None:
         extra += ", k.account_id AS _pos"
         join = " LEFT JOIN accounts k ON k.account_key = s2.v_account_id"
         unknown = "unknown account_id (not in accounts)"
@@ -972,10 +1019,33 @@ def _check_sql(spec: TableSpec, raw: _Raw, types: Mapping[str, str]) -> tuple[st
         )
     if spec.unique is not None:  # found once the table is read: see _mark_duplicates
         checks.append(_Check(column=spec.unique, condition="", reason=f"duplicate {spec.unique}"))
-    step3 = f"SELECT s2.*{extra} FROM ({step2}) s2{join}"
+    return f"SELECT s2.*{extra} FROM ({step2}) s2{join}", checks
+
+
+def _plain_rules(col: ColumnSpec, cell: str, *, looked_up: bool) -> list[_Check]:
+    """What makes a parsed cell other than its clean value: a text with a
+    blank or control character at either end, or empty (the text rule would
+    change it; an account id is looked up in ``accounts`` as it is instead), a
+    choice not as listed (it would be lowered), NaN (an empty number)."""
+    if col.kind == "number":
+        return [_Check(column=col.name, condition=f"isnan({cell})", reason="NaN, an empty cell")]
+    if col.kind == "timestamp" or looked_up:
+        return []
+    if col.choices:
+        listed = ", ".join(_literal(c) for c in col.choices)
+        return [_Check(column=col.name, condition=f"{cell} NOT IN ({listed})", reason="not as listed")]
+    padded = f"{cell} IS NOT NULL AND NOT ({cell} >= '!' AND ascii({cell}[-1]) > 32)"
+    return [_Check(column=col.name, condition=padded, reason="needs the text rule")]
+
+
+def _check_sql(spec: TableSpec, raw: _Raw, types: Mapping[str, str]) -> tuple[str, list[_Check]]:
+    """The query that checks one table: every row of :func:`_rows_sql` with
+    ``_why`` (the index of the first rule it breaks, ``NULL`` for a good row)
+    and ``_value`` (the cell that breaks it, as text)."""
+    rows, checks = _rows_sql(spec, raw, types)
     whens = [f"WHEN {c.condition} THEN {i}" for i, c in enumerate(checks) if c.condition]
     why = f"CAST(CASE {' '.join(whens)} END AS INTEGER)" if whens else "CAST(NULL AS INTEGER)"
-    step4 = f"SELECT s3.*, {why} AS _why FROM ({step3}) s3"
+    step4 = f"SELECT s3.*, {why} AS _why FROM ({rows}) s3"
     # a table other than accounts keeps its account's position, not the id's text (it is in _value when bad)
     kept = [c.name for c in spec.columns if c.name in types and (spec.name == "accounts" or c.name != "account_id")]
     keep = [_SRC, _LINE, "_why", *(_quote("v_" + name) for name in kept)]
@@ -986,9 +1056,61 @@ def _check_sql(spec: TableSpec, raw: _Raw, types: Mapping[str, str]) -> tuple[st
     return f"SELECT {', '.join(keep)} FROM ({step4}) s4", checks
 
 
+def _plain_types(spec: TableSpec, types: Mapping[str, str]) -> bool:
+    """Whether every clean value is an SQL expression of its cell: no text
+    cell parsed by the Python number or date rule, no float column read as
+    text (its NaN is an empty cell)."""
+    for col in (c for c in spec.columns if c.name in types):
+        base = _base_type(types[col.name])
+        if col.kind == "timestamp" and not base.startswith(_TEMPORAL):
+            return False
+        if col.kind == "number" and base not in _NUMERIC:
+            return False
+        if col.kind in ("id", "text") and base in ("FLOAT", "DOUBLE"):
+            return False
+    return True
+
+
+def _plain_views(con: Any, raws: Iterable[_Raw]) -> dict[str, str]:
+    """Table -> its clean relation as a view over its files, for each table
+    read from files whose every row is plain (:func:`_rows_sql`: no rule
+    broken, each text cell its own clean text) and whose key never repeats:
+    the same rows :func:`_clean_sql` keeps, read again by each query. One query
+    counts the rows that are not plain in every table at once (DuckDB scans the
+    tables side by side, so one table's single-threaded scan overlaps the
+    others'); the other tables are checked row by row, and so is every table
+    when a file cannot be read (that check names it)."""
+    counts: dict[str, str] = {}
+    views: dict[str, str] = {}
+    try:
+        for raw in raws:
+            spec = TABLES[raw.table]
+            if spec.name == "accounts" or not raw.stamps:
+                continue
+            types = _describe(con, raw.relation)
+            _missing_columns(spec, raw, types)
+            if not _plain_types(spec, types):
+                continue
+            rows, checks = _rows_sql(spec, raw, types, plain=True)
+            broken = " OR ".join(f"({c.condition})" for c in checks if c.condition)
+            found = [f"COUNT(*) FILTER (WHERE {broken})"]
+            if spec.unique is not None:
+                key = _quote(f"v_{spec.unique}")
+                found.append(f"COUNT({key}) - COUNT(DISTINCT {key})")
+            counts[raw.table] = f"(SELECT {' + '.join(found)} FROM ({rows}) s3) AS {_quote(raw.table)}"
+            views[raw.table] = _clean_sql(spec, f"({rows}) s3", types)
+        if not counts:
+            return {}
+        (found_rows,) = con.execute(f"SELECT {', '.join(counts.values())}").fetchall()
+    except duckdb_module().Error:
+        return {}
+    return {table: views[table] for table, n in zip(counts, found_rows, strict=True) if not n}
+
+
 def _clean_sql(spec: TableSpec, checked: str, types: Mapping[str, str]) -> str:
-    """The good rows of a checked table, with every column of its spec (an
-    absent optional one all ``NULL``); ``accounts`` also keeps the id as ``account_key``."""
+    """The rows of a checked table (add ``WHERE _why IS NULL`` for the good
+    ones), with every column of its spec (an absent optional one all
+    ``NULL``); ``accounts`` also keeps the id as ``account_key``."""
     cols = ["v_account_id AS account_key"] if spec.name == "accounts" else []
     for col in spec.columns:
         if col.name == "account_id" and spec.name != "accounts":
@@ -997,7 +1119,7 @@ def _clean_sql(spec: TableSpec, checked: str, types: Mapping[str, str]) -> str:
             cols.append(f"{_quote('v_' + col.name)} AS {_quote(col.name)}")
         else:
             cols.append(f"CAST(NULL AS {_SQL_TYPES[col.kind]}) AS {_quote(col.name)}")
-    return f"SELECT {', '.join(cols)}, {_SRC}, {_LINE} FROM {checked} WHERE _why IS NULL"
+    return f"SELECT {', '.join(cols)}, {_SRC}, {_LINE} FROM {checked}"
 
 
 def _missing_columns(spec: TableSpec, raw: _Raw, types: Mapping[str, str]) -> None:
@@ -1058,14 +1180,22 @@ def _rejected(
     return rows, int(count)
 
 
-def _read_table(con: Any, raw: _Raw, *, first_only: bool) -> tuple[list[RejectedRow], int, tuple[str, ...]]:
-    """Check one table and make its clean relation: its bad rows, how many, and the columns it has."""
+def _read_table(
+    con: Any, raw: _Raw, *, first_only: bool, plain: str | None
+) -> tuple[list[RejectedRow], int, tuple[str, ...]]:
+    """Check one table and make its clean relation (``plain``: the view of a
+    table whose rows are all plain, :func:`_plain_views`): its bad rows, how
+    many, and the columns it has."""
     spec = TABLES[raw.table]
     types = _describe(con, raw.relation)
     _missing_columns(spec, raw, types)
+    have = tuple(c.name for c in spec.columns if c.name in types)
+    name = _quote(spec.name)
+    if plain is not None:  # every row good as it is: no checked copy, each query reads the files
+        con.execute(f"CREATE VIEW {name} AS {plain}")
+        return [], 0, have
     query, checks = _check_sql(spec, raw, types)
     checked = _quote(f"hs_checked_{spec.name}")
-    name = _quote(spec.name)
     # every row is checked once, into a table of the database (spilled to disk when it outgrows memory);
     # the bad rows are read from it and the clean relation is a view of its good rows
     con.execute(f"CREATE TABLE {checked} AS {query}")
@@ -1074,7 +1204,7 @@ def _read_table(con: Any, raw: _Raw, *, first_only: bool) -> tuple[list[Rejected
     if spec.unique is not None:
         _mark_duplicates(con, checked, spec.unique, len(checks) - 1)
     bad, count = _rejected(con, raw, checked, checks, first_only=first_only)
-    clean = _clean_sql(spec, checked, types)
+    clean = _clean_sql(spec, checked, types) + " WHERE _why IS NULL"
     if spec.name == "accounts":
         position = f"CAST(ROW_NUMBER() OVER (ORDER BY {_SRC}, {_LINE}) - 1 AS BIGINT) AS account_id"
         con.execute(
@@ -1084,7 +1214,7 @@ def _read_table(con: Any, raw: _Raw, *, first_only: bool) -> tuple[list[Rejected
         con.execute(f"DROP TABLE {checked}")
     else:
         con.execute(f"CREATE VIEW {name} AS {clean}")
-    return bad, count, tuple(c.name for c in spec.columns if c.name in types)
+    return bad, count, have
 
 
 def engine_error(exc: Exception) -> str:
@@ -1093,10 +1223,12 @@ def engine_error(exc: Exception) -> str:
     return first.split(" Error: ", 1)[-1]
 
 
-def _read_checked(con: Any, raw: _Raw, *, first_only: bool) -> tuple[list[RejectedRow], int, tuple[str, ...]]:
+def _read_checked(
+    con: Any, raw: _Raw, *, first_only: bool, plain: str | None = None
+) -> tuple[list[RejectedRow], int, tuple[str, ...]]:
     """:func:`_read_table`, a file DuckDB cannot read named with DuckDB's reason."""
     try:
-        return _read_table(con, raw, first_only=first_only)
+        return _read_table(con, raw, first_only=first_only, plain=plain)
     except duckdb_module().Error as exc:
         raise InputError(f"{raw.source}: cannot read the {raw.table} table: {engine_error(exc)}") from None
 
@@ -1141,12 +1273,14 @@ def read_exports(
         raws = _raw_tables(con, source)
         if "accounts" not in raws:
             raise InputError(f"{_named(source)}: the accounts table is required (accounts.csv or accounts.parquet)")
-        rejected: list[RejectedRow] = []
-        count = 0
         present = tuple(t for t in TABLES if t in raws)
+        first_only = on_bad_rows == "error"
         columns: dict[str, tuple[str, ...]] = {}
-        for table in present:
-            bad, n, columns[table] = _read_checked(con, raws[table], first_only=on_bad_rows == "error")
+        rejected, count, columns["accounts"] = _read_checked(con, raws["accounts"], first_only=first_only)
+        rest = [raws[table] for table in present if table != "accounts"]
+        plain = _plain_views(con, rest)  # each account id is looked up in the accounts just read
+        for raw in rest:
+            bad, n, columns[raw.table] = _read_checked(con, raw, first_only=first_only, plain=plain.get(raw.table))
             rejected += bad
             count += n
         if rejected and on_bad_rows == "error":
@@ -1160,7 +1294,13 @@ def read_exports(
         con.execute("DETACH hs_source")  # every table is checked into the database: the file is free again
     sources = {t: raws[t].source for t in present}
     exports = Exports(
-        db=con, present=present, columns=columns, sources=sources, rejected=tuple(rejected), family=_family(source)
+        db=con,
+        present=present,
+        columns=columns,
+        sources=sources,
+        rejected=tuple(rejected),
+        family=_family(source),
+        _stamps=tuple(stamp for table in plain for stamp in raws[table].stamps),
     )
     weakref.finalize(exports, _close, con, spill)
     return exports

@@ -38,6 +38,7 @@ from __future__ import annotations
 import math
 import uuid
 import warnings
+import weakref
 from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
@@ -353,6 +354,7 @@ class _Query:
         self.schema = f"hs_query_{uuid.uuid4().hex}"
 
     def __enter__(self) -> _Query:
+        self.exports.check_unchanged()
         self.cursor.execute("SET enable_progress_bar = false")
         self.cursor.execute(f"CREATE SCHEMA {self.schema}")
         self.cursor.execute(f"SET search_path = '{self.schema},main'")
@@ -466,6 +468,37 @@ def _run_query(q: _Query, as_of: int, s: SignalSettings) -> dict[str, Any]:
         column[where[keep]] = np.asarray(values.data[keep], dtype=object if category else np.float64)
         out[name] = column
     return out
+
+
+_FIRST_SEEN: weakref.WeakKeyDictionary[Exports, Any] = weakref.WeakKeyDictionary()
+"""Exports -> each event feature and the first instant it was seen (an Arrow
+table), found once per exports for the one-account path."""
+
+
+def _features_available(exports: Exports, s: SignalSettings, as_of: int) -> int:
+    """How many features ``feature_breadth`` divides by as of ``as_of``, over
+    every account as in the batch (:func:`_sql.available_features_query`), but
+    counted from each feature's first event: one row per feature, found by one
+    scan of the events the first time, not every event on every call."""
+    import pyarrow as pa  # noqa: PLC0415 -- optional extra
+
+    with _Query(exports) as q:  # the files are checked unchanged before the events are read
+        first = _FIRST_SEEN.get(exports)
+        if first is None:
+            query = 'SELECT feature, MIN("timestamp") FROM main.events WHERE "timestamp" IS NOT NULL GROUP BY feature'
+            rows = q.cursor.execute(query).fetchall()
+            first = pa.table(
+                {
+                    "feature": pa.array([feature for feature, _ in rows], type=pa.string()),
+                    "timestamp": pa.array([seen for _, seen in rows], type=pa.int64()),
+                }
+            )
+            _FIRST_SEEN[exports] = first
+        q.cursor.register("hs_first_seen", first)
+        q.view("events", 'SELECT NULL AS account_id, NULL AS user_id, feature, "timestamp" FROM hs_first_seen')
+        ((count,),) = q.cursor.execute(_sql.available_features_query(s, as_of)).fetchall()
+        q.cursor.unregister("hs_first_seen")
+    return int(count)
 
 
 def _account_ids(exports: Exports) -> Any:
@@ -587,10 +620,9 @@ def signals_for_account(
     (position,) = found
     s = settings or SignalSettings()
     cutoff = as_of_seconds(as_of)
+    if not s.features_available and exports.has("events"):  # counted over every account, as in the batch
+        s = attrs.evolve(s, features_available=_features_available(exports, s, cutoff))
     with _Query(exports) as q:
-        if not s.features_available and exports.has("events"):  # counted over every account, as in the batch
-            (count,) = q.cursor.execute(_sql.available_features_query(s, cutoff)).fetchone()
-            s = attrs.evolve(s, features_available=int(count))
         for table in exports.present:
             q.view(table, f'SELECT * FROM main."{table}" WHERE account_id = {int(position)}')
         got = _run_query(q, cutoff, s)
