@@ -488,7 +488,7 @@ class _Logistic:
         residual = self.residual(eta)
         grad = self.X.T @ residual
         if self.intercept:
-            grad = np.r_[grad, residual.sum()]
+            grad = np.append(grad, residual.sum())
         return grad + self.penalty * (theta - self.centre)
 
     def derivatives(self, theta: FloatArray, eta: FloatArray) -> tuple[FloatArray, FloatArray]:

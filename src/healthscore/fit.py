@@ -1222,8 +1222,8 @@ def _best_cuts(cuts: _Cuts, red_options: Any, k: int, min_share: float) -> tuple
         nonlocal best
         if len(chosen) == k - 1:
             edges = np.array([*chosen, top])
-            counts = np.diff(np.r_[0.0, cum_n[edges]])
-            hits = np.diff(np.r_[0.0, cum_e[edges]])
+            counts = np.diff(cum_n[edges], prepend=0.0)
+            hits = np.diff(cum_e[edges], prepend=0.0)
             if (counts < max(min_share * n, 1)).any():
                 return
             rates = hits / counts
