@@ -217,6 +217,12 @@ def test_the_cli_queue_names_parents_and_children(tmp_path: Path) -> None:
     assert (rows["acme"]["parent_id"], rows["acme"]["children"]) == ("", "acme-eu; acme-us")
     assert (rows["acme"]["arr"], rows["acme"]["subtree_arr"]) == ("0", "450000")
     assert rows["acme-us"]["parent_id"] == "acme"
+    out = io.StringIO()
+    assert main(["actions", "--history", str(db), "--format", "table"], stdout=out, stderr=err) == 0
+    header, *lines = out.getvalue().splitlines()
+    assert "arr_at_stake" in header.split()  # the table's ARR is the one the queue ranks by
+    (parent,) = [line for line in lines if line.split()[1] == "acme"]
+    assert "450,000" in parent.split()
 
 
 # --------------------------------------------------------------------------- the dashboard

@@ -449,7 +449,7 @@ def _rank(
             hours = [DISAGREEMENT_DUE_HOURS]
         if not hours:
             continue
-        reasons = [f"{level.name} (score {score[i]:.1f})"]
+        reasons = [f"{level.name.replace('_', ' ')} (score {score[i]:.1f})"]  # in words, as the alert column
         if t.drop[i]:
             window = f"since {t.since[i]}" if t.since[i] else "in the drop window"
             reasons.append(f"dropped {t.fallen[i]:.0f} points from its peak {window}")

@@ -820,9 +820,10 @@ ACTION_COLUMNS = (
 (``parent_id`` and ``children``: the account's parent and, for a parent, its worst
 children, in a tree of accounts; ``subtree_arr``: the ARR of the account and all
 under it, which ranks a parent)."""
-ACTION_TABLE_COLUMNS = (*ACTION_COLUMNS[:9], "response", *ACTION_COLUMNS[9:12])
+ACTION_TABLE_COLUMNS = (*ACTION_COLUMNS[:7], "subtree_arr", ACTION_COLUMNS[8], "response", *ACTION_COLUMNS[9:12])
 """The columns of ``actions --format table``: words in the language of ``--lang`` (then
-the CSM read and the disagreement, :data:`ACTION_TABLE_CSM_COLUMNS`)."""
+the CSM read and the disagreement, :data:`ACTION_TABLE_CSM_COLUMNS`); its ARR is the
+ARR at stake, the figure the queue ranks by (a parent's subtree's)."""
 ACTION_TABLE_CSM_COLUMNS = ("csm_read", "disagreement")
 """The last columns of ``actions --format table``: the CSM's read and its disagreement."""
 
@@ -894,7 +895,7 @@ def _action_table_row(rank: int, a: Action, words: Catalogue) -> list[str]:
         words.alert(a.alert),
         words.text("cli.drop_yes") if a.drop_alert else "",
         "" if math.isnan(a.change_30) else words.number(a.change_30, 1),
-        "" if math.isnan(a.arr) else words.number(a.arr, 0),
+        "" if math.isnan(a.subtree_arr) else words.number(a.subtree_arr, 0),
         words.instant(a.due),
         words.phrase(a.response),
         action_reason(a, words),
