@@ -615,15 +615,20 @@ def test_reweight_on_three_lead_times_cross_fits_by_account(
         assert np.bincount(folds).min() >= 3 * (400 // 5 - 3)  # whole accounts, yet folds of about equal size
 
 
-def test_segmented_fit_on_renewals_cross_fits_by_account(monkeypatch: pytest.MonkeyPatch) -> None:
-    rng = np.random.default_rng(4)
-    n = 600
+def _segmented_renewals(*, seed: int, n: int = 600) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Features (a usage column, two segments) and one renewal per account, lost as usage is low."""
+    rng = np.random.default_rng(seed)
     ids = np.array([f"a{i}" for i in range(n)], dtype=object)
     seg = np.array(["alpha", "beta"], dtype=object)[np.arange(n) % 2]
     usage = rng.uniform(0, 100, n)
     lost = (rng.random(n) < 1 / (1 + np.exp((usage - 50) / 15))).astype(int)
     features = {"account_id": ids, "as_of": np.full(n, "2026-01-01", dtype=object), "usage": usage, "segment": seg}
     renewals = {"account_id": ids, "renewal_date": np.full(n, "2026-06-01", dtype=object), "renewed": 1 - lost}
+    return features, renewals
+
+
+def test_segmented_fit_on_renewals_cross_fits_by_account(monkeypatch: pytest.MonkeyPatch) -> None:
+    features, renewals = _segmented_renewals(seed=4)
     spy = _FoldSpy(monkeypatch)
     result = fit_scorecard(
         features, None, {"usage": "higher_is_better"}, segment="segment", renewals=renewals, lead_days=(60, 30)
@@ -633,7 +638,7 @@ def test_segmented_fit_on_renewals_cross_fits_by_account(monkeypatch: pytest.Mon
     grouped = [(g, f) for g, f in spy.calls if g is not None]
     assert len(grouped) == 1  # the out-of-fold AUCs
     groups, folds = grouped[0]
-    assert groups.size == 2 * n
+    assert groups.size == 2 * len(features["account_id"])  # a row per renewal and lead time
     assert _one_fold_per_account(groups, folds)
 
 
@@ -643,14 +648,7 @@ def test_segmented_learned_shapes_on_renewals_keep_an_account_in_one_inner_fold(
     """Every fold a segmented fit on renewals deals, the shapes' inner folds of
     the pooled and each segment's fit included (and of every outer fold's
     refit), keeps an account's renewal rows together."""
-    rng = np.random.default_rng(5)
-    n = 600
-    ids = np.array([f"a{i}" for i in range(n)], dtype=object)
-    seg = np.array(["alpha", "beta"], dtype=object)[np.arange(n) % 2]
-    usage = rng.uniform(0, 100, n)
-    lost = (rng.random(n) < 1 / (1 + np.exp((usage - 50) / 15))).astype(int)
-    features = {"account_id": ids, "as_of": np.full(n, "2026-01-01", dtype=object), "usage": usage, "segment": seg}
-    renewals = {"account_id": ids, "renewal_date": np.full(n, "2026-06-01", dtype=object), "renewed": 1 - lost}
+    features, renewals = _segmented_renewals(seed=5)
     spy = _FoldSpy(monkeypatch)
     result = fit_scorecard(features, None, {"usage": "auto"}, segment="segment", renewals=renewals, lead_days=(60, 30))
     assert isinstance(result, SegmentedResult)

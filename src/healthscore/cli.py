@@ -1419,14 +1419,15 @@ def _demo_book(data: _DemoData, day: str) -> _DemoData:
     """The book on ``day``: the accounts that have not churned on or before
     it (a customer lost leaves the book after its last score), with that
     day's signals; a subsidiary whose parent left is at the top."""
-    gone = {a for a, d in zip(data.churn["account_id"], data.churn["churn_date"], strict=True) if d <= day}
-    rows = np.array([i for i, a in enumerate(data.ids) if a not in gone], dtype=np.intp)
-    ids = [data.ids[i] for i in rows.tolist()]
-    kept = set(ids)
-    parents = np.array([p if p in kept else "" for p in np.asarray(data.parents, dtype=object)[rows].tolist()])
+    churned = np.asarray(data.churn["account_id"], dtype=str)
+    gone = churned[np.asarray(data.churn["churn_date"], dtype=str) <= day]
+    ids = np.asarray(data.ids, dtype=str)
+    rows = np.flatnonzero(~np.isin(ids, gone))
+    parents = np.asarray(data.parents, dtype=str)[rows]
+    parents = np.where(np.isin(parents, ids[rows]), parents, "")
     return attrs.evolve(
         data,
-        ids=ids,
+        ids=ids[rows].tolist(),
         names=[data.names[i] for i in rows.tolist()],
         segment=np.asarray(data.segment)[rows],
         arr=np.asarray(data.arr)[rows],
@@ -1667,8 +1668,7 @@ def _demo_truth(
             others_mean=words.number(float(np.nanmean(kept)) if kept else math.nan, 1),
         ),
     ]
-    final = books[-1][0].ids
-    ahead = np.array([a in churned for a in final], dtype=bool)  # in the last book, so lost after it
+    ahead = np.isin(books[-1][0].ids, list(churned))  # in the last book, so lost after it
     if ahead.any() and order.size:
         lines.append(
             words.text(

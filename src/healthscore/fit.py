@@ -1815,10 +1815,11 @@ def _fit_single(
         )
     kept_fits = [done[f.name] for j, f in enumerate(usable) if kept[j]]
     draft = HealthModel(name=name, dimensions=_scorecard_dimensions(kept_fits), description="fitted scorecard")
-    score = np.asarray(draft.score_batch(dict(cols), missing_columns="missing").score, dtype=np.float64)
+    scored = draft.score_batch(dict(cols), metric_scores=True, missing_columns="missing")
+    score = np.asarray(scored.score, dtype=np.float64)
     bands = choose_thresholds(score, y, red_precision=red_precision, max_red_share=max_red_share, min_share=min_share)
     model = attrs.evolve(draft, bands=bands.policy, alerts=bands.alerts)
-    for f in _importance(kept_fits, matrix[:, kept], dict(cols), y, score):
+    for f in _importance(kept_fits, matrix[:, kept], scored.metric_scores, y, score):
         done[f.name] = f
     report = ScorecardReport(
         columns=tuple(done.get(f.name, f) for f in fits),
@@ -1837,20 +1838,21 @@ _IDENTITY = Piecewise(points=((0.0, 0.0), (100.0, 100.0)))
 """A curve that gives back the metric score it is given."""
 
 
-def _importance(kept: list[ColumnFit], filled: Any, cols: dict[str, Any], y: Any, score: Any) -> list[ColumnFit]:
+def _importance(
+    kept: list[ColumnFit], filled: Any, metric_scores: Mapping[str, Any], y: Any, score: Any
+) -> list[ColumnFit]:
     """Each kept column's points range, share of the score's variance and
-    AUC drop when removed (see :class:`ColumnFit`), in-sample."""
+    AUC drop when removed (see :class:`ColumnFit`), in-sample, from the
+    scorecard's ``score`` and its ``metric_scores``."""
     weights = np.array([f.weight for f in kept])
     contributions = filled * weights
     total = contributions.sum(axis=1)
     spread = float(np.var(total))
     centred = total - total.mean()
     auc = _oriented_auc(y, score)
-    # each column scored once; a model without one column then re-scores those scores through identity
-    # curves, so the scoring rule (renormalising over missing metrics) is the model's own, not a copy
-    model = HealthModel(name="with", dimensions=_scorecard_dimensions(kept))
-    scored = model.score_batch(cols, metric_scores=True, missing_columns="missing")
-    as_scored = {f.name: np.asarray(scored.metric_scores[f.name], dtype=np.float64) for f in kept}
+    # a model without one column re-scores the columns' scores through identity curves, so the
+    # scoring rule (renormalising over missing metrics) is the model's own, not a copy
+    as_scored = {f.name: np.asarray(metric_scores[f.name], dtype=np.float64) for f in kept}
     out = []
     for j, f in enumerate(kept):
         points = points_range(f.weight, f.scorer)
